@@ -1,0 +1,48 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Chainlab.Core.Crypto;
+
+/// <summary>P/Invoke bindings to the system libsodium (Debian package libsodium23).</summary>
+internal static partial class Sodium
+{
+    private const string Lib = "sodium";
+    private static readonly string[] Candidates =
+        ["libsodium.so.23", "libsodium.so.26", "libsodium.so", "libsodium.dylib", "libsodium.dll"];
+
+    private static int _initialised;
+
+    static Sodium()
+    {
+        NativeLibrary.SetDllImportResolver(typeof(Sodium).Assembly, Resolve);
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name != Lib) return IntPtr.Zero;
+        foreach (var candidate in Candidates)
+            if (NativeLibrary.TryLoad(candidate, assembly, path, out var handle)) return handle;
+        throw new DllNotFoundException(
+            "libsodium was not found (tried " + string.Join(", ", Candidates) +
+            "). Install it: apt-get install -y libsodium23");
+    }
+
+    /// <summary>Loads and initialises libsodium once; throws a clear error when it is missing.</summary>
+    public static void EnsureLoaded()
+    {
+        if (Volatile.Read(ref _initialised) == 1) return;
+        if (sodium_init() < 0) throw new InvalidOperationException("libsodium failed to initialise");
+        Volatile.Write(ref _initialised, 1);
+    }
+
+    [LibraryImport(Lib)] internal static partial int sodium_init();
+
+    [LibraryImport(Lib)]
+    internal static unsafe partial int crypto_sign_seed_keypair(byte* pk, byte* sk, byte* seed);
+
+    [LibraryImport(Lib)]
+    internal static unsafe partial int crypto_sign_detached(byte* sig, ulong* siglen, byte* m, ulong mlen, byte* sk);
+
+    [LibraryImport(Lib)]
+    internal static unsafe partial int crypto_sign_verify_detached(byte* sig, byte* m, ulong mlen, byte* pk);
+}

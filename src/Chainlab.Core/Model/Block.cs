@@ -1,0 +1,56 @@
+using Chainlab.Core.Encoding;
+using Chainlab.Core.Merkle;
+
+namespace Chainlab.Core.Model;
+
+/// <summary>
+/// A block: header, transactions and file references (content IDs anchored by the block).
+/// Canonical layout: header bytes | tx count u32 | each tx as bytes | file ref count u32 | each ref as bytes.
+/// </summary>
+public sealed record Block(BlockHeader Header, IReadOnlyList<Transaction> Transactions, IReadOnlyList<byte[]> FileRefs)
+{
+    public Crypto.Hash Hash => Header.Hash;
+    public ulong Height => Header.Height;
+
+    public byte[] Encode()
+    {
+        var size = 64 + Transactions.Sum(t => t.Raw.Length + 4);
+        var w = new CanonicalWriter(size + 512);
+        w.Bytes(Header.Encode());
+        w.U32((uint)Transactions.Count);
+        foreach (var tx in Transactions) w.Bytes(tx.Raw);
+        w.U32((uint)FileRefs.Count);
+        foreach (var f in FileRefs) w.Bytes(f);
+        return w.ToArray();
+    }
+
+    /// <summary>Decodes and checks the structure against the header (counts and roots).</summary>
+    public static Block Decode(ReadOnlySpan<byte> data)
+    {
+        if (data.Length > Limits.MaxBlockBytes) throw new DecodeException("block is larger than the limit");
+        var r = new CanonicalReader(data);
+        var header = BlockHeader.Decode(r.Bytes(Limits.MaxHeaderBytes, "header"));
+        var n = r.Count(Limits.MaxBlockTransactions, 4 + Limits.MinTransactionBytes, "transactions");
+        var txs = new Transaction[n];
+        for (var i = 0; i < n; i++) txs[i] = Transaction.Decode(r.Bytes(Limits.MaxTransactionBytes, "transaction"));
+        var f = r.Count(Limits.MaxFileRefs, 4, "file refs");
+        var files = new byte[f][];
+        for (var i = 0; i < f; i++) files[i] = r.Bytes(Limits.MaxFileRefBytes, "file ref").ToArray();
+        r.EnsureEnd("block");
+        return new Block(header, txs, files);
+    }
+
+    public static Crypto.Hash ComputeTxRoot(IReadOnlyList<Transaction> txs)
+    {
+        var leaves = new Crypto.Hash[txs.Count];
+        for (var i = 0; i < leaves.Length; i++) leaves[i] = txs[i].Hash;
+        return MerkleTree.Root(leaves);
+    }
+
+    public static Crypto.Hash ComputeFilesRoot(IReadOnlyList<byte[]> refs)
+    {
+        var leaves = new Crypto.Hash[refs.Count];
+        for (var i = 0; i < leaves.Length; i++) leaves[i] = Crypto.Hash.Sha256(refs[i]);
+        return MerkleTree.Root(leaves);
+    }
+}

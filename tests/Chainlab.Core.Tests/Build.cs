@@ -1,0 +1,28 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+
+namespace Chainlab.Core.Tests;
+
+/// <summary>Test data builders: seeded keys, a spec that funds them, signed transfers.</summary>
+public static class Build
+{
+    public static KeyPair[] Keys(int n, int seed = 1)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => KeyPair.FromRandom(rng)).ToArray();
+    }
+
+    public static ChainSpec Spec(KeyPair[] funded, ulong balance = 1_000_000, ulong reward = 0, ulong minFee = 1) => new()
+    {
+        ChainId = "test-chain",
+        GenesisTimeMs = 1_700_000_000_000,
+        BlockTimeMs = 1000,
+        BlockReward = reward,
+        MinFee = minFee,
+        Consensus = new ConsensusSpec { Authorities = [Convert.ToHexStringLower(funded[0].PublicKey)], Admin = Convert.ToHexStringLower(funded[0].PublicKey) },
+        Alloc = funded.ToDictionary(k => k.Address.ToString(), _ => balance),
+    };
+
+    public static Transaction Transfer(KeyPair from, Address to, ulong amount, ulong nonce, ulong fee = 1, string chain = "test-chain") =>
+        Transaction.Create(from, chain, TxKind.Transfer, nonce, fee, to, amount);
+}

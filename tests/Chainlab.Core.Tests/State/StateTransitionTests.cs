@@ -1,0 +1,125 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+
+namespace Chainlab.Core.Tests.State;
+
+public sealed class StateTransitionTests
+{
+    private readonly KeyPair[] _k = Build.Keys(3);
+    private ChainSpec Spec => Build.Spec(_k, balance: 1000, reward: 10);
+
+    private TxRejection Apply(Transaction tx, out StateOverlay overlay)
+    {
+        overlay = new StateOverlay(Spec.GenesisState());
+        return StateTransition.Apply(overlay, tx, Spec);
+    }
+
+    [Fact]
+    public void A_transfer_moves_amount_charges_fee_and_bumps_nonce()
+    {
+        var r = Apply(Build.Transfer(_k[0], _k[1].Address, 100, 0, fee: 2), out var s);
+        Assert.True(r.IsOk, r.Detail);
+        Assert.Equal(new Account(898, 1, 0), s.Get(_k[0].Address));
+        Assert.Equal(new Account(1100, 0, 0), s.Get(_k[1].Address));
+    }
+
+    [Theory]
+    [InlineData(TxError.NonceTooLow)]
+    [InlineData(TxError.NonceGap)]
+    [InlineData(TxError.InsufficientBalance)]
+    [InlineData(TxError.FeeTooLow)]
+    [InlineData(TxError.ZeroAmount)]
+    [InlineData(TxError.WrongChain)]
+    [InlineData(TxError.Overflow)]
+    [InlineData(TxError.InsufficientStake)]
+    [InlineData(TxError.UnsupportedKind)]
+    public void Each_rejection_cause_is_reported_and_changes_nothing(TxError expected)
+    {
+        var spec = Spec;
+        var baseState = spec.GenesisState();
+        var first = new StateOverlay(baseState);
+        Assert.True(StateTransition.Apply(first, Build.Transfer(_k[0], _k[1].Address, 1, 0), spec).IsOk);
+        baseState.Apply(first.Changes);
+        var to = _k[1].Address;
+        var tx = expected switch
+        {
+            TxError.NonceTooLow => Build.Transfer(_k[0], to, 1, 0),
+            TxError.NonceGap => Build.Transfer(_k[0], to, 1, 5),
+            TxError.InsufficientBalance => Build.Transfer(_k[0], to, 999, 1),
+            TxError.FeeTooLow => Build.Transfer(_k[0], to, 1, 1, fee: 0),
+            TxError.ZeroAmount => Build.Transfer(_k[0], to, 0, 1),
+            TxError.WrongChain => Build.Transfer(_k[0], to, 1, 1, chain: "other"),
+            TxError.Overflow => Build.Transfer(_k[0], to, ulong.MaxValue, 1, fee: 2),
+            TxError.InsufficientStake => Transaction.Create(_k[0], "test-chain", TxKind.Unstake, 1, 1, Address.Zero, 5),
+            TxError.UnsupportedKind => Transaction.Create(_k[0], "test-chain", TxKind.Deploy, 1, 1, Address.Zero, 0, [1]),
+            _ => throw new InvalidOperationException(),
+        };
+        var before = baseState.Root;
+        var overlay = new StateOverlay(baseState);
+        var r = StateTransition.Apply(overlay, tx, spec);
+        Assert.Equal(expected, r.Error);
+        Assert.False(string.IsNullOrWhiteSpace(r.Detail));
+        Assert.Empty(overlay.Changes);
+        Assert.Equal(before, baseState.Root);
+    }
+
+    [Fact]
+    public void Stake_and_unstake_move_between_balance_and_stake()
+    {
+        var spec = Spec;
+        var s = new StateOverlay(spec.GenesisState());
+        Assert.True(StateTransition.Apply(s, Transaction.Create(_k[0], "test-chain", TxKind.Stake, 0, 1, Address.Zero, 300), spec).IsOk);
+        Assert.Equal(new Account(699, 1, 300), s.Get(_k[0].Address));
+        Assert.True(StateTransition.Apply(s, Transaction.Create(_k[0], "test-chain", TxKind.Unstake, 1, 1, Address.Zero, 100), spec).IsOk);
+        Assert.Equal(new Account(798, 2, 200), s.Get(_k[0].Address));
+    }
+
+    [Fact]
+    public void Block_execution_pays_reward_and_fees_to_the_producer_and_undo_restores_the_root()
+    {
+        var spec = Spec;
+        var world = spec.GenesisState();
+        var genesisRoot = world.Root;
+        var txs = new[] { Build.Transfer(_k[1], _k[2].Address, 10, 0, fee: 3), Build.Transfer(_k[2], _k[1].Address, 5, 0, fee: 4) };
+        var overlay = new StateOverlay(world);
+        var ex = StateTransition.ExecuteBlock(overlay, 1, _k[0].Address, txs, spec);
+        Assert.True(ex.Ok, ex.Error);
+        Assert.Equal(2, ex.Receipts.Count);
+        Assert.Equal(1000UL + 10 + 7, overlay.Get(_k[0].Address).Balance);
+        var undo = world.Apply(overlay.Changes);
+        Assert.NotEqual(genesisRoot, world.Root);
+        world.Revert(undo);
+        Assert.Equal(genesisRoot, world.Root);
+    }
+
+    [Fact]
+    public void A_block_with_one_bad_transaction_fails_as_a_whole()
+    {
+        var spec = Spec;
+        var overlay = new StateOverlay(spec.GenesisState());
+        var txs = new[] { Build.Transfer(_k[1], _k[2].Address, 10, 0), Build.Transfer(_k[1], _k[2].Address, 10, 0) };
+        var ex = StateTransition.ExecuteBlock(overlay, 1, _k[0].Address, txs, spec);
+        Assert.False(ex.Ok);
+        Assert.Equal(TxError.NonceTooLow, ex.Cause);
+    }
+
+    [Fact]
+    public void Genesis_hash_depends_on_the_spec()
+    {
+        var a = Spec.GenesisBlock().Hash;
+        Assert.Equal(a, Spec.GenesisBlock().Hash);
+        Assert.NotEqual(a, (Spec with { BlockReward = 11 }).GenesisBlock().Hash);
+        Assert.NotEqual(a, (Spec with { ChainId = "x" }).GenesisBlock().Hash);
+    }
+
+    [Fact]
+    public void Spec_json_round_trips_and_rejects_unknown_fields()
+    {
+        var json = Spec.ToJson();
+        var back = ChainSpec.FromJson(json);
+        Assert.Equal(Spec.GenesisBlock().Hash, back.GenesisBlock().Hash);
+        Assert.Throws<FormatException>(() => ChainSpec.FromJson(json.Replace("\"chainId\"", "\"bogus\": 1, \"chainId\"")));
+        Assert.Throws<FormatException>(() => ChainSpec.FromJson("{"));
+    }
+}
