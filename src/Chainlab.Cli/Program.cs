@@ -1,1 +1,38 @@
-class P { static void Main(){} }
+using System.CommandLine;
+using Chainlab.Cli;
+using Chainlab.Cli.Commands;
+
+var root = new RootCommand("chainlab: run, use and break a blockchain network");
+root.Options.Add(Global.Node);
+root.Options.Add(Global.Json);
+root.Subcommands.Add(DevnetCommands.Build());
+root.Subcommands.Add(NodeCommands.Build());
+root.Subcommands.Add(WalletCommands.Build());
+root.Subcommands.Add(TxCommands.Build());
+root.Subcommands.Add(ChainCommands.Build());
+root.Subcommands.Add(BenchCommands.Build());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var e in parse.Errors.Take(1)) Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.BadInput;
+}
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (CliException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return e.ExitCode;
+}
+catch (Chainlab.Node.NodeStartException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.Failure;
+}
+catch (OperationCanceledException)
+{
+    return 130;
+}

@@ -50,6 +50,20 @@ public sealed class Transaction
         return Decode(w.WrittenSpan);
     }
 
+    /// <summary>Assembles a transaction from its fields and an existing signature (e.g. JSON from a client).</summary>
+    public static Transaction Assemble(TxKind kind, string chainId, byte[] senderKey, ulong nonce, ulong fee, Address to,
+        ulong amount, byte[] payload, byte[] signature)
+    {
+        if (senderKey.Length != Ed25519.PublicKeySize) throw new DecodeException("sender key must be 32 bytes");
+        if (signature.Length != Ed25519.SignatureSize) throw new DecodeException("signature must be 64 bytes");
+        if (System.Text.Encoding.UTF8.GetByteCount(chainId) > Limits.MaxChainIdBytes) throw new DecodeException("chain id is too long");
+        if (payload.Length > Limits.MaxPayloadBytes) throw new DecodeException("payload is too large");
+        var w = new CanonicalWriter(160 + payload.Length);
+        WriteUnsigned(w, kind, chainId, senderKey, nonce, fee, to, amount, payload);
+        w.Fixed(signature);
+        return Decode(w.WrittenSpan);
+    }
+
     private static void WriteUnsigned(CanonicalWriter w, TxKind kind, string chainId, byte[] senderKey, ulong nonce,
         ulong fee, Address to, ulong amount, byte[] payload)
     {

@@ -99,19 +99,25 @@ public static class StateTransition
             if (fees < tx.Fee) return BlockExecution.Failed("total fees overflow", TxError.Overflow);
             receipts[i] = new Receipt(tx.Hash, height, i, true, tx.Fee, null);
         }
+        var credit = CreditProducer(state, producer, fees, spec);
+        if (!credit.IsOk) return BlockExecution.Failed(credit.Detail, credit.Error);
+        return BlockExecution.Succeeded(receipts);
+    }
+
+    /// <summary>Credits the block reward, and the fees when the spec gives them to the producer.</summary>
+    public static TxRejection CreditProducer(StateOverlay state, Address producer, ulong fees, ChainSpec spec)
+    {
         ulong credit = spec.BlockReward;
         if (spec.FeePolicy == FeePolicy.Producer)
         {
             credit += fees;
-            if (credit < fees) return BlockExecution.Failed("reward plus fees overflow", TxError.Overflow);
+            if (credit < fees) return new(TxError.Overflow, "reward plus fees overflow");
         }
-        if (credit > 0)
-        {
-            var p = state.Get(producer);
-            if (p.Balance > ulong.MaxValue - credit) return BlockExecution.Failed("producer balance would overflow", TxError.Overflow);
-            state.Set(producer, p with { Balance = p.Balance + credit });
-        }
-        return BlockExecution.Succeeded(receipts);
+        if (credit == 0) return TxRejection.Ok;
+        var p = state.Get(producer);
+        if (p.Balance > ulong.MaxValue - credit) return new(TxError.Overflow, "producer balance would overflow");
+        state.Set(producer, p with { Balance = p.Balance + credit });
+        return TxRejection.Ok;
     }
 }
 

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Chainlab.Bench;
+
+namespace Chainlab.Cli.Commands;
+
+/// <summary>chainlab bench throughput: measured, never asserted.</summary>
+public static class BenchCommands
+{
+    public static Command Build()
+    {
+        var cmd = new Command("bench", "Benchmarks (results belong in docs/BENCHMARKS.md)");
+        var d = new ThroughputOptions();
+        var txs = new Option<int>("--txs") { Description = "Transfers per run", DefaultValueFactory = _ => d.Transactions };
+        var accounts = new Option<int>("--accounts") { Description = "Sending accounts", DefaultValueFactory = _ => d.Accounts };
+        var runs = new Option<int>("--runs") { Description = "Runs (the median is reported)", DefaultValueFactory = _ => d.Runs };
+        var batch = new Option<int>("--batch") { Description = "Transactions per API batch", DefaultValueFactory = _ => d.BatchSize };
+        var blockTime = new Option<string>("--block-time") { Description = "Block time of the bench chain", DefaultValueFactory = _ => $"{d.BlockTimeMs}ms" };
+        var throughput = new Command("throughput", "Committed transfers per second through the public API of a node process")
+            { txs, accounts, runs, batch, blockTime };
+        throughput.SetAction(async (pr, ct) =>
+        {
+            var o = new ThroughputOptions
+            {
+                Transactions = pr.GetValue(txs), Accounts = pr.GetValue(accounts), Runs = pr.GetValue(runs),
+                BatchSize = pr.GetValue(batch), BlockTimeMs = Global.ParseDurationMs(pr.GetValue(blockTime)!, "--block-time"),
+            };
+            if (o.Transactions < 1 || o.Accounts < 2 || o.Runs < 1 || o.BatchSize is < 1 or > 20_000)
+                throw new CliException("need --txs >= 1, --accounts >= 2, --runs >= 1, --batch 1..20000", ExitCodes.BadInput);
+            Console.Out.WriteLine($"bench throughput: {o.Transactions} transfers among {o.Accounts} accounts, batches of {o.BatchSize}, block time {o.BlockTimeMs} ms, {o.Runs} runs, {Environment.ProcessorCount} cores");
+            var bench = new ThroughputBenchmark(o, SelfLaunch, Console.Out);
+            var results = await bench.RunAsync(ct);
+            var json = pr.GetValue(Global.Json);
+            var median = ThroughputBenchmark.Median(results.Select(r => r.Tps));
+            if (json) Global.PrintJson(new { options = o, runs = results, medianTps = median });
+            else Console.Out.WriteLine($"median: {median:N0} committed tx/s; median commit time {ThroughputBenchmark.Median(results.Select(r => r.CommitSeconds)):0.00} s; " +
+                                       $"node peak RSS {results.Max(r => r.PeakRssMb)} MB, idle {results.Min(r => r.IdleRssMb)} MB");
+            return 0;
+        });
+        cmd.Subcommands.Add(throughput);
+        return cmd;
+    }
+
+    /// <summary>Starts this same chainlab binary with other arguments.</summary>
+    public static ProcessStartInfo SelfLaunch(IReadOnlyList<string> args)
+    {
+        var psi = new ProcessStartInfo { UseShellExecute = false };
+        var host = Environment.ProcessPath!;
+        var dll = typeof(BenchCommands).Assembly.Location;
+        psi.FileName = host;
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Chainlab.Core.Crypto;
+using Spectre.Console;
+
+namespace Chainlab.Cli.Commands;
+
+/// <summary>chainlab chain info|block|tx|account: read from a node's API.</summary>
+public static class ChainCommands
+{
+    public static Command Build()
+    {
+        var cmd = new Command("chain", "Read the chain from a node");
+
+        var info = new Command("info", "Chain id, consensus, head and mempool");
+        info.SetAction(async (pr, ct) =>
+        {
+            using var c = new NodeClient(pr.GetValue(Global.Node));
+            var s = await c.GetAsync("/api/v1/status", ct);
+            if (pr.GetValue(Global.Json)) { Global.PrintJson(s); return 0; }
+            Grid(("chain id", s["chainId"]), ("genesis", s["genesisHash"]), ("consensus", s["consensus"]),
+                ("head", $"{s["headHeight"]} {s["headHash"]}"), ("state root", s["stateRoot"]), ("mempool", s["mempoolSize"]),
+                ("block time", $"{s["blockTimeMs"]} ms"), ("producer", s["producer"] ?? "-"), ("version", s["version"]));
+            return 0;
+        });
+
+        var id = new Argument<string>("id") { Description = "Block height or hash" };
+        var full = new Option<bool>("--full") { Description = "Include every transaction" };
+        var block = new Command("block", "Show a block") { id, full };
+        block.SetAction(async (pr, ct) =>
+        {
+            using var c = new NodeClient(pr.GetValue(Global.Node));
+            var b = await c.GetAsync($"/api/v1/blocks/{Uri.EscapeDataString(pr.GetValue(id)!)}{(pr.GetValue(full) ? "?transactions=full" : "")}", ct);
+            if (pr.GetValue(Global.Json)) { Global.PrintJson(b); return 0; }
+            var h = b["header"]!;
+            Grid(("height", h["height"]), ("hash", h["hash"]), ("parent", h["parent"]), ("time", DateTimeOffset.FromUnixTimeMilliseconds(h["timestampMs"]!.GetValue<long>()).ToString("u")),
+                ("producer", h["producer"]), ("tx root", h["txRoot"]), ("state root", h["stateRoot"]), ("transactions", h["txCount"]));
+            foreach (var t in b["transactions"]!.AsArray().Take(50))
+                Console.Out.WriteLine("  " + (t is JsonObject o ? $"{o["hash"]} {o["from"]} -> {o["to"]} {o["amount"]}" : t!.GetValue<string>()));
+            return 0;
+        });
+
+        var hash = new Argument<string>("hash") { Description = "Transaction hash" };
+        var tx = new Command("tx", "Show a transaction, its receipt and its checked Merkle proof") { hash };
+        tx.SetAction(async (pr, ct) =>
+        {
+            using var c = new NodeClient(pr.GetValue(Global.Node));
+            var t = await c.GetAsync($"/api/v1/transactions/{Uri.EscapeDataString(pr.GetValue(hash)!)}", ct);
+            bool? proofOk = null;
+            if (t["status"]!.GetValue<string>() == "included")
+                proofOk = Proofs.VerifyTransaction(t, (await c.GetAsync($"/api/v1/blocks/{t["blockHeight"]}", ct))["header"]!);
+            if (pr.GetValue(Global.Json)) { t["proofVerified"] = proofOk; Global.PrintJson(t); return 0; }
+            var body = t["transaction"];
+            Grid(("hash", t["hash"]), ("status", t["status"]), ("reason", t["reason"] ?? "-"), ("block", t["blockHeight"] ?? "-"),
+                ("from", body?["from"] ?? "-"), ("to", body?["to"] ?? "-"), ("amount", body?["amount"] ?? "-"), ("fee", body?["fee"] ?? "-"),
+                ("nonce", body?["nonce"] ?? "-"), ("receipt", t["receipt"]?.ToJsonString() ?? "-"),
+                ("proof", proofOk is null ? "-" : proofOk.Value ? "verified against the block's tx root" : "DID NOT VERIFY"));
+            return proofOk == false ? ExitCodes.Failure : 0;
+        });
+
+        var address = new Argument<string>("address") { Description = "Account address" };
+        var account = new Command("account", "Show an account with a state proof checked against the head's state root") { address };
+        account.SetAction(async (pr, ct) =>
+        {
+            if (!Address.TryParse(pr.GetValue(address), out var a, out var err)) throw new CliException(err, ExitCodes.BadInput);
+            using var c = new NodeClient(pr.GetValue(Global.Node));
+            var acc = await c.GetAsync($"/api/v1/accounts/{a}?proof=true", ct);
+            var header = (await c.GetAsync($"/api/v1/blocks/{acc["proof"]!["height"]}", ct))["header"]!;
+            var ok = Proofs.VerifyAccount(acc, header);
+            if (pr.GetValue(Global.Json)) { acc["proofVerified"] = ok; Global.PrintJson(acc); return ok ? 0 : ExitCodes.Failure; }
+            Grid(("address", acc["address"]), ("balance", acc["balance"]), ("nonce", acc["nonce"]), ("next nonce", acc["nextNonce"]),
+                ("stake", acc["stake"]), ("proof", ok ? $"verified against state root of block {acc["proof"]!["height"]}" : "DID NOT VERIFY"));
+            return ok ? 0 : ExitCodes.Failure;
+        });
+
+        cmd.Subcommands.Add(info);
+        cmd.Subcommands.Add(block);
+        cmd.Subcommands.Add(tx);
+        cmd.Subcommands.Add(account);
+        return cmd;
+    }
+
+    private static void Grid(params (string Key, object? Value)[] rows)
+    {
+        var g = new Grid().AddColumn().AddColumn();
+        foreach (var (k, v) in rows) g.AddRow(new Text(k, new Style(Color.Grey)), new Text(v?.ToString() ?? "-"));
+        AnsiConsole.Write(g);
+    }
+}

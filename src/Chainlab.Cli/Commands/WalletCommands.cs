@@ -1,0 +1,131 @@
+using System.CommandLine;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Wallet;
+using Spectre.Console;
+
+namespace Chainlab.Cli.Commands;
+
+/// <summary>chainlab wallet new|list|show|import|export: encrypted key files in a keystore folder.</summary>
+public static class WalletCommands
+{
+    private static readonly Option<string?> KeystoreDir = new("--keystore") { Description = "Keystore folder (default ~/.chainlab/keys or $CHAINLAB_KEYSTORE)" };
+    private static readonly Option<string?> PasswordFile = new("--password-file") { Description = "Read the password from this file (else $CHAINLAB_PASSWORD, else a prompt)" };
+
+    public static Command Build()
+    {
+        var cmd = new Command("wallet", "Manage keys in encrypted key files");
+        cmd.Options.Add(KeystoreDir);
+        cmd.Options.Add(PasswordFile);
+        KeystoreDir.Recursive = true;
+        PasswordFile.Recursive = true;
+
+        var label = new Option<string?>("--label") { Description = "A name to remember the key by" };
+        var @new = new Command("new", "Create a key and store it encrypted") { label };
+        @new.SetAction(pr =>
+        {
+            var key = KeyPair.Generate();
+            var pw = Passwords.Get(pr.GetValue(PasswordFile), "encrypt the new key", confirm: true);
+            var path = Save(pr, key, pw, pr.GetValue(label));
+            Report(pr, key.Address.ToString(), Convert.ToHexStringLower(key.PublicKey), path, pr.GetValue(label));
+            return 0;
+        });
+
+        var list = new Command("list", "List the keys in the keystore");
+        list.SetAction(pr =>
+        {
+            var dir = pr.GetValue(KeystoreDir) ?? KeyFiles.DefaultKeystore;
+            var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.json").Order().ToList() : [];
+            var rows = new List<(string Address, string? Label, string File)>();
+            foreach (var f in files)
+            {
+                try { var k = Keystore.ReadPublic(File.ReadAllText(f)); rows.Add((k.Address, k.Label, f)); }
+                catch (Exception e) when (e is KeystoreException or IOException) { /* not a key file: skip */ }
+            }
+            if (pr.GetValue(Global.Json)) { Global.PrintJson(rows.Select(r => new { address = r.Address, label = r.Label, file = r.File })); return 0; }
+            var t = new Table().AddColumns("Address", "Label", "File");
+            foreach (var r in rows) t.AddRow(r.Address, Markup.Escape(r.Label ?? ""), Markup.Escape(r.File));
+            AnsiConsole.Write(t);
+            if (rows.Count == 0) Console.Error.WriteLine($"no keys in {dir}");
+            return 0;
+        });
+
+        var target = new Argument<string>("key") { Description = "Key file or address in the keystore" };
+        var show = new Command("show", "Show a key's address and public key") { target };
+        show.SetAction(pr =>
+        {
+            var path = KeyFiles.Resolve(pr.GetValue(target)!, pr.GetValue(KeystoreDir));
+            var k = KeyFiles.ReadPublic(path);
+            Report(pr, k.Address, k.PublicKey, path, k.Label);
+            return 0;
+        });
+
+        var seedHex = new Option<string?>("--seed-hex") { Description = "Import a raw 32-byte Ed25519 seed (hex)" };
+        var file = new Argument<string?>("file") { Description = "A chainlab key file to copy into the keystore", Arity = ArgumentArity.ZeroOrOne };
+        var import = new Command("import", "Import a key file or a raw seed") { file, seedHex, label };
+        import.SetAction(pr =>
+        {
+            if (pr.GetValue(seedHex) is { } hex)
+            {
+                byte[] seed;
+                try { seed = Convert.FromHexString(hex.StartsWith("0x") ? hex[2..] : hex); }
+                catch (FormatException) { throw new CliException("--seed-hex is not hex", ExitCodes.BadInput); }
+                if (seed.Length != 32) throw new CliException($"--seed-hex must be 32 bytes, got {seed.Length}", ExitCodes.BadInput);
+                var key = new KeyPair(seed);
+                var pw = Passwords.Get(pr.GetValue(PasswordFile), "encrypt the imported key", confirm: true);
+                var path = Save(pr, key, pw, pr.GetValue(label));
+                Report(pr, key.Address.ToString(), Convert.ToHexStringLower(key.PublicKey), path, pr.GetValue(label));
+                return 0;
+            }
+            var src = pr.GetValue(file) ?? throw new CliException("give a key file or --seed-hex", ExitCodes.BadInput);
+            var text = KeyFiles.ReadText(src);
+            var k = KeyFiles.ReadPublic(src);
+            var dest = Path.Combine(pr.GetValue(KeystoreDir) ?? KeyFiles.DefaultKeystore, k.Address + ".json");
+            KeyFiles.WriteNew(dest, text);
+            Report(pr, k.Address, k.PublicKey, dest, k.Label);
+            return 0;
+        });
+
+        var showSeed = new Option<bool>("--seed") { Description = "Print the raw seed (hex) after checking the password; handle with care" };
+        var export = new Command("export", "Print a key file (portable), or its raw seed with --seed") { target, showSeed };
+        export.SetAction(pr =>
+        {
+            var path = KeyFiles.Resolve(pr.GetValue(target)!, pr.GetValue(KeystoreDir));
+            if (pr.GetValue(showSeed))
+            {
+                var key = KeyFiles.Unlock(path, pr.GetValue(PasswordFile));
+                Console.Out.WriteLine(Convert.ToHexStringLower(key.Seed));
+            }
+            else
+            {
+                KeyFiles.ReadPublic(path);
+                Console.Out.Write(KeyFiles.ReadText(path));
+                Console.Out.WriteLine();
+            }
+            return 0;
+        });
+
+        cmd.Subcommands.Add(@new);
+        cmd.Subcommands.Add(list);
+        cmd.Subcommands.Add(show);
+        cmd.Subcommands.Add(import);
+        cmd.Subcommands.Add(export);
+        return cmd;
+    }
+
+    private static string Save(ParseResult pr, KeyPair key, string password, string? label)
+    {
+        var dir = pr.GetValue(KeystoreDir) ?? KeyFiles.DefaultKeystore;
+        var path = Path.Combine(dir, key.Address + ".json");
+        KeyFiles.WriteNew(path, Keystore.Encrypt(key, password, label));
+        return path;
+    }
+
+    private static void Report(ParseResult pr, string address, string publicKey, string path, string? label)
+    {
+        if (pr.GetValue(Global.Json)) { Global.PrintJson(new { address, publicKey, file = path, label }); return; }
+        Console.Out.WriteLine($"address     {address}");
+        Console.Out.WriteLine($"public key  {publicKey}");
+        Console.Out.WriteLine($"file        {path}");
+        if (label is not null) Console.Out.WriteLine($"label       {label}");
+    }
+}

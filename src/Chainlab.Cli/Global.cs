@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Chainlab.Cli;
+
+/// <summary>Options every command understands, and output helpers.</summary>
+public static class Global
+{
+    public static readonly Option<string?> Node = new("--node")
+    {
+        Description = "Node API URL (default $CHAINLAB_NODE or http://127.0.0.1:7700)",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print machine-readable JSON",
+        Recursive = true,
+    };
+
+    private static readonly JsonSerializerOptions Pretty = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void PrintJson(object value)
+    {
+        var text = value is JsonNode n ? n.ToJsonString(Pretty) : JsonSerializer.Serialize(value, Pretty);
+        Console.Out.WriteLine(text);
+    }
+
+    public static ulong ParseAmount(string? text, string name)
+    {
+        if (text is null) throw new CliException($"{name} is required", ExitCodes.BadInput);
+        var t = text.Replace("_", "");
+        if (!ulong.TryParse(t, System.Globalization.NumberStyles.None, null, out var v))
+            throw new CliException($"{name} '{text}' must be a whole number of base units (0..{ulong.MaxValue})", ExitCodes.BadInput);
+        return v;
+    }
+
+    /// <summary>Parses durations like "2s", "500ms" or a plain number of milliseconds.</summary>
+    public static ulong ParseDurationMs(string text, string name)
+    {
+        var t = text.Trim();
+        ulong mult = 1;
+        if (t.EndsWith("ms")) t = t[..^2];
+        else if (t.EndsWith('s')) { t = t[..^1]; mult = 1000; }
+        if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || v <= 0 || v > 3_600_000)
+            throw new CliException($"{name} '{text}' is not a duration (e.g. 2s, 500ms)", ExitCodes.BadInput);
+        return (ulong)Math.Round(v * mult);
+    }
+}

@@ -1,0 +1,59 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Merkle;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+
+namespace Chainlab.Node.Api;
+
+public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
+    ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<object> Peers, string Version, ulong BlockTimeMs,
+    string? Producer, long TransactionsCommitted);
+
+public sealed record HeaderDto(ulong Height, string Hash, string Parent, ulong TimestampMs, string Producer, string ProducerKey,
+    string TxRoot, string StateRoot, string FilesRoot, uint TxCount, string Seal)
+{
+    public static HeaderDto From(BlockHeader h) => new(h.Height, h.Hash.ToString(), h.Parent.ToString(), h.TimestampMs,
+        Address.FromPublicKey(h.Producer).ToString(), Convert.ToHexStringLower(h.Producer), h.TxRoot.ToString(),
+        h.StateRoot.ToString(), h.FilesRoot.ToString(), h.TxCount, Convert.ToHexStringLower(h.Seal));
+}
+
+public sealed record BlockDto(HeaderDto Header, IReadOnlyList<string> Transactions, IReadOnlyList<string> FileRefs);
+
+public sealed record BlockPageDto(IReadOnlyList<HeaderDto> Blocks, ulong? Next);
+
+public sealed record TxDto(string Hash, string Kind, string ChainId, string From, string SenderKey, ulong Nonce, ulong Fee,
+    string To, ulong Amount, string Payload, string Signature, string Raw)
+{
+    public static TxDto Of(Transaction t) => new(t.Hash.ToString(), t.Kind.ToString().ToLowerInvariant(), t.ChainId,
+        t.Sender.ToString(), Convert.ToHexStringLower(t.SenderKey), t.Nonce, t.Fee, t.To.ToString(), t.Amount,
+        Convert.ToHexStringLower(t.Payload), Convert.ToHexStringLower(t.Signature), Convert.ToHexStringLower(t.Raw));
+}
+
+public sealed record ReceiptDto(bool Success, ulong FeePaid, string? Error);
+
+public sealed record MerkleProofDto(int Index, int LeafCount, IReadOnlyList<string> Path, string TxRoot)
+{
+    public static MerkleProofDto From(MerkleProof p, Hash root) => new(p.Index, p.LeafCount, p.Path.Select(h => h.ToString()).ToList(), root.ToString());
+}
+
+public sealed record TxStatusDto(string Hash, string Status, string? Reason, string? BlockHash, ulong? BlockHeight, int? Index,
+    ReceiptDto? Receipt, MerkleProofDto? Proof, TxDto? Transaction);
+
+public sealed record StateProofDto(string StateRoot, ulong Height, string Key, IReadOnlyList<string> Siblings, string? LeafKey, string? LeafValue);
+
+public sealed record AccountDto(string Address, ulong Balance, ulong Nonce, ulong Stake, ulong NextNonce, StateProofDto? Proof);
+
+public sealed record MempoolDto(int Count, IReadOnlyList<TxDto> Transactions);
+
+/// <summary>
+/// One transaction to submit: either "raw" (canonical bytes as hex) alone, or every field with the signature.
+/// </summary>
+public sealed record SubmitTxRequest(string? Raw, string? Kind, string? ChainId, string? SenderKey, ulong? Nonce, ulong? Fee,
+    string? To, ulong? Amount, string? Payload, string? Signature);
+
+/// <summary>Many transactions as hex canonical bytes, admitted in order.</summary>
+public sealed record SubmitBatchRequest(IReadOnlyList<string>? Transactions);
+
+public sealed record SubmitResultDto(int Index, string? Hash, string Status, string? Type, string? Detail);
+
+public sealed record SubmitBatchResponse(int Accepted, int Rejected, IReadOnlyList<SubmitResultDto> Results);

@@ -1,0 +1,228 @@
+using System.Text.Json;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Encoding;
+using Chainlab.Core.Merkle;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Chainlab.Node.Mempool;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chainlab.Node.Api;
+
+/// <summary>REST API v1: routes, OpenAPI and the event stream.</summary>
+public static class ApiSetup
+{
+    public const int MaxSingleTxBody = 256 * 1024;
+    public const int MaxBatchBody = 32 * 1024 * 1024;
+    public const int MaxBatchCount = 20_000;
+    public const int MaxPage = 100;
+
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddOpenApi("v1");
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+    }
+
+    public static void Map(WebApplication app, ChainlabNode node)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        var api = app.MapGroup("/api/v1");
+
+        api.MapGet("/status", () => Status(node)).WithName("GetStatus");
+
+        api.MapGet("/blocks/{id}", (string id, string? transactions) => GetBlock(node, id, transactions))
+            .WithName("GetBlock").WithSummary("A block by height or hash; ?transactions=full includes every transaction.");
+
+        api.MapGet("/blocks", (ulong? from, int? limit) =>
+        {
+            var n = Math.Clamp(limit ?? 20, 1, MaxPage);
+            var start = from ?? 0;
+            var headers = node.Store.Headers(start, n);
+            var next = headers.Count == n ? headers[^1].Height + 1 : (ulong?)null;
+            return Results.Ok(new BlockPageDto(headers.Select(HeaderDto.From).ToList(), next));
+        }).WithName("ListBlocks").WithSummary("Headers from height 'from' onwards, at most 100 per page.");
+
+        api.MapGet("/transactions/{hash}", (string hash) => GetTransaction(node, hash)).WithName("GetTransaction");
+
+        api.MapPost("/transactions", async (HttpRequest req) =>
+        {
+            var (body, problem) = await RequestBody.ReadAsync<SubmitTxRequest>(req, MaxSingleTxBody);
+            if (problem is not null) return problem;
+            if (!TryAssemble(body!, out var raw, out var error)) return Problems.Malformed(error);
+            var result = node.Pool.Admit([raw])[0];
+            return result.Accepted
+                ? Results.Accepted($"/api/v1/transactions/{result.Hash}", new SubmitResultDto(0, result.Hash.ToString(), "pending", null, null))
+                : Problems.Rejected(result.Result);
+        }).Accepts<SubmitTxRequest>("application/json").Produces<SubmitResultDto>(202).ProducesProblem(400)
+          .WithName("SubmitTransaction").WithSummary("Submit one signed transaction: {\"raw\": hex} or all fields with the signature.");
+
+        api.MapPost("/transactions/batch", async (HttpRequest req) =>
+        {
+            var (body, problem) = await RequestBody.ReadAsync<SubmitBatchRequest>(req, MaxBatchBody);
+            if (problem is not null) return problem;
+            if (body!.Transactions is not { } list) return Problems.Malformed("'transactions' (an array of hex strings) is required");
+            if (list.Count > MaxBatchCount) return Problems.Of("too-large", 413, "Batch too large", $"a batch holds at most {MaxBatchCount} transactions");
+            var raws = new byte[list.Count][];
+            var results = new SubmitResultDto?[list.Count];
+            var toAdmit = new List<int>(list.Count);
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (TryHex(list[i], out var raw, out var err)) { raws[i] = raw; toAdmit.Add(i); }
+                else results[i] = new SubmitResultDto(i, null, "rejected", Problems.TypePrefix + "malformed", err);
+            }
+            var admitted = node.Pool.Admit(toAdmit.Select(i => raws[i]).ToList());
+            for (var k = 0; k < toAdmit.Count; k++)
+            {
+                var a = admitted[k];
+                var i = toAdmit[k];
+                results[i] = a.Accepted
+                    ? new SubmitResultDto(i, a.Hash.ToString(), "pending", null, null)
+                    : new SubmitResultDto(i, a.Hash?.ToString(), "rejected", Problems.TypePrefix + a.Result.Error.Slug(), a.Result.Detail);
+            }
+            var accepted = admitted.Count(a => a.Accepted);
+            return Results.Ok(new SubmitBatchResponse(accepted, list.Count - accepted, results!));
+        }).Accepts<SubmitBatchRequest>("application/json").Produces<SubmitBatchResponse>().ProducesProblem(400)
+          .WithName("SubmitTransactionBatch").WithSummary("Submit many signed transactions (hex canonical bytes), admitted in order.");
+
+        api.MapGet("/mempool", (int? offset, int? limit) =>
+        {
+            var txs = node.Pool.List(Math.Max(0, offset ?? 0), Math.Clamp(limit ?? 50, 1, MaxPage));
+            return Results.Ok(new MempoolDto(node.Pool.Count, txs.Select(TxDto.Of).ToList()));
+        }).WithName("ListMempool");
+
+        api.MapGet("/accounts/{address}", async (string address, bool? proof) =>
+        {
+            if (!Address.TryParse(address, out var a, out var err)) return Problems.Of("bad-address", 400, "Bad address", err);
+            if (proof != true)
+            {
+                var acc = node.Chain.Account(a);
+                return Results.Ok(new AccountDto(a.ToString(), acc.Balance, acc.Nonce, acc.Stake, node.Pool.NextNonce(a), null));
+            }
+            // The trie is owned by the chain loop; prove there so the proof matches one head.
+            var (account, p, head) = await node.Loop.Run(() => (node.Chain.Account(a), node.Chain.ProveAccount(a), node.Chain.Head));
+            var dto = new StateProofDto(head.StateRoot.ToString(), head.Height, StateTree.KeyOf(a).ToString(),
+                p.Siblings.Select(s => s.ToString()).ToList(), p.LeafKey?.ToString(), p.LeafValue?.ToString());
+            return Results.Ok(new AccountDto(a.ToString(), account.Balance, account.Nonce, account.Stake, node.Pool.NextNonce(a), dto));
+        }).WithName("GetAccount").WithSummary("Balance, nonce and stake; ?proof=true adds a state proof against the head's state root.");
+
+        api.MapGet("/events", (HttpContext ctx) => StreamEvents(node, ctx)).WithName("Events")
+            .WithSummary("Server-sent events: 'head' for each new block, 'transactions' for each accepted batch.");
+
+        api.MapFallback(() => Problems.NotFound("no such API route"));
+    }
+
+    private static IResult Status(ChainlabNode node)
+    {
+        var h = node.Chain.Head;
+        var spec = node.Chain.Spec;
+        return Results.Ok(new StatusDto(spec.ChainId, node.GenesisHash.ToString(), node.Chain.Engine.Name, h.Height,
+            h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, [], ChainlabNode.Version,
+            spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), Interlocked.Read(ref node.Chain.ImportedTransactions)));
+    }
+
+    private static IResult GetBlock(ChainlabNode node, string id, string? transactions)
+    {
+        Block? block;
+        if (ulong.TryParse(id, System.Globalization.NumberStyles.None, null, out var height)) block = node.Store.BlockByHeight(height);
+        else if (Hash.TryParse(id, out var hash)) block = node.Store.BlockByHash(hash);
+        else return Problems.Malformed($"'{Trim(id)}' is neither a height nor a 64-hex-digit block hash");
+        if (block is null) return Problems.NotFound($"no block {Trim(id)}");
+        var header = HeaderDto.From(block.Header);
+        var refs = block.FileRefs.Select(Convert.ToHexStringLower).ToList();
+        if (transactions == "full")
+            return Results.Ok(new { header, transactions = block.Transactions.Select(TxDto.Of), fileRefs = refs });
+        return Results.Ok(new BlockDto(header, block.Transactions.Select(t => t.Hash.ToString()).ToList(), refs));
+    }
+
+    private static IResult GetTransaction(ChainlabNode node, string id)
+    {
+        if (!Hash.TryParse(id, out var hash)) return Problems.Malformed($"'{Trim(id)}' is not a 64-hex-digit transaction hash");
+        if (node.Store.Transaction(hash) is { } loc)
+        {
+            var block = node.Store.BlockByHash(loc.BlockHash)!;
+            var leaves = block.Transactions.Select(t => t.Hash).ToArray();
+            var proof = MerkleTree.Prove(leaves, loc.Index);
+            return Results.Ok(new TxStatusDto(hash.ToString(), "included", null, loc.BlockHash.ToString(), loc.Height, loc.Index,
+                new ReceiptDto(loc.Receipt.Success, loc.Receipt.FeePaid, loc.Receipt.Error),
+                MerkleProofDto.From(proof, block.Header.TxRoot), TxDto.Of(block.Transactions[loc.Index])));
+        }
+        if (node.Pool.Get(hash) is { } pending)
+            return Results.Ok(new TxStatusDto(hash.ToString(), "pending", null, null, null, null, null, null, TxDto.Of(pending)));
+        if (node.Pool.RejectionReason(hash) is { } reason)
+            return Results.Ok(new TxStatusDto(hash.ToString(), "rejected", reason, null, null, null, null, null, null));
+        return Problems.NotFound($"transaction {hash} is not known to this node");
+    }
+
+    private static async Task StreamEvents(ChainlabNode node, HttpContext ctx)
+    {
+        ctx.Response.Headers.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "no-cache";
+        using var sub = node.Events.Subscribe();
+        var ct = ctx.RequestAborted;
+        await ctx.Response.WriteAsync(": connected\n\n", ct);
+        await ctx.Response.Body.FlushAsync(ct);
+        try
+        {
+            while (true)
+            {
+                var read = sub.Reader.ReadAsync(ct).AsTask();
+                var done = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(15), ct));
+                if (done != read) { await ctx.Response.WriteAsync(": keep-alive\n\n", ct); await ctx.Response.Body.FlushAsync(ct); continue; }
+                var e = await read;
+                await ctx.Response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e.Data, RequestBody.Options)}\n\n", ct);
+                await ctx.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (System.Threading.Channels.ChannelClosedException) { }
+    }
+
+    private static bool TryHex(string? hex, out byte[] raw, out string error)
+    {
+        raw = [];
+        error = "";
+        if (string.IsNullOrEmpty(hex)) { error = "transaction hex is empty"; return false; }
+        if (hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) hex = hex[2..];
+        if (hex.Length > 2 * Limits.MaxTransactionBytes) { error = $"transaction exceeds {Limits.MaxTransactionBytes} bytes"; return false; }
+        if (hex.Length % 2 != 0) { error = "hex has an odd number of digits"; return false; }
+        try { raw = Convert.FromHexString(hex); return true; }
+        catch (FormatException) { error = "transaction is not valid hex"; return false; }
+    }
+
+    private static bool TryAssemble(SubmitTxRequest r, out byte[] raw, out string error)
+    {
+        raw = [];
+        var fieldsGiven = r.Kind is not null || r.ChainId is not null || r.SenderKey is not null || r.Signature is not null
+            || r.Nonce is not null || r.Fee is not null || r.To is not null || r.Amount is not null || r.Payload is not null;
+        if (r.Raw is not null)
+        {
+            if (fieldsGiven) { error = "send either 'raw' or the transaction fields, not both"; return false; }
+            return TryHex(r.Raw, out raw, out error);
+        }
+        if (r.Kind is null || r.ChainId is null || r.SenderKey is null || r.Signature is null || r.Nonce is null || r.Fee is null || r.Amount is null)
+        { error = "required: 'raw', or all of kind, chainId, senderKey, nonce, fee, amount, signature (and 'to' for transfers)"; return false; }
+        if (!Enum.TryParse<TxKind>(r.Kind, true, out var kind) || !Enum.IsDefined(kind) || int.TryParse(r.Kind, out _))
+        { error = $"unknown kind '{Trim(r.Kind)}'"; return false; }
+        var to = Address.Zero;
+        if (r.To is not null && !Address.TryParse(r.To, out to, out var addrErr)) { error = "to: " + addrErr; return false; }
+        if (!TryHex(r.SenderKey, out var key, out error)) { error = "senderKey: " + error; return false; }
+        if (!TryHex(r.Signature, out var sig, out error)) { error = "signature: " + error; return false; }
+        var payload = Array.Empty<byte>();
+        if (!string.IsNullOrEmpty(r.Payload) && !TryHex(r.Payload, out payload, out error)) { error = "payload: " + error; return false; }
+        try
+        {
+            raw = Transaction.Assemble(kind, r.ChainId, key, r.Nonce.Value, r.Fee.Value, to, r.Amount.Value, payload, sig).Raw;
+            error = "";
+            return true;
+        }
+        catch (DecodeException e) { error = e.Message; return false; }
+    }
+
+    private static string Trim(string s) => s.Length > 80 ? s[..80] + "…" : s;
+}

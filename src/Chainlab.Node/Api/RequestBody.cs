@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace Chainlab.Node.Api;
+
+/// <summary>Reads a JSON body with a byte cap, a depth cap and no unknown fields; failures become problems.</summary>
+public static class RequestBody
+{
+    public const int MaxDepth = 16;
+
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        MaxDepth = MaxDepth,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes) where T : class
+    {
+        if (request.ContentType is { } ct && !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !ct.Contains("+json"))
+            return (null, Problems.Of("unsupported-media-type", 415, "Unsupported media type", $"send application/json, not {ct}"));
+        if (request.ContentLength > maxBytes)
+            return (null, TooLarge(maxBytes));
+        var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int n;
+        try
+        {
+            while ((n = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            {
+                if (buffer.Length + n > maxBytes) return (null, TooLarge(maxBytes));
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+        if (buffer.Length == 0) return (null, Problems.Malformed("request body is empty; send a JSON object"));
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Options);
+            return value is null ? (null, Problems.Malformed("request body is JSON null")) : (value, null);
+        }
+        catch (JsonException e) when (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return (null, Problems.Of("unknown-field", 400, "Unknown field", Clean(e)));
+        }
+        catch (JsonException e) when (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Problems.Of("too-deep", 400, "JSON nested too deeply", $"JSON nesting is limited to {MaxDepth} levels"));
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Malformed(Clean(e)));
+        }
+    }
+
+    private static IResult TooLarge(int max) => Problems.Of("too-large", 413, "Request too large", $"request body exceeds {max} bytes");
+
+    private static string Clean(JsonException e)
+    {
+        var m = e.Message;
+        var cut = m.IndexOf(" Path:", StringComparison.Ordinal);
+        var msg = cut > 0 ? m[..cut] : m;
+        return e.Path is { Length: > 0 } p ? $"{msg} (at {p})" : msg;
+    }
+}

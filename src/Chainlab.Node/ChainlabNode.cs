@@ -1,0 +1,156 @@
+using System.Net;
+using Chainlab.Core.Consensus;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Chainlab.Node.Api;
+using Chainlab.Node.Chain;
+using Chainlab.Node.Events;
+using Chainlab.Node.Mempool;
+using Chainlab.Node.Production;
+using Chainlab.Node.Storage;
+using Chainlab.Node.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node;
+
+/// <summary>A running node: store, state, mempool, chain loop, producer and HTTP API. The composition root.</summary>
+public sealed class ChainlabNode : IAsyncDisposable
+{
+    public const string SpecFileName = "chainspec.json";
+    public const string DatabaseFileName = "chain.db";
+    public static readonly string Version = typeof(ChainlabNode).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private readonly FileStream _lock;
+    private readonly IChainStore _store;
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _producer = Task.CompletedTask;
+
+    private ChainlabNode(NodeOptions options, FileStream lockFile, IChainStore store, Blockchain chain, ChainLoop loop,
+        TransactionPool pool, EventHub events, WebApplication app)
+    {
+        Options = options; _lock = lockFile; _store = store; Chain = chain; Loop = loop; Pool = pool; Events = events; _app = app;
+    }
+
+    public NodeOptions Options { get; }
+    public Blockchain Chain { get; }
+    public ChainLoop Loop { get; }
+    public TransactionPool Pool { get; }
+    public EventHub Events { get; }
+    public IChainStore Store => _store;
+    public Uri ApiUrl { get; private set; } = null!;
+    public Hash GenesisHash { get; private set; }
+
+    public static async Task<ChainlabNode> StartAsync(NodeOptions options, CancellationToken ct = default)
+    {
+        try { Ed25519.PublicKeyFromSeed(new byte[32]); }
+        catch (DllNotFoundException e) { throw new NodeStartException(e.Message, e); }
+
+        try { Directory.CreateDirectory(options.DataDir); }
+        catch (Exception e) { throw new NodeStartException($"cannot create data folder {options.DataDir}: {e.Message}", e); }
+        var lockFile = AcquireLock(options.DataDir);
+        IChainStore? store = null;
+        try
+        {
+            var spec = LoadOrSaveSpec(options);
+            var genesis = spec.GenesisBlock();
+            try { store = new SqliteChainStore(Path.Combine(options.DataDir, DatabaseFileName)); }
+            catch (StoreException e) { throw new NodeStartException(e.Message, e); }
+            var world = new WorldState();
+            if (store.GenesisHash is null) store.InitGenesis(genesis, spec.GenesisState());
+            else if (store.GenesisHash != genesis.Hash)
+                throw new NodeStartException($"the database in {options.DataDir} belongs to another chain (genesis {store.GenesisHash.Value.Short}, spec gives {genesis.Hash.Short})");
+            foreach (var (addr, acc) in store.LoadAccounts()) world.Put(addr, acc);
+            var head = store.Head();
+            if (world.Root != head.StateRoot)
+                throw new NodeStartException($"stored accounts do not match the state root of head block {head.Height}: the database is damaged");
+
+            var pool = new TransactionPool(spec, world, options.Mempool);
+            var events = new EventHub();
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.SetMinimumLevel(options.LogLevel);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+                k.Listen(IPAddress.Parse(options.ListenAddress), options.ApiPort);
+            });
+            builder.Services.AddSingleton(options.Time);
+            ApiSetup.AddServices(builder.Services);
+            var app = builder.Build();
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Chain");
+            var chain = new Blockchain(spec, ConsensusEngines.For(spec), store, world, head, pool, events, options.Time, log);
+            var loop = new ChainLoop();
+            var node = new ChainlabNode(options, lockFile, store, chain, loop, pool, events, app) { GenesisHash = genesis.Hash };
+            pool.Accepted += hashes => events.Publish(new ChainEvent("transactions", new
+            {
+                count = hashes.Count, hashes = hashes.Take(100).Select(h => h.ToString()),
+            }));
+            ApiSetup.Map(app, node);
+            try { await app.StartAsync(ct); }
+            catch (IOException e) { throw new NodeStartException($"cannot listen on {options.ListenAddress}:{options.ApiPort}: {e.Message}", e); }
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            node.ApiUrl = new Uri(address.Replace("[::]", "127.0.0.1"));
+            if (options.ProducerKey is { } key)
+            {
+                var producer = new BlockProducer(chain, loop, key, options.Time, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Producer"));
+                node._producer = Task.Run(() => producer.RunAsync(node._stop.Token));
+            }
+            log.LogInformation("Node up: chain {Chain}, head {Height} {Hash}, API {Url}", spec.ChainId, head.Height, head.Hash.Short, node.ApiUrl);
+            return node;
+        }
+        catch
+        {
+            store?.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    private static FileStream AcquireLock(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "LOCK");
+        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (UnauthorizedAccessException) { throw new NodeStartException($"data folder {dataDir} is not writable"); }
+        catch (IOException e) when (e.HResult == 28 || e.Message.Contains("space", StringComparison.OrdinalIgnoreCase))
+        { throw new NodeStartException($"disk full: cannot write in {dataDir}"); }
+        catch (IOException) { throw new NodeStartException($"data folder {dataDir} is in use by another node (LOCK is held)"); }
+    }
+
+    private static ChainSpec LoadOrSaveSpec(NodeOptions options)
+    {
+        var path = Path.Combine(options.DataDir, SpecFileName);
+        if (File.Exists(path))
+        {
+            ChainSpec saved;
+            try { saved = ChainSpec.FromJson(File.ReadAllText(path)); }
+            catch (FormatException e) { throw new NodeStartException($"{path}: {e.Message}"); }
+            if (options.Spec is { } given && given.GenesisBlock().Hash != saved.GenesisBlock().Hash)
+                throw new NodeStartException($"the chain spec given differs from the one in {path}; use a new data folder or reset it");
+            return saved;
+        }
+        var spec = options.Spec ?? throw new NodeStartException($"no chain spec: {path} does not exist and none was given (--spec)");
+        spec.Validate();
+        try { File.WriteAllText(path, spec.ToJson()); }
+        catch (UnauthorizedAccessException) { throw new NodeStartException($"data folder {options.DataDir} is not writable"); }
+        catch (IOException e) { throw new NodeStartException($"cannot write {path}: {e.Message}"); }
+        return spec;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _producer;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Loop.DisposeAsync();
+        _store.Dispose();
+        _lock.Dispose();
+    }
+}

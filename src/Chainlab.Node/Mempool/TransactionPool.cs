@@ -1,0 +1,258 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Encoding;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+
+namespace Chainlab.Node.Mempool;
+
+/// <summary>
+/// Pending transactions. <see cref="Admit"/> is the one way in for every source (API, peers, CLI):
+/// decode, size, chain id, signature (verified in parallel on all cores), nonce, balance, fee, limits.
+/// Per sender, transactions are kept in nonce order without gaps; across senders, block building
+/// picks by fee. When full, the lowest-fee transaction that ends its sender's queue is evicted.
+/// </summary>
+public sealed class TransactionPool
+{
+    private sealed class SenderQueue
+    {
+        public readonly List<Entry> Txs = new(); // nonce order, contiguous
+        public ulong PendingDebit;
+    }
+
+    private sealed record Entry(Transaction Tx, ulong Debit, long Seq, ulong AdmittedAtHeight);
+
+    private readonly object _lock = new();
+    private readonly Dictionary<Hash, Entry> _byHash = new();
+    private readonly Dictionary<Address, SenderQueue> _bySender = new();
+    // Tail (highest nonce) of each sender, ordered by fee then age: the eviction candidates.
+    private readonly SortedSet<(ulong Fee, long NegSeq, Address Sender)> _tails = new();
+    private readonly Dictionary<Hash, string> _rejected = new();
+    private readonly Queue<Hash> _rejectedOrder = new();
+    private readonly ChainSpec _spec;
+    private readonly IAccountReader _state;
+    private readonly MempoolOptions _options;
+    private long _seq;
+    private ulong _headHeight;
+
+    public TransactionPool(ChainSpec spec, IAccountReader state, MempoolOptions options)
+    {
+        _spec = spec; _state = state; _options = options;
+    }
+
+    public int Count { get { lock (_lock) return _byHash.Count; } }
+
+    /// <summary>Raised (outside the lock) with the hashes accepted by one Admit call.</summary>
+    public event Action<IReadOnlyList<Hash>>? Accepted;
+
+    public bool Contains(in Hash hash) { lock (_lock) return _byHash.ContainsKey(hash); }
+
+    public Transaction? Get(in Hash hash) { lock (_lock) return _byHash.TryGetValue(hash, out var e) ? e.Tx : null; }
+
+    public string? RejectionReason(in Hash hash) { lock (_lock) return _rejected.GetValueOrDefault(hash); }
+
+    /// <summary>The nonce the sender's next transaction should carry, counting pending ones.</summary>
+    public ulong NextNonce(in Address sender)
+    {
+        lock (_lock)
+        {
+            var nonce = _state.Get(sender).Nonce;
+            if (!_bySender.TryGetValue(sender, out var q)) return nonce;
+            return Math.Max(nonce, q.Txs[^1].Tx.Nonce + 1);
+        }
+    }
+
+    /// <summary>Admits raw canonical transactions, in order. Results line up with the input.</summary>
+    public Admission[] Admit(IReadOnlyList<byte[]> raws)
+    {
+        var results = new Admission[raws.Count];
+        var txs = new Transaction?[raws.Count];
+        // Stateless work in parallel: decode, static rules, signature.
+        Parallel.For(0, raws.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => 0, (i, _, _) =>
+        {
+            results[i] = Precheck(raws[i], out txs[i]);
+            return 0;
+        }, _ => { });
+
+        var accepted = new List<Hash>(raws.Count);
+        lock (_lock)
+        {
+            for (var i = 0; i < raws.Count; i++)
+            {
+                if (txs[i] is not { } tx) continue;
+                var r = AdmitLocked(tx);
+                results[i] = new Admission(tx.Hash, r);
+                if (r.IsOk) accepted.Add(tx.Hash);
+                else Remember(tx.Hash, r);
+            }
+        }
+        if (accepted.Count > 0) Accepted?.Invoke(accepted);
+        return results;
+    }
+
+    private Admission Precheck(byte[] raw, out Transaction? tx)
+    {
+        tx = null;
+        if (raw.Length > Limits.MaxTransactionBytes)
+            return new Admission(null, new(TxError.TooLarge, $"transaction is {raw.Length} bytes; the limit is {Limits.MaxTransactionBytes}"));
+        Transaction t;
+        try { t = Transaction.Decode(raw); }
+        catch (DecodeException e) { return new Admission(null, new(TxError.Malformed, e.Message)); }
+        var r = StateTransition.CheckStateless(t, _spec);
+        if (!r.IsOk) return new Admission(t.Hash, r);
+        if (!t.VerifySignature()) return new Admission(t.Hash, new(TxError.BadSignature, "signature does not match the sender key"));
+        tx = t;
+        return new Admission(t.Hash, TxRejection.Ok);
+    }
+
+    private TxRejection AdmitLocked(Transaction tx)
+    {
+        if (_byHash.ContainsKey(tx.Hash)) return new(TxError.Duplicate, "transaction is already pending");
+        if (!StateTransition.TryDebit(tx, out var debit)) return new(TxError.Overflow, "amount plus fee overflows");
+        var account = _state.Get(tx.Sender);
+        _bySender.TryGetValue(tx.Sender, out var q);
+        // Entries below the account nonce are already in a block and about to be removed.
+        // The queue is nonce-contiguous, so the stale entries are a prefix.
+        var live = 0; ulong liveDebit = 0;
+        if (q is not null)
+        {
+            var stale = (int)Math.Min((ulong)q.Txs.Count, account.Nonce > q.Txs[0].Tx.Nonce ? account.Nonce - q.Txs[0].Tx.Nonce : 0);
+            live = q.Txs.Count - stale;
+            liveDebit = q.PendingDebit;
+            for (var i = 0; i < stale; i++) liveDebit -= q.Txs[i].Debit;
+        }
+        var expected = account.Nonce + (ulong)live;
+        if (tx.Nonce < expected)
+            return new(TxError.NonceTooLow, $"nonce {tx.Nonce} is already used or pending; next is {expected}");
+        if (tx.Nonce > expected)
+            return new(TxError.NonceGap, $"nonce {tx.Nonce} leaves a gap; next is {expected}");
+        if (live >= _options.PerSenderLimit)
+            return new(TxError.SenderLimit, $"sender already has {live} pending transactions (limit {_options.PerSenderLimit})");
+        if (account.Balance < liveDebit || account.Balance - liveDebit < debit)
+            return new(TxError.InsufficientBalance,
+                $"balance {account.Balance} minus pending {liveDebit} does not cover amount plus fee {debit}");
+        if (tx.Kind == TxKind.Unstake && account.Stake < tx.Amount)
+            return new(TxError.InsufficientStake, $"stake {account.Stake} is less than {tx.Amount}");
+        if (_byHash.Count >= _options.Capacity && !EvictFor(tx))
+            return new(TxError.MempoolFull, $"mempool is full ({_options.Capacity}) and the fee {tx.Fee} does not beat the lowest");
+
+        q ??= _bySender[tx.Sender] = new SenderQueue();
+        if (q.Txs.Count > 0) _tails.Remove(TailKey(q.Txs[^1]));
+        var entry = new Entry(tx, debit, ++_seq, _headHeight);
+        q.Txs.Add(entry);
+        q.PendingDebit += debit;
+        _tails.Add(TailKey(entry));
+        _byHash[tx.Hash] = entry;
+        return TxRejection.Ok;
+    }
+
+    private static (ulong, long, Address) TailKey(Entry e) => (e.Tx.Fee, -e.Seq, e.Tx.Sender);
+
+    private bool EvictFor(Transaction incoming)
+    {
+        if (_tails.Count == 0) return false;
+        var lowest = _tails.Min;
+        if (lowest.Fee >= incoming.Fee || lowest.Sender == incoming.Sender) return false;
+        var q = _bySender[lowest.Sender];
+        var victim = q.Txs[^1];
+        RemoveTail(q, victim);
+        Remember(victim.Tx.Hash, new(TxError.MempoolFull, "evicted by a higher-fee transaction while the mempool was full"));
+        return true;
+    }
+
+    private void RemoveTail(SenderQueue q, Entry victim)
+    {
+        _tails.Remove(TailKey(victim));
+        q.Txs.RemoveAt(q.Txs.Count - 1);
+        q.PendingDebit -= victim.Debit;
+        _byHash.Remove(victim.Tx.Hash);
+        if (q.Txs.Count > 0) _tails.Add(TailKey(q.Txs[^1]));
+        else _bySender.Remove(victim.Tx.Sender);
+    }
+
+    private void Remember(in Hash hash, TxRejection r)
+    {
+        if (_rejected.TryAdd(hash, $"{r.Error.Slug()}: {r.Detail}"))
+        {
+            _rejectedOrder.Enqueue(hash);
+            while (_rejectedOrder.Count > _options.RejectedMemory) _rejected.Remove(_rejectedOrder.Dequeue());
+        }
+    }
+
+    /// <summary>
+    /// Picks up to max transactions for a block at height: nonce order per sender, highest fee first
+    /// across senders, honouring the spec's inclusion delay.
+    /// </summary>
+    public List<Transaction> Select(int max, ulong height)
+    {
+        lock (_lock)
+        {
+            var picked = new List<Transaction>(Math.Min(max, _byHash.Count));
+            var heads = new PriorityQueue<(SenderQueue Q, int Pos), (ulong NegFee, long Seq)>();
+            foreach (var q in _bySender.Values)
+            {
+                var nonce = _state.Get(q.Txs[0].Tx.Sender).Nonce;
+                var pos = q.Txs.FindIndex(e => e.Tx.Nonce >= nonce);
+                if (pos >= 0) heads.Enqueue((q, pos), Priority(q.Txs[pos]));
+            }
+            while (picked.Count < max && heads.TryDequeue(out var item, out _))
+            {
+                var e = item.Q.Txs[item.Pos];
+                if (e.AdmittedAtHeight + _spec.InclusionDelay > height) continue; // not yet; later nonces wait too
+                picked.Add(e.Tx);
+                if (item.Pos + 1 < item.Q.Txs.Count) heads.Enqueue((item.Q, item.Pos + 1), Priority(item.Q.Txs[item.Pos + 1]));
+            }
+            return picked;
+        }
+    }
+
+    private static (ulong, long) Priority(Entry e) => (ulong.MaxValue - e.Tx.Fee, e.Seq);
+
+    /// <summary>Drops transactions a committed block included (and any that its state made stale).</summary>
+    public void OnBlockCommitted(Block block)
+    {
+        lock (_lock)
+        {
+            _headHeight = block.Height;
+            var senders = new HashSet<Address>();
+            foreach (var tx in block.Transactions) senders.Add(tx.Sender);
+            foreach (var sender in senders)
+            {
+                if (!_bySender.TryGetValue(sender, out var q)) continue;
+                var nonce = _state.Get(sender).Nonce;
+                var n = 0;
+                while (n < q.Txs.Count && q.Txs[n].Tx.Nonce < nonce) n++;
+                if (n == 0) continue;
+                _tails.Remove(TailKey(q.Txs[^1]));
+                for (var i = 0; i < n; i++) { _byHash.Remove(q.Txs[i].Tx.Hash); q.PendingDebit -= q.Txs[i].Debit; }
+                q.Txs.RemoveRange(0, n);
+                if (q.Txs.Count == 0) _bySender.Remove(sender);
+                else _tails.Add(TailKey(q.Txs[^1]));
+            }
+        }
+    }
+
+    /// <summary>Removes a transaction that failed during block building, and its sender's later ones.</summary>
+    public void Drop(Transaction tx, TxRejection reason)
+    {
+        lock (_lock)
+        {
+            if (!_bySender.TryGetValue(tx.Sender, out var q)) return;
+            var pos = q.Txs.FindIndex(e => e.Tx.Hash == tx.Hash);
+            if (pos < 0) return;
+            while (q.Txs.Count > pos)
+            {
+                var victim = q.Txs[^1];
+                RemoveTail(q, victim);
+                Remember(victim.Tx.Hash, reason);
+                if (!_bySender.ContainsKey(tx.Sender)) break;
+            }
+        }
+    }
+
+    /// <summary>A page of pending transactions in arrival order.</summary>
+    public List<Transaction> List(int offset, int limit)
+    {
+        lock (_lock)
+            return _byHash.Values.OrderBy(e => e.Seq).Skip(offset).Take(limit).Select(e => e.Tx).ToList();
+    }
+}

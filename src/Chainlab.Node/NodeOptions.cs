@@ -1,0 +1,25 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Node.Mempool;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node;
+
+/// <summary>How to run one node.</summary>
+public sealed record NodeOptions
+{
+    /// <summary>Folder for the database, the chain spec copy and the lock file.</summary>
+    public required string DataDir { get; init; }
+    /// <summary>The chain spec; may be null when the data folder already holds one.</summary>
+    public ChainSpec? Spec { get; init; }
+    /// <summary>The key this node seals blocks with, if it is a producer.</summary>
+    public KeyPair? ProducerKey { get; init; }
+    public string ListenAddress { get; init; } = "127.0.0.1";
+    /// <summary>API port; 0 picks a free one.</summary>
+    public int ApiPort { get; init; }
+    public MempoolOptions Mempool { get; init; } = new();
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>Largest API request body (batch submissions).</summary>
+    public long MaxRequestBytes { get; init; } = 32 * 1024 * 1024;
+}
