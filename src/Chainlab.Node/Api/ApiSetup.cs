@@ -59,7 +59,7 @@ public static class ApiSetup
             return result.Accepted
                 ? Results.Accepted($"/api/v1/transactions/{result.Hash}", new SubmitResultDto(0, result.Hash.ToString(), "pending", null, null))
                 : Problems.Rejected(result.Result);
-        }).Accepts<SubmitTxRequest>("application/json").Produces<SubmitResultDto>(202).ProducesProblem(400)
+        }).WithJsonBody<SubmitTxRequest>().Produces<SubmitResultDto>(202).ProducesProblem(400)
           .WithName("SubmitTransaction").WithSummary("Submit one signed transaction: {\"raw\": hex} or all fields with the signature.");
 
         api.MapPost("/transactions/batch", async (HttpRequest req) =>
@@ -87,7 +87,7 @@ public static class ApiSetup
             }
             var accepted = admitted.Count(a => a.Accepted);
             return Results.Ok(new SubmitBatchResponse(accepted, list.Count - accepted, results!));
-        }).Accepts<SubmitBatchRequest>("application/json").Produces<SubmitBatchResponse>().ProducesProblem(400)
+        }).WithJsonBody<SubmitBatchRequest>().Produces<SubmitBatchResponse>().ProducesProblem(400)
           .WithName("SubmitTransactionBatch").WithSummary("Submit many signed transactions (hex canonical bytes), admitted in order.");
 
         api.MapGet("/mempool", (int? offset, int? limit) =>
@@ -116,6 +116,23 @@ public static class ApiSetup
 
         api.MapFallback(() => Problems.NotFound("no such API route"));
     }
+
+    /// <summary>
+    /// Documents a JSON request body in OpenAPI without Accepts(), which would also filter routing by
+    /// content type and turn a wrong media type into a 404 instead of a 415 problem.
+    /// </summary>
+    private static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder b) =>
+        b.AddOpenApiOperationTransformer(async (op, ctx, ct) =>
+        {
+            op.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await ctx.GetOrCreateSchemaAsync(typeof(T), null, ct) },
+                },
+            };
+        });
 
     private static IResult Status(ChainlabNode node)
     {

@@ -38,16 +38,20 @@ public static class RequestBody
             return (null, TooLarge(maxBytes));
         }
         if (buffer.Length == 0) return (null, Problems.Malformed("request body is empty; send a JSON object"));
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         try
         {
-            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Options);
+            // Syntax and nesting first, whatever the shape, so the cause reported is the real one.
+            var scan = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
+            while (scan.Read()) { }
+            var value = JsonSerializer.Deserialize<T>(bytes, Options);
             return value is null ? (null, Problems.Malformed("request body is JSON null")) : (value, null);
         }
         catch (JsonException e) when (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
         {
             return (null, Problems.Of("unknown-field", 400, "Unknown field", Clean(e)));
         }
-        catch (JsonException e) when (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        catch (JsonException e) when (e.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
             return (null, Problems.Of("too-deep", 400, "JSON nested too deeply", $"JSON nesting is limited to {MaxDepth} levels"));
         }

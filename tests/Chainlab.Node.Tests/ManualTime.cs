@@ -1,0 +1,71 @@
+namespace Chainlab.Node.Tests;
+
+/// <summary>A clock that moves only when the test says so; timers fire on Advance.</summary>
+public sealed class ManualTime(DateTimeOffset start) : TimeProvider
+{
+    private readonly object _lock = new();
+    private readonly List<ManualTimer> _timers = new();
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() { lock (_lock) return _now; }
+
+    public void Advance(TimeSpan by)
+    {
+        List<ManualTimer> due;
+        lock (_lock)
+        {
+            _now += by;
+            due = _timers.Where(t => t.Due <= _now).ToList();
+        }
+        foreach (var t in due) t.Fire(this);
+    }
+
+    public void SetTo(DateTimeOffset when)
+    {
+        if (when > GetUtcNow()) Advance(when - GetUtcNow());
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var t = new ManualTimer(this, callback, state);
+        t.Change(dueTime, period);
+        return t;
+    }
+
+    private sealed class ManualTimer(ManualTime owner, TimerCallback callback, object? state) : ITimer
+    {
+        public DateTimeOffset Due = DateTimeOffset.MaxValue;
+        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+
+        public void Fire(ManualTime clock)
+        {
+            lock (owner._lock)
+            {
+                if (_period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan) Due += _period;
+                else { Due = DateTimeOffset.MaxValue; owner._timers.Remove(this); }
+            }
+            callback(state);
+        }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var fireNow = false;
+            lock (owner._lock)
+            {
+                _period = period;
+                if (dueTime == Timeout.InfiniteTimeSpan) { Due = DateTimeOffset.MaxValue; owner._timers.Remove(this); }
+                else
+                {
+                    Due = owner._now + dueTime;
+                    if (!owner._timers.Contains(this)) owner._timers.Add(this);
+                    fireNow = dueTime == TimeSpan.Zero;
+                }
+            }
+            if (fireNow) Fire(owner);
+            return true;
+        }
+
+        public void Dispose() { lock (owner._lock) owner._timers.Remove(this); }
+        public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
+    }
+}
