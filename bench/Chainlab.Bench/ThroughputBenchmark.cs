@@ -15,8 +15,8 @@ public sealed record ThroughputOptions
     public int Transactions { get; init; } = 100_000;
     public int Accounts { get; init; } = 2_000;
     public int Runs { get; init; } = 3;
-    public int BatchSize { get; init; } = 5_000;
-    public ulong BlockTimeMs { get; init; } = 1_000;
+    public int BatchSize { get; init; } = 10_000;
+    public ulong BlockTimeMs { get; init; } = 500;
     public int MaxBlockTransactions { get; init; } = 100_000;
 }
 

@@ -74,6 +74,8 @@ public sealed class ChainlabNode : IAsyncDisposable
             var pool = new TransactionPool(spec, world, options.Mempool);
             var events = new EventHub();
             var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
             builder.Logging.SetMinimumLevel(options.LogLevel);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.WebHost.ConfigureKestrel(k =>

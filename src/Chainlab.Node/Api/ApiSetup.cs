@@ -160,6 +160,10 @@ public static class ApiSetup
     private static IResult GetTransaction(ChainlabNode node, string id)
     {
         if (!Hash.TryParse(id, out var hash)) return Problems.Malformed($"'{Trim(id)}' is not a 64-hex-digit transaction hash");
+        // Pool before store: a block is stored before its transactions leave the pool, so this order
+        // never misses a transaction that is moving from one to the other.
+        if (node.Pool.Get(hash) is { } pending)
+            return Results.Ok(new TxStatusDto(hash.ToString(), "pending", null, null, null, null, null, null, TxDto.Of(pending)));
         if (node.Store.Transaction(hash) is { } loc)
         {
             var block = node.Store.BlockByHash(loc.BlockHash)!;
@@ -169,8 +173,6 @@ public static class ApiSetup
                 new ReceiptDto(loc.Receipt.Success, loc.Receipt.FeePaid, loc.Receipt.Error),
                 MerkleProofDto.From(proof, block.Header.TxRoot), TxDto.Of(block.Transactions[loc.Index])));
         }
-        if (node.Pool.Get(hash) is { } pending)
-            return Results.Ok(new TxStatusDto(hash.ToString(), "pending", null, null, null, null, null, null, TxDto.Of(pending)));
         if (node.Pool.RejectionReason(hash) is { } reason)
             return Results.Ok(new TxStatusDto(hash.ToString(), "rejected", reason, null, null, null, null, null, null));
         return Problems.NotFound($"transaction {hash} is not known to this node");

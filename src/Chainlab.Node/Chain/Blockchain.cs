@@ -58,14 +58,14 @@ public sealed class Blockchain
         if (Block.ComputeTxRoot(block.Transactions) != h.TxRoot) return ImportResult.Rejected("transaction root does not match");
         if (Block.ComputeFilesRoot(block.FileRefs) != h.FilesRoot) return ImportResult.Rejected("files root does not match");
 
-        // Signatures: a transaction in our mempool has identical bytes to one already verified.
+        // Signatures: a transaction in our mempool has bytes identical to one already verified.
+        var unverified = _pool.NotPending(block.Transactions);
         var bad = -1;
-        Parallel.For(0, block.Transactions.Count, (i, state) =>
+        Parallel.For(0, unverified.Count, (i, state) =>
         {
-            var tx = block.Transactions[i];
-            if (!_pool.Contains(tx.Hash) && !tx.VerifySignature()) { Volatile.Write(ref bad, i); state.Stop(); }
+            if (!unverified[i].VerifySignature()) { Volatile.Write(ref bad, i); state.Stop(); }
         });
-        if (bad >= 0) return ImportResult.Rejected($"transaction {bad} has a bad signature");
+        if (bad >= 0) return ImportResult.Rejected($"transaction {unverified[bad].Hash.Short} has a bad signature");
 
         var overlay = new StateOverlay(_world);
         var ex = StateTransition.ExecuteBlock(overlay, h.Height, Address.FromPublicKey(h.Producer), block.Transactions, Spec);

@@ -46,6 +46,18 @@ public sealed class TransactionPool
 
     public bool Contains(in Hash hash) { lock (_lock) return _byHash.ContainsKey(hash); }
 
+    /// <summary>
+    /// Which of these transactions are not in the pool (so their signatures have not been checked here).
+    /// One lock for the whole block instead of one per transaction.
+    /// </summary>
+    public List<Transaction> NotPending(IReadOnlyList<Transaction> txs)
+    {
+        var missing = new List<Transaction>();
+        lock (_lock)
+            foreach (var t in txs) if (!_byHash.ContainsKey(t.Hash)) missing.Add(t);
+        return missing;
+    }
+
     public Transaction? Get(in Hash hash) { lock (_lock) return _byHash.TryGetValue(hash, out var e) ? e.Tx : null; }
 
     public string? RejectionReason(in Hash hash) { lock (_lock) return _rejected.GetValueOrDefault(hash); }

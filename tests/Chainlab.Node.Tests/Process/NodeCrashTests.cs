@@ -98,7 +98,7 @@ public sealed class NodeCrashTests
             c.Open();
             using var cmd = c.CreateCommand();
             cmd.CommandText = """
-                SELECT (SELECT COALESCE(SUM(tx_count),0) FROM blocks), (SELECT COUNT(*) FROM transactions), (SELECT COUNT(*) FROM receipts),
+                SELECT (SELECT COALESCE(SUM(tx_count),0) FROM blocks), (SELECT COUNT(*) FROM transactions), (SELECT COUNT(*) FROM transactions WHERE success = 1),
                        (SELECT COUNT(*) FROM blocks WHERE height > 0), (SELECT COUNT(*) FROM undo)
                 """;
             using var r = cmd.ExecuteReader();

@@ -65,9 +65,7 @@ public sealed class SqliteChainStore : IChainStore
             CREATE TABLE IF NOT EXISTS canonical(height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS transactions(
                 hash BLOB PRIMARY KEY, block_hash BLOB NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL,
-                sender BLOB NOT NULL, nonce INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS receipts(
-                tx_hash BLOB PRIMARY KEY, success INTEGER NOT NULL, fee_paid INTEGER NOT NULL, error TEXT) WITHOUT ROWID;
+                success INTEGER NOT NULL, fee_paid INTEGER NOT NULL, error TEXT) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS accounts(
                 address BLOB PRIMARY KEY, balance INTEGER NOT NULL, nonce INTEGER NOT NULL, stake INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS undo(height INTEGER PRIMARY KEY, block_hash BLOB NOT NULL, data BLOB NOT NULL);
@@ -163,35 +161,7 @@ public sealed class SqliteChainStore : IChainStore
         {
             using var tx = _writer.BeginTransaction();
             InsertBlock(tx, block);
-            using (var ct = _writer.CreateCommand())
-            using (var cr = _writer.CreateCommand())
-            {
-                ct.Transaction = tx; cr.Transaction = tx;
-                ct.CommandText = "INSERT INTO transactions(hash,block_hash,height,idx,sender,nonce) VALUES($h,$b,$ht,$i,$s,$n)";
-                cr.CommandText = "INSERT INTO receipts(tx_hash,success,fee_paid,error) VALUES($h,$ok,$f,$e)";
-                var th = ct.Parameters.Add("$h", SqliteType.Blob);
-                ct.Parameters.AddWithValue("$b", block.Hash.ToArray());
-                ct.Parameters.AddWithValue("$ht", unchecked((long)block.Height));
-                var ti = ct.Parameters.Add("$i", SqliteType.Integer);
-                var ts = ct.Parameters.Add("$s", SqliteType.Blob);
-                var tn = ct.Parameters.Add("$n", SqliteType.Integer);
-                var rh = cr.Parameters.Add("$h", SqliteType.Blob);
-                var rok = cr.Parameters.Add("$ok", SqliteType.Integer);
-                var rf = cr.Parameters.Add("$f", SqliteType.Integer);
-                var re = cr.Parameters.Add("$e", SqliteType.Text);
-                // Sorted keys insert far faster into the B-tree than random order.
-                var order = Enumerable.Range(0, block.Transactions.Count).OrderBy(i => block.Transactions[i].Hash).ToArray();
-                foreach (var i in order)
-                {
-                    var t = block.Transactions[i];
-                    var hashBytes = t.Hash.ToArray();
-                    th.Value = hashBytes; ti.Value = i; ts.Value = t.Sender.ToArray(); tn.Value = unchecked((long)t.Nonce);
-                    ct.ExecuteNonQuery();
-                    var r = commit.Receipts[i];
-                    rh.Value = hashBytes; rok.Value = r.Success ? 1 : 0; rf.Value = unchecked((long)r.FeePaid); re.Value = (object?)r.Error ?? DBNull.Value;
-                    cr.ExecuteNonQuery();
-                }
-            }
+            InsertTransactions(tx, block, commit.Receipts);
             using (var c = _writer.CreateCommand())
             using (var d = _writer.CreateCommand())
             {
@@ -228,6 +198,35 @@ public sealed class SqliteChainStore : IChainStore
         catch (SqliteException e)
         {
             throw new StoreException(e.SqliteErrorCode == 13 ? "disk full: block not stored" : $"storing block {block.Height} failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// One row per transaction holding its location and receipt, inserted in hash order (sorted keys
+    /// go into the B-tree far faster than random ones).
+    /// </summary>
+    private void InsertTransactions(SqliteTransaction tx, Block block, IReadOnlyList<Receipt> receipts)
+    {
+        using var c = _writer.CreateCommand();
+        c.Transaction = tx;
+        c.CommandText = "INSERT INTO transactions(hash,block_hash,height,idx,success,fee_paid,error) VALUES($h,$b,$ht,$i,$ok,$f,$e)";
+        var ph = c.Parameters.Add("$h", SqliteType.Blob);
+        c.Parameters.AddWithValue("$b", block.Hash.ToArray());
+        c.Parameters.AddWithValue("$ht", unchecked((long)block.Height));
+        var pi = c.Parameters.Add("$i", SqliteType.Integer);
+        var pok = c.Parameters.Add("$ok", SqliteType.Integer);
+        var pf = c.Parameters.Add("$f", SqliteType.Integer);
+        var pe = c.Parameters.Add("$e", SqliteType.Text);
+        c.Prepare();
+        foreach (var i in Enumerable.Range(0, block.Transactions.Count).OrderBy(i => block.Transactions[i].Hash))
+        {
+            var r = receipts[i];
+            ph.Value = block.Transactions[i].Hash.ToArray();
+            pi.Value = i;
+            pok.Value = r.Success ? 1 : 0;
+            pf.Value = unchecked((long)r.FeePaid);
+            pe.Value = (object?)r.Error ?? DBNull.Value;
+            c.ExecuteNonQuery();
         }
     }
 
@@ -314,8 +313,7 @@ public sealed class SqliteChainStore : IChainStore
         using var conn = Reader();
         using var c = conn.CreateCommand();
         c.CommandText = """
-            SELECT t.block_hash, t.height, t.idx, r.success, r.fee_paid, r.error FROM transactions t
-            JOIN receipts r ON r.tx_hash=t.hash WHERE t.hash=$h
+            SELECT block_hash, height, idx, success, fee_paid, error FROM transactions WHERE hash=$h
             """;
         c.Parameters.AddWithValue("$h", hash.ToArray());
         using var r = c.ExecuteReader();
