@@ -8,7 +8,7 @@ namespace Chainlab.Core.State;
 /// holding two or more is a branch split on the next key bit. So the shape depends only on the set
 /// of keys (never on history), the depth is about log2(n) for hashed keys, and an update rehashes
 /// O(log n) nodes. Leaf = H(0x00 ‖ key ‖ valueHash); branch = H(0x01 ‖ left ‖ right); empty = zeros.
-/// See docs/decisions/0002-state-commitment.md.
+/// See docs/decisions/0001-state-commitment.md.
 /// </summary>
 public sealed class StateTree
 {
