@@ -140,7 +140,7 @@ public static class ApiSetup
         var spec = node.Chain.Spec;
         return Results.Ok(new StatusDto(spec.ChainId, node.GenesisHash.ToString(), node.Chain.Engine.Name, h.Height,
             h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, [], ChainlabNode.Version,
-            spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), Interlocked.Read(ref node.Chain.ImportedTransactions)));
+            spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), node.Chain.CommittedTransactions));
     }
 
     private static IResult GetBlock(ChainlabNode node, string id, string? transactions)

@@ -37,7 +37,10 @@ public sealed class Blockchain
     public IConsensusEngine Engine { get; }
     public SlotClock Clock { get; }
     public BlockHeader Head => Volatile.Read(ref _head);
-    public long ImportedTransactions;
+    private long _committedTransactions;
+
+    /// <summary>Transactions committed since this process started.</summary>
+    public long CommittedTransactions => Interlocked.Read(ref _committedTransactions);
 
     /// <summary>The import pipeline: header and seal, roots, signatures, execution, state root, one atomic commit.</summary>
     public ImportResult Import(Block block)
@@ -86,7 +89,7 @@ public sealed class Blockchain
             throw;
         }
         Volatile.Write(ref _head, h);
-        Interlocked.Add(ref ImportedTransactions, block.Transactions.Count);
+        Interlocked.Add(ref _committedTransactions, block.Transactions.Count);
         _pool.OnBlockCommitted(block);
         _events.Publish(new ChainEvent("head", new HeadEvent(h.Height, h.Hash.ToString(), h.TxCount, h.TimestampMs, h.StateRoot.ToString())));
         return ImportResult.Imported;

@@ -45,7 +45,7 @@ public sealed class TransferLoadTests
 
             var blocks = 0;
             while (n.Node.Pool.Count > 0) { await n.ProduceAsync(); blocks++; }
-            Assert.Equal(1000, n.Node.Chain.ImportedTransactions);
+            Assert.Equal(1000, n.Node.Chain.CommittedTransactions);
 
             foreach (var k in n.Keys)
             {

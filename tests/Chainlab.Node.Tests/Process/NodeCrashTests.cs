@@ -138,13 +138,7 @@ public sealed class NodeCrashTests
 
     private static async Task<(int Code, string Stderr)> RunCli(params string[] args)
     {
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(NodeProcess.ChainlabDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        await p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await err);
+        var (code, _, err) = await CliRunner.RunAsync(null, args);
+        return (code, err);
     }
 }
