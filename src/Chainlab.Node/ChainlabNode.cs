@@ -9,7 +9,6 @@ using Chainlab.Node.Events;
 using Chainlab.Node.Mempool;
 using Chainlab.Node.Production;
 using Chainlab.Node.Storage;
-using Chainlab.Node.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -60,7 +59,7 @@ public sealed class ChainlabNode : IAsyncDisposable
         {
             var spec = LoadOrSaveSpec(options);
             var genesis = spec.GenesisBlock();
-            try { store = new SqliteChainStore(Path.Combine(options.DataDir, DatabaseFileName)); }
+            try { store = ChainStores.Open(options.DataDir, options.Postgres); }
             catch (StoreException e) { throw new NodeStartException(e.Message, e); }
             var world = new WorldState();
             if (store.GenesisHash is null) store.InitGenesis(genesis, spec.GenesisState());

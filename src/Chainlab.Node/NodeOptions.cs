@@ -14,6 +14,8 @@ public sealed record NodeOptions
     public ChainSpec? Spec { get; init; }
     /// <summary>The key this node seals blocks with, if it is a producer.</summary>
     public KeyPair? ProducerKey { get; init; }
+    /// <summary>A PostgreSQL connection string; null keeps the embedded SQLite store in the data folder.</summary>
+    public string? Postgres { get; init; }
     public string ListenAddress { get; init; } = "127.0.0.1";
     /// <summary>API port; 0 picks a free one.</summary>
     public int ApiPort { get; init; }

@@ -32,6 +32,10 @@ public interface IChainStore : IDisposable
     void Commit(BlockCommit commit);
 
     Block? BlockByHeight(ulong height);
+    /// <summary>The canonical bytes of the block at this height, as stored.</summary>
+    byte[]? RawBlockByHeight(ulong height);
+    /// <summary>One line naming the backend and where it keeps its data.</summary>
+    string Describe { get; }
     Block? BlockByHash(Hash hash);
     BlockHeader? HeaderByHeight(ulong height);
     IReadOnlyList<BlockHeader> Headers(ulong fromHeight, int count);

@@ -1,0 +1,12 @@
+using Chainlab.Node.Storage.Postgres;
+using Chainlab.Node.Storage.Sqlite;
+
+namespace Chainlab.Node.Storage;
+
+/// <summary>Opens the store a node is configured for.</summary>
+public static class ChainStores
+{
+    /// <summary>PostgreSQL when a connection string is given, else SQLite in the data folder.</summary>
+    public static IChainStore Open(string dataDir, string? postgres) =>
+        postgres is { Length: > 0 } cs ? new PostgresChainStore(cs) : new SqliteChainStore(Path.Combine(dataDir, ChainlabNode.DatabaseFileName));
+}

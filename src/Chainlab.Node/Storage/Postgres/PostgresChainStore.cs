@@ -1,0 +1,114 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Chainlab.Core.Model;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Chainlab.Node.Storage.Postgres;
+
+/// <summary>
+/// The server store: the same tables in a PostgreSQL schema (the connection string's search path, or
+/// "public"). An advisory lock keeps a second node off the same schema; transaction rows go in with a
+/// binary COPY.
+/// </summary>
+public sealed class PostgresChainStore : SqlChainStore
+{
+    private readonly NpgsqlDataSource _source;
+    private readonly string _where;
+
+    public PostgresChainStore(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder csb;
+        try { csb = new NpgsqlConnectionStringBuilder(connectionString); }
+        catch (ArgumentException e) { throw new StoreException($"bad PostgreSQL connection string: {e.Message}", e); }
+        var schema = string.IsNullOrEmpty(csb.SearchPath) ? "public" : csb.SearchPath.Split(',')[0].Trim();
+        if (!System.Text.RegularExpressions.Regex.IsMatch(schema, "^[a-z_][a-z0-9_]{0,62}$"))
+            throw new StoreException($"schema name '{schema}' must be lower-case letters, digits and underscores");
+        _where = $"postgres {csb.Host}:{csb.Port}/{csb.Database} schema {schema}";
+        csb.SearchPath = schema;
+        _source = NpgsqlDataSource.Create(csb.ConnectionString);
+        NpgsqlConnection? writer = null;
+        try
+        {
+            writer = _source.OpenConnection();
+            using (var c = writer.CreateCommand())
+            {
+                c.CommandText = $"CREATE SCHEMA IF NOT EXISTS {schema}";
+                c.ExecuteNonQuery();
+                c.CommandText = "SELECT pg_try_advisory_lock(hashtext('chainlab:' || current_schema()))";
+                if (c.ExecuteScalar() is not true)
+                    throw new StoreException($"{_where} is locked by another node");
+            }
+            Initialise(writer);
+        }
+        catch (Exception e) when (e is NpgsqlException or StoreException or SocketException)
+        {
+            writer?.Dispose();
+            _source.Dispose();
+            if (e is StoreException) throw;
+            throw Translate(e, "connecting")!;
+        }
+    }
+
+    public override string Describe => _where;
+
+    protected override string BlobType => "BYTEA";
+
+    protected override IReadOnlyList<string> Migrations { get; } =
+    [
+        """
+        CREATE TABLE blocks(
+            hash BYTEA PRIMARY KEY, height BIGINT NOT NULL, parent BYTEA NOT NULL, timestamp_ms BIGINT NOT NULL,
+            producer BYTEA NOT NULL, tx_count BIGINT NOT NULL, state_root BYTEA NOT NULL,
+            header BYTEA NOT NULL, body BYTEA NOT NULL);
+        CREATE TABLE canonical(height BIGINT PRIMARY KEY, hash BYTEA NOT NULL);
+        CREATE TABLE transactions(
+            hash BYTEA PRIMARY KEY, block_hash BYTEA NOT NULL, height BIGINT NOT NULL, idx BIGINT NOT NULL,
+            success BIGINT NOT NULL, fee_paid BIGINT NOT NULL, error TEXT);
+        CREATE TABLE accounts(
+            address BYTEA PRIMARY KEY, balance BIGINT NOT NULL, nonce BIGINT NOT NULL, stake BIGINT NOT NULL);
+        CREATE TABLE undo(height BIGINT PRIMARY KEY, block_hash BYTEA NOT NULL, data BYTEA NOT NULL);
+        """,
+    ];
+
+    protected override DbConnection OpenReader() => _source.OpenConnection();
+
+    protected override void InsertTransactions(DbTransaction tx, Block block, IReadOnlyList<Receipt> receipts)
+    {
+        var blockHash = block.Hash.ToArray();
+        var height = unchecked((long)block.Height);
+        using var copy = ((NpgsqlConnection)Writer).BeginBinaryImport(
+            "COPY transactions(hash,block_hash,height,idx,success,fee_paid,error) FROM STDIN (FORMAT BINARY)");
+        foreach (var i in TransactionOrder(block))
+        {
+            var r = receipts[i];
+            copy.StartRow();
+            copy.Write(block.Transactions[i].Hash.ToArray(), NpgsqlDbType.Bytea);
+            copy.Write(blockHash, NpgsqlDbType.Bytea);
+            copy.Write(height, NpgsqlDbType.Bigint);
+            copy.Write((long)i, NpgsqlDbType.Bigint);
+            copy.Write(r.Success ? 1L : 0L, NpgsqlDbType.Bigint);
+            copy.Write(unchecked((long)r.FeePaid), NpgsqlDbType.Bigint);
+            if (r.Error is null) copy.WriteNull(); else copy.Write(r.Error, NpgsqlDbType.Text);
+        }
+        copy.Complete();
+    }
+
+    protected override StoreException? Translate(Exception e, string doing) => e switch
+    {
+        PostgresException { SqlState: "28P01" or "28000" } p => new StoreException($"PostgreSQL refused the credentials ({_where}): {p.MessageText}", e),
+        PostgresException { SqlState: "3D000" } p => new StoreException($"PostgreSQL database does not exist ({_where}): {p.MessageText}", e),
+        PostgresException { SqlState: "53100" } => new StoreException($"PostgreSQL disk full while {doing} ({_where})", e),
+        PostgresException p => new StoreException($"{doing} failed on {_where}: {p.MessageText}", e),
+        NpgsqlException { InnerException: SocketException or TimeoutException or IOException } or SocketException =>
+            new StoreException($"PostgreSQL is unreachable ({_where}): {(e.InnerException ?? e).Message}", e),
+        NpgsqlException n => new StoreException($"{doing} failed on {_where}: {n.Message}", e),
+        _ => null,
+    };
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _source.Dispose();
+    }
+}
