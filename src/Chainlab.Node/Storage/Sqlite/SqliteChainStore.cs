@@ -11,6 +11,7 @@ public sealed class SqliteChainStore : SqlChainStore
 {
     private readonly string _path;
     private readonly string _readConnectionString;
+    private readonly FileStream _lock;
 
     public SqliteChainStore(string path)
     {
@@ -18,6 +19,11 @@ public sealed class SqliteChainStore : SqlChainStore
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         try { Directory.CreateDirectory(dir); }
         catch (Exception e) { throw new StoreException($"cannot create data folder {dir}: {e.Message}", e); }
+        try { _lock = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (UnauthorizedAccessException) { throw new StoreException($"cannot write in {dir}: the folder is read-only"); }
+        catch (IOException e) when (File.Exists(path + ".lock") && !e.Message.Contains("space", StringComparison.OrdinalIgnoreCase))
+        { throw new StoreException($"database {path} is locked by another node"); }
+        catch (IOException e) { throw new StoreException($"cannot write in {dir}: {e.Message}"); }
         _readConnectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
         var writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         try
@@ -33,6 +39,7 @@ public sealed class SqliteChainStore : SqlChainStore
         catch (Exception e) when (e is SqliteException or StoreException)
         {
             writer.Dispose();
+            _lock.Dispose();
             if (e is StoreException) throw;
             throw Translate(e, "opening")!;
         }
@@ -82,5 +89,6 @@ public sealed class SqliteChainStore : SqlChainStore
     {
         base.Dispose();
         SqliteConnection.ClearAllPools();
+        _lock.Dispose();
     }
 }

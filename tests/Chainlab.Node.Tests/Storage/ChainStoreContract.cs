@@ -1,0 +1,189 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Chainlab.Core.Tests;
+using Chainlab.Node.Storage;
+using Chainlab.Node.Storage.Postgres;
+using Chainlab.Node.Storage.Sqlite;
+
+namespace Chainlab.Node.Tests.Storage;
+
+/// <summary>One storage contract, run against every backend.</summary>
+public abstract class ChainStoreContract
+{
+    /// <summary>A new, empty store location.</summary>
+    protected abstract string NewLocation();
+    protected abstract IChainStore Open(string location);
+
+    /// <summary>Writes a schema version into the store's meta table, as a newer binary would.</summary>
+    protected abstract void ForceSchemaVersion(string location, int version);
+
+    private readonly KeyPair[] _k = Build.Keys(4, seed: 31);
+
+    private (Block Genesis, WorldState State) Genesis()
+    {
+        var spec = Build.Spec(_k);
+        return (spec.GenesisBlock(), spec.GenesisState());
+    }
+
+    private Block NextBlock(BlockHeader parent, params Transaction[] txs)
+    {
+        var h = new BlockHeader(parent.Height + 1, parent.Hash, parent.TimestampMs + 1000, _k[0].PublicKey,
+            Block.ComputeTxRoot(txs), Hash.Sha256(BitConverter.GetBytes(parent.Height)), Block.ComputeFilesRoot([]), (uint)txs.Length, new byte[64]);
+        return new Block(h, txs, []);
+    }
+
+    private static BlockCommit CommitOf(Block b, Dictionary<Address, Account> changes, Dictionary<Address, Account> undo) =>
+        new(b, b.Transactions.Select((t, i) => new Receipt(t.Hash, b.Height, i, true, t.Fee, null)).ToList(), changes, undo);
+
+    [Fact]
+    public void A_new_store_takes_genesis_and_returns_it()
+    {
+        var loc = NewLocation();
+        using var s = Open(loc);
+        Assert.Null(s.GenesisHash);
+        var (g, state) = Genesis();
+        s.InitGenesis(g, state);
+        Assert.Equal(g.Hash, s.GenesisHash);
+        Assert.Equal(g.Hash, s.Head().Hash);
+        Assert.Equal(4, s.LoadAccounts().Count());
+        Assert.Equal(g.Encode(), s.RawBlockByHeight(0));
+    }
+
+    [Fact]
+    public void A_committed_block_is_readable_every_way_and_survives_reopening()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var txs = Enumerable.Range(0, 50).Select(i => Build.Transfer(_k[i % 4], _k[(i + 1) % 4].Address, 1, (ulong)(i / 4))).ToArray();
+        var b1 = NextBlock(g.Header, txs);
+        var b2 = NextBlock(b1.Header);
+        var fresh = KeyPair.FromRandom(new Random(8)).Address;
+        using (var s = Open(loc))
+        {
+            s.InitGenesis(g, state);
+            s.Commit(CommitOf(b1, new() { [_k[0].Address] = new Account(5, 13, 0), [fresh] = new Account(7, 0, 0) },
+                new() { [_k[0].Address] = new Account(1_000_000, 0, 0), [fresh] = Account.Empty }));
+            s.Commit(CommitOf(b2, new() { [fresh] = Account.Empty }, new() { [fresh] = new Account(7, 0, 0) }));
+        }
+        using (var s = Open(loc))
+        {
+            Assert.Equal(b2.Hash, s.Head().Hash);
+            Assert.Equal(b1.Hash, s.BlockByHeight(1)!.Hash);
+            Assert.Equal(b1.Encode(), s.BlockByHash(b1.Hash)!.Encode());
+            Assert.Equal(b2.Encode(), s.RawBlockByHeight(2));
+            Assert.Null(s.BlockByHeight(3));
+            Assert.Equal([0UL, 1UL, 2UL], s.Headers(0, 10).Select(h => h.Height));
+            Assert.Equal([1UL], s.Headers(1, 1).Select(h => h.Height));
+            Assert.Equal(b1.Header.Hash, s.HeaderByHeight(1)!.Hash);
+            var loc7 = s.Transaction(txs[7].Hash)!;
+            Assert.Equal((b1.Hash, 1UL, 7), (loc7.BlockHash, loc7.Height, loc7.Index));
+            Assert.True(loc7.Receipt.Success);
+            Assert.Equal(txs[7].Fee, loc7.Receipt.FeePaid);
+            Assert.Null(s.Transaction(Hash.Sha256("nope"u8)));
+            var accounts = s.LoadAccounts().ToDictionary(kv => kv.Key, kv => kv.Value);
+            Assert.Equal(new Account(5, 13, 0), accounts[_k[0].Address]);
+            Assert.False(accounts.ContainsKey(fresh)); // emptied accounts are deleted
+        }
+    }
+
+    [Fact]
+    public void A_block_that_fails_midway_leaves_no_trace()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var tx = Build.Transfer(_k[0], _k[1].Address, 1, 0);
+        var b1 = NextBlock(g.Header, tx);
+        using var s = Open(loc);
+        s.InitGenesis(g, state);
+        s.Commit(CommitOf(b1, new() { [_k[0].Address] = new Account(1, 1, 0) }, new()));
+        // The same transaction again violates the transactions primary key after the block row went in.
+        var bad = NextBlock(b1.Header, tx);
+        Assert.Throws<StoreException>(() => s.Commit(CommitOf(bad, new() { [_k[0].Address] = new Account(999, 9, 0) }, new())));
+        Assert.Equal(b1.Hash, s.Head().Hash);
+        Assert.Null(s.BlockByHash(bad.Hash));
+        Assert.Null(s.BlockByHeight(2));
+        Assert.Equal(new Account(1, 1, 0), s.LoadAccounts().Single(kv => kv.Key == _k[0].Address).Value);
+        // And the store still works.
+        var b2 = NextBlock(b1.Header);
+        s.Commit(CommitOf(b2, new(), new()));
+        Assert.Equal(b2.Hash, s.Head().Hash);
+    }
+
+    [Fact]
+    public void A_newer_schema_is_refused_with_a_clear_message()
+    {
+        var loc = NewLocation();
+        using (var s = Open(loc)) s.InitGenesis(Genesis().Genesis, Genesis().State);
+        ForceSchemaVersion(loc, 99);
+        var e = Assert.Throws<StoreException>(() => Open(loc));
+        Assert.Contains("newer than this binary", e.Message);
+    }
+
+    [Fact]
+    public void A_second_writer_on_the_same_store_is_refused()
+    {
+        var loc = NewLocation();
+        using var s = Open(loc);
+        var e = Assert.Throws<StoreException>(() => Open(loc));
+        Assert.Contains("locked", e.Message);
+    }
+}
+
+public sealed class SqliteChainStoreTests : ChainStoreContract, IDisposable
+{
+    private readonly List<string> _dirs = new();
+
+    protected override string NewLocation()
+    {
+        var d = TestNode.NewDir();
+        _dirs.Add(d);
+        return Path.Combine(d, "chain.db");
+    }
+
+    protected override IChainStore Open(string location) => new SqliteChainStore(location);
+
+    protected override void ForceSchemaVersion(string location, int version)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={location};Pooling=false");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE meta SET value=$v WHERE key='schema_version'";
+        cmd.Parameters.AddWithValue("$v", BitConverter.GetBytes(version));
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+    }
+}
+
+[Collection("postgres")]
+public sealed class PostgresChainStoreTests(PostgresCluster pg) : ChainStoreContract
+{
+    protected override string NewLocation() => pg.FreshSchema();
+    protected override IChainStore Open(string location) => new PostgresChainStore(location);
+
+    protected override void ForceSchemaVersion(string location, int version)
+    {
+        using var c = new Npgsql.NpgsqlConnection(location);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE meta SET value=@v WHERE key='schema_version'";
+        cmd.Parameters.AddWithValue("v", BitConverter.GetBytes(version));
+        cmd.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public void Unreachable_server_and_refused_credentials_are_one_clear_line()
+    {
+        var refused = Assert.Throws<StoreException>(() => new PostgresChainStore(pg.ConnectionString("x1", password: "wrong")));
+        Assert.Contains("refused the credentials", refused.Message);
+        var port = Chainlab.Bench.ThroughputBenchmark.FreePort();
+        var down = Assert.Throws<StoreException>(() => new PostgresChainStore($"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=postgres;Timeout=3"));
+        Assert.Contains("unreachable", down.Message);
+        Assert.DoesNotContain('\n', down.Message);
+    }
+}
