@@ -39,6 +39,24 @@ public sealed class NodeClient : IDisposable
         return await ReadAsync(resp, ct);
     }
 
+    public async Task<byte[]> GetBytesAsync(string path, CancellationToken ct = default)
+    {
+        HttpResponseMessage resp;
+        try { resp = await _http.GetAsync(path, ct); }
+        catch (HttpRequestException e) { throw Unreachable(e); }
+        if (resp.IsSuccessStatusCode) return await resp.Content.ReadAsByteArrayAsync(ct);
+        await ReadAsync(resp, ct);
+        throw new CliException($"HTTP {(int)resp.StatusCode}");
+    }
+
+    public async Task<JsonNode> PostContentAsync(string path, HttpContent content, CancellationToken ct = default)
+    {
+        HttpResponseMessage resp;
+        try { resp = await _http.PostAsync(path, content, ct); }
+        catch (HttpRequestException e) { throw Unreachable(e); }
+        return await ReadAsync(resp, ct);
+    }
+
     private CliException Unreachable(HttpRequestException e) =>
         new($"cannot reach node at {BaseAddress} ({e.Message}); is it running? (--node URL)", ExitCodes.Unreachable);
 

@@ -38,6 +38,30 @@ public static class BenchCommands
             return 0;
         });
         cmd.Subcommands.Add(throughput);
+
+        var kills = new Option<int>("--runs") { Description = "How many times to SIGKILL the node", DefaultValueFactory = _ => 50 };
+        var pg = new Option<string?>("--db-postgres") { Description = "Run on PostgreSQL (give the connection string; a fresh schema is used) instead of SQLite" };
+        var seed = new Option<int>("--seed") { Description = "Random seed for kill moments and load", DefaultValueFactory = _ => 1 };
+        var crash = new Command("crash", "Kill a loaded node with SIGKILL again and again; check nothing committed is lost or changed") { kills, pg, seed };
+        crash.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(kills) < 1) throw new CliException("--runs must be at least 1", ExitCodes.BadInput);
+            string? conn = null;
+            if (pr.GetValue(pg) is { } cs)
+                conn = Chainlab.Node.Storage.Postgres.PostgresChainStore.ForSchema(cs, $"chainlab_crash_{DateTime.UtcNow:yyyyMMddHHmmss}");
+            var harness = new CrashHarness(new CrashOptions { Kills = pr.GetValue(kills), Postgres = conn, Seed = pr.GetValue(seed) }, SelfLaunch, Console.Out);
+            var report = await harness.RunAsync(ct);
+            if (pr.GetValue(Global.Json)) Global.PrintJson(report);
+            else
+            {
+                Console.Out.WriteLine($"{(conn is null ? "sqlite" : "postgres")}: {report.Kills} SIGKILLs in {report.Seconds:0} s, final height {report.FinalHeight}, " +
+                                      $"{report.ConfirmedTransactions} transactions seen committed, {report.ChecksAfterRestart} checks after restarts");
+                foreach (var f in report.Failures) Console.Out.WriteLine("FAIL " + f);
+                Console.Out.WriteLine(report.Ok ? "no committed block or transaction was lost or changed" : "FAILED");
+            }
+            return report.Ok ? 0 : ExitCodes.Failure;
+        });
+        cmd.Subcommands.Add(crash);
         return cmd;
     }
 

@@ -4,6 +4,7 @@ using Chainlab.Core.Model;
 using Chainlab.Core.Wallet;
 using Chainlab.Node;
 using Chainlab.Node.Events;
+using Chainlab.Node.Storage.Postgres;
 using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Cli.Commands;
@@ -22,7 +23,8 @@ public static class DevnetCommands
         var reset = new Option<bool>("--reset") { Description = "Delete the devnet's data and start a new chain" };
         var port = new Option<int>("--port") { Description = "API port", DefaultValueFactory = _ => 7700 };
         var accounts = new Option<int>("--accounts") { Description = "Funded dev accounts", DefaultValueFactory = _ => 4 };
-        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts };
+        var postgres = new Option<string?>("--db-postgres") { Description = "Keep each node's chain in its own schema of this PostgreSQL database (remembered for later runs)" };
+        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres };
         up.SetAction(async (pr, ct) =>
         {
             var root = Path.GetFullPath(pr.GetValue(dir)!);
@@ -30,7 +32,19 @@ public static class DevnetCommands
             if (blockMs < 50) throw new CliException("--block-time must be at least 50ms", ExitCodes.BadInput);
             var count = pr.GetValue(accounts);
             if (count is < 1 or > 100) throw new CliException("--accounts must be 1..100", ExitCodes.BadInput);
-            if (pr.GetValue(reset) && Directory.Exists(root)) Directory.Delete(root, recursive: true);
+            var settings = DevnetSettings.Load(root);
+            if (pr.GetValue(reset) && Directory.Exists(root))
+            {
+                if (settings.Postgres is { } old) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, NodeSchema(1)));
+                Directory.Delete(root, recursive: true);
+                settings = new DevnetSettings();
+            }
+            if (pr.GetValue(postgres) is { } pg)
+            {
+                if (settings.Postgres is { } stored && stored != pg && File.Exists(Path.Combine(root, "node", ChainlabNode.SpecFileName)))
+                    throw new CliException("this devnet already uses another database; add --reset to start over", ExitCodes.BadInput);
+                settings = settings with { Postgres = pg };
+            }
             var keysDir = Path.Combine(root, "keys");
             var dataDir = Path.Combine(root, "node");
             var specPath = Path.Combine(dataDir, ChainlabNode.SpecFileName);
@@ -43,11 +57,13 @@ public static class DevnetCommands
             else if (pr.GetResult(blockTime) is { Implicit: false } && ChainSpec.FromJson(File.ReadAllText(specPath)).BlockTimeMs != blockMs)
                 throw new CliException("this devnet was created with another block time; add --reset to start a new chain with it", ExitCodes.BadInput);
             var nodeKey = Keystore.Decrypt(KeyFiles.ReadText(Path.Combine(keysDir, "node.json")), DevPassword);
+            settings.Save(root);
 
             using var shutdown = new Shutdown(ct);
             await using var node = await ChainlabNode.StartAsync(new NodeOptions
             {
                 DataDir = dataDir, Spec = spec, ProducerKey = nodeKey, ApiPort = pr.GetValue(port), LogLevel = LogLevel.Warning,
+                Postgres = settings.Postgres is { } cs ? PostgresChainStore.ForSchema(cs, NodeSchema(1)) : null,
             }, shutdown.Token);
             PrintSummary(node, keysDir);
             using var sub = node.Events.Subscribe();
@@ -66,6 +82,9 @@ public static class DevnetCommands
         cmd.Subcommands.Add(up);
         return cmd;
     }
+
+    /// <summary>The PostgreSQL schema that holds devnet node n.</summary>
+    public static string NodeSchema(int n) => $"chainlab_devnet_node{n}";
 
     private static ChainSpec Create(string keysDir, ulong blockMs, int count)
     {
@@ -98,6 +117,7 @@ public static class DevnetCommands
         Console.Out.WriteLine($"devnet up: chain {spec.ChainId}, consensus {node.Chain.Engine.Name}, block time {spec.BlockTimeMs} ms");
         Console.Out.WriteLine($"API      {node.ApiUrl}  (OpenAPI {node.ApiUrl}openapi/v1.json)");
         Console.Out.WriteLine($"head     {node.Chain.Head.Height} {node.Chain.Head.Hash}");
+        Console.Out.WriteLine($"store    {node.Store.Describe}");
         Console.Out.WriteLine("dev accounts (key password: " + DevPassword + "):");
         foreach (var f in Directory.GetFiles(keysDir, "dev*.json").OrderBy(f => f.Length).ThenBy(f => f))
         {

@@ -12,41 +12,53 @@ public static class NodeCommands
     public static Command Build()
     {
         var cmd = new Command("node", "Run a node");
-        var data = new Option<string>("--data") { Description = "Data folder (database, chain spec, lock)", Required = true };
+        var config = new Option<string?>("--config") { Description = "JSON file with any of the settings below (flags win)" };
+        var data = new Option<string?>("--data") { Description = "Data folder (chain spec copy, lock, SQLite database)" };
         var spec = new Option<string?>("--spec") { Description = "Chain spec JSON (needed on first start)" };
         var key = new Option<string?>("--key") { Description = "Key file of the producer/authority key (omit for a non-producing node)" };
         var passwordFile = new Option<string?>("--password-file") { Description = "Password for --key (else $CHAINLAB_PASSWORD)" };
-        var port = new Option<int>("--port") { Description = "API port (0 = pick a free one)", DefaultValueFactory = _ => 7700 };
-        var listen = new Option<string>("--listen") { Description = "API listen address; loopback unless you ask for more", DefaultValueFactory = _ => "127.0.0.1" };
-        var capacity = new Option<int>("--mempool-capacity") { Description = "Most pending transactions", DefaultValueFactory = _ => new MempoolOptions().Capacity };
-        var perSender = new Option<int>("--per-sender-limit") { Description = "Most pending transactions per sender (1 = one pending per wallet)", DefaultValueFactory = _ => new MempoolOptions().PerSenderLimit };
-        var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { data, spec, key, passwordFile, port, listen, capacity, perSender, logLevel };
+        var port = new Option<int?>("--port") { Description = "API port (default 7700; 0 = pick a free one)" };
+        var listen = new Option<string?>("--listen") { Description = "API listen address (default 127.0.0.1; a wider bind must be asked for)" };
+        var db = new Option<string?>("--db") { Description = "PostgreSQL connection string, e.g. \"Host=127.0.0.1;Database=chain;Username=me;Password=...\" (default: SQLite in --data)" };
+        var capacity = new Option<int?>("--mempool-capacity") { Description = $"Most pending transactions (default {new MempoolOptions().Capacity})" };
+        var perSender = new Option<int?>("--per-sender-limit") { Description = $"Most pending transactions per sender; 1 = one pending per wallet (default {new MempoolOptions().PerSenderLimit})" };
+        var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information (default), Warning, Error" };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel };
         run.SetAction(async (pr, ct) =>
         {
-            if (pr.GetValue(port) is < 0 or > 65535) throw new CliException("--port must be 0..65535", ExitCodes.BadInput);
-            if (!System.Net.IPAddress.TryParse(pr.GetValue(listen), out _)) throw new CliException("--listen must be an IP address", ExitCodes.BadInput);
-            if (pr.GetValue(capacity) < 1 || pr.GetValue(perSender) < 1) throw new CliException("mempool limits must be at least 1", ExitCodes.BadInput);
+            var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
+            var dataDir = pr.GetValue(data) ?? file.Data ?? throw new CliException("--data (or \"data\" in --config) is required", ExitCodes.BadInput);
+            var apiPort = pr.GetValue(port) ?? file.Port ?? 7700;
+            var listenAt = pr.GetValue(listen) ?? file.Listen ?? "127.0.0.1";
+            var cap = pr.GetValue(capacity) ?? file.MempoolCapacity ?? new MempoolOptions().Capacity;
+            var limit = pr.GetValue(perSender) ?? file.PerSenderLimit ?? new MempoolOptions().PerSenderLimit;
+            var levelText = pr.GetValue(logLevel) ?? file.LogLevel ?? "Information";
+            if (apiPort is < 0 or > 65535) throw new CliException("--port must be 0..65535", ExitCodes.BadInput);
+            if (!System.Net.IPAddress.TryParse(listenAt, out _)) throw new CliException("--listen must be an IP address", ExitCodes.BadInput);
+            if (cap < 1 || limit < 1) throw new CliException("mempool limits must be at least 1", ExitCodes.BadInput);
+            if (!Enum.TryParse<LogLevel>(levelText, true, out var level)) throw new CliException($"unknown log level '{levelText}'", ExitCodes.BadInput);
             ChainSpec? chainSpec = null;
-            if (pr.GetValue(spec) is { } specPath)
+            if ((pr.GetValue(spec) ?? file.Spec) is { } specPath)
             {
                 try { chainSpec = ChainSpec.FromJson(File.ReadAllText(specPath)); }
                 catch (FormatException e) { throw new CliException($"{specPath}: {e.Message}", ExitCodes.BadInput); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read {specPath}: {e.Message}", ExitCodes.BadInput); }
             }
-            var producer = pr.GetValue(key) is { } keyPath ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile)) : null;
+            var keyPath = pr.GetValue(key) ?? file.Key;
+            var producer = keyPath is not null ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile) ?? file.PasswordFile) : null;
             using var shutdown = new Shutdown(ct);
             await using var node = await ChainlabNode.StartAsync(new NodeOptions
             {
-                DataDir = pr.GetValue(data)!,
+                DataDir = dataDir,
                 Spec = chainSpec,
                 ProducerKey = producer,
-                ApiPort = pr.GetValue(port),
-                ListenAddress = pr.GetValue(listen)!,
-                Mempool = new MempoolOptions { Capacity = pr.GetValue(capacity), PerSenderLimit = pr.GetValue(perSender) },
-                LogLevel = pr.GetValue(logLevel),
+                ApiPort = apiPort,
+                ListenAddress = listenAt,
+                Postgres = pr.GetValue(db) ?? file.Db,
+                Mempool = new MempoolOptions { Capacity = cap, PerSenderLimit = limit },
+                LogLevel = level,
             }, shutdown.Token);
-            Console.Out.WriteLine($"api {node.ApiUrl}");
+            Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}");
             await shutdown.WaitAsync();
             return 0;
         });

@@ -39,6 +39,27 @@ public static class ApiSetup
         api.MapGet("/blocks/{id}", (string id, string? transactions) => GetBlock(node, id, transactions))
             .WithName("GetBlock").WithSummary("A block by height or hash; ?transactions=full includes every transaction.");
 
+        api.MapGet("/blocks/{height}/raw", (string height) =>
+        {
+            if (!ulong.TryParse(height, System.Globalization.NumberStyles.None, null, out var h)) return Problems.Malformed($"'{Trim(height)}' is not a height");
+            return node.Store.RawBlockByHeight(h) is { } raw ? Results.Bytes(raw, "application/octet-stream") : Problems.NotFound($"no block at height {h}");
+        }).WithName("GetRawBlock").WithSummary("The canonical bytes of the block at a height (what `chain export` writes).");
+
+        api.MapPost("/blocks", async (HttpRequest req) =>
+        {
+            if (req.ContentType is not "application/octet-stream")
+                return Problems.Of("unsupported-media-type", 415, "Unsupported media type", "send the canonical block bytes as application/octet-stream");
+            var (raw, tooLarge) = await ReadBytes(req, Limits.MaxBlockBytes);
+            if (tooLarge) return Problems.Of("too-large", 413, "Block too large", $"a block is at most {Limits.MaxBlockBytes} bytes");
+            Block block;
+            try { block = Block.Decode(raw); }
+            catch (DecodeException e) { return Problems.Malformed(e.Message); }
+            var result = await node.Loop.Run(() => node.Chain.Import(block));
+            return result.Status == Chain.ImportStatus.Rejected
+                ? Problems.Of("block-rejected", 422, "Block rejected", $"block {block.Height} {block.Hash.Short}: {result.Reason}")
+                : Results.Ok(new { status = result.Status.ToString().ToLowerInvariant(), height = block.Height, hash = block.Hash.ToString() });
+        }).WithName("ImportBlock").WithSummary("Import one block (canonical bytes) through the full validation pipeline (what `chain import` uses).");
+
         api.MapGet("/blocks", (ulong? from, int? limit) =>
         {
             var n = Math.Clamp(limit ?? 20, 1, MaxPage);
@@ -200,6 +221,24 @@ public static class ApiSetup
         }
         catch (OperationCanceledException) { }
         catch (System.Threading.Channels.ChannelClosedException) { }
+    }
+
+    private static async Task<(byte[] Bytes, bool TooLarge)> ReadBytes(HttpRequest req, int max)
+    {
+        if (req.ContentLength > max) return ([], true);
+        using var ms = new MemoryStream();
+        var buf = new byte[64 * 1024];
+        int n;
+        try
+        {
+            while ((n = await req.Body.ReadAsync(buf, req.HttpContext.RequestAborted)) > 0)
+            {
+                if (ms.Length + n > max) return ([], true);
+                ms.Write(buf, 0, n);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413) { return ([], true); }
+        return (ms.ToArray(), false);
     }
 
     private static bool TryHex(string? hex, out byte[] raw, out string error)

@@ -52,6 +52,28 @@ public sealed class PostgresChainStore : SqlChainStore
 
     public override string Describe => _where;
 
+    /// <summary>The connection string with its search path set to a per-node schema.</summary>
+    public static string ForSchema(string connectionString, string schema) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString;
+
+    /// <summary>Deletes a schema and everything in it (devnet reset).</summary>
+    public static void DropSchema(string connectionString)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(connectionString);
+        var schema = csb.SearchPath ?? throw new StoreException("no schema to drop");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(schema, "^[a-z_][a-z0-9_]{0,62}$") || schema == "public")
+            throw new StoreException($"refusing to drop schema '{schema}'");
+        try
+        {
+            using var c = new NpgsqlConnection(connectionString);
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"DROP SCHEMA IF EXISTS {schema} CASCADE";
+            cmd.ExecuteNonQuery();
+        }
+        catch (NpgsqlException e) { throw new StoreException($"cannot drop schema {schema}: {e.Message}", e); }
+    }
+
     protected override string BlobType => "BYTEA";
 
     protected override IReadOnlyList<string> Migrations { get; } =
