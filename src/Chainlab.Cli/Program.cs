@@ -27,7 +27,7 @@ catch (CliException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return e.ExitCode;
 }
-catch (Chainlab.Node.NodeStartException e)
+catch (Exception e) when (e is Chainlab.Node.NodeStartException or Chainlab.Node.Storage.StoreException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return ExitCodes.Failure;

@@ -59,8 +59,7 @@ public sealed class ChainlabNode : IAsyncDisposable
         {
             var spec = LoadOrSaveSpec(options);
             var genesis = spec.GenesisBlock();
-            try { store = ChainStores.Open(options.DataDir, options.Postgres); }
-            catch (StoreException e) { throw new NodeStartException(e.Message, e); }
+            store = ChainStores.Open(options.DataDir, options.Postgres);
             var world = new WorldState();
             if (store.GenesisHash is null) store.InitGenesis(genesis, spec.GenesisState());
             else if (store.GenesisHash != genesis.Hash)
@@ -106,6 +105,12 @@ public sealed class ChainlabNode : IAsyncDisposable
             log.LogInformation("Node up: chain {Chain}, head {Height} {Hash}, API {Url}", spec.ChainId, head.Height, head.Hash.Short, node.ApiUrl);
             return node;
         }
+        catch (StoreException e)
+        {
+            store?.Dispose();
+            lockFile.Dispose();
+            throw new NodeStartException(e.Message, e);
+        }
         catch
         {
             store?.Dispose();
@@ -119,10 +124,13 @@ public sealed class ChainlabNode : IAsyncDisposable
         var path = Path.Combine(dataDir, "LOCK");
         try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
         catch (UnauthorizedAccessException) { throw new NodeStartException($"data folder {dataDir} is not writable"); }
-        catch (IOException e) when (e.HResult == 28 || e.Message.Contains("space", StringComparison.OrdinalIgnoreCase))
-        { throw new NodeStartException($"disk full: cannot write in {dataDir}"); }
+        catch (IOException e) when (IsDiskFull(e)) { throw new NodeStartException($"disk full: cannot write in {dataDir}"); }
+        catch (IOException e) when (IsReadOnly(e)) { throw new NodeStartException($"data folder {dataDir} is read-only"); }
         catch (IOException) { throw new NodeStartException($"data folder {dataDir} is in use by another node (LOCK is held)"); }
     }
+
+    private static bool IsDiskFull(IOException e) => e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+    private static bool IsReadOnly(IOException e) => e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase);
 
     private static ChainSpec LoadOrSaveSpec(NodeOptions options)
     {
@@ -140,6 +148,7 @@ public sealed class ChainlabNode : IAsyncDisposable
         spec.Validate();
         try { File.WriteAllText(path, spec.ToJson()); }
         catch (UnauthorizedAccessException) { throw new NodeStartException($"data folder {options.DataDir} is not writable"); }
+        catch (IOException e) when (IsDiskFull(e)) { throw new NodeStartException($"disk full: cannot write {path}"); }
         catch (IOException e) { throw new NodeStartException($"cannot write {path}: {e.Message}"); }
         return spec;
     }

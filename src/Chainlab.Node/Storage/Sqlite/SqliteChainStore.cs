@@ -21,8 +21,11 @@ public sealed class SqliteChainStore : SqlChainStore
         catch (Exception e) { throw new StoreException($"cannot create data folder {dir}: {e.Message}", e); }
         try { _lock = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
         catch (UnauthorizedAccessException) { throw new StoreException($"cannot write in {dir}: the folder is read-only"); }
-        catch (IOException e) when (File.Exists(path + ".lock") && !e.Message.Contains("space", StringComparison.OrdinalIgnoreCase))
-        { throw new StoreException($"database {path} is locked by another node"); }
+        catch (IOException e) when (e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+        { throw new StoreException($"disk full: cannot write in {dir}"); }
+        catch (IOException e) when (e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+        { throw new StoreException($"data folder {dir} is read-only"); }
+        catch (IOException) when (File.Exists(path + ".lock")) { throw new StoreException($"database {path} is locked by another node"); }
         catch (IOException e) { throw new StoreException($"cannot write in {dir}: {e.Message}"); }
         _readConnectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
         var writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
@@ -73,9 +76,17 @@ public sealed class SqliteChainStore : SqlChainStore
         return c;
     }
 
+    /// <summary>SQLite often reports a full disk as a plain I/O error; the free space tells them apart.</summary>
+    private bool DiskNearlyFull()
+    {
+        try { return new DriveInfo(Path.GetDirectoryName(Path.GetFullPath(_path))!).AvailableFreeSpace < 1024 * 1024; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return false; }
+    }
+
     protected override StoreException? Translate(Exception e, string doing) => e is SqliteException s
         ? new StoreException(s.SqliteErrorCode switch
         {
+            10 or 13 when DiskNearlyFull() => $"disk full while {doing} ({_path})",
             5 or 6 => $"database {_path} is locked: is another node using it?",
             8 => $"database {_path} is read-only: check the folder's permissions",
             11 or 26 => $"database {_path} is corrupted or not a chainlab database ({s.Message.Split('\n')[0]})",
