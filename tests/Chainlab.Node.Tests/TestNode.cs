@@ -44,7 +44,7 @@ public sealed class TestNode : IAsyncDisposable
     };
 
     public static async Task<TestNode> StartAsync(int accounts = 4, string? dir = null, MempoolOptions? mempool = null,
-        bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null)
+        bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null)
     {
         var all = Build.Keys(accounts + 1, seed: 99);
         var authority = all[0];
@@ -57,6 +57,7 @@ public sealed class TestNode : IAsyncDisposable
             DataDir = dir, Spec = spec, ApiPort = 0, Time = time, LogLevel = LogLevel.Warning,
             ProducerKey = timerProduction ? authority : null,
             Mempool = mempool ?? new MempoolOptions(),
+            Postgres = postgres,
         });
         return new TestNode(node, time, authority, keys, dir, spec);
     }
