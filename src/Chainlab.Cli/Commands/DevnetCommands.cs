@@ -65,6 +65,7 @@ public static class DevnetCommands
                 DataDir = dataDir, Spec = spec, ProducerKey = nodeKey, ApiPort = pr.GetValue(port), LogLevel = LogLevel.Warning,
                 Postgres = settings.Postgres is { } cs ? PostgresChainStore.ForSchema(cs, NodeSchema(1)) : null,
             }, shutdown.Token);
+            await File.WriteAllTextAsync(DevnetControl.PidFile(root), Environment.ProcessId.ToString(), ct);
             PrintSummary(node, keysDir);
             using var sub = node.Events.Subscribe();
             try
@@ -77,9 +78,56 @@ public static class DevnetCommands
             }
             catch (OperationCanceledException) { }
             Console.Out.WriteLine("stopping…");
+            File.Delete(DevnetControl.PidFile(root));
             return 0;
         });
         cmd.Subcommands.Add(up);
+
+        var stop = new Command("stop", "Stop the devnet running in another terminal") { dir };
+        stop.SetAction(async (pr, ct) =>
+        {
+            var root = Path.GetFullPath(pr.GetValue(dir)!);
+            Console.Out.WriteLine(await DevnetControl.StopAsync(root, ct) ? "devnet stopped" : "devnet is not running");
+            return 0;
+        });
+        cmd.Subcommands.Add(stop);
+
+        var snapshot = new Command("snapshot", "Save or restore the devnet's data to repeat experiments from the same point");
+        var name = new Argument<string>("name") { Description = "Snapshot name (lower-case letters, digits and _)" };
+        var snapPort = new Option<int>("--port") { Description = "API port when the devnet is started again", DefaultValueFactory = _ => 7700 };
+        foreach (var (verb, what) in new[] { ("save", "Stop the devnet, copy every node's data to a snapshot, start it again"),
+                                            ("restore", "Stop the devnet, put a snapshot's data back, start it again") })
+        {
+            var c = new Command(verb, what) { name, dir, snapPort };
+            c.SetAction(async (pr, ct) =>
+            {
+                var root = Path.GetFullPath(pr.GetValue(dir)!);
+                var n = pr.GetValue(name)!;
+                if (!System.Text.RegularExpressions.Regex.IsMatch(n, "^[a-z0-9_]{1,40}$"))
+                    throw new CliException("snapshot names are 1-40 lower-case letters, digits or _", ExitCodes.BadInput);
+                if (!File.Exists(Path.Combine(root, "node", ChainlabNode.SpecFileName)))
+                    throw new CliException($"no devnet in {root}; run devnet up first", ExitCodes.NotFound);
+                if (verb == "restore" && !Directory.Exists(DevnetControl.SnapshotDir(root, n)))
+                    throw new CliException($"no snapshot '{n}' in {Path.Combine(root, "snapshots")}", ExitCodes.NotFound);
+                var wasRunning = await DevnetControl.StopAsync(root, ct);
+                if (verb == "save") DevnetControl.Save(root, n); else DevnetControl.Restore(root, n);
+                Console.Out.WriteLine(verb == "save" ? $"saved snapshot {n}" : $"restored snapshot {n}");
+                if (wasRunning)
+                    Console.Out.WriteLine($"devnet started again in the background (pid {await DevnetControl.StartInBackgroundAsync(root, pr.GetValue(snapPort), ct)}, log {Path.Combine(root, "devnet.log")})");
+                return 0;
+            });
+            snapshot.Subcommands.Add(c);
+        }
+        var list = new Command("list", "List snapshots") { dir };
+        list.SetAction(pr =>
+        {
+            var snaps = Path.Combine(Path.GetFullPath(pr.GetValue(dir)!), "snapshots");
+            foreach (var d in Directory.Exists(snaps) ? Directory.GetDirectories(snaps).Order() : Enumerable.Empty<string>())
+                Console.Out.WriteLine($"{Path.GetFileName(d)}  {Directory.GetLastWriteTimeUtc(d):u}");
+            return 0;
+        });
+        snapshot.Subcommands.Add(list);
+        cmd.Subcommands.Add(snapshot);
         return cmd;
     }
 

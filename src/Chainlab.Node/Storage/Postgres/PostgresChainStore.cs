@@ -56,6 +56,29 @@ public sealed class PostgresChainStore : SqlChainStore
     public static string ForSchema(string connectionString, string schema) =>
         new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString;
 
+    private static readonly string[] Tables = ["meta", "blocks", "canonical", "transactions", "accounts", "undo"];
+
+    /// <summary>Replaces schema 'to' with a copy of every chain table in the connection string's schema (snapshots).</summary>
+    public static void CopySchema(string connectionString, string to)
+    {
+        var from = new NpgsqlConnectionStringBuilder(connectionString).SearchPath ?? "public";
+        foreach (var name in new[] { from, to })
+            if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z_][a-z0-9_]{0,62}$")) throw new StoreException($"bad schema name '{name}'");
+        try
+        {
+            using var c = new NpgsqlConnection(connectionString);
+            c.Open();
+            using var tx = c.BeginTransaction();
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = $"DROP SCHEMA IF EXISTS {to} CASCADE; CREATE SCHEMA {to};" + string.Concat(Tables.Select(t =>
+                $"CREATE TABLE {to}.{t} (LIKE {from}.{t} INCLUDING ALL); INSERT INTO {to}.{t} SELECT * FROM {from}.{t};"));
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+        catch (NpgsqlException e) { throw new StoreException($"cannot copy schema {from} to {to}: {e.Message}", e); }
+    }
+
     /// <summary>Deletes a schema and everything in it (devnet reset).</summary>
     public static void DropSchema(string connectionString)
     {
