@@ -6,6 +6,14 @@ namespace Chainlab.Cli;
 public sealed record DevnetSettings
 {
     public string? Postgres { get; init; }
+    /// <summary>Distinguishes this devnet's PostgreSQL schemas from other devnets' in the same database.</summary>
+    public string Id { get; init; } = Guid.NewGuid().ToString("n")[..8];
+
+    /// <summary>The PostgreSQL schema that holds node n of this devnet.</summary>
+    public string NodeSchema(int n) => $"chainlab_{Id}_node{n}";
+
+    /// <summary>The schema holding node n's copy in snapshot 'name'.</summary>
+    public string SnapshotSchema(string name, int n) => $"chainlab_{Id}_snap_{name}_node{n}";
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

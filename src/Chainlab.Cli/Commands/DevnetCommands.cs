@@ -35,7 +35,7 @@ public static class DevnetCommands
             var settings = DevnetSettings.Load(root);
             if (pr.GetValue(reset) && Directory.Exists(root))
             {
-                if (settings.Postgres is { } old) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, NodeSchema(1)));
+                if (settings.Postgres is { } old) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, settings.NodeSchema(1)));
                 Directory.Delete(root, recursive: true);
                 settings = new DevnetSettings();
             }
@@ -63,7 +63,7 @@ public static class DevnetCommands
             await using var node = await ChainlabNode.StartAsync(new NodeOptions
             {
                 DataDir = dataDir, Spec = spec, ProducerKey = nodeKey, ApiPort = pr.GetValue(port), LogLevel = LogLevel.Warning,
-                Postgres = settings.Postgres is { } cs ? PostgresChainStore.ForSchema(cs, NodeSchema(1)) : null,
+                Postgres = settings.Postgres is { } cs ? PostgresChainStore.ForSchema(cs, settings.NodeSchema(1)) : null,
             }, shutdown.Token);
             await File.WriteAllTextAsync(DevnetControl.PidFile(root), Environment.ProcessId.ToString(), ct);
             PrintSummary(node, keysDir);
@@ -103,8 +103,8 @@ public static class DevnetCommands
             {
                 var root = Path.GetFullPath(pr.GetValue(dir)!);
                 var n = pr.GetValue(name)!;
-                if (!System.Text.RegularExpressions.Regex.IsMatch(n, "^[a-z0-9_]{1,40}$"))
-                    throw new CliException("snapshot names are 1-40 lower-case letters, digits or _", ExitCodes.BadInput);
+                if (!System.Text.RegularExpressions.Regex.IsMatch(n, "^[a-z0-9_]{1,24}$"))
+                    throw new CliException("snapshot names are 1-24 lower-case letters, digits or _", ExitCodes.BadInput);
                 if (!File.Exists(Path.Combine(root, "node", ChainlabNode.SpecFileName)))
                     throw new CliException($"no devnet in {root}; run devnet up first", ExitCodes.NotFound);
                 if (verb == "restore" && !Directory.Exists(DevnetControl.SnapshotDir(root, n)))
@@ -130,9 +130,6 @@ public static class DevnetCommands
         cmd.Subcommands.Add(snapshot);
         return cmd;
     }
-
-    /// <summary>The PostgreSQL schema that holds devnet node n.</summary>
-    public static string NodeSchema(int n) => $"chainlab_devnet_node{n}";
 
     private static ChainSpec Create(string keysDir, ulong blockMs, int count)
     {

@@ -66,8 +66,9 @@ public static class DevnetControl
         var snap = SnapshotDir(root, name);
         if (Directory.Exists(snap)) Directory.Delete(snap, true);
         CopyDir(Path.Combine(root, "node"), Path.Combine(snap, "node"));
-        if (DevnetSettings.Load(root).Postgres is { } pg)
-            PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, DevnetCommands.NodeSchema(1)), SnapshotSchema(name, 1));
+        var settings = DevnetSettings.Load(root);
+        if (settings.Postgres is { } pg)
+            PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, settings.NodeSchema(1)), settings.SnapshotSchema(name, 1));
     }
 
     public static void Restore(string root, string name)
@@ -77,11 +78,10 @@ public static class DevnetControl
         var node = Path.Combine(root, "node");
         if (Directory.Exists(node)) Directory.Delete(node, true);
         CopyDir(Path.Combine(snap, "node"), node);
-        if (DevnetSettings.Load(root).Postgres is { } pg)
-            PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, SnapshotSchema(name, 1)), DevnetCommands.NodeSchema(1));
+        var settings = DevnetSettings.Load(root);
+        if (settings.Postgres is { } pg)
+            PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, settings.SnapshotSchema(name, 1)), settings.NodeSchema(1));
     }
-
-    public static string SnapshotSchema(string name, int node) => $"chainlab_snap_{name}_node{node}";
 
     private static void CopyDir(string from, string to)
     {

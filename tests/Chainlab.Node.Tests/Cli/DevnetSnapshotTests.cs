@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Chainlab.Bench;
+using Chainlab.Node.Tests.Process;
+using Chainlab.Node.Tests.Storage;
+
+namespace Chainlab.Node.Tests.Cli;
+
+/// <summary>devnet snapshot save/restore from another terminal, while the devnet runs, on both backends.</summary>
+[Collection("postgres")]
+public sealed class DevnetSnapshotTests(PostgresCluster pg)
+{
+    [Fact]
+    public Task Snapshot_restore_returns_a_sqlite_devnet_to_the_saved_point() => Story(null);
+
+    [Fact]
+    public Task Snapshot_restore_returns_a_postgres_devnet_to_the_saved_point() => Story(pg.ConnectionString());
+
+    private static async Task Story(string? postgres)
+    {
+        var root = Path.Combine(TestNode.NewDir(), "devnet");
+        var port = ThroughputBenchmark.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var env = new Dictionary<string, string> { ["CHAINLAB_PASSWORD"] = "devnet" };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--port", port.ToString(), "--block-time", "200ms" }) psi.ArgumentList.Add(a);
+        if (postgres is not null) { psi.ArgumentList.Add("--db-postgres"); psi.ArgumentList.Add(postgres); psi.ArgumentList.Add("--reset"); }
+        using var up = System.Diagnostics.Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        up.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        up.BeginOutputReadLine();
+        up.BeginErrorReadLine();
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        try
+        {
+            await WaitUp(http);
+            string text;
+            lock (output) text = output.ToString();
+            var dev2 = text.Split('\n').First(l => l.TrimStart().StartsWith("dev2")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+            if (postgres is not null) Assert.Contains("postgres", text);
+
+            var (code, o, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "save", "start", "--dir", root, "--port", port.ToString());
+            Assert.True(code == 0, err + o);
+            Assert.Contains("started again", o);
+            await WaitUp(http);
+            (code, o, err) = await CliRunner.RunAsync(env, "tx", "send", "--from", Path.Combine(root, "keys", "dev1.json"), "--to", dev2, "--amount", "555", "--wait", "--node", url);
+            Assert.True(code == 0, err);
+            Assert.Equal(1_000_000_000_555UL, await Balance(http, dev2));
+
+            (code, o, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "restore", "start", "--dir", root, "--port", port.ToString());
+            Assert.True(code == 0, err + o);
+            await WaitUp(http);
+            Assert.Equal(1_000_000_000_000UL, await Balance(http, dev2));
+
+            (code, _, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "restore", "nosuch", "--dir", root);
+            Assert.Equal(5, code);
+            Assert.Equal(1_000_000_000_000UL, await Balance(http, dev2)); // a failed restore leaves the devnet running
+        }
+        finally
+        {
+            await CliRunner.RunAsync(null, "devnet", "stop", "--dir", root);
+            if (!up.HasExited) up.Kill(true);
+            try { Directory.Delete(Path.GetDirectoryName(root)!, true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<ulong> Balance(HttpClient http, string address) =>
+        (await http.GetFromJsonAsync<JsonObject>($"/api/v1/accounts/{address}"))!["balance"]!.GetValue<ulong>();
+
+    private static async Task WaitUp(HttpClient http)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try { await http.GetFromJsonAsync<JsonObject>("/api/v1/status"); return; }
+            catch (HttpRequestException) { await Task.Delay(100); }
+        }
+        throw new TimeoutException("devnet did not come up");
+    }
+}
