@@ -199,17 +199,7 @@ public sealed class CrashHarness(CrashOptions options, Func<IReadOnlyList<string
         proc.BeginOutputReadLine();
         proc.BeginErrorReadLine();
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            if (proc.HasExited) { lock (log) throw new InvalidOperationException($"node exited with {proc.ExitCode} at start: {log.ToString().Trim()}"); }
-            if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("node did not come up in 60 s");
-            try
-            {
-                await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct);
-                return new RunningNode(proc, http);
-            }
-            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException) { await Task.Delay(50, ct); }
-        }
+        await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(60), () => { lock (log) return log.ToString(); }, ct);
+        return new RunningNode(proc, http);
     }
 }

@@ -18,10 +18,12 @@ public sealed record ThroughputOptions
     public int BatchSize { get; init; } = 10_000;
     public ulong BlockTimeMs { get; init; } = 500;
     public int MaxBlockTransactions { get; init; } = 100_000;
+    /// <summary>PostgreSQL connection string; each run uses a fresh schema. Null runs on SQLite.</summary>
+    public string? Postgres { get; init; }
 }
 
 /// <summary>One run's figures.</summary>
-public sealed record ThroughputRun(int Committed, double SubmitSeconds, double CommitSeconds, double Tps, long IdleRssMb, long PeakRssMb, int Rejected);
+public sealed record ThroughputRun(int Committed, double SubmitSeconds, double CommitSeconds, double Tps, long IdleRssMb, long PeakRssMb, int Rejected, long StoreBytes);
 
 /// <summary>
 /// Pre-signs transfers among many accounts, starts a node process, submits the transfers through the
@@ -36,7 +38,8 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
         {
             var run = await RunOnceAsync(r, ct);
             output.WriteLine($"run {r + 1}: {run.Committed} committed in {run.CommitSeconds:0.00} s = {run.Tps:N0} tx/s " +
-                             $"(submit {run.SubmitSeconds:0.00} s, rejected {run.Rejected}, node RSS idle {run.IdleRssMb} MB, peak {run.PeakRssMb} MB)");
+                             $"(submit {run.SubmitSeconds:0.00} s, rejected {run.Rejected}, node RSS idle {run.IdleRssMb} MB, peak {run.PeakRssMb} MB, " +
+                             $"store {run.StoreBytes / 1048576.0:0.0} MB = {run.StoreBytes / 1048576.0 * 1_000_000 / Math.Max(1, run.Committed):0} MB per million tx)");
             runs.Add(run);
         }
         return runs;
@@ -90,9 +93,13 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
             }).ToList();
 
             var port = FreePort();
-            var psi = launchNode(["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", keyPath,
+            var schema = $"chainlab_bench_{Environment.ProcessId}_{index}";
+            List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", keyPath,
                 "--password-file", pwPath, "--port", port.ToString(), "--log-level", "Warning",
-                "--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000"]);
+                "--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000"];
+            string? pg = options.Postgres is { } cs ? Node.Storage.Postgres.PostgresChainStore.ForSchema(cs, schema) : null;
+            if (pg is not null) args.AddRange(["--db", pg]);
+            var psi = launchNode(args);
             psi.RedirectStandardOutput = true;
             psi.RedirectStandardError = true;
             using var proc = Process.Start(psi) ?? throw new InvalidOperationException("could not start the node");
@@ -103,7 +110,7 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
             try
             {
                 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-                var startHeight = await WaitForStatus(http, proc, ct);
+                await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(60), ct: ct);
                 await Task.Delay(1000, ct);
                 var idle = RssMb(proc.Id, "VmRSS");
 
@@ -129,7 +136,12 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
                     if (committed < target) await Task.Delay(20, ct);
                 }
                 var total = sw.Elapsed.TotalSeconds;
-                return new ThroughputRun((int)committed, submitted, total, committed / total, idle, RssMb(proc.Id, "VmHWM"), rejected);
+                var peak = RssMb(proc.Id, "VmHWM");
+                proc.Kill(entireProcessTree: true);
+                await proc.WaitForExitAsync(CancellationToken.None);
+                var size = pg is null ? StoreSize.Sqlite(Path.Combine(dir, "data")) : StoreSize.Postgres(pg);
+                if (pg is not null) Node.Storage.Postgres.PostgresChainStore.DropSchema(pg);
+                return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size);
             }
             finally
             {
@@ -140,22 +152,6 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
         {
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
-    }
-
-    private static async Task<ulong> WaitForStatus(HttpClient http, Process proc, CancellationToken ct)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            if (proc.HasExited) throw new InvalidOperationException($"node exited with code {proc.ExitCode}");
-            try
-            {
-                var s = await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct);
-                return s!["headHeight"]!.GetValue<ulong>();
-            }
-            catch (HttpRequestException) { await Task.Delay(100, ct); }
-        }
-        throw new TimeoutException("node did not answer within 60 s");
     }
 
     /// <summary>Resident memory from /proc (VmRSS now, VmHWM peak), in MB.</summary>

@@ -81,7 +81,6 @@ public sealed class ChainlabNode : IAsyncDisposable
                 k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
                 k.Listen(IPAddress.Parse(options.ListenAddress), options.ApiPort);
             });
-            builder.Services.AddSingleton(options.Time);
             ApiSetup.AddServices(builder.Services);
             var app = builder.Build();
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Chain");

@@ -16,14 +16,16 @@ public static class BenchCommands
         var runs = new Option<int>("--runs") { Description = "Runs (the median is reported)", DefaultValueFactory = _ => d.Runs };
         var batch = new Option<int>("--batch") { Description = "Transactions per API batch", DefaultValueFactory = _ => d.BatchSize };
         var blockTime = new Option<string>("--block-time") { Description = "Block time of the bench chain", DefaultValueFactory = _ => $"{d.BlockTimeMs}ms" };
+        var tpg = new Option<string?>("--db-postgres") { Description = "Run the node on PostgreSQL (connection string; a fresh schema per run) instead of SQLite" };
         var throughput = new Command("throughput", "Committed transfers per second through the public API of a node process")
-            { txs, accounts, runs, batch, blockTime };
+            { txs, accounts, runs, batch, blockTime, tpg };
         throughput.SetAction(async (pr, ct) =>
         {
             var o = new ThroughputOptions
             {
                 Transactions = pr.GetValue(txs), Accounts = pr.GetValue(accounts), Runs = pr.GetValue(runs),
                 BatchSize = pr.GetValue(batch), BlockTimeMs = Global.ParseDurationMs(pr.GetValue(blockTime)!, "--block-time"),
+                Postgres = pr.GetValue(tpg),
             };
             if (o.Transactions < 1 || o.Accounts < 2 || o.Runs < 1 || o.BatchSize is < 1 or > 20_000)
                 throw new CliException("need --txs >= 1, --accounts >= 2, --runs >= 1, --batch 1..20000", ExitCodes.BadInput);
@@ -62,6 +64,19 @@ public static class BenchCommands
             return report.Ok ? 0 : ExitCodes.Failure;
         });
         cmd.Subcommands.Add(crash);
+
+        var blocks = new Option<int>("--blocks") { Description = "Chain length to build before timing start-up", DefaultValueFactory = _ => 100_000 };
+        var sruns = new Option<int>("--runs") { Description = "Start-ups to time", DefaultValueFactory = _ => 5 };
+        var spg = new Option<string?>("--db-postgres") { Description = "Build and start on PostgreSQL instead of SQLite" };
+        var startup = new Command("startup", "Time from process start to a serving API with a long chain in the store") { blocks, sruns, spg };
+        startup.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(blocks) < 1 || pr.GetValue(sruns) < 1) throw new CliException("--blocks and --runs must be at least 1", ExitCodes.BadInput);
+            var times = await new StartupBenchmark(pr.GetValue(blocks), pr.GetValue(sruns), pr.GetValue(spg), SelfLaunch, Console.Out).RunAsync(ct);
+            Console.Out.WriteLine($"median start-up with {pr.GetValue(blocks)} blocks: {ThroughputBenchmark.Median(times):0.00} s");
+            return 0;
+        });
+        cmd.Subcommands.Add(startup);
         return cmd;
     }
 

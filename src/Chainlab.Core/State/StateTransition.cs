@@ -95,7 +95,7 @@ public static class StateTransition
             var tx = txs[i];
             var r = Apply(state, tx, spec);
             if (!r.IsOk) return BlockExecution.Failed($"transaction {i} ({tx.Hash.Short}) is invalid: {r.Detail}", r.Error);
-            fees += tx.Fee; // cannot overflow: every fee came out of a u64 balance... but check anyway
+            fees += tx.Fee; // fees come from different balances, so their sum can exceed a u64
             if (fees < tx.Fee) return BlockExecution.Failed("total fees overflow", TxError.Overflow);
             receipts[i] = new Receipt(tx.Hash, height, i, true, tx.Fee, null);
         }

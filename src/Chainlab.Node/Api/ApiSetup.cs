@@ -132,7 +132,9 @@ public static class ApiSetup
             return Results.Ok(new AccountDto(a.ToString(), account.Balance, account.Nonce, account.Stake, node.Pool.NextNonce(a), dto));
         }).WithName("GetAccount").WithSummary("Balance, nonce and stake; ?proof=true adds a state proof against the head's state root.");
 
-        api.MapGet("/events", (HttpContext ctx) => StreamEvents(node, ctx)).WithName("Events")
+        // Two parameters keep this a described endpoint (a lone HttpContext lambda is a raw RequestDelegate, left out of OpenAPI).
+        api.MapGet("/events", (HttpContext ctx, CancellationToken ct) => StreamEvents(node, ctx))
+            .Produces(200, contentType: "text/event-stream").WithName("Events")
             .WithSummary("Server-sent events: 'head' for each new block, 'transactions' for each accepted batch.");
 
         api.MapFallback(() => Problems.NotFound("no such API route"));

@@ -133,5 +133,7 @@ public sealed class ApiBadInputTests : IAsyncLifetime
         Assert.Contains("/api/v1/transactions", paths);
         Assert.Contains("/api/v1/transactions/batch", paths);
         Assert.Contains("/api/v1/accounts/{address}", paths);
+        Assert.Contains("/api/v1/events", paths);
+        Assert.Contains("/api/v1/blocks/{height}/raw", paths);
     }
 }

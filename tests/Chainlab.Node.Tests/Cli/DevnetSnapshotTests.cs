@@ -68,14 +68,5 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
     private static async Task<ulong> Balance(HttpClient http, string address) =>
         (await http.GetFromJsonAsync<JsonObject>($"/api/v1/accounts/{address}"))!["balance"]!.GetValue<ulong>();
 
-    private static async Task WaitUp(HttpClient http)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            try { await http.GetFromJsonAsync<JsonObject>("/api/v1/status"); return; }
-            catch (HttpRequestException) { await Task.Delay(100); }
-        }
-        throw new TimeoutException("devnet did not come up");
-    }
+    private static Task WaitUp(HttpClient http) => NodeApi.WaitForStatusAsync(http, null, TimeSpan.FromSeconds(60));
 }

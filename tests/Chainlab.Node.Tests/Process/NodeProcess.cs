@@ -36,14 +36,8 @@ public sealed class NodeProcess : IAsyncDisposable
         proc.ErrorDataReceived += (_, e) => { lock (np.Log) np.Log.AppendLine(e.Data); };
         proc.BeginOutputReadLine();
         proc.BeginErrorReadLine();
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            if (proc.HasExited) throw new InvalidOperationException($"node exited with {proc.ExitCode}: {np.Log}");
-            if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("node did not come up: " + np.Log);
-            try { await np.Http.GetFromJsonAsync<JsonObject>("/api/v1/status"); return np; }
-            catch (HttpRequestException) { await Task.Delay(100); }
-        }
+        await Chainlab.Bench.NodeApi.WaitForStatusAsync(np.Http, proc, TimeSpan.FromSeconds(60), () => { lock (np.Log) return np.Log.ToString(); });
+        return np;
     }
 
     public async Task<JsonObject> Status() => (await Http.GetFromJsonAsync<JsonObject>("/api/v1/status"))!;

@@ -98,25 +98,21 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
         await WriteSpec();
         var head = await MakeChain();
         var db = Path.Combine(Data, ChainlabNode.DatabaseFileName);
-        using (var c = new SqliteConnection($"Data Source={db};Pooling=false"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE meta SET value=$v WHERE key='schema_version'";
-            cmd.Parameters.AddWithValue("$v", BitConverter.GetBytes(2));
-            cmd.ExecuteNonQuery();
-        }
+        SetSchemaVersion(db, 2);
         var (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Data, "--spec", Spec, "--port", "0");
         AssertOneLine(err, "newer than this binary", code);
-        using (var c = new SqliteConnection($"Data Source={db};Pooling=false"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE meta SET value=$v WHERE key='schema_version'";
-            cmd.Parameters.AddWithValue("$v", BitConverter.GetBytes(1));
-            cmd.ExecuteNonQuery();
-        }
+        SetSchemaVersion(db, 1);
         await AssertStillStarts(head);
+    }
+
+    private static void SetSchemaVersion(string db, int version)
+    {
+        using var c = new SqliteConnection($"Data Source={db};Pooling=false");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE meta SET value=$v WHERE key='schema_version'";
+        cmd.Parameters.AddWithValue("$v", BitConverter.GetBytes(version));
+        cmd.ExecuteNonQuery();
     }
 
     [Fact]
