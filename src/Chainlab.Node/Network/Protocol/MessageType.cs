@@ -1,0 +1,19 @@
+namespace Chainlab.Node.Network.Protocol;
+
+/// <summary>Peer message types. The numbers are on the wire and never change.</summary>
+public enum MessageType : byte
+{
+    Hello = 1,
+    HelloAck = 2,
+    Ping = 3,
+    Pong = 4,
+    GetPeers = 5,
+    Peers = 6,
+    AnnounceTxs = 7,
+    GetTxs = 8,
+    Txs = 9,
+    AnnounceBlock = 10,
+    GetBlocks = 11,
+    Blocks = 12,
+    Disconnect = 13,
+}
