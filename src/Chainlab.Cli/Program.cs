@@ -36,3 +36,9 @@ catch (OperationCanceledException)
 {
     return 130;
 }
+catch (Exception e)
+{
+    // Last resort: still one line, never a stack trace.
+    Console.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+    return ExitCodes.Failure;
+}

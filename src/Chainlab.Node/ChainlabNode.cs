@@ -30,6 +30,7 @@ public sealed class ChainlabNode : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stop = new();
     private Task _producer = Task.CompletedTask;
+    public Network.PeerNetwork? Network { get; private set; }
 
     private ChainlabNode(NodeOptions options, FileStream lockFile, IChainStore store, Blockchain chain, ChainLoop loop,
         TransactionPool pool, EventHub events, WebApplication app)
@@ -96,6 +97,14 @@ public sealed class ChainlabNode : IAsyncDisposable
             catch (IOException e) { throw new NodeStartException($"cannot listen on {options.ListenAddress}:{options.ApiPort}: {e.Message}", e); }
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             node.ApiUrl = new Uri(address.Replace("[::]", "127.0.0.1"));
+            if (options.Peers is { } peerOptions)
+            {
+                var identity = LoadOrCreateNodeKey(options.DataDir);
+                node.Network = new Network.PeerNetwork(node, identity, peerOptions, options.Time,
+                    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Network"));
+                try { node.Network.Start(); }
+                catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }
+            }
             if (options.ProducerKey is { } key)
             {
                 var producer = new BlockProducer(chain, loop, key, options.Time, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Producer"));
@@ -128,6 +137,21 @@ public sealed class ChainlabNode : IAsyncDisposable
         catch (IOException) { throw new NodeStartException($"data folder {dataDir} is in use by another node (LOCK is held)"); }
     }
 
+    /// <summary>The node's identity key for peer links (not a funds key), kept in the data folder.</summary>
+    private static KeyPair LoadOrCreateNodeKey(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "node.key");
+        if (File.Exists(path))
+        {
+            try { return new KeyPair(Convert.FromHexString(File.ReadAllText(path).Trim())); }
+            catch (Exception e) when (e is FormatException or ArgumentException) { throw new NodeStartException($"{path} is not a 32-byte hex node key"); }
+        }
+        var key = KeyPair.Generate();
+        File.WriteAllText(path, Convert.ToHexStringLower(key.Seed));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return key;
+    }
+
     private static bool IsDiskFull(IOException e) => e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
     private static bool IsReadOnly(IOException e) => e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase);
 
@@ -156,6 +180,7 @@ public sealed class ChainlabNode : IAsyncDisposable
     {
         _stop.Cancel();
         await _producer;
+        if (Network is not null) await Network.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Loop.DisposeAsync();

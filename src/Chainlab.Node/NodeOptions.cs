@@ -17,6 +17,8 @@ public sealed record NodeOptions
     /// <summary>A PostgreSQL connection string; null keeps the embedded SQLite store in the data folder.</summary>
     public string? Postgres { get; init; }
     public string ListenAddress { get; init; } = "127.0.0.1";
+    /// <summary>Peer-to-peer settings; null runs the node alone.</summary>
+    public Network.PeerOptions? Peers { get; init; }
     /// <summary>API port; 0 picks a free one.</summary>
     public int ApiPort { get; init; }
     public MempoolOptions Mempool { get; init; } = new();

@@ -92,6 +92,20 @@ public static class ChainCommands
             if (pr.GetValue(Global.Json)) Global.PrintJson(new { imported, known });
             return 0;
         });
+        var peers = new Command("peers", "The node's peer links");
+        peers.SetAction(async (pr, ct) =>
+        {
+            using var c = new NodeClient(pr.GetValue(Global.Node));
+            var p = await c.GetAsync("/api/v1/peers", ct);
+            if (pr.GetValue(Global.Json)) { Global.PrintJson(p); return 0; }
+            Console.Out.WriteLine(p["nodeId"] is null ? "peer networking is off on this node (start it with --p2p-port or --bootstrap)" : $"node {p["nodeId"]}, p2p port {p["p2pPort"]}");
+            var t = new Table().AddColumns("Node", "Address", "Direction", "Height", "Latency ms", "Score");
+            foreach (var x in p["peers"]!.AsArray())
+                t.AddRow(new[] { x!["nodeId"], x["address"], x["direction"], x["height"], x["latencyMs"], x["score"] }.Select(v => new Text($"{v}")).ToArray());
+            AnsiConsole.Write(t);
+            return 0;
+        });
+        cmd.Subcommands.Add(peers);
         cmd.Subcommands.Add(export);
         cmd.Subcommands.Add(import);
         cmd.Subcommands.Add(info);

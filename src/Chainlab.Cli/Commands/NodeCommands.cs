@@ -23,7 +23,9 @@ public static class NodeCommands
         var capacity = new Option<int?>("--mempool-capacity") { Description = $"Most pending transactions (default {new MempoolOptions().Capacity})" };
         var perSender = new Option<int?>("--per-sender-limit") { Description = $"Most pending transactions per sender; 1 = one pending per wallet (default {new MempoolOptions().PerSenderLimit})" };
         var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information (default), Warning, Error" };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel };
+        var p2pPort = new Option<int?>("--p2p-port") { Description = "Listen for peers on this TCP port (0 = any); without it or --bootstrap the node runs alone" };
+        var bootstrap = new Option<string[]>("--bootstrap") { Description = "Peer to connect to, HOST:PORT (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, p2pPort, bootstrap };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -44,6 +46,12 @@ public static class NodeCommands
                 catch (FormatException e) { throw new CliException($"{specPath}: {e.Message}", ExitCodes.BadInput); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read {specPath}: {e.Message}", ExitCodes.BadInput); }
             }
+            var boot = new List<System.Net.IPEndPoint>();
+            foreach (var b in pr.GetValue(bootstrap) ?? [])
+                boot.Add(System.Net.IPEndPoint.TryParse(b, out var ep) && ep.Port > 0 ? ep : throw new CliException($"--bootstrap '{b}' is not HOST:PORT (an IP address and a port)", ExitCodes.BadInput));
+            var p2p = pr.GetValue(p2pPort);
+            if (p2p is < 0 or > 65535) throw new CliException("--p2p-port must be 0..65535", ExitCodes.BadInput);
+            var peers = p2p is not null || boot.Count > 0 ? new Chainlab.Node.Network.PeerOptions { Port = p2p ?? 0, ListenAddress = listenAt, Bootstrap = boot } : null;
             var keyPath = pr.GetValue(key) ?? file.Key;
             var producer = keyPath is not null ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile) ?? file.PasswordFile) : null;
             using var shutdown = new Shutdown(ct);
@@ -57,8 +65,9 @@ public static class NodeCommands
                 Postgres = pr.GetValue(db) ?? file.Db,
                 Mempool = new MempoolOptions { Capacity = cap, PerSenderLimit = limit },
                 LogLevel = level,
+                Peers = peers,
             }, shutdown.Token);
-            Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}");
+            Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}" + (node.Network is { } n ? $" p2p {listenAt}:{n.Port} node {n.NodeId}" : ""));
             await shutdown.WaitAsync();
             return 0;
         });

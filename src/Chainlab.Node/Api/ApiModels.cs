@@ -6,8 +6,10 @@ using Chainlab.Core.State;
 namespace Chainlab.Node.Api;
 
 public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
-    ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<object> Peers, string Version, ulong BlockTimeMs,
+    ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<PeerDto> Peers, string Version, ulong BlockTimeMs,
     string? Producer, long TransactionsCommitted);
+
+public sealed record PeerDto(string NodeId, string Address, string Direction, ulong Height, double LatencyMs, int Score);
 
 public sealed record HeaderDto(ulong Height, string Hash, string Parent, ulong TimestampMs, string Producer, string ProducerKey,
     string TxRoot, string StateRoot, string FilesRoot, uint TxCount, string Seal)

@@ -36,6 +36,9 @@ public static class ApiSetup
 
         api.MapGet("/status", () => Status(node)).WithName("GetStatus");
 
+        api.MapGet("/peers", () => Results.Ok(new { nodeId = node.Network?.NodeId, p2pPort = node.Network?.Port, peers = PeerList(node) }))
+            .WithName("ListPeers").WithSummary("Connected peers: node id, address, direction, height, latency, score.");
+
         api.MapGet("/blocks/{id}", (string id, string? transactions) => GetBlock(node, id, transactions))
             .WithName("GetBlock").WithSummary("A block by height or hash; ?transactions=full includes every transaction.");
 
@@ -162,9 +165,12 @@ public static class ApiSetup
         var h = node.Chain.Head;
         var spec = node.Chain.Spec;
         return Results.Ok(new StatusDto(spec.ChainId, node.GenesisHash.ToString(), node.Chain.Engine.Name, h.Height,
-            h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, [], ChainlabNode.Version,
+            h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), ChainlabNode.Version,
             spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), node.Chain.CommittedTransactions));
     }
+
+    private static List<PeerDto> PeerList(ChainlabNode node) =>
+        node.Network?.Peers.Select(p => new PeerDto(p.Id, p.Address, p.Outbound ? "outbound" : "inbound", p.BestHeight, Math.Round(p.LatencyMs, 2), p.Score)).ToList() ?? [];
 
     private static IResult GetBlock(ChainlabNode node, string id, string? transactions)
     {

@@ -1,0 +1,323 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Encoding;
+using Chainlab.Core.Model;
+using Chainlab.Node.Chain;
+using Chainlab.Node.Events;
+using Chainlab.Node.Network.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node.Network;
+
+/// <summary>
+/// Links this node to others over TCP: handshake, liveness, transaction and block gossip by hash
+/// (peers fetch what they lack), and range sync from a peer that is ahead. Transactions from peers enter
+/// through the mempool's one admission function and blocks through the one import pipeline.
+/// </summary>
+public sealed class PeerNetwork : IAsyncDisposable
+{
+    private readonly ChainlabNode _node;
+    private readonly KeyPair _key;
+    private readonly PeerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, Peer> _peers = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _banned = new();
+    private readonly SeenCache _seenTxs = new(200_000);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _tasks = new();
+    private readonly SemaphoreSlim _sync = new(1, 1);
+    private TcpListener? _listener;
+
+    public PeerNetwork(ChainlabNode node, KeyPair key, PeerOptions options, TimeProvider time, ILogger log)
+    {
+        _node = node; _key = key; _options = options; _time = time; _log = log;
+    }
+
+    public int Port { get; private set; }
+    public string NodeId => Convert.ToHexStringLower(_key.PublicKey)[..16];
+    public IReadOnlyCollection<Peer> Peers => _peers.Values.ToList();
+    public long Violations;
+
+    public void Start()
+    {
+        _listener = new TcpListener(IPAddress.Parse(_options.ListenAddress), _options.Port);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _tasks.Add(Task.Run(AcceptLoop));
+        _tasks.Add(Task.Run(DialLoop));
+        _node.Pool.Accepted += hashes =>
+        {
+            foreach (var h in hashes) _seenTxs.Add(h);
+            foreach (var chunk in hashes.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
+        };
+        _tasks.Add(Task.Run(AnnounceHeads));
+    }
+
+    private async Task AnnounceHeads()
+    {
+        using var sub = _node.Events.Subscribe();
+        try
+        {
+            await foreach (var e in sub.Reader.ReadAllAsync(_stop.Token))
+                if (e.Data is HeadEvent h) Broadcast(new AnnounceBlock(Hash.Parse(h.Hash), h.Height));
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private void Broadcast(Message m)
+    {
+        foreach (var p in _peers.Values) _ = SendOrDrop(p, m);
+    }
+
+    private async Task SendOrDrop(Peer p, Message m)
+    {
+        try { await p.SendAsync(m, _stop.Token); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException) { }
+    }
+
+    private async Task AcceptLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try { client = await _listener!.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            if (_peers.Values.Count(p => !p.Outbound) >= _options.MaxInbound) { client.Dispose(); continue; }
+            _ = Task.Run(() => RunPeer(client, outbound: false));
+        }
+    }
+
+    private async Task DialLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            foreach (var ep in _options.Bootstrap)
+            {
+                if (_peers.Values.Count(p => p.Outbound) >= _options.MaxOutbound) break;
+                if (_peers.Values.Any(p => p.Outbound && p.Address == ep.ToString())) continue;
+                if (_peers.Values.Any(p => p.ListenPort == ep.Port && p.Host == ep.Address.ToString())) continue;
+                var client = new TcpClient();
+                try { await client.ConnectAsync(ep, _stop.Token); }
+                catch (Exception e) when (e is SocketException or OperationCanceledException) { client.Dispose(); continue; }
+                _ = Task.Run(() => RunPeer(client, outbound: true));
+            }
+            try { await Task.Delay(_options.DialInterval, _time, _stop.Token); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private async Task RunPeer(TcpClient client, bool outbound)
+    {
+        await using var peer = new Peer(client, outbound);
+        using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        try
+        {
+            if (!await HandshakeAsync(peer, life.Token)) return;
+            _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
+            _tasks.Add(Task.Run(() => PingLoop(peer, life.Token)));
+            if (peer.BestHeight > _node.Chain.Head.Height) _ = RequestRange(peer);
+            while (!life.IsCancellationRequested)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(life.Token);
+                idle.CancelAfter(_options.IdleTimeout);
+                Message m;
+                try { m = await peer.ReadAsync(idle.Token); }
+                catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
+                await HandleAsync(peer, m, life.Token);
+            }
+        }
+        catch (Exception e) when (e is DecodeException or ProtocolViolation)
+        {
+            Interlocked.Increment(ref Violations);
+            _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; banned", peer.Address, peer.NodeKey.Length > 0 ? peer.Id : "-", e.Message);
+            if (peer.NodeKey.Length > 0) _banned[Convert.ToHexStringLower(peer.NodeKey)] = _time.GetUtcNow() + _options.BanTime;
+            try { await peer.SendAsync(new Disconnect(DisconnectReason.ProtocolViolation, e.Message), CancellationToken.None); } catch (Exception) { }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException) { }
+        finally
+        {
+            if (peer.NodeKey.Length > 0 && _peers.TryGetValue(Convert.ToHexStringLower(peer.NodeKey), out var registered) && registered == peer)
+                _peers.TryRemove(Convert.ToHexStringLower(peer.NodeKey), out _);
+            life.Cancel();
+        }
+    }
+
+    private async Task<bool> HandshakeAsync(Peer peer, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.HandshakeTimeout);
+        var spec = _node.Chain.Spec;
+        var ours = Handshake.CreateHello(_key, spec.ChainId, _node.GenesisHash, (ushort)Port, _node.Chain.Head.Height);
+        try
+        {
+            await peer.SendAsync(ours, timeout.Token);
+            if (await peer.ReadAsync(timeout.Token) is not Hello theirs) throw new ProtocolViolation("expected Hello first");
+            if (Handshake.CheckHello(theirs, spec.ChainId, _node.GenesisHash, _key.PublicKey) is { } refusal)
+            {
+                _log.LogWarning("Peer {Address} refused: {Detail}", peer.Address, refusal.Detail);
+                await peer.SendAsync(new Disconnect(refusal.Reason, refusal.Detail), timeout.Token);
+                return false;
+            }
+            var id = Convert.ToHexStringLower(theirs.NodeKey);
+            if (_banned.TryGetValue(id, out var until) && until > _time.GetUtcNow())
+            {
+                await peer.SendAsync(new Disconnect(DisconnectReason.Banned, "banned"), timeout.Token);
+                return false;
+            }
+            await peer.SendAsync(Handshake.Answer(_key, theirs, _node.GenesisHash), timeout.Token);
+            if (await peer.ReadAsync(timeout.Token) is not HelloAck ack || !Handshake.VerifyAnswer(ours, theirs, ack, _node.GenesisHash))
+                throw new ProtocolViolation("handshake signature does not prove the node key");
+            peer.NodeKey = theirs.NodeKey;
+            peer.ListenPort = theirs.ListenPort;
+            peer.BestHeight = theirs.BestHeight;
+            // One link per node: the first one wins.
+            return _peers.TryAdd(id, peer);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new ProtocolViolation("handshake timed out");
+        }
+    }
+
+    private async Task PingLoop(Peer peer, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(_options.PingInterval, _time, ct);
+                peer.Score = Math.Max(peer.Score, 0);
+                _pings[peer] = (_time.GetTimestamp(), (ulong)Random.Shared.NextInt64());
+                await peer.SendAsync(new Ping(_pings[peer].Nonce), ct);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException) { }
+    }
+
+    private readonly ConcurrentDictionary<Peer, (long Sent, ulong Nonce)> _pings = new();
+
+    private async Task HandleAsync(Peer peer, Message m, CancellationToken ct)
+    {
+        switch (m)
+        {
+            case Ping p: await peer.SendAsync(new Pong(p.Nonce), ct); break;
+            case Pong p:
+                if (_pings.TryGetValue(peer, out var sent) && sent.Nonce == p.Nonce)
+                    peer.LatencyMs = _time.GetElapsedTime(sent.Sent).TotalMilliseconds;
+                break;
+            case GetPeers:
+                await peer.SendAsync(new Protocol.Peers(_peers.Values.Where(x => x != peer && x.ListenPort != 0).Take(WireLimits.MaxPeersPerMessage)
+                    .Select(x => new PeerInfo(x.Host, x.ListenPort, x.NodeKey)).ToList()), ct);
+                break;
+            case Protocol.Peers: break; // peer exchange: known addresses are used by the dialer in a later step
+            case AnnounceTxs a:
+                var wanted = a.Hashes.Where(h => _seenTxs.Add(h) && !_node.Pool.Contains(h)).ToList();
+                if (wanted.Count > 0) await peer.SendAsync(new GetTxs(wanted), ct);
+                break;
+            case GetTxs g:
+                var txs = g.Hashes.Select(h => _node.Pool.Get(h)).OfType<Transaction>().Select(t => t.Raw).ToList();
+                await peer.SendAsync(new Txs(LimitBytes(txs, WireLimits.MaxTxsBytes)), ct);
+                break;
+            case Txs t:
+                var results = _node.Pool.Admit(t.Raw);
+                if (results.Any(r => r.Result.Error is Core.State.TxError.Malformed or Core.State.TxError.BadSignature or Core.State.TxError.TooLarge))
+                    throw new ProtocolViolation("sent a malformed or badly signed transaction");
+                break;
+            case AnnounceBlock b:
+                peer.BestHeight = Math.Max(peer.BestHeight, b.Height);
+                if (b.Height > _node.Chain.Head.Height) _ = RequestRange(peer);
+                break;
+            case GetBlocks g:
+                var raws = new List<byte[]>();
+                long bytes = 0;
+                for (var h = g.FromHeight; h < g.FromHeight + g.Count && h <= _node.Chain.Head.Height; h++)
+                {
+                    var raw = _node.Store.RawBlockByHeight(h);
+                    if (raw is null || bytes + raw.Length > WireLimits.MaxBlocksBytes) break;
+                    raws.Add(raw);
+                    bytes += raw.Length;
+                }
+                await peer.SendAsync(new Blocks(raws), ct);
+                break;
+            case Blocks b:
+                await ImportBlocks(peer, b);
+                break;
+            case Disconnect d:
+                _log.LogInformation("Peer {Id} disconnected: {Reason} {Detail}", peer.Id, d.Reason, d.Detail);
+                throw new IOException("peer disconnected");
+            case Hello or HelloAck:
+                throw new ProtocolViolation($"unexpected {m.Type} after the handshake");
+        }
+    }
+
+    private static List<byte[]> LimitBytes(List<byte[]> items, int max)
+    {
+        long total = 0;
+        return items.TakeWhile(x => (total += x.Length + 4) <= max).ToList();
+    }
+
+    private async Task RequestRange(Peer peer)
+    {
+        if (!await _sync.WaitAsync(0)) return; // one range request at a time
+        try
+        {
+            var head = _node.Chain.Head.Height;
+            if (peer.BestHeight <= head) return;
+            var count = (uint)Math.Min(WireLimits.MaxBlocksPerMessage, peer.BestHeight - head);
+            await peer.SendAsync(new GetBlocks(head + 1, count), _stop.Token);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+            _sync.Release();
+            return;
+        }
+        // Released when the Blocks answer has been imported (or by the timeout below).
+        _ = ReleaseSyncLater();
+    }
+
+    private long _syncGeneration;
+
+    private async Task ReleaseSyncLater()
+    {
+        var generation = Interlocked.Read(ref _syncGeneration);
+        try { await Task.Delay(TimeSpan.FromSeconds(10), _time, _stop.Token); } catch (OperationCanceledException) { return; }
+        if (Interlocked.Read(ref _syncGeneration) == generation && _sync.CurrentCount == 0) _sync.Release();
+    }
+
+    private async Task ImportBlocks(Peer peer, Blocks b)
+    {
+        try
+        {
+            foreach (var raw in b.Raw)
+            {
+                Block block;
+                try { block = Block.Decode(raw); }
+                catch (DecodeException e) { throw new ProtocolViolation("sent an undecodable block: " + e.Message); }
+                var result = await _node.Loop.Run(() => _node.Chain.Import(block));
+                if (result.Status == ImportStatus.Rejected)
+                {
+                    peer.Score -= 10;
+                    _log.LogWarning("Block {Height} from {Id} rejected: {Reason}", block.Height, peer.Id, result.Reason);
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Increment(ref _syncGeneration);
+            if (_sync.CurrentCount == 0) _sync.Release();
+        }
+        if (peer.BestHeight > _node.Chain.Head.Height) _ = RequestRange(peer);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener?.Stop();
+        foreach (var p in _peers.Values) await p.DisposeAsync();
+        try { await Task.WhenAll(_tasks.ToArray()); } catch (Exception) { }
+    }
+}

@@ -1,0 +1,19 @@
+using System.Net;
+
+namespace Chainlab.Node.Network;
+
+/// <summary>Peer-to-peer settings of a node.</summary>
+public sealed record PeerOptions
+{
+    public string ListenAddress { get; init; } = "127.0.0.1";
+    /// <summary>TCP port for peers; 0 picks a free one.</summary>
+    public int Port { get; init; }
+    public IReadOnlyList<IPEndPoint> Bootstrap { get; init; } = [];
+    public int MaxOutbound { get; init; } = 8;
+    public int MaxInbound { get; init; } = 32;
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan BanTime { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan DialInterval { get; init; } = TimeSpan.FromSeconds(2);
+}

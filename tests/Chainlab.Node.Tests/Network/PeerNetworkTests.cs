@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Sockets;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.Tests;
+using Chainlab.Node.Network;
+using Chainlab.Node.Network.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node.Tests.Network;
+
+/// <summary>Real nodes linked over loopback TCP: convergence, gossip, sync, and bad peers.</summary>
+public sealed class PeerNetworkTests : IAsyncLifetime
+{
+    private readonly List<ChainlabNode> _nodes = new();
+    private readonly List<string> _dirs = new();
+    private readonly KeyPair[] _all = Build.Keys(5, seed: 61);
+    private KeyPair Authority => _all[0];
+    private KeyPair[] Users => _all[1..];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes) await n.DisposeAsync();
+        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+    }
+
+    private ChainSpec Spec(ulong blockMs, ulong genesisMs) => TestNode.SpecFor(Authority, Users) with { BlockTimeMs = blockMs, GenesisTimeMs = genesisMs };
+
+    private async Task<ChainlabNode> Start(ChainSpec spec, bool producer, params int[] bootstrapPorts)
+    {
+        var dir = TestNode.NewDir();
+        _dirs.Add(dir);
+        var node = await ChainlabNode.StartAsync(new NodeOptions
+        {
+            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer ? Authority : null,
+            Peers = new PeerOptions
+            {
+                Port = 0, DialInterval = TimeSpan.FromMilliseconds(200), HandshakeTimeout = TimeSpan.FromSeconds(2),
+                IdleTimeout = TimeSpan.FromSeconds(3), PingInterval = TimeSpan.FromSeconds(1),
+                Bootstrap = bootstrapPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList(),
+            },
+        });
+        _nodes.Add(node);
+        return node;
+    }
+
+    private static async Task Eventually(Func<bool> condition, string what, int seconds = 30)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"timed out waiting for: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static ulong Now => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    [Fact]
+    public async Task Four_nodes_converge_and_a_transaction_sent_to_any_node_lands_in_one_block_everywhere()
+    {
+        var spec = Spec(200, Now - Now % 200);
+        var producer = await Start(spec, producer: true);
+        var p = producer.Network!.Port;
+        var a = await Start(spec, false, p);
+        var b = await Start(spec, false, p, a.Network!.Port);
+        var c = await Start(spec, false, b.Network!.Port);
+        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count >= 1) && producer.Network!.Peers.Count >= 2, "links");
+        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= 5), "five blocks everywhere");
+
+        var tx = Build.Transfer(Users[0], Users[1].Address, 42, 0);
+        Assert.True(c.Pool.Admit([tx.Raw])[0].Accepted); // c is two hops from the producer
+        await Eventually(() => _nodes.All(n => n.Store.Transaction(tx.Hash) is not null), "transaction included on every node");
+        var blocks = _nodes.Select(n => n.Store.Transaction(tx.Hash)!.BlockHash).Distinct().ToList();
+        Assert.Single(blocks);
+
+        var target = _nodes.Min(n => n.Chain.Head.Height);
+        await Eventually(() => _nodes.All(n => n.Store.HeaderByHeight(target) is not null), "common height");
+        Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.Hash).Distinct());
+        Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.StateRoot).Distinct());
+        Assert.Equal(1_000_000UL + 42, c.Chain.Account(Users[1].Address).Balance);
+    }
+
+    [Fact]
+    public async Task A_node_started_after_a_thousand_blocks_syncs_to_the_head()
+    {
+        // Build 1,000 blocks quickly: a chain whose slots lie in the past.
+        var spec = Spec(1000, Now - Now % 1000 - 2_000_000);
+        var producer = await Start(spec, producer: false);
+        for (ulong slot = 1; slot <= 1000; slot++)
+        {
+            var s = slot;
+            if (slot % 10 == 0) producer.Pool.Admit([Build.Transfer(Users[(int)(slot / 10 % 4)], Users[0].Address, 1, slot / 40).Raw]);
+            var (_, r) = await producer.Loop.Run(() => producer.Chain.Produce(s, Authority));
+            Assert.Equal(Chainlab.Node.Chain.ImportStatus.Imported, r.Status);
+        }
+        var late = await Start(spec, false, producer.Network!.Port);
+        await Eventually(() => late.Chain.Head.Height == 1000, "late node at height 1000", 60);
+        Assert.Equal(producer.Chain.Head.Hash, late.Chain.Head.Hash);
+        Assert.Equal(producer.Chain.Head.StateRoot, late.Chain.Head.StateRoot);
+    }
+
+    [Fact]
+    public async Task Garbage_oversized_wrong_genesis_and_silent_peers_are_dropped_while_the_network_keeps_producing()
+    {
+        var spec = Spec(200, Now - Now % 200);
+        var producer = await Start(spec, producer: true);
+        var follower = await Start(spec, false, producer.Network!.Port);
+        await Eventually(() => follower.Chain.Head.Height >= 2, "follower in sync");
+        var port = producer.Network.Port;
+
+        // Garbage: closed without a handshake.
+        Assert.True(await ClosedAfter(port, Enumerable.Repeat((byte)0x5a, 64).ToArray()));
+        // An oversized frame header: refused from the header alone.
+        Assert.True(await ClosedAfter(port, [(byte)MessageType.Ping, 0x7f, 0xff, 0xff, 0xff]));
+        // A valid Hello for another genesis: Disconnect(WrongChain).
+        var stranger = KeyPair.Generate();
+        var wrong = Handshake.CreateHello(stranger, spec.ChainId, Hash.Sha256("another genesis"u8), 1, 0);
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(MessageCodec.Encode(wrong));
+            var first = await ReadFrame(stream); // its Hello
+            Assert.IsType<Hello>(first);
+            var second = await ReadFrame(stream);
+            Assert.Equal(DisconnectReason.WrongChain, Assert.IsType<Disconnect>(second).Reason);
+        }
+        // A peer that connects and says nothing is dropped after the handshake timeout.
+        Assert.True(await ClosedAfter(port, [], waitSeconds: 10));
+
+        var before = follower.Chain.Head.Height;
+        await Eventually(() => follower.Chain.Head.Height >= before + 3, "network still producing");
+        Assert.Single(producer.Network.Peers);
+        Assert.True(producer.Network.Violations >= 2);
+    }
+
+    private static async Task<Message> ReadFrame(NetworkStream s)
+    {
+        var header = new byte[WireLimits.FrameHeaderBytes];
+        await s.ReadExactlyAsync(header);
+        var (type, len) = MessageCodec.ReadHeader(header);
+        var body = new byte[len];
+        await s.ReadExactlyAsync(body);
+        return MessageCodec.DecodeBody(type, body);
+    }
+
+    /// <summary>Sends bytes and reports whether the node closes the link within the wait.</summary>
+    private static async Task<bool> ClosedAfter(int port, byte[] bytes, int waitSeconds = 5)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var s = client.GetStream();
+        if (bytes.Length > 0) await s.WriteAsync(bytes);
+        var buf = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(waitSeconds));
+        try
+        {
+            while (await s.ReadAsync(buf, cts.Token) > 0) { }
+            return true; // end of stream: the node closed it
+        }
+        catch (IOException) { return true; }
+        catch (OperationCanceledException) { return false; }
+    }
+}
