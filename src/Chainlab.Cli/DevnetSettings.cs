@@ -6,6 +6,11 @@ namespace Chainlab.Cli;
 public sealed record DevnetSettings
 {
     public string? Postgres { get; init; }
+    public int Nodes { get; init; } = 1;
+    /// <summary>API port of node 1; node i listens on ApiPort + i - 1.</summary>
+    public int ApiPort { get; init; } = 7700;
+    /// <summary>Peer port of node 1; node i listens on P2PPort + i - 1.</summary>
+    public int P2PPort { get; init; } = 30300;
     /// <summary>Distinguishes this devnet's PostgreSQL schemas from other devnets' in the same database.</summary>
     public string Id { get; init; } = Guid.NewGuid().ToString("n")[..8];
 

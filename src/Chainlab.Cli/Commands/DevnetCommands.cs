@@ -3,9 +3,9 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.Wallet;
 using Chainlab.Node;
-using Chainlab.Node.Events;
+using System.Net.Http.Json;
+using Spectre.Console;
 using Chainlab.Node.Storage.Postgres;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Cli.Commands;
 
@@ -24,7 +24,9 @@ public static class DevnetCommands
         var port = new Option<int>("--port") { Description = "API port", DefaultValueFactory = _ => 7700 };
         var accounts = new Option<int>("--accounts") { Description = "Funded dev accounts", DefaultValueFactory = _ => 4 };
         var postgres = new Option<string?>("--db-postgres") { Description = "Keep each node's chain in its own schema of this PostgreSQL database (remembered for later runs)" };
-        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres };
+        var nodes = new Option<int?>("--nodes") { Description = "Node processes (default 1; node 1 is the authority, the others follow it over peer links)" };
+        var p2pPort = new Option<int>("--p2p-port") { Description = "Peer port of node 1 (node i uses this + i - 1)", DefaultValueFactory = _ => 30300 };
+        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort };
         up.SetAction(async (pr, ct) =>
         {
             var root = Path.GetFullPath(pr.GetValue(dir)!);
@@ -32,52 +34,51 @@ public static class DevnetCommands
             if (blockMs < 50) throw new CliException("--block-time must be at least 50ms", ExitCodes.BadInput);
             var count = pr.GetValue(accounts);
             if (count is < 1 or > 100) throw new CliException("--accounts must be 1..100", ExitCodes.BadInput);
+            if (pr.GetValue(nodes) is < 1 or > 32) throw new CliException("--nodes must be 1..32", ExitCodes.BadInput);
+            if (DevnetControl.RunningPid(root) is { } running) throw new CliException($"this devnet is already running (pid {running}); devnet stop ends it", ExitCodes.BadInput);
             var settings = DevnetSettings.Load(root);
+            var specPath = Path.Combine(root, ChainlabNode.SpecFileName);
             if (pr.GetValue(reset) && Directory.Exists(root))
             {
-                if (settings.Postgres is { } old) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, settings.NodeSchema(1)));
+                if (settings.Postgres is { } old)
+                    for (var i = 1; i <= settings.Nodes; i++) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, settings.NodeSchema(i)));
                 Directory.Delete(root, recursive: true);
                 settings = new DevnetSettings();
             }
+            var exists = File.Exists(specPath);
             if (pr.GetValue(postgres) is { } pg)
             {
-                if (settings.Postgres is { } stored && stored != pg && File.Exists(Path.Combine(root, "node", ChainlabNode.SpecFileName)))
-                    throw new CliException("this devnet already uses another database; add --reset to start over", ExitCodes.BadInput);
+                if (exists && settings.Postgres != pg)
+                    throw new CliException("this devnet already uses another store; add --reset to start over", ExitCodes.BadInput);
                 settings = settings with { Postgres = pg };
             }
-            var keysDir = Path.Combine(root, "keys");
-            var dataDir = Path.Combine(root, "node");
-            var specPath = Path.Combine(dataDir, ChainlabNode.SpecFileName);
-            ChainSpec? spec = null;
-            if (!File.Exists(specPath))
+            if (exists && pr.GetValue(nodes) is { } n && n != settings.Nodes)
+                throw new CliException($"this devnet has {settings.Nodes} nodes; add --reset to start one with {n}", ExitCodes.BadInput);
+            if (!exists)
             {
                 Console.Out.WriteLine($"creating a new devnet in {root}");
-                spec = Create(keysDir, blockMs, count);
+                var spec = Create(Path.Combine(root, "keys"), blockMs, count);
+                File.WriteAllText(specPath, spec.ToJson());
             }
             else if (pr.GetResult(blockTime) is { Implicit: false } && ChainSpec.FromJson(File.ReadAllText(specPath)).BlockTimeMs != blockMs)
                 throw new CliException("this devnet was created with another block time; add --reset to start a new chain with it", ExitCodes.BadInput);
-            var nodeKey = Keystore.Decrypt(KeyFiles.ReadText(Path.Combine(keysDir, "node.json")), DevPassword);
+            settings = settings with
+            {
+                Nodes = pr.GetValue(nodes) ?? (exists ? settings.Nodes : 1),
+                ApiPort = pr.GetValue(port),
+                P2PPort = pr.GetValue(p2pPort),
+            };
             settings.Save(root);
 
             using var shutdown = new Shutdown(ct);
-            await using var node = await ChainlabNode.StartAsync(new NodeOptions
+            await using (var supervisor = new DevnetSupervisor(root, settings))
             {
-                DataDir = dataDir, Spec = spec, ProducerKey = nodeKey, ApiPort = pr.GetValue(port), LogLevel = LogLevel.Warning,
-                Postgres = settings.Postgres is { } cs ? PostgresChainStore.ForSchema(cs, settings.NodeSchema(1)) : null,
-            }, shutdown.Token);
-            await File.WriteAllTextAsync(DevnetControl.PidFile(root), Environment.ProcessId.ToString(), ct);
-            PrintSummary(node, keysDir);
-            using var sub = node.Events.Subscribe();
-            try
-            {
-                await foreach (var e in sub.Reader.ReadAllAsync(shutdown.Token))
-                {
-                    if (e.Data is not HeadEvent h) continue;
-                    Console.Out.WriteLine($"{DateTimeOffset.FromUnixTimeMilliseconds((long)h.TimestampMs):HH:mm:ss} block {h.Height,6} {h.Hash[..16]} {h.TxCount,6} txs");
-                }
+                await supervisor.StartAsync(shutdown.Token);
+                await File.WriteAllTextAsync(DevnetControl.PidFile(root), Environment.ProcessId.ToString(), CancellationToken.None);
+                await PrintSummary(supervisor, root, settings, shutdown.Token);
+                await supervisor.WatchAsync(shutdown.Token);
+                Console.Out.WriteLine("stopping…");
             }
-            catch (OperationCanceledException) { }
-            Console.Out.WriteLine("stopping…");
             File.Delete(DevnetControl.PidFile(root));
             return 0;
         });
@@ -92,20 +93,50 @@ public static class DevnetCommands
         });
         cmd.Subcommands.Add(stop);
 
+        var status = new Command("status", "Each node of the devnet: API, peer port, role, height, peers") { dir };
+        status.SetAction(async (pr, ct) =>
+        {
+            var root = Path.GetFullPath(pr.GetValue(dir)!);
+            if (!File.Exists(Path.Combine(root, ChainlabNode.SpecFileName))) throw new CliException($"no devnet in {root}", ExitCodes.NotFound);
+            var settings = DevnetSettings.Load(root);
+            var pid = DevnetControl.RunningPid(root);
+            var rows = new List<DevnetNodeRow>();
+            for (var i = 1; i <= settings.Nodes; i++)
+            {
+                var api = $"http://127.0.0.1:{settings.ApiPort + i - 1}";
+                string height = "-", peers = "-", state = "down";
+                try
+                {
+                    using var c = new NodeClient(api);
+                    var s = await c.GetAsync("/api/v1/status", ct);
+                    (height, peers, state) = (s["headHeight"]!.ToString(), s["peers"]!.AsArray().Count.ToString(), "up");
+                }
+                catch (CliException) { }
+                rows.Add(new DevnetNodeRow($"node{i}", api, settings.P2PPort + i - 1, i == 1 ? "authority" : "follower", state, height, peers));
+            }
+            if (pr.GetValue(Global.Json)) { Global.PrintJson(new { running = pid is not null, pid, nodes = rows }); return 0; }
+            Console.Out.WriteLine(pid is { } p ? $"devnet running (pid {p})" : "devnet is not running");
+            var t = new Table().AddColumns("Node", "API", "P2P", "Role", "State", "Height", "Peers");
+            foreach (var r in rows)
+                t.AddRow(new[] { r.Node, r.Api, r.P2pPort.ToString(), r.Role, r.State, r.Height, r.Peers }.Select(x => new Text(x)).ToArray());
+            AnsiConsole.Write(t);
+            return 0;
+        });
+        cmd.Subcommands.Add(status);
+
         var snapshot = new Command("snapshot", "Save or restore the devnet's data to repeat experiments from the same point");
         var name = new Argument<string>("name") { Description = "Snapshot name (lower-case letters, digits and _)" };
-        var snapPort = new Option<int>("--port") { Description = "API port when the devnet is started again", DefaultValueFactory = _ => 7700 };
         foreach (var (verb, what) in new[] { ("save", "Stop the devnet, copy every node's data to a snapshot, start it again"),
                                             ("restore", "Stop the devnet, put a snapshot's data back, start it again") })
         {
-            var c = new Command(verb, what) { name, dir, snapPort };
+            var c = new Command(verb, what) { name, dir };
             c.SetAction(async (pr, ct) =>
             {
                 var root = Path.GetFullPath(pr.GetValue(dir)!);
                 var n = pr.GetValue(name)!;
                 if (!System.Text.RegularExpressions.Regex.IsMatch(n, "^[a-z0-9_]{1,24}$"))
                     throw new CliException("snapshot names are 1-24 lower-case letters, digits or _", ExitCodes.BadInput);
-                if (!File.Exists(Path.Combine(root, "node", ChainlabNode.SpecFileName)))
+                if (!File.Exists(Path.Combine(root, ChainlabNode.SpecFileName)))
                     throw new CliException($"no devnet in {root}; run devnet up first", ExitCodes.NotFound);
                 if (verb == "restore" && !Directory.Exists(DevnetControl.SnapshotDir(root, n)))
                     throw new CliException($"no snapshot '{n}' in {Path.Combine(root, "snapshots")}", ExitCodes.NotFound);
@@ -113,7 +144,7 @@ public static class DevnetCommands
                 if (verb == "save") DevnetControl.Save(root, n); else DevnetControl.Restore(root, n);
                 Console.Out.WriteLine(verb == "save" ? $"saved snapshot {n}" : $"restored snapshot {n}");
                 if (wasRunning)
-                    Console.Out.WriteLine($"devnet started again in the background (pid {await DevnetControl.StartInBackgroundAsync(root, pr.GetValue(snapPort), ct)}, log {Path.Combine(root, "devnet.log")})");
+                    Console.Out.WriteLine($"devnet started again in the background (pid {await DevnetControl.StartInBackgroundAsync(root, ct)}, log {Path.Combine(root, "devnet.log")})");
                 return 0;
             });
             snapshot.Subcommands.Add(c);
@@ -136,6 +167,7 @@ public static class DevnetCommands
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();
         File.WriteAllText(Path.Combine(keysDir, "node.json"), Keystore.Encrypt(nodeKey, DevPassword, "devnet authority"));
+        File.WriteAllText(Path.Combine(keysDir, "password"), DevPassword);
         var dev = new KeyPair[count];
         Parallel.For(0, count, i =>
         {
@@ -156,21 +188,27 @@ public static class DevnetCommands
         };
     }
 
-    private static void PrintSummary(ChainlabNode node, string keysDir)
+    private static async Task PrintSummary(DevnetSupervisor supervisor, string root, DevnetSettings settings, CancellationToken ct)
     {
-        var spec = node.Chain.Spec;
-        Console.Out.WriteLine($"devnet up: chain {spec.ChainId}, consensus {node.Chain.Engine.Name}, block time {spec.BlockTimeMs} ms");
-        Console.Out.WriteLine($"API      {node.ApiUrl}  (OpenAPI {node.ApiUrl}openapi/v1.json)");
-        Console.Out.WriteLine($"head     {node.Chain.Head.Height} {node.Chain.Head.Hash}");
-        Console.Out.WriteLine($"store    {node.Store.Describe}");
+        var status = await supervisor.StatusAsync(1, ct);
+        Console.Out.WriteLine($"devnet up: chain {status["chainId"]}, consensus {status["consensus"]}, block time {status["blockTimeMs"]} ms, {settings.Nodes} node(s)");
+        Console.Out.WriteLine($"API      http://127.0.0.1:{supervisor.ApiPort(1)}/  (OpenAPI http://127.0.0.1:{supervisor.ApiPort(1)}/openapi/v1.json)");
+        Console.Out.WriteLine($"head     {status["headHeight"]} {status["headHash"]}");
+        Console.Out.WriteLine($"store    {(settings.Postgres is null ? "sqlite in each node folder" : "postgres, one schema per node")}");
+        for (var i = 1; i <= settings.Nodes; i++)
+            Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {(i == 1 ? "authority" : "follower")}  log {Path.Combine(root, "logs", $"node{i}.log")}");
         Console.Out.WriteLine("dev accounts (key password: " + DevPassword + "):");
+        var keysDir = Path.Combine(root, "keys");
         foreach (var f in Directory.GetFiles(keysDir, "dev*.json").OrderBy(f => f.Length).ThenBy(f => f))
         {
             var k = Keystore.ReadPublic(File.ReadAllText(f));
-            var balance = node.Chain.Account(Address.Parse(k.Address)).Balance;
+            var balance = (await supervisor.First.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/v1/accounts/{k.Address}", ct))!["balance"]!.GetValue<ulong>();
             Console.Out.WriteLine($"  {k.Label,-6} {k.Address,-36} {balance,22:N0}  {f}");
         }
         Console.Out.WriteLine($"try: chainlab tx send --from {Path.Combine(keysDir, "dev1.json")} --to <address> --amount 100 --wait");
-        Console.Out.WriteLine("Ctrl+C stops the devnet; running the command again resumes it; --reset starts a new chain.");
+        Console.Out.WriteLine("Ctrl+C (or devnet stop) stops it; running the command again resumes it; --reset starts a new chain.");
     }
 }
+
+/// <summary>One line of `devnet status`.</summary>
+public sealed record DevnetNodeRow(string Node, string Api, int P2pPort, string Role, string State, string Height, string Peers);

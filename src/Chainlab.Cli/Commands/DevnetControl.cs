@@ -39,9 +39,10 @@ public static class DevnetControl
     }
 
     /// <summary>Starts `devnet up` for this folder as a background process logging to devnet.log.</summary>
-    public static async Task<int> StartInBackgroundAsync(string root, int port, CancellationToken ct)
+    public static async Task<int> StartInBackgroundAsync(string root, CancellationToken ct)
     {
-        var psi = BenchCommands.SelfLaunch(["devnet", "up", "--dir", root, "--port", port.ToString()]);
+        var s = DevnetSettings.Load(root);
+        var psi = BenchCommands.SelfLaunch(["devnet", "up", "--dir", root, "--port", s.ApiPort.ToString(), "--p2p-port", s.P2PPort.ToString()]);
         psi.RedirectStandardOutput = false;
         var log = Path.Combine(root, "devnet.log");
         // Detach through the shell so the devnet outlives this command and writes to its log.
@@ -65,22 +66,28 @@ public static class DevnetControl
     {
         var snap = SnapshotDir(root, name);
         if (Directory.Exists(snap)) Directory.Delete(snap, true);
-        CopyDir(Path.Combine(root, "node"), Path.Combine(snap, "node"));
         var settings = DevnetSettings.Load(root);
-        if (settings.Postgres is { } pg)
-            PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, settings.NodeSchema(1)), settings.SnapshotSchema(name, 1));
+        for (var i = 1; i <= settings.Nodes; i++)
+        {
+            CopyDir(DevnetSupervisor.NodeDir(root, i), Path.Combine(snap, $"node{i}"));
+            if (settings.Postgres is { } pg)
+                PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, settings.NodeSchema(i)), settings.SnapshotSchema(name, i));
+        }
     }
 
     public static void Restore(string root, string name)
     {
         var snap = SnapshotDir(root, name);
         if (!Directory.Exists(snap)) throw new CliException($"no snapshot '{name}' in {Path.Combine(root, "snapshots")}", ExitCodes.NotFound);
-        var node = Path.Combine(root, "node");
-        if (Directory.Exists(node)) Directory.Delete(node, true);
-        CopyDir(Path.Combine(snap, "node"), node);
         var settings = DevnetSettings.Load(root);
-        if (settings.Postgres is { } pg)
-            PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, settings.SnapshotSchema(name, 1)), settings.NodeSchema(1));
+        for (var i = 1; i <= settings.Nodes; i++)
+        {
+            var node = DevnetSupervisor.NodeDir(root, i);
+            if (Directory.Exists(node)) Directory.Delete(node, true);
+            CopyDir(Path.Combine(snap, $"node{i}"), node);
+            if (settings.Postgres is { } pg)
+                PostgresChainStore.CopySchema(PostgresChainStore.ForSchema(pg, settings.SnapshotSchema(name, i)), settings.NodeSchema(i));
+        }
     }
 
     private static void CopyDir(string from, string to)

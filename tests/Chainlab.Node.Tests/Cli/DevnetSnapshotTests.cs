@@ -24,7 +24,7 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
         var url = $"http://127.0.0.1:{port}";
         var env = new Dictionary<string, string> { ["CHAINLAB_PASSWORD"] = "devnet" };
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--port", port.ToString(), "--block-time", "200ms" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--port", port.ToString(), "--p2p-port", ThroughputBenchmark.FreePort().ToString(), "--block-time", "200ms" }) psi.ArgumentList.Add(a);
         if (postgres is not null) { psi.ArgumentList.Add("--db-postgres"); psi.ArgumentList.Add(postgres); psi.ArgumentList.Add("--reset"); }
         using var up = System.Diagnostics.Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
@@ -36,11 +36,18 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
         {
             await WaitUp(http);
             string text;
-            lock (output) text = output.ToString();
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                lock (output) text = output.ToString();
+                if (text.Contains("Ctrl+C")) break; // the summary is complete
+                if (DateTime.UtcNow > until) throw new TimeoutException("devnet summary not printed: " + text);
+                await Task.Delay(50);
+            }
             var dev2 = text.Split('\n').First(l => l.TrimStart().StartsWith("dev2")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
             if (postgres is not null) Assert.Contains("postgres", text);
 
-            var (code, o, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "save", "start", "--dir", root, "--port", port.ToString());
+            var (code, o, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "save", "start", "--dir", root);
             Assert.True(code == 0, err + o);
             Assert.Contains("started again", o);
             await WaitUp(http);
@@ -48,7 +55,7 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
             Assert.True(code == 0, err);
             Assert.Equal(1_000_000_000_555UL, await Balance(http, dev2));
 
-            (code, o, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "restore", "start", "--dir", root, "--port", port.ToString());
+            (code, o, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "restore", "start", "--dir", root);
             Assert.True(code == 0, err + o);
             await WaitUp(http);
             Assert.Equal(1_000_000_000_000UL, await Balance(http, dev2));

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Chainlab.Bench;
+using Chainlab.Node.Storage.Postgres;
+
+namespace Chainlab.Cli.Commands;
+
+/// <summary>
+/// Runs a devnet as real node processes: node 1 holds the authority key, the others join it over
+/// loopback peer links. Children log to the devnet's logs/ folder and stop with SIGTERM.
+/// </summary>
+public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAsyncDisposable
+{
+    private readonly List<(int Index, Process Proc, HttpClient Http)> _nodes = new();
+
+    public static string NodeDir(string root, int i) => Path.Combine(root, $"node{i}");
+    public int ApiPort(int i) => settings.ApiPort + i - 1;
+    public int P2PPort(int i) => settings.P2PPort + i - 1;
+    public HttpClient First => _nodes[0].Http;
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.Combine(root, "logs"));
+        var keys = Path.Combine(root, "keys");
+        for (var i = 1; i <= settings.Nodes; i++)
+        {
+            List<string> args = ["node", "run", "--data", NodeDir(root, i), "--spec", Path.Combine(root, "chainspec.json"),
+                "--port", ApiPort(i).ToString(), "--p2p-port", P2PPort(i).ToString(), "--log-level", "Warning"];
+            if (i == 1) args.AddRange(["--key", Path.Combine(keys, "node.json"), "--password-file", Path.Combine(keys, "password")]);
+            else args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(1)}"]);
+            if (settings.Postgres is { } pg) args.AddRange(["--db", PostgresChainStore.ForSchema(pg, settings.NodeSchema(i))]);
+            var psi = BenchCommands.SelfLaunch(args);
+            psi.RedirectStandardOutput = true;
+            psi.RedirectStandardError = true;
+            var log = new StreamWriter(Path.Combine(root, "logs", $"node{i}.log"), append: true) { AutoFlush = true };
+            var proc = Process.Start(psi) ?? throw new CliException($"could not start node {i}");
+            proc.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+            proc.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+            proc.Exited += (_, _) => { lock (log) log.Dispose(); };
+            proc.EnableRaisingEvents = true;
+            proc.BeginOutputReadLine();
+            proc.BeginErrorReadLine();
+            _nodes.Add((i, proc, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ApiPort(i)}"), Timeout = TimeSpan.FromSeconds(5) }));
+        }
+        foreach (var (i, proc, http) in _nodes)
+        {
+            try { await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(60), ct: ct); }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                await Task.Delay(200, CancellationToken.None); // let the log catch the child's last words
+                var last = File.ReadLines(Path.Combine(root, "logs", $"node{i}.log")).LastOrDefault(l => l.StartsWith("error:")) ?? e.Message;
+                throw new CliException($"node {i} did not start: {last.Replace("error: ", "")} (log: {Path.Combine(root, "logs", $"node{i}.log")})");
+            }
+        }
+    }
+
+    /// <summary>One line per block from node 1's event stream, with every node's height when there are several.</summary>
+    public async Task WatchAsync(CancellationToken ct)
+    {
+        using var sse = new HttpClient { BaseAddress = First.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        try
+        {
+            using var stream = await sse.GetStreamAsync("/api/v1/events", ct);
+            using var reader = new StreamReader(stream);
+            string? line;
+            while ((line = await reader.ReadLineAsync(ct)) is not null)
+            {
+                if (!line.StartsWith("data: {\"height\"")) continue;
+                var h = JsonNode.Parse(line[6..])!;
+                var text = $"{DateTimeOffset.FromUnixTimeMilliseconds(h["timestampMs"]!.GetValue<long>()):HH:mm:ss} block {h["height"],6} {h["hash"]!.GetValue<string>()[..16]} {h["txCount"],6} txs";
+                if (_nodes.Count > 1) text += "  heights " + string.Join(' ', await Task.WhenAll(_nodes.Select(n => HeightOf(n.Http, ct))));
+                Console.Out.WriteLine(text);
+                foreach (var (i, proc, _) in _nodes.Where(n => n.Proc.HasExited))
+                    Console.Out.WriteLine($"node {i} has exited ({proc.ExitCode}); see {Path.Combine(root, "logs", $"node{i}.log")}");
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException) { }
+    }
+
+    private static async Task<string> HeightOf(HttpClient http, CancellationToken ct)
+    {
+        try { return (await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.ToString(); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return "-"; }
+    }
+
+    public async Task<JsonObject> StatusAsync(int i, CancellationToken ct) =>
+        (await _nodes[i - 1].Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, proc, _) in _nodes.Where(n => !n.Proc.HasExited))
+            Process.Start("kill", ["-TERM", proc.Id.ToString()])?.WaitForExit();
+        foreach (var (_, proc, http) in _nodes)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try { await proc.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException) { proc.Kill(true); }
+            http.Dispose();
+            proc.Dispose();
+        }
+    }
+}
