@@ -77,6 +77,34 @@ public static class BenchCommands
             return 0;
         });
         cmd.Subcommands.Add(startup);
+
+        var pnodes = new Option<int>("--nodes") { Description = "Node processes", DefaultValueFactory = _ => 16 };
+        var pblocks = new Option<int>("--blocks") { Description = "Blocks to time", DefaultValueFactory = _ => 50 };
+        var pblockTime = new Option<string>("--block-time") { Description = "Block time", DefaultValueFactory = _ => "500ms" };
+        var propagation = new Command("propagation", "Time for a block to reach every node (p50, p99) in a local network of node processes") { pnodes, pblocks, pblockTime };
+        propagation.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(pnodes) is < 2 or > 64 || pr.GetValue(pblocks) < 1) throw new CliException("--nodes 2..64 and --blocks >= 1", ExitCodes.BadInput);
+            var delays = await new NetworkBenchmarks(SelfLaunch, Console.Out).PropagationAsync(pr.GetValue(pnodes), pr.GetValue(pblocks),
+                Global.ParseDurationMs(pr.GetValue(pblockTime)!, "--block-time"), ct);
+            Console.Out.WriteLine($"propagation to {pr.GetValue(pnodes) - 1} other nodes over {pr.GetValue(pblocks)} blocks: p50 {NetworkBenchmarks.Percentile(delays, 50):0.0} ms, " +
+                                  $"p99 {NetworkBenchmarks.Percentile(delays, 99):0.0} ms, max {delays.Max():0.0} ms");
+            return 0;
+        });
+        cmd.Subcommands.Add(propagation);
+
+        var sblocks = new Option<int>("--blocks") { Description = "Chain length", DefaultValueFactory = _ => 5000 };
+        var stxs = new Option<int>("--txs-per-block") { Description = "Transfers in each block (0 = empty blocks)", DefaultValueFactory = _ => 0 };
+        var sync = new Command("sync", "Time for a fresh node process to sync a chain from a peer") { sblocks, stxs };
+        sync.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(sblocks) < 1 || pr.GetValue(stxs) is < 0 or > 50_000) throw new CliException("--blocks >= 1, --txs-per-block 0..50000", ExitCodes.BadInput);
+            var (seconds, syncOnly, afterUp, n, txs) = await new NetworkBenchmarks(SelfLaunch, Console.Out).SyncAsync(pr.GetValue(sblocks), pr.GetValue(stxs), ct);
+            Console.Out.WriteLine($"synced {n} blocks, {txs} transactions in {seconds:0.00} s from process start: {n / seconds:N0} blocks/s, {txs / seconds:N0} tx/s; " +
+                                  $"after its API was up: {afterUp} blocks in {syncOnly:0.00} s = {afterUp / syncOnly:N0} blocks/s, {txs * ((double)afterUp / n) / syncOnly:N0} tx/s");
+            return 0;
+        });
+        cmd.Subcommands.Add(sync);
         return cmd;
     }
 

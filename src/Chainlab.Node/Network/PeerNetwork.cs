@@ -231,16 +231,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 if (b.Height > _node.Chain.Head.Height) _ = RequestRange(peer);
                 break;
             case GetBlocks g:
-                var raws = new List<byte[]>();
-                long bytes = 0;
-                for (var h = g.FromHeight; h < g.FromHeight + g.Count && h <= _node.Chain.Head.Height; h++)
-                {
-                    var raw = _node.Store.RawBlockByHeight(h);
-                    if (raw is null || bytes + raw.Length > WireLimits.MaxBlocksBytes) break;
-                    raws.Add(raw);
-                    bytes += raw.Length;
-                }
-                await peer.SendAsync(new Blocks(raws), ct);
+                await peer.SendAsync(new Blocks(_node.Store.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024)), ct);
                 break;
             case Blocks b:
                 await ImportBlocks(peer, b);
@@ -289,13 +280,25 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private async Task ImportBlocks(Peer peer, Blocks b)
     {
+        var pipelined = false;
         try
         {
+            var blocks = new List<Block>(b.Raw.Count);
             foreach (var raw in b.Raw)
             {
-                Block block;
-                try { block = Block.Decode(raw); }
+                try { blocks.Add(Block.Decode(raw)); }
                 catch (DecodeException e) { throw new ProtocolViolation("sent an undecodable block: " + e.Message); }
+            }
+            // Ask for the next range before importing this one, so the peer's reply overlaps our import.
+            // Only when this batch extends our head: otherwise it is a fork or stale, and we stop here.
+            if (blocks.Count > 0 && blocks[0].Header.Parent == _node.Chain.Head.Hash && blocks[^1].Height < peer.BestHeight)
+            {
+                var next = blocks[^1].Height + 1;
+                await peer.SendAsync(new GetBlocks(next, (uint)Math.Min(WireLimits.MaxBlocksPerMessage, peer.BestHeight - next + 1)), _stop.Token);
+                pipelined = true;
+            }
+            foreach (var block in blocks)
+            {
                 var result = await _node.Loop.Run(() => _node.Chain.Import(block));
                 if (result.Status == ImportStatus.Rejected)
                 {
@@ -308,9 +311,9 @@ public sealed class PeerNetwork : IAsyncDisposable
         finally
         {
             Interlocked.Increment(ref _syncGeneration);
-            if (_sync.CurrentCount == 0) _sync.Release();
+            if (!pipelined && _sync.CurrentCount == 0) _sync.Release();
         }
-        if (peer.BestHeight > _node.Chain.Head.Height) _ = RequestRange(peer);
+        if (!pipelined && peer.BestHeight > _node.Chain.Head.Height) _ = RequestRange(peer);
     }
 
     public async ValueTask DisposeAsync()

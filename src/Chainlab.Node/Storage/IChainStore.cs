@@ -34,6 +34,8 @@ public interface IChainStore : IDisposable
     Block? BlockByHeight(ulong height);
     /// <summary>The canonical bytes of the block at this height, as stored.</summary>
     byte[]? RawBlockByHeight(ulong height);
+    /// <summary>Canonical block bytes from a height onwards, in order, stopping at maxBytes in total.</summary>
+    IReadOnlyList<byte[]> RawBlocks(ulong fromHeight, int count, long maxBytes);
     /// <summary>One line naming the backend and where it keeps its data.</summary>
     string Describe { get; }
     Block? BlockByHash(Hash hash);

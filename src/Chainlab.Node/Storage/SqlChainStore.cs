@@ -247,6 +247,26 @@ public abstract class SqlChainStore : IChainStore
         "SELECT b.body FROM canonical k JOIN blocks b ON b.hash=k.hash WHERE k.height=@h",
         c => Param(c, "@h", unchecked((long)height)), r => (byte[])r[0], null);
 
+    public IReadOnlyList<byte[]> RawBlocks(ulong fromHeight, int count, long maxBytes)
+    {
+        using var conn = OpenReader();
+        using var c = conn.CreateCommand();
+        c.CommandText = "SELECT b.body FROM canonical k JOIN blocks b ON b.hash=k.hash WHERE k.height>=@h AND k.height<@end ORDER BY k.height";
+        Param(c, "@h", unchecked((long)fromHeight));
+        Param(c, "@end", unchecked((long)(fromHeight + (ulong)count)));
+        using var r = c.ExecuteReader();
+        var list = new List<byte[]>();
+        long total = 0;
+        while (r.Read())
+        {
+            var b = (byte[])r[0];
+            if (total + b.Length > maxBytes) break;
+            total += b.Length;
+            list.Add(b);
+        }
+        return list;
+    }
+
     public BlockHeader? HeaderByHeight(ulong height) => Read<BlockHeader?>(
         "SELECT b.header FROM canonical k JOIN blocks b ON b.hash=k.hash WHERE k.height=@h",
         c => Param(c, "@h", unchecked((long)height)), r => BlockHeader.Decode((byte[])r[0]), null);
