@@ -84,6 +84,26 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sixteen_nodes_converge_to_the_same_head_and_state_root()
+    {
+        var spec = Spec(250, Now - Now % 250);
+        var producer = await Start(spec, producer: true);
+        var rng = new Random(4);
+        for (var i = 1; i < 16; i++)
+        {
+            // Each joins the producer or one or two earlier nodes: a random tree with extra edges.
+            var known = _nodes.Select(n => n.Network!.Port).ToList();
+            await Start(spec, false, known.OrderBy(_ => rng.Next()).Take(1 + rng.Next(2)).ToArray());
+        }
+        Assert.True(producer.Pool.Admit([Build.Transfer(Users[2], Users[3].Address, 5, 0).Raw])[0].Accepted);
+        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= 8), "eight blocks on all 16 nodes", 60);
+        var target = _nodes.Min(n => n.Chain.Head.Height);
+        Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.Hash).Distinct());
+        Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.StateRoot).Distinct());
+        Assert.All(_nodes, n => Assert.Equal(1_000_000UL + 5, n.Chain.Account(Users[3].Address).Balance));
+    }
+
+    [Fact]
     public async Task A_node_started_after_a_thousand_blocks_syncs_to_the_head()
     {
         // Build 1,000 blocks quickly: a chain whose slots lie in the past.
