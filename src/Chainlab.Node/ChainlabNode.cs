@@ -100,7 +100,7 @@ public sealed class ChainlabNode : IAsyncDisposable
             if (options.Peers is { } peerOptions)
             {
                 var identity = LoadOrCreateNodeKey(options.DataDir);
-                node.Network = new Network.PeerNetwork(node, identity, peerOptions, options.Time,
+                node.Network = new Network.PeerNetwork(node, identity, peerOptions with { PeersFile = peerOptions.PeersFile ?? Path.Combine(options.DataDir, "peers.txt") }, options.Time,
                     app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Network"));
                 try { node.Network.Start(); }
                 catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }

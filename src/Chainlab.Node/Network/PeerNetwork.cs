@@ -30,6 +30,9 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly List<Task> _tasks = new();
     private readonly SemaphoreSlim _sync = new(1, 1);
     private TcpListener? _listener;
+    // Known listen endpoints from bootstrap, peer exchange and the persisted list.
+    private readonly ConcurrentDictionary<string, IPEndPoint> _known = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _dialBackoff = new();
 
     public PeerNetwork(ChainlabNode node, KeyPair key, PeerOptions options, TimeProvider time, ILogger log)
     {
@@ -41,8 +44,12 @@ public sealed class PeerNetwork : IAsyncDisposable
     public IReadOnlyCollection<Peer> Peers => _peers.Values.ToList();
     public long Violations;
 
+    public IReadOnlyCollection<IPEndPoint> Known => _known.Values.ToList();
+
     public void Start()
     {
+        foreach (var ep in _options.Bootstrap) _known[ep.ToString()] = ep;
+        LoadKnown();
         _listener = new TcpListener(IPAddress.Parse(_options.ListenAddress), _options.Port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -54,6 +61,59 @@ public sealed class PeerNetwork : IAsyncDisposable
             foreach (var chunk in hashes.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
         };
         _tasks.Add(Task.Run(AnnounceHeads));
+        _tasks.Add(Task.Run(RotateLoop));
+    }
+
+    private void LoadKnown()
+    {
+        if (_options.PeersFile is not { } path || !File.Exists(path)) return;
+        try
+        {
+            foreach (var line in File.ReadLines(path).Take(_options.MaxKnownPeers))
+                if (IPEndPoint.TryParse(line.Trim(), out var ep) && ep.Port > 0) _known[ep.ToString()] = ep;
+        }
+        catch (IOException e) { _log.LogWarning("Cannot read {Path}: {Message}", path, e.Message); }
+    }
+
+    private readonly object _saveLock = new();
+
+    private void SaveKnown()
+    {
+        if (_options.PeersFile is not { } path) return;
+        lock (_saveLock)
+        try
+        {
+            var tmp = path + ".tmp";
+            File.WriteAllLines(tmp, _known.Keys.Take(_options.MaxKnownPeers));
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (IOException e) { _log.LogWarning("Cannot write {Path}: {Message}", path, e.Message); }
+    }
+
+    private bool IsSelf(IPEndPoint ep) => ep.Port == Port && (IPAddress.IsLoopback(ep.Address) || ep.Address.ToString() == _options.ListenAddress);
+
+    private bool ConnectedTo(IPEndPoint ep) =>
+        _peers.Values.Any(p => (p.Outbound && p.Address == ep.ToString()) || (p.ListenPort == ep.Port && p.Host == ep.Address.ToString()));
+
+    /// <summary>Swaps one outbound link for a random unconnected known peer, so the network does not settle into cliques.</summary>
+    private async Task RotateLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(_options.RotationInterval, _time, _stop.Token); }
+            catch (OperationCanceledException) { return; }
+            var candidates = _known.Values.Where(ep => !IsSelf(ep) && !ConnectedTo(ep)).ToList();
+            if (_known.Count <= 9 || candidates.Count == 0) continue;
+            var outbound = _peers.Values.Where(p => p.Outbound).ToList();
+            if (outbound.Count >= _options.MaxOutbound && outbound.Count > 0)
+            {
+                var drop = outbound[Random.Shared.Next(outbound.Count)];
+                _log.LogInformation("Rotating out peer {Id}", drop.Id);
+                await SendOrDrop(drop, new Disconnect(DisconnectReason.Shutdown, "rotating"));
+                await drop.DisposeAsync();
+            }
+            await Dial(candidates[Random.Shared.Next(candidates.Count)]);
+        }
     }
 
     private async Task AnnounceHeads()
@@ -94,19 +154,31 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            foreach (var ep in _options.Bootstrap)
+            // Bootstrap peers first, then the ones learned from peer exchange.
+            var order = _options.Bootstrap.Concat(_known.Values.OrderBy(_ => Random.Shared.Next())).DistinctBy(ep => ep.ToString());
+            foreach (var ep in order)
             {
                 if (_peers.Values.Count(p => p.Outbound) >= _options.MaxOutbound) break;
-                if (_peers.Values.Any(p => p.Outbound && p.Address == ep.ToString())) continue;
-                if (_peers.Values.Any(p => p.ListenPort == ep.Port && p.Host == ep.Address.ToString())) continue;
-                var client = new TcpClient();
-                try { await client.ConnectAsync(ep, _stop.Token); }
-                catch (Exception e) when (e is SocketException or OperationCanceledException) { client.Dispose(); continue; }
-                _ = Task.Run(() => RunPeer(client, outbound: true));
+                if (IsSelf(ep) || ConnectedTo(ep)) continue;
+                if (_dialBackoff.TryGetValue(ep.ToString(), out var until) && until > _time.GetUtcNow()) continue;
+                await Dial(ep);
             }
             try { await Task.Delay(_options.DialInterval, _time, _stop.Token); }
             catch (OperationCanceledException) { return; }
         }
+    }
+
+    private async Task Dial(IPEndPoint ep)
+    {
+        var client = new TcpClient();
+        try { await client.ConnectAsync(ep, _stop.Token); }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            client.Dispose();
+            _dialBackoff[ep.ToString()] = _time.GetUtcNow() + _options.DialInterval * 5;
+            return;
+        }
+        _ = Task.Run(() => RunPeer(client, outbound: true));
     }
 
     private async Task RunPeer(TcpClient client, bool outbound)
@@ -119,6 +191,9 @@ public sealed class PeerNetwork : IAsyncDisposable
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
             _tasks.Add(Task.Run(() => PingLoop(peer, life.Token)));
             if (peer.BestHeight > _node.Chain.Head.Height) _ = RequestRange(peer);
+            if (peer.ListenPort != 0 && IPAddress.TryParse(peer.Host, out var ip) && _known.TryAdd(new IPEndPoint(ip, peer.ListenPort).ToString(), new IPEndPoint(ip, peer.ListenPort)))
+                SaveKnown();
+            await peer.SendAsync(new GetPeers(), life.Token);
             while (!life.IsCancellationRequested)
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(life.Token);
@@ -212,7 +287,16 @@ public sealed class PeerNetwork : IAsyncDisposable
                 await peer.SendAsync(new Protocol.Peers(_peers.Values.Where(x => x != peer && x.ListenPort != 0).Take(WireLimits.MaxPeersPerMessage)
                     .Select(x => new PeerInfo(x.Host, x.ListenPort, x.NodeKey)).ToList()), ct);
                 break;
-            case Protocol.Peers: break; // peer exchange: known addresses are used by the dialer in a later step
+            case Protocol.Peers list:
+                var added = false;
+                foreach (var info in list.List)
+                {
+                    if (_known.Count >= _options.MaxKnownPeers) break;
+                    var ep = new IPEndPoint(IPAddress.Parse(info.Host), info.Port);
+                    if (!IsSelf(ep) && _known.TryAdd(ep.ToString(), ep)) added = true;
+                }
+                if (added) SaveKnown();
+                break;
             case AnnounceTxs a:
                 var wanted = a.Hashes.Where(h => _seenTxs.Add(h) && !_node.Pool.Contains(h)).ToList();
                 if (wanted.Count > 0) await peer.SendAsync(new GetTxs(wanted), ct);

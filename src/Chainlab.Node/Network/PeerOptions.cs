@@ -16,4 +16,9 @@ public sealed record PeerOptions
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan BanTime { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan DialInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often one outbound link is swapped for an unconnected known peer (when more than 9 are known).</summary>
+    public TimeSpan RotationInterval { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>Where known peers are remembered between runs (null: not persisted).</summary>
+    public string? PeersFile { get; init; }
+    public int MaxKnownPeers { get; init; } = 1000;
 }

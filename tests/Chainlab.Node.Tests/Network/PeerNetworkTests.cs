@@ -28,10 +28,11 @@ public sealed class PeerNetworkTests : IAsyncLifetime
 
     private ChainSpec Spec(ulong blockMs, ulong genesisMs) => TestNode.SpecFor(Authority, Users) with { BlockTimeMs = blockMs, GenesisTimeMs = genesisMs };
 
-    private async Task<ChainlabNode> Start(ChainSpec spec, bool producer, params int[] bootstrapPorts)
+    private Task<ChainlabNode> Start(ChainSpec spec, bool producer, params int[] bootstrapPorts) => Start(spec, producer, null, bootstrapPorts);
+
+    private async Task<ChainlabNode> Start(ChainSpec spec, bool producer, string? dir, params int[] bootstrapPorts)
     {
-        var dir = TestNode.NewDir();
-        _dirs.Add(dir);
+        if (dir is null) { dir = TestNode.NewDir(); _dirs.Add(dir); }
         var node = await ChainlabNode.StartAsync(new NodeOptions
         {
             DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer ? Authority : null,
@@ -81,6 +82,24 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.Hash).Distinct());
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.StateRoot).Distinct());
         Assert.Equal(1_000_000UL + 42, c.Chain.Account(Users[1].Address).Balance);
+    }
+
+    [Fact]
+    public async Task Peers_learned_by_exchange_are_dialed_and_remembered_across_a_restart()
+    {
+        var spec = Spec(250, Now - Now % 250);
+        var a = await Start(spec, producer: true);
+        var b = await Start(spec, false, a.Network!.Port);
+        await Eventually(() => a.Network.Peers.Count == 1, "b linked to a");
+        var c = await Start(spec, false, a.Network.Port); // c is told only about a
+        await Eventually(() => c.Network!.Peers.Count == 2, "c found b through a's peer list");
+        var dir = c.Options.DataDir;
+        Assert.Contains($"127.0.0.1:{b.Network!.Port}", File.ReadAllText(Path.Combine(dir, "peers.txt")));
+        await c.DisposeAsync();
+        _nodes.Remove(c);
+
+        var again = await Start(spec, false, dir); // no bootstrap: it uses the remembered peers
+        await Eventually(() => again.Network!.Peers.Count >= 1 && again.Chain.Head.Height >= a.Chain.Head.Height - 1, "restarted node rejoins from peers.txt");
     }
 
     [Fact]
