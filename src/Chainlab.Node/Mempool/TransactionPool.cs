@@ -261,6 +261,12 @@ public sealed class TransactionPool
         }
     }
 
+    /// <summary>Up to max pending transaction hashes (any order), e.g. to announce to a new peer.</summary>
+    public List<Hash> PendingHashes(int max)
+    {
+        lock (_lock) return _byHash.Keys.Take(max).ToList();
+    }
+
     /// <summary>A page of pending transactions in arrival order.</summary>
     public List<Transaction> List(int offset, int limit)
     {

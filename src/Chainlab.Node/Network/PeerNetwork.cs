@@ -194,6 +194,9 @@ public sealed class PeerNetwork : IAsyncDisposable
             if (peer.ListenPort != 0 && IPAddress.TryParse(peer.Host, out var ip) && _known.TryAdd(new IPEndPoint(ip, peer.ListenPort).ToString(), new IPEndPoint(ip, peer.ListenPort)))
                 SaveKnown();
             await peer.SendAsync(new GetPeers(), life.Token);
+            // Announcements made before this link existed never reached it: tell it what is pending now.
+            foreach (var chunk in _node.Pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage).Chunk(WireLimits.MaxHashesPerMessage))
+                await peer.SendAsync(new AnnounceTxs(chunk), life.Token);
             while (!life.IsCancellationRequested)
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(life.Token);

@@ -103,6 +103,17 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_transaction_accepted_before_any_link_exists_still_reaches_the_producer()
+    {
+        var spec = Spec(250, Now - Now % 250);
+        var lonely = await Start(spec, producer: false);
+        var tx = Build.Transfer(Users[1], Users[2].Address, 9, 0);
+        Assert.True(lonely.Pool.Admit([tx.Raw])[0].Accepted);
+        var producer = await Start(spec, true, lonely.Network!.Port);
+        await Eventually(() => producer.Store.Transaction(tx.Hash) is not null && lonely.Store.Transaction(tx.Hash) is not null, "pending transaction gossiped on link-up and included");
+    }
+
+    [Fact]
     public async Task Sixteen_nodes_converge_to_the_same_head_and_state_root()
     {
         var spec = Spec(250, Now - Now % 250);
