@@ -58,7 +58,7 @@ public sealed class CrashHarness(CrashOptions options, Func<IReadOnlyList<string
         await File.WriteAllTextAsync(Path.Combine(dir, "key.json"), Keystore.Encrypt(authority, "crash"), ct);
         await File.WriteAllTextAsync(Path.Combine(dir, "pw"), "crash", ct);
         List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", Path.Combine(dir, "key.json"),
-            "--password-file", Path.Combine(dir, "pw"), "--log-level", "Warning"];
+            "--password-file", Path.Combine(dir, "pw")];
         if (options.Postgres is { } pg) args.AddRange(["--db", pg]);
 
         var confirmed = new Dictionary<Hash, string>();       // tx → block hash it was seen in
@@ -153,7 +153,7 @@ public sealed class CrashHarness(CrashOptions options, Func<IReadOnlyList<string
     private async Task CompareWithNeverCrashed(List<string> crashedArgs, string specPath, string dir, CancellationToken ct)
     {
         await using var crashed = await StartNode(crashedArgs, ct);
-        await using var reference = await StartNode(["node", "run", "--data", Path.Combine(dir, "reference"), "--spec", specPath, "--log-level", "Warning"], ct);
+        await using var reference = await StartNode(["node", "run", "--data", Path.Combine(dir, "reference"), "--spec", specPath], ct);
         var head = (await crashed.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.GetValue<ulong>();
         for (ulong h = 1; h <= head; h++)
         {
@@ -174,32 +174,6 @@ public sealed class CrashHarness(CrashOptions options, Func<IReadOnlyList<string
             output.WriteLine($"replayed {head} blocks into a node that never crashed: same head and state root");
     }
 
-    private sealed class RunningNode(Process proc, HttpClient http) : IAsyncDisposable
-    {
-        public HttpClient Http { get; } = http;
-        public void Kill() { if (!proc.HasExited) Process.Start("kill", ["-9", proc.Id.ToString()])!.WaitForExit(); proc.WaitForExit(); }
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            if (!proc.HasExited) { proc.Kill(true); await proc.WaitForExitAsync(); }
-            proc.Dispose();
-        }
-    }
-
-    private async Task<RunningNode> StartNode(IReadOnlyList<string> args, CancellationToken ct)
-    {
-        var port = ThroughputBenchmark.FreePort();
-        var psi = launchNode([.. args, "--port", port.ToString()]);
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        var proc = Process.Start(psi) ?? throw new InvalidOperationException("could not start the node");
-        var log = new System.Text.StringBuilder();
-        proc.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        proc.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        proc.BeginOutputReadLine();
-        proc.BeginErrorReadLine();
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(60), () => { lock (log) return log.ToString(); }, ct);
-        return new RunningNode(proc, http);
-    }
+    private Task<LaunchedNode> StartNode(IReadOnlyList<string> args, CancellationToken ct) =>
+        NodeLauncher.StartAsync(launchNode, args, withPeers: false, ct);
 }

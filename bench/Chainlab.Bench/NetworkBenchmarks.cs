@@ -16,27 +16,7 @@ namespace Chainlab.Bench;
 /// </summary>
 public sealed class NetworkBenchmarks(Func<IReadOnlyList<string>, ProcessStartInfo> launchNode, TextWriter output)
 {
-    private sealed record Spawned(Process Proc, HttpClient Http, int P2P) : IDisposable
-    {
-        public void Dispose() { if (!Proc.HasExited) { Proc.Kill(true); Proc.WaitForExit(); } Http.Dispose(); Proc.Dispose(); }
-    }
-
-    private async Task<Spawned> Spawn(List<string> args, CancellationToken ct)
-    {
-        var api = ThroughputBenchmark.FreePort();
-        var p2p = ThroughputBenchmark.FreePort();
-        var psi = launchNode([.. args, "--port", api.ToString(), "--p2p-port", p2p.ToString(), "--log-level", "Warning"]);
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        var proc = Process.Start(psi)!;
-        proc.OutputDataReceived += (_, _) => { };
-        proc.ErrorDataReceived += (_, _) => { };
-        proc.BeginOutputReadLine();
-        proc.BeginErrorReadLine();
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}"), Timeout = TimeSpan.FromSeconds(30) };
-        await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(60), ct: ct);
-        return new Spawned(proc, http, p2p);
-    }
+    private Task<LaunchedNode> Spawn(List<string> args, CancellationToken ct) => NodeLauncher.StartAsync(launchNode, args, withPeers: true, ct);
 
     private static (ChainSpec Spec, KeyPair Authority, KeyPair[] Users) NewChain(ulong blockMs, ulong genesisMs, int users)
     {
@@ -58,7 +38,7 @@ public sealed class NetworkBenchmarks(Func<IReadOnlyList<string>, ProcessStartIn
         var dir = Path.Combine(Path.GetTempPath(), $"chainlab-prop-{Environment.ProcessId}");
         if (Directory.Exists(dir)) Directory.Delete(dir, true);
         Directory.CreateDirectory(dir);
-        var spawned = new List<Spawned>();
+        var spawned = new List<LaunchedNode>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
@@ -70,7 +50,7 @@ public sealed class NetworkBenchmarks(Func<IReadOnlyList<string>, ProcessStartIn
             await File.WriteAllTextAsync(Path.Combine(dir, "pw"), "p", ct);
             spawned.Add(await Spawn(["node", "run", "--data", Path.Combine(dir, "n1"), "--spec", specPath, "--key", Path.Combine(dir, "key.json"), "--password-file", Path.Combine(dir, "pw")], ct));
             for (var i = 2; i <= nodes; i++)
-                spawned.Add(await Spawn(["node", "run", "--data", Path.Combine(dir, $"n{i}"), "--spec", specPath, "--bootstrap", $"127.0.0.1:{spawned[0].P2P}"], ct));
+                spawned.Add(await Spawn(["node", "run", "--data", Path.Combine(dir, $"n{i}"), "--spec", specPath, "--bootstrap", $"127.0.0.1:{spawned[0].P2PPort}"], ct));
             output.WriteLine($"{nodes} nodes up; measuring {blocks} blocks");
             var arrivals = new ConcurrentDictionary<(int Node, ulong Height), long>();
             var clock = Stopwatch.StartNew();
@@ -106,7 +86,7 @@ public sealed class NetworkBenchmarks(Func<IReadOnlyList<string>, ProcessStartIn
         }
         finally
         {
-            foreach (var s in spawned) s.Dispose();
+            foreach (var s in spawned) await s.DisposeAsync();
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
     }
@@ -150,9 +130,9 @@ public sealed class NetworkBenchmarks(Func<IReadOnlyList<string>, ProcessStartIn
                 }
             }
             output.WriteLine($"built {blocks} blocks with {txCount} transactions in {built.Elapsed.TotalSeconds:0.0} s");
-            using var a = await Spawn(["node", "run", "--data", Path.Combine(dir, "source"), "--spec", specPath], ct);
+            await using var a = await Spawn(["node", "run", "--data", Path.Combine(dir, "source"), "--spec", specPath], ct);
             var sw = Stopwatch.StartNew();
-            using var b = await Spawn(["node", "run", "--data", Path.Combine(dir, "fresh"), "--spec", specPath, "--bootstrap", $"127.0.0.1:{a.P2P}"], ct);
+            await using var b = await Spawn(["node", "run", "--data", Path.Combine(dir, "fresh"), "--spec", specPath, "--bootstrap", $"127.0.0.1:{a.P2PPort}"], ct);
             var upAt = sw.Elapsed.TotalSeconds;
             var heightAtUp = (await b.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.GetValue<ulong>();
             while ((await b.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.GetValue<ulong>() < (ulong)blocks)
