@@ -48,19 +48,12 @@ public sealed class StartupBenchmark(int blocks, int runs, string? postgres, Fun
             var times = new List<double>();
             for (var r = 0; r < runs; r++)
             {
-                var port = ThroughputBenchmark.FreePort();
-                List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--port", port.ToString(), "--log-level", "Warning"];
+                List<string> args = ["node", "run", "--data", Path.Combine(dir, "data")];
                 if (pg is not null) args.AddRange(["--db", pg]);
-                var psi = launchNode(args);
-                psi.RedirectStandardOutput = true;
-                psi.RedirectStandardError = true;
-                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
                 var start = Stopwatch.StartNew();
-                using var proc = Process.Start(psi)!;
-                var height = (await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(120), ct: ct))["headHeight"]!.GetValue<ulong>();
+                await using var node = await NodeLauncher.StartAsync(launchNode, args, withPeers: false, ct);
                 var seconds = start.Elapsed.TotalSeconds;
-                proc.Kill(true);
-                await proc.WaitForExitAsync(CancellationToken.None);
+                var height = (await node.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.GetValue<ulong>();
                 output.WriteLine($"run {r + 1}: head {height} served after {seconds:0.00} s");
                 times.Add(seconds);
             }

@@ -92,61 +92,43 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
                 return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
             }).ToList();
 
-            var port = FreePort();
             var schema = $"chainlab_bench_{Environment.ProcessId}_{index}";
-            List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", keyPath,
-                "--password-file", pwPath, "--port", port.ToString(), "--log-level", "Warning",
+            List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", keyPath, "--password-file", pwPath,
                 "--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000"];
             string? pg = options.Postgres is { } cs ? Node.Storage.Postgres.PostgresChainStore.ForSchema(cs, schema) : null;
             if (pg is not null) args.AddRange(["--db", pg]);
-            var psi = launchNode(args);
-            psi.RedirectStandardOutput = true;
-            psi.RedirectStandardError = true;
-            using var proc = Process.Start(psi) ?? throw new InvalidOperationException("could not start the node");
-            proc.OutputDataReceived += (_, _) => { };
-            proc.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine("  node: " + e.Data); };
-            proc.BeginOutputReadLine();
-            proc.BeginErrorReadLine();
-            try
-            {
-                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-                await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(60), ct: ct);
-                await Task.Delay(1000, ct);
-                var idle = RssMb(proc.Id, "VmRSS");
+            await using var node = await NodeLauncher.StartAsync(launchNode, args, withPeers: false, ct);
+            var http = node.Http;
+            await Task.Delay(1000, ct);
+            var idle = RssMb(node.Process.Id, "VmRSS");
 
-                var sw = Stopwatch.StartNew();
-                var rejected = 0;
-                foreach (var body in bodies)
-                {
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new("application/json");
-                    using var resp = await http.PostAsync("/api/v1/transactions/batch", content, ct);
-                    resp.EnsureSuccessStatusCode();
-                    var result = await resp.Content.ReadFromJsonAsync<JsonObject>(ct);
-                    rejected += result!["rejected"]!.GetValue<int>();
-                }
-                var submitted = sw.Elapsed.TotalSeconds;
-                var target = options.Transactions - rejected;
-                long committed = 0;
-                while (committed < target)
-                {
-                    var s = await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct);
-                    committed = s!["transactionsCommitted"]!.GetValue<long>();
-                    if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"only {committed} of {target} committed after 10 minutes");
-                    if (committed < target) await Task.Delay(20, ct);
-                }
-                var total = sw.Elapsed.TotalSeconds;
-                var peak = RssMb(proc.Id, "VmHWM");
-                proc.Kill(entireProcessTree: true);
-                await proc.WaitForExitAsync(CancellationToken.None);
-                var size = pg is null ? StoreSize.Sqlite(Path.Combine(dir, "data")) : StoreSize.Postgres(pg);
-                if (pg is not null) Node.Storage.Postgres.PostgresChainStore.DropSchema(pg);
-                return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size);
-            }
-            finally
+            var sw = Stopwatch.StartNew();
+            var rejected = 0;
+            foreach (var body in bodies)
             {
-                if (!proc.HasExited) { proc.Kill(entireProcessTree: true); await proc.WaitForExitAsync(CancellationToken.None); }
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new("application/json");
+                using var resp = await http.PostAsync("/api/v1/transactions/batch", content, ct);
+                resp.EnsureSuccessStatusCode();
+                var result = await resp.Content.ReadFromJsonAsync<JsonObject>(ct);
+                rejected += result!["rejected"]!.GetValue<int>();
             }
+            var submitted = sw.Elapsed.TotalSeconds;
+            var target = options.Transactions - rejected;
+            long committed = 0;
+            while (committed < target)
+            {
+                var s = await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct);
+                committed = s!["transactionsCommitted"]!.GetValue<long>();
+                if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"only {committed} of {target} committed after 10 minutes");
+                if (committed < target) await Task.Delay(20, ct);
+            }
+            var total = sw.Elapsed.TotalSeconds;
+            var peak = RssMb(node.Process.Id, "VmHWM");
+            node.Kill();
+            var size = pg is null ? StoreSize.Sqlite(Path.Combine(dir, "data")) : StoreSize.Postgres(pg);
+            if (pg is not null) Node.Storage.Postgres.PostgresChainStore.DropSchema(pg);
+            return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size);
         }
         finally
         {

@@ -267,7 +267,6 @@ public sealed class PeerNetwork : IAsyncDisposable
             while (!ct.IsCancellationRequested)
             {
                 await Task.Delay(_options.PingInterval, _time, ct);
-                peer.Score = Math.Max(peer.Score, 0);
                 _pings[peer] = (_time.GetTimestamp(), (ulong)Random.Shared.NextInt64());
                 await peer.SendAsync(new Ping(_pings[peer].Nonce), ct);
             }

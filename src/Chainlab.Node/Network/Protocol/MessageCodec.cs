@@ -12,9 +12,7 @@ namespace Chainlab.Node.Network.Protocol;
 public static class MessageCodec
 {
     /// <summary>The whole frame for a message; throws if the body would exceed the type's cap.</summary>
-    public static byte[] Encode(Message m) => EncodeBody(m);
-
-    private static byte[] EncodeBody(Message m)
+    public static byte[] Encode(Message m)
     {
         var w = new CanonicalWriter(64);
         w.U8((byte)m.Type);
