@@ -20,6 +20,9 @@ public interface IConsensusEngine
     /// <summary>Checks the header's seal and producer against its parent; null when valid, else the reason.</summary>
     string? VerifySeal(BlockHeader header, BlockHeader parent);
 
-    /// <summary>The block's contribution to its branch weight for fork choice.</summary>
-    ulong Weight(BlockHeader header);
+    /// <summary>
+    /// The block's contribution to its branch weight; fork choice follows the heaviest branch (ties go to
+    /// the lower tip hash, so every node picks the same one). Called only for headers whose seal is valid.
+    /// </summary>
+    ulong Weight(BlockHeader header, BlockHeader parent);
 }

@@ -58,7 +58,7 @@ public static class ApiSetup
             try { block = Block.Decode(raw); }
             catch (DecodeException e) { return Problems.Malformed(e.Message); }
             var result = await node.Loop.Run(() => node.Chain.Import(block));
-            return result.Status == Chain.ImportStatus.Rejected
+            return result.Status is Chain.ImportStatus.Rejected or Chain.ImportStatus.Orphan
                 ? Problems.Of("block-rejected", 422, "Block rejected", $"block {block.Height} {block.Hash.Short}: {result.Reason}")
                 : Results.Ok(new { status = result.Status.ToString().ToLowerInvariant(), height = block.Height, hash = block.Hash.ToString() });
         }).WithName("ImportBlock").WithSummary("Import one block (canonical bytes) through the full validation pipeline (what `chain import` uses).");

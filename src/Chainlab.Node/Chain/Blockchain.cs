@@ -29,6 +29,7 @@ public sealed class Blockchain
         TransactionPool pool, EventHub events, TimeProvider time, ILogger log)
     {
         Spec = spec; Engine = engine; _store = store; _world = world; _head = head;
+        _headWeight = store.TotalWeight(head.Hash) ?? 0;
         _pool = pool; _events = events; _time = time; _log = log;
         Clock = new SlotClock(spec.GenesisTimeMs, spec.BlockTimeMs);
     }
@@ -42,25 +43,108 @@ public sealed class Blockchain
     /// <summary>Transactions committed since this process started.</summary>
     public long CommittedTransactions => Interlocked.Read(ref _committedTransactions);
 
-    /// <summary>The import pipeline: header and seal, roots, signatures, execution, state root, one atomic commit.</summary>
+    /// <summary>Blocks further than this below the head are final: a branch forking deeper is refused.</summary>
+    public const int MaxReorgDepth = 1000;
+    private const int MaxSideBlocks = 4096;
+
+    private sealed record SideBlock(Block Block, ulong TotalWeight);
+    // Valid-looking blocks on branches lighter than the canonical one, by hash. Their state is not computed
+    // until their branch becomes the heaviest.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, SideBlock> _side = new();
+    private ulong _headWeight;
+    private long _reorgs;
+    private ulong _lastReorgDepth, _deepestReorg;
+
+    /// <summary>Reorganisations since start, the depth of the last one and the deepest one.</summary>
+    public (long Count, ulong LastDepth, ulong Deepest) Reorgs => (Interlocked.Read(ref _reorgs), _lastReorgDepth, _deepestReorg);
+    public ulong HeadWeight => Volatile.Read(ref _headWeight);
+    public int SideBlocks => _side.Count;
+
+    /// <summary>Is this block the head, on the canonical chain at that height, or kept on a side branch? Safe from any thread.</summary>
+    public bool IsKnown(in Hash hash, ulong height) =>
+        Head.Hash == hash || _side.ContainsKey(hash) || (height <= Head.Height && _store.HeaderByHeight(height)?.Hash == hash);
+
+    private static bool Heavier(ulong weight, in Hash tip, ulong otherWeight, in Hash otherTip) =>
+        weight > otherWeight || (weight == otherWeight && tip.CompareTo(otherTip) < 0);
+
+    /// <summary>
+    /// The import pipeline for every block, produced here or received. Header checks against the parent
+    /// (height, time, seal, roots, limits), then fork choice: a block extending the head is executed and
+    /// committed; one on a lighter branch is kept aside; one that makes another branch heaviest triggers a
+    /// reorganisation that executes that branch. Execution checks signatures, runs the transactions and
+    /// compares the state root, and each outcome is one atomic commit.
+    /// </summary>
     public ImportResult Import(Block block)
     {
         var head = Head;
         var h = block.Header;
-        if (h.Hash == head.Hash || (h.Height <= head.Height && _store.HeaderByHeight(h.Height)?.Hash == h.Hash))
+        if (h.Hash == head.Hash || _side.ContainsKey(h.Hash) || (h.Height <= head.Height && _store.HeaderByHeight(h.Height)?.Hash == h.Hash))
             return ImportResult.Known;
-        if (h.Parent != head.Hash)
-            return ImportResult.Rejected($"parent {h.Parent.Short} is not the head {head.Hash.Short}");
-        if (h.Height != head.Height + 1) return ImportResult.Rejected($"height {h.Height} does not follow {head.Height}");
-        if (h.TxCount != block.Transactions.Count) return ImportResult.Rejected("header tx count does not match the body");
-        if (block.Transactions.Count > Spec.MaxBlockTransactions)
-            return ImportResult.Rejected($"block has {block.Transactions.Count} transactions; the limit is {Spec.MaxBlockTransactions}");
-        var now = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (h.TimestampMs > now + Spec.BlockTimeMs) return ImportResult.Rejected("timestamp is in the future");
-        if (Engine.VerifySeal(h, head) is { } sealError) return ImportResult.Rejected(sealError);
-        if (Block.ComputeTxRoot(block.Transactions) != h.TxRoot) return ImportResult.Rejected("transaction root does not match");
-        if (Block.ComputeFilesRoot(block.FileRefs) != h.FilesRoot) return ImportResult.Rejected("files root does not match");
+        if (h.Height + MaxReorgDepth < head.Height)
+            return ImportResult.Rejected($"block {h.Height} forks more than {MaxReorgDepth} blocks below the head {head.Height}");
 
+        BlockHeader parent;
+        ulong parentWeight;
+        if (h.Parent == head.Hash) (parent, parentWeight) = (head, _headWeight);
+        else if (_side.TryGetValue(h.Parent, out var sideParent)) (parent, parentWeight) = (sideParent.Block.Header, sideParent.TotalWeight);
+        else if (h.Height >= 1 && _store.HeaderByHeight(h.Height - 1) is { } canonicalParent && canonicalParent.Hash == h.Parent)
+            (parent, parentWeight) = (canonicalParent, _store.TotalWeight(canonicalParent.Hash) ?? 0);
+        else return ImportResult.Orphan($"parent {h.Parent.Short} of block {h.Height} is unknown");
+
+        if (CheckHeader(block, parent) is { } error) return ImportResult.Rejected(error);
+        var weight = parentWeight + Engine.Weight(h, parent);
+
+        if (h.Parent == head.Hash)
+        {
+            if (Connect(block, weight) is not { } commit) return ImportResult.Rejected(_lastError!);
+            try { _store.Commit(commit); }
+            catch
+            {
+                _world.Revert(commit.Undo);
+                throw;
+            }
+            SetHead(h, weight);
+            Interlocked.Add(ref _committedTransactions, block.Transactions.Count);
+            _pool.OnBlockCommitted(block);
+            PublishHead(h);
+            return ImportResult.Imported;
+        }
+
+        if (!Heavier(weight, h.Hash, _headWeight, head.Hash))
+        {
+            AddSide(block, weight);
+            _log.LogInformation("Side block {Height} {Hash} kept (branch weight {Weight}, ours {Ours})", h.Height, h.Hash.Short, weight, _headWeight);
+            return ImportResult.Side;
+        }
+        return Reorganise(block, weight);
+    }
+
+    /// <summary>Checks that need only the block and its parent's header.</summary>
+    private string? CheckHeader(Block block, BlockHeader parent)
+    {
+        var h = block.Header;
+        if (h.Height != parent.Height + 1) return $"height {h.Height} does not follow its parent's {parent.Height}";
+        if (h.TxCount != block.Transactions.Count) return "header tx count does not match the body";
+        if (block.Transactions.Count > Spec.MaxBlockTransactions)
+            return $"block has {block.Transactions.Count} transactions; the limit is {Spec.MaxBlockTransactions}";
+        var now = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (h.TimestampMs > now + Spec.BlockTimeMs) return "timestamp is in the future";
+        if (Engine.VerifySeal(h, parent) is { } sealError) return sealError;
+        if (Block.ComputeTxRoot(block.Transactions) != h.TxRoot) return "transaction root does not match";
+        if (Block.ComputeFilesRoot(block.FileRefs) != h.FilesRoot) return "files root does not match";
+        return null;
+    }
+
+    private string? _lastError;
+
+    /// <summary>
+    /// Executes a block on top of the current state: signatures, transactions, state root. On success the
+    /// in-memory state holds the block's changes and the commit to store is returned; on failure the state is
+    /// unchanged, the reason is in _lastError and the result is null.
+    /// </summary>
+    private BlockCommit? Connect(Block block, ulong totalWeight)
+    {
+        var h = block.Header;
         // Signatures: a transaction in our mempool has bytes identical to one already verified.
         var unverified = _pool.NotPending(block.Transactions);
         var bad = -1;
@@ -68,32 +152,120 @@ public sealed class Blockchain
         {
             if (!unverified[i].VerifySignature()) { Volatile.Write(ref bad, i); state.Stop(); }
         });
-        if (bad >= 0) return ImportResult.Rejected($"transaction {unverified[bad].Hash.Short} has a bad signature");
+        if (bad >= 0) { _lastError = $"transaction {unverified[bad].Hash.Short} has a bad signature"; return null; }
 
         var overlay = new StateOverlay(_world);
         var ex = StateTransition.ExecuteBlock(overlay, h.Height, Address.FromPublicKey(h.Producer), block.Transactions, Spec);
-        if (!ex.Ok) return ImportResult.Rejected(ex.Error!);
+        if (!ex.Ok) { _lastError = ex.Error; return null; }
         var undo = _world.Apply(overlay.Changes);
         if (_world.Root != h.StateRoot)
         {
+            _lastError = $"state root {h.StateRoot.Short} does not match the computed {_world.Root.Short}";
             _world.Revert(undo);
-            return ImportResult.Rejected($"state root {h.StateRoot.Short} does not match the computed {_world.Root.Short}");
+            return null;
         }
-        try
+        return new BlockCommit(block, ex.Receipts, overlay.Changes, undo, totalWeight);
+    }
+
+    /// <summary>
+    /// Makes the branch ending in tip canonical: undo our blocks down to the common ancestor, execute the
+    /// branch's blocks, then store all of it in one commit. If a branch block is invalid the state goes back
+    /// to the old chain and the bad block (with its descendants) is forgotten.
+    /// </summary>
+    private ImportResult Reorganise(Block tip, ulong tipWeight)
+    {
+        var sw = Stopwatch.StartNew();
+        var oldHead = Head;
+        var branch = new List<(Block Block, ulong Weight)> { (tip, tipWeight) };
+        while (_side.TryGetValue(branch[^1].Block.Header.Parent, out var s)) branch.Add((s.Block, s.TotalWeight));
+        branch.Reverse();
+        var forkHeight = branch[0].Block.Height - 1;
+        if (_store.HeaderByHeight(forkHeight)?.Hash != branch[0].Block.Header.Parent)
+            return ImportResult.Orphan($"branch of block {tip.Height} does not join the canonical chain");
+
+        // Undo our blocks, newest first, keeping what each undo overwrote so it can be put back.
+        var disconnected = new List<(BlockDisconnect D, Dictionary<Address, Account> Redo, ulong Weight)>();
+        for (var height = oldHead.Height; height > forkHeight; height--)
         {
-            _store.Commit(new BlockCommit(block, ex.Receipts, overlay.Changes, undo));
+            var block = _store.BlockByHeight(height) ?? throw new StoreException($"canonical block {height} is missing");
+            var undo = _store.Undo(height);
+            var redo = undo.Keys.ToDictionary(a => a, a => _world.Get(a));
+            _world.Revert(undo);
+            disconnected.Add((new BlockDisconnect(block, undo), redo, _store.TotalWeight(block.Hash) ?? 0));
         }
+
+        var commits = new List<BlockCommit>();
+        void RestoreOldChain()
+        {
+            for (var i = commits.Count - 1; i >= 0; i--) _world.Revert(commits[i].Undo);
+            for (var i = disconnected.Count - 1; i >= 0; i--) _world.Apply(disconnected[i].Redo);
+        }
+        foreach (var (block, weight) in branch)
+        {
+            if (Connect(block, weight) is { } commit) { commits.Add(commit); continue; }
+            RestoreOldChain();
+            ForgetWithDescendants(block.Hash);
+            _log.LogWarning("Branch block {Height} {Hash} is invalid ({Reason}); staying on {Head}", block.Height, block.Hash.Short, _lastError, oldHead.Hash.Short);
+            return ImportResult.Rejected($"block {block.Height} on the branch is invalid: {_lastError}");
+        }
+        try { _store.Commit(disconnected.Select(d => d.D).ToList(), commits); }
         catch
         {
-            _world.Revert(undo);
+            RestoreOldChain();
             throw;
         }
-        Volatile.Write(ref _head, h);
-        Interlocked.Add(ref _committedTransactions, block.Transactions.Count);
-        _pool.OnBlockCommitted(block);
-        _events.Publish(new ChainEvent("head", new HeadEvent(h.Height, h.Hash.ToString(), h.TxCount, h.TimestampMs, h.StateRoot.ToString())));
+
+        foreach (var (block, _) in branch) _side.TryRemove(block.Hash, out _);
+        foreach (var (d, _, weight) in disconnected) AddSide(d.Block, weight);
+        SetHead(tip.Header, tipWeight);
+        var depth = oldHead.Height - forkHeight;
+        Interlocked.Increment(ref _reorgs);
+        _lastReorgDepth = depth;
+        _deepestReorg = Math.Max(_deepestReorg, depth);
+        Interlocked.Add(ref _committedTransactions, commits.Sum(c => c.Block.Transactions.Count));
+
+        var included = new HashSet<Hash>(branch.SelectMany(b => b.Block.Transactions).Select(t => t.Hash));
+        var orphaned = disconnected.SelectMany(d => d.D.Block.Transactions).Where(t => !included.Contains(t.Hash)).ToList();
+        _pool.OnReorganised(tip.Height, orphaned);
+        _log.LogWarning("Reorganised: {Depth} blocks off from {Old} ({OldHeight}), {Count} on to {New} ({NewHeight}); {Orphans} transactions back to the mempool, {Ms} ms",
+            depth, oldHead.Hash.Short, oldHead.Height, branch.Count, tip.Hash.Short, tip.Height, orphaned.Count, sw.ElapsedMilliseconds);
+        _events.Publish(new ChainEvent("reorg", new { depth, from = oldHead.Hash.ToString(), to = tip.Hash.ToString(), height = tip.Height, orphaned = orphaned.Count }));
+        PublishHead(tip.Header);
         return ImportResult.Imported;
     }
+
+    private void SetHead(BlockHeader h, ulong weight)
+    {
+        Volatile.Write(ref _headWeight, weight);
+        Volatile.Write(ref _head, h);
+        // Side blocks below the reorg limit can never win again.
+        if (_side.Count > 0 && h.Height > MaxReorgDepth)
+            foreach (var stale in _side.Where(kv => kv.Value.Block.Height + MaxReorgDepth < h.Height).Select(kv => kv.Key).ToList())
+                _side.TryRemove(stale, out _);
+    }
+
+    private void AddSide(Block block, ulong weight)
+    {
+        if (_side.Count >= MaxSideBlocks)
+            _side.TryRemove(_side.MinBy(kv => kv.Value.Block.Height).Key, out _);
+        _side[block.Hash] = new SideBlock(block, weight);
+    }
+
+    private void ForgetWithDescendants(Hash hash)
+    {
+        var doomed = new HashSet<Hash> { hash };
+        bool grew;
+        do
+        {
+            grew = false;
+            foreach (var (k, v) in _side)
+                if (!doomed.Contains(k) && doomed.Contains(v.Block.Header.Parent)) { doomed.Add(k); grew = true; }
+        } while (grew);
+        foreach (var d in doomed) _side.TryRemove(d, out _);
+    }
+
+    private void PublishHead(BlockHeader h) =>
+        _events.Publish(new ChainEvent("head", new HeadEvent(h.Height, h.Hash.ToString(), h.TxCount, h.TimestampMs, h.StateRoot.ToString())));
 
     /// <summary>
     /// Builds a block for the slot on a fork of the state, seals it and imports it through the same

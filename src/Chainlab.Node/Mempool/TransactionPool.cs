@@ -243,6 +243,30 @@ public sealed class TransactionPool
         }
     }
 
+    /// <summary>
+    /// After a reorganisation the state under the pool changed: transactions from abandoned blocks come
+    /// back, and every pending one is checked again against the new state (their signatures were checked
+    /// when they first arrived, here or in a block).
+    /// </summary>
+    public void OnReorganised(ulong headHeight, IReadOnlyList<Transaction> orphaned)
+    {
+        var accepted = new List<Hash>();
+        lock (_lock)
+        {
+            _headHeight = headHeight;
+            var all = orphaned.Concat(_byHash.Values.OrderBy(e => e.Seq).Select(e => e.Tx))
+                .DistinctBy(t => t.Hash).OrderBy(t => t.Sender).ThenBy(t => t.Nonce).ToList();
+            _byHash.Clear(); _bySender.Clear(); _tails.Clear();
+            foreach (var tx in all)
+            {
+                var r = AdmitLocked(tx);
+                if (r.IsOk) accepted.Add(tx.Hash);
+                else if (r.Error != TxError.NonceTooLow) Remember(tx.Hash, r);
+            }
+        }
+        if (accepted.Count > 0) Accepted?.Invoke(accepted);
+    }
+
     /// <summary>Removes a transaction that failed during block building, and its sender's later ones.</summary>
     public void Drop(Transaction tx, TxRejection reason)
     {

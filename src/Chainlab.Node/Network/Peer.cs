@@ -1,47 +1,73 @@
 using System.Net;
-using System.Net.Sockets;
-using Chainlab.Core.Encoding;
 using Chainlab.Node.Network.Protocol;
 
 namespace Chainlab.Node.Network;
 
-/// <summary>One live, handshaken link to another node.</summary>
+/// <summary>One live, handshaken link to another node, with what we know of it.</summary>
 public sealed class Peer : IAsyncDisposable
 {
-    private readonly TcpClient _client;
-    private readonly NetworkStream _stream;
+    private readonly PeerLink _link;
     private readonly SemaphoreSlim _write = new(1, 1);
 
-    public Peer(TcpClient client, bool outbound)
+    public Peer(PeerLink link, bool outbound)
     {
-        _client = client;
-        _stream = client.GetStream();
+        _link = link;
         Outbound = outbound;
-        // Dual-mode sockets report IPv4 peers as ::ffff:a.b.c.d; show and compare them as IPv4.
-        if (client.Client.RemoteEndPoint is IPEndPoint ep)
-        {
-            var ip = ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address;
-            Host = ip.ToString();
-            Address = new IPEndPoint(ip, ep.Port).ToString();
-        }
-        else Address = "?";
+        Host = link.Remote.Address.ToString();
+        Address = link.Remote.ToString();
     }
 
     public bool Outbound { get; }
     public string Address { get; }
     public byte[] NodeKey { get; set; } = [];
-    public string Host { get; set; } = "";
+    public string Host { get; }
     public ushort ListenPort { get; set; }
     public ulong BestHeight { get; set; }
     public double LatencyMs { get; set; }
-    public int Score { get; set; }
     public string Id => Convert.ToHexStringLower(NodeKey)[..16];
+
+    /// <summary>Starts at 0; misbehaviour lowers it and at <see cref="BanScore"/> the peer is banned. Good behaviour slowly restores it.</summary>
+    public int Score => Volatile.Read(ref _score);
+    private int _score;
+    public const int BanScore = -100;
+
+    /// <summary>Lowers the score; throws ProtocolViolation (disconnect and ban) when it reaches the ban threshold.</summary>
+    public void Penalise(int points, string why)
+    {
+        if (Interlocked.Add(ref _score, -points) <= BanScore) throw new ProtocolViolation($"score fell to {Score}: {why}");
+    }
+
+    /// <summary>Moves the score one step back toward 0.</summary>
+    public void Forgive()
+    {
+        int s;
+        while ((s = Volatile.Read(ref _score)) < 0 && Interlocked.CompareExchange(ref _score, s + 1, s) != s) { }
+    }
+
+    // Block requests in the order they were sent; replies come back in the same order on one link.
+    internal readonly Queue<BlockRequest> Requests = new();
+    internal ulong ProbeBack;
+
+    // Message budget (token bucket) against floods.
+    private double _tokens = -1;
+    private long _lastRefill;
+
+    /// <summary>Takes one message from the budget; false when the peer sends faster than allowed.</summary>
+    internal bool TakeToken(long now, double perSecond, double burst, TimeProvider time)
+    {
+        if (_tokens < 0) { _tokens = burst; _lastRefill = now; }
+        _tokens = Math.Min(burst, _tokens + time.GetElapsedTime(_lastRefill, now).TotalSeconds * perSecond);
+        _lastRefill = now;
+        if (_tokens < 1) return false;
+        _tokens -= 1;
+        return true;
+    }
 
     public async Task SendAsync(Message m, CancellationToken ct)
     {
         var frame = MessageCodec.Encode(m);
         await _write.WaitAsync(ct);
-        try { await _stream.WriteAsync(frame, ct); }
+        try { await _link.Stream.WriteAsync(frame, ct); }
         finally { _write.Release(); }
     }
 
@@ -49,19 +75,21 @@ public sealed class Peer : IAsyncDisposable
     public async Task<Message> ReadAsync(CancellationToken ct)
     {
         var header = new byte[WireLimits.FrameHeaderBytes];
-        await _stream.ReadExactlyAsync(header, ct);
+        await _link.Stream.ReadExactlyAsync(header, ct);
         var (type, length) = MessageCodec.ReadHeader(header);
         var body = new byte[length];
-        await _stream.ReadExactlyAsync(body, ct);
+        await _link.Stream.ReadExactlyAsync(body, ct);
         return MessageCodec.DecodeBody(type, body);
     }
 
     public async ValueTask DisposeAsync()
     {
-        try { await _stream.DisposeAsync(); } catch (IOException) { }
-        _client.Dispose();
+        try { await _link.DisposeAsync(); } catch (IOException) { }
     }
 }
+
+/// <summary>A GetBlocks we sent: a window of the forward sync, or a probe walking back to find where a fork starts.</summary>
+internal sealed record BlockRequest(ulong From, uint Count, bool Probe);
 
 /// <summary>A peer broke the protocol; it is disconnected and banned.</summary>
 public sealed class ProtocolViolation(string message) : Exception(message);

@@ -28,8 +28,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly SeenCache _seenTxs = new(200_000);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = new();
-    private readonly SemaphoreSlim _sync = new(1, 1);
-    private TcpListener? _listener;
+    private IPeerListener? _listener;
     // Known listen endpoints from bootstrap, peer exchange and the persisted list.
     private readonly ConcurrentDictionary<string, IPEndPoint> _known = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _dialBackoff = new();
@@ -50,9 +49,8 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         foreach (var ep in _options.Bootstrap) _known[ep.ToString()] = ep;
         LoadKnown();
-        _listener = new TcpListener(IPAddress.Parse(_options.ListenAddress), _options.Port);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _listener = _options.Transport.Listen(_options.ListenAddress, _options.Port);
+        Port = _listener.Port;
         _tasks.Add(Task.Run(AcceptLoop));
         _tasks.Add(Task.Run(DialLoop));
         _node.Pool.Accepted += hashes =>
@@ -142,11 +140,12 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            TcpClient client;
-            try { client = await _listener!.AcceptTcpClientAsync(_stop.Token); }
+            PeerLink link;
+            try { link = await _listener!.AcceptAsync(_stop.Token); }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
-            if (_peers.Values.Count(p => !p.Outbound) >= _options.MaxInbound) { client.Dispose(); continue; }
-            _ = Task.Run(() => RunPeer(client, outbound: false));
+            catch (IOException) { continue; }
+            if (_peers.Values.Count(p => !p.Outbound) >= _options.MaxInbound) { await link.DisposeAsync(); continue; }
+            _ = Task.Run(() => RunPeer(link, outbound: false));
         }
     }
 
@@ -163,6 +162,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 if (_dialBackoff.TryGetValue(ep.ToString(), out var until) && until > _time.GetUtcNow()) continue;
                 await Dial(ep);
             }
+            Pump(); // also re-issues block requests that timed out
             try { await Task.Delay(_options.DialInterval, _time, _stop.Token); }
             catch (OperationCanceledException) { return; }
         }
@@ -170,27 +170,26 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private async Task Dial(IPEndPoint ep)
     {
-        var client = new TcpClient();
-        try { await client.ConnectAsync(ep, _stop.Token); }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        PeerLink link;
+        try { link = await _options.Transport.ConnectAsync(ep, _stop.Token); }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
-            client.Dispose();
             _dialBackoff[ep.ToString()] = _time.GetUtcNow() + _options.DialInterval * 5;
             return;
         }
-        _ = Task.Run(() => RunPeer(client, outbound: true));
+        _ = Task.Run(() => RunPeer(link, outbound: true));
     }
 
-    private async Task RunPeer(TcpClient client, bool outbound)
+    private async Task RunPeer(PeerLink link, bool outbound)
     {
-        await using var peer = new Peer(client, outbound);
+        await using var peer = new Peer(link, outbound);
         using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         try
         {
             if (!await HandshakeAsync(peer, life.Token)) return;
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
             _tasks.Add(Task.Run(() => PingLoop(peer, life.Token)));
-            if (peer.BestHeight > _node.Chain.Head.Height) _ = RequestRange(peer);
+            if (peer.BestHeight > _node.Chain.Head.Height) Pump();
             if (peer.ListenPort != 0 && IPAddress.TryParse(peer.Host, out var ip) && _known.TryAdd(new IPEndPoint(ip, peer.ListenPort).ToString(), new IPEndPoint(ip, peer.ListenPort)))
                 SaveKnown();
             await peer.SendAsync(new GetPeers(), life.Token);
@@ -204,7 +203,9 @@ public sealed class PeerNetwork : IAsyncDisposable
                 Message m;
                 try { m = await peer.ReadAsync(idle.Token); }
                 catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
+                if (!peer.TakeToken(_time.GetTimestamp(), _options.MessagesPerSecond, _options.MessageBurst, _time)) peer.Penalise(1, "flooding");
                 await HandleAsync(peer, m, life.Token);
+                if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}");
             }
         }
         catch (Exception e) when (e is DecodeException or ProtocolViolation)
@@ -218,7 +219,12 @@ public sealed class PeerNetwork : IAsyncDisposable
         finally
         {
             if (peer.NodeKey.Length > 0 && _peers.TryGetValue(Convert.ToHexStringLower(peer.NodeKey), out var registered) && registered == peer)
+            {
                 _peers.TryRemove(Convert.ToHexStringLower(peer.NodeKey), out _);
+                lock (_syncGate)
+                    foreach (var w in _windows.Values) if (w.Peer == peer && w.Blocks is null) w.Peer = null;
+                Pump();
+            }
             life.Cancel();
         }
     }
@@ -267,6 +273,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             while (!ct.IsCancellationRequested)
             {
                 await Task.Delay(_options.PingInterval, _time, ct);
+                peer.Forgive();
                 _pings[peer] = (_time.GetTimestamp(), (ulong)Random.Shared.NextInt64());
                 await peer.SendAsync(new Ping(_pings[peer].Nonce), ct);
             }
@@ -308,19 +315,23 @@ public sealed class PeerNetwork : IAsyncDisposable
                 await peer.SendAsync(new Txs(LimitBytes(txs, WireLimits.MaxTxsBytes)), ct);
                 break;
             case Txs t:
+                if (t.Raw.Count == 0) break;
                 var results = _node.Pool.Admit(t.Raw);
                 if (results.Any(r => r.Result.Error is Core.State.TxError.Malformed or Core.State.TxError.BadSignature or Core.State.TxError.TooLarge))
                     throw new ProtocolViolation("sent a malformed or badly signed transaction");
                 break;
             case AnnounceBlock b:
-                peer.BestHeight = Math.Max(peer.BestHeight, b.Height);
-                if (b.Height > _node.Chain.Head.Height) _ = RequestRange(peer);
+                peer.BestHeight = b.Height;
+                var ourHead = _node.Chain.Head;
+                if (b.Height > ourHead.Height) Pump();
+                else if (b.Height + Blockchain.MaxReorgDepth > ourHead.Height && !_node.Chain.IsKnown(b.Hash, b.Height))
+                    SendProbe(peer, b.Height, 1); // a competing branch: fetch its tip, then walk back to where it forks
                 break;
             case GetBlocks g:
                 await peer.SendAsync(new Blocks(_node.Store.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024)), ct);
                 break;
             case Blocks b:
-                await ImportBlocks(peer, b);
+                await OnBlocks(peer, b);
                 break;
             case Disconnect d:
                 _log.LogInformation("Peer {Id} disconnected: {Reason} {Detail}", peer.Id, d.Reason, d.Detail);
@@ -336,76 +347,212 @@ public sealed class PeerNetwork : IAsyncDisposable
         return items.TakeWhile(x => (total += x.Length + 4) <= max).ToList();
     }
 
-    private async Task RequestRange(Peer peer)
+    // ---- Sync ----------------------------------------------------------------------------------------
+    // Forward sync splits the heights between our head and the best peer's into windows of up to 128
+    // blocks, asks different peers for them in parallel (at most 2 outstanding per peer), and imports the
+    // windows strictly in height order through the import pipeline. A window whose first block does not
+    // join our chain means the peer is on another branch: a probe then walks back (8, 16, 32, ... blocks)
+    // from that peer until its blocks connect, and fork choice in the import pipeline does the rest.
+
+    private sealed class Window
     {
-        if (!await _sync.WaitAsync(0)) return; // one range request at a time
-        try
+        public ulong From;
+        public uint Count;
+        public Peer? Peer;
+        public long SentAt;
+        public List<Block>? Blocks;
+    }
+
+    private const int MaxWindows = 16;
+    private const int MaxRequestsPerPeer = 2;
+    private readonly object _syncGate = new();
+    private readonly SortedDictionary<ulong, Window> _windows = new();
+    private int _importing;
+    private ulong _syncTarget;
+
+    /// <summary>The best height a peer reported and how many block windows are being fetched.</summary>
+    public (ulong Target, int Windows) SyncState { get { lock (_syncGate) return (_syncTarget, _windows.Count); } }
+
+    private static int InFlight(Peer p) { lock (p.Requests) return p.Requests.Count; }
+
+    /// <summary>Plans and sends block requests toward the best known height, then imports what is ready.</summary>
+    private void Pump()
+    {
+        var sends = new List<(Peer Peer, GetBlocks Request)>();
+        lock (_syncGate)
         {
             var head = _node.Chain.Head.Height;
-            if (peer.BestHeight <= head) return;
-            var count = (uint)Math.Min(WireLimits.MaxBlocksPerMessage, peer.BestHeight - head);
-            await peer.SendAsync(new GetBlocks(head + 1, count), _stop.Token);
+            var now = _time.GetTimestamp();
+            var peers = _peers.Values.ToList();
+            _syncTarget = peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max();
+            foreach (var stale in _windows.Values.Where(w => w.From + w.Count - 1 <= head && w.Blocks is null).Select(w => w.From).ToList())
+                _windows.Remove(stale);
+            foreach (var w in _windows.Values)
+                if (w.Blocks is null && w.Peer is { } slow && _time.GetElapsedTime(w.SentAt, now) > _options.RequestTimeout)
+                {
+                    slow.Penalise(5, "block request timed out");
+                    w.Peer = null;
+                }
+            var next = head + 1;
+            if (_windows.Count > 0) { var last = _windows.Values.Last(); next = Math.Max(next, last.From + last.Count); }
+            while (next <= _syncTarget && _windows.Count < MaxWindows)
+            {
+                var count = (uint)Math.Min(WireLimits.MaxBlocksPerMessage, _syncTarget - next + 1);
+                _windows[next] = new Window { From = next, Count = count };
+                next += count;
+            }
+            foreach (var w in _windows.Values.Where(w => w.Peer is null && w.Blocks is null))
+            {
+                var peer = peers.Where(p => p.BestHeight >= w.From && InFlight(p) < MaxRequestsPerPeer)
+                    .OrderBy(InFlight).ThenBy(_ => Random.Shared.Next()).FirstOrDefault();
+                if (peer is null) continue;
+                w.Peer = peer;
+                w.SentAt = now;
+                lock (peer.Requests) peer.Requests.Enqueue(new BlockRequest(w.From, w.Count, Probe: false));
+                sends.Add((peer, new GetBlocks(w.From, w.Count)));
+            }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        foreach (var (peer, request) in sends) _ = SendOrDrop(peer, request);
+        TryImport();
+    }
+
+    private void SendProbe(Peer peer, ulong from, uint count)
+    {
+        lock (peer.Requests)
         {
-            _sync.Release();
-            return;
+            if (peer.Requests.Any(r => r.Probe)) return;
+            peer.Requests.Enqueue(new BlockRequest(from, count, Probe: true));
         }
-        // Released when the Blocks answer has been imported (or by the timeout below).
-        _ = ReleaseSyncLater();
+        _ = SendOrDrop(peer, new GetBlocks(from, count));
     }
 
-    private long _syncGeneration;
-
-    private async Task ReleaseSyncLater()
+    private async Task OnBlocks(Peer peer, Blocks b)
     {
-        var generation = Interlocked.Read(ref _syncGeneration);
-        try { await Task.Delay(TimeSpan.FromSeconds(10), _time, _stop.Token); } catch (OperationCanceledException) { return; }
-        if (Interlocked.Read(ref _syncGeneration) == generation && _sync.CurrentCount == 0) _sync.Release();
+        BlockRequest? request;
+        lock (peer.Requests) peer.Requests.TryDequeue(out request);
+        if (request is null) { peer.Penalise(20, "sent blocks nobody asked for"); return; }
+        if (b.Raw.Count > request.Count) throw new ProtocolViolation($"sent {b.Raw.Count} blocks for a request of {request.Count}");
+        var blocks = new List<Block>(b.Raw.Count);
+        foreach (var raw in b.Raw)
+        {
+            Block block;
+            try { block = Block.Decode(raw); }
+            catch (DecodeException e) { throw new ProtocolViolation("sent an undecodable block: " + e.Message); }
+            if (block.Height != request.From + (ulong)blocks.Count) throw new ProtocolViolation($"sent block {block.Height} where {request.From + (ulong)blocks.Count} was asked for");
+            blocks.Add(block);
+        }
+        if (request.Probe) { await ImportProbe(peer, blocks); return; }
+        lock (_syncGate)
+        {
+            if (_windows.TryGetValue(request.From, out var w) && w.Blocks is null)
+            {
+                if (blocks.Count == 0)
+                {
+                    // The peer does not have these (any more): plan with what it does have.
+                    w.Peer = null;
+                    if (request.From > 0) peer.BestHeight = Math.Min(peer.BestHeight, request.From - 1);
+                }
+                else
+                {
+                    w.Blocks = blocks;
+                    if (blocks.Count < w.Count)
+                    {
+                        var rest = new Window { From = w.From + (ulong)blocks.Count, Count = w.Count - (uint)blocks.Count };
+                        _windows[rest.From] = rest;
+                        w.Count = (uint)blocks.Count;
+                    }
+                }
+            }
+        }
+        Pump();
     }
 
-    private async Task ImportBlocks(Peer peer, Blocks b)
+    private void TryImport()
     {
-        var pipelined = false;
+        lock (_syncGate)
+            if (_windows.Count == 0 || _windows.Values.First().Blocks is null) return;
+        if (Interlocked.CompareExchange(ref _importing, 1, 0) != 0) return;
+        _ = Task.Run(ImportReadyWindows);
+    }
+
+    private async Task ImportReadyWindows()
+    {
         try
         {
-            var blocks = new List<Block>(b.Raw.Count);
-            foreach (var raw in b.Raw)
+            while (!_stop.IsCancellationRequested)
             {
-                try { blocks.Add(Block.Decode(raw)); }
-                catch (DecodeException e) { throw new ProtocolViolation("sent an undecodable block: " + e.Message); }
-            }
-            // Ask for the next range before importing this one, so the peer's reply overlaps our import.
-            // Only when this batch extends our head: otherwise it is a fork or stale, and we stop here.
-            if (blocks.Count > 0 && blocks[0].Header.Parent == _node.Chain.Head.Hash && blocks[^1].Height < peer.BestHeight)
-            {
-                var next = blocks[^1].Height + 1;
-                await peer.SendAsync(new GetBlocks(next, (uint)Math.Min(WireLimits.MaxBlocksPerMessage, peer.BestHeight - next + 1)), _stop.Token);
-                pipelined = true;
-            }
-            foreach (var block in blocks)
-            {
-                var result = await _node.Loop.Run(() => _node.Chain.Import(block));
-                if (result.Status == ImportStatus.Rejected)
+                Window w;
+                lock (_syncGate)
                 {
-                    peer.Score -= 10;
-                    _log.LogWarning("Block {Height} from {Id} rejected: {Reason}", block.Height, peer.Id, result.Reason);
+                    if (_windows.Count == 0 || _windows.Values.First().Blocks is null) break;
+                    w = _windows.Values.First();
+                    _windows.Remove(w.From);
+                }
+                var status = await ImportRun(w.Peer, w.Blocks!);
+                if (status is ImportStatus.Orphan or ImportStatus.Rejected)
+                {
+                    // The rest was planned on a chain that does not join ours (or came from a bad peer).
+                    lock (_syncGate) _windows.Clear();
+                    if (status == ImportStatus.Orphan && w.Peer is { } forked) StartProbe(forked, w.From);
                     break;
                 }
             }
         }
-        finally
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException) { return; }
+        finally { Volatile.Write(ref _importing, 0); }
+        Pump();
+    }
+
+    /// <summary>Imports consecutive blocks from one peer; the status of the last one handled (Orphan only for the first).</summary>
+    private async Task<ImportStatus> ImportRun(Peer? peer, List<Block> blocks)
+    {
+        var status = ImportStatus.Known;
+        foreach (var block in blocks)
         {
-            Interlocked.Increment(ref _syncGeneration);
-            if (!pipelined && _sync.CurrentCount == 0) _sync.Release();
+            var result = await _node.Loop.Run(() => _node.Chain.Import(block));
+            status = result.Status;
+            if (status == ImportStatus.Orphan) return status;
+            if (status == ImportStatus.Rejected)
+            {
+                peer?.Penalise(20, "sent an invalid block");
+                _log.LogWarning("Block {Height} from {Id} rejected: {Reason}", block.Height, peer?.Id ?? "-", result.Reason);
+                return status;
+            }
         }
-        if (!pipelined && peer.BestHeight > _node.Chain.Head.Height) _ = RequestRange(peer);
+        return status;
+    }
+
+    /// <summary>Asks a forked peer for blocks further back, doubling the distance each time.</summary>
+    private void StartProbe(Peer peer, ulong orphanHeight)
+    {
+        peer.ProbeBack = peer.ProbeBack == 0 ? 8 : peer.ProbeBack * 2;
+        if (peer.ProbeBack > 2 * Blockchain.MaxReorgDepth)
+        {
+            _log.LogWarning("Peer {Id} is on a branch that forks more than {Depth} blocks back; ignoring it", peer.Id, Blockchain.MaxReorgDepth);
+            peer.ProbeBack = 0;
+            return;
+        }
+        var from = orphanHeight > peer.ProbeBack ? orphanHeight - peer.ProbeBack : 1;
+        SendProbe(peer, from, (uint)WireLimits.MaxBlocksPerMessage);
+    }
+
+    private async Task ImportProbe(Peer peer, List<Block> blocks)
+    {
+        if (blocks.Count == 0) { peer.ProbeBack = 0; return; }
+        var status = await ImportRun(peer, blocks);
+        if (status == ImportStatus.Orphan) { StartProbe(peer, blocks[0].Height); return; }
+        peer.ProbeBack = 0;
+        if (status == ImportStatus.Rejected) return;
+        // Joined: follow this peer's branch up to its tip; fork choice switches when it is heavier.
+        var last = blocks[^1].Height;
+        if (last < peer.BestHeight) SendProbe(peer, last + 1, (uint)Math.Min(WireLimits.MaxBlocksPerMessage, peer.BestHeight - last));
+        else Pump();
     }
 
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _listener?.Stop();
+        _listener?.Dispose();
         foreach (var p in _peers.Values) await p.DisposeAsync();
         try { await Task.WhenAll(_tasks.ToArray()); } catch (Exception) { }
     }

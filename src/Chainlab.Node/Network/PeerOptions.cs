@@ -21,4 +21,11 @@ public sealed record PeerOptions
     /// <summary>Where known peers are remembered between runs (null: not persisted).</summary>
     public string? PeersFile { get; init; }
     public int MaxKnownPeers { get; init; } = 1000;
+    /// <summary>A block request not answered within this is given to another peer.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Message budget per peer: sustained rate and burst. Each message over it costs a score point.</summary>
+    public double MessagesPerSecond { get; init; } = 1000;
+    public double MessageBurst { get; init; } = 2000;
+    /// <summary>How links are made: TCP unless a test or simulator supplies its own.</summary>
+    public ITransport Transport { get; init; } = TcpTransport.Instance;
 }

@@ -85,7 +85,7 @@ public abstract class SqlChainStore : IChainStore
         Guard("writing genesis", () =>
         {
             using var tx = Writer.BeginTransaction();
-            InsertBlock(tx, genesis);
+            InsertBlock(tx, genesis, 0);
             UpsertAccounts(tx, state.All.ToDictionary(kv => kv.Key, kv => kv.Value));
             SetMeta("genesis_hash", genesis.Hash.ToArray(), tx);
             SetMeta("head", genesis.Hash.ToArray(), tx);
@@ -93,16 +93,38 @@ public abstract class SqlChainStore : IChainStore
         });
     }
 
-    public void Commit(BlockCommit commit)
+    public void Commit(IReadOnlyList<BlockDisconnect> disconnect, IReadOnlyList<BlockCommit> connect)
     {
-        Guard($"storing block {commit.Block.Height}", () =>
+        if (connect.Count == 0) throw new ArgumentException("a commit must end on a new head block", nameof(connect));
+        Guard(connect.Count == 1 && disconnect.Count == 0 ? $"storing block {connect[0].Block.Height}"
+            : $"reorganising ({disconnect.Count} blocks off, {connect.Count} on)", () =>
         {
             using var tx = Writer.BeginTransaction();
-            InsertBlock(tx, commit.Block);
-            InsertTransactions(tx, commit.Block, commit.Receipts);
-            UpsertAccounts(tx, commit.Changes);
-            using (var c = Writer.CreateCommand())
+            foreach (var d in disconnect)
             {
+                UpsertAccounts(tx, d.Undo);
+                using (var c = Writer.CreateCommand())
+                {
+                    c.Transaction = tx;
+                    c.CommandText = "DELETE FROM transactions WHERE hash=@h AND block_hash=@b";
+                    var ph = Param(c, "@h");
+                    Param(c, "@b", d.Block.Hash.ToArray());
+                    foreach (var t in d.Block.Transactions) { ph.Value = t.Hash.ToArray(); c.ExecuteNonQuery(); }
+                }
+                using (var c = Writer.CreateCommand())
+                {
+                    c.Transaction = tx;
+                    c.CommandText = "DELETE FROM canonical WHERE height=@h; DELETE FROM undo WHERE height=@h";
+                    Param(c, "@h", unchecked((long)d.Block.Height));
+                    c.ExecuteNonQuery();
+                }
+            }
+            foreach (var commit in connect)
+            {
+                InsertBlock(tx, commit.Block, commit.TotalWeight);
+                InsertTransactions(tx, commit.Block, commit.Receipts);
+                UpsertAccounts(tx, commit.Changes);
+                using var c = Writer.CreateCommand();
                 c.Transaction = tx;
                 c.CommandText = "INSERT INTO undo(height,block_hash,data) VALUES(@h,@b,@d) ON CONFLICT(height) DO UPDATE SET block_hash=excluded.block_hash, data=excluded.data";
                 Param(c, "@h", unchecked((long)commit.Block.Height));
@@ -110,9 +132,25 @@ public abstract class SqlChainStore : IChainStore
                 Param(c, "@d", UndoCodec.Encode(commit.Undo));
                 c.ExecuteNonQuery();
             }
-            SetMeta("head", commit.Block.Hash.ToArray(), tx);
+            SetMeta("head", connect[^1].Block.Hash.ToArray(), tx);
             tx.Commit();
         });
+    }
+
+    public IReadOnlyDictionary<Address, Account> Undo(ulong height)
+    {
+        using var c = Writer.CreateCommand();
+        c.CommandText = "SELECT data FROM undo WHERE height=@h";
+        Param(c, "@h", unchecked((long)height));
+        return c.ExecuteScalar() is byte[] b ? UndoCodec.Decode(b) : throw new StoreException($"undo data for block {height} is missing");
+    }
+
+    public ulong? TotalWeight(Hash hash)
+    {
+        using var c = Writer.CreateCommand();
+        c.CommandText = "SELECT total_weight FROM blocks WHERE hash=@h";
+        Param(c, "@h", hash.ToArray());
+        return c.ExecuteScalar() is long w ? unchecked((ulong)w) : null;
     }
 
     private void Guard(string doing, Action action)
@@ -121,15 +159,15 @@ public abstract class SqlChainStore : IChainStore
         catch (Exception e) when (e is not StoreException && Translate(e, doing) is { } translated) { throw translated; }
     }
 
-    private void InsertBlock(DbTransaction tx, Block block)
+    private void InsertBlock(DbTransaction tx, Block block, ulong totalWeight)
     {
         var h = block.Header;
         using (var c = Writer.CreateCommand())
         {
             c.Transaction = tx;
             c.CommandText = """
-                INSERT INTO blocks(hash,height,parent,timestamp_ms,producer,tx_count,state_root,header,body)
-                VALUES(@h,@ht,@p,@t,@pr,@n,@sr,@hd,@b) ON CONFLICT(hash) DO NOTHING
+                INSERT INTO blocks(hash,height,parent,timestamp_ms,producer,tx_count,state_root,header,body,total_weight)
+                VALUES(@h,@ht,@p,@t,@pr,@n,@sr,@hd,@b,@w) ON CONFLICT(hash) DO NOTHING
                 """;
             Param(c, "@h", h.Hash.ToArray());
             Param(c, "@ht", unchecked((long)h.Height));
@@ -140,6 +178,7 @@ public abstract class SqlChainStore : IChainStore
             Param(c, "@sr", h.StateRoot.ToArray());
             Param(c, "@hd", h.Encode());
             Param(c, "@b", block.Encode());
+            Param(c, "@w", unchecked((long)totalWeight));
             c.ExecuteNonQuery();
         }
         using (var c = Writer.CreateCommand())

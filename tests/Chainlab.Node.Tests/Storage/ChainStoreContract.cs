@@ -34,7 +34,7 @@ public abstract class ChainStoreContract
     }
 
     private static BlockCommit CommitOf(Block b, Dictionary<Address, Account> changes, Dictionary<Address, Account> undo) =>
-        new(b, b.Transactions.Select((t, i) => new Receipt(t.Hash, b.Height, i, true, t.Fee, null)).ToList(), changes, undo);
+        new(b, b.Transactions.Select((t, i) => new Receipt(t.Hash, b.Height, i, true, t.Fee, null)).ToList(), changes, undo, 2 * b.Height);
 
     [Fact]
     public void A_new_store_takes_genesis_and_returns_it()

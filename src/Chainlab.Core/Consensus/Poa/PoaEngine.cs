@@ -40,5 +40,7 @@ public sealed class PoaEngine : IConsensusEngine
         return null;
     }
 
-    public ulong Weight(BlockHeader header) => 1;
+    /// <summary>In-turn blocks weigh 2 and out-of-turn ones 1, so fork choice prefers the branch sealed in turn.</summary>
+    public ulong Weight(BlockHeader header, BlockHeader parent) =>
+        InTurn(_clock.SlotAt(header.TimestampMs)).AsSpan().SequenceEqual(header.Producer) ? 2UL : 1UL;
 }

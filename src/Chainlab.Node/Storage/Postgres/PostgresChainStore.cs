@@ -114,6 +114,8 @@ public sealed class PostgresChainStore : SqlChainStore
             address BYTEA PRIMARY KEY, balance BIGINT NOT NULL, nonce BIGINT NOT NULL, stake BIGINT NOT NULL);
         CREATE TABLE undo(height BIGINT PRIMARY KEY, block_hash BYTEA NOT NULL, data BYTEA NOT NULL);
         """,
+        // Version 2: each block's branch weight for fork choice. Blocks stored before were all in-turn PoA blocks (weight 2 each).
+        "ALTER TABLE blocks ADD COLUMN total_weight BIGINT NOT NULL DEFAULT 0; UPDATE blocks SET total_weight = 2 * height;",
     ];
 
     protected override DbConnection OpenReader() => _source.OpenConnection();

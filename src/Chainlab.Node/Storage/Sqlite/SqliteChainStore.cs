@@ -67,6 +67,8 @@ public sealed class SqliteChainStore : SqlChainStore
             address BLOB PRIMARY KEY, balance INTEGER NOT NULL, nonce INTEGER NOT NULL, stake INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE undo(height INTEGER PRIMARY KEY, block_hash BLOB NOT NULL, data BLOB NOT NULL);
         """,
+        // Version 2: each block's branch weight for fork choice. Blocks stored before were all in-turn PoA blocks (weight 2 each).
+        "ALTER TABLE blocks ADD COLUMN total_weight INTEGER NOT NULL DEFAULT 0; UPDATE blocks SET total_weight = 2 * height;",
     ];
 
     protected override DbConnection OpenReader()

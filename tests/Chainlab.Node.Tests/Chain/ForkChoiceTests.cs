@@ -1,0 +1,168 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.Tests;
+using Chainlab.Node.Chain;
+
+namespace Chainlab.Node.Tests.Chain;
+
+/// <summary>
+/// Two nodes of one PoA chain with two authorities build competing branches; blocks of the other
+/// branch are then imported. Fork choice, reorganisation, returned transactions and atomic storage.
+/// </summary>
+public sealed class ForkChoiceTests : IAsyncLifetime
+{
+    private readonly KeyPair[] _authorities = Build.Keys(2, seed: 7);
+    private TestNode _x = null!, _y = null!;
+
+    public async Task InitializeAsync()
+    {
+        var all = Build.Keys(5, seed: 99);
+        var spec = TestNode.SpecFor(all[0], all[1..]) with
+        {
+            Consensus = new ConsensusSpec { Authorities = _authorities.Select(a => Convert.ToHexStringLower(a.PublicKey)).ToList(), Admin = Convert.ToHexStringLower(_authorities[0].PublicKey) },
+        };
+        _x = await TestNode.StartAsync(spec: spec);
+        _y = await TestNode.StartAsync(spec: spec);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _x.DisposeAndDeleteAsync();
+        await _y.DisposeAndDeleteAsync();
+    }
+
+    /// <summary>Produces the next block on this node as the given authority, in that authority's next turn.</summary>
+    private static async Task<Block> ProduceAs(TestNode n, KeyPair key)
+    {
+        var chain = n.Node.Chain;
+        var slot = chain.Clock.SlotAt(chain.Head.TimestampMs) + 1;
+        while (!chain.Engine.IsEligible(chain.Head, slot, key.PublicKey)) slot++;
+        var at = DateTimeOffset.FromUnixTimeMilliseconds((long)chain.Clock.StartOf(slot));
+        if (at > n.Time.GetUtcNow()) n.Time.SetTo(at);
+        var (block, result) = await n.Node.Loop.Run(() => chain.Produce(slot, key));
+        Assert.Equal(ImportStatus.Imported, result.Status);
+        return block!;
+    }
+
+    private static Task<ImportResult> Import(TestNode n, Block b)
+    {
+        if (DateTimeOffset.FromUnixTimeMilliseconds((long)b.Header.TimestampMs) > n.Time.GetUtcNow())
+            n.Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)b.Header.TimestampMs));
+        return n.Node.Loop.Run(() => n.Node.Chain.Import(b));
+    }
+
+    private static void Admit(TestNode n, params Transaction[] txs) =>
+        Assert.All(n.Node.Pool.Admit(txs.Select(t => t.Raw).ToList()), a => Assert.True(a.Accepted, a.Result.Detail));
+
+    [Fact]
+    public async Task The_heavier_branch_wins_and_transactions_only_on_the_lighter_one_return_to_the_mempool()
+    {
+        // X: 2 blocks by authority 0, carrying a transfer from account 0.
+        var onlyX = _x.Transfer(0, 1, 100, 0);
+        var shared = _x.Transfer(2, 3, 7, 0);
+        Admit(_x, onlyX, shared);
+        var x1 = await ProduceAs(_x, _authorities[0]);
+        var x2 = await ProduceAs(_x, _authorities[0]);
+        Assert.Equal(2, x1.Transactions.Count);
+
+        // Y: 3 blocks by authority 1 with a different transfer, and the shared one.
+        var onlyY = _y.Transfer(1, 0, 30, 0);
+        Admit(_y, onlyY, shared);
+        var ys = new List<Block>();
+        for (var i = 0; i < 3; i++) ys.Add(await ProduceAs(_y, _authorities[1]));
+
+        // Y's first block is lighter than X's chain: kept aside, nothing changes.
+        var xRoot = _x.Node.Chain.Head.StateRoot;
+        Assert.Equal(ImportStatus.Side, (await Import(_x, ys[0])).Status);
+        Assert.Equal(x2.Hash, _x.Node.Chain.Head.Hash);
+        Assert.Equal(xRoot, _x.Node.Chain.Head.StateRoot);
+        Assert.Equal(ImportStatus.Known, (await Import(_x, ys[0])).Status);
+
+        // Equal weight: the lower tip hash wins; the third block makes Y's branch heavier in any case.
+        await Import(_x, ys[1]);
+        Assert.Equal(ImportStatus.Imported, (await Import(_x, ys[2])).Status);
+        Assert.Equal(ys[2].Hash, _x.Node.Chain.Head.Hash);
+        Assert.Equal(_y.Node.Chain.Head.StateRoot, _x.Node.Chain.Head.StateRoot);
+        Assert.Equal(_y.Node.Chain.Account(_x.Keys[0].Address), _x.Node.Chain.Account(_x.Keys[0].Address));
+        Assert.True(_x.Node.Chain.Reorgs.Count >= 1);
+        Assert.Equal(2UL, _x.Node.Chain.Reorgs.Deepest);
+
+        // The transaction only X had is pending again; the shared one is in Y's branch and not pending.
+        Assert.True(_x.Node.Pool.Contains(onlyX.Hash));
+        Assert.False(_x.Node.Pool.Contains(shared.Hash));
+        Assert.Equal(ys[0].Hash, _x.Node.Store.Transaction(shared.Hash)!.BlockHash);
+        Assert.Null(_x.Node.Store.Transaction(onlyX.Hash));
+        Assert.Equal(ys[1].Hash, _x.Node.Store.HeaderByHeight(2)!.Hash);
+
+        // X's next block re-includes it, on top of Y's branch.
+        var x4 = await ProduceAs(_x, _authorities[0]);
+        Assert.Equal(ys[2].Hash, x4.Header.Parent);
+        Assert.Contains(x4.Transactions, t => t.Hash == onlyX.Hash);
+
+        // Y takes X's block; X's old blocks are now the lighter branch on both nodes.
+        Assert.Equal(ImportStatus.Imported, (await Import(_y, x4)).Status);
+        Assert.Equal(ImportStatus.Side, (await Import(_y, x1)).Status);
+        Assert.Equal(ImportStatus.Side, (await Import(_y, x2)).Status);
+        Assert.Equal(x4.Hash, _y.Node.Chain.Head.Hash);
+        Assert.Equal(_x.Node.Chain.Head.StateRoot, _y.Node.Chain.Head.StateRoot);
+    }
+
+    [Fact]
+    public async Task A_reorganisation_survives_a_restart_with_the_state_root_intact()
+    {
+        Admit(_x, _x.Transfer(0, 1, 100, 0));
+        await ProduceAs(_x, _authorities[0]);
+        Admit(_y, _y.Transfer(1, 2, 5, 0), _y.Transfer(3, 0, 9, 0));
+        var ys = new List<Block>();
+        for (var i = 0; i < 2; i++) ys.Add(await ProduceAs(_y, _authorities[1]));
+        foreach (var b in ys) await Import(_x, b);
+        Assert.Equal(ys[^1].Hash, _x.Node.Chain.Head.Hash);
+
+        var dir = _x.Dir;
+        var spec = _x.Spec;
+        await _x.DisposeAsync();
+        _x = await TestNode.StartAsync(spec: spec, dir: dir);
+        Assert.Equal(ys[^1].Hash, _x.Node.Chain.Head.Hash);
+        Assert.Equal(_y.Node.Chain.Head.StateRoot, _x.Node.Chain.Head.StateRoot);
+        Assert.Equal(_y.Node.Chain.HeadWeight, _x.Node.Chain.HeadWeight);
+    }
+
+    [Fact]
+    public async Task A_heavier_branch_with_an_invalid_block_is_refused_and_the_chain_stays_as_it_was()
+    {
+        await ProduceAs(_x, _authorities[0]);
+        var xHead = _x.Node.Chain.Head;
+        var balances = _x.Keys.Select(k => _x.Node.Chain.Account(k.Address)).ToList();
+
+        var y1 = await ProduceAs(_y, _authorities[1]);
+        var y2 = await ProduceAs(_y, _authorities[1]);
+        // Y's second block with a wrong state root, correctly sealed by authority 1.
+        var h = y2.Header with { StateRoot = Hash.Sha256("wrong"u8), Seal = [] };
+        var bad = y2 with { Header = h with { Seal = _authorities[1].Sign(h.SealingMessage()) } };
+
+        Assert.Equal(ImportStatus.Side, (await Import(_x, y1)).Status);
+        var r = await Import(_x, bad);
+        Assert.Equal(ImportStatus.Rejected, r.Status);
+        Assert.Contains("state root", r.Reason);
+        Assert.Equal(xHead.Hash, _x.Node.Chain.Head.Hash);
+        Assert.Equal(xHead.StateRoot, _x.Node.Chain.Head.StateRoot);
+        Assert.Equal(balances, _x.Keys.Select(k => _x.Node.Chain.Account(k.Address)).ToList());
+        Assert.Equal(0, _x.Node.Chain.Reorgs.Count);
+
+        // The valid version of that block still wins.
+        Assert.Equal(ImportStatus.Imported, (await Import(_x, y2)).Status);
+        Assert.Equal(y2.Hash, _x.Node.Chain.Head.Hash);
+    }
+
+    [Fact]
+    public async Task A_block_whose_parent_is_unknown_is_an_orphan()
+    {
+        var y1 = await ProduceAs(_y, _authorities[1]);
+        var y2 = await ProduceAs(_y, _authorities[1]);
+        var r = await Import(_x, y2);
+        Assert.Equal(ImportStatus.Orphan, r.Status);
+        Assert.Contains("unknown", r.Reason);
+        Assert.Equal(ImportStatus.Imported, (await Import(_x, y1)).Status);
+        Assert.Equal(ImportStatus.Imported, (await Import(_x, y2)).Status);
+    }
+}
