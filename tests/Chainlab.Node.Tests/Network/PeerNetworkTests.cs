@@ -30,14 +30,18 @@ public sealed class PeerNetworkTests : IAsyncLifetime
 
     private Task<ChainlabNode> Start(ChainSpec spec, bool producer, params int[] bootstrapPorts) => Start(spec, producer, null, bootstrapPorts);
 
-    private async Task<ChainlabNode> Start(ChainSpec spec, bool producer, string? dir, params int[] bootstrapPorts)
+    private Task<ChainlabNode> Start(ChainSpec spec, bool producer, string? dir, params int[] bootstrapPorts) =>
+        Start(spec, producer ? Authority : null, dir, null, bootstrapPorts);
+
+    private async Task<ChainlabNode> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, params int[] bootstrapPorts)
     {
         if (dir is null) { dir = TestNode.NewDir(); _dirs.Add(dir); }
         var node = await ChainlabNode.StartAsync(new NodeOptions
         {
-            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer ? Authority : null,
+            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producerKey,
             Peers = new PeerOptions
             {
+                Transport = transport ?? TcpTransport.Instance,
                 Port = 0, DialInterval = TimeSpan.FromMilliseconds(200), HandshakeTimeout = TimeSpan.FromSeconds(2),
                 IdleTimeout = TimeSpan.FromSeconds(3), PingInterval = TimeSpan.FromSeconds(1),
                 Bootstrap = bootstrapPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList(),
@@ -185,6 +189,120 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         await Eventually(() => follower.Chain.Head.Height >= before + 3, "network still producing");
         Assert.Single(producer.Network.Peers);
         Assert.True(producer.Network.Violations >= 2);
+    }
+
+    [Fact]
+    public async Task Four_authorities_split_two_and_two_then_healed_converge_on_one_chain_and_re_include_orphaned_transactions()
+    {
+        var authorities = Build.Keys(4, seed: 62);
+        var spec = Spec(250, Now - Now % 250) with
+        {
+            Consensus = new ConsensusSpec { Authorities = authorities.Select(a => Convert.ToHexStringLower(a.PublicKey)).ToList(), Admin = Convert.ToHexStringLower(authorities[0].PublicKey) },
+        };
+        var net = new CuttableNetwork();
+        for (var i = 0; i < 4; i++)
+            await Start(spec, authorities[i], null, net.ForNode(), _nodes.Select(n => n.Network!.Port).ToArray());
+        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count == 3), "full mesh");
+        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= 4), "four blocks everywhere");
+
+        var ports = _nodes.Select(n => n.Network!.Port).ToArray();
+        net.Split([ports[0], ports[1]], [ports[2], ports[3]]);
+        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count == 1), "links cut between the halves");
+        var splitAt = _nodes.Max(n => n.Chain.Head.Height);
+
+        // One transaction on each side; each lands in its own half's branch.
+        var left = Build.Transfer(Users[0], Users[1].Address, 11, 0);
+        var right = Build.Transfer(Users[2], Users[3].Address, 22, 0);
+        Assert.True(_nodes[0].Pool.Admit([left.Raw])[0].Accepted);
+        Assert.True(_nodes[3].Pool.Admit([right.Raw])[0].Accepted);
+        await Eventually(() => _nodes[1].Store.Transaction(left.Hash) is not null && _nodes[2].Store.Transaction(right.Hash) is not null, "included on each side");
+        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= splitAt + 6), "both halves keep producing");
+        var h = _nodes.Min(n => n.Chain.Head.Height);
+        Assert.NotEqual(_nodes[0].Store.HeaderByHeight(h)!.Hash, _nodes[3].Store.HeaderByHeight(h)!.Hash);
+        Assert.Null(_nodes[0].Store.Transaction(right.Hash));
+        Assert.Null(_nodes[3].Store.Transaction(left.Hash));
+
+        net.Heal();
+        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count == 3), "links back");
+        await Eventually(() => _nodes.All(n => n.Store.Transaction(left.Hash) is not null && n.Store.Transaction(right.Hash) is not null), "both transactions included everywhere", 60);
+        await Eventually(() =>
+        {
+            var common = _nodes.Min(n => n.Chain.Head.Height);
+            return _nodes.Select(n => n.Store.HeaderByHeight(common)?.Hash).Distinct().Count() == 1;
+        }, "one chain");
+        var at = _nodes.Min(n => n.Chain.Head.Height);
+        Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(at)!.StateRoot).Distinct());
+        Assert.Single(_nodes.Select(n => n.Store.Transaction(left.Hash)!.BlockHash).Distinct());
+        Assert.Single(_nodes.Select(n => n.Store.Transaction(right.Hash)!.BlockHash).Distinct());
+        Assert.Contains(_nodes, n => n.Chain.Reorgs.Count > 0 && n.Chain.Reorgs.Deepest >= 3);
+        Assert.All(_nodes, n => Assert.Equal(1_000_000UL + 22, n.Chain.Account(Users[3].Address).Balance));
+    }
+
+    [Fact]
+    public async Task A_peer_that_floods_messages_or_sends_blocks_nobody_asked_for_is_banned()
+    {
+        var spec = Spec(250, Now - Now % 250);
+        var producer = await Start(spec, producer: true);
+        var follower = await Start(spec, false, producer.Network!.Port);
+        await Eventually(() => follower.Chain.Head.Height >= 2, "follower in sync");
+
+        // Flood: a handshaken peer sends 20,000 pings as fast as it can.
+        var (flooder, floodKey) = await Handshaken(producer);
+        var ping = MessageCodec.Encode(new Ping(1));
+        var burst = new byte[ping.Length * 1000];
+        for (var i = 0; i < 1000; i++) ping.CopyTo(burst, i * ping.Length);
+        try { for (var i = 0; i < 20; i++) await flooder.GetStream().WriteAsync(burst); } catch (IOException) { }
+        Assert.True(await Closed(flooder));
+        flooder.Dispose();
+
+        // Unrequested blocks: each costs score until the peer is banned.
+        var (pusher, _) = await Handshaken(producer);
+        var block = producer.Store.RawBlockByHeight(1)!;
+        try { for (var i = 0; i < 10; i++) await pusher.GetStream().WriteAsync(MessageCodec.Encode(new Blocks([block]))); } catch (IOException) { }
+        Assert.True(await Closed(pusher));
+        pusher.Dispose();
+
+        // Banned: the flooder's key is refused on the next handshake.
+        using (var again = new TcpClient())
+        {
+            await again.ConnectAsync(IPAddress.Loopback, producer.Network.Port);
+            var s = again.GetStream();
+            await s.WriteAsync(MessageCodec.Encode(Handshake.CreateHello(floodKey, spec.ChainId, producer.GenesisHash, 0, 0)));
+            Assert.IsType<Hello>(await ReadFrame(s));
+            Assert.Equal(DisconnectReason.Banned, Assert.IsType<Disconnect>(await ReadFrame(s)).Reason);
+        }
+        var before = follower.Chain.Head.Height;
+        await Eventually(() => follower.Chain.Head.Height >= before + 3, "network still producing");
+        Assert.Single(producer.Network.Peers);
+        Assert.True(producer.Network.Violations >= 2);
+    }
+
+    /// <summary>A raw client that completes the handshake with a fresh node key.</summary>
+    private static async Task<(TcpClient Client, KeyPair Key)> Handshaken(ChainlabNode node)
+    {
+        var key = KeyPair.Generate();
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, node.Network!.Port);
+        var s = client.GetStream();
+        var ours = Handshake.CreateHello(key, node.Chain.Spec.ChainId, node.GenesisHash, 0, 0);
+        await s.WriteAsync(MessageCodec.Encode(ours));
+        var theirs = Assert.IsType<Hello>(await ReadFrame(s));
+        await s.WriteAsync(MessageCodec.Encode(Handshake.Answer(key, theirs, node.GenesisHash)));
+        Assert.IsType<HelloAck>(await ReadFrame(s));
+        return (client, key);
+    }
+
+    private static async Task<bool> Closed(TcpClient client)
+    {
+        var buf = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await client.GetStream().ReadAsync(buf, cts.Token) > 0) { }
+            return true;
+        }
+        catch (IOException) { return true; }
+        catch (OperationCanceledException) { return false; }
     }
 
     private static async Task<Message> ReadFrame(NetworkStream s)
