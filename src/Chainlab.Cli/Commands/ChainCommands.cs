@@ -20,7 +20,58 @@ public static class ChainCommands
             if (pr.GetValue(Global.Json)) { Global.PrintJson(s); return 0; }
             Grid(("chain id", s["chainId"]), ("genesis", s["genesisHash"]), ("consensus", s["consensus"]),
                 ("head", $"{s["headHeight"]} {s["headHash"]}"), ("state root", s["stateRoot"]), ("mempool", s["mempoolSize"]),
-                ("block time", $"{s["blockTimeMs"]} ms"), ("producer", s["producer"] ?? "-"), ("version", s["version"]));
+                ("block time", $"{s["blockTimeMs"]} ms"), ("producer", s["producer"] ?? "-"),
+                ("sync", s["sync"]!["syncing"]!.GetValue<bool>() ? $"syncing {s["sync"]!["height"]} of {s["sync"]!["target"]} ({s["sync"]!["percent"]}%)" : "in sync"),
+                ("forks", $"{s["forks"]!["reorgs"]} reorganisations (deepest {s["forks"]!["deepestReorg"]}), {s["forks"]!["sideBlocks"]} side blocks"),
+                ("peers", s["peers"]!.AsArray().Count), ("version", s["version"]));
+            return 0;
+        });
+
+        var sync = new Command("sync", "Wait until the node has caught up with its peers, with a progress bar");
+        var syncTimeout = new Option<int>("--timeout") { Description = "Give up after this many seconds (exit 6)", DefaultValueFactory = _ => 3600 };
+        sync.Options.Add(syncTimeout);
+        sync.SetAction(async (pr, ct) =>
+        {
+            using var c = new NodeClient(pr.GetValue(Global.Node));
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, pr.GetValue(syncTimeout))));
+            JsonNode s = await c.GetAsync("/api/v1/status", ct);
+            var json = pr.GetValue(Global.Json);
+            async Task<JsonNode> Poll()
+            {
+                while (true)
+                {
+                    s = await c.GetAsync("/api/v1/status", limit.Token);
+                    if (!s["sync"]!["syncing"]!.GetValue<bool>()) return s;
+                    await Task.Delay(250, limit.Token);
+                }
+            }
+            try
+            {
+                if (json || Console.IsOutputRedirected) s = await Poll();
+                else
+                    await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .StartAsync(async p =>
+                        {
+                            var bar = p.AddTask("syncing");
+                            while (true)
+                            {
+                                var sy = s["sync"]!;
+                                bar.MaxValue = Math.Max(1, sy["target"]!.GetValue<ulong>());
+                                bar.Value = sy["height"]!.GetValue<ulong>();
+                                bar.Description = $"block {sy["height"]} of {sy["target"]}";
+                                if (!sy["syncing"]!.GetValue<bool>()) { bar.Value = bar.MaxValue; return; }
+                                await Task.Delay(250, limit.Token);
+                                s = await c.GetAsync("/api/v1/status", limit.Token);
+                            }
+                        });
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new CliException($"still syncing after {pr.GetValue(syncTimeout)} s: at {s["sync"]!["height"]} of {s["sync"]!["target"]}", ExitCodes.Timeout);
+            }
+            if (json) { Global.PrintJson(s["sync"]!); return 0; }
+            Console.Out.WriteLine($"in sync at height {s["headHeight"]} ({s["peers"]!.AsArray().Count} peers)");
             return 0;
         });
 
@@ -109,6 +160,7 @@ public static class ChainCommands
         cmd.Subcommands.Add(export);
         cmd.Subcommands.Add(import);
         cmd.Subcommands.Add(info);
+        cmd.Subcommands.Add(sync);
         cmd.Subcommands.Add(block);
         cmd.Subcommands.Add(tx);
         cmd.Subcommands.Add(account);

@@ -7,9 +7,15 @@ namespace Chainlab.Node.Api;
 
 public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
     ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<PeerDto> Peers, string Version, ulong BlockTimeMs,
-    string? Producer, long TransactionsCommitted);
+    string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks);
 
-public sealed record PeerDto(string NodeId, string Address, string Direction, ulong Height, double LatencyMs, int Score);
+/// <summary>Sync progress: the best height peers report; syncing while it is more than one block ahead of ours.</summary>
+public sealed record SyncDto(bool Syncing, ulong Height, ulong Target, double Percent);
+
+/// <summary>Fork choice: the head branch's weight, side blocks kept, reorganisations since start.</summary>
+public sealed record ForkDto(ulong HeadWeight, int SideBlocks, long Reorgs, ulong LastReorgDepth, ulong DeepestReorg);
+
+public sealed record PeerDto(string NodeId, string Address, string Direction, ulong Height, double LatencyMs, int Score, long BlocksReceived);
 
 public sealed record HeaderDto(ulong Height, string Hash, string Parent, ulong TimestampMs, string Producer, string ProducerKey,
     string TxRoot, string StateRoot, string FilesRoot, uint TxCount, string Seal)

@@ -166,11 +166,19 @@ public static class ApiSetup
         var spec = node.Chain.Spec;
         return Results.Ok(new StatusDto(spec.ChainId, node.GenesisHash.ToString(), node.Chain.Engine.Name, h.Height,
             h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), ChainlabNode.Version,
-            spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), node.Chain.CommittedTransactions));
+            spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), node.Chain.CommittedTransactions, SyncOf(node, h.Height),
+            new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest)));
+    }
+
+    private static SyncDto SyncOf(ChainlabNode node, ulong height)
+    {
+        var target = Math.Max(height, node.Network?.Peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max() ?? 0);
+        var percent = target == 0 ? 100 : Math.Round(100.0 * height / target, 2);
+        return new SyncDto(target > height + 1, height, target, percent);
     }
 
     private static List<PeerDto> PeerList(ChainlabNode node) =>
-        node.Network?.Peers.Select(p => new PeerDto(p.Id, p.Address, p.Outbound ? "outbound" : "inbound", p.BestHeight, Math.Round(p.LatencyMs, 2), p.Score)).ToList() ?? [];
+        node.Network?.Peers.Select(p => new PeerDto(p.Id, p.Address, p.Outbound ? "outbound" : "inbound", p.BestHeight, Math.Round(p.LatencyMs, 2), p.Score, Interlocked.Read(ref p.BlocksReceived))).ToList() ?? [];
 
     private static IResult GetBlock(ChainlabNode node, string id, string? transactions)
     {

@@ -24,6 +24,8 @@ public sealed class Peer : IAsyncDisposable
     public ushort ListenPort { get; set; }
     public ulong BestHeight { get; set; }
     public double LatencyMs { get; set; }
+    /// <summary>Blocks this peer delivered for our sync requests.</summary>
+    public long BlocksReceived;
     public string Id => Convert.ToHexStringLower(NodeKey)[..16];
 
     /// <summary>Starts at 0; misbehaviour lowers it and at <see cref="BanScore"/> the peer is banned. Good behaviour slowly restores it.</summary>

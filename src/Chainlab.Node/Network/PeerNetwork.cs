@@ -42,11 +42,16 @@ public sealed class PeerNetwork : IAsyncDisposable
     public string NodeId => Convert.ToHexStringLower(_key.PublicKey)[..16];
     public IReadOnlyCollection<Peer> Peers => _peers.Values.ToList();
     public long Violations;
+    /// <summary>Outbound links swapped for another known peer so far.</summary>
+    public long Rotations;
 
     public IReadOnlyCollection<IPEndPoint> Known => _known.Values.ToList();
 
+    private long _startedAt;
+
     public void Start()
     {
+        _startedAt = _time.GetTimestamp();
         foreach (var ep in _options.Bootstrap) _known[ep.ToString()] = ep;
         LoadKnown();
         _listener = _options.Transport.Listen(_options.ListenAddress, _options.Port);
@@ -107,6 +112,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             {
                 var drop = outbound[Random.Shared.Next(outbound.Count)];
                 _log.LogInformation("Rotating out peer {Id}", drop.Id);
+                Interlocked.Increment(ref Rotations);
                 await SendOrDrop(drop, new Disconnect(DisconnectReason.Shutdown, "rotating"));
                 await drop.DisposeAsync();
             }
@@ -157,7 +163,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             var order = _options.Bootstrap.Concat(_known.Values.OrderBy(_ => Random.Shared.Next())).DistinctBy(ep => ep.ToString());
             foreach (var ep in order)
             {
-                if (_peers.Values.Count(p => p.Outbound) >= _options.MaxOutbound) break;
+                if (_peers.Values.Count(p => p.Outbound) + Volatile.Read(ref _dialing) >= _options.MaxOutbound) break;
                 if (IsSelf(ep) || ConnectedTo(ep)) continue;
                 if (_dialBackoff.TryGetValue(ep.ToString(), out var until) && until > _time.GetUtcNow()) continue;
                 await Dial(ep);
@@ -168,12 +174,17 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
+    // Outbound links dialed but not yet through the handshake: they count against MaxOutbound.
+    private int _dialing;
+
     private async Task Dial(IPEndPoint ep)
     {
+        Interlocked.Increment(ref _dialing);
         PeerLink link;
         try { link = await _options.Transport.ConnectAsync(ep, _stop.Token); }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
+            Interlocked.Decrement(ref _dialing);
             _dialBackoff[ep.ToString()] = _time.GetUtcNow() + _options.DialInterval * 5;
             return;
         }
@@ -186,7 +197,10 @@ public sealed class PeerNetwork : IAsyncDisposable
         using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         try
         {
-            if (!await HandshakeAsync(peer, life.Token)) return;
+            bool linked;
+            try { linked = await HandshakeAsync(peer, life.Token); }
+            finally { if (outbound) Interlocked.Decrement(ref _dialing); }
+            if (!linked) return;
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
             _tasks.Add(Task.Run(() => PingLoop(peer, life.Token)));
             if (peer.BestHeight > _node.Chain.Head.Height) Pump();
@@ -378,6 +392,9 @@ public sealed class PeerNetwork : IAsyncDisposable
     /// <summary>Plans and sends block requests toward the best known height, then imports what is ready.</summary>
     private void Pump()
     {
+        // Right after start, give the bootstrap peers a moment to link up, so the first (largest) sync is
+        // spread over them rather than taken by whichever answered first.
+        if (_time.GetElapsedTime(_startedAt) < _options.SyncGatherTime && _peers.Count < Math.Min(3, _options.Bootstrap.Count)) return;
         var sends = new List<(Peer Peer, GetBlocks Request)>();
         lock (_syncGate)
         {
@@ -441,6 +458,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             if (block.Height != request.From + (ulong)blocks.Count) throw new ProtocolViolation($"sent block {block.Height} where {request.From + (ulong)blocks.Count} was asked for");
             blocks.Add(block);
         }
+        Interlocked.Add(ref peer.BlocksReceived, blocks.Count);
         if (request.Probe) { await ImportProbe(peer, blocks); return; }
         lock (_syncGate)
         {

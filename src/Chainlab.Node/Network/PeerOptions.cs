@@ -26,6 +26,8 @@ public sealed record PeerOptions
     /// <summary>Message budget per peer: sustained rate and burst. Each message over it costs a score point.</summary>
     public double MessagesPerSecond { get; init; } = 1000;
     public double MessageBurst { get; init; } = 2000;
+    /// <summary>After start, sync waits up to this long for the bootstrap peers (at most 3) to link before it plans downloads.</summary>
+    public TimeSpan SyncGatherTime { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How links are made: TCP unless a test or simulator supplies its own.</summary>
     public ITransport Transport { get; init; } = TcpTransport.Instance;
 }

@@ -33,7 +33,10 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     private Task<ChainlabNode> Start(ChainSpec spec, bool producer, string? dir, params int[] bootstrapPorts) =>
         Start(spec, producer ? Authority : null, dir, null, bootstrapPorts);
 
-    private async Task<ChainlabNode> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, params int[] bootstrapPorts)
+    private Task<ChainlabNode> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, params int[] bootstrapPorts) =>
+        Start(spec, producerKey, dir, transport, o => o, bootstrapPorts);
+
+    private async Task<ChainlabNode> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, Func<PeerOptions, PeerOptions> tune, params int[] bootstrapPorts)
     {
         if (dir is null) { dir = TestNode.NewDir(); _dirs.Add(dir); }
         var node = await ChainlabNode.StartAsync(new NodeOptions
@@ -45,7 +48,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
                 Port = 0, DialInterval = TimeSpan.FromMilliseconds(200), HandshakeTimeout = TimeSpan.FromSeconds(2),
                 IdleTimeout = TimeSpan.FromSeconds(3), PingInterval = TimeSpan.FromSeconds(1),
                 Bootstrap = bootstrapPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList(),
-            },
+            } is var peers ? tune(peers) : null,
         });
         _nodes.Add(node);
         return node;
@@ -150,10 +153,17 @@ public sealed class PeerNetworkTests : IAsyncLifetime
             var (_, r) = await producer.Loop.Run(() => producer.Chain.Produce(s, Authority));
             Assert.Equal(Chainlab.Node.Chain.ImportStatus.Imported, r.Status);
         }
-        var late = await Start(spec, false, producer.Network!.Port);
+        var first = await Start(spec, false, producer.Network!.Port);
+        var second = await Start(spec, false, producer.Network.Port);
+        await Eventually(() => first.Chain.Head.Height == 1000 && second.Chain.Head.Height == 1000, "two nodes synced from the producer", 60);
+
+        // A node that knows all three downloads windows from several of them in parallel.
+        var late = await Start(spec, false, producer.Network.Port, first.Network!.Port, second.Network!.Port);
         await Eventually(() => late.Chain.Head.Height == 1000, "late node at height 1000", 60);
         Assert.Equal(producer.Chain.Head.Hash, late.Chain.Head.Hash);
         Assert.Equal(producer.Chain.Head.StateRoot, late.Chain.Head.StateRoot);
+        Assert.True(late.Network!.Peers.Count(p => p.BlocksReceived >= 128) >= 2,
+            "blocks came from one peer only: " + string.Join(", ", late.Network.Peers.Select(p => $"{p.BlocksReceived} best {p.BestHeight} out {p.Outbound}")));
     }
 
     [Fact]
@@ -275,6 +285,26 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         await Eventually(() => follower.Chain.Head.Height >= before + 3, "network still producing");
         Assert.Single(producer.Network.Peers);
         Assert.True(producer.Network.Violations >= 2);
+    }
+
+    [Fact]
+    public async Task With_more_than_nine_known_peers_one_outbound_link_rotates_at_each_interval()
+    {
+        var spec = Spec(250, Now - Now % 250);
+        var producer = await Start(spec, producer: true);
+        for (var i = 0; i < 10; i++) await Start(spec, false, producer.Network!.Port);
+        var ports = _nodes.Select(n => n.Network!.Port).ToArray();
+        var rotating = await Start(spec, null, null, null,
+            o => o with { MaxOutbound = 3, MaxInbound = 0, RotationInterval = TimeSpan.FromMilliseconds(300) }, ports);
+        var seen = new HashSet<string>();
+        await Eventually(() =>
+        {
+            foreach (var p in rotating.Network!.Peers.Where(p => p.Outbound)) seen.Add(p.Id);
+            return seen.Count >= 7;
+        }, "outbound links move over at least 7 of the 11 known peers", 30);
+        Assert.True(rotating.Network!.Rotations >= 2, $"{rotating.Network.Rotations} rotations");
+        await Eventually(() => rotating.Network.Peers.Count(p => p.Outbound) <= 3, "never more than 3 outbound links once settled", 5);
+        await Eventually(() => rotating.Chain.Head.Hash == producer.Chain.Head.Hash || rotating.Chain.Head.Height + 1 >= producer.Chain.Head.Height, "still following the chain");
     }
 
     /// <summary>A raw client that completes the handshake with a fresh node key.</summary>
