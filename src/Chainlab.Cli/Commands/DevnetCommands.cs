@@ -24,7 +24,7 @@ public static class DevnetCommands
         var port = new Option<int>("--port") { Description = "API port", DefaultValueFactory = _ => 7700 };
         var accounts = new Option<int>("--accounts") { Description = "Funded dev accounts", DefaultValueFactory = _ => 4 };
         var postgres = new Option<string?>("--db-postgres") { Description = "Keep each node's chain in its own schema of this PostgreSQL database (remembered for later runs)" };
-        var nodes = new Option<int?>("--nodes") { Description = "Node processes (default 1; node 1 is the authority, the others follow it over peer links)" };
+        var nodes = new Option<int?>("--nodes") { Description = "Node processes (default 4; node 1 is the authority, the others follow it over peer links)" };
         var p2pPort = new Option<int>("--p2p-port") { Description = "Peer port of node 1 (node i uses this + i - 1)", DefaultValueFactory = _ => 30300 };
         var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort };
         up.SetAction(async (pr, ct) =>
@@ -40,9 +40,7 @@ public static class DevnetCommands
             var specPath = Path.Combine(root, ChainlabNode.SpecFileName);
             if (pr.GetValue(reset) && Directory.Exists(root))
             {
-                if (settings.Postgres is { } old)
-                    for (var i = 1; i <= settings.Nodes; i++) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, settings.NodeSchema(i)));
-                Directory.Delete(root, recursive: true);
+                DeleteDevnet(root, settings);
                 settings = new DevnetSettings();
             }
             var exists = File.Exists(specPath);
@@ -64,7 +62,7 @@ public static class DevnetCommands
                 throw new CliException("this devnet was created with another block time; add --reset to start a new chain with it", ExitCodes.BadInput);
             settings = settings with
             {
-                Nodes = pr.GetValue(nodes) ?? (exists ? settings.Nodes : 1),
+                Nodes = pr.GetValue(nodes) ?? (exists ? settings.Nodes : 4),
                 ApiPort = pr.GetValue(port),
                 P2PPort = pr.GetValue(p2pPort),
             };
@@ -92,6 +90,18 @@ public static class DevnetCommands
             return 0;
         });
         cmd.Subcommands.Add(stop);
+
+        var resetCmd = new Command("reset", "Stop the devnet if it runs and delete its chain, keys and snapshots") { dir };
+        resetCmd.SetAction(async (pr, ct) =>
+        {
+            var root = Path.GetFullPath(pr.GetValue(dir)!);
+            if (!Directory.Exists(root)) { Console.Out.WriteLine($"no devnet in {root}"); return 0; }
+            if (await DevnetControl.StopAsync(root, ct)) Console.Out.WriteLine("devnet stopped");
+            DeleteDevnet(root, DevnetSettings.Load(root));
+            Console.Out.WriteLine($"deleted {root}; devnet up starts a new chain");
+            return 0;
+        });
+        cmd.Subcommands.Add(resetCmd);
 
         var status = new Command("status", "Each node of the devnet: API, peer port, role, height, peers") { dir };
         status.SetAction(async (pr, ct) =>
@@ -160,6 +170,13 @@ public static class DevnetCommands
         snapshot.Subcommands.Add(list);
         cmd.Subcommands.Add(snapshot);
         return cmd;
+    }
+
+    private static void DeleteDevnet(string root, DevnetSettings settings)
+    {
+        if (settings.Postgres is { } old)
+            for (var i = 1; i <= settings.Nodes; i++) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, settings.NodeSchema(i)));
+        Directory.Delete(root, recursive: true);
     }
 
     private static ChainSpec Create(string keysDir, ulong blockMs, int count)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Bench;
 using Chainlab.Node.Storage.Postgres;
+using Spectre.Console;
 
 namespace Chainlab.Cli.Commands;
 
@@ -28,7 +29,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             List<string> args = ["node", "run", "--data", NodeDir(root, i), "--spec", Path.Combine(root, "chainspec.json"),
                 "--port", ApiPort(i).ToString(), "--p2p-port", P2PPort(i).ToString(), "--log-level", "Warning"];
             if (i == 1) args.AddRange(["--key", Path.Combine(keys, "node.json"), "--password-file", Path.Combine(keys, "password")]);
-            else args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(1)}"]);
+            else foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
             if (settings.Postgres is { } pg) args.AddRange(["--db", PostgresChainStore.ForSchema(pg, settings.NodeSchema(i))]);
             var psi = BenchCommands.SelfLaunch(args);
             psi.RedirectStandardOutput = true;
@@ -55,9 +56,17 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         }
     }
 
-    /// <summary>One line per block from node 1's event stream, with every node's height when there are several.</summary>
+    /// <summary>
+    /// On a terminal: a live table of every node (API, P2P port, role, height, peers, sync) under the latest
+    /// block. Redirected: one line per block from node 1's event stream with every node's height.
+    /// </summary>
     public async Task WatchAsync(CancellationToken ct)
     {
+        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            await WatchLiveAsync(ct);
+            return;
+        }
         using var sse = new HttpClient { BaseAddress = First.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         try
         {
@@ -69,7 +78,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
                 if (!line.StartsWith("data: {\"height\"")) continue;
                 var h = JsonNode.Parse(line[6..])!;
                 var text = $"{DateTimeOffset.FromUnixTimeMilliseconds(h["timestampMs"]!.GetValue<long>()):HH:mm:ss} block {h["height"],6} {h["hash"]!.GetValue<string>()[..16]} {h["txCount"],6} txs";
-                if (_nodes.Count > 1) text += "  heights " + string.Join(' ', await Task.WhenAll(_nodes.Select(n => HeightOf(n.Http, ct))));
+                if (_nodes.Count > 1) text += "  heights " + string.Join(' ', (await Task.WhenAll(_nodes.Select(n => StatusOrNull(n.Http, ct)))).Select(s => s?["headHeight"]?.ToString() ?? "-"));
                 Console.Out.WriteLine(text);
                 foreach (var (i, proc, _) in _nodes.Where(n => n.Proc.HasExited))
                     Console.Out.WriteLine($"node {i} has exited ({proc.ExitCode}); see {Path.Combine(root, "logs", $"node{i}.log")}");
@@ -78,10 +87,42 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException) { }
     }
 
-    private static async Task<string> HeightOf(HttpClient http, CancellationToken ct)
+    private async Task WatchLiveAsync(CancellationToken ct)
     {
-        try { return (await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.ToString(); }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return "-"; }
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("Node", "API", "P2P", "Role", "Height", "Peers", "Sync", "Pool", "Reorgs");
+        try
+        {
+            await AnsiConsole.Live(table).StartAsync(async live =>
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    var statuses = await Task.WhenAll(_nodes.Select(n => StatusOrNull(n.Http, ct)));
+                    table.Rows.Clear();
+                    for (var k = 0; k < _nodes.Count; k++)
+                    {
+                        var (i, proc, _) = _nodes[k];
+                        var s = statuses[k];
+                        string Cell(string key) => s?[key]?.ToString() ?? "-";
+                        var sync = s?["sync"] is { } sy ? (sy["syncing"]!.GetValue<bool>() ? $"{sy["percent"]}%" : "in sync") : proc.HasExited ? $"exited ({proc.ExitCode})" : "down";
+                        table.AddRow(new[] { $"node{i}", $"127.0.0.1:{ApiPort(i)}", P2PPort(i).ToString(), i == 1 ? "authority" : "follower",
+                            Cell("headHeight"), s?["peers"]?.AsArray().Count.ToString() ?? "-", sync,
+                            Cell("mempoolSize"), s?["forks"]?["reorgs"]?.ToString() ?? "-" }.Select(x => new Text(x)).ToArray());
+                    }
+                    var head = statuses[0]?["headHash"]?.GetValue<string>()[..16] ?? "-";
+                    table.Caption($"{DateTime.Now:HH:mm:ss} head {head} · logs in {Path.Combine(root, "logs")} · Ctrl+C stops every node");
+                    live.Refresh();
+                    await Task.Delay(1000, ct);
+                }
+            });
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private static async Task<JsonObject?> StatusOrNull(HttpClient http, CancellationToken ct)
+    {
+        try { return await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return null; }
     }
 
     public async Task<JsonObject> StatusAsync(int i, CancellationToken ct) =>

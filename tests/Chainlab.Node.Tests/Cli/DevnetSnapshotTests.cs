@@ -24,7 +24,7 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
         var url = $"http://127.0.0.1:{port}";
         var env = new Dictionary<string, string> { ["CHAINLAB_PASSWORD"] = "devnet" };
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--port", port.ToString(), "--p2p-port", ThroughputBenchmark.FreePort().ToString(), "--block-time", "200ms" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "1", "--port", port.ToString(), "--p2p-port", ThroughputBenchmark.FreePort().ToString(), "--block-time", "200ms" }) psi.ArgumentList.Add(a);
         if (postgres is not null) { psi.ArgumentList.Add("--db-postgres"); psi.ArgumentList.Add(postgres); psi.ArgumentList.Add("--reset"); }
         using var up = System.Diagnostics.Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
