@@ -20,10 +20,17 @@ public sealed record ThroughputOptions
     public int MaxBlockTransactions { get; init; } = 100_000;
     /// <summary>PostgreSQL connection string; each run uses a fresh schema. Null runs on SQLite.</summary>
     public string? Postgres { get; init; }
+    /// <summary>Node processes: node 1 produces, the others follow over peer links; batches go round-robin to all of them.</summary>
+    public int Nodes { get; init; } = 1;
 }
 
 /// <summary>One run's figures.</summary>
-public sealed record ThroughputRun(int Committed, double SubmitSeconds, double CommitSeconds, double Tps, long IdleRssMb, long PeakRssMb, int Rejected, long StoreBytes);
+/// <summary>
+/// One run's figures. With several nodes, Committed and Tps count a transaction once every node has
+/// committed it, and the memory figures are per node (the largest of them).
+/// </summary>
+public sealed record ThroughputRun(int Committed, double SubmitSeconds, double CommitSeconds, double Tps, long IdleRssMb, long PeakRssMb, int Rejected, long StoreBytes,
+    int Nodes = 1, bool Agreed = true);
 
 /// <summary>
 /// Pre-signs transfers among many accounts, starts a node process, submits the transfers through the
@@ -39,7 +46,8 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
             var run = await RunOnceAsync(r, ct);
             output.WriteLine($"run {r + 1}: {run.Committed} committed in {run.CommitSeconds:0.00} s = {run.Tps:N0} tx/s " +
                              $"(submit {run.SubmitSeconds:0.00} s, rejected {run.Rejected}, node RSS idle {run.IdleRssMb} MB, peak {run.PeakRssMb} MB, " +
-                             $"store {run.StoreBytes / 1048576.0:0.0} MB = {run.StoreBytes / 1048576.0 * 1_000_000 / Math.Max(1, run.Committed):0} MB per million tx)");
+                             $"store {run.StoreBytes / 1048576.0:0.0} MB = {run.StoreBytes / 1048576.0 * 1_000_000 / Math.Max(1, run.Committed):0} MB per million tx)" +
+                             (run.Nodes > 1 ? $"; {run.Nodes} nodes, {(run.Agreed ? "all agree on head and state root" : "NODES DISAGREE")}" : ""));
             runs.Add(run);
         }
         return runs;
@@ -81,7 +89,9 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
                 var nonce = (ulong)(i / keys.Length);
                 txs[i] = Transaction.Create(keys[sender], "bench", TxKind.Transfer, nonce, 1, keys[(sender + 1) % keys.Length].Address, 1);
             });
-            var bodies = txs.Chunk(options.BatchSize).Select(chunk =>
+            // Each node gets the transfers of its own share of the senders (as users each talk to one node),
+            // so a sender's nonces always arrive in order at the same node.
+            var bodies = Enumerable.Range(0, options.Nodes).Select(n => txs.Where((_, i) => i % keys.Length % options.Nodes == n).Chunk(options.BatchSize).Select(chunk =>
             {
                 var sb = new StringBuilder("{\"transactions\":[");
                 for (var i = 0; i < chunk.Length; i++)
@@ -90,45 +100,74 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
                     sb.Append('"').Append(Convert.ToHexStringLower(chunk[i].Raw)).Append('"');
                 }
                 return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
-            }).ToList();
+            }).ToList()).ToList();
 
             var schema = $"chainlab_bench_{Environment.ProcessId}_{index}";
             List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", keyPath, "--password-file", pwPath,
                 "--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000"];
             string? pg = options.Postgres is { } cs ? Node.Storage.Postgres.PostgresChainStore.ForSchema(cs, schema) : null;
             if (pg is not null) args.AddRange(["--db", pg]);
-            await using var node = await NodeLauncher.StartAsync(launchNode, args, withPeers: false, ct);
+            var nodes = new List<LaunchedNode>();
+            try
+            {
+            nodes.Add(await NodeLauncher.StartAsync(launchNode, args, withPeers: options.Nodes > 1, ct));
+            for (var i = 1; i < options.Nodes; i++)
+            {
+                List<string> follower = ["node", "run", "--data", Path.Combine(dir, $"data{i + 1}"), "--spec", specPath,
+                    "--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000",
+                    "--bootstrap", $"127.0.0.1:{nodes[0].P2PPort}", "--bootstrap", $"127.0.0.1:{nodes[^1].P2PPort}"];
+                nodes.Add(await NodeLauncher.StartAsync(launchNode, follower, withPeers: true, ct));
+            }
+            var node = nodes[0];
             var http = node.Http;
+            while (options.Nodes > 1 && (await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))))
+                       .Any(s => s!["peers"]!.AsArray().Count < Math.Min(2, options.Nodes - 1)))
+                await Task.Delay(100, ct);
             await Task.Delay(1000, ct);
-            var idle = RssMb(node.Process.Id, "VmRSS");
+            var idle = nodes.Max(n => RssMb(n.Process.Id, "VmRSS"));
 
             var sw = Stopwatch.StartNew();
-            var rejected = 0;
-            foreach (var body in bodies)
+            var rejectedPerNode = await Task.WhenAll(nodes.Select(async (n, k) =>
             {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new("application/json");
-                using var resp = await http.PostAsync("/api/v1/transactions/batch", content, ct);
-                resp.EnsureSuccessStatusCode();
-                var result = await resp.Content.ReadFromJsonAsync<JsonObject>(ct);
-                rejected += result!["rejected"]!.GetValue<int>();
-            }
+                var count = 0;
+                foreach (var body in bodies[k])
+                {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new("application/json");
+                    using var resp = await n.Http.PostAsync("/api/v1/transactions/batch", content, ct);
+                    resp.EnsureSuccessStatusCode();
+                    var result = await resp.Content.ReadFromJsonAsync<JsonObject>(ct);
+                    count += result!["rejected"]!.GetValue<int>();
+                }
+                return count;
+            }));
+            var rejected = rejectedPerNode.Sum();
             var submitted = sw.Elapsed.TotalSeconds;
             var target = options.Transactions - rejected;
             long committed = 0;
             while (committed < target)
             {
-                var s = await http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct);
-                committed = s!["transactionsCommitted"]!.GetValue<long>();
+                var all = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct)));
+                committed = all.Min(s => s!["transactionsCommitted"]!.GetValue<long>());
                 if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"only {committed} of {target} committed after 10 minutes");
                 if (committed < target) await Task.Delay(20, ct);
             }
             var total = sw.Elapsed.TotalSeconds;
-            var peak = RssMb(node.Process.Id, "VmHWM");
-            node.Kill();
+            var peak = nodes.Max(n => RssMb(n.Process.Id, "VmHWM"));
+            // Agreement: the same block hash and state root at the lowest head height.
+            var heads = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct)));
+            var common = heads.Min(s => s!["headHeight"]!.GetValue<ulong>());
+            var atCommon = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{common}", ct)));
+            var agreed = atCommon.Select(b => b!["header"]!["hash"]!.GetValue<string>() + b["header"]!["stateRoot"]!.GetValue<string>()).Distinct().Count() == 1;
+            foreach (var n in nodes) n.Kill();
             var size = pg is null ? StoreSize.Sqlite(Path.Combine(dir, "data")) : StoreSize.Postgres(pg);
             if (pg is not null) Node.Storage.Postgres.PostgresChainStore.DropSchema(pg);
-            return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size);
+            return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size, nodes.Count, agreed);
+            }
+            finally
+            {
+                foreach (var n in nodes) await n.DisposeAsync();
+            }
         }
         finally
         {

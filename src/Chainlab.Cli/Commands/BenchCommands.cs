@@ -17,19 +17,21 @@ public static class BenchCommands
         var batch = new Option<int>("--batch") { Description = "Transactions per API batch", DefaultValueFactory = _ => d.BatchSize };
         var blockTime = new Option<string>("--block-time") { Description = "Block time of the bench chain", DefaultValueFactory = _ => $"{d.BlockTimeMs}ms" };
         var tpg = new Option<string?>("--db-postgres") { Description = "Run the node on PostgreSQL (connection string; a fresh schema per run) instead of SQLite" };
-        var throughput = new Command("throughput", "Committed transfers per second through the public API of a node process")
-            { txs, accounts, runs, batch, blockTime, tpg };
+        var benchNodes = new Option<int>("--nodes") { Description = "Node processes linked as a network (a transaction counts once every node has committed it)", DefaultValueFactory = _ => 1 };
+        var throughput = new Command("throughput", "Committed transfers per second through the public API of a node process (or a network of them)")
+            { txs, accounts, runs, batch, blockTime, tpg, benchNodes };
         throughput.SetAction(async (pr, ct) =>
         {
             var o = new ThroughputOptions
             {
                 Transactions = pr.GetValue(txs), Accounts = pr.GetValue(accounts), Runs = pr.GetValue(runs),
                 BatchSize = pr.GetValue(batch), BlockTimeMs = Global.ParseDurationMs(pr.GetValue(blockTime)!, "--block-time"),
-                Postgres = pr.GetValue(tpg),
+                Postgres = pr.GetValue(tpg), Nodes = pr.GetValue(benchNodes),
             };
+            if (o.Nodes is < 1 or > 16) throw new CliException("--nodes must be 1..16", ExitCodes.BadInput);
             if (o.Transactions < 1 || o.Accounts < 2 || o.Runs < 1 || o.BatchSize is < 1 or > 20_000)
                 throw new CliException("need --txs >= 1, --accounts >= 2, --runs >= 1, --batch 1..20000", ExitCodes.BadInput);
-            Console.Out.WriteLine($"bench throughput: {o.Transactions} transfers among {o.Accounts} accounts, batches of {o.BatchSize}, block time {o.BlockTimeMs} ms, {o.Runs} runs, {Environment.ProcessorCount} cores");
+            Console.Out.WriteLine($"bench throughput: {o.Transactions} transfers among {o.Accounts} accounts, batches of {o.BatchSize}, block time {o.BlockTimeMs} ms, {o.Runs} runs, {o.Nodes} node(s), {Environment.ProcessorCount} cores");
             var bench = new ThroughputBenchmark(o, SelfLaunch, Console.Out);
             var results = await bench.RunAsync(ct);
             var json = pr.GetValue(Global.Json);
