@@ -144,11 +144,19 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
             var rejected = rejectedPerNode.Sum();
             var submitted = sw.Elapsed.TotalSeconds;
             var target = options.Transactions - rejected;
-            long committed = 0;
+            long committed = 0, last = -1;
+            var progressAt = sw.Elapsed;
             while (committed < target)
             {
                 var all = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct)));
                 committed = all.Min(s => s!["transactionsCommitted"]!.GetValue<long>());
+                if (committed != last) (last, progressAt) = (committed, sw.Elapsed);
+                else if (sw.Elapsed - progressAt > TimeSpan.FromSeconds(30))
+                {
+                    var stuck = nodes[Array.FindIndex(all, s => s!["transactionsCommitted"]!.GetValue<long>() == committed)];
+                    throw new TimeoutException($"no progress for 30 s at {committed} of {target}; the slowest node's warnings:\n" +
+                        string.Join('\n', stuck.Log.Split('\n').Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(15)));
+                }
                 if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"only {committed} of {target} committed after 10 minutes");
                 if (committed < target) await Task.Delay(20, ct);
             }

@@ -25,7 +25,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, Peer> _peers = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _banned = new();
-    private readonly SeenCache _seenTxs = new(200_000);
+    private readonly SeenCache _seenTxs;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = new();
     private IPeerListener? _listener;
@@ -36,6 +36,8 @@ public sealed class PeerNetwork : IAsyncDisposable
     public PeerNetwork(ChainlabNode node, KeyPair key, PeerOptions options, TimeProvider time, ILogger log)
     {
         _node = node; _key = key; _options = options; _time = time; _log = log;
+        _gaps = new GapBuffer(50_000, TimeSpan.FromMinutes(2), time);
+        _seenTxs = new SeenCache(400_000, TimeSpan.FromSeconds(5), time);
     }
 
     public int Port { get; private set; }
@@ -64,6 +66,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             foreach (var chunk in hashes.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
         };
         _tasks.Add(Task.Run(AnnounceHeads));
+        _tasks.Add(Task.Run(ReannounceLoop));
         _tasks.Add(Task.Run(RotateLoop));
     }
 
@@ -126,9 +129,40 @@ public sealed class PeerNetwork : IAsyncDisposable
         try
         {
             await foreach (var e in sub.Reader.ReadAllAsync(_stop.Token))
-                if (e.Data is HeadEvent h) Broadcast(new AnnounceBlock(Hash.Parse(h.Hash), h.Height));
+                if (e.Data is HeadEvent h)
+                {
+                    Broadcast(new AnnounceBlock(Hash.Parse(h.Hash), h.Height));
+                    // A block may have carried the transaction a waiting one was missing.
+                    if (_gaps.Count > 0) CloseGaps(_gaps.Senders());
+                }
         }
         catch (OperationCanceledException) { }
+    }
+
+    private readonly GapBuffer _gaps;
+
+    /// <summary>
+    /// Gossip can lose a transaction (a peer that disconnected before answering, a reply cut short), so
+    /// pending transactions are announced again every few seconds until a block includes them. Peers
+    /// that hold them ignore the announcement; others fetch them once the earlier request has aged out.
+    /// </summary>
+    private async Task ReannounceLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(_options.ReannounceInterval, _time, _stop.Token); }
+            catch (OperationCanceledException) { return; }
+            var pending = _node.Pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage);
+            foreach (var chunk in pending.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
+        }
+    }
+
+    /// <summary>Admits waiting transactions whose sender's next nonce has arrived, in nonce order.</summary>
+    private void CloseGaps(IEnumerable<Address> senders)
+    {
+        foreach (var sender in senders)
+            while (_gaps.Take(sender, _node.Pool.NextNonce(sender)) is { } next)
+                if (!_node.Pool.Admit([next.Raw])[0].Accepted) break;
     }
 
     private void Broadcast(Message m)
@@ -333,6 +367,13 @@ public sealed class PeerNetwork : IAsyncDisposable
                 var results = _node.Pool.Admit(t.Raw);
                 if (results.Any(r => r.Result.Error is Core.State.TxError.Malformed or Core.State.TxError.BadSignature or Core.State.TxError.TooLarge))
                     throw new ProtocolViolation("sent a malformed or badly signed transaction");
+                var touched = new HashSet<Address>();
+                for (var i = 0; i < results.Length; i++)
+                {
+                    if (results[i].Result.Error == Core.State.TxError.NonceGap) { var gap = Transaction.Decode(t.Raw[i]); _gaps.Add(gap); touched.Add(gap.Sender); }
+                    else if (results[i].Accepted) touched.Add(Transaction.Decode(t.Raw[i]).Sender);
+                }
+                if (_gaps.Count > 0) CloseGaps(touched);
                 break;
             case AnnounceBlock b:
                 peer.BestHeight = b.Height;

@@ -28,6 +28,8 @@ public sealed record PeerOptions
     public double MessageBurst { get; init; } = 2000;
     /// <summary>After start, sync waits up to this long for the bootstrap peers (at most 3) to link before it plans downloads.</summary>
     public TimeSpan SyncGatherTime { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often pending transactions are announced again (gossip may have lost them on the way).</summary>
+    public TimeSpan ReannounceInterval { get; init; } = TimeSpan.FromSeconds(6);
     /// <summary>How links are made: TCP unless a test or simulator supplies its own.</summary>
     public ITransport Transport { get; init; } = TcpTransport.Instance;
 }

@@ -307,6 +307,25 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         await Eventually(() => rotating.Chain.Head.Hash == producer.Chain.Head.Hash || rotating.Chain.Head.Height + 1 >= producer.Chain.Head.Height, "still following the chain");
     }
 
+    [Fact]
+    public async Task Transactions_a_peer_sends_out_of_nonce_order_wait_for_the_gap_and_are_then_admitted()
+    {
+        var spec = Spec(60_000, Now - Now % 60_000); // no block during the test
+        var node = await Start(spec, producer: false);
+        var (peer, _) = await Handshaken(node);
+        var s = peer.GetStream();
+        var txs = Enumerable.Range(0, 3).Select(n => Build.Transfer(Users[0], Users[1].Address, 5, (ulong)n)).ToArray();
+        // Nonces 2 and 1 first (as if they came by a shorter path), then 0.
+        await s.WriteAsync(MessageCodec.Encode(new Txs([txs[2].Raw])));
+        await s.WriteAsync(MessageCodec.Encode(new Txs([txs[1].Raw])));
+        await Task.Delay(300);
+        Assert.Equal(0, node.Pool.Count);
+        await s.WriteAsync(MessageCodec.Encode(new Txs([txs[0].Raw])));
+        await Eventually(() => node.Pool.Count == 3, "all three admitted once the gap closed", 10);
+        Assert.Equal(3UL, node.Pool.NextNonce(Users[0].Address));
+        peer.Dispose();
+    }
+
     /// <summary>A raw client that completes the handshake with a fresh node key.</summary>
     private static async Task<(TcpClient Client, KeyPair Key)> Handshaken(ChainlabNode node)
     {
