@@ -88,6 +88,42 @@ public abstract class ChainStoreContract
     }
 
     [Fact]
+    public void A_reorganisation_replaces_blocks_transactions_and_accounts_in_one_commit()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var onB = Build.Transfer(_k[0], _k[1].Address, 1, 0);
+        var onC = Build.Transfer(_k[2], _k[3].Address, 1, 0);
+        var b1 = NextBlock(g.Header, onB);
+        var c1 = NextBlock(g.Header, onC);
+        var c2 = NextBlock(c1.Header);
+        using (var s = Open(loc))
+        {
+            s.InitGenesis(g, state);
+            s.Commit(CommitOf(b1, new() { [_k[0].Address] = new Account(10, 1, 0) }, new() { [_k[0].Address] = new Account(1_000_000, 0, 0) }));
+            Assert.Equal(new Account(1_000_000, 0, 0), s.Undo(1)[_k[0].Address]);
+            s.Commit([new BlockDisconnect(b1, s.Undo(1))],
+            [
+                CommitOf(c1, new() { [_k[2].Address] = new Account(20, 1, 0) }, new() { [_k[2].Address] = new Account(1_000_000, 0, 0) }),
+                CommitOf(c2, new(), new()),
+            ]);
+        }
+        using (var s = Open(loc))
+        {
+            Assert.Equal(c2.Hash, s.Head().Hash);
+            Assert.Equal(c1.Hash, s.HeaderByHeight(1)!.Hash);
+            Assert.Null(s.Transaction(onB.Hash));
+            Assert.Equal(c1.Hash, s.Transaction(onC.Hash)!.BlockHash);
+            var accounts = s.LoadAccounts().ToDictionary(kv => kv.Key, kv => kv.Value);
+            Assert.Equal(new Account(1_000_000, 0, 0), accounts[_k[0].Address]);
+            Assert.Equal(new Account(20, 1, 0), accounts[_k[2].Address]);
+            Assert.Equal(new Account(1_000_000, 0, 0), s.Undo(1)[_k[2].Address]);
+            Assert.Equal(4UL, s.TotalWeight(c2.Hash));
+            Assert.Equal(2UL, s.TotalWeight(b1.Hash)); // the abandoned block stays stored, off the chain
+        }
+    }
+
+    [Fact]
     public void A_block_that_fails_midway_leaves_no_trace()
     {
         var loc = NewLocation();
