@@ -98,10 +98,12 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
         await WriteSpec();
         var head = await MakeChain();
         var db = Path.Combine(Data, ChainlabNode.DatabaseFileName);
-        SetSchemaVersion(db, 2);
+        var current = new Chainlab.Node.Storage.Sqlite.SqliteChainStore(Path.Combine(Path.GetTempPath(), $"schema-probe-{Guid.NewGuid():n}.db")) is var probe ? probe.SchemaVersion : 0;
+        probe.Dispose();
+        SetSchemaVersion(db, current + 1);
         var (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Data, "--spec", Spec, "--port", "0");
         AssertOneLine(err, "newer than this binary", code);
-        SetSchemaVersion(db, 1);
+        SetSchemaVersion(db, current);
         await AssertStillStarts(head);
     }
 
