@@ -103,75 +103,72 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
             }).ToList()).ToList();
 
             var schema = $"chainlab_bench_{Environment.ProcessId}_{index}";
-            List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", keyPath, "--password-file", pwPath,
-                "--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000"];
+            string[] pool = ["--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000"];
+            List<string> args = ["node", "run", "--data", Path.Combine(dir, "data"), "--spec", specPath, "--key", keyPath, "--password-file", pwPath, .. pool];
             string? pg = options.Postgres is { } cs ? Node.Storage.Postgres.PostgresChainStore.ForSchema(cs, schema) : null;
             if (pg is not null) args.AddRange(["--db", pg]);
             var nodes = new List<LaunchedNode>();
             try
             {
-            nodes.Add(await NodeLauncher.StartAsync(launchNode, args, withPeers: options.Nodes > 1, ct));
-            for (var i = 1; i < options.Nodes; i++)
-            {
-                List<string> follower = ["node", "run", "--data", Path.Combine(dir, $"data{i + 1}"), "--spec", specPath,
-                    "--mempool-capacity", Math.Max(200_000, options.Transactions).ToString(), "--per-sender-limit", "100000",
-                    "--bootstrap", $"127.0.0.1:{nodes[0].P2PPort}", "--bootstrap", $"127.0.0.1:{nodes[^1].P2PPort}"];
-                nodes.Add(await NodeLauncher.StartAsync(launchNode, follower, withPeers: true, ct));
-            }
-            var node = nodes[0];
-            var http = node.Http;
-            while (options.Nodes > 1 && (await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))))
-                       .Any(s => s!["peers"]!.AsArray().Count < Math.Min(2, options.Nodes - 1)))
-                await Task.Delay(100, ct);
-            await Task.Delay(1000, ct);
-            var idle = nodes.Max(n => RssMb(n.Process.Id, "VmRSS"));
+                nodes.Add(await NodeLauncher.StartAsync(launchNode, args, withPeers: options.Nodes > 1, ct));
+                for (var i = 1; i < options.Nodes; i++)
+                {
+                    List<string> follower = ["node", "run", "--data", Path.Combine(dir, $"data{i + 1}"), "--spec", specPath, .. pool];
+                    foreach (var peer in new[] { nodes[0], nodes[^1] }.Distinct()) follower.AddRange(["--bootstrap", $"127.0.0.1:{peer.P2PPort}"]);
+                    nodes.Add(await NodeLauncher.StartAsync(launchNode, follower, withPeers: true, ct));
+                }
+                while (options.Nodes > 1 && (await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))))
+                           .Any(s => s!["peers"]!.AsArray().Count < Math.Min(2, options.Nodes - 1)))
+                    await Task.Delay(100, ct);
+                await Task.Delay(1000, ct);
+                var idle = nodes.Max(n => RssMb(n.Process.Id, "VmRSS"));
 
-            var sw = Stopwatch.StartNew();
-            var rejectedPerNode = await Task.WhenAll(nodes.Select(async (n, k) =>
-            {
-                var count = 0;
-                foreach (var body in bodies[k])
+                var sw = Stopwatch.StartNew();
+                var rejectedPerNode = await Task.WhenAll(nodes.Select(async (n, k) =>
                 {
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new("application/json");
-                    using var resp = await n.Http.PostAsync("/api/v1/transactions/batch", content, ct);
-                    resp.EnsureSuccessStatusCode();
-                    var result = await resp.Content.ReadFromJsonAsync<JsonObject>(ct);
-                    count += result!["rejected"]!.GetValue<int>();
-                }
-                return count;
-            }));
-            var rejected = rejectedPerNode.Sum();
-            var submitted = sw.Elapsed.TotalSeconds;
-            var target = options.Transactions - rejected;
-            long committed = 0, last = -1;
-            var progressAt = sw.Elapsed;
-            while (committed < target)
-            {
-                var all = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct)));
-                committed = all.Min(s => s!["transactionsCommitted"]!.GetValue<long>());
-                if (committed != last) (last, progressAt) = (committed, sw.Elapsed);
-                else if (sw.Elapsed - progressAt > TimeSpan.FromSeconds(30))
+                    var count = 0;
+                    foreach (var body in bodies[k])
+                    {
+                        using var content = new ByteArrayContent(body);
+                        content.Headers.ContentType = new("application/json");
+                        using var resp = await n.Http.PostAsync("/api/v1/transactions/batch", content, ct);
+                        resp.EnsureSuccessStatusCode();
+                        var result = await resp.Content.ReadFromJsonAsync<JsonObject>(ct);
+                        count += result!["rejected"]!.GetValue<int>();
+                    }
+                    return count;
+                }));
+                var rejected = rejectedPerNode.Sum();
+                var submitted = sw.Elapsed.TotalSeconds;
+                var target = options.Transactions - rejected;
+                long committed = 0, last = -1;
+                var progressAt = sw.Elapsed;
+                while (committed < target)
                 {
-                    var stuck = nodes[Array.FindIndex(all, s => s!["transactionsCommitted"]!.GetValue<long>() == committed)];
-                    throw new TimeoutException($"no progress for 30 s at {committed} of {target}; the slowest node's warnings:\n" +
-                        string.Join('\n', stuck.Log.Split('\n').Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(15)));
+                    var all = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct)));
+                    committed = all.Min(s => s!["transactionsCommitted"]!.GetValue<long>());
+                    if (committed != last) (last, progressAt) = (committed, sw.Elapsed);
+                    else if (sw.Elapsed - progressAt > TimeSpan.FromSeconds(30))
+                    {
+                        var stuck = nodes[Array.FindIndex(all, s => s!["transactionsCommitted"]!.GetValue<long>() == committed)];
+                        throw new TimeoutException($"no progress for 30 s at {committed} of {target}; the slowest node's warnings:\n" +
+                            string.Join('\n', stuck.Log.Split('\n').Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(15)));
+                    }
+                    if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"only {committed} of {target} committed after 10 minutes");
+                    if (committed < target) await Task.Delay(20, ct);
                 }
-                if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"only {committed} of {target} committed after 10 minutes");
-                if (committed < target) await Task.Delay(20, ct);
-            }
-            var total = sw.Elapsed.TotalSeconds;
-            var peak = nodes.Max(n => RssMb(n.Process.Id, "VmHWM"));
-            // Agreement: the same block hash and state root at the lowest head height.
-            var heads = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct)));
-            var common = heads.Min(s => s!["headHeight"]!.GetValue<ulong>());
-            var atCommon = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{common}", ct)));
-            var agreed = atCommon.Select(b => b!["header"]!["hash"]!.GetValue<string>() + b["header"]!["stateRoot"]!.GetValue<string>()).Distinct().Count() == 1;
-            foreach (var n in nodes) n.Kill();
-            var size = pg is null ? StoreSize.Sqlite(Path.Combine(dir, "data")) : StoreSize.Postgres(pg);
-            if (pg is not null) Node.Storage.Postgres.PostgresChainStore.DropSchema(pg);
-            return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size, nodes.Count, agreed);
-            }
+                var total = sw.Elapsed.TotalSeconds;
+                var peak = nodes.Max(n => RssMb(n.Process.Id, "VmHWM"));
+                // Agreement: the same block hash and state root at the lowest head height.
+                var heads = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct)));
+                var common = heads.Min(s => s!["headHeight"]!.GetValue<ulong>());
+                var atCommon = await Task.WhenAll(nodes.Select(n => n.Http.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{common}", ct)));
+                var agreed = atCommon.Select(b => b!["header"]!["hash"]!.GetValue<string>() + b["header"]!["stateRoot"]!.GetValue<string>()).Distinct().Count() == 1;
+                foreach (var n in nodes) n.Kill();
+                var size = pg is null ? StoreSize.Sqlite(Path.Combine(dir, "data")) : StoreSize.Postgres(pg);
+                if (pg is not null) Node.Storage.Postgres.PostgresChainStore.DropSchema(pg);
+                return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size, nodes.Count, agreed);
+                }
             finally
             {
                 foreach (var n in nodes) await n.DisposeAsync();

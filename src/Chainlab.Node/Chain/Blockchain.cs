@@ -78,8 +78,7 @@ public sealed class Blockchain
     {
         var head = Head;
         var h = block.Header;
-        if (h.Hash == head.Hash || _side.ContainsKey(h.Hash) || (h.Height <= head.Height && _store.HeaderByHeight(h.Height)?.Hash == h.Hash))
-            return ImportResult.Known;
+        if (IsKnown(h.Hash, h.Height)) return ImportResult.Known;
         if (h.Height + MaxReorgDepth < head.Height)
             return ImportResult.Rejected($"block {h.Height} forks more than {MaxReorgDepth} blocks below the head {head.Height}");
 
@@ -96,7 +95,8 @@ public sealed class Blockchain
 
         if (h.Parent == head.Hash)
         {
-            if (Connect(block, weight) is not { } commit) return ImportResult.Rejected(_lastError!);
+            var (commit, connectError) = Connect(block, weight);
+            if (commit is null) return ImportResult.Rejected(connectError!);
             try { _store.Commit(commit); }
             catch
             {
@@ -135,14 +135,12 @@ public sealed class Blockchain
         return null;
     }
 
-    private string? _lastError;
-
     /// <summary>
     /// Executes a block on top of the current state: signatures, transactions, state root. On success the
     /// in-memory state holds the block's changes and the commit to store is returned; on failure the state is
-    /// unchanged, the reason is in _lastError and the result is null.
+    /// unchanged and the reason is returned.
     /// </summary>
-    private BlockCommit? Connect(Block block, ulong totalWeight)
+    private (BlockCommit? Commit, string? Error) Connect(Block block, ulong totalWeight)
     {
         var h = block.Header;
         // Signatures: a transaction in our mempool has bytes identical to one already verified.
@@ -152,19 +150,19 @@ public sealed class Blockchain
         {
             if (!unverified[i].VerifySignature()) { Volatile.Write(ref bad, i); state.Stop(); }
         });
-        if (bad >= 0) { _lastError = $"transaction {unverified[bad].Hash.Short} has a bad signature"; return null; }
+        if (bad >= 0) return (null, $"transaction {unverified[bad].Hash.Short} has a bad signature");
 
         var overlay = new StateOverlay(_world);
         var ex = StateTransition.ExecuteBlock(overlay, h.Height, Address.FromPublicKey(h.Producer), block.Transactions, Spec);
-        if (!ex.Ok) { _lastError = ex.Error; return null; }
+        if (!ex.Ok) return (null, ex.Error);
         var undo = _world.Apply(overlay.Changes);
         if (_world.Root != h.StateRoot)
         {
-            _lastError = $"state root {h.StateRoot.Short} does not match the computed {_world.Root.Short}";
+            var error = $"state root {h.StateRoot.Short} does not match the computed {_world.Root.Short}";
             _world.Revert(undo);
-            return null;
+            return (null, error);
         }
-        return new BlockCommit(block, ex.Receipts, overlay.Changes, undo, totalWeight);
+        return (new BlockCommit(block, ex.Receipts, overlay.Changes, undo, totalWeight), null);
     }
 
     /// <summary>
@@ -202,11 +200,12 @@ public sealed class Blockchain
         }
         foreach (var (block, weight) in branch)
         {
-            if (Connect(block, weight) is { } commit) { commits.Add(commit); continue; }
+            var (commit, error) = Connect(block, weight);
+            if (commit is not null) { commits.Add(commit); continue; }
             RestoreOldChain();
             ForgetWithDescendants(block.Hash);
-            _log.LogWarning("Branch block {Height} {Hash} is invalid ({Reason}); staying on {Head}", block.Height, block.Hash.Short, _lastError, oldHead.Hash.Short);
-            return ImportResult.Rejected($"block {block.Height} on the branch is invalid: {_lastError}");
+            _log.LogWarning("Branch block {Height} {Hash} is invalid ({Reason}); staying on {Head}", block.Height, block.Hash.Short, error, oldHead.Hash.Short);
+            return ImportResult.Rejected($"block {block.Height} on the branch is invalid: {error}");
         }
         try { _store.Commit(disconnected.Select(d => d.D).ToList(), commits); }
         catch

@@ -367,13 +367,15 @@ public sealed class PeerNetwork : IAsyncDisposable
                 var results = _node.Pool.Admit(t.Raw);
                 if (results.Any(r => r.Result.Error is Core.State.TxError.Malformed or Core.State.TxError.BadSignature or Core.State.TxError.TooLarge))
                     throw new ProtocolViolation("sent a malformed or badly signed transaction");
+                // Only when something waits or has to wait: decoding every gossiped transaction again would be wasted.
+                if (_gaps.Count == 0 && !results.Any(r => r.Result.Error == Core.State.TxError.NonceGap)) break;
                 var touched = new HashSet<Address>();
                 for (var i = 0; i < results.Length; i++)
                 {
                     if (results[i].Result.Error == Core.State.TxError.NonceGap) { var gap = Transaction.Decode(t.Raw[i]); _gaps.Add(gap); touched.Add(gap.Sender); }
                     else if (results[i].Accepted) touched.Add(Transaction.Decode(t.Raw[i]).Sender);
                 }
-                if (_gaps.Count > 0) CloseGaps(touched);
+                CloseGaps(touched);
                 break;
             case AnnounceBlock b:
                 peer.BestHeight = b.Height;
@@ -423,10 +425,6 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly object _syncGate = new();
     private readonly SortedDictionary<ulong, Window> _windows = new();
     private int _importing;
-    private ulong _syncTarget;
-
-    /// <summary>The best height a peer reported and how many block windows are being fetched.</summary>
-    public (ulong Target, int Windows) SyncState { get { lock (_syncGate) return (_syncTarget, _windows.Count); } }
 
     private static int InFlight(Peer p) { lock (p.Requests) return p.Requests.Count; }
 
@@ -442,7 +440,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             var head = _node.Chain.Head.Height;
             var now = _time.GetTimestamp();
             var peers = _peers.Values.ToList();
-            _syncTarget = peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max();
+            var target = peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max();
             foreach (var stale in _windows.Values.Where(w => w.From + w.Count - 1 <= head && w.Blocks is null).Select(w => w.From).ToList())
                 _windows.Remove(stale);
             foreach (var w in _windows.Values)
@@ -453,9 +451,9 @@ public sealed class PeerNetwork : IAsyncDisposable
                 }
             var next = head + 1;
             if (_windows.Count > 0) { var last = _windows.Values.Last(); next = Math.Max(next, last.From + last.Count); }
-            while (next <= _syncTarget && _windows.Count < MaxWindows)
+            while (next <= target && _windows.Count < MaxWindows)
             {
-                var count = (uint)Math.Min(WireLimits.MaxBlocksPerMessage, _syncTarget - next + 1);
+                var count = (uint)Math.Min(WireLimits.MaxBlocksPerMessage, target - next + 1);
                 _windows[next] = new Window { From = next, Count = count };
                 next += count;
             }

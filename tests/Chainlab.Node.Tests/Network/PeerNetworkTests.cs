@@ -341,10 +341,11 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         return (client, key);
     }
 
-    private static async Task<bool> Closed(TcpClient client)
+    /// <summary>Reads until the node closes the link (true) or the wait ends (false).</summary>
+    private static async Task<bool> Closed(TcpClient client, int waitSeconds = 10)
     {
         var buf = new byte[64 * 1024];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(waitSeconds));
         try
         {
             while (await client.GetStream().ReadAsync(buf, cts.Token) > 0) { }
@@ -369,16 +370,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port);
-        var s = client.GetStream();
-        if (bytes.Length > 0) await s.WriteAsync(bytes);
-        var buf = new byte[64 * 1024];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(waitSeconds));
-        try
-        {
-            while (await s.ReadAsync(buf, cts.Token) > 0) { }
-            return true; // end of stream: the node closed it
-        }
-        catch (IOException) { return true; }
-        catch (OperationCanceledException) { return false; }
+        if (bytes.Length > 0) await client.GetStream().WriteAsync(bytes);
+        return await Closed(client, waitSeconds);
     }
 }
