@@ -45,4 +45,13 @@ internal static partial class Sodium
 
     [LibraryImport(Lib)]
     internal static unsafe partial int crypto_sign_verify_detached(byte* sig, byte* m, ulong mlen, byte* pk);
+
+    // Group and scalar operations on edwards25519 (used by the RFC 9381 VRF).
+    [LibraryImport(Lib)] internal static unsafe partial int crypto_core_ed25519_add(byte* r, byte* p, byte* q);
+    [LibraryImport(Lib)] internal static unsafe partial int crypto_core_ed25519_sub(byte* r, byte* p, byte* q);
+    [LibraryImport(Lib)] internal static unsafe partial int crypto_scalarmult_ed25519_noclamp(byte* q, byte* n, byte* p);
+    [LibraryImport(Lib)] internal static unsafe partial int crypto_scalarmult_ed25519_base_noclamp(byte* q, byte* n);
+    [LibraryImport(Lib)] internal static unsafe partial void crypto_core_ed25519_scalar_reduce(byte* r, byte* s);
+    [LibraryImport(Lib)] internal static unsafe partial void crypto_core_ed25519_scalar_mul(byte* z, byte* x, byte* y);
+    [LibraryImport(Lib)] internal static unsafe partial void crypto_core_ed25519_scalar_add(byte* z, byte* x, byte* y);
 }

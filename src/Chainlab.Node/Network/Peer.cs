@@ -46,8 +46,33 @@ public sealed class Peer : IAsyncDisposable
         while ((s = Volatile.Read(ref _score)) < 0 && Interlocked.CompareExchange(ref _score, s + 1, s) != s) { }
     }
 
-    // Block requests in the order they were sent; replies come back in the same order on one link.
+    // Block requests in the order they go on the wire; replies come back in the same order on one link.
+    // A request is queued first and written by FlushRequestsAsync, which takes the unsent ones in queue
+    // order while holding the write lock: two threads queueing at once can never put them on the wire in
+    // the other order (that used to pair a reply with the wrong request and ban an honest peer).
     internal readonly Queue<BlockRequest> Requests = new();
+    private readonly Queue<BlockRequest> _unsent = new();
+
+    /// <summary>Queues a request; call <see cref="FlushRequestsAsync"/> to send it.</summary>
+    internal void AddRequest(BlockRequest r)
+    {
+        lock (Requests) { Requests.Enqueue(r); _unsent.Enqueue(r); }
+    }
+
+    internal async Task FlushRequestsAsync(CancellationToken ct)
+    {
+        await _write.WaitAsync(ct);
+        try
+        {
+            while (true)
+            {
+                BlockRequest? r;
+                lock (Requests) if (!_unsent.TryDequeue(out r)) return;
+                await _link.Stream.WriteAsync(MessageCodec.Encode(new GetBlocks(r.From, r.Count)), ct);
+            }
+        }
+        finally { _write.Release(); }
+    }
     internal ulong ProbeBack;
 
     // Message budget (token bucket) against floods.

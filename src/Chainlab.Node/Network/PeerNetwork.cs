@@ -176,6 +176,12 @@ public sealed class PeerNetwork : IAsyncDisposable
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException) { }
     }
 
+    private async Task FlushOrDrop(Peer p)
+    {
+        try { await p.FlushRequestsAsync(_stop.Token); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException) { }
+    }
+
     private async Task AcceptLoop()
     {
         while (!_stop.IsCancellationRequested)
@@ -434,7 +440,7 @@ public sealed class PeerNetwork : IAsyncDisposable
         // Right after start, give the bootstrap peers a moment to link up, so the first (largest) sync is
         // spread over them rather than taken by whichever answered first.
         if (_time.GetElapsedTime(_startedAt) < _options.SyncGatherTime && _peers.Count < Math.Min(3, _options.Bootstrap.Count)) return;
-        var sends = new List<(Peer Peer, GetBlocks Request)>();
+        var sends = new HashSet<Peer>();
         lock (_syncGate)
         {
             var head = _node.Chain.Head.Height;
@@ -464,11 +470,11 @@ public sealed class PeerNetwork : IAsyncDisposable
                 if (peer is null) continue;
                 w.Peer = peer;
                 w.SentAt = now;
-                lock (peer.Requests) peer.Requests.Enqueue(new BlockRequest(w.From, w.Count, Probe: false));
-                sends.Add((peer, new GetBlocks(w.From, w.Count)));
+                peer.AddRequest(new BlockRequest(w.From, w.Count, Probe: false));
+                sends.Add(peer);
             }
         }
-        foreach (var (peer, request) in sends) _ = SendOrDrop(peer, request);
+        foreach (var peer in sends) _ = FlushOrDrop(peer);
         TryImport();
     }
 
@@ -477,9 +483,9 @@ public sealed class PeerNetwork : IAsyncDisposable
         lock (peer.Requests)
         {
             if (peer.Requests.Any(r => r.Probe)) return;
-            peer.Requests.Enqueue(new BlockRequest(from, count, Probe: true));
+            peer.AddRequest(new BlockRequest(from, count, Probe: true));
         }
-        _ = SendOrDrop(peer, new GetBlocks(from, count));
+        _ = FlushOrDrop(peer);
     }
 
     private async Task OnBlocks(Peer peer, Blocks b)
