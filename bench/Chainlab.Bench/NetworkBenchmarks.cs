@@ -135,9 +135,17 @@ public sealed class NetworkBenchmarks(Func<IReadOnlyList<string>, ProcessStartIn
             await using var b = await Spawn(["node", "run", "--data", Path.Combine(dir, "fresh"), "--spec", specPath, "--bootstrap", $"127.0.0.1:{a.P2PPort}"], ct);
             var upAt = sw.Elapsed.TotalSeconds;
             var heightAtUp = (await b.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.GetValue<ulong>();
-            while ((await b.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.GetValue<ulong>() < (ulong)blocks)
+            var (last, lastMoved) = (heightAtUp, sw.Elapsed);
+            ulong height;
+            while ((height = (await b.Http.GetFromJsonAsync<JsonObject>("/api/v1/status", ct))!["headHeight"]!.GetValue<ulong>()) < (ulong)blocks)
             {
-                if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException("sync did not finish in 10 minutes");
+                if (height != last) (last, lastMoved) = (height, sw.Elapsed);
+                if (sw.Elapsed - lastMoved > TimeSpan.FromSeconds(30))
+                {
+                    var logs = Path.Combine(Path.GetTempPath(), $"chainlab-sync-stall-{Environment.ProcessId}.log");
+                    await File.WriteAllTextAsync(logs, $"--- source node ---\n{a.Log}\n--- fresh node ---\n{b.Log}", ct);
+                    throw new TimeoutException($"sync stalled at {height} of {blocks}; both nodes' logs are in {logs}");
+                }
                 await Task.Delay(20, ct);
             }
             var total = sw.Elapsed.TotalSeconds;

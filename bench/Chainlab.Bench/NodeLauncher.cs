@@ -35,7 +35,7 @@ public static class NodeLauncher
     {
         var api = ThroughputBenchmark.FreePort();
         var p2p = withPeers ? ThroughputBenchmark.FreePort() : 0;
-        List<string> all = [.. args, "--port", api.ToString(), "--log-level", "Warning"];
+        List<string> all = [.. args, "--port", api.ToString(), "--log-level", Environment.GetEnvironmentVariable("CHAINLAB_BENCH_LOG") ?? "Warning"];
         if (withPeers) all.AddRange(["--p2p-port", p2p.ToString()]);
         var psi = launch(all);
         psi.RedirectStandardOutput = true;

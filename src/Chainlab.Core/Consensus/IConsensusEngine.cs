@@ -1,28 +1,49 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
+using Chainlab.Core.State;
 
 namespace Chainlab.Core.Consensus;
 
+/// <summary>The right to produce one block: the timestamp to use and the seal bytes fixed before sealing.</summary>
+public sealed record Claim(ulong TimestampMs, byte[] SealPrefix);
+
 /// <summary>
-/// What a consensus engine decides: who may produce on a parent at a slot, how a header is sealed,
-/// whether a seal is valid, and how much a block weighs in fork choice.
+/// What a consensus engine decides. A new engine is a folder with one class implementing this and an
+/// entry in <see cref="ConsensusEngines"/>. The import pipeline calls, in order: VerifySeal (header and
+/// parent only, before fork choice), Weight (fork choice), VerifyProducer (against the state after the
+/// parent, when the block is executed), then EndBlock after the transactions.
 /// </summary>
 public interface IConsensusEngine
 {
     string Name { get; }
 
-    /// <summary>May the holder of producerKey seal a child of parent in this slot?</summary>
-    bool IsEligible(BlockHeader parent, ulong slot, ReadOnlySpan<byte> producerKey);
+    /// <summary>How often a producer should try, in ms (the block time, or finer when turns move inside a slot).</summary>
+    ulong TickMs { get; }
 
-    /// <summary>Seals a header whose Seal field is still empty.</summary>
-    byte[] Seal(BlockHeader unsealed, KeyPair key);
+    /// <summary>May the holder of key produce a child of parent at nowMs? Null when not.</summary>
+    Claim? TryClaim(BlockHeader parent, IAccountReader parentState, ulong nowMs, KeyPair key);
 
-    /// <summary>Checks the header's seal and producer against its parent; null when valid, else the reason.</summary>
+    /// <summary>
+    /// Completes the seal of a draft header whose Seal holds the claim's prefix; null when cancelled
+    /// (proof of work stops as soon as the head moves).
+    /// </summary>
+    byte[]? Seal(BlockHeader draft, KeyPair key, CancellationToken ct);
+
+    /// <summary>Checks that need only the header and its parent's header; null when valid, else the reason.</summary>
     string? VerifySeal(BlockHeader header, BlockHeader parent);
+
+    /// <summary>Checks that need the state after the parent: is the producer entitled to this block?</summary>
+    string? VerifyProducer(BlockHeader header, BlockHeader parent, IAccountReader parentState);
 
     /// <summary>
     /// The block's contribution to its branch weight; fork choice follows the heaviest branch (ties go to
     /// the lower tip hash, so every node picks the same one). Called only for headers whose seal is valid.
     /// </summary>
     ulong Weight(BlockHeader header, BlockHeader parent);
+
+    /// <summary>The engine's own state changes at the end of a block: activations, epochs, randomness, releases.</summary>
+    void EndBlock(StateOverlay state, BlockHeader header);
+
+    /// <summary>The engine's view for status and the CLI.</summary>
+    object Describe(BlockHeader head, IAccountReader state, ulong nowMs);
 }

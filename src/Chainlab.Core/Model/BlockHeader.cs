@@ -26,6 +26,13 @@ public sealed record BlockHeader(
     private byte[]? _encoded;
     private Hash? _hash;
 
+    /// <summary>Copy for `with`: the cached encoding and hash belong to the original, never to the copy.</summary>
+    private BlockHeader(BlockHeader o)
+    {
+        Height = o.Height; Parent = o.Parent; TimestampMs = o.TimestampMs; Producer = o.Producer; TxRoot = o.TxRoot;
+        StateRoot = o.StateRoot; FilesRoot = o.FilesRoot; TxCount = o.TxCount; Seal = o.Seal;
+    }
+
     public byte[] Encode()
     {
         if (_encoded is not null) return _encoded;

@@ -51,7 +51,7 @@ public sealed record ChainSpec
         if (BlockTimeMs is < 50 or > 3_600_000) throw new FormatException("blockTimeMs must be between 50 and 3600000");
         if (MaxBlockTransactions is < 1 or > Limits.MaxBlockTransactions)
             throw new FormatException($"maxBlockTransactions must be between 1 and {Limits.MaxBlockTransactions}");
-        Consensus.Validate();
+        Consensus.Validate(BlockTimeMs);
         ulong total = 0;
         foreach (var (addr, bal) in Alloc)
         {
@@ -69,10 +69,7 @@ public sealed record ChainSpec
         w.Text(ChainId);
         w.U64(GenesisTimeMs);
         w.U64(BlockTimeMs);
-        w.Text(Consensus.Engine);
-        w.U32((uint)Consensus.Authorities.Count);
-        foreach (var a in Consensus.Authorities) w.Text(a);
-        w.Text(Consensus.Admin ?? "");
+        Consensus.Write(w);
         w.U64(BlockReward);
         w.U64(MinFee);
         w.U8((byte)FeePolicy);
@@ -89,6 +86,7 @@ public sealed record ChainSpec
     {
         var s = new WorldState();
         foreach (var (addr, bal) in Alloc) s.Put(Address.Parse(addr), new Account(bal, 0, 0));
+        Chainlab.Core.Consensus.ConsensusEngines.InitGenesis(this, s);
         return s;
     }
 
@@ -101,21 +99,90 @@ public sealed record ChainSpec
     }
 }
 
-/// <summary>Consensus settings in the chain spec.</summary>
+/// <summary>Consensus settings in the chain spec. Each engine reads its own group of fields.</summary>
 public sealed record ConsensusSpec
 {
-    /// <summary>"poa" today; "pow" and "pos" come with their engines.</summary>
-    public string Engine { get; init; } = "poa";
-    /// <summary>Authority public keys (hex) in turn order.</summary>
-    public List<string> Authorities { get; init; } = new();
-    /// <summary>Admin public key (hex) that will manage authorities.</summary>
-    public string? Admin { get; init; }
+    public static readonly string[] Engines = ["poa", "pos", "pow"];
 
-    public void Validate()
+    /// <summary>"poa", "pos" or "pow".</summary>
+    public string Engine { get; init; } = "poa";
+
+    // ---- proof of authority
+    /// <summary>Initial authority public keys (hex) in turn order.</summary>
+    public List<string> Authorities { get; init; } = new();
+    /// <summary>Admin public key (hex): signs authority changes.</summary>
+    public string? Admin { get; init; }
+    /// <summary>Blocks between an authority change's inclusion and its effect.</summary>
+    public ulong ActivationDelay { get; init; } = 3;
+    /// <summary>How long into a slot the next authority in order waits before it takes over a silent one (0 = a quarter of the block time).</summary>
+    public ulong TakeoverMs { get; init; }
+
+    // ---- proof of work
+    /// <summary>Expected hashes per block at the start (target = 2^64 / difficulty on the top 64 bits of the hash).</summary>
+    public ulong InitialDifficulty { get; init; } = 50_000;
+    /// <summary>Blocks per difficulty window.</summary>
+    public ulong RetargetInterval { get; init; } = 10;
+
+    // ---- proof of stake
+    /// <summary>Genesis validators: public key (hex) and bonded stake.</summary>
+    public List<GenesisValidator> Validators { get; init; } = new();
+    public ulong EpochSlots { get; init; } = 16;
+    /// <summary>Expected share of slots with a winner, in millionths (f in the lottery formula).</summary>
+    public ulong ActiveSlotsPpm { get; init; } = 600_000;
+    /// <summary>A stake counts in the lottery from this many epochs after the epoch it was bonded in.</summary>
+    public ulong BondingEpochs { get; init; } = 1;
+    /// <summary>Blocks before unstaked coins return to the balance (they can still be slashed until then).</summary>
+    public ulong UnbondingBlocks { get; init; } = 20;
+    /// <summary>Share of an equivocating validator's stake that is slashed, in millionths.</summary>
+    public ulong SlashPpm { get; init; } = 500_000;
+    /// <summary>Share of the slashed amount paid to whoever submitted the evidence, in millionths (the rest is burnt).</summary>
+    public ulong ReporterPpm { get; init; } = 100_000;
+
+    public ulong TakeoverDelay(ulong blockTimeMs) => TakeoverMs > 0 ? TakeoverMs : Math.Max(1, blockTimeMs / 4);
+
+    public void Validate(ulong blockTimeMs)
     {
-        if (Engine != "poa") throw new FormatException($"consensus engine '{Engine}' is not available (supported: poa)");
-        if (Authorities.Count == 0) throw new FormatException("poa needs at least one authority");
-        foreach (var a in Authorities.Append(Admin ?? new string('0', 64)))
-            if (a.Length != 64 || !a.All(Uri.IsHexDigit)) throw new FormatException($"'{a}' is not a 32-byte hex public key");
+        if (!Engines.Contains(Engine)) throw new FormatException($"consensus engine '{Engine}' is not available (supported: {string.Join(", ", Engines)})");
+        foreach (var a in Authorities.Append(Admin ?? new string('0', 64)).Concat(Validators.Select(v => v.Key)))
+            if (a is null || a.Length != 64 || !a.All(Uri.IsHexDigit)) throw new FormatException($"'{a}' is not a 32-byte hex public key");
+        switch (Engine)
+        {
+            case "poa":
+                if (Authorities.Count == 0) throw new FormatException("poa needs at least one authority");
+                if (Authorities.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Authorities.Count) throw new FormatException("an authority is listed twice");
+                if (TakeoverDelay(blockTimeMs) * (ulong)Math.Max(1, Authorities.Count - 1) >= blockTimeMs && Authorities.Count > 1 && TakeoverMs > 0)
+                    throw new FormatException("takeoverMs times (authorities - 1) must be below the block time");
+                break;
+            case "pow":
+                if (InitialDifficulty == 0) throw new FormatException("initialDifficulty must be positive");
+                if (RetargetInterval < 2) throw new FormatException("retargetInterval must be at least 2");
+                break;
+            case "pos":
+                if (Validators.Count == 0 || Validators.All(v => v.Stake == 0)) throw new FormatException("pos needs at least one genesis validator with stake");
+                if (Validators.Select(v => v.Key.ToLowerInvariant()).Distinct().Count() != Validators.Count) throw new FormatException("a validator is listed twice");
+                if (EpochSlots == 0) throw new FormatException("epochSlots must be positive");
+                if (ActiveSlotsPpm is 0 or > 1_000_000) throw new FormatException("activeSlotsPpm must be in 1..1000000");
+                if (SlashPpm > 1_000_000 || ReporterPpm > 1_000_000) throw new FormatException("slashPpm and reporterPpm are at most 1000000");
+                break;
+        }
+    }
+
+    public void Write(CanonicalWriter w)
+    {
+        w.Text(Engine);
+        w.U32((uint)Authorities.Count);
+        foreach (var a in Authorities) w.Text(a);
+        w.Text(Admin ?? "");
+        if (Engine == "poa") { w.U64(ActivationDelay); w.U64(TakeoverMs); }
+        if (Engine == "pow") { w.U64(InitialDifficulty); w.U64(RetargetInterval); }
+        if (Engine == "pos")
+        {
+            w.U32((uint)Validators.Count);
+            foreach (var v in Validators) { w.Text(v.Key.ToLowerInvariant()); w.U64(v.Stake); }
+            w.U64(EpochSlots); w.U64(ActiveSlotsPpm); w.U64(BondingEpochs); w.U64(UnbondingBlocks); w.U64(SlashPpm); w.U64(ReporterPpm);
+        }
     }
 }
+
+/// <summary>A validator in the genesis of a proof-of-stake chain.</summary>
+public sealed record GenesisValidator(string Key, ulong Stake);

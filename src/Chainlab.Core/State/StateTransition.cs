@@ -1,3 +1,4 @@
+using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 
@@ -26,7 +27,10 @@ public static class StateTransition
                 if (!tx.To.IsZero || tx.Payload.Length != 0) return new(TxError.Malformed, $"{tx.Kind} has no recipient and no payload");
                 break;
             default:
-                return new(TxError.UnsupportedKind, $"transaction kind {tx.Kind} is not enabled on this chain yet");
+                if (ConsensusEngines.CheckStateless(tx, spec) is not { } owned)
+                    return new(TxError.UnsupportedKind, $"transaction kind {tx.Kind} is not enabled on this chain");
+                if (!owned.IsOk) return owned;
+                break;
         }
         if (tx.Fee < spec.MinFee) return new(TxError.FeeTooLow, $"fee {tx.Fee} is below the minimum of {spec.MinFee}");
         return TxRejection.Ok;
@@ -40,8 +44,8 @@ public static class StateTransition
         return debit >= moved; // false on overflow
     }
 
-    /// <summary>Applies one transaction to the overlay. On rejection nothing is written.</summary>
-    public static TxRejection Apply(StateOverlay state, Transaction tx, ChainSpec spec)
+    /// <summary>Applies one transaction to the overlay, in a block at this height. On rejection nothing is written.</summary>
+    public static TxRejection Apply(StateOverlay state, Transaction tx, ChainSpec spec, ulong height = 0)
     {
         var stateless = CheckStateless(tx, spec);
         if (!stateless.IsOk) return stateless;
@@ -53,6 +57,7 @@ public static class StateTransition
             return new(TxError.InsufficientBalance, $"balance {sender.Balance} is less than amount plus fee {debit}");
 
         var after = sender with { Balance = sender.Balance - debit, Nonce = sender.Nonce + 1 };
+        if (ConsensusEngines.Apply(state, tx, after, spec, height) is { } byEngine) return byEngine;
         switch (tx.Kind)
         {
             case TxKind.Transfer:
@@ -93,7 +98,7 @@ public static class StateTransition
         for (var i = 0; i < txs.Count; i++)
         {
             var tx = txs[i];
-            var r = Apply(state, tx, spec);
+            var r = Apply(state, tx, spec, height);
             if (!r.IsOk) return BlockExecution.Failed($"transaction {i} ({tx.Hash.Short}) is invalid: {r.Detail}", r.Error);
             fees += tx.Fee; // fees come from different balances, so their sum can exceed a u64
             if (fees < tx.Fee) return BlockExecution.Failed("total fees overflow", TxError.Overflow);
@@ -102,6 +107,19 @@ public static class StateTransition
         var credit = CreditProducer(state, producer, fees, spec);
         if (!credit.IsOk) return BlockExecution.Failed(credit.Detail, credit.Error);
         return BlockExecution.Succeeded(receipts);
+    }
+
+    /// <summary>
+    /// Executes a whole block: the producer must be entitled (checked against the state before the block),
+    /// the transactions run, the producer is paid, and the engine makes its own changes.
+    /// </summary>
+    public static BlockExecution ExecuteBlock(StateOverlay state, BlockHeader header, BlockHeader parent,
+        IReadOnlyList<Transaction> txs, ChainSpec spec, IConsensusEngine engine)
+    {
+        if (engine.VerifyProducer(header, parent, state) is { } notEntitled) return BlockExecution.Failed(notEntitled, TxError.Unauthorised);
+        var ex = ExecuteBlock(state, header.Height, Address.FromPublicKey(header.Producer), txs, spec);
+        if (ex.Ok) engine.EndBlock(state, header);
+        return ex;
     }
 
     /// <summary>Credits the block reward, and the fees when the spec gives them to the producer.</summary>

@@ -19,6 +19,9 @@ public enum TxError
     Duplicate,
     SenderLimit,
     MempoolFull,
+    Unauthorised,
+    Conflict,
+    InvalidEvidence,
 }
 
 public static class TxErrors
@@ -40,6 +43,9 @@ public static class TxErrors
         TxError.Duplicate => "duplicate",
         TxError.SenderLimit => "sender-limit",
         TxError.MempoolFull => "mempool-full",
+        TxError.Unauthorised => "unauthorised",
+        TxError.Conflict => "conflict",
+        TxError.InvalidEvidence => "invalid-evidence",
         _ => "none",
     };
 }

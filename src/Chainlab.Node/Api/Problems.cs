@@ -20,7 +20,8 @@ public static class Problems
         TxError.MempoolFull => 503,
         TxError.SenderLimit => 429,
         TxError.Duplicate => 409,
-        TxError.Malformed or TxError.WrongChain or TxError.BadSignature or TxError.UnsupportedKind or TxError.ZeroAmount => 400,
+        TxError.Unauthorised => 403,
+        TxError.Malformed or TxError.InvalidEvidence or TxError.WrongChain or TxError.BadSignature or TxError.UnsupportedKind or TxError.ZeroAmount => 400,
         _ => 422,
     };
 
@@ -41,6 +42,9 @@ public static class Problems
         TxError.Duplicate => "Duplicate transaction",
         TxError.SenderLimit => "Too many pending transactions for this sender",
         TxError.MempoolFull => "Mempool full",
+        TxError.Unauthorised => "Not authorised",
+        TxError.Conflict => "Conflicting change",
+        TxError.InvalidEvidence => "Invalid evidence",
         _ => "Rejected",
     };
 

@@ -95,7 +95,7 @@ public sealed class Blockchain
 
         if (h.Parent == head.Hash)
         {
-            var (commit, connectError) = Connect(block, weight);
+            var (commit, connectError) = Connect(block, parent, weight);
             if (commit is null) return ImportResult.Rejected(connectError!);
             try { _store.Commit(commit); }
             catch
@@ -140,7 +140,7 @@ public sealed class Blockchain
     /// in-memory state holds the block's changes and the commit to store is returned; on failure the state is
     /// unchanged and the reason is returned.
     /// </summary>
-    private (BlockCommit? Commit, string? Error) Connect(Block block, ulong totalWeight)
+    private (BlockCommit? Commit, string? Error) Connect(Block block, BlockHeader parent, ulong totalWeight)
     {
         var h = block.Header;
         // Signatures: a transaction in our mempool has bytes identical to one already verified.
@@ -153,7 +153,7 @@ public sealed class Blockchain
         if (bad >= 0) return (null, $"transaction {unverified[bad].Hash.Short} has a bad signature");
 
         var overlay = new StateOverlay(_world);
-        var ex = StateTransition.ExecuteBlock(overlay, h.Height, Address.FromPublicKey(h.Producer), block.Transactions, Spec);
+        var ex = StateTransition.ExecuteBlock(overlay, h, parent, block.Transactions, Spec, Engine);
         if (!ex.Ok) return (null, ex.Error);
         var undo = _world.Apply(overlay.Changes);
         if (_world.Root != h.StateRoot)
@@ -198,9 +198,11 @@ public sealed class Blockchain
             for (var i = commits.Count - 1; i >= 0; i--) _world.Revert(commits[i].Undo);
             for (var i = disconnected.Count - 1; i >= 0; i--) _world.Apply(disconnected[i].Redo);
         }
+        var parent = _store.HeaderByHeight(forkHeight)!;
         foreach (var (block, weight) in branch)
         {
-            var (commit, error) = Connect(block, weight);
+            var (commit, error) = Connect(block, parent, weight);
+            parent = block.Header;
             if (commit is not null) { commits.Add(commit); continue; }
             RestoreOldChain();
             ForgetWithDescendants(block.Hash);
@@ -266,45 +268,73 @@ public sealed class Blockchain
     private void PublishHead(BlockHeader h) =>
         _events.Publish(new ChainEvent("head", new HeadEvent(h.Height, h.Hash.ToString(), h.TxCount, h.TimestampMs, h.StateRoot.ToString())));
 
+    /// <summary>Produces at the start of a slot (see <see cref="ProduceAt"/>).</summary>
+    public (Block? Block, ImportResult Result) Produce(ulong slot, KeyPair key) => ProduceAt(Clock.StartOf(slot), key);
+
     /// <summary>
-    /// Builds a block for the slot on a fork of the state, seals it and imports it through the same
-    /// pipeline as a peer's block. Returns null when the key is not eligible for the slot.
+    /// Builds, seals and imports a block at nowMs when the engine gives the key the right to produce.
+    /// Returns a null block when it does not. (Proof of work seals off the chain loop: see Prepare and Submit.)
     /// </summary>
-    public (Block? Block, ImportResult Result) Produce(ulong slot, KeyPair key)
+    public (Block? Block, ImportResult Result) ProduceAt(ulong nowMs, KeyPair key)
+    {
+        var draft = Prepare(nowMs, key);
+        if (draft is null) return (null, ImportResult.Rejected("not eligible now"));
+        var seal = Engine.Seal(draft.Header, key, CancellationToken.None);
+        if (seal is null) return (null, ImportResult.Rejected("sealing was cancelled"));
+        var block = draft with { Header = draft.Header with { Seal = seal } };
+        return (block, Submit(block));
+    }
+
+    /// <summary>
+    /// Claims the right to produce on the head and builds the block on a fork of the state: transactions
+    /// from the mempool, producer credit, the engine's end-of-block changes, the state root. The header's
+    /// seal holds only the claim's prefix; the caller completes it with the engine and calls <see cref="Submit"/>.
+    /// </summary>
+    public Block? Prepare(ulong nowMs, KeyPair key)
     {
         var parent = Head;
-        if (!Engine.IsEligible(parent, slot, key.PublicKey)) return (null, ImportResult.Rejected("not eligible in this slot"));
-        var sw = Stopwatch.StartNew();
+        var claim = Engine.TryClaim(parent, _world, nowMs, key);
+        if (claim is null) return null;
         var height = parent.Height + 1;
         var overlay = new StateOverlay(_world);
         var included = new List<Transaction>();
         ulong fees = 0;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
         {
-            var r = StateTransition.Apply(overlay, tx, Spec);
+            var r = StateTransition.Apply(overlay, tx, Spec, height);
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
             included.Add(tx);
             fees += tx.Fee;
         }
         var credit = StateTransition.CreditProducer(overlay, key.Address, fees, Spec);
-        if (!credit.IsOk) return (null, ImportResult.Rejected(credit.Detail));
+        if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
+        var draft = new BlockHeader(height, parent.Hash, claim.TimestampMs, key.PublicKey,
+            Block.ComputeTxRoot(included), Hash.Zero, Block.ComputeFilesRoot([]), (uint)included.Count, claim.SealPrefix);
+        Engine.EndBlock(overlay, draft);
         var undo = _world.Apply(overlay.Changes);
         var stateRoot = _world.Root;
         _world.Revert(undo);
+        return new Block(draft with { StateRoot = stateRoot }, included, []);
+    }
 
-        var unsealed = new BlockHeader(height, parent.Hash, Clock.StartOf(slot), key.PublicKey,
-            Block.ComputeTxRoot(included), stateRoot, Block.ComputeFilesRoot([]), (uint)included.Count, []);
-        var header = unsealed with { Seal = Engine.Seal(unsealed, key) };
-        var block = new Block(header, included, []);
+    /// <summary>Imports a block this node sealed, through the same pipeline as a peer's block.</summary>
+    public ImportResult Submit(Block block)
+    {
+        var sw = Stopwatch.StartNew();
         var result = Import(block);
         if (result.Status == ImportStatus.Imported)
             _log.LogInformation("Produced block {Height} {Hash} with {Count} txs in {Ms} ms",
-                height, header.Hash.Short, included.Count, sw.ElapsedMilliseconds);
+                block.Height, block.Hash.Short, block.Transactions.Count, sw.ElapsedMilliseconds);
         else
-            _log.LogError("Own block {Height} was not imported: {Reason}", height, result.Reason);
-        return (block, result);
+            _log.LogError("Own block {Height} was not imported: {Reason}", block.Height, result.Reason);
+        return result;
     }
 
+    /// <summary>The consensus engine's view of the head state (for status and the CLI).</summary>
+    public object ConsensusInfo() => Engine.Describe(Head, _world, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds());
+
     public Account Account(in Address address) => _world.Get(address);
+    /// <summary>Read access to the head state (single accounts may be read from any thread).</summary>
+    public IAccountReader State => _world;
     public StateProof ProveAccount(in Address address) => _world.Prove(address);
 }

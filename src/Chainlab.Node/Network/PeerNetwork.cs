@@ -131,7 +131,13 @@ public sealed class PeerNetwork : IAsyncDisposable
             await foreach (var e in sub.Reader.ReadAllAsync(_stop.Token))
                 if (e.Data is HeadEvent h)
                 {
-                    Broadcast(new AnnounceBlock(Hash.Parse(h.Hash), h.Height));
+                    // While syncing, heads come in bursts of thousands: announce only the newest, and only to
+                    // peers that are behind it. (Announcing every synced block to the peer serving them once
+                    // looked like a flood and got the syncing node banned at about 4,300 blocks.)
+                    if (sub.Reader.TryPeek(out var next) && next.Data is HeadEvent) continue;
+                    var announce = new AnnounceBlock(Hash.Parse(h.Hash), h.Height);
+                    foreach (var p in _peers.Values)
+                        if (p.BestHeight < h.Height) _ = SendOrDrop(p, announce);
                     // A block may have carried the transaction a waiting one was missing.
                     if (_gaps.Count > 0) CloseGaps(_gaps.Senders());
                 }
@@ -306,7 +312,14 @@ public sealed class PeerNetwork : IAsyncDisposable
                 return false;
             }
             await peer.SendAsync(Handshake.Answer(_key, theirs, _node.GenesisHash), timeout.Token);
-            if (await peer.ReadAsync(timeout.Token) is not HelloAck ack || !Handshake.VerifyAnswer(ours, theirs, ack, _node.GenesisHash))
+            var reply = await peer.ReadAsync(timeout.Token);
+            if (reply is Disconnect refused)
+            {
+                // The other side turned us down (it banned us, or it is full): not a violation on its part.
+                _log.LogInformation("Peer {Address} refused the link: {Reason} {Detail}", peer.Address, refused.Reason, refused.Detail);
+                return false;
+            }
+            if (reply is not HelloAck ack || !Handshake.VerifyAnswer(ours, theirs, ack, _node.GenesisHash))
                 throw new ProtocolViolation("handshake signature does not prove the node key");
             peer.NodeKey = theirs.NodeKey;
             peer.ListenPort = theirs.ListenPort;

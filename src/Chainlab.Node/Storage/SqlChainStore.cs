@@ -228,19 +228,22 @@ public abstract class SqlChainStore : IChainStore
         using var d = Writer.CreateCommand();
         c.Transaction = tx; d.Transaction = tx;
         c.CommandText = """
-            INSERT INTO accounts(address,balance,nonce,stake) VALUES(@a,@b,@n,@s)
-            ON CONFLICT(address) DO UPDATE SET balance=excluded.balance, nonce=excluded.nonce, stake=excluded.stake
+            INSERT INTO accounts(address,balance,nonce,stake,data) VALUES(@a,@b,@n,@s,@x)
+            ON CONFLICT(address) DO UPDATE SET balance=excluded.balance, nonce=excluded.nonce, stake=excluded.stake, data=excluded.data
             """;
         d.CommandText = "DELETE FROM accounts WHERE address=@a";
         var pa = Param(c, "@a");
         var pb = Param(c, "@b");
         var pn = Param(c, "@n");
         var ps = Param(c, "@s");
+        var px = Param(c, "@x");
+        px.DbType = DbType.Binary;
         var da = Param(d, "@a");
         foreach (var (addr, acc) in changes.OrderBy(kv => kv.Key))
         {
             if (acc.IsEmpty) { da.Value = addr.ToArray(); d.ExecuteNonQuery(); continue; }
             pa.Value = addr.ToArray(); pb.Value = unchecked((long)acc.Balance); pn.Value = unchecked((long)acc.Nonce); ps.Value = unchecked((long)acc.Stake);
+            px.Value = acc.Data is { Length: > 0 } ? acc.Data : DBNull.Value;
             c.ExecuteNonQuery();
         }
     }
@@ -257,11 +260,11 @@ public abstract class SqlChainStore : IChainStore
     public IEnumerable<KeyValuePair<Address, Account>> LoadAccounts()
     {
         using var c = Writer.CreateCommand();
-        c.CommandText = "SELECT address,balance,nonce,stake FROM accounts";
+        c.CommandText = "SELECT address,balance,nonce,stake,data FROM accounts";
         using var r = c.ExecuteReader();
         var list = new List<KeyValuePair<Address, Account>>();
         while (r.Read())
-            list.Add(new(new Address((byte[])r[0]), new Account(unchecked((ulong)r.GetInt64(1)), unchecked((ulong)r.GetInt64(2)), unchecked((ulong)r.GetInt64(3)))));
+            list.Add(new(new Address((byte[])r[0]), new Account(unchecked((ulong)r.GetInt64(1)), unchecked((ulong)r.GetInt64(2)), unchecked((ulong)r.GetInt64(3)), r.IsDBNull(4) ? null : (byte[])r[4])));
         return list;
     }
 

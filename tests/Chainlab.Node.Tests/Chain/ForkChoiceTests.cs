@@ -36,7 +36,7 @@ public sealed class ForkChoiceTests : IAsyncLifetime
     {
         var chain = n.Node.Chain;
         var slot = chain.Clock.SlotAt(chain.Head.TimestampMs) + 1;
-        while (!chain.Engine.IsEligible(chain.Head, slot, key.PublicKey)) slot++;
+        while (chain.Engine.TryClaim(chain.Head, chain.State, chain.Clock.StartOf(slot), key) is null) slot++;
         var at = DateTimeOffset.FromUnixTimeMilliseconds((long)chain.Clock.StartOf(slot));
         if (at > n.Time.GetUtcNow()) n.Time.SetTo(at);
         var (block, result) = await n.Node.Loop.Run(() => chain.Produce(slot, key));
@@ -130,28 +130,32 @@ public sealed class ForkChoiceTests : IAsyncLifetime
     [Fact]
     public async Task A_heavier_branch_with_an_invalid_block_is_refused_and_the_chain_stays_as_it_was()
     {
-        await ProduceAs(_x, _authorities[0]);
-        var xHead = _x.Node.Chain.Head;
+        // X has two blocks (weight 4). Y's branch has three (weight 6); its third has a wrong state root.
+        for (var i = 0; i < 2; i++) await ProduceAs(_x, _authorities[0]);
+        var ys = new List<Block>();
+        for (var i = 0; i < 3; i++) ys.Add(await ProduceAs(_y, _authorities[1]));
+        var h = ys[2].Header with { StateRoot = Hash.Sha256("wrong"u8), Seal = [] };
+        var bad = ys[2] with { Header = h with { Seal = _authorities[1].Sign(h.SealingMessage()) } };
+
+        Assert.Equal(ImportStatus.Side, (await Import(_x, ys[0])).Status);
+        // Y's second block ties X's branch (4 = 4): the lower tip hash decides, either way is fine here.
+        Assert.Contains((await Import(_x, ys[1])).Status, new[] { ImportStatus.Side, ImportStatus.Imported });
+        var before = _x.Node.Chain.Head;
+        var reorgs = _x.Node.Chain.Reorgs.Count;
         var balances = _x.Keys.Select(k => _x.Node.Chain.Account(k.Address)).ToList();
 
-        var y1 = await ProduceAs(_y, _authorities[1]);
-        var y2 = await ProduceAs(_y, _authorities[1]);
-        // Y's second block with a wrong state root, correctly sealed by authority 1.
-        var h = y2.Header with { StateRoot = Hash.Sha256("wrong"u8), Seal = [] };
-        var bad = y2 with { Header = h with { Seal = _authorities[1].Sign(h.SealingMessage()) } };
-
-        Assert.Equal(ImportStatus.Side, (await Import(_x, y1)).Status);
         var r = await Import(_x, bad);
         Assert.Equal(ImportStatus.Rejected, r.Status);
         Assert.Contains("state root", r.Reason);
-        Assert.Equal(xHead.Hash, _x.Node.Chain.Head.Hash);
-        Assert.Equal(xHead.StateRoot, _x.Node.Chain.Head.StateRoot);
+        Assert.Equal(before.Hash, _x.Node.Chain.Head.Hash);
+        Assert.Equal(before.StateRoot, _x.Node.Chain.Head.StateRoot);
         Assert.Equal(balances, _x.Keys.Select(k => _x.Node.Chain.Account(k.Address)).ToList());
-        Assert.Equal(0, _x.Node.Chain.Reorgs.Count);
+        Assert.Equal(reorgs, _x.Node.Chain.Reorgs.Count);
 
         // The valid version of that block still wins.
-        Assert.Equal(ImportStatus.Imported, (await Import(_x, y2)).Status);
-        Assert.Equal(y2.Hash, _x.Node.Chain.Head.Hash);
+        Assert.Equal(ImportStatus.Imported, (await Import(_x, ys[2])).Status);
+        Assert.Equal(ys[2].Hash, _x.Node.Chain.Head.Hash);
+        Assert.Equal(_y.Node.Chain.Head.StateRoot, _x.Node.Chain.Head.StateRoot);
     }
 
     [Fact]

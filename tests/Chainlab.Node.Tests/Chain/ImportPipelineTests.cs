@@ -30,7 +30,7 @@ public sealed class ImportPipelineTests : IAsyncLifetime
             foreach (var (a, acc) in overlay.Changes) world.Put(a, acc);
             var unsealed = new BlockHeader(head.Height + 1, head.Hash, chain.Clock.StartOf(slot), _n.Authority.PublicKey,
                 Block.ComputeTxRoot(txs), world.Root, Block.ComputeFilesRoot([]), (uint)txs.Length, []);
-            return new Block(unsealed with { Seal = chain.Engine.Seal(unsealed, _n.Authority) }, txs, []);
+            return new Block(unsealed with { Seal = chain.Engine.Seal(unsealed, _n.Authority, default)! }, txs, []);
         });
     }
 
@@ -99,13 +99,13 @@ public sealed class ImportPipelineTests : IAsyncLifetime
         _n.Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)chain.Clock.StartOf(slot)));
         var unsealed = new BlockHeader(1, head.Hash, chain.Clock.StartOf(slot), _n.Authority.PublicKey,
             Block.ComputeTxRoot([badSig]), head.StateRoot, Block.ComputeFilesRoot([]), 1, []);
-        var block = new Block(unsealed with { Seal = chain.Engine.Seal(unsealed, _n.Authority) }, [badSig], []);
+        var block = new Block(unsealed with { Seal = chain.Engine.Seal(unsealed, _n.Authority, default)! }, [badSig], []);
         var r = await Import(block);
         Assert.Contains("bad signature", r.Reason);
 
         var over = _n.Transfer(0, 1, 5_000_000, 0);
         unsealed = unsealed with { TxRoot = Block.ComputeTxRoot([over]) };
-        block = new Block(unsealed with { Seal = chain.Engine.Seal(unsealed, _n.Authority) }, [over], []);
+        block = new Block(unsealed with { Seal = chain.Engine.Seal(unsealed, _n.Authority, default)! }, [over], []);
         Assert.Contains("balance", (await Import(block)).Reason);
         Assert.Equal(0UL, chain.Head.Height);
     }

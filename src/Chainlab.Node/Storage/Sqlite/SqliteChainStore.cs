@@ -69,6 +69,7 @@ public sealed class SqliteChainStore : SqlChainStore
         """,
         // Version 2: each block's branch weight for fork choice. Blocks stored before were all in-turn PoA blocks (weight 2 each).
         "ALTER TABLE blocks ADD COLUMN total_weight INTEGER NOT NULL DEFAULT 0; UPDATE blocks SET total_weight = 2 * height;",
+        "ALTER TABLE accounts ADD COLUMN data BLOB;",
     ];
 
     protected override DbConnection OpenReader()
