@@ -7,6 +7,15 @@ public sealed record DevnetSettings
 {
     public string? Postgres { get; init; }
     public int Nodes { get; init; } = 1;
+    /// <summary>The consensus engine the devnet was created with.</summary>
+    public string Consensus { get; init; } = "poa";
+
+    /// <summary>What node n does: the PoA devnet has one authority (node 1); in PoS every node validates, in PoW every node mines.</summary>
+    public string Role(int n) => Consensus switch { "pos" => "validator", "pow" => "miner", _ => n == 1 ? "authority" : "follower" };
+
+    /// <summary>Key file of node n's producer key, or null for a follower.</summary>
+    public string? KeyFile(string root, int n) =>
+        n == 1 ? Path.Combine(root, "keys", "node.json") : Consensus == "poa" ? null : Path.Combine(root, "keys", $"node{n}.json");
     /// <summary>API port of node 1; node i listens on ApiPort + i - 1.</summary>
     public int ApiPort { get; init; } = 7700;
     /// <summary>Peer port of node 1; node i listens on P2PPort + i - 1.</summary>

@@ -85,7 +85,9 @@ public sealed class ChainlabNode : IAsyncDisposable
             ApiSetup.AddServices(builder.Services);
             var app = builder.Build();
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Chain");
-            var chain = new Blockchain(spec, ConsensusEngines.For(spec), store, world, head, pool, events, options.Time, log);
+            var engine = ConsensusEngines.For(spec);
+            if (engine is Chainlab.Core.Consensus.Pow.PowEngine pow) pow.Threads = Math.Max(1, options.MineThreads);
+            var chain = new Blockchain(spec, engine, store, world, head, pool, events, options.Time, log);
             var loop = new ChainLoop();
             var node = new ChainlabNode(options, lockFile, store, chain, loop, pool, events, app) { GenesisHash = genesis.Hash };
             pool.Accepted += hashes => events.Publish(new ChainEvent("transactions", new
@@ -105,7 +107,7 @@ public sealed class ChainlabNode : IAsyncDisposable
                 try { node.Network.Start(); }
                 catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }
             }
-            if (options.ProducerKey is { } key)
+            if (options.ProducerKey is { } key && (spec.Consensus.Engine != "pow" || options.MineThreads > 0))
             {
                 var producer = new BlockProducer(chain, loop, key, options.Time, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chainlab.Producer"));
                 node._producer = Task.Run(() => producer.RunAsync(node._stop.Token));

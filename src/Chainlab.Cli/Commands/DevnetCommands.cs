@@ -26,7 +26,8 @@ public static class DevnetCommands
         var postgres = new Option<string?>("--db-postgres") { Description = "Keep each node's chain in its own schema of this PostgreSQL database (remembered for later runs)" };
         var nodes = new Option<int?>("--nodes") { Description = "Node processes (default 4; node 1 is the authority, the others follow it over peer links)" };
         var p2pPort = new Option<int>("--p2p-port") { Description = "Peer port of node 1 (node i uses this + i - 1)", DefaultValueFactory = _ => 30300 };
-        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort };
+        var consensus = new Option<string?>("--consensus") { Description = "poa (default: node 1 is the authority and admin), pos (every node a validator with equal stake) or pow (every node mines)" };
+        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort, consensus };
         up.SetAction(async (pr, ct) =>
         {
             var root = Path.GetFullPath(pr.GetValue(dir)!);
@@ -50,12 +51,17 @@ public static class DevnetCommands
                     throw new CliException("this devnet already uses another store; add --reset to start over", ExitCodes.BadInput);
                 settings = settings with { Postgres = pg };
             }
+            if (pr.GetValue(consensus) is { } engine && !ConsensusSpec.Engines.Contains(engine))
+                throw new CliException($"--consensus must be one of {string.Join(", ", ConsensusSpec.Engines)}", ExitCodes.BadInput);
+            if (exists && pr.GetValue(consensus) is { } e2 && e2 != settings.Consensus)
+                throw new CliException($"this devnet runs {settings.Consensus}; add --reset to start a {e2} one", ExitCodes.BadInput);
             if (exists && pr.GetValue(nodes) is { } n && n != settings.Nodes)
                 throw new CliException($"this devnet has {settings.Nodes} nodes; add --reset to start one with {n}", ExitCodes.BadInput);
             if (!exists)
             {
                 Console.Out.WriteLine($"creating a new devnet in {root}");
-                var spec = Create(Path.Combine(root, "keys"), blockMs, count);
+                settings = settings with { Consensus = pr.GetValue(consensus) ?? "poa" };
+                var spec = Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(nodes) ?? 4);
                 File.WriteAllText(specPath, spec.ToJson());
             }
             else if (pr.GetResult(blockTime) is { Implicit: false } && ChainSpec.FromJson(File.ReadAllText(specPath)).BlockTimeMs != blockMs)
@@ -122,7 +128,7 @@ public static class DevnetCommands
                     (height, peers, state) = (s["headHeight"]!.ToString(), s["peers"]!.AsArray().Count.ToString(), "up");
                 }
                 catch (CliException) { }
-                rows.Add(new DevnetNodeRow($"node{i}", api, settings.P2PPort + i - 1, i == 1 ? "authority" : "follower", state, height, peers));
+                rows.Add(new DevnetNodeRow($"node{i}", api, settings.P2PPort + i - 1, settings.Role(i), state, height, peers));
             }
             if (pr.GetValue(Global.Json)) { Global.PrintJson(new { running = pid is not null, pid, nodes = rows }); return 0; }
             Console.Out.WriteLine(pid is { } p ? $"devnet running (pid {p})" : "devnet is not running");
@@ -179,11 +185,19 @@ public static class DevnetCommands
         Directory.Delete(root, recursive: true);
     }
 
-    private static ChainSpec Create(string keysDir, ulong blockMs, int count)
+    private static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes)
     {
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();
-        File.WriteAllText(Path.Combine(keysDir, "node.json"), Keystore.Encrypt(nodeKey, DevPassword, "devnet authority"));
+        File.WriteAllText(Path.Combine(keysDir, "node.json"), Keystore.Encrypt(nodeKey, DevPassword, "devnet node1"));
+        var producers = new List<KeyPair> { nodeKey };
+        if (engine != "poa")
+            for (var i = 2; i <= nodes; i++)
+            {
+                var k = KeyPair.Generate();
+                File.WriteAllText(Path.Combine(keysDir, $"node{i}.json"), Keystore.Encrypt(k, DevPassword, $"devnet node{i}"));
+                producers.Add(k);
+            }
         File.WriteAllText(Path.Combine(keysDir, "password"), DevPassword);
         var dev = new KeyPair[count];
         Parallel.For(0, count, i =>
@@ -200,7 +214,13 @@ public static class DevnetCommands
             BlockTimeMs = blockMs,
             BlockReward = 1_000,
             MinFee = 1,
-            Consensus = new ConsensusSpec { Engine = "poa", Authorities = [pub], Admin = pub },
+            Consensus = engine switch
+            {
+                // Four miners on one laptop share its cores: start near a million hashes per second and let retargeting settle it.
+                "pow" => new ConsensusSpec { Engine = "pow", InitialDifficulty = Math.Max(1000, blockMs * 1000), RetargetInterval = 10 },
+                "pos" => new ConsensusSpec { Engine = "pos", Validators = producers.Select(k => new GenesisValidator(Convert.ToHexStringLower(k.PublicKey), 1_000_000)).ToList() },
+                _ => new ConsensusSpec { Engine = "poa", Authorities = [pub], Admin = pub },
+            },
             Alloc = dev.ToDictionary(k => k.Address.ToString(), _ => DevBalance),
         };
     }
@@ -213,7 +233,7 @@ public static class DevnetCommands
         Console.Out.WriteLine($"head     {status["headHeight"]} {status["headHash"]}");
         Console.Out.WriteLine($"store    {(settings.Postgres is null ? "sqlite in each node folder" : "postgres, one schema per node")}");
         for (var i = 1; i <= settings.Nodes; i++)
-            Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {(i == 1 ? "authority" : "follower")}  log {Path.Combine(root, "logs", $"node{i}.log")}");
+            Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {settings.Role(i)}  log {Path.Combine(root, "logs", $"node{i}.log")}");
         Console.Out.WriteLine("dev accounts (key password: " + DevPassword + "):");
         var keysDir = Path.Combine(root, "keys");
         foreach (var f in Directory.GetFiles(keysDir, "dev*.json").OrderBy(f => f.Length).ThenBy(f => f))

@@ -28,8 +28,9 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         {
             List<string> args = ["node", "run", "--data", NodeDir(root, i), "--spec", Path.Combine(root, "chainspec.json"),
                 "--port", ApiPort(i).ToString(), "--p2p-port", P2PPort(i).ToString(), "--log-level", "Warning"];
-            if (i == 1) args.AddRange(["--key", Path.Combine(keys, "node.json"), "--password-file", Path.Combine(keys, "password")]);
-            else foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
+            if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile, "--password-file", Path.Combine(keys, "password")]);
+            if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
+            if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
             if (settings.Postgres is { } pg) args.AddRange(["--db", PostgresChainStore.ForSchema(pg, settings.NodeSchema(i))]);
             var psi = BenchCommands.SelfLaunch(args);
             psi.RedirectStandardOutput = true;
@@ -105,7 +106,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
                         var s = statuses[k];
                         string Cell(string key) => s?[key]?.ToString() ?? "-";
                         var sync = s?["sync"] is { } sy ? (sy["syncing"]!.GetValue<bool>() ? $"{sy["percent"]}%" : "in sync") : proc.HasExited ? $"exited ({proc.ExitCode})" : "down";
-                        table.AddRow(new[] { $"node{i}", $"127.0.0.1:{ApiPort(i)}", P2PPort(i).ToString(), i == 1 ? "authority" : "follower",
+                        table.AddRow(new[] { $"node{i}", $"127.0.0.1:{ApiPort(i)}", P2PPort(i).ToString(), settings.Role(i),
                             Cell("headHeight"), s?["peers"]?.AsArray().Count.ToString() ?? "-", sync,
                             Cell("mempoolSize"), s?["forks"]?["reorgs"]?.ToString() ?? "-" }.Select(x => new Text(x)).ToArray());
                     }

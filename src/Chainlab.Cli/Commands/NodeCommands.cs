@@ -25,7 +25,9 @@ public static class NodeCommands
         var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information (default), Warning, Error" };
         var p2pPort = new Option<int?>("--p2p-port") { Description = "Listen for peers on this TCP port (0 = any); without it or --bootstrap the node runs alone" };
         var bootstrap = new Option<string[]>("--bootstrap") { Description = "Peer to connect to, HOST:PORT (repeatable)", AllowMultipleArgumentsPerToken = true };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, p2pPort, bootstrap };
+        var mine = new Option<bool>("--mine") { Description = "Proof of work: mine with --key as the reward key" };
+        var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, p2pPort, bootstrap, mine, mineThreads };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -53,6 +55,9 @@ public static class NodeCommands
             if (p2p is < 0 or > 65535) throw new CliException("--p2p-port must be 0..65535", ExitCodes.BadInput);
             var peers = p2p is not null || boot.Count > 0 ? new Chainlab.Node.Network.PeerOptions { Port = p2p ?? 0, ListenAddress = listenAt, Bootstrap = boot } : null;
             var keyPath = pr.GetValue(key) ?? file.Key;
+            var threads = pr.GetValue(mineThreads);
+            if (threads is < 1 or > 256) throw new CliException("--mine-threads must be 1..256", ExitCodes.BadInput);
+            if (pr.GetValue(mine) && keyPath is null) throw new CliException("--mine needs --key: the reward goes to that key's address", ExitCodes.BadInput);
             var producer = keyPath is not null ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile) ?? file.PasswordFile) : null;
             using var shutdown = new Shutdown(ct);
             await using var node = await ChainlabNode.StartAsync(new NodeOptions
@@ -66,6 +71,7 @@ public static class NodeCommands
                 Mempool = new MempoolOptions { Capacity = cap, PerSenderLimit = limit },
                 LogLevel = level,
                 Peers = peers,
+                MineThreads = pr.GetValue(mine) ? threads : 0,
             }, shutdown.Token);
             Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}" + (node.Network is { } n ? $" p2p {listenAt}:{n.Port} node {n.NodeId}" : ""));
             await shutdown.WaitAsync();

@@ -7,7 +7,7 @@ namespace Chainlab.Node.Api;
 
 public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
     ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<PeerDto> Peers, string Version, ulong BlockTimeMs,
-    string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks);
+    string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks, object Engine);
 
 /// <summary>Sync progress: the best height peers report; syncing while it is more than one block ahead of ours.</summary>
 public sealed record SyncDto(bool Syncing, ulong Height, ulong Target, double Percent);

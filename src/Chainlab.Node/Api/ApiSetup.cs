@@ -167,7 +167,8 @@ public static class ApiSetup
         return Results.Ok(new StatusDto(spec.ChainId, node.GenesisHash.ToString(), node.Chain.Engine.Name, h.Height,
             h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), ChainlabNode.Version,
             spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), node.Chain.CommittedTransactions, SyncOf(node, h.Height),
-            new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest)));
+            new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest),
+            node.Chain.ConsensusInfo()));
     }
 
     private static SyncDto SyncOf(ChainlabNode node, ulong height)

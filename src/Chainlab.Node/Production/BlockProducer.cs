@@ -4,20 +4,55 @@ using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Production;
 
-/// <summary>Wakes at the start of every slot (injected clock) and asks the chain loop to produce.</summary>
+/// <summary>
+/// Drives production for one key. Slot engines (PoA, PoS) wake on the engine's tick (injected clock) and
+/// ask the chain loop to produce; the engine decides whether the key has the right. Proof of work mines
+/// instead: the block is prepared on the chain loop, the nonce search runs on its own threads and stops
+/// as soon as the head moves, and the sealed block goes back through the import pipeline.
+/// </summary>
 public sealed class BlockProducer(Blockchain chain, ChainLoop loop, KeyPair key, TimeProvider time, ILogger log)
 {
+    private ulong Now => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
+
     public async Task RunAsync(CancellationToken ct)
+    {
+        var tick = chain.Engine.TickMs;
+        if (tick == 0) { await MineAsync(ct); return; }
+        var genesis = chain.Spec.GenesisTimeMs;
+        while (!ct.IsCancellationRequested)
+        {
+            var now = Now;
+            var next = now < genesis ? genesis : genesis + ((now - genesis) / tick + 1) * tick;
+            try { await Task.Delay(TimeSpan.FromMilliseconds(next - now), time, ct); }
+            catch (OperationCanceledException) { return; }
+            try { await loop.Run(() => chain.ProduceAt(next, key)); }
+            catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Producing a block at {Time} failed: {Message}", next, e.Message); }
+        }
+    }
+
+    private async Task MineAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            var now = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
-            var slot = Math.Max(chain.Clock.SlotAt(now) + 1, chain.Clock.SlotAt(chain.Head.TimestampMs) + 1);
-            var wait = TimeSpan.FromMilliseconds(chain.Clock.StartOf(slot) - Math.Min(now, chain.Clock.StartOf(slot)));
-            try { await Task.Delay(wait, time, ct); }
+            try
+            {
+                var draft = await loop.Run(() => chain.Prepare(Now, key));
+                if (draft is null) { await Task.Delay(100, ct); continue; }
+                using var moved = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var parent = draft.Header.Parent;
+                var watch = Task.Run(async () =>
+                {
+                    while (!moved.IsCancellationRequested && chain.Head.Hash == parent) await Task.Delay(10);
+                    moved.Cancel();
+                });
+                var seal = await Task.Run(() => chain.Engine.Seal(draft.Header, key, moved.Token));
+                moved.Cancel();
+                await watch;
+                if (seal is null) continue; // the head moved: start again on the new one
+                await loop.Run(() => chain.Submit(draft with { Header = draft.Header with { Seal = seal } }));
+            }
             catch (OperationCanceledException) { return; }
-            try { await loop.Run(() => chain.Produce(slot, key)); }
-            catch (Exception e) { log.LogError(e, "Producing block for slot {Slot} failed: {Message}", slot, e.Message); }
+            catch (Exception e) { log.LogError(e, "Mining failed: {Message}", e.Message); await Task.Delay(500, CancellationToken.None); }
         }
     }
 }

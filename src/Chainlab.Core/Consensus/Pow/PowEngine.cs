@@ -29,6 +29,10 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
     private long _hashes;
     /// <summary>Hashes tried by this process so far (for the hash rate).</summary>
     public long Hashes => Interlocked.Read(ref _hashes);
+    private long _miningTicks;
+
+    /// <summary>Hashes per second while mining, averaged over all the time spent mining in this process.</summary>
+    public double HashRate => Interlocked.Read(ref _miningTicks) is var t and > 0 ? Hashes / TimeSpan.FromTicks(t).TotalSeconds : 0;
 
     public static ulong Target(ulong difficulty) => difficulty <= 1 ? ulong.MaxValue : ulong.MaxValue / difficulty;
 
@@ -84,6 +88,7 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
     /// <summary>Searches nonces on <see cref="Threads"/> threads until one meets the target or ct fires.</summary>
     public byte[]? Seal(BlockHeader draft, KeyPair key, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var work = WorkHeader(draft);
         var target = Target(BinaryPrimitives.ReadUInt64BigEndian(draft.Seal));
         var start = (ulong)Random.Shared.NextInt64();
@@ -105,6 +110,7 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
                 Interlocked.Add(ref _hashes, 1024);
             }
         });
+        Interlocked.Add(ref _miningTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
         if (Interlocked.Read(ref found) < 0) return null;
         var seal = new byte[SealSize];
         draft.Seal.AsSpan(0, 16).CopyTo(seal);
@@ -137,5 +143,7 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
         nextDifficulty = Expected(head, Math.Max(nowMs, head.TimestampMs + 1)).Difficulty,
         retargetInterval = spec.Consensus.RetargetInterval,
         hashesTried = Hashes,
+        hashRate = Math.Round(HashRate),
+        miningThreads = Threads,
     };
 }
