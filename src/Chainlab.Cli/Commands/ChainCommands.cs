@@ -18,7 +18,14 @@ public static class ChainCommands
             using var c = new NodeClient(pr.GetValue(Global.Node));
             var s = await c.GetAsync("/api/v1/status", ct);
             if (pr.GetValue(Global.Json)) { Global.PrintJson(s); return 0; }
-            Grid(("chain id", s["chainId"]), ("genesis", s["genesisHash"]), ("consensus", s["consensus"]),
+            var e = s["engine"]!;
+            var engineLine = s["consensus"]!.GetValue<string>() switch
+            {
+                "pow" => $"pow: difficulty {e["difficulty"]}, local hash rate {e["hashRate"]}/s on {e["miningThreads"]} thread(s)",
+                "pos" => $"pos: epoch {e["epoch"]}, {e["validators"]!.AsArray().Count} validators, total stake {e["totalStake"]}",
+                var name => $"{name}: {e["authorities"]?.AsArray().Count} authorities, in turn {e["inTurn"]?.GetValue<string>()[..16]}",
+            };
+            Grid(("chain id", s["chainId"]), ("genesis", s["genesisHash"]), ("consensus", engineLine),
                 ("head", $"{s["headHeight"]} {s["headHash"]}"), ("state root", s["stateRoot"]), ("mempool", s["mempoolSize"]),
                 ("block time", $"{s["blockTimeMs"]} ms"), ("producer", s["producer"] ?? "-"),
                 ("sync", s["sync"]!["syncing"]!.GetValue<bool>() ? $"syncing {s["sync"]!["height"]} of {s["sync"]!["target"]} ({s["sync"]!["percent"]}%)" : "in sync"),
