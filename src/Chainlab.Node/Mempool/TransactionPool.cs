@@ -1,3 +1,4 @@
+using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
 using Chainlab.Core.Model;
@@ -144,6 +145,14 @@ public sealed class TransactionPool
                 $"balance {account.Balance} minus pending {liveDebit} does not cover amount plus fee {debit}");
         if (tx.Kind == TxKind.Unstake && account.Stake < tx.Amount)
             return new(TxError.InsufficientStake, $"stake {account.Stake} is less than {tx.Amount}");
+        if (tx.Kind is TxKind.AuthorityChange or TxKind.Evidence or TxKind.Stake or TxKind.Unstake)
+        {
+            // The consensus rules (admin signature, stake to unbond, evidence) checked now on a throwaway copy
+            // of the head state, so a refusal comes back to the sender instead of silently at block time.
+            var trial = new StateOverlay(_state);
+            var after = account with { Balance = account.Balance - liveDebit - debit, Nonce = tx.Nonce + 1 };
+            if (ConsensusEngines.Apply(trial, tx, after, _spec, height: 0) is { IsOk: false } refused) return refused;
+        }
         if (_byHash.Count >= _options.Capacity && !EvictFor(tx))
             return new(TxError.MempoolFull, $"mempool is full ({_options.Capacity}) and the fee {tx.Fee} does not beat the lowest");
 
