@@ -41,6 +41,9 @@ public interface IConsensusEngine
     /// </summary>
     ulong Weight(BlockHeader header, BlockHeader parent);
 
+    /// <summary>The engine's own state changes at the start of a block, before its transactions (a new epoch).</summary>
+    void BeginBlock(StateOverlay state, BlockHeader header);
+
     /// <summary>The engine's own state changes at the end of a block: activations, epochs, randomness, releases.</summary>
     void EndBlock(StateOverlay state, BlockHeader header);
 

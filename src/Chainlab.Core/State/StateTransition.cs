@@ -117,6 +117,7 @@ public static class StateTransition
         IReadOnlyList<Transaction> txs, ChainSpec spec, IConsensusEngine engine)
     {
         if (engine.VerifyProducer(header, parent, state) is { } notEntitled) return BlockExecution.Failed(notEntitled, TxError.Unauthorised);
+        engine.BeginBlock(state, header);
         var ex = ExecuteBlock(state, header.Height, Address.FromPublicKey(header.Producer), txs, spec);
         if (ex.Ok) engine.EndBlock(state, header);
         return ex;

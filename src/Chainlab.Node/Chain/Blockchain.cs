@@ -297,6 +297,8 @@ public sealed class Blockchain
         if (claim is null) return null;
         var height = parent.Height + 1;
         var overlay = new StateOverlay(_world);
+        var draft = new BlockHeader(height, parent.Hash, claim.TimestampMs, key.PublicKey, Hash.Zero, Hash.Zero, Hash.Zero, 0, claim.SealPrefix);
+        Engine.BeginBlock(overlay, draft);
         var included = new List<Transaction>();
         ulong fees = 0;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
@@ -308,8 +310,7 @@ public sealed class Blockchain
         }
         var credit = StateTransition.CreditProducer(overlay, key.Address, fees, Spec);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
-        var draft = new BlockHeader(height, parent.Hash, claim.TimestampMs, key.PublicKey,
-            Block.ComputeTxRoot(included), Hash.Zero, Block.ComputeFilesRoot([]), (uint)included.Count, claim.SealPrefix);
+        draft = draft with { TxRoot = Block.ComputeTxRoot(included), FilesRoot = Block.ComputeFilesRoot([]), TxCount = (uint)included.Count };
         Engine.EndBlock(overlay, draft);
         var undo = _world.Apply(overlay.Changes);
         var stateRoot = _world.Root;

@@ -8,14 +8,17 @@ namespace Chainlab.Node.Tests.Cli;
 
 public sealed class DevnetNodesTests
 {
-    [Fact]
-    public async Task A_four_node_devnet_agrees_and_a_transfer_through_any_node_lands()
+    [Theory]
+    [InlineData("poa")]
+    [InlineData("pos")]
+    [InlineData("pow")]
+    public async Task A_four_node_devnet_of_each_engine_agrees_keeps_producing_and_a_transfer_through_any_node_lands(string consensus)
     {
         var root = Path.Combine(TestNode.NewDir(), "devnet");
         var port = ThroughputBenchmark.FreePort();
         var p2p = ThroughputBenchmark.FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "4", "--port", port.ToString(), "--p2p-port", p2p.ToString(), "--block-time", "250ms" })
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "4", "--port", port.ToString(), "--p2p-port", p2p.ToString(), "--block-time", consensus == "pow" ? "500ms" : "250ms", "--consensus", consensus })
             psi.ArgumentList.Add(a);
         using var up = System.Diagnostics.Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
@@ -40,8 +43,57 @@ public sealed class DevnetNodesTests
                 "--amount", "321", "--wait", "--node", $"http://127.0.0.1:{port + 3}");
             Assert.True(code == 0, err);
             using var first = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var balance = (await first.GetFromJsonAsync<JsonObject>($"/api/v1/accounts/{dev2}"))!["balance"]!.GetValue<ulong>();
+            // The block may have been made by another node (PoS, PoW): give it a moment to reach node 1.
+            ulong balance = 0;
+            for (var i = 0; i < 100 && balance != 1_000_000_000_321UL; i++)
+            {
+                balance = (await first.GetFromJsonAsync<JsonObject>($"/api/v1/accounts/{dev2}"))!["balance"]!.GetValue<ulong>();
+                if (balance != 1_000_000_000_321UL) await Task.Delay(100);
+            }
             Assert.Equal(1_000_000_000_321UL, balance);
+
+            // Every node agrees on the block at the lowest head height, and the chain keeps moving.
+            var clients = Enumerable.Range(0, 4).Select(i => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port + i}") }).ToList();
+            async Task<ulong[]> Heights() => await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>("/api/v1/status"))!["headHeight"]!.GetValue<ulong>()));
+            var start = (await Heights()).Min();
+            for (var i = 0; i < 300 && (await Heights()).Min() < start + 4; i++) await Task.Delay(100);
+            var common = (await Heights()).Min();
+            Assert.True(common >= start + 4, $"the network stalled at {common}");
+            // Competing blocks (several PoS winners, PoW races) are normal for a moment; the nodes must settle on one.
+            string[] hashes = [];
+            for (var i = 0; i < 100; i++)
+            {
+                var h = (await Heights()).Min() - 2;
+                hashes = await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{h}"))!["header"]!["hash"]!.GetValue<string>()));
+                if (hashes.Distinct().Count() == 1) break;
+                await Task.Delay(100);
+            }
+            Assert.Single(hashes.Distinct());
+
+            // The engine's own view through the CLI.
+            var node = $"http://127.0.0.1:{port + 1}";
+            switch (consensus)
+            {
+                case "poa":
+                    (code, o, err) = await CliRunner.RunAsync(env, "authorities", "add", "--authority", Path.Combine(root, "keys", "dev3.json"),
+                        "--from", Path.Combine(root, "keys", "node.json"), "--wait", "--node", node);
+                    Assert.True(code == 0, err);
+                    (code, o, err) = await CliRunner.RunAsync(null, "authorities", "list", "--node", node, "--json");
+                    var engine = JsonNode.Parse(o)!;
+                    Assert.Equal(2, engine["authorities"]!.AsArray().Count + engine["pending"]!.AsArray().Count); // dev3 is pending or already active
+                    break;
+                case "pos":
+                    (code, o, err) = await CliRunner.RunAsync(env, "stake", "--from", Path.Combine(root, "keys", "dev3.json"), "--amount", "500000", "--wait", "--node", node);
+                    Assert.True(code == 0, err);
+                    (code, o, err) = await CliRunner.RunAsync(null, "validators", "--node", node, "--json");
+                    Assert.Equal(5, JsonNode.Parse(o)!["validators"]!.AsArray().Count);
+                    break;
+                case "pow":
+                    (code, o, err) = await CliRunner.RunAsync(null, "chain", "info", "--node", node);
+                    Assert.Contains("pow: difficulty", o);
+                    break;
+            }
+            foreach (var c in clients) c.Dispose();
 
             (code, o, _) = await CliRunner.RunAsync(null, "devnet", "stop", "--dir", root);
             Assert.Contains("stopped", o);

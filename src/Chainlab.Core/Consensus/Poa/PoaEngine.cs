@@ -120,6 +120,8 @@ public sealed class PoaEngine(ChainSpec spec) : IConsensusEngine
     /// <summary>In-turn blocks (sealed at the slot start) weigh 2, taken-over slots 1.</summary>
     public ulong Weight(BlockHeader header, BlockHeader parent) => _clock.IsSlotStart(header.TimestampMs) ? 2UL : 1UL;
 
+    public void BeginBlock(StateOverlay state, BlockHeader header) { }
+
     public void EndBlock(StateOverlay state, BlockHeader header)
     {
         var record = AuthorityRecord.Read(state);

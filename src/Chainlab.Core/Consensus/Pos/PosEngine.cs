@@ -111,9 +111,17 @@ public sealed class PosEngine(ChainSpec spec) : IConsensusEngine
     public ulong Weight(BlockHeader header, BlockHeader parent) =>
         header.Seal.Length >= 8 ? Math.Max(1UL, BinaryPrimitives.ReadUInt64BigEndian(header.Seal)) : 1UL;
 
+    /// <summary>A block in a later epoch first moves the record there: bonds due become active, the snapshot and randomness are renewed.</summary>
+    public void BeginBlock(StateOverlay state, BlockHeader header)
+    {
+        var epoch = EpochOf(_clock.SlotAt(header.TimestampMs));
+        var rec = StakeRecord.Read(state);
+        if (epoch > rec.Epoch) rec.AdvanceTo(epoch).Write(state);
+    }
+
     public void EndBlock(StateOverlay state, BlockHeader header)
     {
-        var rec = ViewFor(state, _clock.SlotAt(header.TimestampMs));
+        var rec = StakeRecord.Read(state);
         if (Vrf.ProofToHash(header.Seal.AsSpan(8, Vrf.ProofSize)) is { } beta)
             rec.Mix = Hash.Sha256([.. rec.Mix, .. beta]).ToArray();
         foreach (var v in rec.Validators)

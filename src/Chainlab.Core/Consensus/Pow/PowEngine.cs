@@ -135,6 +135,8 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
 
     public ulong Weight(BlockHeader header, BlockHeader parent) => Math.Max(1UL, Read(header.Seal).Difficulty);
 
+    public void BeginBlock(StateOverlay state, BlockHeader header) { }
+
     public void EndBlock(StateOverlay state, BlockHeader header) { }
 
     public object Describe(BlockHeader head, IAccountReader state, ulong nowMs) => new

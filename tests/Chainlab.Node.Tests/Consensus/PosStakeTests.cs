@@ -1,0 +1,194 @@
+using System.Buffers.Binary;
+using Chainlab.Core.Consensus;
+using Chainlab.Core.Consensus.Pos;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Chainlab.Core.Tests;
+using Chainlab.Node.Chain;
+
+namespace Chainlab.Node.Tests.Consensus;
+
+public sealed class PosStakeTests : IAsyncLifetime
+{
+    // Build.Keys(5, 99): [0..3] are genesis validators with equal stake, [4] a funded account that is not one.
+    private static readonly KeyPair[] All = Build.Keys(5, seed: 99);
+    private static readonly KeyPair[] Validators = All[..4];
+    private static readonly KeyPair Outsider = All[4];
+    private TestNode _n = null!;
+
+    private static readonly ChainSpec PosSpec = TestNode.SpecFor(All[0], All[1..]) with
+    {
+        Consensus = new ConsensusSpec
+        {
+            Engine = "pos", EpochSlots = 8, ActiveSlotsPpm = 800_000, BondingEpochs = 1, UnbondingBlocks = 5,
+            SlashPpm = 500_000, ReporterPpm = 100_000,
+            Validators = Validators.Select(v => new GenesisValidator(Convert.ToHexStringLower(v.PublicKey), 10_000)).ToList(),
+        },
+        Alloc = All.ToDictionary(k => k.Address.ToString(), _ => 1_000_000UL),
+    };
+
+    public async Task InitializeAsync() => _n = await TestNode.StartAsync(spec: PosSpec);
+    public async Task DisposeAsync() => await _n.DisposeAndDeleteAsync();
+
+    private Blockchain Chain => _n.Node.Chain;
+    private StakeRecord Record => StakeRecord.Read(Chain.State);
+    private ulong NextSlot => Chain.Clock.SlotAt(Chain.Head.TimestampMs) + 1;
+
+    private void SetTime(ulong ms)
+    {
+        if (DateTimeOffset.FromUnixTimeMilliseconds((long)ms) > _n.Time.GetUtcNow()) _n.Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)ms));
+    }
+
+    /// <summary>Walks the slots until one of the validators wins one, and produces that block.</summary>
+    private async Task<Block> NextBlock(IEnumerable<KeyPair>? who = null)
+    {
+        for (var slot = NextSlot; ; slot++)
+        {
+            var at = Chain.Clock.StartOf(slot);
+            SetTime(at);
+            foreach (var k in who ?? All)
+                if ((await _n.Node.Loop.Run(() => Chain.ProduceAt(at, k))).Block is { } b) return b;
+        }
+    }
+
+    private Transaction Tx(KeyPair from, TxKind kind, ulong amount, byte[]? payload = null) =>
+        Transaction.Create(from, "test-chain", kind, Chain.Account(from.Address).Nonce, 1, Address.Zero, amount, payload);
+
+    [Fact]
+    public async Task Blocks_are_won_by_stake_and_a_new_stake_counts_from_the_next_epoch()
+    {
+        var produced = new List<Block>();
+        for (var i = 0; i < 6; i++) produced.Add(await NextBlock());
+        Assert.All(produced, b => Assert.Contains(Validators, v => v.PublicKey.AsSpan().SequenceEqual(b.Header.Producer)));
+        Assert.Equal(6UL, Chain.Head.Height);
+
+        var stakeTx = Tx(Outsider, TxKind.Stake, 30_000);
+        Assert.True(_n.Node.Pool.Admit([stakeTx.Raw])[0].Accepted);
+        var staked = await NextBlock();
+        Assert.Single(staked.Transactions);
+        Assert.Equal(30_000UL, Chain.Account(Outsider.Address).Stake);
+        Assert.Equal(1_000_000UL - 30_000 - 1, Chain.Account(Outsider.Address).Balance);
+        var entry = Record.Find(Outsider.PublicKey)!;
+        var from = Assert.Single(entry.Bonding).Epoch;
+        Assert.Equal(0UL, Record.SnapshotStake(Outsider.PublicKey));
+
+        // Once the chain is in that epoch the stake is in the snapshot (and, as 3/7 of all stake, wins slots).
+        while (Chain.Engine is PosEngine pos && pos.EpochOf(Chain.Clock.SlotAt(Chain.Head.TimestampMs)) < from) await NextBlock();
+        Assert.Equal(30_000UL, Record.SnapshotStake(Outsider.PublicKey));
+        var wins = 0;
+        for (var i = 0; i < 12; i++) if ((await NextBlock()).Header.Producer.AsSpan().SequenceEqual(Outsider.PublicKey)) wins++;
+        Assert.True(wins > 0, "the new validator never won in 12 blocks");
+    }
+
+    [Fact]
+    public async Task Unstaking_pays_back_after_the_delay_and_overdrafts_are_refused()
+    {
+        await NextBlock();
+        var v = Validators[1];
+        var rich = Chain.Account(Outsider.Address).Balance;
+        Assert.Equal(TxError.InsufficientBalance, _n.Node.Pool.Admit([Tx(Outsider, TxKind.Stake, rich + 1).Raw])[0].Result.Error);
+        Assert.Equal(TxError.InsufficientStake, _n.Node.Pool.Admit([Tx(v, TxKind.Unstake, 10_001).Raw])[0].Result.Error);
+        Assert.Equal(TxError.InsufficientStake, _n.Node.Pool.Admit([Tx(Outsider, TxKind.Unstake, 1).Raw])[0].Result.Error);
+
+        var balance = Chain.Account(v.Address).Balance;
+        Assert.True(_n.Node.Pool.Admit([Tx(v, TxKind.Unstake, 4_000).Raw])[0].Accepted);
+        var block = await NextBlock(Validators.Where(x => x != v));
+        Assert.Single(block.Transactions);
+        Assert.Equal(6_000UL, Chain.Account(v.Address).Stake);
+        var (amount, release) = Assert.Single(Record.Find(v.PublicKey)!.Unbonding);
+        Assert.Equal((4_000UL, block.Height + 5), (amount, release));
+        var paid = Chain.Account(v.Address).Balance;
+        while (Chain.Head.Height < release - 1) await NextBlock(Validators.Where(x => x != v));
+        Assert.Equal(paid, Chain.Account(v.Address).Balance);
+        await NextBlock(Validators.Where(x => x != v));
+        Assert.Equal(paid + 4_000, Chain.Account(v.Address).Balance);
+        Assert.Equal(balance - 1 + 4_000, Chain.Account(v.Address).Balance);
+        Assert.Empty(Record.Find(v.PublicKey)!.Unbonding);
+    }
+
+    [Fact]
+    public async Task Equivocation_evidence_slashes_once_and_bad_evidence_changes_nothing()
+    {
+        await NextBlock();
+        // Find a slot the cheater wins, and sign two different blocks for it.
+        var cheater = Validators[2];
+        var reporter = Outsider;
+        Block? first = null;
+        ulong at = 0;
+        for (var slot = NextSlot; first is null; slot++)
+        {
+            at = Chain.Clock.StartOf(slot);
+            SetTime(at);
+            first = await _n.Node.Loop.Run(() => Chain.Prepare(at, cheater));
+        }
+        var a = first.Header with { Seal = Chain.Engine.Seal(first.Header, cheater, default)! };
+        var b = a with { TxRoot = Hash.Sha256("other body"u8), Seal = [] };
+        b = b with { Seal = SignedSeal.Sign(b with { Seal = first.Header.Seal }, cheater) };
+        Assert.NotEqual(a.Hash, b.Hash);
+        Assert.Equal(ImportStatus.Imported, (await _n.Node.Loop.Run(() => Chain.Import(first with { Header = a }))).Status);
+
+        var stakeBefore = Chain.Account(cheater.Address).Stake;
+        var reporterBefore = Chain.Account(reporter.Address).Balance;
+        var record = Chain.State.Get(SystemAccounts.Validators);
+
+        // Bad evidence first: the same header twice, a tampered signature, headers of two producers.
+        var same = _n.Node.Pool.Admit([Tx(reporter, TxKind.Evidence, 0, PosEngine.EvidencePayload(a, a)).Raw])[0];
+        Assert.Contains("same block", same.Result.Detail);
+        var tampered = b with { Seal = [.. b.Seal[..^1], (byte)(b.Seal[^1] ^ 1)] };
+        var badSig = _n.Node.Pool.Admit([Tx(reporter, TxKind.Evidence, 0, PosEngine.EvidencePayload(a, tampered)).Raw])[0];
+        Assert.Contains("signature", badSig.Result.Detail);
+        var garbage = _n.Node.Pool.Admit([Tx(reporter, TxKind.Evidence, 0, [1, 2, 3]).Raw])[0];
+        Assert.Equal(TxError.InvalidEvidence, garbage.Result.Error);
+        Assert.Equal(record, Chain.State.Get(SystemAccounts.Validators));
+
+        // Real evidence lands in the next block and slashes half of the stake; the reporter gets a tenth of that.
+        Assert.True(_n.Node.Pool.Admit([Tx(reporter, TxKind.Evidence, 0, PosEngine.EvidencePayload(a, b)).Raw])[0].Accepted);
+        var withEvidence = await NextBlock(Validators.Where(x => x != cheater));
+        Assert.Single(withEvidence.Transactions);
+        Assert.Equal(stakeBefore / 2, Chain.Account(cheater.Address).Stake);
+        Assert.Equal(reporterBefore - 1 + stakeBefore / 2 / 10, Chain.Account(reporter.Address).Balance);
+        Assert.Equal(stakeBefore / 2, Record.SnapshotStake(cheater.PublicKey));
+        Assert.Single(Record.Slashed);
+
+        // The same equivocation cannot be punished twice.
+        var again = _n.Node.Pool.Admit([Tx(reporter, TxKind.Evidence, 0, PosEngine.EvidencePayload(b, a)).Raw])[0];
+        Assert.Equal(TxError.Conflict, again.Result.Error);
+    }
+
+    [Fact]
+    public async Task A_vrf_proof_for_another_slot_and_malformed_seals_are_rejected()
+    {
+        var block = await NextBlock();
+        var key = All.First(k => k.PublicKey.AsSpan().SequenceEqual(block.Header.Producer));
+        await _n.DisposeAndDeleteAsync();
+        _n = await TestNode.StartAsync(spec: PosSpec);
+        SetTime(block.Header.TimestampMs + 5 * Chain.Spec.BlockTimeMs);
+
+        // Same seal prefix (stake and proof), moved to a later slot and signed again: the proof is for the old slot.
+        var moved = block.Header with { TimestampMs = block.Header.TimestampMs + Chain.Spec.BlockTimeMs, Seal = block.Header.Seal[..PosEngine.PrefixSize] };
+        moved = moved with { Seal = SignedSeal.Sign(moved, key) };
+        var r = await _n.Node.Loop.Run(() => Chain.Import(block with { Header = moved }));
+        Assert.Equal(ImportStatus.Rejected, r.Status);
+        Assert.Contains("VRF proof is not valid", r.Reason);
+
+        // A claimed stake that is not the producer's.
+        var inflated = (byte[])block.Header.Seal[..PosEngine.PrefixSize].Clone();
+        BinaryPrimitives.WriteUInt64BigEndian(inflated, 999_999);
+        var lying = block.Header with { Seal = inflated };
+        lying = lying with { Seal = SignedSeal.Sign(lying, key) };
+        Assert.Contains("claims stake 999999", (await _n.Node.Loop.Run(() => Chain.Import(block with { Header = lying }))).Reason);
+
+        // Wrong length, and a proof whose Gamma is not a curve point.
+        Assert.Contains("seal must be 152 bytes", (await _n.Node.Loop.Run(() => Chain.Import(block with { Header = block.Header with { Seal = block.Header.Seal[..100] } }))).Reason);
+        var offCurve = (byte[])block.Header.Seal[..PosEngine.PrefixSize].Clone();
+        offCurve.AsSpan(8, 32).Clear(); offCurve[8] = 2;
+        var bad = block.Header with { Seal = offCurve };
+        bad = bad with { Seal = SignedSeal.Sign(bad, key) };
+        Assert.Contains("VRF proof is not valid", (await _n.Node.Loop.Run(() => Chain.Import(block with { Header = bad }))).Reason);
+        Assert.Equal(0UL, Chain.Head.Height);
+
+        // The untouched block still imports.
+        Assert.Equal(ImportStatus.Imported, (await _n.Node.Loop.Run(() => Chain.Import(block))).Status);
+    }
+}
