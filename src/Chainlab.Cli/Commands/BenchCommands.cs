@@ -107,6 +107,24 @@ public static class BenchCommands
             return 0;
         });
         cmd.Subcommands.Add(sync);
+
+        var cblocks = new Option<int>("--blocks") { Description = "Blocks per engine for the import cost", DefaultValueFactory = _ => 2000 };
+        var cseconds = new Option<int>("--seconds") { Description = "Seconds of hashing per proof-of-work figure", DefaultValueFactory = _ => 3 };
+        var consensusBench = new Command("consensus", "Proof-of-work hashes per second, VRF prove/verify per second, block import cost per engine") { cblocks, cseconds };
+        consensusBench.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(cblocks) is < 10 or > 1_000_000 || pr.GetValue(cseconds) is < 1 or > 600) throw new CliException("--blocks 10..1000000, --seconds 1..600", ExitCodes.BadInput);
+            var duration = TimeSpan.FromSeconds(pr.GetValue(cseconds));
+            var one = ConsensusBenchmark.PowHashesPerSecond(1, duration);
+            var all = ConsensusBenchmark.PowHashesPerSecond(Environment.ProcessorCount, duration);
+            Console.Out.WriteLine($"pow: {one:N0} double-SHA-256/s on 1 thread, {all:N0}/s on {Environment.ProcessorCount} threads");
+            var (prove, verify) = ConsensusBenchmark.VrfPerSecond(2000);
+            Console.Out.WriteLine($"vrf: {prove:N0} proofs/s, {verify:N0} verifications/s (one thread)");
+            var b = new ConsensusBenchmark(Console.Out);
+            foreach (var engine in new[] { "poa", "pos", "pow" }) await b.ImportMicrosPerBlock(engine, pr.GetValue(cblocks), ct);
+            return 0;
+        });
+        cmd.Subcommands.Add(consensusBench);
         return cmd;
     }
 

@@ -70,8 +70,10 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
         workHeader.CopyTo(input);
         BinaryPrimitives.WriteUInt64BigEndian(input[32..], nonce);
         Span<byte> h = stackalloc byte[32];
-        SHA256.HashData(input, h);
-        SHA256.HashData(h, h);
+        Span<byte> h2 = stackalloc byte[32];
+        FastSha256.Hash(input, h);
+        FastSha256.Hash(h, h2);
+        h = h2;
         return BinaryPrimitives.ReadUInt64BigEndian(h);
     }
 
