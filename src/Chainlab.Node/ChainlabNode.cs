@@ -88,6 +88,15 @@ public sealed class ChainlabNode : IAsyncDisposable
             var engine = ConsensusEngines.For(spec);
             if (engine is Chainlab.Core.Consensus.Pow.PowEngine pow) pow.Threads = Math.Max(1, options.MineThreads);
             var chain = new Blockchain(spec, engine, store, world, head, pool, events, options.Time, log);
+            if ((options.EvidenceKey ?? options.ProducerKey) is { } reporter)
+                chain.Equivocation += (a, b) =>
+                {
+                    var tx = Transaction.Create(reporter, spec.ChainId, TxKind.Evidence, pool.NextNonce(reporter.Address), spec.MinFee,
+                        Address.Zero, 0, Chainlab.Core.Consensus.Pos.PosEngine.EvidencePayload(a, b));
+                    var r = pool.Admit([tx.Raw])[0];
+                    if (r.Accepted) log.LogWarning("Submitted equivocation evidence {Hash} against {Producer}", tx.Hash.Short, Convert.ToHexStringLower(a.Producer)[..16]);
+                    else log.LogWarning("Could not submit equivocation evidence: {Reason}", r.Result.Detail);
+                };
             var loop = new ChainLoop();
             var node = new ChainlabNode(options, lockFile, store, chain, loop, pool, events, app) { GenesisHash = genesis.Hash };
             pool.Accepted += hashes => events.Publish(new ChainEvent("transactions", new

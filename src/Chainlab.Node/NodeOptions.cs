@@ -14,6 +14,8 @@ public sealed record NodeOptions
     public ChainSpec? Spec { get; init; }
     /// <summary>The key this node seals blocks with, if it is a producer.</summary>
     public KeyPair? ProducerKey { get; init; }
+    /// <summary>Signs the evidence this node submits when it sees a producer equivocate (default: the producer key; none: no submission).</summary>
+    public KeyPair? EvidenceKey { get; init; }
     /// <summary>Proof of work only: mining threads for the producer key (0 = do not mine).</summary>
     public int MineThreads { get; init; } = 1;
     /// <summary>A PostgreSQL connection string; null keeps the embedded SQLite store in the data folder.</summary>

@@ -44,7 +44,7 @@ public sealed class TestNode : IAsyncDisposable
     };
 
     public static async Task<TestNode> StartAsync(int accounts = 4, string? dir = null, MempoolOptions? mempool = null,
-        bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null)
+        bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null, KeyPair? evidenceKey = null)
     {
         var all = Build.Keys(accounts + 1, seed: 99);
         var authority = all[0];
@@ -58,6 +58,7 @@ public sealed class TestNode : IAsyncDisposable
             ProducerKey = timerProduction ? authority : null,
             Mempool = mempool ?? new MempoolOptions(),
             Postgres = postgres,
+            EvidenceKey = evidenceKey,
         });
         return new TestNode(node, time, authority, keys, dir, spec);
     }

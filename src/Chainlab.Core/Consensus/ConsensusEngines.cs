@@ -18,6 +18,9 @@ public static class ConsensusEngines
         var e => throw new NotSupportedException($"consensus engine '{e}' is not available"),
     };
 
+    /// <summary>Does this chain punish equivocation with evidence transactions?</summary>
+    public static bool TakesEvidence(ChainSpec spec) => spec.Consensus.Engine == "pos";
+
     /// <summary>System records the engine keeps in state from genesis.</summary>
     public static void InitGenesis(ChainSpec spec, WorldState state)
     {

@@ -91,6 +91,7 @@ public sealed class Blockchain
         else return ImportResult.Orphan($"parent {h.Parent.Short} of block {h.Height} is unknown");
 
         if (CheckHeader(block, parent) is { } error) return ImportResult.Rejected(error);
+        if (ConsensusEngines.TakesEvidence(Spec)) NoteSeal(h);
         var weight = parentWeight + Engine.Weight(h, parent);
 
         if (h.Parent == head.Hash)
@@ -117,6 +118,32 @@ public sealed class Blockchain
             return ImportResult.Side;
         }
         return Reorganise(block, weight);
+    }
+
+    // Validly sealed headers by (producer, timestamp), to catch a producer that signs two blocks for one slot.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Producer, ulong Timestamp), BlockHeader> _seals = new();
+    private readonly HashSet<(string, ulong)> _reported = new();
+    private long _equivocations;
+
+    /// <summary>Raised on the chain loop with the two headers when a producer signed two blocks for one slot.</summary>
+    public event Action<BlockHeader, BlockHeader>? Equivocation;
+    public long Equivocations => Interlocked.Read(ref _equivocations);
+
+    private void NoteSeal(BlockHeader h)
+    {
+        var key = (Convert.ToHexStringLower(h.Producer), h.TimestampMs);
+        var first = _seals.GetOrAdd(key, h);
+        if (first.Hash == h.Hash || !_reported.Add(key)) goto prune;
+        Interlocked.Increment(ref _equivocations);
+        _log.LogWarning("Equivocation: producer {Producer} signed {A} and {B} for the slot at {Time}", key.Item1[..16], first.Hash.Short, h.Hash.Short, h.TimestampMs);
+        _events.Publish(new ChainEvent("equivocation", new { producer = key.Item1, timestampMs = h.TimestampMs, first = first.Hash.ToString(), second = h.Hash.ToString() }));
+        Equivocation?.Invoke(first, h);
+    prune:
+        if (_seals.Count > 8192)
+        {
+            var horizon = Head.TimestampMs - Math.Min(Head.TimestampMs, 1000 * Spec.BlockTimeMs);
+            foreach (var old in _seals.Keys.Where(k => k.Timestamp < horizon).ToList()) _seals.TryRemove(old, out _);
+        }
     }
 
     /// <summary>Checks that need only the block and its parent's header.</summary>

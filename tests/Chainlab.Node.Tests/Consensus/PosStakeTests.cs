@@ -157,6 +157,60 @@ public sealed class PosStakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_that_sees_a_validator_sign_two_blocks_for_a_slot_submits_evidence_and_every_node_slashes()
+    {
+        await _n.DisposeAndDeleteAsync();
+        var x = _n = await TestNode.StartAsync(spec: PosSpec, evidenceKey: Outsider);
+        await using var y = await TestNode.StartAsync(spec: PosSpec);
+        async Task Both(Block b)
+        {
+            foreach (var node in new[] { x, y })
+            {
+                var at = DateTimeOffset.FromUnixTimeMilliseconds((long)b.Header.TimestampMs);
+                if (at > node.Time.GetUtcNow()) node.Time.SetTo(at);
+                var r = await node.Node.Loop.Run(() => node.Node.Chain.Import(b));
+                Assert.NotEqual(ImportStatus.Rejected, r.Status);
+            }
+        }
+        await Both(await NextBlock());
+
+        // The cheater wins a slot and signs two different, valid blocks for it: one empty, one with a transfer.
+        var cheater = Validators[3];
+        Block? a = null, b = null;
+        for (var slot = NextSlot; a is null; slot++)
+        {
+            var at = Chain.Clock.StartOf(slot);
+            SetTime(at);
+            a = await x.Node.Loop.Run(() => Chain.Prepare(at, cheater));
+            if (a is null) continue;
+            Assert.True(x.Node.Pool.Admit([x.Transfer(0, 1, 5, Chain.Account(x.Keys[0].Address).Nonce).Raw])[0].Accepted);
+            b = await x.Node.Loop.Run(() => Chain.Prepare(at, cheater));
+        }
+        a = a with { Header = a.Header with { Seal = Chain.Engine.Seal(a.Header, cheater, default)! } };
+        b = b! with { Header = b.Header with { Seal = Chain.Engine.Seal(b.Header, cheater, default)! } };
+        Assert.NotEqual(a.Hash, b.Hash);
+        var stake = Chain.Account(cheater.Address).Stake;
+        await Both(a);
+        await Both(b);
+        Assert.Equal(1, x.Node.Chain.Equivocations);
+        Assert.Equal(1, y.Node.Chain.Equivocations);
+
+        // X signed evidence with its reporter key; the next block (by an honest validator) carries it.
+        var evidence = x.Node.Pool.Select(100, Chain.Head.Height + 1).Single(t => t.Kind == TxKind.Evidence);
+        Block next;
+        do next = await NextBlock(Validators.Where(v => v != cheater)); while (!next.Transactions.Any(t => t.Hash == evidence.Hash));
+        for (var h = y.Node.Chain.Head.Height + 1; h <= next.Height; h++) await Both(x.Node.Store.BlockByHeight(h)!);
+
+        foreach (var node in new[] { x, y })
+        {
+            Assert.Equal(next.Hash, node.Node.Chain.Head.Hash);
+            Assert.Equal(stake / 2, node.Node.Chain.Account(cheater.Address).Stake);
+            Assert.Single(StakeRecord.Read(node.Node.Chain.State).Slashed);
+        }
+        Assert.Equal(x.Node.Chain.State.Get(SystemAccounts.Validators), y.Node.Chain.State.Get(SystemAccounts.Validators));
+    }
+
+    [Fact]
     public async Task A_vrf_proof_for_another_slot_and_malformed_seals_are_rejected()
     {
         var block = await NextBlock();
