@@ -151,7 +151,9 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
                     else if (sw.Elapsed - progressAt > TimeSpan.FromSeconds(30))
                     {
                         var stuck = nodes[Array.FindIndex(all, s => s!["transactionsCommitted"]!.GetValue<long>() == committed)];
-                        throw new TimeoutException($"no progress for 30 s at {committed} of {target}; the slowest node's warnings:\n" +
+                        var logs = Path.Combine(Path.GetTempPath(), $"chainlab-throughput-stall-{Environment.ProcessId}.log");
+                        await File.WriteAllTextAsync(logs, string.Join("\n", nodes.Select((n, i) => $"--- node {i + 1}: {all[i]!.ToJsonString()}\n{n.Log}")), ct);
+                        throw new TimeoutException($"no progress for 30 s at {committed} of {target}; every node's status and log are in {logs}; the slowest node's warnings:\n" +
                             string.Join('\n', stuck.Log.Split('\n').Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(15)));
                     }
                     if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"only {committed} of {target} committed after 10 minutes");

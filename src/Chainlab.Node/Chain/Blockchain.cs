@@ -170,8 +170,14 @@ public sealed class Blockchain
     private (BlockCommit? Commit, string? Error) Connect(Block block, BlockHeader parent, ulong totalWeight)
     {
         var h = block.Header;
-        // Signatures: a transaction in our mempool has bytes identical to one already verified.
+        // Signatures: a transaction in our mempool, or one checked ahead by PreVerify, has bytes identical to
+        // one already verified (the hash covers every byte, signature included).
         var unverified = _pool.NotPending(block.Transactions);
+        if (!_preVerified.IsEmpty)
+        {
+            unverified = unverified.Where(t => !_preVerified.ContainsKey(t.Hash)).ToList();
+            foreach (var t in block.Transactions) _preVerified.TryRemove(t.Hash, out _);
+        }
         var bad = -1;
         Parallel.For(0, unverified.Count, (i, state) =>
         {
@@ -190,6 +196,21 @@ public sealed class Blockchain
             return (null, error);
         }
         return (new BlockCommit(block, ex.Receipts, overlay.Changes, undo, totalWeight), null);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, byte> _preVerified = new();
+    private const int MaxPreVerified = 1_000_000;
+
+    /// <summary>
+    /// Checks the transaction signatures of blocks that are about to be imported (a sync window), on the
+    /// thread pool, so that the chain loop executes one window while the next one's signatures are checked.
+    /// Only valid signatures are remembered; anything not checked in time is checked by the import itself.
+    /// </summary>
+    public void PreVerify(IReadOnlyList<Block> blocks)
+    {
+        if (_preVerified.Count > MaxPreVerified) _preVerified.Clear(); // blocks that never got imported
+        var txs = blocks.SelectMany(b => _pool.NotPending(b.Transactions)).ToList();
+        Parallel.ForEach(txs, t => { if (t.VerifySignature()) _preVerified.TryAdd(t.Hash, 0); });
     }
 
     /// <summary>

@@ -75,6 +75,11 @@ public sealed class Peer : IAsyncDisposable
     }
     internal ulong ProbeBack;
 
+    // Messages received by type, for the reason given when a peer is banned for flooding.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<MessageType, long> _received = new();
+    internal void Count(MessageType t) => _received.AddOrUpdate(t, 1, (_, n) => n + 1);
+    internal string TopMessages() => string.Join(", ", _received.OrderByDescending(kv => kv.Value).Take(3).Select(kv => $"{kv.Value} {kv.Key}"));
+
     // Message budget (token bucket) against floods.
     private double _tokens = -1;
     private long _lastRefill;

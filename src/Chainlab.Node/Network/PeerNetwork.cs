@@ -62,9 +62,10 @@ public sealed class PeerNetwork : IAsyncDisposable
         _tasks.Add(Task.Run(DialLoop));
         _node.Pool.Accepted += hashes =>
         {
-            foreach (var h in hashes) _seenTxs.Add(h);
-            foreach (var chunk in hashes.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
+            foreach (var h in hashes) { _seenTxs.Add(h); _outgoing.Enqueue(h); }
+            if (_outgoingSignal.CurrentCount == 0) _outgoingSignal.Release();
         };
+        _tasks.Add(Task.Run(AnnounceTransactions));
         _tasks.Add(Task.Run(AnnounceHeads));
         _tasks.Add(Task.Run(ReannounceLoop));
         _tasks.Add(Task.Run(RotateLoop));
@@ -121,6 +122,31 @@ public sealed class PeerNetwork : IAsyncDisposable
             }
             await Dial(candidates[Random.Shared.Next(candidates.Count)]);
         }
+    }
+
+    private readonly ConcurrentQueue<Hash> _outgoing = new();
+    private readonly SemaphoreSlim _outgoingSignal = new(0, 1);
+
+    /// <summary>
+    /// Announces newly admitted transactions in batches: after the first one arrives, whatever else is
+    /// admitted in the next 20 ms goes in the same messages. (Transactions admitted one at a time, as a
+    /// closed nonce gap releases them, used to go out one hash per message: thousands of messages a
+    /// second, and the peers banned the node for flooding.)
+    /// </summary>
+    private async Task AnnounceTransactions()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await _outgoingSignal.WaitAsync(_stop.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(20), _time, _stop.Token);
+                var batch = new List<Hash>();
+                while (_outgoing.TryDequeue(out var h)) batch.Add(h);
+                foreach (var chunk in batch.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 
     private async Task AnnounceHeads()
@@ -263,7 +289,8 @@ public sealed class PeerNetwork : IAsyncDisposable
                 Message m;
                 try { m = await peer.ReadAsync(idle.Token); }
                 catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
-                if (!peer.TakeToken(_time.GetTimestamp(), _options.MessagesPerSecond, _options.MessageBurst, _time)) peer.Penalise(1, "flooding");
+                peer.Count(m.Type);
+                if (!peer.TakeToken(_time.GetTimestamp(), _options.MessagesPerSecond, _options.MessageBurst, _time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
                 await HandleAsync(peer, m, life.Token);
                 if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}");
             }
@@ -518,6 +545,7 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
         Interlocked.Add(ref peer.BlocksReceived, blocks.Count);
         if (request.Probe) { await ImportProbe(peer, blocks); return; }
+        if (blocks.Any(b => b.Transactions.Count > 0)) _ = Task.Run(() => _node.Chain.PreVerify(blocks));
         lock (_syncGate)
         {
             if (_windows.TryGetValue(request.From, out var w) && w.Blocks is null)
