@@ -172,6 +172,7 @@ public sealed class Blockchain
         var h = block.Header;
         // Signatures: a transaction in our mempool, or one checked ahead by PreVerify, has bytes identical to
         // one already verified (the hash covers every byte, signature included).
+        if (_verifying.TryRemove(block.Hash, out var ahead)) ahead.Wait();
         var unverified = _pool.NotPending(block.Transactions);
         if (!_preVerified.IsEmpty)
         {
@@ -201,16 +202,33 @@ public sealed class Blockchain
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, byte> _preVerified = new();
     private const int MaxPreVerified = 1_000_000;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, Task> _verifying = new();
+
     /// <summary>
-    /// Checks the transaction signatures of blocks that are about to be imported (a sync window), on the
-    /// thread pool, so that the chain loop executes one window while the next one's signatures are checked.
-    /// Only valid signatures are remembered; anything not checked in time is checked by the import itself.
+    /// Starts checking the transaction signatures of a block that will be imported next (sync imports a
+    /// run of blocks in order), on the thread pool, so that its signatures are checked while the block
+    /// before it executes. Import waits for that check instead of repeating it; only valid signatures are
+    /// remembered, so a bad one is still caught (and reported) by the import itself.
     /// </summary>
+    public void VerifyAhead(Block block)
+    {
+        if (block.Transactions.Count == 0) return;
+        if (_verifying.Count >= 64)
+            foreach (var done in _verifying.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList()) _verifying.TryRemove(done, out _);
+        if (_preVerified.Count > MaxPreVerified) _preVerified.Clear(); // left by blocks that were never imported
+        if (_verifying.Count >= 64) return;
+        _verifying.TryAdd(block.Hash, Task.Run(() =>
+        {
+            var txs = _pool.NotPending(block.Transactions);
+            Parallel.ForEach(txs, t => { if (t.VerifySignature()) _preVerified.TryAdd(t.Hash, 0); });
+        }));
+    }
+
+    /// <summary>The same check for a whole block list at once, for tests and tools.</summary>
     public void PreVerify(IReadOnlyList<Block> blocks)
     {
-        if (_preVerified.Count > MaxPreVerified) _preVerified.Clear(); // blocks that never got imported
-        var txs = blocks.SelectMany(b => _pool.NotPending(b.Transactions)).ToList();
-        Parallel.ForEach(txs, t => { if (t.VerifySignature()) _preVerified.TryAdd(t.Hash, 0); });
+        foreach (var b in blocks) VerifyAhead(b);
+        foreach (var b in blocks) if (_verifying.TryGetValue(b.Hash, out var t)) t.Wait();
     }
 
     /// <summary>

@@ -545,7 +545,6 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
         Interlocked.Add(ref peer.BlocksReceived, blocks.Count);
         if (request.Probe) { await ImportProbe(peer, blocks); return; }
-        if (blocks.Any(b => b.Transactions.Count > 0)) _ = Task.Run(() => _node.Chain.PreVerify(blocks));
         lock (_syncGate)
         {
             if (_windows.TryGetValue(request.From, out var w) && w.Blocks is null)
@@ -611,8 +610,10 @@ public sealed class PeerNetwork : IAsyncDisposable
     private async Task<ImportStatus> ImportRun(Peer? peer, List<Block> blocks)
     {
         var status = ImportStatus.Known;
-        foreach (var block in blocks)
+        for (var i = 0; i < blocks.Count; i++)
         {
+            var block = blocks[i];
+            if (i + 1 < blocks.Count) _node.Chain.VerifyAhead(blocks[i + 1]);
             var result = await _node.Loop.Run(() => _node.Chain.Import(block));
             status = result.Status;
             if (status == ImportStatus.Orphan) return status;
