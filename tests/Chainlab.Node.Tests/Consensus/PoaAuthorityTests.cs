@@ -88,6 +88,19 @@ public sealed class PoaAuthorityTests : IAsyncLifetime
         while (Chain.Head.Height < removal.Height + 2) await NextBlock();
         Assert.Single(Record.Authorities);
         Assert.Null((await TryAt(Chain.Clock.StartOf(NextSlot), newcomer)).Block);
+
+        // A second node that imports the chain block by block accepts the newcomer's block at the same
+        // height and ends with the same authority record.
+        await using var other = await TestNode.StartAsync(spec: Spec(Admin));
+        for (ulong h = 1; h <= Chain.Head.Height; h++)
+        {
+            var b = _n.Node.Store.BlockByHeight(h)!;
+            other.Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)b.Header.TimestampMs));
+            Assert.Equal(ImportStatus.Imported, (await other.Node.Loop.Run(() => other.Node.Chain.Import(b))).Status);
+            if (h == effective) Assert.Equal(newcomer.PublicKey, b.Header.Producer);
+        }
+        Assert.Equal(Chain.State.Get(Chainlab.Core.Consensus.SystemAccounts.Authorities), other.Node.Chain.State.Get(Chainlab.Core.Consensus.SystemAccounts.Authorities));
+        Assert.Equal(Chain.Head.StateRoot, other.Node.Chain.Head.StateRoot);
     }
 
     [Fact]
