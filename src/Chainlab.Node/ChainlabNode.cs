@@ -64,7 +64,7 @@ public sealed class ChainlabNode : IAsyncDisposable
             var world = new WorldState();
             if (store.GenesisHash is null) store.InitGenesis(genesis, spec.GenesisState());
             else if (store.GenesisHash != genesis.Hash)
-                throw new NodeStartException($"the database in {options.DataDir} belongs to another chain (genesis {store.GenesisHash.Value.Short}, spec gives {genesis.Hash.Short})");
+                throw new NodeStartException($"the database in {options.DataDir} belongs to another chain (genesis {store.GenesisHash.Value.Short}, spec gives {genesis.Hash.Short}); a folder made by an older chainlab (before consensus state was part of genesis) cannot resume: start over (devnet reset, or a new --data folder)");
             foreach (var (addr, acc) in store.LoadAccounts()) world.Put(addr, acc);
             var head = store.Head();
             if (world.Root != head.StateRoot)

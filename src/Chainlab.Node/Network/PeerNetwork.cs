@@ -63,7 +63,8 @@ public sealed class PeerNetwork : IAsyncDisposable
         _node.Pool.Accepted += hashes =>
         {
             foreach (var h in hashes) { _seenTxs.Add(h); _outgoing.Enqueue(h); }
-            if (_outgoingSignal.CurrentCount == 0) _outgoingSignal.Release();
+            try { if (_outgoingSignal.CurrentCount == 0) _outgoingSignal.Release(); }
+            catch (SemaphoreFullException) { } // another thread signalled first: one wake-up is enough
         };
         _tasks.Add(Task.Run(AnnounceTransactions));
         _tasks.Add(Task.Run(AnnounceHeads));
