@@ -90,8 +90,10 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
 
     private async Task WatchLiveAsync(CancellationToken ct)
     {
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("Node", "API", "P2P", "Role", "Height", "Peers", "Sync", "Pool", "Reorgs");
+        // Fits an 80-column terminal: the addresses are all 127.0.0.1 (the summary above prints the URLs).
+        var table = new Table().Border(TableBorder.Horizontal);
+        foreach (var header in new[] { "Node", "API", "P2P", "Role", "Height", "Peers", "Sync", "Pool", "Reorgs" })
+            table.AddColumn(new TableColumn(header).PadLeft(0).PadRight(2).NoWrap());
         try
         {
             await AnsiConsole.Live(table).StartAsync(async live =>
@@ -106,7 +108,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
                         var s = statuses[k];
                         string Cell(string key) => s?[key]?.ToString() ?? "-";
                         var sync = s?["sync"] is { } sy ? (sy["syncing"]!.GetValue<bool>() ? $"{sy["percent"]}%" : "in sync") : proc.HasExited ? $"exited ({proc.ExitCode})" : "down";
-                        table.AddRow(new[] { $"node{i}", $"127.0.0.1:{ApiPort(i)}", P2PPort(i).ToString(), settings.Role(i),
+                        table.AddRow(new[] { $"node{i}", ApiPort(i).ToString(), P2PPort(i).ToString(), settings.Role(i),
                             Cell("headHeight"), s?["peers"]?.AsArray().Count.ToString() ?? "-", sync,
                             Cell("mempoolSize"), s?["forks"]?["reorgs"]?.ToString() ?? "-" }.Select(x => new Text(x)).ToArray());
                     }
