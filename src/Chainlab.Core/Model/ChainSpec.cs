@@ -114,7 +114,7 @@ public sealed record ConsensusSpec
     public string? Admin { get; init; }
     /// <summary>Blocks between an authority change's inclusion and its effect.</summary>
     public ulong ActivationDelay { get; init; } = 3;
-    /// <summary>How long into a slot the next authority in order waits before it takes over a silent one (0 = a quarter of the block time).</summary>
+    /// <summary>How long into a slot the next authority in order waits before it takes over a silent one (0 = the block time divided by the number of authorities).</summary>
     public ulong TakeoverMs { get; init; }
 
     // ---- proof of work
@@ -138,8 +138,6 @@ public sealed record ConsensusSpec
     /// <summary>Share of the slashed amount paid to whoever submitted the evidence, in millionths (the rest is burnt).</summary>
     public ulong ReporterPpm { get; init; } = 100_000;
 
-    public ulong TakeoverDelay(ulong blockTimeMs) => TakeoverMs > 0 ? TakeoverMs : Math.Max(1, blockTimeMs / 4);
-
     public void Validate(ulong blockTimeMs)
     {
         if (!Engines.Contains(Engine)) throw new FormatException($"consensus engine '{Engine}' is not available (supported: {string.Join(", ", Engines)})");
@@ -150,7 +148,7 @@ public sealed record ConsensusSpec
             case "poa":
                 if (Authorities.Count == 0) throw new FormatException("poa needs at least one authority");
                 if (Authorities.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Authorities.Count) throw new FormatException("an authority is listed twice");
-                if (TakeoverDelay(blockTimeMs) * (ulong)Math.Max(1, Authorities.Count - 1) >= blockTimeMs && Authorities.Count > 1 && TakeoverMs > 0)
+                if (TakeoverMs > 0 && TakeoverMs * (ulong)(Authorities.Count - 1) >= blockTimeMs)
                     throw new FormatException("takeoverMs times (authorities - 1) must be below the block time");
                 break;
             case "pow":

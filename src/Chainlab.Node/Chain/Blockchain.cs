@@ -133,12 +133,13 @@ public sealed class Blockchain
     {
         var key = (Convert.ToHexStringLower(h.Producer), h.TimestampMs);
         var first = _seals.GetOrAdd(key, h);
-        if (first.Hash == h.Hash || !_reported.Add(key)) goto prune;
-        Interlocked.Increment(ref _equivocations);
-        _log.LogWarning("Equivocation: producer {Producer} signed {A} and {B} for the slot at {Time}", key.Item1[..16], first.Hash.Short, h.Hash.Short, h.TimestampMs);
-        _events.Publish(new ChainEvent("equivocation", new { producer = key.Item1, timestampMs = h.TimestampMs, first = first.Hash.ToString(), second = h.Hash.ToString() }));
-        Equivocation?.Invoke(first, h);
-    prune:
+        if (first.Hash != h.Hash && _reported.Add(key))
+        {
+            Interlocked.Increment(ref _equivocations);
+            _log.LogWarning("Equivocation: producer {Producer} signed {A} and {B} for the slot at {Time}", key.Item1[..16], first.Hash.Short, h.Hash.Short, h.TimestampMs);
+            _events.Publish(new ChainEvent("equivocation", new { producer = key.Item1, timestampMs = h.TimestampMs, first = first.Hash.ToString(), second = h.Hash.ToString() }));
+            Equivocation?.Invoke(first, h);
+        }
         if (_seals.Count > 8192)
         {
             var horizon = Head.TimestampMs - Math.Min(Head.TimestampMs, 1000 * Spec.BlockTimeMs);
@@ -170,7 +171,7 @@ public sealed class Blockchain
     private (BlockCommit? Commit, string? Error) Connect(Block block, BlockHeader parent, ulong totalWeight)
     {
         var h = block.Header;
-        // Signatures: a transaction in our mempool, or one checked ahead by PreVerify, has bytes identical to
+        // Signatures: a transaction in our mempool, or one checked ahead by VerifyAhead, has bytes identical to
         // one already verified (the hash covers every byte, signature included).
         if (_verifying.TryRemove(block.Hash, out var ahead)) ahead.Wait();
         var unverified = _pool.NotPending(block.Transactions);

@@ -62,7 +62,8 @@ public sealed class PoaEngine(ChainSpec spec) : IConsensusEngine
 
     public string Name => "poa";
 
-    public ulong TickMs => spec.Consensus.TakeoverDelay(spec.BlockTimeMs) is var d && d < spec.BlockTimeMs ? d : spec.BlockTimeMs;
+    /// <summary>Producers look four times a slot (or at the configured takeover step), so a takeover starts at most a quarter slot late.</summary>
+    public ulong TickMs => Math.Max(1, Math.Min(spec.BlockTimeMs / 4, spec.Consensus.TakeoverMs > 0 ? spec.Consensus.TakeoverMs : ulong.MaxValue));
 
     private ulong Delay(int authorities) =>
         spec.Consensus.TakeoverMs > 0 ? spec.Consensus.TakeoverMs : Math.Max(1, spec.BlockTimeMs / (ulong)Math.Max(1, authorities));
