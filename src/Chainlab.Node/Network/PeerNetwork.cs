@@ -120,8 +120,16 @@ public sealed class PeerNetwork : IAsyncDisposable
                 Interlocked.Increment(ref Rotations);
                 await SendOrDrop(drop, new Disconnect(DisconnectReason.Shutdown, "rotating"));
                 await drop.DisposeAsync();
+                // The link leaves the table when its read loop ends; wait for that so the slot is really free.
+                for (var i = 0; i < 100 && _peers.Values.Contains(drop); i++)
+                {
+                    try { await Task.Delay(TimeSpan.FromMilliseconds(10), _time, _stop.Token); }
+                    catch (OperationCanceledException) { return; }
+                }
             }
-            await Dial(candidates[Random.Shared.Next(candidates.Count)]);
+            // The dial loop may have filled the slot meanwhile: never go over the outbound limit.
+            if (_peers.Values.Count(p => p.Outbound) + Volatile.Read(ref _dialing) < _options.MaxOutbound)
+                await Dial(candidates[Random.Shared.Next(candidates.Count)]);
         }
     }
 

@@ -302,8 +302,9 @@ public sealed class PeerNetworkTests : IAsyncLifetime
             foreach (var p in rotating.Network!.Peers.Where(p => p.Outbound)) seen.Add(p.Id);
             return seen.Count >= 7;
         }, "outbound links move over at least 7 of the 11 known peers", 30);
-        Assert.True(rotating.Network!.Rotations >= 2, $"{rotating.Network.Rotations} rotations");
-        await Eventually(() => rotating.Network.Peers.Count(p => p.Outbound) <= 3, "never more than 3 outbound links once settled", 5);
+        // Links that drop and are replaced also add new peers, so "seen" can get there before two rotations.
+        await Eventually(() => rotating.Network!.Rotations >= 2, "at least two rotations", 10);
+        await Eventually(() => rotating.Network!.Peers.Count(p => p.Outbound) <= 3, "never more than 3 outbound links once settled", 5);
         await Eventually(() => rotating.Chain.Head.Hash == producer.Chain.Head.Hash || rotating.Chain.Head.Height + 1 >= producer.Chain.Head.Height, "still following the chain");
     }
 
