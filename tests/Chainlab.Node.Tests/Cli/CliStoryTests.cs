@@ -107,6 +107,22 @@ public sealed class CliStoryTests
             Assert.Contains("insufficient-balance", err);
             (code, _, _) = await CliRunner.RunAsync(null, "chain", "tx", new string('a', 64), "--node", url);
             Assert.Equal(5, code);
+
+            // Consensus commands: wrong engine for the chain, a bad authority key, an admin-only change by someone else.
+            (code, _, err) = await CliRunner.RunAsync(null, "validators", "--node", url);
+            Assert.Equal(2, code);
+            Assert.Contains("this chain runs poa, not pos", err);
+            (code, _, err) = await CliRunner.RunAsync(null, "authorities", "add", "--authority", "xyz", "--from", Path.Combine(dir, "sender.json"),
+                "--password-file", Path.Combine(dir, "pw"), "--node", url);
+            Assert.Equal(2, code);
+            Assert.Contains("64-hex-character public key", err);
+            (code, _, err) = await CliRunner.RunAsync(null, "authorities", "add", "--authority", new string('b', 64), "--from", Path.Combine(dir, "sender.json"),
+                "--password-file", Path.Combine(dir, "pw"), "--node", url);
+            Assert.Equal(4, code);
+            Assert.Contains("unauthorised", err);
+            (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Path.Combine(dir, "miner"), "--mine");
+            Assert.Equal(2, code);
+            Assert.Contains("--mine needs --key", err);
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -211,6 +211,43 @@ public sealed class PosStakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Of_two_blocks_for_one_slot_the_one_with_more_stake_behind_it_wins_in_either_order()
+    {
+        // Validator 0 holds 10,000 and validator 1 holds 40,000 (the others nothing): find a slot both win.
+        var spec = PosSpec with
+        {
+            Consensus = PosSpec.Consensus with
+            {
+                Validators = [new(Convert.ToHexStringLower(Validators[0].PublicKey), 10_000), new(Convert.ToHexStringLower(Validators[1].PublicKey), 40_000)],
+            },
+        };
+        await _n.DisposeAndDeleteAsync();
+        _n = await TestNode.StartAsync(spec: spec);
+        Block? light = null, heavy = null;
+        for (var slot = NextSlot; heavy is null; slot++)
+        {
+            var at = Chain.Clock.StartOf(slot);
+            SetTime(at);
+            light = await _n.Node.Loop.Run(() => Chain.Prepare(at, Validators[0]));
+            if (light is null) continue;
+            heavy = await _n.Node.Loop.Run(() => Chain.Prepare(at, Validators[1]));
+        }
+        light = light! with { Header = light.Header with { Seal = Chain.Engine.Seal(light.Header, Validators[0], default)! } };
+        heavy = heavy with { Header = heavy.Header with { Seal = Chain.Engine.Seal(heavy.Header, Validators[1], default)! } };
+
+        Assert.Equal(ImportStatus.Imported, (await _n.Node.Loop.Run(() => Chain.Import(light))).Status);
+        Assert.Equal(ImportStatus.Imported, (await _n.Node.Loop.Run(() => Chain.Import(heavy))).Status); // a reorg of depth 1
+        Assert.Equal(heavy.Hash, Chain.Head.Hash);
+        Assert.Equal(40_000UL, Chain.HeadWeight);
+
+        await using var other = await TestNode.StartAsync(spec: spec);
+        other.Time.SetTo(_n.Time.GetUtcNow());
+        Assert.Equal(ImportStatus.Imported, (await other.Node.Loop.Run(() => other.Node.Chain.Import(heavy))).Status);
+        Assert.Equal(ImportStatus.Side, (await other.Node.Loop.Run(() => other.Node.Chain.Import(light))).Status);
+        Assert.Equal(heavy.Hash, other.Node.Chain.Head.Hash);
+    }
+
+    [Fact]
     public async Task A_vrf_proof_for_another_slot_and_malformed_seals_are_rejected()
     {
         var block = await NextBlock();
