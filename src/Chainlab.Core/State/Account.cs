@@ -24,24 +24,16 @@ public readonly record struct Account(ulong Balance, ulong Nonce, ulong Stake, b
     public byte[] Encode()
     {
         var w = new CanonicalWriter(EncodedSize + (Data?.Length ?? 0) + 4);
-        Write(w);
-        return w.ToArray();
-    }
-
-    public void Write(CanonicalWriter w)
-    {
         w.U64(Balance); w.U64(Nonce); w.U64(Stake);
         if (Data is { Length: > 0 }) w.Bytes(Data);
+        return w.ToArray();
     }
-
-    /// <summary>Reads an account written by <see cref="Write"/>; data is read when the reader is not at its end and hasData says so.</summary>
-    public static Account Read(ref CanonicalReader r, bool hasData) =>
-        new(r.U64("balance"), r.U64("nonce"), r.U64("stake"), hasData ? r.Bytes(MaxDataBytes, "account data").ToArray() : null);
 
     public static Account Decode(ReadOnlySpan<byte> data)
     {
         var r = new CanonicalReader(data);
-        var a = Read(ref r, data.Length > EncodedSize);
+        var a = new Account(r.U64("balance"), r.U64("nonce"), r.U64("stake"),
+            data.Length > EncodedSize ? r.Bytes(MaxDataBytes, "account data").ToArray() : null);
         r.EnsureEnd("account");
         return a;
     }

@@ -225,13 +225,6 @@ public sealed class Blockchain
         }));
     }
 
-    /// <summary>The same check for a whole block list at once, for tests and tools.</summary>
-    public void PreVerify(IReadOnlyList<Block> blocks)
-    {
-        foreach (var b in blocks) VerifyAhead(b);
-        foreach (var b in blocks) if (_verifying.TryGetValue(b.Hash, out var t)) t.Wait();
-    }
-
     /// <summary>
     /// Makes the branch ending in tip canonical: undo our blocks down to the common ancestor, execute the
     /// branch's blocks, then store all of it in one commit. If a branch block is invalid the state goes back

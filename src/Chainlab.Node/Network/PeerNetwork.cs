@@ -152,7 +152,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(20), _time, _stop.Token);
                 var batch = new List<Hash>();
                 while (_outgoing.TryDequeue(out var h)) batch.Add(h);
-                foreach (var chunk in batch.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
+                BroadcastTxHashes(batch);
             }
         }
         catch (OperationCanceledException) { }
@@ -194,7 +194,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             try { await Task.Delay(_options.ReannounceInterval, _time, _stop.Token); }
             catch (OperationCanceledException) { return; }
             var pending = _node.Pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage);
-            foreach (var chunk in pending.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
+            BroadcastTxHashes(pending);
         }
     }
 
@@ -204,6 +204,11 @@ public sealed class PeerNetwork : IAsyncDisposable
         foreach (var sender in senders)
             while (_gaps.Take(sender, _node.Pool.NextNonce(sender)) is { } next)
                 if (!_node.Pool.Admit([next.Raw])[0].Accepted) break;
+    }
+
+    private void BroadcastTxHashes(IEnumerable<Hash> hashes)
+    {
+        foreach (var chunk in hashes.Chunk(WireLimits.MaxHashesPerMessage)) Broadcast(new AnnounceTxs(chunk));
     }
 
     private void Broadcast(Message m)

@@ -100,7 +100,7 @@ public sealed class ImportPipelineTests : IAsyncLifetime
         var unsealed = new BlockHeader(1, head.Hash, chain.Clock.StartOf(slot), _n.Authority.PublicKey,
             Block.ComputeTxRoot([badSig]), head.StateRoot, Block.ComputeFilesRoot([]), 1, []);
         var block = new Block(unsealed with { Seal = chain.Engine.Seal(unsealed, _n.Authority, default)! }, [badSig], []);
-        chain.PreVerify([block]); // checking ahead (as sync does) must not let a bad signature through
+        chain.VerifyAhead(block); // checking ahead (as sync does) must not let a bad signature through
         var r = await Import(block);
         Assert.Contains("bad signature", r.Reason);
 

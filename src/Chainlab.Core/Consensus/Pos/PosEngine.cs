@@ -213,7 +213,7 @@ public sealed class PosEngine(ChainSpec spec) : IConsensusEngine
             case TxKind.Unstake:
             {
                 var v = rec.Find(tx.SenderKey);
-                var bonded = v is null ? 0 : v.Active + v.Bonding.Aggregate(0UL, (s, b) => s + b.Amount);
+                var bonded = v?.Bonded ?? 0;
                 if (v is null || bonded < tx.Amount) return new(TxError.InsufficientStake, $"bonded stake {bonded} is less than {tx.Amount}");
                 var left = tx.Amount;
                 for (var i = v.Bonding.Count - 1; i >= 0 && left > 0; i--)

@@ -11,7 +11,10 @@ public sealed class ValidatorEntry
     public ulong Active { get; set; }
     public List<(ulong Amount, ulong Epoch)> Bonding { get; } = new();
     public List<(ulong Amount, ulong ReleaseHeight)> Unbonding { get; } = new();
-    public ulong Total => Active + Bonding.Aggregate(0UL, (s, b) => s + b.Amount) + Unbonding.Aggregate(0UL, (s, u) => s + u.Amount);
+    /// <summary>Stake that can still be unstaked: active plus bonding.</summary>
+    public ulong Bonded => Active + Bonding.Aggregate(0UL, (s, b) => s + b.Amount);
+    /// <summary>Everything at stake, unbonding included (what slashing can reach).</summary>
+    public ulong Total => Bonded + Unbonding.Aggregate(0UL, (s, u) => s + u.Amount);
 }
 
 /// <summary>
