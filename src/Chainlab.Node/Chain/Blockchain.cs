@@ -144,6 +144,7 @@ public sealed class Blockchain
         {
             var horizon = Head.TimestampMs - Math.Min(Head.TimestampMs, 1000 * Spec.BlockTimeMs);
             foreach (var old in _seals.Keys.Where(k => k.Timestamp < horizon).ToList()) _seals.TryRemove(old, out _);
+            _reported.RemoveWhere(k => k.Item2 < horizon);
         }
     }
 

@@ -114,8 +114,8 @@ public sealed class TransactionPool
         if (!r.IsOk) return new Admission(t.Hash, r);
         // A nonce below the account's is already in a block (gossip often brings transactions a block has
         // just carried): refuse it before paying for the signature check.
-        if (t.Nonce < _state.Get(t.Sender).Nonce)
-            return new Admission(t.Hash, new(TxError.NonceTooLow, $"nonce {t.Nonce} was already used; next is {_state.Get(t.Sender).Nonce}"));
+        if (_state.Get(t.Sender).Nonce is var next && t.Nonce < next)
+            return new Admission(t.Hash, new(TxError.NonceTooLow, $"nonce {t.Nonce} was already used; next is {next}"));
         if (!t.VerifySignature()) return new Admission(t.Hash, new(TxError.BadSignature, "signature does not match the sender key"));
         tx = t;
         return new Admission(t.Hash, TxRejection.Ok);
