@@ -70,7 +70,7 @@ public sealed class ConsensusBenchmark(TextWriter output)
                 },
             };
             var built = new List<Block>(blocks);
-            await using (var a = await ChainlabNode.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "a"), Spec = spec, LogLevel = LogLevel.Warning }, ct))
+            await using (var a = await NodeHost.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "a"), Spec = spec, LogLevel = LogLevel.Warning }, ct))
             {
                 for (ulong slot = 1; built.Count < blocks; slot++)
                 {
@@ -80,7 +80,7 @@ public sealed class ConsensusBenchmark(TextWriter output)
                     built.Add(block);
                 }
             }
-            await using var b = await ChainlabNode.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "b"), Spec = spec, LogLevel = LogLevel.Warning }, ct);
+            await using var b = await NodeHost.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "b"), Spec = spec, LogLevel = LogLevel.Warning }, ct);
             var sw = Stopwatch.StartNew();
             foreach (var block in built)
             {

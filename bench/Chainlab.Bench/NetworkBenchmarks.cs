@@ -107,7 +107,7 @@ public sealed class NetworkBenchmarks(Func<IReadOnlyList<string>, ProcessStartIn
             await File.WriteAllTextAsync(specPath, spec.ToJson(), ct);
             var built = Stopwatch.StartNew();
             long txCount = 0;
-            await using (var source = await ChainlabNode.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "source"), Spec = spec, LogLevel = LogLevel.Warning }, ct))
+            await using (var source = await NodeHost.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "source"), Spec = spec, LogLevel = LogLevel.Warning }, ct))
             {
                 var nonces = new ulong[keys.Length];
                 for (ulong slot = 1; slot <= (ulong)blocks; slot++)

@@ -34,7 +34,7 @@ public sealed class StartupBenchmark(int blocks, int runs, string? postgres, Fun
                 Alloc = keys.ToDictionary(k => k.Address.ToString(), _ => 1_000_000UL),
             };
             var sw = Stopwatch.StartNew();
-            await using (var node = await ChainlabNode.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "data"), Spec = spec, Postgres = pg, LogLevel = LogLevel.Warning }, ct))
+            await using (var node = await NodeHost.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "data"), Spec = spec, Postgres = pg, LogLevel = LogLevel.Warning }, ct))
             {
                 for (ulong slot = 1; slot <= (ulong)blocks; slot++)
                 {

@@ -17,13 +17,13 @@ public sealed class TestNode : IAsyncDisposable
 {
     public const ulong GenesisMs = 1_700_000_000_000;
 
-    private TestNode(ChainlabNode node, ManualTime time, KeyPair authority, KeyPair[] keys, string dir, ChainSpec spec)
+    private TestNode(NodeHost node, ManualTime time, KeyPair authority, KeyPair[] keys, string dir, ChainSpec spec)
     {
         Node = node; Time = time; Authority = authority; Keys = keys; Dir = dir; Spec = spec;
         Http = new HttpClient { BaseAddress = node.ApiUrl };
     }
 
-    public ChainlabNode Node { get; }
+    public NodeHost Node { get; }
     public ManualTime Time { get; }
     public KeyPair Authority { get; }
     public KeyPair[] Keys { get; }
@@ -52,7 +52,7 @@ public sealed class TestNode : IAsyncDisposable
         spec ??= SpecFor(authority, keys);
         dir ??= NewDir();
         time ??= new ManualTime(DateTimeOffset.FromUnixTimeMilliseconds((long)GenesisMs + 500));
-        var node = await ChainlabNode.StartAsync(new NodeOptions
+        var node = await NodeHost.StartAsync(new NodeOptions
         {
             DataDir = dir, Spec = spec, ApiPort = 0, Time = time, LogLevel = LogLevel.Warning,
             ProducerKey = timerProduction ? authority : null,

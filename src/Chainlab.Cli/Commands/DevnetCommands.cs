@@ -38,7 +38,7 @@ public static class DevnetCommands
             if (pr.GetValue(nodes) is < 1 or > 32) throw new CliException("--nodes must be 1..32", ExitCodes.BadInput);
             if (DevnetControl.RunningPid(root) is { } running) throw new CliException($"this devnet is already running (pid {running}); devnet stop ends it", ExitCodes.BadInput);
             var settings = DevnetSettings.Load(root);
-            var specPath = Path.Combine(root, ChainlabNode.SpecFileName);
+            var specPath = Path.Combine(root, NodeCore.SpecFileName);
             if (pr.GetValue(reset) && Directory.Exists(root))
             {
                 DeleteDevnet(root, settings);
@@ -113,7 +113,7 @@ public static class DevnetCommands
         status.SetAction(async (pr, ct) =>
         {
             var root = Path.GetFullPath(pr.GetValue(dir)!);
-            if (!File.Exists(Path.Combine(root, ChainlabNode.SpecFileName))) throw new CliException($"no devnet in {root}", ExitCodes.NotFound);
+            if (!File.Exists(Path.Combine(root, NodeCore.SpecFileName))) throw new CliException($"no devnet in {root}", ExitCodes.NotFound);
             var settings = DevnetSettings.Load(root);
             var pid = DevnetControl.RunningPid(root);
             var rows = new List<DevnetNodeRow>();
@@ -152,7 +152,7 @@ public static class DevnetCommands
                 var n = pr.GetValue(name)!;
                 if (!System.Text.RegularExpressions.Regex.IsMatch(n, "^[a-z0-9_]{1,24}$"))
                     throw new CliException("snapshot names are 1-24 lower-case letters, digits or _", ExitCodes.BadInput);
-                if (!File.Exists(Path.Combine(root, ChainlabNode.SpecFileName)))
+                if (!File.Exists(Path.Combine(root, NodeCore.SpecFileName)))
                     throw new CliException($"no devnet in {root}; run devnet up first", ExitCodes.NotFound);
                 if (verb == "restore" && !Directory.Exists(DevnetControl.SnapshotDir(root, n)))
                     throw new CliException($"no snapshot '{n}' in {Path.Combine(root, "snapshots")}", ExitCodes.NotFound);

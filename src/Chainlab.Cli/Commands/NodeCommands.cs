@@ -60,7 +60,7 @@ public static class NodeCommands
             if (pr.GetValue(mine) && keyPath is null) throw new CliException("--mine needs --key: the reward goes to that key's address", ExitCodes.BadInput);
             var producer = keyPath is not null ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile) ?? file.PasswordFile) : null;
             using var shutdown = new Shutdown(ct);
-            await using var node = await ChainlabNode.StartAsync(new NodeOptions
+            await using var node = await NodeHost.StartAsync(new NodeOptions
             {
                 DataDir = dataDir,
                 Spec = chainSpec,

@@ -8,8 +8,8 @@ namespace Chainlab.Core.Consensus;
 public sealed record Claim(ulong TimestampMs, byte[] SealPrefix);
 
 /// <summary>
-/// What a consensus engine decides. A new engine is a folder with one class implementing this and an
-/// entry in <see cref="ConsensusEngines"/>. The import pipeline calls, in order: VerifySeal (header and
+/// What a consensus engine decides. A new engine is a folder with one class implementing this (plus the
+/// rules of the transaction kinds it owns) and an entry in <see cref="ConsensusEngines"/>. The import pipeline calls, in order: VerifySeal (header and
 /// parent only, before fork choice), Weight (fork choice), VerifyProducer (against the state after the
 /// parent, when the block is executed), then EndBlock after the transactions.
 /// </summary>
@@ -19,6 +19,18 @@ public interface IConsensusEngine
 
     /// <summary>How often a producer should try, in ms (the block time, or finer when turns move inside a slot).</summary>
     ulong TickMs { get; }
+
+    /// <summary>The transaction kinds this engine adds to the chain (or replaces, as stake in proof of stake).</summary>
+    IReadOnlyList<Execution.ITransactionRules> TransactionRules { get; }
+
+    /// <summary>Writes the engine's system records into the genesis state.</summary>
+    void InitGenesis(WorldState state);
+
+    /// <summary>
+    /// Whether a producer signing two blocks for one slot is punished (the chain takes evidence), so nodes
+    /// should watch seals for it.
+    /// </summary>
+    bool PunishesEquivocation => TransactionRules.Any(r => r.Kind == TxKind.Evidence);
 
     /// <summary>May the holder of key produce a child of parent at nowMs? Null when not.</summary>
     Claim? TryClaim(BlockHeader parent, IAccountReader parentState, ulong nowMs, KeyPair key);

@@ -86,7 +86,7 @@ public sealed record ChainSpec
     {
         var s = new WorldState();
         foreach (var (addr, bal) in Alloc) s.Put(Address.Parse(addr), new Account(bal, 0, 0));
-        Chainlab.Core.Consensus.ConsensusEngines.InitGenesis(this, s);
+        Chainlab.Core.Consensus.ConsensusEngines.For(this).InitGenesis(s);
         return s;
     }
 

@@ -4,13 +4,17 @@ using Chainlab.Core.Crypto;
 namespace Chainlab.Core.State;
 
 /// <summary>
-/// All accounts at the head plus their commitment tree. One writer (the chain loop) mutates it;
-/// readers may read single accounts concurrently.
+/// All accounts at the head plus their commitment tree. Only the chain loop uses it: block building,
+/// execution and reorganisation change and undo it in place. Other threads read the frozen
+/// <see cref="StateSnapshot"/> that <see cref="Freeze"/> makes once a change is committed.
 /// </summary>
 public sealed class WorldState : IAccountReader
 {
     private readonly ConcurrentDictionary<Address, Account> _accounts = new();
     private readonly StateTree _tree = new();
+    // Accounts written since the last Freeze (written and restored ones too: the snapshot re-reads them).
+    private readonly HashSet<Address> _touched = new();
+    private StateSnapshot _frozen = StateSnapshot.Empty;
 
     public int AccountCount => _accounts.Count;
     public Hash Root => _tree.Root;
@@ -25,6 +29,7 @@ public sealed class WorldState : IAccountReader
     public void Put(in Address address, in Account account)
     {
         var key = StateTree.KeyOf(address);
+        _touched.Add(address);
         if (account.IsEmpty)
         {
             _accounts.TryRemove(address, out _);
@@ -55,6 +60,20 @@ public sealed class WorldState : IAccountReader
     public void Revert(IReadOnlyDictionary<Address, Account> previous)
     {
         foreach (var (addr, acc) in previous) Put(addr, acc);
+    }
+
+    /// <summary>
+    /// A frozen copy of the state as it is now; the caller freezes only committed states (after a block or a
+    /// reorganisation is stored), never one in the middle of building or executing a block.
+    /// </summary>
+    public StateSnapshot Freeze()
+    {
+        if (_touched.Count > 0)
+        {
+            _frozen = _frozen.With(_touched, this);
+            _touched.Clear();
+        }
+        return _frozen;
     }
 
     public StateProof Prove(in Address address) => _tree.Prove(StateTree.KeyOf(address));

@@ -27,7 +27,7 @@ public static class ApiSetup
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
     }
 
-    public static void Map(WebApplication app, ChainlabNode node)
+    public static void Map(WebApplication app, ApiContext node)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -36,7 +36,7 @@ public static class ApiSetup
 
         api.MapGet("/status", () => Status(node)).WithName("GetStatus");
 
-        api.MapGet("/peers", () => Results.Ok(new { nodeId = node.Network?.NodeId, p2pPort = node.Network?.Port, peers = PeerList(node) }))
+        api.MapGet("/peers", () => Results.Ok(new { nodeId = node.Peers?.NodeId, p2pPort = node.Peers?.Port, peers = PeerList(node) }))
             .WithName("ListPeers").WithSummary("Connected peers: node id, address, direction, height, latency, score.");
 
         api.MapGet("/blocks/{id}", (string id, string? transactions) => GetBlock(node, id, transactions))
@@ -45,7 +45,7 @@ public static class ApiSetup
         api.MapGet("/blocks/{height}/raw", (string height) =>
         {
             if (!ulong.TryParse(height, System.Globalization.NumberStyles.None, null, out var h)) return Problems.Malformed($"'{Trim(height)}' is not a height");
-            return node.Store.RawBlockByHeight(h) is { } raw ? Results.Bytes(raw, "application/octet-stream") : Problems.NotFound($"no block at height {h}");
+            return node.Chain.Blocks.RawBlockByHeight(h) is { } raw ? Results.Bytes(raw, "application/octet-stream") : Problems.NotFound($"no block at height {h}");
         }).WithName("GetRawBlock").WithSummary("The canonical bytes of the block at a height (what `chain export` writes).");
 
         api.MapPost("/blocks", async (HttpRequest req) =>
@@ -57,7 +57,7 @@ public static class ApiSetup
             Block block;
             try { block = Block.Decode(raw); }
             catch (DecodeException e) { return Problems.Malformed(e.Message); }
-            var result = await node.Loop.Run(() => node.Chain.Import(block));
+            var result = await node.Import.ImportAsync(block);
             return result.Status is Chain.ImportStatus.Rejected or Chain.ImportStatus.Orphan
                 ? Problems.Of("block-rejected", 422, "Block rejected", $"block {block.Height} {block.Hash.Short}: {result.Reason}")
                 : Results.Ok(new { status = result.Status.ToString().ToLowerInvariant(), height = block.Height, hash = block.Hash.ToString() });
@@ -67,7 +67,7 @@ public static class ApiSetup
         {
             var n = Math.Clamp(limit ?? 20, 1, MaxPage);
             var start = from ?? 0;
-            var headers = node.Store.Headers(start, n);
+            var headers = node.Chain.Blocks.Headers(start, n);
             var next = headers.Count == n ? headers[^1].Height + 1 : (ulong?)null;
             return Results.Ok(new BlockPageDto(headers.Select(HeaderDto.From).ToList(), next));
         }).WithName("ListBlocks").WithSummary("Headers from height 'from' onwards, at most 100 per page.");
@@ -125,11 +125,11 @@ public static class ApiSetup
             if (!Address.TryParse(address, out var a, out var err)) return Problems.Of("bad-address", 400, "Bad address", err);
             if (proof != true)
             {
-                var acc = node.Chain.Account(a);
+                var acc = node.Chain.Committed.State.Get(a);
                 return Results.Ok(new AccountDto(a.ToString(), acc.Balance, acc.Nonce, acc.Stake, node.Pool.NextNonce(a), null));
             }
             // The trie is owned by the chain loop; prove there so the proof matches one head.
-            var (account, p, head) = await node.Loop.Run(() => (node.Chain.Account(a), node.Chain.ProveAccount(a), node.Chain.Head));
+            var (account, p, head) = await node.Chain.ProveAccountAsync(a);
             var dto = new StateProofDto(head.StateRoot.ToString(), head.Height, StateTree.KeyOf(a).ToString(),
                 p.Siblings.Select(s => s.ToString()).ToList(), p.LeafKey?.ToString(), p.LeafValue?.ToString());
             return Results.Ok(new AccountDto(a.ToString(), account.Balance, account.Nonce, account.Stake, node.Pool.NextNonce(a), dto));
@@ -160,32 +160,32 @@ public static class ApiSetup
             };
         });
 
-    private static IResult Status(ChainlabNode node)
+    private static IResult Status(ApiContext node)
     {
         var h = node.Chain.Head;
         var spec = node.Chain.Spec;
-        return Results.Ok(new StatusDto(spec.ChainId, node.GenesisHash.ToString(), node.Chain.Engine.Name, h.Height,
-            h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), ChainlabNode.Version,
-            spec.BlockTimeMs, node.Options.ProducerKey?.Address.ToString(), node.Chain.CommittedTransactions, SyncOf(node, h.Height),
+        return Results.Ok(new StatusDto(spec.ChainId, node.Chain.GenesisHash.ToString(), node.Chain.EngineName, h.Height,
+            h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), NodeCore.Version,
+            spec.BlockTimeMs, node.Producer, node.Chain.CommittedTransactions, SyncOf(node, h.Height),
             new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest),
             node.Chain.ConsensusInfo()));
     }
 
-    private static SyncDto SyncOf(ChainlabNode node, ulong height)
+    private static SyncDto SyncOf(ApiContext node, ulong height)
     {
-        var target = Math.Max(height, node.Network?.Peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max() ?? 0);
+        var target = Math.Max(height, node.Peers?.Peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max() ?? 0);
         var percent = target == 0 ? 100 : Math.Round(100.0 * height / target, 2);
         return new SyncDto(target > height + 1, height, target, percent);
     }
 
-    private static List<PeerDto> PeerList(ChainlabNode node) =>
-        node.Network?.Peers.Select(p => new PeerDto(p.Id, p.Address, p.Outbound ? "outbound" : "inbound", p.BestHeight, Math.Round(p.LatencyMs, 2), p.Score, Interlocked.Read(ref p.BlocksReceived))).ToList() ?? [];
+    private static List<PeerDto> PeerList(ApiContext node) =>
+        node.Peers?.Peers.Select(p => new PeerDto(p.Id, p.Address, p.Outbound ? "outbound" : "inbound", p.BestHeight, Math.Round(p.LatencyMs, 2), p.Score, Interlocked.Read(ref p.BlocksReceived))).ToList() ?? [];
 
-    private static IResult GetBlock(ChainlabNode node, string id, string? transactions)
+    private static IResult GetBlock(ApiContext node, string id, string? transactions)
     {
         Block? block;
-        if (ulong.TryParse(id, System.Globalization.NumberStyles.None, null, out var height)) block = node.Store.BlockByHeight(height);
-        else if (Hash.TryParse(id, out var hash)) block = node.Store.BlockByHash(hash);
+        if (ulong.TryParse(id, System.Globalization.NumberStyles.None, null, out var height)) block = node.Chain.Blocks.BlockByHeight(height);
+        else if (Hash.TryParse(id, out var hash)) block = node.Chain.Blocks.BlockByHash(hash);
         else return Problems.Malformed($"'{Trim(id)}' is neither a height nor a 64-hex-digit block hash");
         if (block is null) return Problems.NotFound($"no block {Trim(id)}");
         var header = HeaderDto.From(block.Header);
@@ -195,16 +195,16 @@ public static class ApiSetup
         return Results.Ok(new BlockDto(header, block.Transactions.Select(t => t.Hash.ToString()).ToList(), refs));
     }
 
-    private static IResult GetTransaction(ChainlabNode node, string id)
+    private static IResult GetTransaction(ApiContext node, string id)
     {
         if (!Hash.TryParse(id, out var hash)) return Problems.Malformed($"'{Trim(id)}' is not a 64-hex-digit transaction hash");
         // Pool before store: a block is stored before its transactions leave the pool, so this order
         // never misses a transaction that is moving from one to the other.
         if (node.Pool.Get(hash) is { } pending)
             return Results.Ok(new TxStatusDto(hash.ToString(), "pending", null, null, null, null, null, null, TxDto.Of(pending)));
-        if (node.Store.Transaction(hash) is { } loc)
+        if (node.Chain.Blocks.Transaction(hash) is { } loc)
         {
-            var block = node.Store.BlockByHash(loc.BlockHash)!;
+            var block = node.Chain.Blocks.BlockByHash(loc.BlockHash)!;
             var leaves = block.Transactions.Select(t => t.Hash).ToArray();
             var proof = MerkleTree.Prove(leaves, loc.Index);
             return Results.Ok(new TxStatusDto(hash.ToString(), "included", null, loc.BlockHash.ToString(), loc.Height, loc.Index,
@@ -216,7 +216,7 @@ public static class ApiSetup
         return Problems.NotFound($"transaction {hash} is not known to this node");
     }
 
-    private static async Task StreamEvents(ChainlabNode node, HttpContext ctx)
+    private static async Task StreamEvents(ApiContext node, HttpContext ctx)
     {
         ctx.Response.Headers.ContentType = "text/event-stream";
         ctx.Response.Headers.CacheControl = "no-cache";

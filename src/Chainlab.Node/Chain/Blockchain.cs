@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
+using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 using Chainlab.Node.Events;
@@ -15,29 +16,51 @@ namespace Chainlab.Node.Chain;
 /// so state mutation has exactly one writer. Every block, made here or received, goes through
 /// <see cref="Import"/>.
 /// </summary>
-public sealed class Blockchain
+public sealed class Blockchain : IChainReader, IBlockImport
 {
     private readonly IChainStore _store;
     private readonly WorldState _world;
     private readonly TransactionPool _pool;
-    private readonly EventHub _events;
+    private readonly NodeEvents _events;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private BlockHeader _head;
+    private CommittedHead _committed;
 
-    public Blockchain(ChainSpec spec, IConsensusEngine engine, IChainStore store, WorldState world, BlockHeader head,
-        TransactionPool pool, EventHub events, TimeProvider time, ILogger log)
+    public Blockchain(ChainRules rules, IChainStore store, WorldState world, BlockHeader head, ChainLoop loop,
+        TransactionPool pool, NodeEvents events, TimeProvider time, ILogger log)
     {
-        Spec = spec; Engine = engine; _store = store; _world = world; _head = head;
+        Rules = rules; _store = store; _world = world; Loop = loop;
+        GenesisHash = store.GenesisHash ?? throw new StoreException("the store holds no chain");
+        _committed = new CommittedHead(head, world.Freeze());
+        var spec = rules.Spec;
         _headWeight = store.TotalWeight(head.Hash) ?? 0;
         _pool = pool; _events = events; _time = time; _log = log;
         Clock = new SlotClock(spec.GenesisTimeMs, spec.BlockTimeMs);
     }
 
-    public ChainSpec Spec { get; }
-    public IConsensusEngine Engine { get; }
+    public ChainRules Rules { get; }
+    /// <summary>The single writer: Import, Produce and everything that touches the live state run here.</summary>
+    public ChainLoop Loop { get; }
+    public Hash GenesisHash { get; }
+    public IBlockReader Blocks => _store;
+    public string EngineName => Engine.Name;
+
+    /// <summary>Imports a block on the chain loop (for callers off the loop: peers, the API).</summary>
+    public Task<ImportResult> ImportAsync(Block block) => Loop.Run(() => Import(block));
+
+    /// <summary>An account with its proof against the head's state root; runs on the chain loop, where the trie lives.</summary>
+    public Task<(Account Account, StateProof Proof, BlockHeader Head)> ProveAccountAsync(Address address) => Loop.Run(() => ProveAccount(address));
+    public ChainSpec Spec => Rules.Spec;
+    public IConsensusEngine Engine => Rules.Engine;
     public SlotClock Clock { get; }
-    public BlockHeader Head => Volatile.Read(ref _head);
+    /// <summary>The committed head block: what every reader off the chain loop sees.</summary>
+    public BlockHeader Head => Committed.Header;
+
+    /// <summary>
+    /// The committed head with its frozen state, published after each commit. API reads and admission use
+    /// it, so they never see a block half built, half executed or half undone.
+    /// </summary>
+    public CommittedHead Committed => Volatile.Read(ref _committed);
     private long _committedTransactions;
 
     /// <summary>Transactions committed since this process started.</summary>
@@ -91,7 +114,7 @@ public sealed class Blockchain
         else return ImportResult.Orphan($"parent {h.Parent.Short} of block {h.Height} is unknown");
 
         if (CheckHeader(block, parent) is { } error) return ImportResult.Rejected(error);
-        if (ConsensusEngines.TakesEvidence(Spec)) NoteSeal(h);
+        if (Engine.PunishesEquivocation) NoteSeal(h);
         var weight = parentWeight + Engine.Weight(h, parent);
 
         if (h.Parent == head.Hash)
@@ -107,7 +130,8 @@ public sealed class Blockchain
             SetHead(h, weight);
             Interlocked.Add(ref _committedTransactions, block.Transactions.Count);
             _pool.OnBlockCommitted(block);
-            PublishHead(h);
+            _events.Publish(new BlockConnected(block));
+            _events.Publish(new HeadChanged(h));
             return ImportResult.Imported;
         }
 
@@ -125,8 +149,6 @@ public sealed class Blockchain
     private readonly HashSet<(string, ulong)> _reported = new();
     private long _equivocations;
 
-    /// <summary>Raised on the chain loop with the two headers when a producer signed two blocks for one slot.</summary>
-    public event Action<BlockHeader, BlockHeader>? Equivocation;
     public long Equivocations => Interlocked.Read(ref _equivocations);
 
     private void NoteSeal(BlockHeader h)
@@ -137,8 +159,7 @@ public sealed class Blockchain
         {
             Interlocked.Increment(ref _equivocations);
             _log.LogWarning("Equivocation: producer {Producer} signed {A} and {B} for the slot at {Time}", key.Item1[..16], first.Hash.Short, h.Hash.Short, h.TimestampMs);
-            _events.Publish(new ChainEvent("equivocation", new { producer = key.Item1, timestampMs = h.TimestampMs, first = first.Hash.ToString(), second = h.Hash.ToString() }));
-            Equivocation?.Invoke(first, h);
+            _events.Publish(new EquivocationSeen(first, h));
         }
         if (_seals.Count > 8192)
         {
@@ -189,7 +210,7 @@ public sealed class Blockchain
         if (bad >= 0) return (null, $"transaction {unverified[bad].Hash.Short} has a bad signature");
 
         var overlay = new StateOverlay(_world);
-        var ex = StateTransition.ExecuteBlock(overlay, h, parent, block.Transactions, Spec, Engine);
+        var ex = Rules.ExecuteBlock(overlay, h, parent, block.Transactions);
         if (!ex.Ok) return (null, ex.Error);
         var undo = _world.Apply(overlay.Changes);
         if (_world.Root != h.StateRoot)
@@ -291,15 +312,17 @@ public sealed class Blockchain
         _pool.OnReorganised(tip.Height, orphaned);
         _log.LogWarning("Reorganised: {Depth} blocks off from {Old} ({OldHeight}), {Count} on to {New} ({NewHeight}); {Orphans} transactions back to the mempool, {Ms} ms",
             depth, oldHead.Hash.Short, oldHead.Height, branch.Count, tip.Hash.Short, tip.Height, orphaned.Count, sw.ElapsedMilliseconds);
-        _events.Publish(new ChainEvent("reorg", new { depth, from = oldHead.Hash.ToString(), to = tip.Hash.ToString(), height = tip.Height, orphaned = orphaned.Count }));
-        PublishHead(tip.Header);
+        foreach (var (d, _, _) in disconnected) _events.Publish(new BlockDisconnected(d.Block));
+        foreach (var c in commits) _events.Publish(new BlockConnected(c.Block));
+        _events.Publish(new Reorganised(oldHead, tip.Header, depth, orphaned.Count));
+        _events.Publish(new HeadChanged(tip.Header));
         return ImportResult.Imported;
     }
 
     private void SetHead(BlockHeader h, ulong weight)
     {
         Volatile.Write(ref _headWeight, weight);
-        Volatile.Write(ref _head, h);
+        Volatile.Write(ref _committed, new CommittedHead(h, _world.Freeze()));
         // Side blocks below the reorg limit can never win again.
         if (_side.Count > 0 && h.Height > MaxReorgDepth)
             foreach (var stale in _side.Where(kv => kv.Value.Block.Height + MaxReorgDepth < h.Height).Select(kv => kv.Key).ToList())
@@ -325,9 +348,6 @@ public sealed class Blockchain
         } while (grew);
         foreach (var d in doomed) _side.TryRemove(d, out _);
     }
-
-    private void PublishHead(BlockHeader h) =>
-        _events.Publish(new ChainEvent("head", new HeadEvent(h.Height, h.Hash.ToString(), h.TxCount, h.TimestampMs, h.StateRoot.ToString())));
 
     /// <summary>Produces at the start of a slot (see <see cref="ProduceAt"/>).</summary>
     public (Block? Block, ImportResult Result) Produce(ulong slot, KeyPair key) => ProduceAt(Clock.StartOf(slot), key);
@@ -364,12 +384,12 @@ public sealed class Blockchain
         ulong fees = 0;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
         {
-            var r = StateTransition.Apply(overlay, tx, Spec, height);
+            var r = Rules.Apply(overlay, tx, height);
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
             included.Add(tx);
             fees += tx.Fee;
         }
-        var credit = StateTransition.CreditProducer(overlay, key.Address, fees, Spec);
+        var credit = Rules.CreditProducer(overlay, key.Address, fees);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
         draft = draft with { TxRoot = Block.ComputeTxRoot(included), FilesRoot = Block.ComputeFilesRoot([]), TxCount = (uint)included.Count };
         Engine.EndBlock(overlay, draft);
@@ -392,11 +412,20 @@ public sealed class Blockchain
         return result;
     }
 
-    /// <summary>The consensus engine's view of the head state (for status and the CLI).</summary>
-    public object ConsensusInfo() => Engine.Describe(Head, _world, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds());
+    /// <summary>The consensus engine's view of the committed head (for status and the CLI).</summary>
+    public object ConsensusInfo()
+    {
+        var c = Committed;
+        return Engine.Describe(c.Header, c.State, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
 
-    public Account Account(in Address address) => _world.Get(address);
-    /// <summary>Read access to the head state (single accounts may be read from any thread).</summary>
-    public IAccountReader State => _world;
-    public StateProof ProveAccount(in Address address) => _world.Prove(address);
+    /// <summary>An account at the committed head (any thread).</summary>
+    public Account Account(in Address address) => Committed.State.Get(address);
+
+    /// <summary>The committed head state (any thread).</summary>
+    public IAccountReader State => Committed.State;
+
+    /// <summary>An account at the committed head, with its proof against the head's state root. Chain loop only (the trie lives there).</summary>
+    private (Account Account, StateProof Proof, BlockHeader Head) ProveAccount(in Address address) =>
+        (_world.Get(address), _world.Prove(address), Head);
 }

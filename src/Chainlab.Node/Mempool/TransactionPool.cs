@@ -1,8 +1,9 @@
-using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
+using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
+using Chainlab.Node.Events;
 
 namespace Chainlab.Node.Mempool;
 
@@ -12,7 +13,7 @@ namespace Chainlab.Node.Mempool;
 /// Per sender, transactions are kept in nonce order without gaps; across senders, block building
 /// picks by fee. When full, the lowest-fee transaction that ends its sender's queue is evicted.
 /// </summary>
-public sealed class TransactionPool
+public sealed class TransactionPool : ITransactionAdmission
 {
     private sealed class SenderQueue
     {
@@ -29,21 +30,24 @@ public sealed class TransactionPool
     private readonly SortedSet<(ulong Fee, long NegSeq, Address Sender)> _tails = new();
     private readonly Dictionary<Hash, string> _rejected = new();
     private readonly Queue<Hash> _rejectedOrder = new();
-    private readonly ChainSpec _spec;
-    private readonly IAccountReader _state;
+    private readonly ChainRules _rules;
+    private readonly Func<IAccountReader> _head;
     private readonly MempoolOptions _options;
+    private readonly NodeEvents? _events;
     private long _seq;
     private ulong _headHeight;
 
-    public TransactionPool(ChainSpec spec, IAccountReader state, MempoolOptions options)
+    /// <param name="rules">The chain's rules.</param>
+    /// <param name="headState">The committed head state (a frozen snapshot: the pool never sees a block half applied).</param>
+    /// <param name="options">Capacity and per-sender limits.</param>
+    /// <param name="events">Where <see cref="TransactionsAdmitted"/> is published (outside the pool's lock).</param>
+    public TransactionPool(ChainRules rules, Func<IAccountReader> headState, MempoolOptions options, NodeEvents? events = null)
     {
-        _spec = spec; _state = state; _options = options;
+        _rules = rules; _head = headState; _options = options; _events = events;
     }
 
     public int Count { get { lock (_lock) return _byHash.Count; } }
 
-    /// <summary>Raised (outside the lock) with the hashes accepted by one Admit call.</summary>
-    public event Action<IReadOnlyList<Hash>>? Accepted;
 
     public bool Contains(in Hash hash) { lock (_lock) return _byHash.ContainsKey(hash); }
 
@@ -68,7 +72,7 @@ public sealed class TransactionPool
     {
         lock (_lock)
         {
-            var nonce = _state.Get(sender).Nonce;
+            var nonce = _head().Get(sender).Nonce;
             if (!_bySender.TryGetValue(sender, out var q)) return nonce;
             return Math.Max(nonce, q.Txs[^1].Tx.Nonce + 1);
         }
@@ -98,7 +102,7 @@ public sealed class TransactionPool
                 else Remember(tx.Hash, r);
             }
         }
-        if (accepted.Count > 0) Accepted?.Invoke(accepted);
+        if (accepted.Count > 0) _events?.Publish(new TransactionsAdmitted(accepted));
         return results;
     }
 
@@ -110,11 +114,11 @@ public sealed class TransactionPool
         Transaction t;
         try { t = Transaction.Decode(raw); }
         catch (DecodeException e) { return new Admission(null, new(TxError.Malformed, e.Message)); }
-        var r = StateTransition.CheckStateless(t, _spec);
+        var r = _rules.CheckStateless(t);
         if (!r.IsOk) return new Admission(t.Hash, r);
         // A nonce below the account's is already in a block (gossip often brings transactions a block has
         // just carried): refuse it before paying for the signature check.
-        if (_state.Get(t.Sender).Nonce is var next && t.Nonce < next)
+        if (_head().Get(t.Sender).Nonce is var next && t.Nonce < next)
             return new Admission(t.Hash, new(TxError.NonceTooLow, $"nonce {t.Nonce} was already used; next is {next}"));
         if (!t.VerifySignature()) return new Admission(t.Hash, new(TxError.BadSignature, "signature does not match the sender key"));
         tx = t;
@@ -124,8 +128,9 @@ public sealed class TransactionPool
     private TxRejection AdmitLocked(Transaction tx)
     {
         if (_byHash.ContainsKey(tx.Hash)) return new(TxError.Duplicate, "transaction is already pending");
-        if (!StateTransition.TryDebit(tx, out var debit)) return new(TxError.Overflow, "amount plus fee overflows");
-        var account = _state.Get(tx.Sender);
+        if (!_rules.TryDebit(tx, out var debit)) return new(TxError.Overflow, "amount plus fee overflows");
+        var head = _head();
+        var account = head.Get(tx.Sender);
         _bySender.TryGetValue(tx.Sender, out var q);
         // Entries below the account nonce are already in a block and about to be removed.
         // The queue is nonce-contiguous, so the stale entries are a prefix.
@@ -147,16 +152,8 @@ public sealed class TransactionPool
         if (account.Balance < liveDebit || account.Balance - liveDebit < debit)
             return new(TxError.InsufficientBalance,
                 $"balance {account.Balance} minus pending {liveDebit} does not cover amount plus fee {debit}");
-        if (tx.Kind == TxKind.Unstake && account.Stake < tx.Amount)
-            return new(TxError.InsufficientStake, $"stake {account.Stake} is less than {tx.Amount}");
-        if (tx.Kind is TxKind.AuthorityChange or TxKind.Evidence or TxKind.Stake or TxKind.Unstake)
-        {
-            // The consensus rules (admin signature, stake to unbond, evidence) checked now on a throwaway copy
-            // of the head state, so a refusal comes back to the sender instead of silently at block time.
-            var trial = new StateOverlay(_state);
-            var after = account with { Balance = account.Balance - liveDebit - debit, Nonce = tx.Nonce + 1 };
-            if (ConsensusEngines.Apply(trial, tx, after, _spec, height: 0) is { IsOk: false } refused) return refused;
-        }
+        var after = account with { Balance = account.Balance - liveDebit - debit, Nonce = tx.Nonce + 1 };
+        if (_rules.CheckAdmission(head, tx, after) is { IsOk: false } refused) return refused;
         if (_byHash.Count >= _options.Capacity && !EvictFor(tx))
             return new(TxError.MempoolFull, $"mempool is full ({_options.Capacity}) and the fee {tx.Fee} does not beat the lowest");
 
@@ -212,17 +209,18 @@ public sealed class TransactionPool
         lock (_lock)
         {
             var picked = new List<Transaction>(Math.Min(max, _byHash.Count));
+            var state = _head();
             var heads = new PriorityQueue<(SenderQueue Q, int Pos), (ulong NegFee, long Seq)>();
             foreach (var q in _bySender.Values)
             {
-                var nonce = _state.Get(q.Txs[0].Tx.Sender).Nonce;
+                var nonce = state.Get(q.Txs[0].Tx.Sender).Nonce;
                 var pos = q.Txs.FindIndex(e => e.Tx.Nonce >= nonce);
                 if (pos >= 0) heads.Enqueue((q, pos), Priority(q.Txs[pos]));
             }
             while (picked.Count < max && heads.TryDequeue(out var item, out _))
             {
                 var e = item.Q.Txs[item.Pos];
-                if (e.AdmittedAtHeight + _spec.InclusionDelay > height) continue; // not yet; later nonces wait too
+                if (e.AdmittedAtHeight + _rules.Spec.InclusionDelay > height) continue; // not yet; later nonces wait too
                 picked.Add(e.Tx);
                 if (item.Pos + 1 < item.Q.Txs.Count) heads.Enqueue((item.Q, item.Pos + 1), Priority(item.Q.Txs[item.Pos + 1]));
             }
@@ -238,12 +236,13 @@ public sealed class TransactionPool
         lock (_lock)
         {
             _headHeight = block.Height;
+            var state = _head();
             var senders = new HashSet<Address>();
             foreach (var tx in block.Transactions) senders.Add(tx.Sender);
             foreach (var sender in senders)
             {
                 if (!_bySender.TryGetValue(sender, out var q)) continue;
-                var nonce = _state.Get(sender).Nonce;
+                var nonce = state.Get(sender).Nonce;
                 var n = 0;
                 while (n < q.Txs.Count && q.Txs[n].Tx.Nonce < nonce) n++;
                 if (n == 0) continue;
@@ -277,7 +276,7 @@ public sealed class TransactionPool
                 else if (r.Error != TxError.NonceTooLow) Remember(tx.Hash, r);
             }
         }
-        if (accepted.Count > 0) Accepted?.Invoke(accepted);
+        if (accepted.Count > 0) _events?.Publish(new TransactionsAdmitted(accepted));
     }
 
     /// <summary>Removes a transaction that failed during block building, and its sender's later ones.</summary>

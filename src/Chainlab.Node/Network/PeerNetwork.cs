@@ -6,6 +6,7 @@ using Chainlab.Core.Encoding;
 using Chainlab.Core.Model;
 using Chainlab.Node.Chain;
 using Chainlab.Node.Events;
+using Chainlab.Node.Mempool;
 using Chainlab.Node.Network.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -16,9 +17,12 @@ namespace Chainlab.Node.Network;
 /// (peers fetch what they lack), and range sync from a peer that is ahead. Transactions from peers enter
 /// through the mempool's one admission function and blocks through the one import pipeline.
 /// </summary>
-public sealed class PeerNetwork : IAsyncDisposable
+public sealed class PeerNetwork : IPeerDirectory, IAsyncDisposable
 {
-    private readonly ChainlabNode _node;
+    private readonly IChainReader _chain;
+    private readonly IBlockImport _import;
+    private readonly ITransactionAdmission _pool;
+    private readonly NodeEvents _events;
     private readonly KeyPair _key;
     private readonly PeerOptions _options;
     private readonly TimeProvider _time;
@@ -33,9 +37,10 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly ConcurrentDictionary<string, IPEndPoint> _known = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _dialBackoff = new();
 
-    public PeerNetwork(ChainlabNode node, KeyPair key, PeerOptions options, TimeProvider time, ILogger log)
+    public PeerNetwork(IChainReader chain, IBlockImport import, ITransactionAdmission pool, NodeEvents events,
+        KeyPair key, PeerOptions options, TimeProvider time, ILogger log)
     {
-        _node = node; _key = key; _options = options; _time = time; _log = log;
+        _chain = chain; _import = import; _pool = pool; _events = events; _key = key; _options = options; _time = time; _log = log;
         _gaps = new GapBuffer(50_000, TimeSpan.FromMinutes(2), time);
         _seenTxs = new SeenCache(400_000, TimeSpan.FromSeconds(5), time);
     }
@@ -50,6 +55,8 @@ public sealed class PeerNetwork : IAsyncDisposable
     public IReadOnlyCollection<IPEndPoint> Known => _known.Values.ToList();
 
     private long _startedAt;
+    private IDisposable? _admitted;
+    private EventQueue<HeadChanged>? _heads;
 
     public void Start()
     {
@@ -60,12 +67,13 @@ public sealed class PeerNetwork : IAsyncDisposable
         Port = _listener.Port;
         _tasks.Add(Task.Run(AcceptLoop));
         _tasks.Add(Task.Run(DialLoop));
-        _node.Pool.Accepted += hashes =>
+        _admitted = _events.Subscribe<TransactionsAdmitted>(e =>
         {
-            foreach (var h in hashes) { _seenTxs.Add(h); _outgoing.Enqueue(h); }
+            foreach (var h in e.Hashes) { _seenTxs.Add(h); _outgoing.Enqueue(h); }
             try { if (_outgoingSignal.CurrentCount == 0) _outgoingSignal.Release(); }
             catch (SemaphoreFullException) { } // another thread signalled first: one wake-up is enough
-        };
+        });
+        _heads = _events.Queue<HeadChanged>();
         _tasks.Add(Task.Run(AnnounceTransactions));
         _tasks.Add(Task.Run(AnnounceHeads));
         _tasks.Add(Task.Run(ReannounceLoop));
@@ -160,22 +168,21 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private async Task AnnounceHeads()
     {
-        using var sub = _node.Events.Subscribe();
+        var heads = _heads!.Reader;
         try
         {
-            await foreach (var e in sub.Reader.ReadAllAsync(_stop.Token))
-                if (e.Data is HeadEvent h)
-                {
-                    // While syncing, heads come in bursts of thousands: announce only the newest, and only to
-                    // peers that are behind it. (Announcing every synced block to the peer serving them once
-                    // looked like a flood and got the syncing node banned at about 4,300 blocks.)
-                    if (sub.Reader.TryPeek(out var next) && next.Data is HeadEvent) continue;
-                    var announce = new AnnounceBlock(Hash.Parse(h.Hash), h.Height);
-                    foreach (var p in _peers.Values)
-                        if (p.BestHeight < h.Height) _ = SendOrDrop(p, announce);
-                    // A block may have carried the transaction a waiting one was missing.
-                    if (_gaps.Count > 0) CloseGaps(_gaps.Senders());
-                }
+            await foreach (var e in heads.ReadAllAsync(_stop.Token))
+            {
+                // While syncing, heads come in bursts of thousands: announce only the newest, and only to
+                // peers that are behind it. (Announcing every synced block to the peer serving them once
+                // looked like a flood and got the syncing node banned at about 4,300 blocks.)
+                if (heads.TryPeek(out _)) continue;
+                var announce = new AnnounceBlock(e.Head.Hash, e.Head.Height);
+                foreach (var p in _peers.Values)
+                    if (p.BestHeight < e.Head.Height) _ = SendOrDrop(p, announce);
+                // A block may have carried the transaction a waiting one was missing.
+                if (_gaps.Count > 0) CloseGaps(_gaps.Senders());
+            }
         }
         catch (OperationCanceledException) { }
     }
@@ -193,7 +200,7 @@ public sealed class PeerNetwork : IAsyncDisposable
         {
             try { await Task.Delay(_options.ReannounceInterval, _time, _stop.Token); }
             catch (OperationCanceledException) { return; }
-            var pending = _node.Pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage);
+            var pending = _pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage);
             BroadcastTxHashes(pending);
         }
     }
@@ -202,8 +209,8 @@ public sealed class PeerNetwork : IAsyncDisposable
     private void CloseGaps(IEnumerable<Address> senders)
     {
         foreach (var sender in senders)
-            while (_gaps.Take(sender, _node.Pool.NextNonce(sender)) is { } next)
-                if (!_node.Pool.Admit([next.Raw])[0].Accepted) break;
+            while (_gaps.Take(sender, _pool.NextNonce(sender)) is { } next)
+                if (!_pool.Admit([next.Raw])[0].Accepted) break;
     }
 
     private void BroadcastTxHashes(IEnumerable<Hash> hashes)
@@ -289,12 +296,12 @@ public sealed class PeerNetwork : IAsyncDisposable
             if (!linked) return;
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
             _tasks.Add(Task.Run(() => PingLoop(peer, life.Token)));
-            if (peer.BestHeight > _node.Chain.Head.Height) Pump();
+            if (peer.BestHeight > _chain.Head.Height) Pump();
             if (peer.ListenPort != 0 && IPAddress.TryParse(peer.Host, out var ip) && _known.TryAdd(new IPEndPoint(ip, peer.ListenPort).ToString(), new IPEndPoint(ip, peer.ListenPort)))
                 SaveKnown();
             await peer.SendAsync(new GetPeers(), life.Token);
             // Announcements made before this link existed never reached it: tell it what is pending now.
-            foreach (var chunk in _node.Pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage).Chunk(WireLimits.MaxHashesPerMessage))
+            foreach (var chunk in _pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage).Chunk(WireLimits.MaxHashesPerMessage))
                 await peer.SendAsync(new AnnounceTxs(chunk), life.Token);
             while (!life.IsCancellationRequested)
             {
@@ -334,13 +341,13 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.HandshakeTimeout);
-        var spec = _node.Chain.Spec;
-        var ours = Handshake.CreateHello(_key, spec.ChainId, _node.GenesisHash, (ushort)Port, _node.Chain.Head.Height);
+        var spec = _chain.Spec;
+        var ours = Handshake.CreateHello(_key, spec.ChainId, _chain.GenesisHash, (ushort)Port, _chain.Head.Height);
         try
         {
             await peer.SendAsync(ours, timeout.Token);
             if (await peer.ReadAsync(timeout.Token) is not Hello theirs) throw new ProtocolViolation("expected Hello first");
-            if (Handshake.CheckHello(theirs, spec.ChainId, _node.GenesisHash, _key.PublicKey) is { } refusal)
+            if (Handshake.CheckHello(theirs, spec.ChainId, _chain.GenesisHash, _key.PublicKey) is { } refusal)
             {
                 _log.LogWarning("Peer {Address} refused: {Detail}", peer.Address, refusal.Detail);
                 await peer.SendAsync(new Disconnect(refusal.Reason, refusal.Detail), timeout.Token);
@@ -352,7 +359,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 await peer.SendAsync(new Disconnect(DisconnectReason.Banned, "banned"), timeout.Token);
                 return false;
             }
-            await peer.SendAsync(Handshake.Answer(_key, theirs, _node.GenesisHash), timeout.Token);
+            await peer.SendAsync(Handshake.Answer(_key, theirs, _chain.GenesisHash), timeout.Token);
             var reply = await peer.ReadAsync(timeout.Token);
             if (reply is Disconnect refused)
             {
@@ -360,7 +367,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 _log.LogInformation("Peer {Address} refused the link: {Reason} {Detail}", peer.Address, refused.Reason, refused.Detail);
                 return false;
             }
-            if (reply is not HelloAck ack || !Handshake.VerifyAnswer(ours, theirs, ack, _node.GenesisHash))
+            if (reply is not HelloAck ack || !Handshake.VerifyAnswer(ours, theirs, ack, _chain.GenesisHash))
                 throw new ProtocolViolation("handshake signature does not prove the node key");
             peer.NodeKey = theirs.NodeKey;
             peer.ListenPort = theirs.ListenPort;
@@ -415,16 +422,16 @@ public sealed class PeerNetwork : IAsyncDisposable
                 if (added) SaveKnown();
                 break;
             case AnnounceTxs a:
-                var wanted = a.Hashes.Where(h => _seenTxs.Add(h) && !_node.Pool.Contains(h)).ToList();
+                var wanted = a.Hashes.Where(h => _seenTxs.Add(h) && !_pool.Contains(h)).ToList();
                 if (wanted.Count > 0) await peer.SendAsync(new GetTxs(wanted), ct);
                 break;
             case GetTxs g:
-                var txs = g.Hashes.Select(h => _node.Pool.Get(h)).OfType<Transaction>().Select(t => t.Raw).ToList();
+                var txs = g.Hashes.Select(h => _pool.Get(h)).OfType<Transaction>().Select(t => t.Raw).ToList();
                 await peer.SendAsync(new Txs(LimitBytes(txs, WireLimits.MaxTxsBytes)), ct);
                 break;
             case Txs t:
                 if (t.Raw.Count == 0) break;
-                var results = _node.Pool.Admit(t.Raw);
+                var results = _pool.Admit(t.Raw);
                 if (results.Any(r => r.Result.Error is Core.State.TxError.Malformed or Core.State.TxError.BadSignature or Core.State.TxError.TooLarge))
                     throw new ProtocolViolation("sent a malformed or badly signed transaction");
                 // Only when something waits or has to wait: decoding every gossiped transaction again would be wasted.
@@ -439,13 +446,13 @@ public sealed class PeerNetwork : IAsyncDisposable
                 break;
             case AnnounceBlock b:
                 peer.BestHeight = b.Height;
-                var ourHead = _node.Chain.Head;
+                var ourHead = _chain.Head;
                 if (b.Height > ourHead.Height) Pump();
-                else if (b.Height + Blockchain.MaxReorgDepth > ourHead.Height && !_node.Chain.IsKnown(b.Hash, b.Height))
+                else if (b.Height + Blockchain.MaxReorgDepth > ourHead.Height && !_chain.IsKnown(b.Hash, b.Height))
                     SendProbe(peer, b.Height, 1); // a competing branch: fetch its tip, then walk back to where it forks
                 break;
             case GetBlocks g:
-                await peer.SendAsync(new Blocks(_node.Store.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024)), ct);
+                await peer.SendAsync(new Blocks(_chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024)), ct);
                 break;
             case Blocks b:
                 await OnBlocks(peer, b);
@@ -497,7 +504,7 @@ public sealed class PeerNetwork : IAsyncDisposable
         var sends = new HashSet<Peer>();
         lock (_syncGate)
         {
-            var head = _node.Chain.Head.Height;
+            var head = _chain.Head.Height;
             var now = _time.GetTimestamp();
             var peers = _peers.Values.ToList();
             var target = peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max();
@@ -627,8 +634,8 @@ public sealed class PeerNetwork : IAsyncDisposable
         for (var i = 0; i < blocks.Count; i++)
         {
             var block = blocks[i];
-            if (i + 1 < blocks.Count) _node.Chain.VerifyAhead(blocks[i + 1]);
-            var result = await _node.Loop.Run(() => _node.Chain.Import(block));
+            if (i + 1 < blocks.Count) _import.VerifyAhead(blocks[i + 1]);
+            var result = await _import.ImportAsync(block);
             status = result.Status;
             if (status == ImportStatus.Orphan) return status;
             if (status == ImportStatus.Rejected)
@@ -673,6 +680,8 @@ public sealed class PeerNetwork : IAsyncDisposable
         _stop.Cancel();
         _listener?.Dispose();
         foreach (var p in _peers.Values) await p.DisposeAsync();
+        _admitted?.Dispose();
+        _heads?.Dispose();
         try { await Task.WhenAll(_tasks.ToArray()); } catch (Exception) { }
     }
 }

@@ -10,8 +10,9 @@ namespace Chainlab.Node.Production;
 /// instead: the block is prepared on the chain loop, the nonce search runs on its own threads and stops
 /// as soon as the head moves, and the sealed block goes back through the import pipeline.
 /// </summary>
-public sealed class BlockProducer(Blockchain chain, ChainLoop loop, KeyPair key, TimeProvider time, ILogger log)
+public sealed class BlockProducer(Blockchain chain, KeyPair key, TimeProvider time, ILogger log)
 {
+    private ChainLoop Loop => chain.Loop;
     private ulong Now => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public async Task RunAsync(CancellationToken ct)
@@ -25,7 +26,7 @@ public sealed class BlockProducer(Blockchain chain, ChainLoop loop, KeyPair key,
             var next = now < genesis ? genesis : genesis + ((now - genesis) / tick + 1) * tick;
             try { await Task.Delay(TimeSpan.FromMilliseconds(next - now), time, ct); }
             catch (OperationCanceledException) { return; }
-            try { await loop.Run(() => chain.ProduceAt(next, key)); }
+            try { await Loop.Run(() => chain.ProduceAt(next, key)); }
             catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Producing a block at {Time} failed: {Message}", next, e.Message); }
         }
     }
@@ -36,7 +37,7 @@ public sealed class BlockProducer(Blockchain chain, ChainLoop loop, KeyPair key,
         {
             try
             {
-                var draft = await loop.Run(() => chain.Prepare(Now, key));
+                var draft = await Loop.Run(() => chain.Prepare(Now, key));
                 if (draft is null) { await Task.Delay(100, ct); continue; }
                 using var moved = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var parent = draft.Header.Parent;
@@ -49,7 +50,7 @@ public sealed class BlockProducer(Blockchain chain, ChainLoop loop, KeyPair key,
                 moved.Cancel();
                 await watch;
                 if (seal is null) continue; // the head moved: start again on the new one
-                await loop.Run(() => chain.Submit(draft with { Header = draft.Header with { Seal = seal } }));
+                await Loop.Run(() => chain.Submit(draft with { Header = draft.Header with { Seal = seal } }));
             }
             catch (OperationCanceledException) { return; }
             catch (Exception e) { log.LogError(e, "Mining failed: {Message}", e.Message); await Task.Delay(500, CancellationToken.None); }

@@ -8,5 +8,5 @@ public static class ChainStores
 {
     /// <summary>PostgreSQL when a connection string is given, else SQLite in the data folder.</summary>
     public static IChainStore Open(string dataDir, string? postgres) =>
-        postgres is { Length: > 0 } cs ? new PostgresChainStore(cs) : new SqliteChainStore(Path.Combine(dataDir, ChainlabNode.DatabaseFileName));
+        postgres is { Length: > 0 } cs ? new PostgresChainStore(cs) : new SqliteChainStore(Path.Combine(dataDir, NodeCore.DatabaseFileName));
 }

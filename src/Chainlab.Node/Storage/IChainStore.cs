@@ -23,7 +23,7 @@ public sealed record BlockDisconnect(Block Block, IReadOnlyDictionary<Address, A
 /// with receipts, account changes, undo data and the head pointer land together or not at all.
 /// Reads may run concurrently with the single writer.
 /// </summary>
-public interface IChainStore : IDisposable
+public interface IChainStore : IBlockReader, IDisposable
 {
     /// <summary>The genesis hash the store was created for, or null when it is empty.</summary>
     Hash? GenesisHash { get; }
@@ -48,15 +48,6 @@ public interface IChainStore : IDisposable
     /// <summary>The branch weight of a stored block (canonical or not), or null when it is unknown.</summary>
     ulong? TotalWeight(Hash hash);
 
-    Block? BlockByHeight(ulong height);
-    /// <summary>The canonical bytes of the block at this height, as stored.</summary>
-    byte[]? RawBlockByHeight(ulong height);
-    /// <summary>Canonical block bytes from a height onwards, in order, stopping at maxBytes in total.</summary>
-    IReadOnlyList<byte[]> RawBlocks(ulong fromHeight, int count, long maxBytes);
     /// <summary>One line naming the backend and where it keeps its data.</summary>
     string Describe { get; }
-    Block? BlockByHash(Hash hash);
-    BlockHeader? HeaderByHeight(ulong height);
-    IReadOnlyList<BlockHeader> Headers(ulong fromHeight, int count);
-    TxLocation? Transaction(Hash hash);
 }

@@ -89,7 +89,7 @@ public sealed class TransferLoadTests
         var n = await TestNode.StartAsync(timerProduction: true);
         try
         {
-            using var sub = n.Node.Events.Subscribe();
+            using var sub = n.Node.ClientEvents.Subscribe();
             using var sse = await n.Http.GetStreamAsync("/api/v1/events");
             using var reader = new StreamReader(sse);
             Assert.Equal(": connected", await reader.ReadLineAsync());

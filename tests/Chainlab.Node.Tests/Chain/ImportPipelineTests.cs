@@ -24,8 +24,8 @@ public sealed class ImportPipelineTests : IAsyncLifetime
         {
             var overlay = new Chainlab.Core.State.StateOverlay(new AccountsView(chain));
             ulong fees = 0;
-            foreach (var t in txs) { Assert.True(Chainlab.Core.State.StateTransition.Apply(overlay, t, chain.Spec).IsOk); fees += t.Fee; }
-            Chainlab.Core.State.StateTransition.CreditProducer(overlay, _n.Authority.Address, fees, chain.Spec);
+            foreach (var t in txs) { Assert.True(chain.Rules.Apply(overlay, t).IsOk); fees += t.Fee; }
+            chain.Rules.CreditProducer(overlay, _n.Authority.Address, fees);
             var world = chain.Spec.GenesisState();
             foreach (var (a, acc) in overlay.Changes) world.Put(a, acc);
             var unsealed = new BlockHeader(head.Height + 1, head.Hash, chain.Clock.StartOf(slot), _n.Authority.PublicKey,

@@ -59,7 +59,7 @@ public sealed class RestartTests
         var dir = n.Dir;
         var spec = n.Spec;
         await n.DisposeAsync();
-        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, ChainlabNode.DatabaseFileName)};Pooling=false"))
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, NodeCore.DatabaseFileName)};Pooling=false"))
         {
             c.Open();
             using var cmd = c.CreateCommand();

@@ -1,3 +1,4 @@
+using Chainlab.Core.Execution;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
@@ -19,7 +20,7 @@ public sealed class TransactionPoolTests
     }
 
     private TransactionPool Pool(int capacity = 1000, int perSender = 100, ChainSpec? spec = null) =>
-        new(spec ?? _spec, _state, new MempoolOptions { Capacity = capacity, PerSenderLimit = perSender });
+        new(ChainRules.For(spec ?? _spec), () => _state, new MempoolOptions { Capacity = capacity, PerSenderLimit = perSender });
 
     private static TxError Admit(TransactionPool p, Transaction tx) => p.Admit([tx.Raw])[0].Result.Error;
 
@@ -111,7 +112,7 @@ public sealed class TransactionPoolTests
         var txs = Enumerable.Range(0, 5).Select(i => Build.Transfer(_k[0], _k[1].Address, 1, (ulong)i)).ToArray();
         Assert.All(p.Admit(txs.Select(t => t.Raw).ToList()), a => Assert.True(a.Accepted));
         var overlay = new StateOverlay(_state);
-        foreach (var t in txs[..3]) Assert.True(StateTransition.Apply(overlay, t, _spec).IsOk);
+        foreach (var t in txs[..3]) Assert.True(ChainRules.For(_spec).Apply(overlay, t).IsOk);
         _state.Apply(overlay.Changes);
         p.OnBlockCommitted(new Block(new BlockHeader(1, Hash.Zero, 0, new byte[32], Hash.Zero, Hash.Zero, Hash.Zero, 3, []), txs[..3], []));
         Assert.Equal(2, p.Count);

@@ -12,7 +12,7 @@ namespace Chainlab.Node.Tests.Network;
 /// <summary>Real nodes linked over loopback TCP: convergence, gossip, sync, and bad peers.</summary>
 public sealed class PeerNetworkTests : IAsyncLifetime
 {
-    private readonly List<ChainlabNode> _nodes = new();
+    private readonly List<NodeHost> _nodes = new();
     private readonly List<string> _dirs = new();
     private readonly KeyPair[] _all = Build.Keys(5, seed: 61);
     private KeyPair Authority => _all[0];
@@ -28,18 +28,18 @@ public sealed class PeerNetworkTests : IAsyncLifetime
 
     private ChainSpec Spec(ulong blockMs, ulong genesisMs) => TestNode.SpecFor(Authority, Users) with { BlockTimeMs = blockMs, GenesisTimeMs = genesisMs };
 
-    private Task<ChainlabNode> Start(ChainSpec spec, bool producer, params int[] bootstrapPorts) => Start(spec, producer, null, bootstrapPorts);
+    private Task<NodeHost> Start(ChainSpec spec, bool producer, params int[] bootstrapPorts) => Start(spec, producer, null, bootstrapPorts);
 
-    private Task<ChainlabNode> Start(ChainSpec spec, bool producer, string? dir, params int[] bootstrapPorts) =>
+    private Task<NodeHost> Start(ChainSpec spec, bool producer, string? dir, params int[] bootstrapPorts) =>
         Start(spec, producer ? Authority : null, dir, null, bootstrapPorts);
 
-    private Task<ChainlabNode> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, params int[] bootstrapPorts) =>
+    private Task<NodeHost> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, params int[] bootstrapPorts) =>
         Start(spec, producerKey, dir, transport, o => o, bootstrapPorts);
 
-    private async Task<ChainlabNode> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, Func<PeerOptions, PeerOptions> tune, params int[] bootstrapPorts)
+    private async Task<NodeHost> Start(ChainSpec spec, KeyPair? producerKey, string? dir, ITransport? transport, Func<PeerOptions, PeerOptions> tune, params int[] bootstrapPorts)
     {
         if (dir is null) { dir = TestNode.NewDir(); _dirs.Add(dir); }
-        var node = await ChainlabNode.StartAsync(new NodeOptions
+        var node = await NodeHost.StartAsync(new NodeOptions
         {
             DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producerKey,
             Peers = new PeerOptions
@@ -55,7 +55,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     }
 
     /// <summary>After the bad peers: the network still produces, only the honest follower is linked, the violations were counted.</summary>
-    private static async Task AssertUnharmed(ChainlabNode producer, ChainlabNode follower)
+    private static async Task AssertUnharmed(NodeHost producer, NodeHost follower)
     {
         var before = follower.Chain.Head.Height;
         await Eventually(() => follower.Chain.Head.Height >= before + 3, "network still producing");
@@ -283,7 +283,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         {
             await again.ConnectAsync(IPAddress.Loopback, producer.Network.Port);
             var s = again.GetStream();
-            await s.WriteAsync(MessageCodec.Encode(Handshake.CreateHello(floodKey, spec.ChainId, producer.GenesisHash, 0, 0)));
+            await s.WriteAsync(MessageCodec.Encode(Handshake.CreateHello(floodKey, spec.ChainId, producer.Chain.GenesisHash, 0, 0)));
             Assert.IsType<Hello>(await ReadFrame(s));
             Assert.Equal(DisconnectReason.Banned, Assert.IsType<Disconnect>(await ReadFrame(s)).Reason);
         }
@@ -331,16 +331,16 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     }
 
     /// <summary>A raw client that completes the handshake with a fresh node key.</summary>
-    private static async Task<(TcpClient Client, KeyPair Key)> Handshaken(ChainlabNode node)
+    private static async Task<(TcpClient Client, KeyPair Key)> Handshaken(NodeHost node)
     {
         var key = KeyPair.Generate();
         var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, node.Network!.Port);
         var s = client.GetStream();
-        var ours = Handshake.CreateHello(key, node.Chain.Spec.ChainId, node.GenesisHash, 0, 0);
+        var ours = Handshake.CreateHello(key, node.Chain.Spec.ChainId, node.Chain.GenesisHash, 0, 0);
         await s.WriteAsync(MessageCodec.Encode(ours));
         var theirs = Assert.IsType<Hello>(await ReadFrame(s));
-        await s.WriteAsync(MessageCodec.Encode(Handshake.Answer(key, theirs, node.GenesisHash)));
+        await s.WriteAsync(MessageCodec.Encode(Handshake.Answer(key, theirs, node.Chain.GenesisHash)));
         Assert.IsType<HelloAck>(await ReadFrame(s));
         return (client, key);
     }

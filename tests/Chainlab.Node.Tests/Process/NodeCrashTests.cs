@@ -94,7 +94,7 @@ public sealed class NodeCrashTests
             Assert.True(seenIncluded.Count > 50, $"only {seenIncluded.Count} transactions were seen included");
 
             // No half-written block: every stored block has all its transactions and an undo record.
-            using var c = new SqliteConnection($"Data Source={Path.Combine(dir, "data", ChainlabNode.DatabaseFileName)};Mode=ReadOnly;Pooling=false");
+            using var c = new SqliteConnection($"Data Source={Path.Combine(dir, "data", NodeCore.DatabaseFileName)};Mode=ReadOnly;Pooling=false");
             c.Open();
             using var cmd = c.CreateCommand();
             cmd.CommandText = """

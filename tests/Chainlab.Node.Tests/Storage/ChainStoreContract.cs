@@ -228,3 +228,20 @@ public sealed class PostgresChainStoreTests(PostgresCluster pg) : ChainStoreCont
         Assert.DoesNotContain('\n', down.Message);
     }
 }
+
+public sealed class MemoryChainStoreTests : ChainStoreContract
+{
+    // The memory store's "locations": data that outlives each store opened on it, as a database file does.
+    private readonly Dictionary<string, Chainlab.Node.Storage.Memory.MemoryChainData> _data = new();
+
+    protected override string NewLocation()
+    {
+        var name = $"mem{_data.Count}";
+        _data[name] = new Chainlab.Node.Storage.Memory.MemoryChainData();
+        return name;
+    }
+
+    protected override IChainStore Open(string location) => new Chainlab.Node.Storage.Memory.MemoryChainStore(_data[location]);
+
+    protected override void ForceSchemaVersion(string location, int version) => _data[location].SchemaVersion = version;
+}

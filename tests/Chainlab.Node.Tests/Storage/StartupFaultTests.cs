@@ -86,7 +86,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     {
         await WriteSpec();
         await MakeChain();
-        var db = Path.Combine(Data, ChainlabNode.DatabaseFileName);
+        var db = Path.Combine(Data, NodeCore.DatabaseFileName);
         await using (var f = new FileStream(db, FileMode.Open, FileAccess.Write)) f.Write(new byte[100].Select((_, i) => (byte)(i * 7)).ToArray());
         var (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Data, "--spec", Spec, "--port", "0");
         AssertOneLine(err, "corrupted", code);
@@ -97,7 +97,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     {
         await WriteSpec();
         var head = await MakeChain();
-        var db = Path.Combine(Data, ChainlabNode.DatabaseFileName);
+        var db = Path.Combine(Data, NodeCore.DatabaseFileName);
         var current = new Chainlab.Node.Storage.Sqlite.SqliteChainStore(Path.Combine(Path.GetTempPath(), $"schema-probe-{Guid.NewGuid():n}.db")) is var probe ? probe.SchemaVersion : 0;
         probe.Dispose();
         SetSchemaVersion(db, current + 1);

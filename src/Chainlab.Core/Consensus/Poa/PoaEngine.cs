@@ -68,7 +68,9 @@ public sealed class PoaEngine(ChainSpec spec) : IConsensusEngine
     private ulong Delay(int authorities) =>
         spec.Consensus.TakeoverMs > 0 ? spec.Consensus.TakeoverMs : Math.Max(1, spec.BlockTimeMs / (ulong)Math.Max(1, authorities));
 
-    public static void InitGenesis(ChainSpec spec, WorldState state)
+    public IReadOnlyList<Execution.ITransactionRules> TransactionRules { get; } = [new AuthorityChangeRules()];
+
+    public void InitGenesis(WorldState state)
     {
         var admin = spec.Consensus.Admin is { } a ? Convert.FromHexString(a) : new byte[32];
         var record = new AuthorityRecord(admin, spec.Consensus.Authorities.Select(Convert.FromHexString).ToList(), []);
@@ -154,31 +156,6 @@ public sealed class PoaEngine(ChainSpec spec) : IConsensusEngine
         };
     }
 
-    // ---- authority change transactions: payload = op u8 (1 add, 2 remove) | public key [32]
-
+    /// <summary>The payload of an authority change (see <see cref="AuthorityChangeRules"/>).</summary>
     public static byte[] ChangePayload(bool add, ReadOnlySpan<byte> key) => [add ? (byte)1 : (byte)2, .. key];
-
-    public static TxRejection CheckChange(Transaction tx)
-    {
-        if (tx.Amount != 0 || !tx.To.IsZero) return new(TxError.Malformed, "an authority change moves no coins and has no recipient");
-        if (tx.Payload.Length != 33 || tx.Payload[0] is not (1 or 2)) return new(TxError.Malformed, "authority change payload must be op (1 add, 2 remove) and a 32-byte key");
-        return TxRejection.Ok;
-    }
-
-    public static TxRejection ApplyChange(StateOverlay state, Transaction tx, Account after, ChainSpec spec, ulong height)
-    {
-        var record = AuthorityRecord.Read(state);
-        if (!tx.SenderKey.AsSpan().SequenceEqual(record.Admin)) return new(TxError.Unauthorised, "only the admin key may change the authorities");
-        var add = tx.Payload[0] == 1;
-        var key = tx.Payload.AsSpan(1).ToArray();
-        if (record.Pending.Any(p => p.Key.AsSpan().SequenceEqual(key))) return new(TxError.Conflict, "a change for this authority is already pending");
-        var present = record.IndexOf(key) >= 0;
-        if (add && present) return new(TxError.Conflict, "already an authority");
-        if (!add && !present) return new(TxError.Conflict, "not an authority");
-        if (!add && record.Authorities.Count - record.Pending.Count(p => !p.Add) <= 1) return new(TxError.Conflict, "the last authority cannot be removed");
-        record.Pending.Add(new PendingChange(height + spec.Consensus.ActivationDelay, add, key));
-        state.Set(tx.Sender, after);
-        record.Write(state);
-        return TxRejection.Ok;
-    }
 }

@@ -32,7 +32,10 @@ public sealed class PosEngine(ChainSpec spec) : IConsensusEngine
 
     public ulong EpochOf(ulong slot) => slot / spec.Consensus.EpochSlots;
 
-    public static void InitGenesis(ChainSpec spec, WorldState state)
+    /// <summary>Stake and unstake with bonding and unbonding, and equivocation evidence.</summary>
+    public IReadOnlyList<Execution.ITransactionRules> TransactionRules { get; } = [new PosStakeRules(), new PosUnstakeRules(), new EvidenceRules()];
+
+    public void InitGenesis(WorldState state)
     {
         var seed = Hash.Sha256([.. "chainlab/pos/genesis"u8, .. System.Text.Encoding.UTF8.GetBytes(spec.ChainId)]).ToArray();
         var rec = new StakeRecord { Epoch = 0, Mix = seed, Randomness = seed };
@@ -174,7 +177,7 @@ public sealed class PosEngine(ChainSpec spec) : IConsensusEngine
         return w.ToArray();
     }
 
-    private static (BlockHeader A, BlockHeader B)? ParseEvidence(byte[] payload, out string error)
+    internal static (BlockHeader A, BlockHeader B)? ParseEvidence(byte[] payload, out string error)
     {
         try
         {
@@ -186,86 +189,5 @@ public sealed class PosEngine(ChainSpec spec) : IConsensusEngine
             return (a, b);
         }
         catch (DecodeException e) { error = "evidence does not decode: " + e.Message; return null; }
-    }
-
-    public static TxRejection CheckEvidenceShape(Transaction tx)
-    {
-        if (tx.Amount != 0 || !tx.To.IsZero) return new(TxError.Malformed, "evidence moves no coins and has no recipient");
-        return ParseEvidence(tx.Payload, out var error) is null ? new(TxError.InvalidEvidence, error) : TxRejection.Ok;
-    }
-
-    public static TxRejection? Apply(StateOverlay state, Transaction tx, Account after, ChainSpec spec, ulong height)
-    {
-        var rec = StakeRecord.Read(state);
-        var c = spec.Consensus;
-        switch (tx.Kind)
-        {
-            case TxKind.Stake:
-            {
-                if (after.Stake > ulong.MaxValue - tx.Amount) return new(TxError.Overflow, "stake would overflow");
-                var v = rec.Find(tx.SenderKey);
-                if (v is null) rec.Validators.Add(v = new ValidatorEntry { Key = tx.SenderKey });
-                v.Bonding.Add((tx.Amount, rec.Epoch + Math.Max(1, c.BondingEpochs)));
-                state.Set(tx.Sender, after with { Stake = after.Stake + tx.Amount });
-                rec.Write(state);
-                return TxRejection.Ok;
-            }
-            case TxKind.Unstake:
-            {
-                var v = rec.Find(tx.SenderKey);
-                var bonded = v?.Bonded ?? 0;
-                if (v is null || bonded < tx.Amount) return new(TxError.InsufficientStake, $"bonded stake {bonded} is less than {tx.Amount}");
-                var left = tx.Amount;
-                for (var i = v.Bonding.Count - 1; i >= 0 && left > 0; i--)
-                {
-                    var take = Math.Min(left, v.Bonding[i].Amount);
-                    v.Bonding[i] = (v.Bonding[i].Amount - take, v.Bonding[i].Epoch);
-                    left -= take;
-                }
-                v.Bonding.RemoveAll(b => b.Amount == 0);
-                v.Active -= left;
-                v.Unbonding.Add((tx.Amount, height + c.UnbondingBlocks));
-                state.Set(tx.Sender, after with { Stake = after.Stake - Math.Min(after.Stake, tx.Amount) });
-                rec.Write(state);
-                return TxRejection.Ok;
-            }
-            case TxKind.Evidence:
-                return ApplyEvidence(state, tx, after, spec, rec);
-        }
-        return null;
-    }
-
-    private static TxRejection ApplyEvidence(StateOverlay state, Transaction tx, Account after, ChainSpec spec, StakeRecord rec)
-    {
-        if (ParseEvidence(tx.Payload, out var error) is not var (a, b)) return new(TxError.InvalidEvidence, error);
-        var clock = new SlotClock(spec.GenesisTimeMs, spec.BlockTimeMs);
-        if (a.Hash == b.Hash) return new(TxError.InvalidEvidence, "the two headers are the same block");
-        if (!a.Producer.AsSpan().SequenceEqual(b.Producer)) return new(TxError.InvalidEvidence, "the headers have different producers");
-        var slot = clock.SlotAt(a.TimestampMs);
-        if (a.TimestampMs != b.TimestampMs) return new(TxError.InvalidEvidence, "the headers are for different slots");
-        if (SignedSeal.Verify(a, PrefixSize) is { } ea) return new(TxError.InvalidEvidence, "first header: " + ea);
-        if (SignedSeal.Verify(b, PrefixSize) is { } eb) return new(TxError.InvalidEvidence, "second header: " + eb);
-        var v = rec.Find(a.Producer);
-        if (v is null || v.Total == 0) return new(TxError.InvalidEvidence, "the producer has no stake to slash");
-        if (rec.Slashed.Any(s => s.Slot == slot && s.Key.AsSpan().SequenceEqual(a.Producer)))
-            return new(TxError.Conflict, $"this equivocation (slot {slot}) was already punished");
-
-        // Slash the same fraction of every part of the stake: active, bonding and unbonding.
-        ulong Cut(ulong x) => (ulong)((UInt128)x * spec.Consensus.SlashPpm / 1_000_000);
-        ulong slashed = 0, fromBonded = 0;
-        var cut = Cut(v.Active); v.Active -= cut; slashed += cut; fromBonded += cut;
-        for (var i = 0; i < v.Bonding.Count; i++) { cut = Cut(v.Bonding[i].Amount); v.Bonding[i] = (v.Bonding[i].Amount - cut, v.Bonding[i].Epoch); slashed += cut; fromBonded += cut; }
-        for (var i = 0; i < v.Unbonding.Count; i++) { cut = Cut(v.Unbonding[i].Amount); v.Unbonding[i] = (v.Unbonding[i].Amount - cut, v.Unbonding[i].ReleaseHeight); slashed += cut; }
-        for (var i = 0; i < rec.Snapshot.Count; i++)
-            if (rec.Snapshot[i].Key.AsSpan().SequenceEqual(a.Producer)) rec.Snapshot[i] = (rec.Snapshot[i].Key, rec.Snapshot[i].Stake - Cut(rec.Snapshot[i].Stake));
-        rec.Slashed.Add((a.Producer, slot));
-        rec.Write(state);
-
-        var reward = (ulong)((UInt128)slashed * spec.Consensus.ReporterPpm / 1_000_000);
-        state.Set(tx.Sender, after with { Balance = after.Balance + reward });
-        var offender = Address.FromPublicKey(a.Producer);
-        var acc = state.Get(offender);
-        state.Set(offender, acc with { Stake = acc.Stake - Math.Min(acc.Stake, fromBonded) });
-        return TxRejection.Ok;
     }
 }

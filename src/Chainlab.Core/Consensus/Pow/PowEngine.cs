@@ -22,6 +22,8 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
 
     public string Name => "pow";
     public ulong TickMs => 0;
+    public IReadOnlyList<Execution.ITransactionRules> TransactionRules => [];
+    public void InitGenesis(WorldState state) { }
 
     /// <summary>Mining threads used by <see cref="Seal"/>.</summary>
     public int Threads { get; set; } = 1;

@@ -1,10 +1,12 @@
+using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
+using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 
-namespace Chainlab.Core.Tests.State;
+namespace Chainlab.Core.Tests.Execution;
 
-public sealed class StateTransitionTests
+public sealed class ChainRulesTests
 {
     private readonly KeyPair[] _k = Build.Keys(3);
     private ChainSpec Spec => Build.Spec(_k, balance: 1000, reward: 10);
@@ -12,7 +14,7 @@ public sealed class StateTransitionTests
     private TxRejection Apply(Transaction tx, out StateOverlay overlay)
     {
         overlay = new StateOverlay(Spec.GenesisState());
-        return StateTransition.Apply(overlay, tx, Spec);
+        return ChainRules.For(Spec).Apply(overlay, tx);
     }
 
     [Fact]
@@ -39,7 +41,7 @@ public sealed class StateTransitionTests
         var spec = Spec;
         var baseState = spec.GenesisState();
         var first = new StateOverlay(baseState);
-        Assert.True(StateTransition.Apply(first, Build.Transfer(_k[0], _k[1].Address, 1, 0), spec).IsOk);
+        Assert.True(ChainRules.For(spec).Apply(first, Build.Transfer(_k[0], _k[1].Address, 1, 0)).IsOk);
         baseState.Apply(first.Changes);
         var to = _k[1].Address;
         var tx = expected switch
@@ -57,7 +59,7 @@ public sealed class StateTransitionTests
         };
         var before = baseState.Root;
         var overlay = new StateOverlay(baseState);
-        var r = StateTransition.Apply(overlay, tx, spec);
+        var r = ChainRules.For(spec).Apply(overlay, tx);
         Assert.Equal(expected, r.Error);
         Assert.False(string.IsNullOrWhiteSpace(r.Detail));
         Assert.Empty(overlay.Changes);
@@ -69,9 +71,9 @@ public sealed class StateTransitionTests
     {
         var spec = Spec;
         var s = new StateOverlay(spec.GenesisState());
-        Assert.True(StateTransition.Apply(s, Transaction.Create(_k[0], "test-chain", TxKind.Stake, 0, 1, Address.Zero, 300), spec).IsOk);
+        Assert.True(ChainRules.For(spec).Apply(s, Transaction.Create(_k[0], "test-chain", TxKind.Stake, 0, 1, Address.Zero, 300)).IsOk);
         Assert.Equal(new Account(699, 1, 300), s.Get(_k[0].Address));
-        Assert.True(StateTransition.Apply(s, Transaction.Create(_k[0], "test-chain", TxKind.Unstake, 1, 1, Address.Zero, 100), spec).IsOk);
+        Assert.True(ChainRules.For(spec).Apply(s, Transaction.Create(_k[0], "test-chain", TxKind.Unstake, 1, 1, Address.Zero, 100)).IsOk);
         Assert.Equal(new Account(798, 2, 200), s.Get(_k[0].Address));
     }
 
@@ -83,7 +85,7 @@ public sealed class StateTransitionTests
         var genesisRoot = world.Root;
         var txs = new[] { Build.Transfer(_k[1], _k[2].Address, 10, 0, fee: 3), Build.Transfer(_k[2], _k[1].Address, 5, 0, fee: 4) };
         var overlay = new StateOverlay(world);
-        var ex = StateTransition.ExecuteBlock(overlay, 1, _k[0].Address, txs, spec);
+        var ex = ChainRules.For(spec).ExecuteTransactions(overlay, 1, _k[0].Address, txs);
         Assert.True(ex.Ok, ex.Error);
         Assert.Equal(2, ex.Receipts.Count);
         Assert.Equal(1000UL + 10 + 7, overlay.Get(_k[0].Address).Balance);
@@ -99,9 +101,51 @@ public sealed class StateTransitionTests
         var spec = Spec;
         var overlay = new StateOverlay(spec.GenesisState());
         var txs = new[] { Build.Transfer(_k[1], _k[2].Address, 10, 0), Build.Transfer(_k[1], _k[2].Address, 10, 0) };
-        var ex = StateTransition.ExecuteBlock(overlay, 1, _k[0].Address, txs, spec);
+        var ex = ChainRules.For(spec).ExecuteTransactions(overlay, 1, _k[0].Address, txs);
         Assert.False(ex.Ok);
         Assert.Equal(TxError.NonceTooLow, ex.Cause);
+    }
+
+    [Theory]
+    [InlineData("poa", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake, TxKind.AuthorityChange })]
+    [InlineData("pos", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake, TxKind.Evidence })]
+    [InlineData("pow", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake })]
+    public void Each_engine_contributes_the_kinds_it_owns(string engine, TxKind[] kinds)
+    {
+        var spec = Spec with { Consensus = Spec.Consensus with { Engine = engine, InitialDifficulty = 1, RetargetInterval = 10 } };
+        var rules = ChainRules.For(spec);
+        Assert.Equal(kinds, rules.Kinds);
+        Assert.Equal(engine == "pos", rules.Engine.PunishesEquivocation);
+        var evidence = Transaction.Create(_k[0], "test-chain", TxKind.Evidence, 0, 1, Address.Zero, 0, [1]);
+        Assert.Equal(engine == "pos" ? TxError.InvalidEvidence : TxError.UnsupportedKind, rules.CheckStateless(evidence).Error);
+    }
+
+    /// <summary>A made-up kind: burns its amount. All a new kind needs is a class like this and its registration.</summary>
+    private sealed class BurnRules : ITransactionRules
+    {
+        public TxKind Kind => TxKind.Deploy;
+        public bool CheckedAtAdmission => false;
+        public ulong Moved(Transaction tx) => tx.Amount;
+        public TxRejection CheckStateless(Transaction tx, ChainSpec spec) =>
+            tx.Amount == 0 ? new(TxError.ZeroAmount, "burn something") : TxRejection.Ok;
+        public TxRejection Apply(StateOverlay state, Transaction tx, Account after, TxContext context)
+        {
+            state.Set(tx.Sender, after);
+            return TxRejection.Ok;
+        }
+    }
+
+    [Fact]
+    public void A_new_kind_is_one_rules_class_registered_with_the_chain()
+    {
+        var spec = Spec;
+        var burn = Transaction.Create(_k[0], "test-chain", TxKind.Deploy, 0, 1, Address.Zero, 100);
+        Assert.Equal(TxError.UnsupportedKind, ChainRules.For(spec).Apply(new StateOverlay(spec.GenesisState()), burn).Error);
+        var rules = new ChainRules(spec, ConsensusEngines.For(spec), [new BurnRules()]);
+        var s = new StateOverlay(spec.GenesisState());
+        Assert.True(rules.Apply(s, burn).IsOk);
+        Assert.Equal(new Account(899, 1, 0), s.Get(_k[0].Address)); // fee and amount gone, nonce advanced
+        Assert.Equal(TxError.ZeroAmount, rules.CheckStateless(Transaction.Create(_k[0], "test-chain", TxKind.Deploy, 1, 1, Address.Zero, 0)).Error);
     }
 
     [Fact]

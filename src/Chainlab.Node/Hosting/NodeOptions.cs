@@ -20,6 +20,8 @@ public sealed record NodeOptions
     public int MineThreads { get; init; } = 1;
     /// <summary>A PostgreSQL connection string; null keeps the embedded SQLite store in the data folder.</summary>
     public string? Postgres { get; init; }
+    /// <summary>Opens the store to use instead of SQLite or PostgreSQL (the memory store, in tests and simulations).</summary>
+    public Func<Storage.IChainStore>? Store { get; init; }
     public string ListenAddress { get; init; } = "127.0.0.1";
     /// <summary>Peer-to-peer settings; null runs the node alone.</summary>
     public Network.PeerOptions? Peers { get; init; }

@@ -1,0 +1,146 @@
+using Chainlab.Core.Consensus;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+
+namespace Chainlab.Core.Execution;
+
+/// <summary>
+/// The rules of one chain, in one place: the consensus engine its spec names and the rules of every
+/// transaction kind it accepts (the base kinds, and those the engine contributes). Admission, block
+/// building and block import all ask this object, so a rule exists once.
+/// </summary>
+public sealed class ChainRules
+{
+    private readonly Dictionary<TxKind, ITransactionRules> _kinds = new();
+
+    /// <param name="spec">The chain.</param>
+    /// <param name="engine">Its consensus engine, which contributes the kinds it owns.</param>
+    /// <param name="extraKinds">Further kinds (a test's, or a feature's switched on by the node).</param>
+    public ChainRules(ChainSpec spec, IConsensusEngine engine, IEnumerable<ITransactionRules>? extraKinds = null)
+    {
+        Spec = spec; Engine = engine;
+        foreach (var r in BaseKinds()) _kinds[r.Kind] = r;
+        foreach (var r in engine.TransactionRules) _kinds[r.Kind] = r; // an engine may replace a base kind (stake in PoS)
+        foreach (var r in extraKinds ?? []) _kinds[r.Kind] = r;
+    }
+
+    /// <summary>The rules of the chain a spec describes, with a new engine instance.</summary>
+    public static ChainRules For(ChainSpec spec) => new(spec, ConsensusEngines.For(spec));
+
+    private static IEnumerable<ITransactionRules> BaseKinds() => [new TransferRules(), new StakeRules(), new UnstakeRules()];
+
+    public ChainSpec Spec { get; }
+    public IConsensusEngine Engine { get; }
+
+    /// <summary>The kinds this chain accepts, in kind order.</summary>
+    public IEnumerable<TxKind> Kinds => _kinds.Keys.Order();
+
+    public bool Accepts(TxKind kind) => _kinds.ContainsKey(kind);
+
+    /// <summary>Checks that need no state: chain, kind, the kind's own shape, fee. The signature is checked separately.</summary>
+    public TxRejection CheckStateless(Transaction tx)
+    {
+        if (tx.ChainId != Spec.ChainId)
+            return new(TxError.WrongChain, $"transaction is for chain '{tx.ChainId}', this node runs '{Spec.ChainId}'");
+        if (!_kinds.TryGetValue(tx.Kind, out var rules))
+            return new(TxError.UnsupportedKind, $"transaction kind {tx.Kind} is not enabled on this chain");
+        var own = rules.CheckStateless(tx, Spec);
+        if (!own.IsOk) return own;
+        if (tx.Fee < Spec.MinFee) return new(TxError.FeeTooLow, $"fee {tx.Fee} is below the minimum of {Spec.MinFee}");
+        return TxRejection.Ok;
+    }
+
+    /// <summary>What the transaction takes from the sender's balance: the moved amount plus the fee. False on overflow or an unknown kind.</summary>
+    public bool TryDebit(Transaction tx, out ulong debit)
+    {
+        var moved = _kinds.TryGetValue(tx.Kind, out var rules) ? rules.Moved(tx) : 0;
+        debit = moved + tx.Fee;
+        return rules is not null && debit >= moved;
+    }
+
+    /// <summary>Applies one transaction to the overlay, in a block at this height. On rejection nothing is written.</summary>
+    public TxRejection Apply(StateOverlay state, Transaction tx, ulong height = 0)
+    {
+        var stateless = CheckStateless(tx);
+        if (!stateless.IsOk) return stateless;
+        var sender = state.Get(tx.Sender);
+        if (tx.Nonce < sender.Nonce) return new(TxError.NonceTooLow, $"nonce {tx.Nonce} was already used; next is {sender.Nonce}");
+        if (tx.Nonce > sender.Nonce) return new(TxError.NonceGap, $"nonce {tx.Nonce} skips ahead; next is {sender.Nonce}");
+        if (!TryDebit(tx, out var debit)) return new(TxError.Overflow, "amount plus fee overflows");
+        if (sender.Balance < debit)
+            return new(TxError.InsufficientBalance, $"balance {sender.Balance} is less than amount plus fee {debit}");
+        var after = sender with { Balance = sender.Balance - debit, Nonce = sender.Nonce + 1 };
+        return _kinds[tx.Kind].Apply(state, tx, after, new TxContext(Spec, height));
+    }
+
+    /// <summary>
+    /// The kind's own rules checked at admission against the head state, on a throwaway overlay, for the
+    /// kinds that ask for it (authority changes, stake, evidence), so a refusal comes back to the sender at
+    /// once instead of silently at block time. <paramref name="after"/> is the sender with every pending
+    /// debit and this one taken and the nonce advanced.
+    /// </summary>
+    public TxRejection CheckAdmission(IAccountReader head, Transaction tx, Account after)
+    {
+        if (!_kinds.TryGetValue(tx.Kind, out var rules)) return new(TxError.UnsupportedKind, $"transaction kind {tx.Kind} is not enabled on this chain");
+        return rules.CheckedAtAdmission ? rules.Apply(new StateOverlay(head), tx, after, new TxContext(Spec, 0)) : TxRejection.Ok;
+    }
+
+    /// <summary>
+    /// Executes a block body on the overlay: every transaction must apply, then fees and the reward
+    /// go to the producer as the spec says. Returns receipts or the first failure.
+    /// </summary>
+    public BlockExecution ExecuteTransactions(StateOverlay state, ulong height, Address producer, IReadOnlyList<Transaction> txs)
+    {
+        var receipts = new Receipt[txs.Count];
+        ulong fees = 0;
+        for (var i = 0; i < txs.Count; i++)
+        {
+            var tx = txs[i];
+            var r = Apply(state, tx, height);
+            if (!r.IsOk) return BlockExecution.Failed($"transaction {i} ({tx.Hash.Short}) is invalid: {r.Detail}", r.Error);
+            fees += tx.Fee; // fees come from different balances, so their sum can exceed a u64
+            if (fees < tx.Fee) return BlockExecution.Failed("total fees overflow", TxError.Overflow);
+            receipts[i] = new Receipt(tx.Hash, height, i, true, tx.Fee, null);
+        }
+        var credit = CreditProducer(state, producer, fees);
+        if (!credit.IsOk) return BlockExecution.Failed(credit.Detail, credit.Error);
+        return BlockExecution.Succeeded(receipts);
+    }
+
+    /// <summary>
+    /// Executes a whole block: the producer must be entitled (checked against the state before the block),
+    /// the engine opens the block, the transactions run, the producer is paid, and the engine closes it.
+    /// </summary>
+    public BlockExecution ExecuteBlock(StateOverlay state, BlockHeader header, BlockHeader parent, IReadOnlyList<Transaction> txs)
+    {
+        if (Engine.VerifyProducer(header, parent, state) is { } notEntitled) return BlockExecution.Failed(notEntitled, TxError.Unauthorised);
+        Engine.BeginBlock(state, header);
+        var ex = ExecuteTransactions(state, header.Height, Address.FromPublicKey(header.Producer), txs);
+        if (ex.Ok) Engine.EndBlock(state, header);
+        return ex;
+    }
+
+    /// <summary>Credits the block reward, and the fees when the spec gives them to the producer.</summary>
+    public TxRejection CreditProducer(StateOverlay state, Address producer, ulong fees)
+    {
+        ulong credit = Spec.BlockReward;
+        if (Spec.FeePolicy == FeePolicy.Producer)
+        {
+            credit += fees;
+            if (credit < fees) return new(TxError.Overflow, "reward plus fees overflow");
+        }
+        if (credit == 0) return TxRejection.Ok;
+        var p = state.Get(producer);
+        if (p.Balance > ulong.MaxValue - credit) return new(TxError.Overflow, "producer balance would overflow");
+        state.Set(producer, p with { Balance = p.Balance + credit });
+        return TxRejection.Ok;
+    }
+}
+
+/// <summary>The result of executing a block body.</summary>
+public sealed record BlockExecution(bool Ok, IReadOnlyList<Receipt> Receipts, string? Error, TxError Cause)
+{
+    public static BlockExecution Succeeded(IReadOnlyList<Receipt> receipts) => new(true, receipts, null, TxError.None);
+    public static BlockExecution Failed(string error, TxError cause) => new(false, [], error, cause);
+}

@@ -1,0 +1,25 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+
+namespace Chainlab.Node.Events;
+
+/// <summary>Something that happened inside the node. Published on <see cref="NodeEvents"/>, never dropped.</summary>
+public abstract record NodeEvent;
+
+/// <summary>The canonical head moved (after a block was connected or a reorganisation ended).</summary>
+public sealed record HeadChanged(BlockHeader Head) : NodeEvent;
+
+/// <summary>A block became part of the canonical chain and is stored.</summary>
+public sealed record BlockConnected(Block Block) : NodeEvent;
+
+/// <summary>A block left the canonical chain in a reorganisation.</summary>
+public sealed record BlockDisconnected(Block Block) : NodeEvent;
+
+/// <summary>The canonical chain switched branches: Depth blocks off from From, onto To.</summary>
+public sealed record Reorganised(BlockHeader From, BlockHeader To, ulong Depth, int Orphaned) : NodeEvent;
+
+/// <summary>The mempool accepted these transactions (one admission call).</summary>
+public sealed record TransactionsAdmitted(IReadOnlyList<Hash> Hashes) : NodeEvent;
+
+/// <summary>One producer signed two different blocks for one slot.</summary>
+public sealed record EquivocationSeen(BlockHeader First, BlockHeader Second) : NodeEvent;

@@ -1,0 +1,175 @@
+using Chainlab.Core.Consensus.Pos;
+using Chainlab.Core.Consensus.Pow;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Execution;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Chainlab.Node.Chain;
+using Chainlab.Node.Events;
+using Chainlab.Node.Mempool;
+using Chainlab.Node.Network;
+using Chainlab.Node.Production;
+using Chainlab.Node.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node;
+
+/// <summary>
+/// A node without a web host: store, state, rules, mempool, chain loop, network and producer, composed in
+/// named start-up steps. <see cref="NodeHost"/> adds the REST API; tests and (later) the simulator can run
+/// many of these in one process with an in-memory store, a manual clock and an in-memory transport.
+/// </summary>
+public sealed class NodeCore : IAsyncDisposable
+{
+    public const string SpecFileName = "chainspec.json";
+    public const string DatabaseFileName = "chain.db";
+    public static readonly string Version = typeof(NodeCore).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private readonly FileStream _lock;
+    private readonly IChainStore _store;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<IDisposable> _subscriptions = new();
+    private Task _producer = Task.CompletedTask;
+
+    private NodeCore(NodeOptions options, ILoggerFactory logging, FileStream lockFile, IChainStore store, Blockchain chain,
+        TransactionPool pool, NodeEvents events)
+    {
+        Options = options; Logging = logging; _lock = lockFile; _store = store; Chain = chain; Pool = pool; Events = events;
+    }
+
+    public NodeOptions Options { get; }
+    public ILoggerFactory Logging { get; }
+    public ChainRules Rules => Chain.Rules;
+    public Blockchain Chain { get; }
+    public ChainLoop Loop => Chain.Loop;
+    public TransactionPool Pool { get; }
+    /// <summary>The node's internal events (never dropped).</summary>
+    public NodeEvents Events { get; }
+    public IChainStore Store => _store;
+    public Hash GenesisHash => Chain.GenesisHash;
+    /// <summary>The peer network, when the options ask for one.</summary>
+    public PeerNetwork? Network { get; private set; }
+
+    /// <summary>
+    /// Starts the node's parts in order: check crypto, open the data folder, load the chain spec, open the
+    /// store, check the state, engine and rules, mempool and chain loop, network, producer. Each step is
+    /// logged with its duration; a failure is a <see cref="NodeStartException"/> with one clear line.
+    /// </summary>
+    public static NodeCore Start(NodeOptions options, ILoggerFactory? logging = null)
+    {
+        logging ??= CreateLogging(options.LogLevel);
+        var log = logging.CreateLogger("Chainlab.Node");
+        var steps = new StartupSteps(log);
+        steps.Run("check crypto", () =>
+        {
+            try { Ed25519.PublicKeyFromSeed(new byte[32]); }
+            catch (DllNotFoundException e) { throw new NodeStartException(e.Message, e); }
+        });
+        var lockFile = steps.Run("open data folder", () => DataFolder.Lock(options.DataDir));
+        IChainStore? store = null;
+        try
+        {
+            var spec = steps.Run("load chain spec", () => DataFolder.LoadOrSaveSpec(options));
+            var genesis = spec.GenesisBlock();
+            store = steps.Run("open store", () => options.Store?.Invoke() ?? ChainStores.Open(options.DataDir, options.Postgres));
+            var opened = store;
+            var (world, head) = steps.Run("check state", () =>
+            {
+                if (opened.GenesisHash is null) opened.InitGenesis(genesis, spec.GenesisState());
+                else if (opened.GenesisHash != genesis.Hash)
+                    throw new NodeStartException($"the database in {options.DataDir} belongs to another chain (genesis {opened.GenesisHash.Value.Short}, spec gives {genesis.Hash.Short}); a folder made by an older chainlab (before consensus state was part of genesis) cannot resume: start over (devnet reset, or a new --data folder)");
+                var w = new WorldState();
+                foreach (var (addr, acc) in opened.LoadAccounts()) w.Put(addr, acc);
+                var h = opened.Head();
+                if (w.Root != h.StateRoot)
+                    throw new NodeStartException($"stored accounts do not match the state root of head block {h.Height}: the database is damaged");
+                return (w, h);
+            });
+            var rules = steps.Run("engine and rules", () =>
+            {
+                var r = ChainRules.For(spec);
+                if (r.Engine is PowEngine pow) pow.Threads = Math.Max(1, options.MineThreads);
+                return r;
+            });
+            var events = new NodeEvents();
+            events.HandlerFailed += (e, ex) => log.LogError(ex, "A handler of {Event} failed: {Message}", e.GetType().Name, ex.Message);
+            var (pool, chain) = steps.Run("mempool and chain loop", () =>
+            {
+                Blockchain? built = null;
+                var p = new TransactionPool(rules, () => built!.Committed.State, options.Mempool, events);
+                built = new Blockchain(rules, opened, world, head, new ChainLoop(), p, events, options.Time, logging.CreateLogger("Chainlab.Chain"));
+                return (p, built);
+            });
+            var node = new NodeCore(options, logging, lockFile, store, chain, pool, events);
+            node.WatchEquivocation(log);
+            if (options.Peers is { } peerOptions)
+                steps.Run("network", () => node.StartNetwork(peerOptions));
+            if (options.ProducerKey is { } key && (rules.Engine is not PowEngine || options.MineThreads > 0))
+                steps.Run("producer", () =>
+                {
+                    var producer = new BlockProducer(chain, key, options.Time, logging.CreateLogger("Chainlab.Producer"));
+                    node._producer = Task.Run(() => producer.RunAsync(node._stop.Token));
+                });
+            log.LogInformation("Node core up in {Ms:0} ms: chain {Chain} ({Engine}), head {Height} {Hash}, store {Store}",
+                steps.Done.Sum(s => s.Ms), spec.ChainId, rules.Engine.Name, head.Height, head.Hash.Short, store.Describe);
+            return node;
+        }
+        catch (StoreException e)
+        {
+            store?.Dispose();
+            lockFile.Dispose();
+            throw new NodeStartException(e.Message, e);
+        }
+        catch
+        {
+            store?.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The console log every node process writes: one line per entry, with a timestamp.</summary>
+    public static ILoggerFactory CreateLogging(LogLevel level) => LoggerFactory.Create(b =>
+    {
+        b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        b.SetMinimumLevel(level);
+        b.AddFilter("Microsoft", LogLevel.Warning);
+    });
+
+    /// <summary>On proof-of-stake chains, a node with a key submits evidence when it sees a producer sign two blocks for one slot.</summary>
+    private void WatchEquivocation(ILogger log)
+    {
+        if ((Options.EvidenceKey ?? Options.ProducerKey) is not { } reporter) return;
+        _subscriptions.Add(Events.Subscribe<EquivocationSeen>(e =>
+        {
+            var spec = Chain.Spec;
+            var tx = Transaction.Create(reporter, spec.ChainId, TxKind.Evidence, Pool.NextNonce(reporter.Address), spec.MinFee,
+                Address.Zero, 0, PosEngine.EvidencePayload(e.First, e.Second));
+            var r = Pool.Admit([tx.Raw])[0];
+            if (r.Accepted) log.LogWarning("Submitted equivocation evidence {Hash} against {Producer}", tx.Hash.Short, Convert.ToHexStringLower(e.First.Producer)[..16]);
+            else log.LogWarning("Could not submit equivocation evidence: {Reason}", r.Result.Detail);
+        }));
+    }
+
+    private void StartNetwork(PeerOptions peerOptions)
+    {
+        var identity = DataFolder.LoadOrCreateNodeKey(Options.DataDir);
+        var network = new PeerNetwork(Chain, Chain, Pool, Events, identity,
+            peerOptions with { PeersFile = peerOptions.PeersFile ?? Path.Combine(Options.DataDir, "peers.txt") }, Options.Time,
+            Logging.CreateLogger("Chainlab.Network"));
+        try { network.Start(); }
+        catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }
+        Network = network;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _producer;
+        if (Network is not null) await Network.DisposeAsync();
+        foreach (var s in _subscriptions) s.Dispose();
+        await Loop.DisposeAsync();
+        _store.Dispose();
+        _lock.Dispose();
+    }
+}

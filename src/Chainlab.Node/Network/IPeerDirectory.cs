@@ -1,0 +1,9 @@
+namespace Chainlab.Node.Network;
+
+/// <summary>Who this node is linked to (for the API and status).</summary>
+public interface IPeerDirectory
+{
+    string NodeId { get; }
+    int Port { get; }
+    IReadOnlyCollection<Peer> Peers { get; }
+}

@@ -1,0 +1,18 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+
+namespace Chainlab.Node.Storage;
+
+/// <summary>Reading stored blocks and transactions: the part of the store that the API and peers may use.</summary>
+public interface IBlockReader
+{
+    Block? BlockByHeight(ulong height);
+    /// <summary>The canonical bytes of the block at this height, as stored.</summary>
+    byte[]? RawBlockByHeight(ulong height);
+    /// <summary>Canonical block bytes from a height onwards, in order, stopping at maxBytes in total.</summary>
+    IReadOnlyList<byte[]> RawBlocks(ulong fromHeight, int count, long maxBytes);
+    Block? BlockByHash(Hash hash);
+    BlockHeader? HeaderByHeight(ulong height);
+    IReadOnlyList<BlockHeader> Headers(ulong fromHeight, int count);
+    TxLocation? Transaction(Hash hash);
+}

@@ -1,0 +1,26 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+
+namespace Chainlab.Node.Storage.Memory;
+
+/// <summary>
+/// What a <see cref="MemoryChainStore"/> keeps: the in-process equivalent of a database file. It outlives
+/// the store that opened it, so a test or a simulation can close a node and open it again on the same data.
+/// </summary>
+public sealed class MemoryChainData
+{
+    internal sealed record StoredBlock(Block Block, byte[] Raw, ulong TotalWeight);
+
+    internal readonly object Gate = new();
+    internal readonly Dictionary<Hash, StoredBlock> Blocks = new();
+    internal readonly List<Hash> Canonical = new();
+    internal readonly Dictionary<Hash, TxLocation> Transactions = new();
+    internal readonly Dictionary<Address, Account> Accounts = new();
+    internal readonly Dictionary<ulong, Dictionary<Address, Account>> Undo = new();
+    internal Hash? Genesis;
+    internal bool Open;
+
+    /// <summary>The schema version the data was last written with (a test may raise it, as a newer binary would).</summary>
+    public int SchemaVersion { get; set; }
+}
