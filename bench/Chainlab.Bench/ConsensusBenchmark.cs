@@ -5,6 +5,8 @@ using Chainlab.Core.Model;
 using Chainlab.Node;
 using Microsoft.Extensions.Logging;
 
+using Chainlab.Cli.Processes;
+
 namespace Chainlab.Bench;
 
 /// <summary>Costs of the consensus engines: proof-of-work hashing, VRF prove and verify, block import per engine.</summary>

@@ -8,6 +8,8 @@ using Chainlab.Core.Wallet;
 using Chainlab.Node;
 using Microsoft.Extensions.Logging;
 
+using Chainlab.Cli.Processes;
+
 namespace Chainlab.Bench;
 
 /// <summary>

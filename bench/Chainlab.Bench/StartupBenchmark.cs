@@ -6,6 +6,8 @@ using Chainlab.Core.Model;
 using Chainlab.Node;
 using Microsoft.Extensions.Logging;
 
+using Chainlab.Cli.Processes;
+
 namespace Chainlab.Bench;
 
 /// <summary>

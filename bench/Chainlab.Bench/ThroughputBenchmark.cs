@@ -7,6 +7,8 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.Wallet;
 
+using Chainlab.Cli.Processes;
+
 namespace Chainlab.Bench;
 
 /// <summary>Settings for <see cref="ThroughputBenchmark"/>.</summary>
@@ -193,15 +195,6 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
         }
         catch (IOException) { }
         return -1;
-    }
-
-    public static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     public static double Median(IEnumerable<double> xs)

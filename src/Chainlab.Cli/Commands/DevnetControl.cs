@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Chainlab.Cli.Processes;
 using Chainlab.Node;
 using Chainlab.Node.Storage.Postgres;
 
@@ -42,7 +43,7 @@ public static class DevnetControl
     public static async Task<int> StartInBackgroundAsync(string root, CancellationToken ct)
     {
         var s = DevnetSettings.Load(root);
-        var psi = BenchCommands.SelfLaunch(["devnet", "up", "--dir", root, "--port", s.ApiPort.ToString(), "--p2p-port", s.P2PPort.ToString()]);
+        var psi = ChainlabProcess.Self(["devnet", "up", "--dir", root, "--port", s.ApiPort.ToString(), "--p2p-port", s.P2PPort.ToString()]);
         psi.RedirectStandardOutput = false;
         var log = Path.Combine(root, "devnet.log");
         // Detach through the shell so the devnet outlives this command and writes to its log.

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Chainlab.Bench;
+using Chainlab.Cli.Processes;
 using Chainlab.Node.Storage.Postgres;
 using Spectre.Console;
 
@@ -32,7 +32,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
             if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
             if (settings.Postgres is { } pg) args.AddRange(["--db", PostgresChainStore.ForSchema(pg, settings.NodeSchema(i))]);
-            var psi = BenchCommands.SelfLaunch(args);
+            var psi = ChainlabProcess.Self(args);
             psi.RedirectStandardOutput = true;
             psi.RedirectStandardError = true;
             var log = new StreamWriter(Path.Combine(root, "logs", $"node{i}.log"), append: true) { AutoFlush = true };

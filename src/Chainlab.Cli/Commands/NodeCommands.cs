@@ -53,7 +53,7 @@ public static class NodeCommands
                 boot.Add(System.Net.IPEndPoint.TryParse(b, out var ep) && ep.Port > 0 ? ep : throw new CliException($"--bootstrap '{b}' is not HOST:PORT (an IP address and a port)", ExitCodes.BadInput));
             var p2p = pr.GetValue(p2pPort);
             if (p2p is < 0 or > 65535) throw new CliException("--p2p-port must be 0..65535", ExitCodes.BadInput);
-            var peers = p2p is not null || boot.Count > 0 ? new Chainlab.Node.Network.PeerOptions { Port = p2p ?? 0, ListenAddress = listenAt, Bootstrap = boot } : null;
+            var peers = p2p is not null || boot.Count > 0 ? new Chainlab.Node.Network.Peers.PeerOptions { Port = p2p ?? 0, ListenAddress = listenAt, Bootstrap = boot } : null;
             var keyPath = pr.GetValue(key) ?? file.Key;
             var threads = pr.GetValue(mineThreads);
             if (threads is < 1 or > 256) throw new CliException("--mine-threads must be 1..256", ExitCodes.BadInput);

@@ -3,17 +3,19 @@ using System.Threading.Channels;
 namespace Chainlab.Node.Chain;
 
 /// <summary>
-/// Runs chain work one item at a time on a single task: the only place state changes.
-/// Callers enqueue work and await its result.
+/// Runs chain work one item at a time: the only place state changes. Callers enqueue work and await its
+/// result. The loop runs on the given scheduler (the thread pool, or a simulator's deterministic one).
 /// </summary>
 public sealed class ChainLoop : IAsyncDisposable
 {
     private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _runner;
 
-    public ChainLoop()
+    public ChainLoop(TaskScheduler? scheduler = null)
     {
-        _runner = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        scheduler ??= TaskScheduler.Default;
+        var options = scheduler == TaskScheduler.Default ? TaskCreationOptions.LongRunning : TaskCreationOptions.DenyChildAttach;
+        _runner = Task.Factory.StartNew(RunAsync, CancellationToken.None, options, scheduler).Unwrap();
     }
 
     private async Task RunAsync()

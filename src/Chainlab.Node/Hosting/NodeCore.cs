@@ -8,6 +8,7 @@ using Chainlab.Node.Chain;
 using Chainlab.Node.Events;
 using Chainlab.Node.Mempool;
 using Chainlab.Node.Network;
+using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Production;
 using Chainlab.Node.Storage;
 using Microsoft.Extensions.Logging;
@@ -30,11 +31,13 @@ public sealed class NodeCore : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<IDisposable> _subscriptions = new();
     private Task _producer = Task.CompletedTask;
+    private readonly Random _random;
 
     private NodeCore(NodeOptions options, ILoggerFactory logging, FileStream lockFile, IChainStore store, Blockchain chain,
         TransactionPool pool, NodeEvents events)
     {
         Options = options; Logging = logging; _lock = lockFile; _store = store; Chain = chain; Pool = pool; Events = events;
+        _random = options.Seed is { } seed ? new Random(seed) : new Random();
     }
 
     public NodeOptions Options { get; }
@@ -88,7 +91,11 @@ public sealed class NodeCore : IAsyncDisposable
             var rules = steps.Run("engine and rules", () =>
             {
                 var r = ChainRules.For(spec);
-                if (r.Engine is PowEngine pow) pow.Threads = Math.Max(1, options.MineThreads);
+                if (r.Engine is PowEngine pow)
+                {
+                    pow.Threads = Math.Max(1, options.MineThreads);
+                    if (options.Seed is { } seed) pow.NonceStart = new Random(seed);
+                }
                 return r;
             });
             var events = new NodeEvents();
@@ -97,7 +104,7 @@ public sealed class NodeCore : IAsyncDisposable
             {
                 Blockchain? built = null;
                 var p = new TransactionPool(rules, () => built!.Committed.State, options.Mempool, events);
-                built = new Blockchain(rules, opened, world, head, new ChainLoop(), p, events, options.Time, logging.CreateLogger("Chainlab.Chain"));
+                built = new Blockchain(rules, opened, world, head, new ChainLoop(options.Scheduler), p, events, options.Time, logging.CreateLogger("Chainlab.Chain"));
                 return (p, built);
             });
             var node = new NodeCore(options, logging, lockFile, store, chain, pool, events);
@@ -107,8 +114,9 @@ public sealed class NodeCore : IAsyncDisposable
             if (options.ProducerKey is { } key && (rules.Engine is not PowEngine || options.MineThreads > 0))
                 steps.Run("producer", () =>
                 {
-                    var producer = new BlockProducer(chain, key, options.Time, logging.CreateLogger("Chainlab.Producer"));
-                    node._producer = Task.Run(() => producer.RunAsync(node._stop.Token));
+                    var producer = new BlockProducer(chain, events, key, options.Time, logging.CreateLogger("Chainlab.Producer"));
+                    node._producer = Task.Factory.StartNew(() => producer.RunAsync(node._stop.Token), CancellationToken.None,
+                        TaskCreationOptions.DenyChildAttach, options.Scheduler).Unwrap();
                 });
             log.LogInformation("Node core up in {Ms:0} ms: chain {Chain} ({Engine}), head {Height} {Hash}, store {Store}",
                 steps.Done.Sum(s => s.Ms), spec.ChainId, rules.Engine.Name, head.Height, head.Hash.Short, store.Describe);
@@ -153,10 +161,10 @@ public sealed class NodeCore : IAsyncDisposable
 
     private void StartNetwork(PeerOptions peerOptions)
     {
-        var identity = DataFolder.LoadOrCreateNodeKey(Options.DataDir);
+        var identity = Options.NodeKey ?? DataFolder.LoadOrCreateNodeKey(Options.DataDir);
         var network = new PeerNetwork(Chain, Chain, Pool, Events, identity,
             peerOptions with { PeersFile = peerOptions.PeersFile ?? Path.Combine(Options.DataDir, "peers.txt") }, Options.Time,
-            Logging.CreateLogger("Chainlab.Network"));
+            Options.Scheduler, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Network"));
         try { network.Start(); }
         catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }
         Network = network;

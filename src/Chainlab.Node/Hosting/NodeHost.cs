@@ -4,6 +4,7 @@ using Chainlab.Node.Chain;
 using Chainlab.Node.Events;
 using Chainlab.Node.Mempool;
 using Chainlab.Node.Network;
+using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

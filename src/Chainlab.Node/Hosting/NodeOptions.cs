@@ -24,11 +24,18 @@ public sealed record NodeOptions
     public Func<Storage.IChainStore>? Store { get; init; }
     public string ListenAddress { get; init; } = "127.0.0.1";
     /// <summary>Peer-to-peer settings; null runs the node alone.</summary>
-    public Network.PeerOptions? Peers { get; init; }
+    public Network.Peers.PeerOptions? Peers { get; init; }
+    /// <summary>The node's identity key for peer links; null keeps (or creates) node.key in the data folder.</summary>
+    public KeyPair? NodeKey { get; init; }
     /// <summary>API port; 0 picks a free one.</summary>
     public int ApiPort { get; init; }
     public MempoolOptions Mempool { get; init; } = new();
+    /// <summary>Every clock read, wait, timer and time-out of the node's parts (a manual clock in tests and simulations).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Where the node's background work runs (the thread pool, or a simulator's deterministic scheduler).</summary>
+    public TaskScheduler Scheduler { get; init; } = TaskScheduler.Default;
+    /// <summary>Seeds every random choice the node makes (peer order, ping nonces, mining start); null: a random seed.</summary>
+    public int? Seed { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     /// <summary>Largest API request body (batch submissions).</summary>
     public long MaxRequestBytes { get; init; } = 32 * 1024 * 1024;

@@ -1,5 +1,6 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Node.Chain;
+using Chainlab.Node.Events;
 using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Production;
@@ -10,7 +11,7 @@ namespace Chainlab.Node.Production;
 /// instead: the block is prepared on the chain loop, the nonce search runs on its own threads and stops
 /// as soon as the head moves, and the sealed block goes back through the import pipeline.
 /// </summary>
-public sealed class BlockProducer(Blockchain chain, KeyPair key, TimeProvider time, ILogger log)
+public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair key, TimeProvider time, ILogger log)
 {
     private ChainLoop Loop => chain.Loop;
     private ulong Now => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -38,22 +39,26 @@ public sealed class BlockProducer(Blockchain chain, KeyPair key, TimeProvider ti
             try
             {
                 var draft = await Loop.Run(() => chain.Prepare(Now, key));
-                if (draft is null) { await Task.Delay(100, ct); continue; }
+                if (draft is null) { await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct); continue; }
                 using var moved = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var parent = draft.Header.Parent;
-                var watch = Task.Run(async () =>
+                // Stop the moment the head moves (a block from a peer, or ours imported).
+                using (events.Subscribe<HeadChanged>(_ => { try { moved.Cancel(); } catch (ObjectDisposedException) { } }))
                 {
-                    while (!moved.IsCancellationRequested && chain.Head.Hash == parent) await Task.Delay(10);
-                    moved.Cancel();
-                });
-                var seal = await Task.Run(() => chain.Engine.Seal(draft.Header, key, moved.Token));
-                moved.Cancel();
-                await watch;
-                if (seal is null) continue; // the head moved: start again on the new one
-                await Loop.Run(() => chain.Submit(draft with { Header = draft.Header with { Seal = seal } }));
+                    if (chain.Head.Hash != parent) continue;
+                    // The nonce search is CPU work on its own threads, off the node's scheduler.
+                    var seal = await Task.Factory.StartNew(() => chain.Engine.Seal(draft.Header, key, moved.Token), CancellationToken.None,
+                        TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                    if (seal is null) continue; // the head moved: start again on the new one
+                    await Loop.Run(() => chain.Submit(draft with { Header = draft.Header with { Seal = seal } }));
+                }
             }
             catch (OperationCanceledException) { return; }
-            catch (Exception e) { log.LogError(e, "Mining failed: {Message}", e.Message); await Task.Delay(500, CancellationToken.None); }
+            catch (Exception e)
+            {
+                log.LogError(e, "Mining failed: {Message}", e.Message);
+                try { await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct); } catch (OperationCanceledException) { return; }
+            }
         }
     }
 }

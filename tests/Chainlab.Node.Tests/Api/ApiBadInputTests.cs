@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
-using Chainlab.Core.Tests;
 
 namespace Chainlab.Node.Tests.Api;
 

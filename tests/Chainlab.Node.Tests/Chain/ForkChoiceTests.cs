@@ -1,6 +1,5 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
-using Chainlab.Core.Tests;
 using Chainlab.Node.Chain;
 
 namespace Chainlab.Node.Tests.Chain;
@@ -31,25 +30,9 @@ public sealed class ForkChoiceTests : IAsyncLifetime
         await _y.DisposeAndDeleteAsync();
     }
 
-    /// <summary>Produces the next block on this node as the given authority, in that authority's next turn.</summary>
-    private static async Task<Block> ProduceAs(TestNode n, KeyPair key)
-    {
-        var chain = n.Node.Chain;
-        var slot = chain.Clock.SlotAt(chain.Head.TimestampMs) + 1;
-        while (chain.Engine.TryClaim(chain.Head, chain.State, chain.Clock.StartOf(slot), key) is null) slot++;
-        var at = DateTimeOffset.FromUnixTimeMilliseconds((long)chain.Clock.StartOf(slot));
-        if (at > n.Time.GetUtcNow()) n.Time.SetTo(at);
-        var (block, result) = await n.Node.Loop.Run(() => chain.Produce(slot, key));
-        Assert.Equal(ImportStatus.Imported, result.Status);
-        return block!;
-    }
+    private static Task<Block> ProduceAs(TestNode n, KeyPair key) => n.Driver.ProduceAsync(key);
 
-    private static Task<ImportResult> Import(TestNode n, Block b)
-    {
-        if (DateTimeOffset.FromUnixTimeMilliseconds((long)b.Header.TimestampMs) > n.Time.GetUtcNow())
-            n.Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)b.Header.TimestampMs));
-        return n.Node.Loop.Run(() => n.Node.Chain.Import(b));
-    }
+    private static Task<ImportResult> Import(TestNode n, Block b) => n.Driver.ImportAsync(b);
 
     private static void Admit(TestNode n, params Transaction[] txs) =>
         Assert.All(n.Node.Pool.Admit(txs.Select(t => t.Raw).ToList()), a => Assert.True(a.Accepted, a.Result.Detail));

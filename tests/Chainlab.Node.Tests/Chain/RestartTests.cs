@@ -1,4 +1,3 @@
-using Chainlab.Core.Tests;
 
 namespace Chainlab.Node.Tests.Chain;
 

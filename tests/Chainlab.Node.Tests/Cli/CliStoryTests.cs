@@ -1,12 +1,11 @@
 using System.Text.Json.Nodes;
-using Chainlab.Bench;
-using Chainlab.Core.Tests;
+using Chainlab.Cli.Processes;
 using Chainlab.Core.Wallet;
-using Chainlab.Node.Tests.Process;
 
 namespace Chainlab.Node.Tests.Cli;
 
 /// <summary>The CLI as a user drives it: keys in a keystore, a transfer with --wait, reads with proofs.</summary>
+[Trait("Category", Categories.Process)]
 public sealed class CliStoryTests
 {
     [Fact]
@@ -70,7 +69,7 @@ public sealed class CliStoryTests
         try
         {
             await using var node = await NodeProcess.StartAsync(["node", "run", "--data", Path.Combine(dir, "data"), "--spec", Path.Combine(dir, "spec.json"),
-                "--key", Path.Combine(dir, "authority.json"), "--password-file", Path.Combine(dir, "pw"), "--log-level", "Warning"], ThroughputBenchmark.FreePort());
+                "--key", Path.Combine(dir, "authority.json"), "--password-file", Path.Combine(dir, "pw"), "--log-level", "Warning"], LoopbackPort.Free());
             var url = $"http://127.0.0.1:{node.Port}";
             var to = all[2].Address.ToString();
             var (code, output, err) = await CliRunner.RunAsync(null, "tx", "send", "--from", Path.Combine(dir, "sender.json"), "--to", to,

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Chainlab.Bench;
-using Chainlab.Node.Tests.Process;
+using Chainlab.Cli.Processes;
 using Chainlab.Node.Tests.Storage;
 
 namespace Chainlab.Node.Tests.Cli;
 
 /// <summary>devnet snapshot save/restore from another terminal, while the devnet runs, on both backends.</summary>
+[Trait("Category", Categories.Process)]
 [Collection("postgres")]
 public sealed class DevnetSnapshotTests(PostgresCluster pg)
 {
@@ -20,11 +20,11 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
     private static async Task Story(string? postgres)
     {
         var root = Path.Combine(TestNode.NewDir(), "devnet");
-        var port = ThroughputBenchmark.FreePort();
+        var port = LoopbackPort.Free();
         var url = $"http://127.0.0.1:{port}";
         var env = new Dictionary<string, string> { ["CHAINLAB_PASSWORD"] = "devnet" };
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "1", "--port", port.ToString(), "--p2p-port", ThroughputBenchmark.FreePort().ToString(), "--block-time", "200ms" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "1", "--port", port.ToString(), "--p2p-port", LoopbackPort.Free().ToString(), "--block-time", "200ms" }) psi.ArgumentList.Add(a);
         if (postgres is not null) { psi.ArgumentList.Add("--db-postgres"); psi.ArgumentList.Add(postgres); psi.ArgumentList.Add("--reset"); }
         using var up = System.Diagnostics.Process.Start(psi)!;
         var output = new System.Text.StringBuilder();

@@ -3,7 +3,6 @@ using Chainlab.Core.Consensus.Poa;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
-using Chainlab.Core.Tests;
 using Chainlab.Node.Chain;
 
 namespace Chainlab.Node.Tests.Consensus;
@@ -30,22 +29,12 @@ public sealed class PoaAuthorityTests : IAsyncLifetime
 
     private Blockchain Chain => _n.Node.Chain;
 
-    /// <summary>Sets the clock to ms and lets key try to produce there; returns the block or null when it has no right.</summary>
-    private async Task<(Block? Block, ImportResult Result)> TryAt(ulong ms, KeyPair key)
-    {
-        if (DateTimeOffset.FromUnixTimeMilliseconds((long)ms) > _n.Time.GetUtcNow()) _n.Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)ms));
-        return await _n.Node.Loop.Run(() => Chain.ProduceAt(ms, key));
-    }
+    private Task<(Block? Block, ImportResult Result)> TryAt(ulong ms, KeyPair key) => _n.Driver.TryAt(ms, key);
 
-    private ulong NextSlot => Chain.Clock.SlotAt(Chain.Head.TimestampMs) + 1;
+    private ulong NextSlot => _n.Driver.NextSlot;
 
-    /// <summary>Produces the next block with whichever authority is in turn.</summary>
-    private async Task<Block> NextBlock()
-    {
-        for (var slot = NextSlot; ; slot++)
-            foreach (var k in All)
-                if ((await TryAt(Chain.Clock.StartOf(slot), k)).Block is { } b) return b;
-    }
+    /// <summary>Produces the next block with whichever authority may.</summary>
+    private Task<Block> NextBlock() => _n.Driver.ProduceAsync(All);
 
     private AuthorityRecord Record => AuthorityRecord.Read(Chain.State);
 

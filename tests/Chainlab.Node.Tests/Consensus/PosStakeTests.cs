@@ -4,7 +4,6 @@ using Chainlab.Core.Consensus.Pos;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
-using Chainlab.Core.Tests;
 using Chainlab.Node.Chain;
 
 namespace Chainlab.Node.Tests.Consensus;
@@ -33,24 +32,12 @@ public sealed class PosStakeTests : IAsyncLifetime
 
     private Blockchain Chain => _n.Node.Chain;
     private StakeRecord Record => StakeRecord.Read(Chain.State);
-    private ulong NextSlot => Chain.Clock.SlotAt(Chain.Head.TimestampMs) + 1;
+    private ulong NextSlot => _n.Driver.NextSlot;
 
-    private void SetTime(ulong ms)
-    {
-        if (DateTimeOffset.FromUnixTimeMilliseconds((long)ms) > _n.Time.GetUtcNow()) _n.Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)ms));
-    }
+    private void SetTime(ulong ms) => _n.Driver.AdvanceTo(ms);
 
     /// <summary>Walks the slots until one of the validators wins one, and produces that block.</summary>
-    private async Task<Block> NextBlock(IEnumerable<KeyPair>? who = null)
-    {
-        for (var slot = NextSlot; ; slot++)
-        {
-            var at = Chain.Clock.StartOf(slot);
-            SetTime(at);
-            foreach (var k in who ?? All)
-                if ((await _n.Node.Loop.Run(() => Chain.ProduceAt(at, k))).Block is { } b) return b;
-        }
-    }
+    private Task<Block> NextBlock(IEnumerable<KeyPair>? who = null) => _n.Driver.ProduceAsync([.. who ?? All]);
 
     private Transaction Tx(KeyPair from, TxKind kind, ulong amount, byte[]? payload = null) =>
         Transaction.Create(from, "test-chain", kind, Chain.Account(from.Address).Nonce, 1, Address.Zero, amount, payload);

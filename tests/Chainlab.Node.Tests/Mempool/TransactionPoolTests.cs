@@ -2,7 +2,6 @@ using Chainlab.Core.Execution;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
-using Chainlab.Core.Tests;
 using Chainlab.Node.Mempool;
 
 namespace Chainlab.Node.Tests.Mempool;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Chainlab.Node.Network;
+using Chainlab.Node.Network.Peers;
 
 namespace Chainlab.Node.Tests.Network;
 

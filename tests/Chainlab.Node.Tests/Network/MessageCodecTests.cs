@@ -1,6 +1,5 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
-using Chainlab.Core.Tests;
 using Chainlab.Node.Network.Protocol;
 
 namespace Chainlab.Node.Tests.Network;

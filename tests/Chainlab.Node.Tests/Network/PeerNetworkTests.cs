@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
-using Chainlab.Core.Tests;
 using Chainlab.Node.Network;
+using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Chainlab.Node.Network;
+using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
 
 namespace Chainlab.Node.Tests.Network;

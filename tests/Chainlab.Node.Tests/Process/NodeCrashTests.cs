@@ -1,15 +1,15 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Chainlab.Bench;
+using Chainlab.Cli.Processes;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
-using Chainlab.Core.Tests;
 using Chainlab.Core.Wallet;
 using Microsoft.Data.Sqlite;
 
 namespace Chainlab.Node.Tests.Process;
 
 /// <summary>feature_dbcrash in miniature: SIGKILL a node process under load and check nothing committed is lost.</summary>
+[Trait("Category", Categories.Process)]
 public sealed class NodeCrashTests
 {
     [Fact]
@@ -34,7 +34,7 @@ public sealed class NodeCrashTests
         {
             for (var round = 0; round < 3; round++)
             {
-                await using var node = await NodeProcess.StartAsync(args, ThroughputBenchmark.FreePort());
+                await using var node = await NodeProcess.StartAsync(args, LoopbackPort.Free());
                 // Everything seen before the previous kill must still be there, unchanged.
                 foreach (var (h, (hash, root)) in seenHeads)
                 {

@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Node.Mempool;
-using Chainlab.Node.Tests.Process;
 
 namespace Chainlab.Node.Tests.Storage;
 
 /// <summary>The same node behaviour on PostgreSQL, and blocks moving between backends with chain export/import.</summary>
+[Trait("Category", Categories.Process)]
 [Collection("postgres")]
 public sealed class BackendStoryTests(PostgresCluster pg)
 {

@@ -1,7 +1,6 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
-using Chainlab.Core.Tests;
 using Chainlab.Node.Storage;
 using Chainlab.Node.Storage.Postgres;
 using Chainlab.Node.Storage.Sqlite;
@@ -201,6 +200,7 @@ public sealed class SqliteChainStoreTests : ChainStoreContract, IDisposable
     }
 }
 
+[Trait("Category", Categories.Process)]
 [Collection("postgres")]
 public sealed class PostgresChainStoreTests(PostgresCluster pg) : ChainStoreContract
 {
@@ -222,7 +222,7 @@ public sealed class PostgresChainStoreTests(PostgresCluster pg) : ChainStoreCont
     {
         var refused = Assert.Throws<StoreException>(() => new PostgresChainStore(pg.ConnectionString("x1", password: "wrong")));
         Assert.Contains("refused the credentials", refused.Message);
-        var port = Chainlab.Bench.ThroughputBenchmark.FreePort();
+        var port = Chainlab.Cli.Processes.LoopbackPort.Free();
         var down = Assert.Throws<StoreException>(() => new PostgresChainStore($"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=postgres;Timeout=3"));
         Assert.Contains("unreachable", down.Message);
         Assert.DoesNotContain('\n', down.Message);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using Chainlab.Bench;
-using Chainlab.Node.Tests.Process;
+using Chainlab.Cli.Processes;
 
 namespace Chainlab.Node.Tests.Storage;
 
@@ -26,12 +25,14 @@ public static class CrashRuns
     }
 }
 
+[Trait("Category", Categories.Process)]
 public sealed class SqliteCrashSafetyTests
 {
     [Fact]
     public Task Fifty_sigkills_under_load_lose_and_change_nothing_on_sqlite() => CrashRuns.AssertSurvives(null, seed: 7);
 }
 
+[Trait("Category", Categories.Process)]
 [Collection("postgres")]
 public sealed class PostgresCrashSafetyTests(PostgresCluster pg)
 {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using Chainlab.Bench;
-using Chainlab.Core.Tests;
-using Chainlab.Node.Tests.Process;
+using Chainlab.Cli.Processes;
 using Microsoft.Data.Sqlite;
 
 namespace Chainlab.Node.Tests.Storage;
@@ -10,6 +8,7 @@ namespace Chainlab.Node.Tests.Storage;
 /// Each start-up fault gives one clear line and a non-zero exit, and the data stays intact.
 /// Disk-full and read-only use a private mount namespace (unshare -m), which needs root, as in CI.
 /// </summary>
+[Trait("Category", Categories.Process)]
 [Collection("postgres")]
 public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
 {
@@ -47,7 +46,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     /// <summary>Starts the node once so the folder holds a chain, then stops it with SIGTERM.</summary>
     private async Task<string> MakeChain()
     {
-        await using var node = await NodeProcess.StartAsync(["node", "run", "--data", Data, "--spec", Spec, "--log-level", "Warning"], ThroughputBenchmark.FreePort());
+        await using var node = await NodeProcess.StartAsync(["node", "run", "--data", Data, "--spec", Spec, "--log-level", "Warning"], LoopbackPort.Free());
         var head = (await node.Status())["headHash"]!.GetValue<string>();
         Assert.Equal(0, await node.StopAsync());
         return head;
@@ -55,7 +54,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
 
     private async Task AssertStillStarts(string head)
     {
-        await using var node = await NodeProcess.StartAsync(["node", "run", "--data", Data, "--spec", Spec, "--log-level", "Warning"], ThroughputBenchmark.FreePort());
+        await using var node = await NodeProcess.StartAsync(["node", "run", "--data", Data, "--spec", Spec, "--log-level", "Warning"], LoopbackPort.Free());
         Assert.Equal(head, (await node.Status())["headHash"]!.GetValue<string>());
     }
 
@@ -121,7 +120,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     public async Task A_folder_in_use_by_another_node_is_one_clear_line()
     {
         await WriteSpec();
-        await using var first = await NodeProcess.StartAsync(["node", "run", "--data", Data, "--spec", Spec, "--log-level", "Warning"], ThroughputBenchmark.FreePort());
+        await using var first = await NodeProcess.StartAsync(["node", "run", "--data", Data, "--spec", Spec, "--log-level", "Warning"], LoopbackPort.Free());
         var (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Data, "--spec", Spec, "--port", "0");
         AssertOneLine(err, "in use by another node", code);
         Assert.Equal("test-chain", (await first.Status())["chainId"]!.GetValue<string>());
@@ -131,7 +130,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     public async Task Postgres_unreachable_or_refusing_credentials_is_one_clear_line()
     {
         await WriteSpec();
-        var down = $"Host=127.0.0.1;Port={ThroughputBenchmark.FreePort()};Username=u;Password=p;Database=postgres;Timeout=3";
+        var down = $"Host=127.0.0.1;Port={LoopbackPort.Free()};Username=u;Password=p;Database=postgres;Timeout=3";
         var (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Data, "--spec", Spec, "--port", "0", "--db", down);
         AssertOneLine(err, "unreachable", code);
         (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Data, "--spec", Spec, "--port", "0", "--db", pg.ConnectionString("faults", password: "nope"));

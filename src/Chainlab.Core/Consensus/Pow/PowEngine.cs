@@ -25,6 +25,9 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
     public IReadOnlyList<Execution.ITransactionRules> TransactionRules => [];
     public void InitGenesis(WorldState state) { }
 
+    /// <summary>Where each mining run starts its nonce search (seeded by the node; random by default).</summary>
+    public Random NonceStart { get; set; } = new();
+
     /// <summary>Mining threads used by <see cref="Seal"/>.</summary>
     public int Threads { get; set; } = 1;
 
@@ -95,7 +98,8 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var work = WorkHeader(draft);
         var target = Target(BinaryPrimitives.ReadUInt64BigEndian(draft.Seal));
-        var start = (ulong)Random.Shared.NextInt64();
+        ulong start;
+        lock (NonceStart) start = (ulong)NonceStart.NextInt64();
         long found = -1;
         ulong nonce = 0;
         using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
-namespace Chainlab.Bench;
+namespace Chainlab.Cli.Processes;
 
 /// <summary>Waiting for a node process's API, shared by the benchmarks and the process tests.</summary>
 public static class NodeApi

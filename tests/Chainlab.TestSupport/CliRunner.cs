@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Chainlab.Node.Tests.Process;
+namespace Chainlab.TestSupport;
 
 /// <summary>Runs the real `chainlab` binary and captures its exit code and output.</summary>
 public static class CliRunner

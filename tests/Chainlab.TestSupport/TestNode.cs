@@ -2,12 +2,12 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
-using Chainlab.Core.Tests;
+using Chainlab.Node;
 using Chainlab.Node.Chain;
 using Chainlab.Node.Mempool;
 using Microsoft.Extensions.Logging;
 
-namespace Chainlab.Node.Tests;
+namespace Chainlab.TestSupport;
 
 /// <summary>
 /// An in-process node on a temporary folder and a free loopback port, with a manual clock.
@@ -44,7 +44,8 @@ public sealed class TestNode : IAsyncDisposable
     };
 
     public static async Task<TestNode> StartAsync(int accounts = 4, string? dir = null, MempoolOptions? mempool = null,
-        bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null, KeyPair? evidenceKey = null)
+        bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null, KeyPair? evidenceKey = null,
+        Func<Chainlab.Node.Storage.IChainStore>? store = null)
     {
         var all = Build.Keys(accounts + 1, seed: 99);
         var authority = all[0];
@@ -58,6 +59,7 @@ public sealed class TestNode : IAsyncDisposable
             ProducerKey = timerProduction ? authority : null,
             Mempool = mempool ?? new MempoolOptions(),
             Postgres = postgres,
+            Store = store,
             EvidenceKey = evidenceKey,
         });
         return new TestNode(node, time, authority, keys, dir, spec);
@@ -70,13 +72,15 @@ public sealed class TestNode : IAsyncDisposable
         return d;
     }
 
-    /// <summary>Moves the clock to the next slot and produces a block through the chain loop.</summary>
-    public async Task<(Block? Block, ImportResult Result)> ProduceAsync()
+    /// <summary>Drives this node's chain by hand: produce as any key, import, move the clock.</summary>
+    public ChainDriver Driver => new(Node.Chain, Time);
+
+    /// <summary>Moves the clock to the next slot and lets the authority produce there, through the chain loop.</summary>
+    public Task<(Block? Block, ImportResult Result)> ProduceAsync()
     {
         var chain = Node.Chain;
         var slot = Math.Max(chain.Clock.SlotAt((ulong)Time.GetUtcNow().ToUnixTimeMilliseconds()), chain.Clock.SlotAt(chain.Head.TimestampMs)) + 1;
-        Time.SetTo(DateTimeOffset.FromUnixTimeMilliseconds((long)chain.Clock.StartOf(slot)));
-        return await Node.Loop.Run(() => chain.Produce(slot, Authority));
+        return Driver.TryAt(chain.Clock.StartOf(slot), Authority);
     }
 
     public async Task<JsonObject> GetJson(string path) => (await Http.GetFromJsonAsync<JsonObject>(path))!;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace Chainlab.Node.Tests.Process;
+namespace Chainlab.TestSupport;
 
 /// <summary>A real `chainlab node run` process on a loopback port, for crash and restart stories.</summary>
 public sealed class NodeProcess : IAsyncDisposable
@@ -36,7 +36,7 @@ public sealed class NodeProcess : IAsyncDisposable
         proc.ErrorDataReceived += (_, e) => { lock (np.Log) np.Log.AppendLine(e.Data); };
         proc.BeginOutputReadLine();
         proc.BeginErrorReadLine();
-        await Chainlab.Bench.NodeApi.WaitForStatusAsync(np.Http, proc, TimeSpan.FromSeconds(60), () => { lock (np.Log) return np.Log.ToString(); });
+        await Chainlab.Cli.Processes.NodeApi.WaitForStatusAsync(np.Http, proc, TimeSpan.FromSeconds(60), () => { lock (np.Log) return np.Log.ToString(); });
         return np;
     }
 

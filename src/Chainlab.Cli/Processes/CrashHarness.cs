@@ -5,7 +5,7 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.Wallet;
 
-namespace Chainlab.Bench;
+namespace Chainlab.Cli.Processes;
 
 /// <summary>Settings for <see cref="CrashHarness"/>.</summary>
 public sealed record CrashOptions

@@ -1,6 +1,6 @@
 using Chainlab.Core.Crypto;
 
-namespace Chainlab.Node.Network;
+namespace Chainlab.Node.Network.Gossip;
 
 /// <summary>
 /// A bounded set of recently seen hashes; the oldest are forgotten first, and an entry older than the

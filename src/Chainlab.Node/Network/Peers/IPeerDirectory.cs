@@ -1,4 +1,4 @@
-namespace Chainlab.Node.Network;
+namespace Chainlab.Node.Network.Peers;
 
 /// <summary>Who this node is linked to (for the API and status).</summary>
 public interface IPeerDirectory

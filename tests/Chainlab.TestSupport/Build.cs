@@ -1,7 +1,7 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 
-namespace Chainlab.Core.Tests;
+namespace Chainlab.TestSupport;
 
 /// <summary>Test data builders: seeded keys, a spec that funds them, signed transfers.</summary>
 public static class Build

@@ -1,7 +1,7 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 
-namespace Chainlab.Node.Network;
+namespace Chainlab.Node.Network.Gossip;
 
 /// <summary>
 /// Transactions from peers that arrived before an earlier nonce of the same sender (gossip takes several

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Chainlab.Bench;
+namespace Chainlab.Cli.Processes;
 
 /// <summary>How many bytes a node's store takes on disk.</summary>
 public static class StoreSize

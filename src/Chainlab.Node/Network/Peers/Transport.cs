@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Chainlab.Node.Network;
+namespace Chainlab.Node.Network.Peers;
 
 /// <summary>A byte stream to another node and the address it came from or went to.</summary>
 public sealed class PeerLink(Stream stream, IPEndPoint remote) : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Net;
 using Chainlab.Node.Network.Protocol;
 
-namespace Chainlab.Node.Network;
+namespace Chainlab.Node.Network.Peers;
 
 /// <summary>One live, handshaken link to another node, with what we know of it.</summary>
 public sealed class Peer : IAsyncDisposable

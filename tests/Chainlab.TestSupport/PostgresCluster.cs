@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Chainlab.Bench;
+using Chainlab.Cli.Processes;
 
-namespace Chainlab.Node.Tests.Storage;
+namespace Chainlab.TestSupport;
 
 /// <summary>
 /// A throwaway PostgreSQL 15 cluster in a temporary folder on a free loopback port, with password
@@ -33,7 +33,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(_dir, "pw"), Password);
         if (IsRoot) await Run("chown", "-R", "postgres:postgres", _dir);
         await RunPg("initdb", "-D", DataDir, "-U", User, "--auth=scram-sha-256", "--pwfile=" + Path.Combine(_dir, "pw"), "--no-sync");
-        Port = ThroughputBenchmark.FreePort();
+        Port = LoopbackPort.Free();
         await RunPg("pg_ctl", "-D", DataDir, "-l", Path.Combine(_dir, "log"), "-w", "-t", "60", "-o",
             $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start");
     }
@@ -62,5 +62,3 @@ public sealed class PostgresCluster : IAsyncLifetime
     }
 }
 
-[CollectionDefinition("postgres")]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Chainlab.Bench;
+namespace Chainlab.Cli.Processes;
 
 /// <summary>A `chainlab node run` process started for a benchmark, with its API client and captured output.</summary>
 public sealed class LaunchedNode(Process proc, HttpClient http, int apiPort, int p2pPort, System.Text.StringBuilder log) : IAsyncDisposable
@@ -33,8 +33,8 @@ public static class NodeLauncher
     public static async Task<LaunchedNode> StartAsync(Func<IReadOnlyList<string>, ProcessStartInfo> launch, IReadOnlyList<string> args,
         bool withPeers, CancellationToken ct)
     {
-        var api = ThroughputBenchmark.FreePort();
-        var p2p = withPeers ? ThroughputBenchmark.FreePort() : 0;
+        var api = LoopbackPort.Free();
+        var p2p = withPeers ? LoopbackPort.Free() : 0;
         List<string> all = [.. args, "--port", api.ToString(), "--log-level", Environment.GetEnvironmentVariable("CHAINLAB_BENCH_LOG") ?? "Warning"];
         if (withPeers) all.AddRange(["--p2p-port", p2p.ToString()]);
         var psi = launch(all);

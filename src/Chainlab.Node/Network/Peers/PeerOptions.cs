@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Chainlab.Node.Network;
+namespace Chainlab.Node.Network.Peers;
 
 /// <summary>Peer-to-peer settings of a node.</summary>
 public sealed record PeerOptions

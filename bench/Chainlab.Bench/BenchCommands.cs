@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Chainlab.Cli;
+using Chainlab.Cli.Processes;
+
+namespace Chainlab.Bench;
+
+/// <summary>chainlab bench throughput: measured, never asserted.</summary>
+public static class BenchCommands
+{
+    public static Command Build()
+    {
+        var cmd = new Command("bench", "Benchmarks (results belong in docs/BENCHMARKS.md)");
+        var d = new ThroughputOptions();
+        var txs = new Option<int>("--txs") { Description = "Transfers per run", DefaultValueFactory = _ => d.Transactions };
+        var accounts = new Option<int>("--accounts") { Description = "Sending accounts", DefaultValueFactory = _ => d.Accounts };
+        var runs = new Option<int>("--runs") { Description = "Runs (the median is reported)", DefaultValueFactory = _ => d.Runs };
+        var batch = new Option<int>("--batch") { Description = "Transactions per API batch", DefaultValueFactory = _ => d.BatchSize };
+        var blockTime = new Option<string>("--block-time") { Description = "Block time of the bench chain", DefaultValueFactory = _ => $"{d.BlockTimeMs}ms" };
+        var tpg = new Option<string?>("--db-postgres") { Description = "Run the node on PostgreSQL (connection string; a fresh schema per run) instead of SQLite" };
+        var benchNodes = new Option<int>("--nodes") { Description = "Node processes linked as a network (a transaction counts once every node has committed it)", DefaultValueFactory = _ => 1 };
+        var throughput = new Command("throughput", "Committed transfers per second through the public API of a node process (or a network of them)")
+            { txs, accounts, runs, batch, blockTime, tpg, benchNodes };
+        throughput.SetAction(async (pr, ct) =>
+        {
+            var o = new ThroughputOptions
+            {
+                Transactions = pr.GetValue(txs), Accounts = pr.GetValue(accounts), Runs = pr.GetValue(runs),
+                BatchSize = pr.GetValue(batch), BlockTimeMs = Global.ParseDurationMs(pr.GetValue(blockTime)!, "--block-time"),
+                Postgres = pr.GetValue(tpg), Nodes = pr.GetValue(benchNodes),
+            };
+            if (o.Nodes is < 1 or > 16) throw new CliException("--nodes must be 1..16", ExitCodes.BadInput);
+            if (o.Transactions < 1 || o.Accounts < 2 || o.Runs < 1 || o.BatchSize is < 1 or > 20_000)
+                throw new CliException("need --txs >= 1, --accounts >= 2, --runs >= 1, --batch 1..20000", ExitCodes.BadInput);
+            Console.Out.WriteLine($"bench throughput: {o.Transactions} transfers among {o.Accounts} accounts, batches of {o.BatchSize}, block time {o.BlockTimeMs} ms, {o.Runs} runs, {o.Nodes} node(s), {Environment.ProcessorCount} cores");
+            var bench = new ThroughputBenchmark(o, SelfLaunch, Console.Out);
+            var results = await bench.RunAsync(ct);
+            var json = pr.GetValue(Global.Json);
+            var median = ThroughputBenchmark.Median(results.Select(r => r.Tps));
+            if (json) Global.PrintJson(new { options = o, runs = results, medianTps = median });
+            else Console.Out.WriteLine($"median: {median:N0} committed tx/s; median commit time {ThroughputBenchmark.Median(results.Select(r => r.CommitSeconds)):0.00} s; " +
+                                       $"node peak RSS {results.Max(r => r.PeakRssMb)} MB, idle {results.Min(r => r.IdleRssMb)} MB");
+            return 0;
+        });
+        cmd.Subcommands.Add(throughput);
+
+        var kills = new Option<int>("--runs") { Description = "How many times to SIGKILL the node", DefaultValueFactory = _ => 50 };
+        var pg = new Option<string?>("--db-postgres") { Description = "Run on PostgreSQL (give the connection string; a fresh schema is used) instead of SQLite" };
+        var seed = new Option<int>("--seed") { Description = "Random seed for kill moments and load", DefaultValueFactory = _ => 1 };
+        var crash = new Command("crash", "Kill a loaded node with SIGKILL again and again; check nothing committed is lost or changed") { kills, pg, seed };
+        crash.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(kills) < 1) throw new CliException("--runs must be at least 1", ExitCodes.BadInput);
+            string? conn = null;
+            if (pr.GetValue(pg) is { } cs)
+                conn = Chainlab.Node.Storage.Postgres.PostgresChainStore.ForSchema(cs, $"chainlab_crash_{DateTime.UtcNow:yyyyMMddHHmmss}");
+            var harness = new CrashHarness(new CrashOptions { Kills = pr.GetValue(kills), Postgres = conn, Seed = pr.GetValue(seed) }, SelfLaunch, Console.Out);
+            var report = await harness.RunAsync(ct);
+            if (pr.GetValue(Global.Json)) Global.PrintJson(report);
+            else
+            {
+                Console.Out.WriteLine($"{(conn is null ? "sqlite" : "postgres")}: {report.Kills} SIGKILLs in {report.Seconds:0} s, final height {report.FinalHeight}, " +
+                                      $"{report.ConfirmedTransactions} transactions seen committed, {report.ChecksAfterRestart} checks after restarts");
+                foreach (var f in report.Failures) Console.Out.WriteLine("FAIL " + f);
+                Console.Out.WriteLine(report.Ok ? "no committed block or transaction was lost or changed" : "FAILED");
+            }
+            return report.Ok ? 0 : ExitCodes.Failure;
+        });
+        cmd.Subcommands.Add(crash);
+
+        var blocks = new Option<int>("--blocks") { Description = "Chain length to build before timing start-up", DefaultValueFactory = _ => 100_000 };
+        var sruns = new Option<int>("--runs") { Description = "Start-ups to time", DefaultValueFactory = _ => 5 };
+        var spg = new Option<string?>("--db-postgres") { Description = "Build and start on PostgreSQL instead of SQLite" };
+        var startup = new Command("startup", "Time from process start to a serving API with a long chain in the store") { blocks, sruns, spg };
+        startup.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(blocks) < 1 || pr.GetValue(sruns) < 1) throw new CliException("--blocks and --runs must be at least 1", ExitCodes.BadInput);
+            var times = await new StartupBenchmark(pr.GetValue(blocks), pr.GetValue(sruns), pr.GetValue(spg), SelfLaunch, Console.Out).RunAsync(ct);
+            Console.Out.WriteLine($"median start-up with {pr.GetValue(blocks)} blocks: {ThroughputBenchmark.Median(times):0.00} s");
+            return 0;
+        });
+        cmd.Subcommands.Add(startup);
+
+        var pnodes = new Option<int>("--nodes") { Description = "Node processes", DefaultValueFactory = _ => 16 };
+        var pblocks = new Option<int>("--blocks") { Description = "Blocks to time", DefaultValueFactory = _ => 50 };
+        var pblockTime = new Option<string>("--block-time") { Description = "Block time", DefaultValueFactory = _ => "500ms" };
+        var propagation = new Command("propagation", "Time for a block to reach every node (p50, p99) in a local network of node processes") { pnodes, pblocks, pblockTime };
+        propagation.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(pnodes) is < 2 or > 64 || pr.GetValue(pblocks) < 1) throw new CliException("--nodes 2..64 and --blocks >= 1", ExitCodes.BadInput);
+            var delays = await new NetworkBenchmarks(SelfLaunch, Console.Out).PropagationAsync(pr.GetValue(pnodes), pr.GetValue(pblocks),
+                Global.ParseDurationMs(pr.GetValue(pblockTime)!, "--block-time"), ct);
+            Console.Out.WriteLine($"propagation to {pr.GetValue(pnodes) - 1} other nodes over {pr.GetValue(pblocks)} blocks: p50 {NetworkBenchmarks.Percentile(delays, 50):0.0} ms, " +
+                                  $"p99 {NetworkBenchmarks.Percentile(delays, 99):0.0} ms, max {delays.Max():0.0} ms");
+            return 0;
+        });
+        cmd.Subcommands.Add(propagation);
+
+        var sblocks = new Option<int>("--blocks") { Description = "Chain length", DefaultValueFactory = _ => 5000 };
+        var stxs = new Option<int>("--txs-per-block") { Description = "Transfers in each block (0 = empty blocks)", DefaultValueFactory = _ => 0 };
+        var sync = new Command("sync", "Time for a fresh node process to sync a chain from a peer") { sblocks, stxs };
+        sync.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(sblocks) < 1 || pr.GetValue(stxs) is < 0 or > 50_000) throw new CliException("--blocks >= 1, --txs-per-block 0..50000", ExitCodes.BadInput);
+            var (seconds, syncOnly, afterUp, n, txs) = await new NetworkBenchmarks(SelfLaunch, Console.Out).SyncAsync(pr.GetValue(sblocks), pr.GetValue(stxs), ct);
+            Console.Out.WriteLine($"synced {n} blocks, {txs} transactions in {seconds:0.00} s from process start: {n / seconds:N0} blocks/s, {txs / seconds:N0} tx/s; " +
+                                  $"after its API was up: {afterUp} blocks in {syncOnly:0.00} s = {afterUp / syncOnly:N0} blocks/s, {txs * ((double)afterUp / n) / syncOnly:N0} tx/s");
+            return 0;
+        });
+        cmd.Subcommands.Add(sync);
+
+        var cblocks = new Option<int>("--blocks") { Description = "Blocks per engine for the import cost", DefaultValueFactory = _ => 2000 };
+        var cseconds = new Option<int>("--seconds") { Description = "Seconds of hashing per proof-of-work figure", DefaultValueFactory = _ => 3 };
+        var consensusBench = new Command("consensus", "Proof-of-work hashes per second, VRF prove/verify per second, block import cost per engine") { cblocks, cseconds };
+        consensusBench.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(cblocks) is < 10 or > 1_000_000 || pr.GetValue(cseconds) is < 1 or > 600) throw new CliException("--blocks 10..1000000, --seconds 1..600", ExitCodes.BadInput);
+            var duration = TimeSpan.FromSeconds(pr.GetValue(cseconds));
+            var one = ConsensusBenchmark.PowHashesPerSecond(1, duration);
+            var all = ConsensusBenchmark.PowHashesPerSecond(Environment.ProcessorCount, duration);
+            Console.Out.WriteLine($"pow: {one:N0} double-SHA-256/s on 1 thread, {all:N0}/s on {Environment.ProcessorCount} threads");
+            var (prove, verify) = ConsensusBenchmark.VrfPerSecond(2000);
+            Console.Out.WriteLine($"vrf: {prove:N0} proofs/s, {verify:N0} verifications/s (one thread)");
+            var b = new ConsensusBenchmark(Console.Out);
+            foreach (var engine in new[] { "poa", "pos", "pow" }) await b.ImportMicrosPerBlock(engine, pr.GetValue(cblocks), ct);
+            return 0;
+        });
+        cmd.Subcommands.Add(consensusBench);
+        return cmd;
+    }
+
+    /// <summary>Starts the chainlab binary built beside this one with these arguments.</summary>
+    public static ProcessStartInfo SelfLaunch(IReadOnlyList<string> args) => ChainlabProcess.Beside(AppContext.BaseDirectory, args);
+}

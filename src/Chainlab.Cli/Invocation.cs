@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace Chainlab.Cli;
+
+/// <summary>Runs a command line the chainlab way: one clear line on stderr and a meaningful exit code for every failure.</summary>
+public static class Invocation
+{
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors.Take(1)) Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is Chainlab.Node.NodeStartException or Chainlab.Node.Storage.StoreException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+        catch (Exception e)
+        {
+            // Last resort: still one line, never a stack trace.
+            Console.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Chainlab.Node.Events;
+using Chainlab.Node.Mempool;
+using Chainlab.Node.Network.Peers;
+using Chainlab.Node.Network.Protocol;
+
+namespace Chainlab.Node.Network.Gossip;
+
+/// <summary>
+/// Transactions between peers: announced by hash, fetched by the peers that lack them, admitted through the
+/// mempool's one admission function. Admitted transactions are announced in short batches, pending ones again
+/// every few seconds (gossip can lose them), and transactions that arrive ahead of an earlier nonce wait in a
+/// bounded gap buffer until the gap closes.
+/// </summary>
+internal sealed class TransactionGossip : IDisposable
+{
+    private readonly ITransactionAdmission _pool;
+    private readonly IPeerLinks _links;
+    private readonly PeerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly GapBuffer _gaps;
+    private readonly SeenCache _seen;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Hash> _outgoing = new();
+    private readonly SemaphoreSlim _outgoingSignal = new(0, 1);
+    private readonly IDisposable _admitted;
+
+    public TransactionGossip(ITransactionAdmission pool, NodeEvents events, IPeerLinks links, PeerOptions options, TimeProvider time)
+    {
+        _pool = pool; _links = links; _options = options; _time = time;
+        _gaps = new GapBuffer(50_000, TimeSpan.FromMinutes(2), time);
+        _seen = new SeenCache(400_000, TimeSpan.FromSeconds(5), time);
+        _admitted = events.Subscribe<TransactionsAdmitted>(e =>
+        {
+            foreach (var h in e.Hashes) { _seen.Add(h); _outgoing.Enqueue(h); }
+            try { if (_outgoingSignal.CurrentCount == 0) _outgoingSignal.Release(); }
+            catch (SemaphoreFullException) { } // another thread signalled first: one wake-up is enough
+        });
+    }
+
+    public void Start(CancellationToken stop)
+    {
+        _ = _links.Spawn(() => AnnounceAdmitted(stop));
+        _ = _links.Spawn(() => Reannounce(stop));
+    }
+
+    /// <summary>
+    /// Announces newly admitted transactions in batches: after the first one arrives, whatever else is
+    /// admitted in the next 20 ms goes in the same messages. (Transactions admitted one at a time, as a
+    /// closed nonce gap releases them, used to go out one hash per message: thousands of messages a
+    /// second, and the peers banned the node for flooding.)
+    /// </summary>
+    private async Task AnnounceAdmitted(CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await _outgoingSignal.WaitAsync(stop);
+                await Task.Delay(TimeSpan.FromMilliseconds(20), _time, stop);
+                var batch = new List<Hash>();
+                while (_outgoing.TryDequeue(out var h)) batch.Add(h);
+                Announce(batch);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>
+    /// Gossip can lose a transaction (a peer that disconnected before answering, a reply cut short), so
+    /// pending transactions are announced again every few seconds until a block includes them. Peers
+    /// that hold them ignore the announcement; others fetch them once the earlier request has aged out.
+    /// </summary>
+    private async Task Reannounce(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(_options.ReannounceInterval, _time, stop); }
+            catch (OperationCanceledException) { return; }
+            Announce(_pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage));
+        }
+    }
+
+    private void Announce(IEnumerable<Hash> hashes)
+    {
+        foreach (var chunk in hashes.Chunk(WireLimits.MaxHashesPerMessage)) _links.Broadcast(new AnnounceTxs(chunk));
+    }
+
+    /// <summary>Announcements made before a link existed never reached it: tell a new peer what is pending now.</summary>
+    public async Task OnLinked(Peer peer)
+    {
+        foreach (var chunk in _pool.PendingHashes(4 * WireLimits.MaxHashesPerMessage).Chunk(WireLimits.MaxHashesPerMessage))
+            await _links.Send(peer, new AnnounceTxs(chunk));
+    }
+
+    /// <summary>A block may have carried the transaction a waiting one was missing.</summary>
+    public void OnNewHead()
+    {
+        if (_gaps.Count > 0) CloseGaps(_gaps.Senders());
+    }
+
+    public async Task Handle(Peer peer, AnnounceTxs a)
+    {
+        var wanted = a.Hashes.Where(h => _seen.Add(h) && !_pool.Contains(h)).ToList();
+        if (wanted.Count > 0) await _links.Send(peer, new GetTxs(wanted));
+    }
+
+    public Task Handle(Peer peer, GetTxs g)
+    {
+        var txs = g.Hashes.Select(h => _pool.Get(h)).OfType<Transaction>().Select(t => t.Raw).ToList();
+        long total = 0;
+        return _links.Send(peer, new Txs(txs.TakeWhile(x => (total += x.Length + 4) <= WireLimits.MaxTxsBytes).ToList()));
+    }
+
+    public void Handle(Txs t)
+    {
+        if (t.Raw.Count == 0) return;
+        var results = _pool.Admit(t.Raw);
+        if (results.Any(r => r.Result.Error is TxError.Malformed or TxError.BadSignature or TxError.TooLarge))
+            throw new ProtocolViolation("sent a malformed or badly signed transaction");
+        // Only when something waits or has to wait: decoding every gossiped transaction again would be wasted.
+        if (_gaps.Count == 0 && !results.Any(r => r.Result.Error == TxError.NonceGap)) return;
+        var touched = new HashSet<Address>();
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i].Result.Error == TxError.NonceGap) { var gap = Transaction.Decode(t.Raw[i]); _gaps.Add(gap); touched.Add(gap.Sender); }
+            else if (results[i].Accepted) touched.Add(Transaction.Decode(t.Raw[i]).Sender);
+        }
+        CloseGaps(touched);
+    }
+
+    /// <summary>Admits waiting transactions whose sender's next nonce has arrived, in nonce order.</summary>
+    private void CloseGaps(IEnumerable<Address> senders)
+    {
+        foreach (var sender in senders)
+            while (_gaps.Take(sender, _pool.NextNonce(sender)) is { } next)
+                if (!_pool.Admit([next.Raw])[0].Accepted) break;
+    }
+
+    public void Dispose() => _admitted.Dispose();
+}

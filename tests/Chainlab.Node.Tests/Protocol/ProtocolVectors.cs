@@ -1,0 +1,239 @@
+using System.Text.Json.Nodes;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Merkle;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Chainlab.Node.Network.Protocol;
+
+namespace Chainlab.Node.Tests.Protocol;
+
+/// <summary>
+/// The test vectors of docs/vectors/*.json. Each vector holds inputs and the outputs a client must compute
+/// from them; <see cref="Compute"/> derives the outputs from the inputs with the node's own code. The test
+/// checks every file against it; <c>CHAINLAB_WRITE_VECTORS=1</c> rewrites the files from the inputs below.
+/// </summary>
+public static class ProtocolVectors
+{
+    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames"];
+
+    private static string Hex(ReadOnlySpan<byte> b) => Convert.ToHexStringLower(b);
+    private static byte[] Bytes(JsonNode? n) => Convert.FromHexString((string)n!);
+    private static ulong U64(JsonNode? n) => ulong.Parse(n!.ToJsonString());
+    private static long I64(JsonNode? n) => long.Parse(n!.ToJsonString());
+    private static KeyPair Key(JsonNode? seedHex) => new(Bytes(seedHex));
+    private static byte[] Seed(int i) => Hash.Sha256(System.Text.Encoding.UTF8.GetBytes($"chainlab test vector key {i}")).ToArray();
+
+    /// <summary>The inputs of every vector, by file.</summary>
+    public static JsonArray Inputs(string file) => file switch
+    {
+        "keys" => [.. Enumerable.Range(0, 3).Select(i => new JsonObject { ["seed"] = Hex(Seed(i)) })],
+        "transactions" => TransactionInputs(),
+        "headers" => HeaderInputs(),
+        "merkle" => [.. new[] { 0, 1, 2, 3, 5 }.Select(n => new JsonObject
+        {
+            ["items"] = new JsonArray([.. Enumerable.Range(0, n).Select(i => (JsonNode)Hex(Hash.Sha256([(byte)i]).ToArray()))]),
+            ["proveIndex"] = n == 0 ? -1 : n - 1,
+        })],
+        "state" => StateInputs(),
+        "frames" => FrameInputs(),
+        _ => throw new ArgumentException(file),
+    };
+
+    private static JsonArray TransactionInputs()
+    {
+        var to = new KeyPair(Seed(1)).Address.ToString();
+        return
+        [
+            new JsonObject { ["name"] = "transfer", ["seed"] = Hex(Seed(0)), ["kind"] = 1, ["chainId"] = "test-chain", ["nonce"] = 0, ["fee"] = 1, ["to"] = to, ["amount"] = 1000, ["payload"] = "" },
+            new JsonObject { ["name"] = "transfer with a large nonce and amount", ["seed"] = Hex(Seed(0)), ["kind"] = 1, ["chainId"] = "devnet", ["nonce"] = 4294967296UL, ["fee"] = 250, ["to"] = to, ["amount"] = 18446744073709551615UL, ["payload"] = "" },
+            new JsonObject { ["name"] = "stake (no recipient: the zero address)", ["seed"] = Hex(Seed(2)), ["kind"] = 2, ["chainId"] = "test-chain", ["nonce"] = 7, ["fee"] = 1, ["to"] = null, ["amount"] = 500000, ["payload"] = "" },
+            new JsonObject { ["name"] = "authority change (add), payload op|key", ["seed"] = Hex(Seed(0)), ["kind"] = 6, ["chainId"] = "test-chain", ["nonce"] = 1, ["fee"] = 1, ["to"] = null, ["amount"] = 0, ["payload"] = "01" + Hex(new KeyPair(Seed(2)).PublicKey) },
+        ];
+    }
+
+    private static JsonArray HeaderInputs() =>
+    [
+        new JsonObject
+        {
+            ["name"] = "proof-of-authority header, seal = Ed25519 signature",
+            ["seed"] = Hex(Seed(0)), ["height"] = 12, ["parent"] = Hex(Hash.Sha256("parent"u8).ToArray()), ["timestampMs"] = 1700000012000UL,
+            ["txRoot"] = Hex(Hash.Sha256("txs"u8).ToArray()), ["stateRoot"] = Hex(Hash.Sha256("state"u8).ToArray()),
+            ["filesRoot"] = Hex(new byte[32]), ["txCount"] = 3,
+        },
+    ];
+
+    private static JsonArray StateInputs()
+    {
+        var accounts = new JsonArray([.. Enumerable.Range(0, 3).Select(i => (JsonNode)new JsonObject
+        {
+            ["address"] = new KeyPair(Seed(i)).Address.ToString(), ["balance"] = 1000UL * (ulong)(i + 1), ["nonce"] = (ulong)i, ["stake"] = i == 2 ? 77UL : 0UL, ["data"] = "",
+        })]);
+        accounts.Add(new JsonObject { ["address"] = Chainlab.Core.Consensus.SystemAccounts.Authorities.ToString(), ["balance"] = 0, ["nonce"] = 0, ["stake"] = 0, ["data"] = "0102030405" });
+        // Absent keys chosen so that one path ends at another account's leaf and one at an empty subtree.
+        var (endsAtLeaf, endsEmpty) = AbsentAddresses(accounts);
+        return
+        [
+            new JsonObject
+            {
+                ["accounts"] = accounts,
+                ["prove"] = new JsonArray(accounts[0]!["address"]!.GetValue<string>(), accounts[3]!["address"]!.GetValue<string>(), endsAtLeaf, endsEmpty),
+            },
+        ];
+    }
+
+    private static (string EndsAtLeaf, string EndsEmpty) AbsentAddresses(JsonArray accounts)
+    {
+        var world = World(accounts);
+        string? leaf = null, empty = null;
+        for (var i = 100; leaf is null || empty is null; i++)
+        {
+            var a = new KeyPair(Seed(i)).Address;
+            var p = world.Prove(a);
+            if (p.LeafKey is null) empty ??= a.ToString(); else leaf ??= a.ToString();
+        }
+        return (leaf, empty);
+    }
+
+    private static WorldState World(JsonArray accounts)
+    {
+        var w = new WorldState();
+        foreach (var a in accounts)
+        {
+            var data = Bytes(a!["data"]);
+            w.Put(Address.Parse((string)a["address"]!), new Account(U64(a["balance"]), U64(a["nonce"]), U64(a["stake"]), data.Length > 0 ? data : null));
+        }
+        return w;
+    }
+
+    private static JsonArray FrameInputs()
+    {
+        var genesis = Hex(Hash.Sha256("genesis"u8).ToArray());
+        return
+        [
+            new JsonObject { ["message"] = "Ping", ["nonce"] = 42 },
+            new JsonObject { ["message"] = "AnnounceBlock", ["hash"] = genesis, ["height"] = 9 },
+            new JsonObject { ["message"] = "GetBlocks", ["fromHeight"] = 100, ["count"] = 128 },
+            new JsonObject { ["message"] = "Disconnect", ["reason"] = 4, ["detail"] = "banned" },
+            new JsonObject
+            {
+                ["message"] = "Hello", ["seed"] = Hex(Seed(0)), ["chainId"] = "test-chain", ["genesis"] = genesis,
+                ["challenge"] = Hex(Hash.Sha256("challenge"u8).ToArray()), ["listenPort"] = 30301, ["bestHeight"] = 12,
+                ["answerSeed"] = Hex(Seed(1)),
+            },
+        ];
+    }
+
+    /// <summary>The vector's inputs with every output computed by the node's code.</summary>
+    public static JsonObject Compute(string file, JsonObject input)
+    {
+        var v = (JsonObject)input.DeepClone();
+        switch (file)
+        {
+            case "keys":
+            {
+                var k = Key(v["seed"]);
+                v["publicKey"] = Hex(k.PublicKey);
+                v["addressBytes"] = Hex(k.Address.ToArray());
+                v["address"] = k.Address.ToString();
+                break;
+            }
+            case "transactions":
+            {
+                var k = Key(v["seed"]);
+                var to = v["to"] is null ? Address.Zero : Address.Parse((string)v["to"]!);
+                var tx = Transaction.Create(k, (string)v["chainId"]!, (TxKind)(int)I64(v["kind"]), U64(v["nonce"]), U64(v["fee"]), to,
+                    U64(v["amount"]), Bytes(v["payload"]));
+                var unsigned = tx.Raw.AsSpan(0, tx.Raw.Length - 64);
+                v["senderKey"] = Hex(k.PublicKey);
+                v["sender"] = tx.Sender.ToString();
+                v["unsignedBytes"] = Hex(unsigned);
+                v["signingBytes"] = Hex([.. "chainlab/tx/v1"u8, .. unsigned]);
+                v["signature"] = Hex(tx.Signature);
+                v["raw"] = Hex(tx.Raw);
+                v["hash"] = tx.Hash.ToString();
+                break;
+            }
+            case "headers":
+            {
+                var k = Key(v["seed"]);
+                var draft = new BlockHeader(U64(v["height"]), Hash.Parse((string)v["parent"]!), U64(v["timestampMs"]), k.PublicKey,
+                    Hash.Parse((string)v["txRoot"]!), Hash.Parse((string)v["stateRoot"]!), Hash.Parse((string)v["filesRoot"]!), (uint)U64(v["txCount"]), []);
+                var h = draft with { Seal = Chainlab.Core.Consensus.SignedSeal.Sign(draft, k) };
+                v["producer"] = Hex(k.PublicKey);
+                v["sealingBytes"] = Hex(h.SealingMessage());
+                v["seal"] = Hex(h.Seal);
+                v["encoded"] = Hex(h.Encode());
+                v["hash"] = h.Hash.ToString();
+                break;
+            }
+            case "merkle":
+            {
+                var items = v["items"]!.AsArray().Select(x => Hash.Parse((string)x!)).ToArray();
+                v["leafHashes"] = new JsonArray([.. items.Select(i => (JsonNode)MerkleTree.LeafHash(i).ToString())]);
+                v["root"] = MerkleTree.Root(items).ToString();
+                var index = (int)I64(v["proveIndex"]);
+                if (index >= 0)
+                {
+                    var p = MerkleTree.Prove(items, index);
+                    v["proof"] = new JsonObject { ["index"] = p.Index, ["leafCount"] = p.LeafCount, ["path"] = new JsonArray([.. p.Path.Select(x => (JsonNode)x.ToString())]) };
+                }
+                break;
+            }
+            case "state":
+            {
+                var w = World(v["accounts"]!.AsArray());
+                v["root"] = w.Root.ToString();
+                var proofs = new JsonArray();
+                foreach (var text in v["prove"]!.AsArray().Select(x => (string)x!))
+                {
+                    var a = Address.Parse(text);
+                    var p = w.Prove(a);
+                    var acc = w.Get(a);
+                    proofs.Add(new JsonObject
+                    {
+                        ["address"] = text,
+                        ["key"] = StateTree.KeyOf(a).ToString(),
+                        ["present"] = w.Exists(a),
+                        ["accountBytes"] = w.Exists(a) ? Hex(acc.Encode()) : null,
+                        ["valueHash"] = w.Exists(a) ? acc.ValueHash().ToString() : null,
+                        ["siblings"] = new JsonArray([.. p.Siblings.Select(s => (JsonNode)s.ToString())]),
+                        ["leafKey"] = p.LeafKey?.ToString(),
+                        ["leafValue"] = p.LeafValue?.ToString(),
+                    });
+                }
+                v["proofs"] = proofs;
+                break;
+            }
+            case "frames":
+            {
+                Message m = (string)v["message"]! switch
+                {
+                    "Ping" => new Ping(U64(v["nonce"])),
+                    "AnnounceBlock" => new AnnounceBlock(Hash.Parse((string)v["hash"]!), U64(v["height"])),
+                    "GetBlocks" => new GetBlocks(U64(v["fromHeight"]), (uint)U64(v["count"])),
+                    "Disconnect" => new Disconnect((DisconnectReason)(int)I64(v["reason"]), (string)v["detail"]!),
+                    "Hello" => new Hello(WireLimits.ProtocolVersion, (string)v["chainId"]!, Hash.Parse((string)v["genesis"]!), Key(v["seed"]).PublicKey,
+                        Bytes(v["challenge"]), (ushort)(int)I64(v["listenPort"]), U64(v["bestHeight"])),
+                    var other => throw new ArgumentException(other),
+                };
+                v["frame"] = Hex(MessageCodec.Encode(m));
+                if (m is Hello hello)
+                {
+                    // The other side answers our challenge with its key (answerSeed): HelloAck's signature.
+                    var answer = Handshake.Answer(Key(v["answerSeed"]), hello, hello.Genesis);
+                    v["answerKey"] = Hex(Key(v["answerSeed"]).PublicKey);
+                    v["helloAckFrame"] = Hex(MessageCodec.Encode(answer));
+                }
+                break;
+            }
+        }
+        return v;
+    }
+
+    /// <summary>The whole file as it should read.</summary>
+    public static JsonObject Document(string file) => new()
+    {
+        ["description"] = $"Chainlab protocol test vectors: {file}. Inputs and the outputs to compute from them; see docs/protocol.md.",
+        ["vectors"] = new JsonArray([.. Inputs(file).Select(i => (JsonNode)Compute(file, (JsonObject)i!))]),
+    };
+}
