@@ -9,6 +9,39 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
 
     public override DateTimeOffset GetUtcNow() { lock (_lock) return _now; }
 
+    // Timestamps (elapsed-time measurements: rate limits, time-outs) follow this clock too.
+    public override long GetTimestamp() { lock (_lock) return _now.UtcTicks; }
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <summary>When the earliest timer is due, or null when none is set.</summary>
+    public DateTimeOffset? NextDue
+    {
+        get { lock (_lock) return _timers.Count == 0 ? null : _timers.Min(t => t.Due); }
+    }
+
+    /// <summary>
+    /// Moves the clock to the earliest due timer (never past <paramref name="limit"/>) and fires the timers
+    /// due then, in the order they were set. Returns false when no timer is due by the limit (the clock then
+    /// stands at the limit). This is one step of a discrete-event simulation.
+    /// </summary>
+    public bool AdvanceToNextTimer(DateTimeOffset limit)
+    {
+        List<ManualTimer> due;
+        lock (_lock)
+        {
+            var next = _timers.Count == 0 ? DateTimeOffset.MaxValue : _timers.Min(t => t.Due);
+            if (next > limit)
+            {
+                if (limit > _now) _now = limit;
+                return false;
+            }
+            if (next > _now) _now = next;
+            due = _timers.Where(t => t.Due <= _now).ToList();
+        }
+        foreach (var t in due) t.Fire(this);
+        return true;
+    }
+
     public void Advance(TimeSpan by)
     {
         List<ManualTimer> due;

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Chainlab.Node.Chain;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace Chainlab.Node.Chain;
 /// </summary>
 public sealed class ChainLoop : IAsyncDisposable
 {
-    private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WorkQueue<Action> _work = new();
     private readonly Task _runner;
 
     public ChainLoop(TaskScheduler? scheduler = null)
@@ -20,7 +18,8 @@ public sealed class ChainLoop : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        await foreach (var item in _work.Reader.ReadAllAsync()) item();
+        while (await _work.WaitToReadAsync())
+            while (_work.TryRead(out var item)) item();
     }
 
     public Task<T> Run<T>(Func<T> work)
@@ -31,13 +30,13 @@ public sealed class ChainLoop : IAsyncDisposable
             try { tcs.SetResult(work()); }
             catch (Exception e) { tcs.SetException(e); }
         };
-        if (!_work.Writer.TryWrite(item)) tcs.SetException(new ObjectDisposedException(nameof(ChainLoop)));
+        if (!_work.TryWrite(item)) tcs.SetException(new ObjectDisposedException(nameof(ChainLoop)));
         return tcs.Task;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _work.Writer.TryComplete();
+        _work.Complete();
         await _runner;
     }
 }

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Chainlab.Node.Events;
 
 /// <summary>
@@ -37,9 +35,9 @@ public sealed class NodeEvents
     /// <summary>An unbounded queue of the events of type T, for a consumer that works asynchronously.</summary>
     public EventQueue<T> Queue<T>() where T : NodeEvent
     {
-        var ch = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true });
-        var sub = Subscribe<T>(e => ch.Writer.TryWrite(e));
-        return new EventQueue<T>(ch.Reader, () => { sub.Dispose(); ch.Writer.TryComplete(); });
+        var queue = new WorkQueue<T>();
+        var sub = Subscribe<T>(e => queue.TryWrite(e));
+        return new EventQueue<T>(queue, () => { sub.Dispose(); queue.Complete(); });
     }
 
     private sealed class Unsubscriber(Action dispose) : IDisposable
@@ -49,9 +47,9 @@ public sealed class NodeEvents
     }
 }
 
-/// <summary>Events waiting for an asynchronous consumer; disposing unsubscribes.</summary>
-public sealed class EventQueue<T>(ChannelReader<T> reader, Action dispose) : IDisposable
+/// <summary>Events waiting for an asynchronous consumer; disposing unsubscribes (and ends the consumer's wait).</summary>
+public sealed class EventQueue<T>(WorkQueue<T> queue, Action dispose) : IDisposable
 {
-    public ChannelReader<T> Reader { get; } = reader;
+    public WorkQueue<T> Reader { get; } = queue;
     public void Dispose() => dispose();
 }

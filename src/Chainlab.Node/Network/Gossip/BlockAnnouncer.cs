@@ -19,9 +19,9 @@ internal sealed class BlockAnnouncer(NodeEvents events, IPeerLinks links, Transa
         var heads = _heads.Reader;
         try
         {
-            await foreach (var e in heads.ReadAllAsync(stop))
+            while (await heads.WaitToReadAsync(stop))
             {
-                if (heads.TryPeek(out _)) continue;
+                if (!heads.TryRead(out var e) || heads.TryPeek(out _)) continue;
                 var announce = new AnnounceBlock(e.Head.Hash, e.Head.Height);
                 foreach (var p in links.Linked)
                     if (p.BestHeight < e.Head.Height) _ = links.Send(p, announce);

@@ -22,8 +22,7 @@ internal sealed class TransactionGossip : IDisposable
     private readonly TimeProvider _time;
     private readonly GapBuffer _gaps;
     private readonly SeenCache _seen;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<Hash> _outgoing = new();
-    private readonly SemaphoreSlim _outgoingSignal = new(0, 1);
+    private readonly WorkQueue<Hash> _outgoing = new();
     private readonly IDisposable _admitted;
 
     public TransactionGossip(ITransactionAdmission pool, NodeEvents events, IPeerLinks links, PeerOptions options, TimeProvider time)
@@ -33,9 +32,7 @@ internal sealed class TransactionGossip : IDisposable
         _seen = new SeenCache(400_000, TimeSpan.FromSeconds(5), time);
         _admitted = events.Subscribe<TransactionsAdmitted>(e =>
         {
-            foreach (var h in e.Hashes) { _seen.Add(h); _outgoing.Enqueue(h); }
-            try { if (_outgoingSignal.CurrentCount == 0) _outgoingSignal.Release(); }
-            catch (SemaphoreFullException) { } // another thread signalled first: one wake-up is enough
+            foreach (var h in e.Hashes) { _seen.Add(h); _outgoing.TryWrite(h); }
         });
     }
 
@@ -55,12 +52,11 @@ internal sealed class TransactionGossip : IDisposable
     {
         try
         {
-            while (!stop.IsCancellationRequested)
+            while (await _outgoing.WaitToReadAsync(stop))
             {
-                await _outgoingSignal.WaitAsync(stop);
                 await Task.Delay(TimeSpan.FromMilliseconds(20), _time, stop);
                 var batch = new List<Hash>();
-                while (_outgoing.TryDequeue(out var h)) batch.Add(h);
+                while (_outgoing.TryRead(out var h)) batch.Add(h);
                 Announce(batch);
             }
         }

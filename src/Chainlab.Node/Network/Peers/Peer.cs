@@ -107,11 +107,23 @@ public sealed class Peer : IAsyncDisposable
     public async Task<Message> ReadAsync(CancellationToken ct)
     {
         var header = new byte[WireLimits.FrameHeaderBytes];
-        await _link.Stream.ReadExactlyAsync(header, ct);
+        await ReadFully(header, ct);
         var (type, length) = MessageCodec.ReadHeader(header);
         var body = new byte[length];
-        await _link.Stream.ReadExactlyAsync(body, ct);
+        await ReadFully(body, ct);
         return MessageCodec.DecodeBody(type, body);
+    }
+
+    // Not Stream.ReadExactlyAsync: it resumes with ConfigureAwait(false), which hops to the thread pool when the
+    // read completes on another scheduler (a simulator's deterministic one would lose track of the link).
+    private async Task ReadFully(Memory<byte> buffer, CancellationToken ct)
+    {
+        for (var read = 0; read < buffer.Length;)
+        {
+            var n = await _link.Stream.ReadAsync(buffer[read..], ct);
+            if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
+            read += n;
+        }
     }
 
     public async ValueTask DisposeAsync()

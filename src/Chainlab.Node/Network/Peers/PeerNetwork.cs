@@ -192,13 +192,14 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisposable
     {
         await using var peer = new Peer(link, outbound);
         using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var registered = false;
         try
         {
             bool linked;
             try { linked = await new PeerHandshake(_key, _chain, _options, _time, _log).RunAsync(peer, (ushort)Port, _banned, life.Token); }
             finally { if (outbound) Interlocked.Decrement(ref _dialing); }
-            // One link per node: the first one wins.
-            if (!linked || !_peers.TryAdd(Convert.ToHexStringLower(peer.NodeKey), peer)) return;
+            if (!linked || !Register(peer)) return;
+            registered = true;
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
             _ = Spawn(() => PingLoop(peer, life.Token));
             if (peer.BestHeight > _chain.Head.Height) _sync.Pump();
@@ -228,14 +229,41 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException) { }
         finally
         {
-            if (peer.NodeKey.Length > 0 && _peers.TryGetValue(Convert.ToHexStringLower(peer.NodeKey), out var registered) && registered == peer)
+            if (registered)
             {
-                _peers.TryRemove(Convert.ToHexStringLower(peer.NodeKey), out _);
+                _peers.TryRemove(new KeyValuePair<string, Peer>(Convert.ToHexStringLower(peer.NodeKey), peer));
                 _pings.TryRemove(peer, out _);
                 _sync.OnPeerGone(peer);
             }
             life.Cancel();
         }
+    }
+
+    /// <summary>
+    /// One link per node. When two nodes dial each other at the same moment, both ends keep the same one of the
+    /// two links, the one dialed by the lower node key, and drop the other; otherwise each end would keep its
+    /// own dial, drop the other's, and both links would die (and again on every retry).
+    /// </summary>
+    private bool Register(Peer peer)
+    {
+        var id = Convert.ToHexStringLower(peer.NodeKey);
+        while (true)
+        {
+            if (_peers.TryAdd(id, peer)) return true;
+            if (!_peers.TryGetValue(id, out var old)) continue;
+            if (old.Outbound == peer.Outbound || !DialedByLowerKey(peer)) return false;
+            if (_peers.TryUpdate(id, peer, old))
+            {
+                _ = old.DisposeAsync().AsTask();
+                return true;
+            }
+        }
+    }
+
+    private bool DialedByLowerKey(Peer p)
+    {
+        var (dialer, acceptor) = p.Outbound ? (_key.PublicKey, p.NodeKey) : (p.NodeKey, _key.PublicKey);
+        return dialer.AsSpan().SequenceCompareTo(acceptor) < 0;
     }
 
     private async Task PingLoop(Peer peer, CancellationToken ct)
