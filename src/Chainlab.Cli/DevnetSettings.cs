@@ -31,9 +31,16 @@ public sealed record DevnetSettings
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    public const string FileName = "devnet.json";
+
+    /// <summary>Does this folder look like a devnet (its chain spec, and its settings or its node key)? Only such a folder is ever deleted.</summary>
+    public static bool IsDevnet(string root) =>
+        File.Exists(Path.Combine(root, Chainlab.Node.NodeCore.SpecFileName))
+        && (File.Exists(Path.Combine(root, FileName)) || File.Exists(Path.Combine(root, "keys", "node.json")));
+
     public static DevnetSettings Load(string root)
     {
-        var path = Path.Combine(root, "devnet.json");
+        var path = Path.Combine(root, FileName);
         if (!File.Exists(path)) return new DevnetSettings();
         try { return JsonSerializer.Deserialize<DevnetSettings>(File.ReadAllText(path), Options) ?? new DevnetSettings(); }
         catch (JsonException e) { throw new CliException($"{path} is damaged: {e.Message}", ExitCodes.BadInput); }
@@ -42,6 +49,6 @@ public sealed record DevnetSettings
     public void Save(string root)
     {
         Directory.CreateDirectory(root);
-        File.WriteAllText(Path.Combine(root, "devnet.json"), JsonSerializer.Serialize(this, Options));
+        File.WriteAllText(Path.Combine(root, FileName), JsonSerializer.Serialize(this, Options));
     }
 }

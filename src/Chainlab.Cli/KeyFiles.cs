@@ -58,10 +58,7 @@ public static class KeyFiles
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            using var w = new StreamWriter(f);
-            w.Write(json);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            PrivateFile.CreateNew(path, json);
         }
         catch (IOException) when (File.Exists(path)) { throw new CliException($"{path} already exists", ExitCodes.BadInput); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -15,6 +15,7 @@ public sealed record NodeConfigFile
     public string? PasswordFile { get; init; }
     public int? Port { get; init; }
     public string? Listen { get; init; }
+    public string? P2pListen { get; init; }
     /// <summary>PostgreSQL connection string; absent means SQLite in the data folder.</summary>
     public string? Db { get; init; }
     public int? MempoolCapacity { get; init; }

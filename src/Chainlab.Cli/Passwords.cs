@@ -5,7 +5,16 @@ public static class Passwords
 {
     public const string EnvVar = "CHAINLAB_PASSWORD";
 
+    /// <summary>The password; with confirm (a new key is being encrypted) an empty one is refused.</summary>
     public static string Get(string? passwordFile, string purpose, bool confirm = false)
+    {
+        var pw = Read(passwordFile, purpose, confirm);
+        if (confirm && pw.Length == 0)
+            throw new CliException($"an empty password would leave the key unprotected: choose one to {purpose}", ExitCodes.BadInput);
+        return pw;
+    }
+
+    private static string Read(string? passwordFile, string purpose, bool confirm)
     {
         if (passwordFile is not null)
         {

@@ -178,8 +178,11 @@ public static class DevnetCommands
         return cmd;
     }
 
+    /// <summary>Deletes a devnet folder, and only a devnet folder: one that holds a devnet's settings and chain spec.</summary>
     private static void DeleteDevnet(string root, DevnetSettings settings)
     {
+        if (!DevnetSettings.IsDevnet(root))
+            throw new CliException($"{root} is not a devnet folder (no {DevnetSettings.FileName} and {Chainlab.Node.NodeCore.SpecFileName}); refusing to delete it", ExitCodes.BadInput);
         if (settings.Postgres is { } old)
             for (var i = 1; i <= settings.Nodes; i++) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, settings.NodeSchema(i)));
         Directory.Delete(root, recursive: true);
@@ -189,21 +192,21 @@ public static class DevnetCommands
     {
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();
-        File.WriteAllText(Path.Combine(keysDir, "node.json"), Keystore.Encrypt(nodeKey, DevPassword, "devnet node1"));
+        PrivateFile.CreateNew(Path.Combine(keysDir, "node.json"), Keystore.Encrypt(nodeKey, DevPassword, "devnet node1"));
         var producers = new List<KeyPair> { nodeKey };
         if (engine != "poa")
             for (var i = 2; i <= nodes; i++)
             {
                 var k = KeyPair.Generate();
-                File.WriteAllText(Path.Combine(keysDir, $"node{i}.json"), Keystore.Encrypt(k, DevPassword, $"devnet node{i}"));
+                PrivateFile.CreateNew(Path.Combine(keysDir, $"node{i}.json"), Keystore.Encrypt(k, DevPassword, $"devnet node{i}"));
                 producers.Add(k);
             }
-        File.WriteAllText(Path.Combine(keysDir, "password"), DevPassword);
+        PrivateFile.CreateNew(Path.Combine(keysDir, "password"), DevPassword);
         var dev = new KeyPair[count];
         Parallel.For(0, count, i =>
         {
             dev[i] = KeyPair.Generate();
-            File.WriteAllText(Path.Combine(keysDir, $"dev{i + 1}.json"), Keystore.Encrypt(dev[i], DevPassword, $"dev{i + 1}"));
+            PrivateFile.CreateNew(Path.Combine(keysDir, $"dev{i + 1}.json"), Keystore.Encrypt(dev[i], DevPassword, $"dev{i + 1}"));
         });
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var pub = Convert.ToHexStringLower(nodeKey.PublicKey);

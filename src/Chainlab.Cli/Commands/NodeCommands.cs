@@ -23,11 +23,12 @@ public static class NodeCommands
         var capacity = new Option<int?>("--mempool-capacity") { Description = $"Most pending transactions (default {new MempoolOptions().Capacity})" };
         var perSender = new Option<int?>("--per-sender-limit") { Description = $"Most pending transactions per sender; 1 = one pending per wallet (default {new MempoolOptions().PerSenderLimit})" };
         var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information (default), Warning, Error" };
+        var p2pListen = new Option<string?>("--p2p-listen") { Description = "Peer listen address (default 127.0.0.1); separate from --listen, so accepting remote peers never exposes the API" };
         var p2pPort = new Option<int?>("--p2p-port") { Description = "Listen for peers on this TCP port (0 = any); without it or --bootstrap the node runs alone" };
         var bootstrap = new Option<string[]>("--bootstrap") { Description = "Peer to connect to, HOST:PORT (repeatable)", AllowMultipleArgumentsPerToken = true };
         var mine = new Option<bool>("--mine") { Description = "Proof of work: mine with --key as the reward key" };
         var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, p2pPort, bootstrap, mine, mineThreads };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, p2pListen, p2pPort, bootstrap, mine, mineThreads };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -39,6 +40,8 @@ public static class NodeCommands
             var levelText = pr.GetValue(logLevel) ?? file.LogLevel ?? "Information";
             if (apiPort is < 0 or > 65535) throw new CliException("--port must be 0..65535", ExitCodes.BadInput);
             if (!System.Net.IPAddress.TryParse(listenAt, out _)) throw new CliException("--listen must be an IP address", ExitCodes.BadInput);
+            var p2pAt = pr.GetValue(p2pListen) ?? file.P2pListen ?? "127.0.0.1";
+            if (!System.Net.IPAddress.TryParse(p2pAt, out _)) throw new CliException("--p2p-listen must be an IP address", ExitCodes.BadInput);
             if (cap < 1 || limit < 1) throw new CliException("mempool limits must be at least 1", ExitCodes.BadInput);
             if (!Enum.TryParse<LogLevel>(levelText, true, out var level)) throw new CliException($"unknown log level '{levelText}'", ExitCodes.BadInput);
             ChainSpec? chainSpec = null;
@@ -53,7 +56,7 @@ public static class NodeCommands
                 boot.Add(System.Net.IPEndPoint.TryParse(b, out var ep) && ep.Port > 0 ? ep : throw new CliException($"--bootstrap '{b}' is not HOST:PORT (an IP address and a port)", ExitCodes.BadInput));
             var p2p = pr.GetValue(p2pPort);
             if (p2p is < 0 or > 65535) throw new CliException("--p2p-port must be 0..65535", ExitCodes.BadInput);
-            var peers = p2p is not null || boot.Count > 0 ? new Chainlab.Node.Network.Peers.PeerOptions { Port = p2p ?? 0, ListenAddress = listenAt, Bootstrap = boot } : null;
+            var peers = p2p is not null || boot.Count > 0 ? new Chainlab.Node.Network.Peers.PeerOptions { Port = p2p ?? 0, ListenAddress = p2pAt, Bootstrap = boot } : null;
             var keyPath = pr.GetValue(key) ?? file.Key;
             var threads = pr.GetValue(mineThreads);
             if (threads is < 1 or > 256) throw new CliException("--mine-threads must be 1..256", ExitCodes.BadInput);
@@ -73,7 +76,7 @@ public static class NodeCommands
                 Peers = peers,
                 MineThreads = pr.GetValue(mine) ? threads : 0,
             }, shutdown.Token);
-            Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}" + (node.Network is { } n ? $" p2p {listenAt}:{n.Port} node {n.NodeId}" : ""));
+            Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}" + (node.Network is { } n ? $" p2p {p2pAt}:{n.Port} node {n.NodeId}" : ""));
             await shutdown.WaitAsync();
             return 0;
         });

@@ -59,29 +59,44 @@ public static class WalletCommands
             return 0;
         });
 
-        var seedHex = new Option<string?>("--seed-hex") { Description = "Import a raw 32-byte Ed25519 seed (hex)" };
+        var seedFile = new Option<string?>("--seed-file")
+        {
+            Description = "Import a raw 32-byte Ed25519 seed, as hex, from this file ('-' reads standard input); never from the command line, where ps and the shell history would see it",
+        };
         var file = new Argument<string?>("file") { Description = "A chainlab key file to copy into the keystore", Arity = ArgumentArity.ZeroOrOne };
-        var import = new Command("import", "Import a key file or a raw seed") { file, seedHex, label };
+        var import = new Command("import", "Import a key file or a raw seed") { file, seedFile, label };
         import.SetAction(pr =>
         {
-            if (pr.GetValue(seedHex) is { } hex)
+            if (pr.GetValue(seedFile) is { } seedPath)
             {
+                string hex;
+                try { hex = (seedPath == "-" ? Console.In.ReadToEnd() : File.ReadAllText(seedPath)).Trim(); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                { throw new CliException($"cannot read seed file {seedPath}: {e.Message}", ExitCodes.BadInput); }
                 byte[] seed;
                 try { seed = Convert.FromHexString(hex.StartsWith("0x") ? hex[2..] : hex); }
-                catch (FormatException) { throw new CliException("--seed-hex is not hex", ExitCodes.BadInput); }
-                if (seed.Length != 32) throw new CliException($"--seed-hex must be 32 bytes, got {seed.Length}", ExitCodes.BadInput);
+                catch (FormatException) { throw new CliException("the seed is not hex", ExitCodes.BadInput); }
+                if (seed.Length != 32) throw new CliException($"the seed must be 32 bytes, got {seed.Length}", ExitCodes.BadInput);
                 var key = new KeyPair(seed);
                 var pw = Passwords.Get(pr.GetValue(PasswordFile), "encrypt the imported key", confirm: true);
                 var path = Save(pr, key, pw, pr.GetValue(label));
                 Report(pr, key.Address.ToString(), Convert.ToHexStringLower(key.PublicKey), path, pr.GetValue(label));
                 return 0;
             }
-            var src = pr.GetValue(file) ?? throw new CliException("give a key file or --seed-hex", ExitCodes.BadInput);
+            var src = pr.GetValue(file) ?? throw new CliException("give a key file or --seed-file", ExitCodes.BadInput);
             var text = KeyFiles.ReadText(src);
             var k = KeyFiles.ReadPublic(src);
-            var dest = Path.Combine(pr.GetValue(KeystoreDir) ?? KeyFiles.DefaultKeystore, k.Address + ".json");
+            // The file name comes from the key itself, never from the file's own 'address' field (which could be
+            // '../../x' or an absolute path).
+            byte[] publicKey;
+            try { publicKey = Convert.FromHexString(k.PublicKey); }
+            catch (FormatException) { throw new CliException($"{src}: publicKey is not hex", ExitCodes.BadInput); }
+            if (publicKey.Length != 32) throw new CliException($"{src}: publicKey must be 32 bytes", ExitCodes.BadInput);
+            var address = Address.FromPublicKey(publicKey).ToString();
+            if (address != k.Address) throw new CliException($"{src}: its address does not belong to its public key", ExitCodes.BadInput);
+            var dest = Path.Combine(pr.GetValue(KeystoreDir) ?? KeyFiles.DefaultKeystore, address + ".json");
             KeyFiles.WriteNew(dest, text);
-            Report(pr, k.Address, k.PublicKey, dest, k.Label);
+            Report(pr, address, k.PublicKey, dest, k.Label);
             return 0;
         });
 

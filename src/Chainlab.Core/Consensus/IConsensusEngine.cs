@@ -23,6 +23,13 @@ public interface IConsensusEngine
     /// <summary>The transaction kinds this engine adds to the chain (or replaces, as stake in proof of stake).</summary>
     IReadOnlyList<Execution.ITransactionRules> TransactionRules { get; }
 
+    /// <summary>
+    /// The highest height any chain of this engine can have reached at nowMs, or null when the engine has no
+    /// such bound (proof of work). Slot engines put each block in a later slot than its parent, so the height
+    /// is at most the number of slots since genesis. A peer's claim above it is a lie.
+    /// </summary>
+    ulong? MaxHeightAt(ulong nowMs) => null;
+
     /// <summary>Writes the engine's system records into the genesis state.</summary>
     void InitGenesis(WorldState state);
 

@@ -13,5 +13,12 @@ namespace Chainlab.Node.Api;
 /// <param name="Peers">The peer directory, when the node runs a network.</param>
 /// <param name="Events">The client event stream (SSE).</param>
 /// <param name="Producer">The address this node produces for, if it does.</param>
+/// <param name="Settings">Limits and guards of the API.</param>
 public sealed record ApiContext(IChainReader Chain, IBlockImport Import, ITransactionAdmission Pool, IPeerDirectory? Peers,
-    EventHub Events, string? Producer);
+    EventHub Events, string? Producer, ApiSettings Settings);
+
+/// <summary>The API's own settings.</summary>
+/// <param name="KeepAlive">How long the event stream stays silent before it sends a keep-alive comment.</param>
+/// <param name="AllowedHosts">Host names requests may carry; null allows any.</param>
+/// <param name="Time">The clock for keep-alives (the wall clock: they keep real connections open).</param>
+public sealed record ApiSettings(TimeSpan KeepAlive, IReadOnlyList<string>? AllowedHosts, TimeProvider Time);

@@ -22,7 +22,7 @@ public static class ApiSetup
 
     public static void AddServices(IServiceCollection services)
     {
-        services.AddProblemDetails();
+        ApiGuards.AddProblemTypes(services);
         services.AddOpenApi("v1");
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
     }
@@ -31,6 +31,7 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        ApiGuards.Use(app, node.Settings.AllowedHosts, app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Chainlab.Api"));
         app.MapOpenApi("/openapi/{documentName}.json");
         var api = app.MapGroup("/api/v1");
 
@@ -63,11 +64,14 @@ public static class ApiSetup
                 : Results.Ok(new { status = result.Status.ToString().ToLowerInvariant(), height = block.Height, hash = block.Hash.ToString() });
         }).WithName("ImportBlock").WithSummary("Import one block (canonical bytes) through the full validation pipeline (what `chain import` uses).");
 
-        api.MapGet("/blocks", (ulong? from, int? limit) =>
+        api.MapGet("/blocks", (string? from, int? limit) =>
         {
             var n = Math.Clamp(limit ?? 20, 1, MaxPage);
-            var start = from ?? 0;
-            var headers = node.Chain.Blocks.Headers(start, n);
+            ulong start = 0;
+            if (from is not null && !ulong.TryParse(from, System.Globalization.NumberStyles.None, null, out start))
+                return Problems.Malformed($"'from' must be a height (0 to {ulong.MaxValue}), not '{Trim(from)}'");
+            // Heights beyond the head (up to 2^64 - 1) are simply not there: an empty page, never a wrap-around.
+            var headers = start > node.Chain.Head.Height ? [] : node.Chain.Blocks.Headers(start, n);
             var next = headers.Count == n ? headers[^1].Height + 1 : (ulong?)null;
             return Results.Ok(new BlockPageDto(headers.Select(HeaderDto.From).ToList(), next));
         }).WithName("ListBlocks").WithSummary("Headers from height 'from' onwards, at most 100 per page.");
@@ -136,7 +140,7 @@ public static class ApiSetup
         }).WithName("GetAccount").WithSummary("Balance, nonce and stake; ?proof=true adds a state proof against the head's state root.");
 
         // Two parameters keep this a described endpoint (a lone HttpContext lambda is a raw RequestDelegate, left out of OpenAPI).
-        api.MapGet("/events", (HttpContext ctx, CancellationToken ct) => StreamEvents(node, ctx))
+        api.MapGet("/events", (HttpContext ctx, CancellationToken ct) => EventEndpoints.Stream(node, ctx))
             .Produces(200, contentType: "text/event-stream").WithName("Events")
             .WithSummary("Server-sent events: 'head' for each new block, 'transactions' for each accepted batch.");
 
@@ -214,30 +218,6 @@ public static class ApiSetup
         if (node.Pool.RejectionReason(hash) is { } reason)
             return Results.Ok(new TxStatusDto(hash.ToString(), "rejected", reason, null, null, null, null, null, null));
         return Problems.NotFound($"transaction {hash} is not known to this node");
-    }
-
-    private static async Task StreamEvents(ApiContext node, HttpContext ctx)
-    {
-        ctx.Response.Headers.ContentType = "text/event-stream";
-        ctx.Response.Headers.CacheControl = "no-cache";
-        using var sub = node.Events.Subscribe();
-        var ct = ctx.RequestAborted;
-        await ctx.Response.WriteAsync(": connected\n\n", ct);
-        await ctx.Response.Body.FlushAsync(ct);
-        try
-        {
-            while (true)
-            {
-                var read = sub.Reader.ReadAsync(ct).AsTask();
-                var done = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(15), ct));
-                if (done != read) { await ctx.Response.WriteAsync(": keep-alive\n\n", ct); await ctx.Response.Body.FlushAsync(ct); continue; }
-                var e = await read;
-                await ctx.Response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e.Data, RequestBody.Options)}\n\n", ct);
-                await ctx.Response.Body.FlushAsync(ct);
-            }
-        }
-        catch (OperationCanceledException) { }
-        catch (System.Threading.Channels.ChannelClosedException) { }
     }
 
     private static async Task<(byte[] Bytes, bool TooLarge)> ReadBytes(HttpRequest req, int max)

@@ -18,8 +18,10 @@ public static class RequestBody
 
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes) where T : class
     {
-        if (request.ContentType is { } ct && !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !ct.Contains("+json"))
-            return (null, Problems.Of("unsupported-media-type", 415, "Unsupported media type", $"send application/json, not {ct}"));
+        // A content type is required: without one, any web page could post here with a plain form (no preflight).
+        if (request.ContentType is not { } ct || (!ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !ct.Contains("+json")))
+            return (null, Problems.Of("unsupported-media-type", 415, "Unsupported media type",
+                request.ContentType is null ? "send the body as application/json (Content-Type is missing)" : $"send application/json, not {request.ContentType}"));
         if (request.ContentLength > maxBytes)
             return (null, TooLarge(maxBytes));
         var buffer = new MemoryStream();

@@ -45,6 +45,9 @@ public sealed class Blockchain : IChainReader, IBlockImport
     public IBlockReader Blocks => _store;
     public string EngineName => Engine.Name;
 
+    public ulong CapClaim(ulong claimed) =>
+        Engine.MaxHeightAt((ulong)_time.GetUtcNow().ToUnixTimeMilliseconds()) is { } max ? Math.Min(claimed, Math.Max(max, Head.Height)) : claimed;
+
     /// <summary>Imports a block on the chain loop (for callers off the loop: peers, the API).</summary>
     public Task<ImportResult> ImportAsync(Block block) => Loop.Run(() => Import(block));
 

@@ -18,6 +18,8 @@ public interface IChainReader
     /// <summary>Is this block the head, canonical at that height, or kept on a side branch?</summary>
     bool IsKnown(in Hash hash, ulong height);
     string EngineName { get; }
+    /// <summary>A height a peer claims, capped at what any chain can have reached by now (see IConsensusEngine.MaxHeightAt).</summary>
+    ulong CapClaim(ulong claimed);
     /// <summary>The consensus engine's view of the committed head.</summary>
     object ConsensusInfo();
     long CommittedTransactions { get; }

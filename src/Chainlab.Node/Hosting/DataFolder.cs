@@ -29,8 +29,10 @@ internal static class DataFolder
             catch (Exception e) when (e is FormatException or ArgumentException) { throw new NodeStartException($"{path} is not a 32-byte hex node key"); }
         }
         var key = KeyPair.Generate();
-        File.WriteAllText(path, Convert.ToHexStringLower(key.Seed));
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // Created with mode 0600 from the start, never readable by others even for a moment.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var f = new FileStream(path, options)) f.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(key.Seed)));
         return key;
     }
 

@@ -64,7 +64,8 @@ public sealed class NodeHost : IAsyncDisposable
             ApiSetup.AddServices(builder.Services);
             app = builder.Build();
             ApiSetup.Map(app, new ApiContext(core.Chain, core.Chain, core.Pool, core.Network, clientEvents,
-                options.ProducerKey?.Address.ToString()));
+                options.ProducerKey?.Address.ToString(),
+                new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System)));
             try { await app.StartAsync(ct); }
             catch (IOException e) { throw new NodeStartException($"cannot listen on {options.ListenAddress}:{options.ApiPort}: {e.Message}", e); }
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -37,6 +37,8 @@ public sealed record NodeOptions
     /// <summary>Seeds every random choice the node makes (peer order, ping nonces, mining start); null: a random seed.</summary>
     public int? Seed { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>How long the event stream may stay silent before a keep-alive comment.</summary>
+    public TimeSpan EventKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>Largest API request body (batch submissions).</summary>
     public long MaxRequestBytes { get; init; } = 32 * 1024 * 1024;
 }

@@ -95,7 +95,12 @@ public sealed class TransactionPool : ITransactionAdmission
         {
             for (var i = 0; i < raws.Count; i++)
             {
-                if (txs[i] is not { } tx) continue;
+                if (txs[i] is not { } tx)
+                {
+                    // Refused before the signature check for what the sender can pay: remembered for lookups as before.
+                    if (results[i] is { Hash: { } h, Result.Error: TxError.InsufficientBalance }) Remember(h, results[i].Result);
+                    continue;
+                }
                 var r = AdmitLocked(tx);
                 results[i] = new Admission(tx.Hash, r);
                 if (r.IsOk) accepted.Add(tx.Hash);
@@ -116,10 +121,15 @@ public sealed class TransactionPool : ITransactionAdmission
         catch (DecodeException e) { return new Admission(null, new(TxError.Malformed, e.Message)); }
         var r = _rules.CheckStateless(t);
         if (!r.IsOk) return new Admission(t.Hash, r);
-        // A nonce below the account's is already in a block (gossip often brings transactions a block has
-        // just carried): refuse it before paying for the signature check.
-        if (_head().Get(t.Sender).Nonce is var next && t.Nonce < next)
-            return new Admission(t.Hash, new(TxError.NonceTooLow, $"nonce {t.Nonce} was already used; next is {next}"));
+        // The cheap checks against the head state come before the 45 µs signature check, so a flood of signed
+        // transactions from unfunded accounts (or replays of included ones) costs almost nothing. A nonce below
+        // the account's is already in a block (gossip often brings transactions a block has just carried).
+        var account = _head().Get(t.Sender);
+        if (t.Nonce < account.Nonce)
+            return new Admission(t.Hash, new(TxError.NonceTooLow, $"nonce {t.Nonce} was already used; next is {account.Nonce}"));
+        if (!_rules.TryDebit(t, out var debit)) return new Admission(t.Hash, new(TxError.Overflow, "amount plus fee overflows"));
+        if (account.Balance < debit)
+            return new Admission(t.Hash, new(TxError.InsufficientBalance, $"balance {account.Balance} is less than amount plus fee {debit}"));
         if (!t.VerifySignature()) return new Admission(t.Hash, new(TxError.BadSignature, "signature does not match the sender key"));
         tx = t;
         return new Admission(t.Hash, TxRejection.Ok);

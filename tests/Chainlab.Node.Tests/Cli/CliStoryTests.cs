@@ -39,7 +39,9 @@ public sealed class CliStoryTests
             Assert.Equal(0, code);
             var seed = output.Trim();
             var other = Path.Combine(dir, "other");
-            (code, output, err) = await CliRunner.RunAsync(pw, "wallet", "import", "--seed-hex", seed, "--keystore", other, "--json");
+            var seedFile = Path.Combine(dir, "seed.hex");
+            File.WriteAllText(seedFile, seed);
+            (code, output, err) = await CliRunner.RunAsync(pw, "wallet", "import", "--seed-file", seedFile, "--keystore", other, "--json");
             Assert.True(code == 0, err);
             Assert.Equal(address, JsonNode.Parse(output)!["address"]!.GetValue<string>());
             // Importing the portable file into a third keystore keeps it decryptable.
@@ -48,7 +50,8 @@ public sealed class CliStoryTests
             Assert.True(code == 0, err);
             Assert.Equal(address, Keystore.Decrypt(File.ReadAllText(Path.Combine(third, address + ".json")), "s3cret").Address.ToString());
 
-            (code, _, err) = await CliRunner.RunAsync(pw, "wallet", "import", "--seed-hex", "abcd", "--keystore", other);
+            File.WriteAllText(seedFile, "abcd");
+            (code, _, err) = await CliRunner.RunAsync(pw, "wallet", "import", "--seed-file", seedFile, "--keystore", other);
             Assert.Equal(2, code);
             Assert.Contains("32 bytes", err);
         }

@@ -330,20 +330,8 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         peer.Dispose();
     }
 
-    /// <summary>A raw client that completes the handshake with a fresh node key.</summary>
-    private static async Task<(TcpClient Client, KeyPair Key)> Handshaken(NodeHost node)
-    {
-        var key = KeyPair.Generate();
-        var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, node.Network!.Port);
-        var s = client.GetStream();
-        var ours = Handshake.CreateHello(key, node.Chain.Spec.ChainId, node.Chain.GenesisHash, 0, 0);
-        await s.WriteAsync(MessageCodec.Encode(ours));
-        var theirs = Assert.IsType<Hello>(await ReadFrame(s));
-        await s.WriteAsync(MessageCodec.Encode(Handshake.Answer(key, theirs, node.Chain.GenesisHash)));
-        Assert.IsType<HelloAck>(await ReadFrame(s));
-        return (client, key);
-    }
+    private static Task<(TcpClient Client, KeyPair Key)> Handshaken(NodeHost node) =>
+        RawPeer.Handshaken(node.Network!.Port, node.Chain.Spec.ChainId, node.Chain.GenesisHash);
 
     /// <summary>Reads until the node closes the link (true) or the wait ends (false).</summary>
     private static async Task<bool> Closed(TcpClient client, int waitSeconds = 10)
@@ -359,15 +347,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         catch (OperationCanceledException) { return false; }
     }
 
-    private static async Task<Message> ReadFrame(NetworkStream s)
-    {
-        var header = new byte[WireLimits.FrameHeaderBytes];
-        await s.ReadExactlyAsync(header);
-        var (type, len) = MessageCodec.ReadHeader(header);
-        var body = new byte[len];
-        await s.ReadExactlyAsync(body);
-        return MessageCodec.DecodeBody(type, body);
-    }
+    private static Task<Message> ReadFrame(NetworkStream s) => RawPeer.ReadFrame(s);
 
     /// <summary>Sends bytes and reports whether the node closes the link within the wait.</summary>
     private static async Task<bool> ClosedAfter(int port, byte[] bytes, int waitSeconds = 5)

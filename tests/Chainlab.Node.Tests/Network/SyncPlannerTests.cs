@@ -54,7 +54,7 @@ public sealed class SyncPlannerTests
         Assert.Equal(A, Assert.Single(first.Requests).Peer);
         Assert.Empty(p.Next(head: 0, [View(A, 100, inFlight: 1), View(B, 100)], nowMs: 10_000).Requests); // not yet late
         var late = p.Next(head: 0, [View(A, 100, inFlight: 1), View(B, 100)], nowMs: 10_001);
-        Assert.Equal([A], late.TimedOut);
+        Assert.Equal([(A, 1UL)], late.TimedOut);
         Assert.Equal(B, Assert.Single(late.Requests).Peer);
     }
 

@@ -90,6 +90,9 @@ public sealed class PosEngine(ChainSpec spec) : IConsensusEngine
 
     public byte[]? Seal(BlockHeader draft, KeyPair key, CancellationToken ct) => SignedSeal.Sign(draft, key);
 
+    /// <summary>One block per slot at most, and a block may be one slot early (the import tolerance).</summary>
+    public ulong? MaxHeightAt(ulong nowMs) => _clock.SlotAt(nowMs + spec.BlockTimeMs);
+
     public string? VerifySeal(BlockHeader header, BlockHeader parent)
     {
         if (!_clock.IsSlotStart(header.TimestampMs)) return "timestamp is not the start of a slot";

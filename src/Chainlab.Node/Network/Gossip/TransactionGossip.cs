@@ -109,12 +109,17 @@ internal sealed class TransactionGossip : IDisposable
         return _links.Send(peer, new Txs(txs.TakeWhile(x => (total += x.Length + 4) <= WireLimits.MaxTxsBytes).ToList()));
     }
 
-    public void Handle(Txs t)
+    public void Handle(Peer peer, Txs t)
     {
         if (t.Raw.Count == 0) return;
         var results = _pool.Admit(t.Raw);
-        if (results.Any(r => r.Result.Error is TxError.Malformed or TxError.BadSignature or TxError.TooLarge))
-            throw new ProtocolViolation("sent a malformed or badly signed transaction");
+        // An honest peer relays only what its own mempool admitted: a transaction that fails a stateless rule
+        // is proof of misbehaviour, and one its sender cannot pay for costs the peer a point each.
+        var bad = Array.Find(results, r => r.Result.Error is TxError.Malformed or TxError.BadSignature or TxError.TooLarge
+            or TxError.WrongChain or TxError.UnsupportedKind or TxError.ZeroAmount or TxError.FeeTooLow);
+        if (bad.Result.Error != TxError.None) throw new ProtocolViolation($"sent a transaction no honest node relays ({bad.Result.Error.Slug()})");
+        var unpayable = results.Count(r => r.Result.Error == TxError.InsufficientBalance);
+        if (unpayable > 0) peer.Penalise(unpayable, $"sent {unpayable} transactions their senders cannot pay for");
         // Only when something waits or has to wait: decoding every gossiped transaction again would be wasted.
         if (_gaps.Count == 0 && !results.Any(r => r.Result.Error == TxError.NonceGap)) return;
         var touched = new HashSet<Address>();

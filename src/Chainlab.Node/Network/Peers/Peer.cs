@@ -109,9 +109,34 @@ public sealed class Peer : IAsyncDisposable
         var header = new byte[WireLimits.FrameHeaderBytes];
         await ReadFully(header, ct);
         var (type, length) = MessageCodec.ReadHeader(header);
-        var body = new byte[length];
-        await ReadFully(body, ct);
-        return MessageCodec.DecodeBody(type, body);
+        // Before the handshake only handshake frames (a few hundred bytes at most) are accepted, so a stranger
+        // cannot make us reserve a large body.
+        if (NodeKey.Length == 0 && type is not (MessageType.Hello or MessageType.HelloAck or MessageType.Disconnect))
+            throw new ProtocolViolation($"sent {type} before the handshake; only Hello, HelloAck and Disconnect are accepted then");
+        return MessageCodec.DecodeBody(type, await ReadBody(length, ct));
+    }
+
+    // Bodies up to 64 KiB are read at once; larger ones grow with what has actually arrived, so a header that
+    // announces a huge frame costs memory only as its bytes come in.
+    private async Task<byte[]> ReadBody(int length, CancellationToken ct)
+    {
+        const int Step = 64 * 1024;
+        if (length <= Step)
+        {
+            var small = new byte[length];
+            await ReadFully(small, ct);
+            return small;
+        }
+        var body = new byte[Step];
+        var read = 0;
+        while (read < length)
+        {
+            if (read == body.Length) Array.Resize(ref body, (int)Math.Min(length, 2L * body.Length));
+            var n = await _link.Stream.ReadAsync(body.AsMemory(read, Math.Min(body.Length, length) - read), ct);
+            if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
+            read += n;
+        }
+        return body;
     }
 
     // Not Stream.ReadExactlyAsync: it resumes with ConfigureAwait(false), which hops to the thread pool when the

@@ -48,7 +48,7 @@ internal sealed class PeerHandshake(KeyPair key, IChainReader chain, PeerOptions
                 throw new ProtocolViolation("handshake signature does not prove the node key");
             peer.NodeKey = theirs.NodeKey;
             peer.ListenPort = theirs.ListenPort;
-            peer.BestHeight = theirs.BestHeight;
+            peer.BestHeight = chain.CapClaim(theirs.BestHeight);
             return true;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

@@ -40,7 +40,12 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
             plan = _planner.Next(chain.Head.Height, peers, NowMs);
             foreach (var (peer, from, count) in plan.Requests) peer.AddRequest(new BlockRequest(from, count, Probe: false));
         }
-        foreach (var slow in plan.TimedOut) Penalise(slow, 5, "block request timed out");
+        foreach (var (slow, from) in plan.TimedOut)
+        {
+            // A peer that does not serve a height it claims loses the claim from there on.
+            slow.BestHeight = Math.Min(slow.BestHeight, from - 1);
+            Penalise(slow, 5, "block request timed out");
+        }
         foreach (var peer in plan.Requests.Select(r => r.Peer).Distinct()) links.FlushRequests(peer);
         TryImport();
     }
@@ -56,7 +61,7 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
     /// <summary>A peer announced a block: catch up if it is ahead, or probe its branch if it is a competing one.</summary>
     public void OnAnnounce(Peer peer, AnnounceBlock b)
     {
-        peer.BestHeight = b.Height;
+        peer.BestHeight = chain.CapClaim(b.Height);
         var head = chain.Head;
         if (b.Height > head.Height) Pump();
         else if (b.Height + Blockchain.MaxReorgDepth > head.Height && !chain.IsKnown(b.Hash, b.Height))

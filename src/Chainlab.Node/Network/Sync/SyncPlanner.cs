@@ -27,8 +27,8 @@ public sealed class SyncPlanner<TPeer>(Random random, int windowSize = 128, int 
         public ulong Last => From + Count - 1;
     }
 
-    /// <summary>What the caller should do now: send these requests, penalise these slow peers.</summary>
-    public sealed record Plan(IReadOnlyList<(TPeer Peer, ulong From, uint Count)> Requests, IReadOnlyList<TPeer> TimedOut);
+    /// <summary>What the caller should do now: send these requests; penalise these slow peers (with the window they did not serve).</summary>
+    public sealed record Plan(IReadOnlyList<(TPeer Peer, ulong From, uint Count)> Requests, IReadOnlyList<(TPeer Peer, ulong From)> TimedOut);
 
     private readonly SortedDictionary<ulong, Window> _windows = new();
 
@@ -43,11 +43,11 @@ public sealed class SyncPlanner<TPeer>(Random random, int windowSize = 128, int 
     {
         foreach (var passed in _windows.Values.Where(w => w.Last <= head && w.Blocks is null).Select(w => w.From).ToList())
             _windows.Remove(passed);
-        var timedOut = new List<TPeer>();
+        var timedOut = new List<(TPeer, ulong)>();
         foreach (var w in _windows.Values)
             if (w.Blocks is null && w.Peer is { } slow && nowMs - Math.Min(nowMs, w.SentAtMs) > requestTimeoutMs)
             {
-                timedOut.Add(slow);
+                timedOut.Add((slow, w.From));
                 w.Peer = null;
             }
 

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Chainlab.Node.Api;
+
+/// <summary>The server-sent event stream.</summary>
+public static class EventEndpoints
+{
+    /// <summary>
+    /// Streams client events. Keep-alive comments go out when nothing happened for a while; the read that
+    /// was waiting stays the same across them (a new read per keep-alive used to leave the old one behind,
+    /// and that abandoned read swallowed the next real event).
+    /// </summary>
+    public static async Task Stream(ApiContext node, HttpContext ctx)
+    {
+        ctx.Response.Headers.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "no-cache";
+        using var sub = node.Events.Subscribe();
+        var ct = ctx.RequestAborted;
+        try
+        {
+            await ctx.Response.WriteAsync(": connected\n\n", ct);
+            await ctx.Response.Body.FlushAsync(ct);
+            Task<Events.ChainEvent>? pending = null;
+            while (true)
+            {
+                pending ??= sub.Reader.ReadAsync(ct).AsTask();
+                var done = await Task.WhenAny(pending, Task.Delay(node.Settings.KeepAlive, node.Settings.Time, ct));
+                if (done != pending)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    await ctx.Response.WriteAsync(": keep-alive\n\n", ct);
+                    await ctx.Response.Body.FlushAsync(ct);
+                    continue;
+                }
+                var e = await pending;
+                pending = null;
+                await ctx.Response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e.Data, RequestBody.Options)}\n\n", ct);
+                await ctx.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (System.Threading.Channels.ChannelClosedException) { }
+        catch (IOException) { }
+    }
+}
