@@ -5,6 +5,10 @@ namespace Chainlab.Cli;
 /// <summary>Choices made when a devnet was created that later runs must keep (devnet.json).</summary>
 public sealed record DevnetSettings
 {
+    /// <summary>
+    /// The PostgreSQL connection string, kept in keys/postgres (mode 0600) and never in devnet.json, which
+    /// anyone may read; devnet.json files written before that still hold it and are moved on the next save.
+    /// </summary>
     public string? Postgres { get; init; }
     public int Nodes { get; init; } = 1;
     /// <summary>The consensus engine the devnet was created with.</summary>
@@ -29,7 +33,13 @@ public sealed record DevnetSettings
     /// <summary>The schema holding node n's copy in snapshot 'name'.</summary>
     public string SnapshotSchema(string name, int n) => $"chainlab_{Id}_snap_{name}_node{n}";
 
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static string PostgresFile(string root) => Path.Combine(root, "keys", "postgres");
 
     public const string FileName = "devnet.json";
 
@@ -42,13 +52,24 @@ public sealed record DevnetSettings
     {
         var path = Path.Combine(root, FileName);
         if (!File.Exists(path)) return new DevnetSettings();
-        try { return JsonSerializer.Deserialize<DevnetSettings>(File.ReadAllText(path), Options) ?? new DevnetSettings(); }
+        DevnetSettings settings;
+        try { settings = JsonSerializer.Deserialize<DevnetSettings>(File.ReadAllText(path), Options) ?? new DevnetSettings(); }
         catch (JsonException e) { throw new CliException($"{path} is damaged: {e.Message}", ExitCodes.BadInput); }
+        if (settings.Postgres is null && File.Exists(PostgresFile(root)))
+            settings = settings with { Postgres = File.ReadAllText(PostgresFile(root)) };
+        return settings;
     }
 
     public void Save(string root)
     {
         Directory.CreateDirectory(root);
-        File.WriteAllText(Path.Combine(root, FileName), JsonSerializer.Serialize(this, Options));
+        var secret = PostgresFile(root);
+        if (File.Exists(secret)) File.Delete(secret);
+        if (Postgres is { } pg)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(secret)!);
+            PrivateFile.CreateNew(secret, pg);
+        }
+        File.WriteAllText(Path.Combine(root, FileName), JsonSerializer.Serialize(this with { Postgres = null }, Options));
     }
 }

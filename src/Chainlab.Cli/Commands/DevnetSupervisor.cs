@@ -31,8 +31,9 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile, "--password-file", Path.Combine(keys, "password")]);
             if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
             if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
-            if (settings.Postgres is { } pg) args.AddRange(["--db", PostgresChainStore.ForSchema(pg, settings.NodeSchema(i))]);
             var psi = ChainlabProcess.Self(args);
+            // Through the environment (readable only by the owner), not the command line (readable by anyone in ps).
+            if (settings.Postgres is { } pg) psi.Environment[NodeCommands.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));
             psi.RedirectStandardOutput = true;
             psi.RedirectStandardError = true;
             var log = new StreamWriter(Path.Combine(root, "logs", $"node{i}.log"), append: true) { AutoFlush = true };
@@ -68,7 +69,38 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             await WatchLiveAsync(ct);
             return;
         }
-        using var sse = new HttpClient { BaseAddress = First.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        // Follow the first live node's event stream. When a node dies, say so and follow the next one: one
+        // node's death must not take the others down (a dead node 1 used to end the watch, and with it the devnet).
+        var reported = new HashSet<int>();
+        while (!ct.IsCancellationRequested)
+        {
+            ReportExited(reported);
+            var followed = _nodes.FirstOrDefault(n => !n.Proc.HasExited);
+            if (followed.Http is null)
+            {
+                Console.Out.WriteLine("every node has exited");
+                return;
+            }
+            await FollowEvents(followed.Http, reported, ct);
+            if (!ct.IsCancellationRequested)
+            {
+                try { await Task.Delay(500, ct); } catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private void ReportExited(HashSet<int> reported)
+    {
+        foreach (var (i, proc, _) in _nodes.Where(n => n.Proc.HasExited && !reported.Contains(n.Index)))
+        {
+            reported.Add(i);
+            Console.Out.WriteLine($"node {i} has exited ({proc.ExitCode}); see {Path.Combine(root, "logs", $"node{i}.log")}; the others keep running");
+        }
+    }
+
+    private async Task FollowEvents(HttpClient node, HashSet<int> reported, CancellationToken ct)
+    {
+        using var sse = new HttpClient { BaseAddress = node.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         try
         {
             using var stream = await sse.GetStreamAsync("/api/v1/events", ct);
@@ -81,8 +113,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
                 var text = $"{DateTimeOffset.FromUnixTimeMilliseconds(h["timestampMs"]!.GetValue<long>()):HH:mm:ss} block {h["height"],6} {h["hash"]!.GetValue<string>()[..16]} {h["txCount"],6} txs";
                 if (_nodes.Count > 1) text += "  heights " + string.Join(' ', (await Task.WhenAll(_nodes.Select(n => StatusOrNull(n.Http, ct)))).Select(s => s?["headHeight"]?.ToString() ?? "-"));
                 Console.Out.WriteLine(text);
-                foreach (var (i, proc, _) in _nodes.Where(n => n.Proc.HasExited))
-                    Console.Out.WriteLine($"node {i} has exited ({proc.ExitCode}); see {Path.Combine(root, "logs", $"node{i}.log")}");
+                ReportExited(reported);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException) { }

@@ -9,6 +9,9 @@ namespace Chainlab.Cli.Commands;
 /// <summary>chainlab node run: one node process.</summary>
 public static class NodeCommands
 {
+    /// <summary>The environment variable holding the PostgreSQL connection string (the devnet passes it this way).</summary>
+    public const string DbEnvVar = "CHAINLAB_DB";
+
     public static Command Build()
     {
         var cmd = new Command("node", "Run a node");
@@ -19,7 +22,7 @@ public static class NodeCommands
         var passwordFile = new Option<string?>("--password-file") { Description = "Password for --key (else $CHAINLAB_PASSWORD)" };
         var port = new Option<int?>("--port") { Description = "API port (default 7700; 0 = pick a free one)" };
         var listen = new Option<string?>("--listen") { Description = "API listen address (default 127.0.0.1; a wider bind must be asked for)" };
-        var db = new Option<string?>("--db") { Description = "PostgreSQL connection string, e.g. \"Host=127.0.0.1;Database=chain;Username=me;Password=...\" (default: SQLite in --data)" };
+        var db = new Option<string?>("--db") { Description = $"PostgreSQL connection string, e.g. \"Host=127.0.0.1;Database=chain;Username=me;Password=...\" (default: ${DbEnvVar}, else SQLite in --data); prefer the variable or --config, which ps does not show" };
         var capacity = new Option<int?>("--mempool-capacity") { Description = $"Most pending transactions (default {new MempoolOptions().Capacity})" };
         var perSender = new Option<int?>("--per-sender-limit") { Description = $"Most pending transactions per sender; 1 = one pending per wallet (default {new MempoolOptions().PerSenderLimit})" };
         var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information (default), Warning, Error" };
@@ -70,7 +73,7 @@ public static class NodeCommands
                 ProducerKey = producer,
                 ApiPort = apiPort,
                 ListenAddress = listenAt,
-                Postgres = pr.GetValue(db) ?? file.Db,
+                Postgres = pr.GetValue(db) ?? file.Db ?? Environment.GetEnvironmentVariable(DbEnvVar),
                 Mempool = new MempoolOptions { Capacity = cap, PerSenderLimit = limit },
                 LogLevel = level,
                 Peers = peers,

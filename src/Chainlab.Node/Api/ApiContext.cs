@@ -21,4 +21,5 @@ public sealed record ApiContext(IChainReader Chain, IBlockImport Import, ITransa
 /// <param name="KeepAlive">How long the event stream stays silent before it sends a keep-alive comment.</param>
 /// <param name="AllowedHosts">Host names requests may carry; null allows any.</param>
 /// <param name="Time">The clock for keep-alives (the wall clock: they keep real connections open).</param>
-public sealed record ApiSettings(TimeSpan KeepAlive, IReadOnlyList<string>? AllowedHosts, TimeProvider Time);
+/// <param name="MaxEventStreams">Most event streams at once; more get a 503 problem.</param>
+public sealed record ApiSettings(TimeSpan KeepAlive, IReadOnlyList<string>? AllowedHosts, TimeProvider Time, int MaxEventStreams);

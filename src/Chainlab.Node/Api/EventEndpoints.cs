@@ -13,9 +13,15 @@ public static class EventEndpoints
     /// </summary>
     public static async Task Stream(ApiContext node, HttpContext ctx)
     {
+        using var sub = node.Events.TrySubscribe(node.Settings.MaxEventStreams);
+        if (sub is null)
+        {
+            await Problems.Of("unavailable", 503, "Too many event streams",
+                $"this node serves at most {node.Settings.MaxEventStreams} event streams at once; try again later").ExecuteAsync(ctx);
+            return;
+        }
         ctx.Response.Headers.ContentType = "text/event-stream";
         ctx.Response.Headers.CacheControl = "no-cache";
-        using var sub = node.Events.Subscribe();
         var ct = ctx.RequestAborted;
         try
         {

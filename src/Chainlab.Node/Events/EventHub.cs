@@ -36,13 +36,23 @@ public sealed class EventHub : IDisposable
             foreach (var s in _subscribers) s.Writer.TryWrite(e);
     }
 
-    public Subscription Subscribe(int capacity = 1024)
+    /// <summary>Client streams open now.</summary>
+    public int Subscribers { get { lock (_lock) return _subscribers.Count; } }
+
+    /// <summary>A new client queue, or null when <paramref name="limit"/> streams are already open.</summary>
+    public Subscription? TrySubscribe(int limit, int capacity = 1024)
     {
         var ch = Channel.CreateBounded<ChainEvent>(new BoundedChannelOptions(capacity)
         { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        lock (_lock) _subscribers.Add(ch);
+        lock (_lock)
+        {
+            if (_subscribers.Count >= limit) return null;
+            _subscribers.Add(ch);
+        }
         return new Subscription(ch.Reader, () => { lock (_lock) _subscribers.Remove(ch); ch.Writer.TryComplete(); });
     }
+
+    public Subscription Subscribe(int capacity = 1024) => TrySubscribe(int.MaxValue, capacity)!;
 
     public void Dispose() => _source.Dispose();
 

@@ -59,13 +59,17 @@ public sealed class NodeHost : IAsyncDisposable
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+                // Bounded: 20,000 idle keep-alive connections once exhausted the process.
+                k.Limits.MaxConcurrentConnections = options.MaxApiConnections;
+                k.Limits.MaxConcurrentUpgradedConnections = options.MaxApiConnections;
+                k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
                 k.Listen(IPAddress.Parse(options.ListenAddress), options.ApiPort);
             });
             ApiSetup.AddServices(builder.Services);
             app = builder.Build();
             ApiSetup.Map(app, new ApiContext(core.Chain, core.Chain, core.Pool, core.Network, clientEvents,
                 options.ProducerKey?.Address.ToString(),
-                new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System)));
+                new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System, options.MaxEventStreams)));
             try { await app.StartAsync(ct); }
             catch (IOException e) { throw new NodeStartException($"cannot listen on {options.ListenAddress}:{options.ApiPort}: {e.Message}", e); }
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -37,6 +37,10 @@ public sealed record NodeOptions
     /// <summary>Seeds every random choice the node makes (peer order, ping nonces, mining start); null: a random seed.</summary>
     public int? Seed { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>Most API connections open at once; more are refused by the server (file descriptors stay for peers and the store).</summary>
+    public int MaxApiConnections { get; init; } = 1024;
+    /// <summary>Most event streams open at once; more get a 503 problem.</summary>
+    public int MaxEventStreams { get; init; } = 128;
     /// <summary>How long the event stream may stay silent before a keep-alive comment.</summary>
     public TimeSpan EventKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>Largest API request body (batch submissions).</summary>

@@ -45,7 +45,20 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
                 await Task.Delay(50);
             }
             var dev2 = text.Split('\n').First(l => l.TrimStart().StartsWith("dev2")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
-            if (postgres is not null) Assert.Contains("postgres", text);
+            if (postgres is not null)
+            {
+                Assert.Contains("postgres", text);
+                // Issue 11, item 16: the password is neither in the world-readable devnet.json nor on any command line.
+                Assert.DoesNotContain(PostgresCluster.Password, File.ReadAllText(Path.Combine(root, "devnet.json")));
+                if (!OperatingSystem.IsWindows())
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(root, "keys", "postgres")));
+                foreach (var cmdline in Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline")))
+                {
+                    string args;
+                    try { args = File.ReadAllText(cmdline); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+                    if (args.Contains(root) && args.Contains("node\0run")) Assert.DoesNotContain(PostgresCluster.Password, args);
+                }
+            }
 
             var (code, o, err) = await CliRunner.RunAsync(null, "devnet", "snapshot", "save", "start", "--dir", root);
             Assert.True(code == 0, err + o);

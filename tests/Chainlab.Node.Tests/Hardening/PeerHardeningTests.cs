@@ -21,7 +21,7 @@ public sealed class PeerHardeningTests : IAsyncLifetime
         _node = await NodeHost.StartAsync(new NodeOptions
         {
             DataDir = _dir, Spec = spec, LogLevel = LogLevel.Warning,
-            Peers = new PeerOptions { Port = 0, MaxInbound = 2, HandshakeTimeout = TimeSpan.FromSeconds(10) },
+            Peers = new PeerOptions { Port = 0, MaxInbound = 2, HandshakeTimeout = TimeSpan.FromSeconds(10), DialInterval = TimeSpan.FromMilliseconds(200) },
         });
     }
 
@@ -102,5 +102,22 @@ public sealed class PeerHardeningTests : IAsyncLifetime
         while (m is not Disconnect);
         Assert.Contains("cannot pay", ((Disconnect)m).Detail);
         Assert.Equal(0, _node.Pool.Count);
+    }
+
+    [Fact]
+    public async Task A_peer_can_teach_only_so_many_addresses_and_ones_that_never_answer_are_forgotten()
+    {
+        var spec = _node.Chain.Spec;
+        var (client, _) = await RawPeer.Handshaken(_node.Network!.Port, spec.ChainId, _node.Chain.GenesisHash);
+        using var c = client;
+        // 64 loopback addresses nobody listens on (tests never reach other hosts).
+        var bogus = Enumerable.Range(0, 64).Select(_ => new PeerInfo("127.0.0.1", (ushort)Chainlab.Cli.Processes.LoopbackPort.Free(), new byte[32])).ToList();
+        await c.GetStream().WriteAsync(MessageCodec.Encode(new Chainlab.Node.Network.Protocol.Peers(bogus)));
+        await Eventually.True(() => _node.Network.Known.Count > 0, "the addresses are taken");
+        Assert.InRange(_node.Network.Known.Count, 1, new PeerOptions().MaxAddressesPerPeer);
+        // Each is dialed, refused three times in a row, and forgotten, in peers.txt too.
+        await Eventually.True(() => _node.Network.Known.Count == 0, "the dead addresses are forgotten", 60);
+        var saved = Path.Combine(_dir, "peers.txt");
+        Assert.True(!File.Exists(saved) || File.ReadAllLines(saved).Length == 0);
     }
 }

@@ -12,6 +12,10 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
 {
     private readonly ConcurrentDictionary<string, IPEndPoint> _known = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _backoff = new();
+    private readonly ConcurrentDictionary<string, int> _failures = new();
+
+    /// <summary>Consecutive failed dials after which a learned address is forgotten (bootstrap addresses never are).</summary>
+    public const int ForgetAfterFailures = 3;
     private readonly object _saveLock = new();
 
     public IReadOnlyCollection<IPEndPoint> Known => _known.Values.ToList();
@@ -30,21 +34,38 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
         catch (IOException e) { log.LogWarning("Cannot read {Path}: {Message}", path, e.Message); }
     }
 
-    /// <summary>Adds addresses (up to the limit) and persists the list when something was new.</summary>
-    public void Add(IEnumerable<IPEndPoint> endpoints)
+    /// <summary>Adds up to <paramref name="max"/> new addresses (and never past the book's limit); persists the list when
+    /// something was new. Returns how many were new.</summary>
+    public int Add(IEnumerable<IPEndPoint> endpoints, int max = int.MaxValue)
     {
-        var added = false;
+        var added = 0;
         foreach (var ep in endpoints)
         {
-            if (_known.Count >= options.MaxKnownPeers) break;
-            if (_known.TryAdd(ep.ToString(), ep)) added = true;
+            if (added >= max || _known.Count >= options.MaxKnownPeers) break;
+            if (_known.TryAdd(ep.ToString(), ep)) added++;
         }
-        if (added) Save();
+        if (added > 0) Save();
+        return added;
     }
 
     public bool InBackoff(IPEndPoint ep) => _backoff.TryGetValue(ep.ToString(), out var until) && until > time.GetUtcNow();
 
-    public void DialFailed(IPEndPoint ep) => _backoff[ep.ToString()] = time.GetUtcNow() + options.DialInterval * 5;
+    /// <summary>A dial failed: back off, and forget a learned address that failed too often in a row.</summary>
+    public void DialFailed(IPEndPoint ep)
+    {
+        var key = ep.ToString();
+        _backoff[key] = time.GetUtcNow() + options.DialInterval * 5;
+        if (_failures.AddOrUpdate(key, 1, (_, n) => n + 1) < ForgetAfterFailures || options.Bootstrap.Any(b => b.ToString() == key)) return;
+        _failures.TryRemove(key, out _);
+        if (_known.TryRemove(key, out _))
+        {
+            log.LogInformation("Forgetting peer address {Address}: {Failures} dials in a row failed", key, ForgetAfterFailures);
+            Save();
+        }
+    }
+
+    /// <summary>A dial succeeded: the address is good again.</summary>
+    public void DialSucceeded(IPEndPoint ep) => _failures.TryRemove(ep.ToString(), out _);
 
     private void Save()
     {

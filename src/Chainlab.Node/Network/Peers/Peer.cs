@@ -24,6 +24,8 @@ public sealed class Peer : IAsyncDisposable
     public ushort ListenPort { get; set; }
     public ulong BestHeight { get; set; }
     public double LatencyMs { get; set; }
+    /// <summary>New addresses this peer has added to our address book.</summary>
+    public int AddressesGiven { get; set; }
     /// <summary>Blocks this peer delivered for our sync requests.</summary>
     public long BlocksReceived;
     public string Id => Convert.ToHexStringLower(NodeKey)[..16];

@@ -35,7 +35,10 @@ public sealed partial class PeerNetwork
             }
             // The dial loop may have filled the slot meanwhile: never go over the outbound limit.
             if (_peers.Values.Count(p => p.Outbound) + Volatile.Read(ref _dialing) < _options.MaxOutbound)
+            {
+                Interlocked.Increment(ref _dialing);
                 await Dial(candidates[Next(candidates.Count)]);
+            }
         }
     }
 
@@ -61,14 +64,17 @@ public sealed partial class PeerNetwork
     {
         while (!_stop.IsCancellationRequested)
         {
-            // Bootstrap peers first, then the ones learned from peer exchange, in a random order.
+            // Bootstrap peers first, then the ones learned from peer exchange, in a random order; dials run in
+            // parallel, each bounded by the dial time-out, so one dead address never holds up the others.
             var learned = _addresses.Known.ToList();
             for (var i = learned.Count - 1; i > 0; i--) { var j = Next(i + 1); (learned[i], learned[j]) = (learned[j], learned[i]); }
             foreach (var ep in _options.Bootstrap.Concat(learned).DistinctBy(ep => ep.ToString()))
             {
                 if (_peers.Values.Count(p => p.Outbound) + Volatile.Read(ref _dialing) >= _options.MaxOutbound) break;
-                if (IsSelf(ep) || ConnectedTo(ep) || _addresses.InBackoff(ep)) continue;
-                await Dial(ep);
+                if (IsSelf(ep) || ConnectedTo(ep) || _addresses.InBackoff(ep) || _dialingTo.ContainsKey(ep.ToString())) continue;
+                Interlocked.Increment(ref _dialing);
+                _dialingTo[ep.ToString()] = 0;
+                _ = Spawn(() => Dial(ep));
             }
             _sync.Pump(); // also re-issues block requests that timed out
             try { await Delay(_options.DialInterval); }
@@ -76,17 +82,22 @@ public sealed partial class PeerNetwork
         }
     }
 
+    /// <summary>Dials one address; the caller has counted it in _dialing, which the link's handshake (or a failure here) releases.</summary>
     private async Task Dial(IPEndPoint ep)
     {
-        Interlocked.Increment(ref _dialing);
         PeerLink link;
-        try { link = await _options.Transport.ConnectAsync(ep, _stop.Token); }
+        using var deadline = new CancellationTokenSource(_options.DialTimeout, _time);
+        using var dial = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, deadline.Token);
+        try { link = await _options.Transport.ConnectAsync(ep, dial.Token); }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
             Interlocked.Decrement(ref _dialing);
+            _dialingTo.TryRemove(ep.ToString(), out _);
             _addresses.DialFailed(ep);
             return;
         }
+        _dialingTo.TryRemove(ep.ToString(), out _);
+        _addresses.DialSucceeded(ep);
         _ = Spawn(() => RunPeer(link, outbound: true));
     }
 

@@ -43,6 +43,8 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
     private int _dialing;
     // Inbound links accepted but not yet through the handshake.
     private int _handshaking;
+    // Addresses being dialed right now (a slow dial must not be started twice).
+    private readonly ConcurrentDictionary<string, byte> _dialingTo = new();
     // Held while a completed link is checked against the limits and added.
     private readonly object _linkGate = new();
 
@@ -147,7 +149,9 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
                     .Select(x => new PeerInfo(x.Host, x.ListenPort, x.NodeKey)).ToList()), ct);
                 break;
             case Protocol.Peers list:
-                _addresses.Add(list.List.Select(i => new IPEndPoint(IPAddress.Parse(i.Host), i.Port)).Where(ep => !IsSelf(ep)));
+                // One peer may teach us only so many addresses (614 bogus ones once filled peers.txt).
+                var room = _options.MaxAddressesPerPeer - peer.AddressesGiven;
+                if (room > 0) peer.AddressesGiven += _addresses.Add(list.List.Select(i => new IPEndPoint(IPAddress.Parse(i.Host), i.Port)).Where(ep => !IsSelf(ep)), room);
                 break;
             case AnnounceTxs a: await _transactions.Handle(peer, a); break;
             case GetTxs g: await _transactions.Handle(peer, g); break;

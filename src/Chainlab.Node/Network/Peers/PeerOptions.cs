@@ -18,6 +18,10 @@ public sealed record PeerOptions
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan BanTime { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan DialInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>A dial that has not connected by then is given up (an address that swallows packets used to hold the dialer for minutes).</summary>
+    public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>Most new addresses one peer may teach us, in all its Peers messages together.</summary>
+    public int MaxAddressesPerPeer { get; init; } = 32;
     /// <summary>How often one outbound link is swapped for an unconnected known peer (when more than 9 are known).</summary>
     public TimeSpan RotationInterval { get; init; } = TimeSpan.FromMinutes(2);
     /// <summary>Where known peers are remembered between runs (null: not persisted).</summary>

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Core.State;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node.Chain;
+
+/// <summary>Building blocks: claim, fill from the mempool, seal, and hand the block to the one import pipeline.</summary>
+public sealed partial class Blockchain
+{
+    /// <summary>Produces at the start of a slot (see <see cref="ProduceAt"/>).</summary>
+    public (Block? Block, ImportResult Result) Produce(ulong slot, KeyPair key) => ProduceAt(Clock.StartOf(slot), key);
+
+    /// <summary>
+    /// Builds, seals and imports a block at nowMs when the engine gives the key the right to produce.
+    /// Returns a null block when it does not. (Proof of work seals off the chain loop: see Prepare and Submit.)
+    /// </summary>
+    public (Block? Block, ImportResult Result) ProduceAt(ulong nowMs, KeyPair key)
+    {
+        var draft = Prepare(nowMs, key);
+        if (draft is null) return (null, ImportResult.Rejected("not eligible now"));
+        var seal = Engine.Seal(draft.Header, key, CancellationToken.None);
+        if (seal is null) return (null, ImportResult.Rejected("sealing was cancelled"));
+        var block = draft with { Header = draft.Header with { Seal = seal } };
+        return (block, Submit(block));
+    }
+
+    /// <summary>
+    /// Claims the right to produce on the head and builds the block on a fork of the state: transactions
+    /// from the mempool, producer credit, the engine's end-of-block changes, the state root. The header's
+    /// seal holds only the claim's prefix; the caller completes it with the engine and calls <see cref="Submit"/>.
+    /// </summary>
+    public Block? Prepare(ulong nowMs, KeyPair key)
+    {
+        var parent = Head;
+        var claim = Engine.TryClaim(parent, _world, nowMs, key);
+        if (claim is null) return null;
+        var height = parent.Height + 1;
+        var overlay = new StateOverlay(_world);
+        var draft = new BlockHeader(height, parent.Hash, claim.TimestampMs, key.PublicKey, Hash.Zero, Hash.Zero, Hash.Zero, 0, claim.SealPrefix);
+        Engine.BeginBlock(overlay, draft);
+        var included = new List<Transaction>();
+        ulong fees = 0;
+        foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
+        {
+            var r = Rules.Apply(overlay, tx, height);
+            if (!r.IsOk) { _pool.Drop(tx, r); continue; }
+            included.Add(tx);
+            fees += tx.Fee;
+        }
+        var credit = Rules.CreditProducer(overlay, key.Address, fees);
+        if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
+        draft = draft with { TxRoot = Block.ComputeTxRoot(included), FilesRoot = Block.ComputeFilesRoot([]), TxCount = (uint)included.Count };
+        Engine.EndBlock(overlay, draft);
+        var undo = _world.Apply(overlay.Changes);
+        var stateRoot = _world.Root;
+        _world.Revert(undo);
+        return new Block(draft with { StateRoot = stateRoot }, included, []);
+    }
+
+    /// <summary>Imports a block this node sealed, through the same pipeline as a peer's block.</summary>
+    public ImportResult Submit(Block block)
+    {
+        var sw = Stopwatch.StartNew();
+        var result = Import(block);
+        if (result.Status == ImportStatus.Imported)
+            _log.LogInformation("Produced block {Height} {Hash} with {Count} txs in {Ms} ms",
+                block.Height, block.Hash.Short, block.Transactions.Count, sw.ElapsedMilliseconds);
+        else
+            _log.LogError("Own block {Height} was not imported: {Reason}", block.Height, result.Reason);
+        return result;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Chainlab.Cli.Processes;
+
+namespace Chainlab.Node.Tests.Hardening;
+
+/// <summary>Issue 11, item 1: API connections and event streams are capped, and one dead node does not take the devnet down.</summary>
+public sealed class ConnectionFloodTests
+{
+    [Fact]
+    public async Task Api_connections_and_event_streams_are_capped_and_the_node_serves_again_once_they_go()
+    {
+        var n = await TestNode.StartAsync(maxApiConnections: 8, maxEventStreams: 2);
+        try
+        {
+            using var sse1 = new HttpClient { BaseAddress = n.Node.ApiUrl, Timeout = Timeout.InfiniteTimeSpan };
+            using var sse2 = new HttpClient { BaseAddress = n.Node.ApiUrl, Timeout = Timeout.InfiniteTimeSpan };
+            using var s1 = await sse1.GetStreamAsync("/api/v1/events");
+            using var s2 = await sse2.GetStreamAsync("/api/v1/events");
+            var third = await n.Http.GetAsync("/api/v1/events", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, third.StatusCode);
+            Assert.Contains("urn:chainlab:problem:unavailable", await third.Content.ReadAsStringAsync());
+
+            // Idle connections up to the cap (two are the event streams, one the test's client): the next one is refused.
+            var idle = new List<TcpClient>();
+            for (var i = 0; i < 8; i++)
+            {
+                var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, n.Node.ApiUrl.Port);
+                idle.Add(c);
+            }
+            using (var extra = new HttpClient { BaseAddress = n.Node.ApiUrl, Timeout = TimeSpan.FromSeconds(10) })
+                await Assert.ThrowsAnyAsync<HttpRequestException>(() => extra.GetStringAsync("/api/v1/status"));
+            foreach (var c in idle) c.Dispose();
+            await Eventually.True(async () =>
+            {
+                using var again = new HttpClient { BaseAddress = n.Node.ApiUrl, Timeout = TimeSpan.FromSeconds(5) };
+                try { return (await again.GetStringAsync("/api/v1/status")).Contains("test-chain"); }
+                catch (HttpRequestException) { return false; }
+            }, "the node serves again once the idle connections are gone");
+        }
+        finally { await n.DisposeAndDeleteAsync(); }
+    }
+
+    [Fact]
+    [Trait("Category", Categories.Process)]
+    public async Task When_one_devnet_node_dies_the_supervisor_says_so_and_the_others_keep_running()
+    {
+        var root = Path.Combine(TestNode.NewDir(), "devnet");
+        var port = LoopbackPort.Free();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "2", "--port", port.ToString(), "--p2p-port", LoopbackPort.Free().ToString(), "--block-time", "250ms" })
+            psi.ArgumentList.Add(a);
+        using var up = System.Diagnostics.Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        up.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        up.BeginOutputReadLine();
+        up.BeginErrorReadLine();
+        string Text() { lock (output) return output.ToString(); }
+        try
+        {
+            await Eventually.True(() => Text().Contains("heights"), "the devnet produces", 60);
+            // SIGKILL node 1, the one whose event stream the supervisor follows.
+            var pgrep = System.Diagnostics.Process.Start(new ProcessStartInfo("pgrep", ["-f", Path.Combine(root, "node1") + " "]) { RedirectStandardOutput = true })!;
+            var pid = (await pgrep.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).Single();
+            System.Diagnostics.Process.Start("kill", ["-9", pid.ToString()])!.WaitForExit();
+            await Eventually.True(() => Text().Contains("node 1 has exited"), "the supervisor reports node 1", 30);
+            using var second = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port + 1}"), Timeout = TimeSpan.FromSeconds(5) };
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.NotNull(JsonNode.Parse(await second.GetStringAsync("/api/v1/status"))!["headHeight"]);
+                await Task.Delay(1000);
+            }
+            Assert.False(up.HasExited);
+        }
+        finally
+        {
+            await CliRunner.RunAsync(null, "devnet", "stop", "--dir", root);
+            if (!up.WaitForExit(30_000)) up.Kill(true);
+            try { Directory.Delete(Path.GetDirectoryName(root)!, true); } catch (IOException) { }
+        }
+    }
+}
