@@ -45,7 +45,8 @@ public sealed class TestNode : IAsyncDisposable
 
     public static async Task<TestNode> StartAsync(int accounts = 4, string? dir = null, MempoolOptions? mempool = null,
         bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null, KeyPair? evidenceKey = null,
-        Func<Chainlab.Node.Storage.IChainStore>? store = null, TimeSpan? eventKeepAlive = null, int maxApiConnections = 1024, int maxEventStreams = 128)
+        Func<Chainlab.Node.Storage.IChainStore>? store = null, TimeSpan? eventKeepAlive = null, int maxApiConnections = 1024, int maxEventStreams = 128,
+        int batchTransactionsPerSecond = 50_000)
     {
         var all = Build.Keys(accounts + 1, seed: 99);
         var authority = all[0];
@@ -63,6 +64,7 @@ public sealed class TestNode : IAsyncDisposable
             EventKeepAlive = eventKeepAlive ?? TimeSpan.FromSeconds(15),
             MaxApiConnections = maxApiConnections,
             MaxEventStreams = maxEventStreams,
+            BatchTransactionsPerSecond = batchTransactionsPerSecond,
             EvidenceKey = evidenceKey,
         });
         return new TestNode(node, time, authority, keys, dir, spec);

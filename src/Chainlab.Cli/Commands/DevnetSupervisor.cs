@@ -36,11 +36,11 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             if (settings.Postgres is { } pg) psi.Environment[NodeCommands.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));
             psi.RedirectStandardOutput = true;
             psi.RedirectStandardError = true;
-            var log = new StreamWriter(Path.Combine(root, "logs", $"node{i}.log"), append: true) { AutoFlush = true };
+            var log = new RotatingLog(Path.Combine(root, "logs", $"node{i}.log"));
             var proc = Process.Start(psi) ?? throw new CliException($"could not start node {i}");
-            proc.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-            proc.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-            proc.Exited += (_, _) => { lock (log) log.Dispose(); };
+            proc.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
+            proc.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
+            proc.Exited += (_, _) => log.Dispose();
             proc.EnableRaisingEvents = true;
             proc.BeginOutputReadLine();
             proc.BeginErrorReadLine();

@@ -22,4 +22,5 @@ public sealed record ApiContext(IChainReader Chain, IBlockImport Import, ITransa
 /// <param name="AllowedHosts">Host names requests may carry; null allows any.</param>
 /// <param name="Time">The clock for keep-alives (the wall clock: they keep real connections open).</param>
 /// <param name="MaxEventStreams">Most event streams at once; more get a 503 problem.</param>
-public sealed record ApiSettings(TimeSpan KeepAlive, IReadOnlyList<string>? AllowedHosts, TimeProvider Time, int MaxEventStreams);
+/// <param name="Budget">Transactions per second each client may submit in batches.</param>
+public sealed record ApiSettings(TimeSpan KeepAlive, IReadOnlyList<string>? AllowedHosts, TimeProvider Time, int MaxEventStreams, SubmissionBudget Budget);

@@ -96,6 +96,9 @@ public static class ApiSetup
             if (problem is not null) return problem;
             if (body!.Transactions is not { } list) return Problems.Malformed("'transactions' (an array of hex strings) is required");
             if (list.Count > MaxBatchCount) return Problems.Of("too-large", 413, "Batch too large", $"a batch holds at most {MaxBatchCount} transactions");
+            if (!node.Settings.Budget.TryTake(req.HttpContext.Connection.RemoteIpAddress, list.Count))
+                return Problems.Of("rate-limited", 429, "Too many transactions",
+                    $"this node takes at most {node.Settings.Budget.PerSecond} transactions per second from one client (bursts of twice that); slow down and retry");
             var raws = new byte[list.Count][];
             var results = new SubmitResultDto?[list.Count];
             var toAdmit = new List<int>(list.Count);

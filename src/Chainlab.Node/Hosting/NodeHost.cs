@@ -24,9 +24,11 @@ public sealed class NodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private NodeHost(NodeCore core, WebApplication app, EventHub clientEvents, Uri apiUrl)
+    private readonly SubmissionBudget _budget;
+
+    private NodeHost(NodeCore core, WebApplication app, EventHub clientEvents, Uri apiUrl, SubmissionBudget budget)
     {
-        Core = core; _app = app; ClientEvents = clientEvents; ApiUrl = apiUrl;
+        Core = core; _app = app; ClientEvents = clientEvents; ApiUrl = apiUrl; _budget = budget;
     }
 
     public NodeCore Core { get; }
@@ -49,6 +51,7 @@ public sealed class NodeHost : IAsyncDisposable
         var log = logging.CreateLogger("Chainlab.Node");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         EventHub? clientEvents = null;
+        SubmissionBudget? budget = null;
         WebApplication? app = null;
         try
         {
@@ -67,9 +70,11 @@ public sealed class NodeHost : IAsyncDisposable
             });
             ApiSetup.AddServices(builder.Services);
             app = builder.Build();
+            budget = new SubmissionBudget(options.BatchTransactionsPerSecond);
             ApiSetup.Map(app, new ApiContext(core.Chain, core.Chain, core.Pool, core.Network, clientEvents,
                 options.ProducerKey?.Address.ToString(),
-                new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System, options.MaxEventStreams)));
+                new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System, options.MaxEventStreams,
+                    budget)));
             try { await app.StartAsync(ct); }
             catch (IOException e) { throw new NodeStartException($"cannot listen on {options.ListenAddress}:{options.ApiPort}: {e.Message}", e); }
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -77,13 +82,14 @@ public sealed class NodeHost : IAsyncDisposable
             log.LogInformation("Start-up: API in {Ms:0.0} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var head = core.Chain.Head;
             log.LogInformation("Node up: chain {Chain}, head {Height} {Hash}, API {Url}", core.Chain.Spec.ChainId, head.Height, head.Hash.Short, url);
-            return new NodeHost(core, app, clientEvents, url);
+            return new NodeHost(core, app, clientEvents, url, budget);
         }
         catch (Exception e)
         {
             log.LogError("Start-up step 'API' failed: {Message}", e.Message);
             if (app is not null) await app.DisposeAsync();
             clientEvents?.Dispose();
+            budget?.Dispose();
             await core.DisposeAsync();
             throw;
         }
@@ -94,6 +100,7 @@ public sealed class NodeHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         ClientEvents.Dispose();
+        _budget.Dispose();
         await Core.DisposeAsync();
     }
 }

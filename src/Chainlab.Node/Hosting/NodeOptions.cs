@@ -41,6 +41,8 @@ public sealed record NodeOptions
     public int MaxApiConnections { get; init; } = 1024;
     /// <summary>Most event streams open at once; more get a 503 problem.</summary>
     public int MaxEventStreams { get; init; } = 128;
+    /// <summary>Transactions per second one client may submit through the batch route (bursts of twice that).</summary>
+    public int BatchTransactionsPerSecond { get; init; } = 50_000;
     /// <summary>How long the event stream may stay silent before a keep-alive comment.</summary>
     public TimeSpan EventKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>Largest API request body (batch submissions).</summary>

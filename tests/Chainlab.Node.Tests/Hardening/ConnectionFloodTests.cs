@@ -45,6 +45,26 @@ public sealed class ConnectionFloodTests
     }
 
     [Fact]
+    public async Task A_client_submitting_more_transactions_per_second_than_its_budget_gets_429_and_nothing_is_checked()
+    {
+        var n = await TestNode.StartAsync(batchTransactionsPerSecond: 100);
+        try
+        {
+            string Batch(int from, int count) => "{\"transactions\":[" + string.Join(",",
+                Enumerable.Range(from, count).Select(i => $"\"{Convert.ToHexStringLower(n.Transfer(i % 4, (i + 1) % 4, 1, (ulong)(i / 4)).Raw)}\"")) + "]}";
+            var first = await n.PostRaw("/api/v1/transactions/batch", Batch(0, 150));
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(150, n.Node.Pool.Count);
+            // The burst allowance (two seconds' worth) is spent: the next batch is refused whole.
+            var second = await n.PostRaw("/api/v1/transactions/batch", Batch(150, 150));
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+            Assert.Contains("urn:chainlab:problem:rate-limited", await second.Content.ReadAsStringAsync());
+            Assert.Equal(150, n.Node.Pool.Count);
+        }
+        finally { await n.DisposeAndDeleteAsync(); }
+    }
+
+    [Fact]
     [Trait("Category", Categories.Process)]
     public async Task When_one_devnet_node_dies_the_supervisor_says_so_and_the_others_keep_running()
     {
