@@ -23,6 +23,13 @@ public static class Build
         Alloc = funded.ToDictionary(k => k.Address.ToString(), _ => balance),
     };
 
+    /// <summary>Proof of authority with these authorities, the first being the admin.</summary>
+    public static ConsensusSpec Authorities(IReadOnlyList<KeyPair> authorities) => new()
+    {
+        Authorities = authorities.Select(a => Convert.ToHexStringLower(a.PublicKey)).ToList(),
+        Admin = Convert.ToHexStringLower(authorities[0].PublicKey),
+    };
+
     public static Transaction Transfer(KeyPair from, Address to, ulong amount, ulong nonce, ulong fee = 1, string chain = "test-chain") =>
         Transaction.Create(from, chain, TxKind.Transfer, nonce, fee, to, amount);
 }

@@ -20,7 +20,7 @@ public sealed class CommittedStateTests : IAsyncLifetime
         var all = Build.Keys(9, seed: 99);
         var spec = TestNode.SpecFor(all[0], all[1..]) with
         {
-            Consensus = new ConsensusSpec { Authorities = _authorities.Select(a => Convert.ToHexStringLower(a.PublicKey)).ToList(), Admin = Convert.ToHexStringLower(_authorities[0].PublicKey) },
+            Consensus = Build.Authorities(_authorities),
         };
         _x = await TestNode.StartAsync(accounts: 8, spec: spec, store: () => new Chainlab.Node.Storage.Memory.MemoryChainStore());
         _y = await TestNode.StartAsync(accounts: 8, spec: spec, store: () => new Chainlab.Node.Storage.Memory.MemoryChainStore());

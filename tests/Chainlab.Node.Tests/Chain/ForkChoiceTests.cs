@@ -18,7 +18,7 @@ public sealed class ForkChoiceTests : IAsyncLifetime
         var all = Build.Keys(5, seed: 99);
         var spec = TestNode.SpecFor(all[0], all[1..]) with
         {
-            Consensus = new ConsensusSpec { Authorities = _authorities.Select(a => Convert.ToHexStringLower(a.PublicKey)).ToList(), Admin = Convert.ToHexStringLower(_authorities[0].PublicKey) },
+            Consensus = Build.Authorities(_authorities),
         };
         _x = await TestNode.StartAsync(spec: spec);
         _y = await TestNode.StartAsync(spec: spec);

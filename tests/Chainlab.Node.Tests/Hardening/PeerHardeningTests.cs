@@ -21,7 +21,11 @@ public sealed class PeerHardeningTests : IAsyncLifetime
         _node = await NodeHost.StartAsync(new NodeOptions
         {
             DataDir = _dir, Spec = spec, LogLevel = LogLevel.Warning,
-            Peers = new PeerOptions { Port = 0, MaxInbound = 2, HandshakeTimeout = TimeSpan.FromSeconds(10), DialInterval = TimeSpan.FromMilliseconds(200) },
+            Peers = new PeerOptions
+            {
+                Port = 0, MaxInbound = 2, HandshakeTimeout = TimeSpan.FromSeconds(10), DialInterval = TimeSpan.FromMilliseconds(200),
+                SendTimeout = TimeSpan.FromSeconds(2), MessagesPerSecond = 1_000_000, MessageBurst = 1_000_000,
+            },
         });
     }
 
@@ -119,5 +123,26 @@ public sealed class PeerHardeningTests : IAsyncLifetime
         await Eventually.True(() => _node.Network.Known.Count == 0, "the dead addresses are forgotten", 60);
         var saved = Path.Combine(_dir, "peers.txt");
         Assert.True(!File.Exists(saved) || File.ReadAllLines(saved).Length == 0);
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_reading_loses_its_slot()
+    {
+        var spec = _node.Chain.Spec;
+        var (client, _) = await RawPeer.Handshaken(_node.Network!.Port, spec.ChainId, _node.Chain.GenesisHash);
+        using var c = client;
+        await Eventually.True(() => _node.Network.Peers.Count == 1, "the peer is linked");
+        // Ask for blocks again and again, and never read an answer: the node's writes fill the socket buffers.
+        using var stop = new CancellationTokenSource();
+        var request = MessageCodec.Encode(new GetBlocks(0, 128));
+        var flood = Task.Run(async () =>
+        {
+            try { for (var i = 0; i < 100_000 && !stop.IsCancellationRequested; i++) await c.GetStream().WriteAsync(request, stop.Token); }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
+        });
+        await Eventually.True(() => _node.Network.Peers.Count == 0, "the silent reader is dropped", 60);
+        stop.Cancel();
+        c.Close();
+        await flood;
     }
 }

@@ -213,7 +213,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var authorities = Build.Keys(4, seed: 62);
         var spec = Spec(250, Now - Now % 250) with
         {
-            Consensus = new ConsensusSpec { Authorities = authorities.Select(a => Convert.ToHexStringLower(a.PublicKey)).ToList(), Admin = Convert.ToHexStringLower(authorities[0].PublicKey) },
+            Consensus = Build.Authorities(authorities),
         };
         var net = new CuttableNetwork();
         for (var i = 0; i < 4; i++)

@@ -28,7 +28,7 @@ public sealed class VirtualTimeNetworkTests
         var spec = TestNode.SpecFor(users[0], users) with
         {
             GenesisTimeMs = (ulong)start.ToUnixTimeMilliseconds(),
-            Consensus = new ConsensusSpec { Authorities = authorities.Select(a => Convert.ToHexStringLower(a.PublicKey)).ToList(), Admin = Convert.ToHexStringLower(authorities[0].PublicKey) },
+            Consensus = Build.Authorities(authorities),
         };
         var nodeKeys = Build.Keys(4, seed: 1000 + seed);
         var nodes = new List<NodeCore>();

@@ -9,9 +9,18 @@ public sealed class Peer : IAsyncDisposable
     private readonly PeerLink _link;
     private readonly SemaphoreSlim _write = new(1, 1);
 
-    public Peer(PeerLink link, bool outbound)
+    private readonly TimeSpan? _sendTimeout;
+    private readonly TimeProvider _time;
+
+    /// <param name="link">The byte stream.</param>
+    /// <param name="outbound">Whether we dialed it.</param>
+    /// <param name="sendTimeout">A message the peer does not take within this means it stopped reading: the link is closed.</param>
+    /// <param name="time">The clock for the send time-out.</param>
+    public Peer(PeerLink link, bool outbound, TimeSpan? sendTimeout = null, TimeProvider? time = null)
     {
         _link = link;
+        _sendTimeout = sendTimeout;
+        _time = time ?? TimeProvider.System;
         Outbound = outbound;
         Host = link.Remote.Address.ToString();
         Address = link.Remote.ToString();
@@ -61,19 +70,40 @@ public sealed class Peer : IAsyncDisposable
         lock (Requests) { Requests.Enqueue(r); _unsent.Enqueue(r); }
     }
 
-    internal async Task FlushRequestsAsync(CancellationToken ct)
+    internal Task FlushRequestsAsync(CancellationToken ct) => Bounded(async token =>
     {
-        await _write.WaitAsync(ct);
+        await _write.WaitAsync(token);
         try
         {
             while (true)
             {
                 BlockRequest? r;
                 lock (Requests) if (!_unsent.TryDequeue(out r)) return;
-                await _link.Stream.WriteAsync(MessageCodec.Encode(new GetBlocks(r.From, r.Count)), ct);
+                await _link.Stream.WriteAsync(MessageCodec.Encode(new GetBlocks(r.From, r.Count)), token);
             }
         }
         finally { _write.Release(); }
+    }, ct);
+
+    /// <summary>
+    /// Runs a write under the send time-out. A peer that stops reading fills its socket buffers until our writes
+    /// wait forever, and holds its slot (and our read loop for it) with them: past the time-out the link closes.
+    /// </summary>
+    private async Task Bounded(Func<CancellationToken, Task> write, CancellationToken ct)
+    {
+        if (_sendTimeout is not { } limit)
+        {
+            await write(ct);
+            return;
+        }
+        using var deadline = new CancellationTokenSource(limit, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        try { await write(linked.Token); }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            await DisposeAsync();
+            throw new IOException($"the peer took no message for {limit.TotalSeconds:0.#} s: it stopped reading");
+        }
     }
     internal ulong ProbeBack;
 
@@ -97,12 +127,15 @@ public sealed class Peer : IAsyncDisposable
         return true;
     }
 
-    public async Task SendAsync(Message m, CancellationToken ct)
+    public Task SendAsync(Message m, CancellationToken ct)
     {
         var frame = MessageCodec.Encode(m);
-        await _write.WaitAsync(ct);
-        try { await _link.Stream.WriteAsync(frame, ct); }
-        finally { _write.Release(); }
+        return Bounded(async token =>
+        {
+            await _write.WaitAsync(token);
+            try { await _link.Stream.WriteAsync(frame, token); }
+            finally { _write.Release(); }
+        }, ct);
     }
 
     /// <summary>Reads one frame: the header's type and length are checked against the caps before the body is read.</summary>

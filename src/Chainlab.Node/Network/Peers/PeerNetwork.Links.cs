@@ -103,7 +103,7 @@ public sealed partial class PeerNetwork
 
     private async Task RunPeer(PeerLink link, bool outbound)
     {
-        await using var peer = new Peer(link, outbound);
+        await using var peer = new Peer(link, outbound, _options.SendTimeout, _time);
         using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var registered = false;
         try

@@ -15,6 +15,8 @@ public sealed record PeerOptions
     public int MaxPendingHandshakes { get; init; } = 32;
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>A message the peer does not take within this means it stopped reading: its link is closed and its slot freed.</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan BanTime { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan DialInterval { get; init; } = TimeSpan.FromSeconds(2);
