@@ -12,8 +12,8 @@ public sealed class DevnetLiveTableTests
     {
         // `script` gives the command a pseudo-terminal, as a user's shell would; its output is what the user sees.
         var root = Path.Combine(TestNode.NewDir(), "devnet");
-        var port = LoopbackPort.Free();
-        var p2p = LoopbackPort.Free();
+        var port = LoopbackPort.FreeRange(3);
+        var p2p = LoopbackPort.FreeRange(3);
         var command = string.Join(' ', new[] { "dotnet", NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "3",
             "--port", port.ToString(), "--p2p-port", p2p.ToString(), "--block-time", "250ms" }.Select(a => $"'{a}'"));
         var psi = new ProcessStartInfo("script", ["-qfec", command, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };

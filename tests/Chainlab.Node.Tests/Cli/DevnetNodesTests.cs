@@ -15,8 +15,8 @@ public sealed class DevnetNodesTests
     public async Task A_four_node_devnet_of_each_engine_agrees_keeps_producing_and_a_transfer_through_any_node_lands(string consensus)
     {
         var root = Path.Combine(TestNode.NewDir(), "devnet");
-        var port = LoopbackPort.Free();
-        var p2p = LoopbackPort.Free();
+        var port = LoopbackPort.FreeRange(4);
+        var p2p = LoopbackPort.FreeRange(4);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "4", "--port", port.ToString(), "--p2p-port", p2p.ToString(), "--block-time", consensus == "pow" ? "500ms" : "250ms", "--consensus", consensus })
             psi.ArgumentList.Add(a);

@@ -57,6 +57,7 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
         _backoff[key] = time.GetUtcNow() + options.DialInterval * 5;
         if (_failures.AddOrUpdate(key, 1, (_, n) => n + 1) < ForgetAfterFailures || options.Bootstrap.Any(b => b.ToString() == key)) return;
         _failures.TryRemove(key, out _);
+        _backoff.TryRemove(key, out _);
         if (_known.TryRemove(key, out _))
         {
             log.LogInformation("Forgetting peer address {Address}: {Failures} dials in a row failed", key, ForgetAfterFailures);

@@ -33,7 +33,8 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
     private readonly ConcurrentDictionary<string, DateTimeOffset> _banned = new();
     private readonly ConcurrentDictionary<Peer, (long Sent, ulong Nonce)> _pings = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentBag<Task> _tasks = new();
+    // Background work still running (finished work leaves the set, so a long-lived node does not collect it).
+    private readonly ConcurrentDictionary<Task, byte> _tasks = new();
     private readonly AddressBook _addresses;
     private readonly TransactionGossip _transactions;
     private readonly BlockAnnouncer _announcer;
@@ -86,7 +87,8 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
     public Task Spawn(Func<Task> work)
     {
         var t = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
-        _tasks.Add(t);
+        _tasks[t] = 0;
+        t.ContinueWith(done => _tasks.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return t;
     }
 
@@ -174,7 +176,7 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
         _stop.Cancel();
         _listener?.Dispose();
         foreach (var p in _peers.Values) await p.DisposeAsync();
-        try { await Task.WhenAll(_tasks.ToArray()); } catch (Exception) { }
+        try { await Task.WhenAll(_tasks.Keys.ToArray()); } catch (Exception) { }
         _announcer.Dispose();
         _transactions.Dispose();
     }
