@@ -4,12 +4,15 @@ using Chainlab.Core.State;
 using Chainlab.Node.Chain;
 using Chainlab.TestSupport;
 
+using Chainlab.Node.Tests.Network;
+
 namespace Chainlab.Node.Tests.Chain;
 
 /// <summary>
 /// Readers off the chain loop (the API, admission) read the committed head's frozen state, never the live
 /// state that block building, execution and reorganisation change and undo in place.
 /// </summary>
+[Collection(RealTimeNetwork.Name)]
 public sealed class CommittedStateTests : IAsyncLifetime
 {
     private readonly KeyPair[] _authorities = Build.Keys(2, seed: 7);

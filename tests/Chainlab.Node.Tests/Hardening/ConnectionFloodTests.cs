@@ -4,9 +4,12 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Chainlab.Cli.Processes;
 
+using Chainlab.Node.Tests.Network;
+
 namespace Chainlab.Node.Tests.Hardening;
 
 /// <summary>Issue 11, item 1: API connections and event streams are capped, and one dead node does not take the devnet down.</summary>
+[Collection(RealTimeNetwork.Name)]
 public sealed class ConnectionFloodTests
 {
     [Fact]

@@ -6,9 +6,12 @@ using Chainlab.Node.Network.Protocol;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 
+using Chainlab.Node.Tests.Network;
+
 namespace Chainlab.Node.Tests.Hardening;
 
 /// <summary>What the outside probe did to the peer port (issue 11, items 2, 3 and 5).</summary>
+[Collection(RealTimeNetwork.Name)]
 public sealed class PeerHardeningTests : IAsyncLifetime
 {
     private NodeHost _node = null!;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Chainlab.Node.Tests.Network;
 
 /// <summary>Real nodes linked over loopback TCP: convergence, gossip, sync, and bad peers.</summary>
+[Collection(RealTimeNetwork.Name)]
 public sealed class PeerNetworkTests : IAsyncLifetime
 {
     private readonly List<NodeHost> _nodes = new();

@@ -14,6 +14,7 @@ namespace Chainlab.Node.Tests.Network;
 /// they produce, gossip, fork under a partition, heal and sync a late joiner without any wall-clock wait,
 /// and two runs with the same seed give byte-identical chains and event logs.
 /// </summary>
+[Collection(RealTimeNetwork.Name)]
 public sealed class VirtualTimeNetworkTests
 {
     private sealed record RunResult(IReadOnlyList<string> Chain, IReadOnlyList<string> Events, long Reorgs, int Included);
