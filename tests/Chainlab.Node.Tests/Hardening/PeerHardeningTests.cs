@@ -148,4 +148,40 @@ public sealed class PeerHardeningTests : IAsyncLifetime
         c.Close();
         await flood;
     }
+
+    [Fact]
+    public async Task A_crowd_of_strangers_that_claim_much_and_serve_nothing_does_not_hold_up_the_sync_from_a_peer_we_chose()
+    {
+        var all = Build.Keys(3, seed: 44);
+        var spec = TestNode.SpecFor(all[0], all) with { GenesisTimeMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), BlockTimeMs = 200 };
+        var dirs = new[] { TestNode.NewDir(), TestNode.NewDir() };
+        await using var producer = await NodeHost.StartAsync(new NodeOptions
+        {
+            DataDir = dirs[0], Spec = spec, LogLevel = LogLevel.Warning, ProducerKey = all[0], Peers = new PeerOptions { Port = 0 },
+        });
+        await Eventually.True(() => producer.Chain.Head.Height >= 20, "the producer has a chain");
+        // The new node waits 30 s for an unanswered request: only preferring the peer it dialed can sync it sooner.
+        await using var fresh = await NodeHost.StartAsync(new NodeOptions
+        {
+            DataDir = dirs[1], Spec = spec, LogLevel = LogLevel.Warning,
+            Peers = new PeerOptions { Port = 0, MaxInbound = 40, RequestTimeout = TimeSpan.FromSeconds(30), DialInterval = TimeSpan.FromMilliseconds(200) },
+        });
+        var strangers = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (var i = 0; i < 24; i++)
+                strangers.Add((await RawPeer.Handshaken(fresh.Network!.Port, spec.ChainId, fresh.Chain.GenesisHash, bestHeight: ulong.MaxValue)).Client);
+            await Eventually.True(() => fresh.Network!.Peers.Count == 24, "the strangers are linked");
+            // One of them tells the node where the producer is; the node dials it.
+            await strangers[0].GetStream().WriteAsync(MessageCodec.Encode(new Chainlab.Node.Network.Protocol.Peers(
+                [new PeerInfo("127.0.0.1", (ushort)producer.Network!.Port, new byte[32])])));
+            var target = producer.Chain.Head.Height;
+            await Eventually.True(() => fresh.Chain.Head.Height >= target, $"the new node syncs to {target} from the producer", 15);
+        }
+        finally
+        {
+            foreach (var c in strangers) c.Dispose();
+            foreach (var d in dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+        }
+    }
 }

@@ -96,4 +96,31 @@ public sealed class SyncPlannerTests
         Assert.Equal(Choices(5), Choices(5));
         Assert.Contains(Enumerable.Range(0, 20), s => !Choices(s).SequenceEqual(Choices(5)));
     }
+
+    [Fact]
+    public void Windows_go_to_preferred_peers_while_they_have_room_and_strangers_only_get_the_rest()
+    {
+        var strangers = Enumerable.Range(0, 30).Select(i => View(new P($"s{i}"), 10_000)).ToList();
+        var plan = Planner().Next(head: 0, [.. strangers, View(A, 10_000) with { Preferred = true }], 0);
+        // A (dialed by us, or already proven) gets the first two windows, the lowest heights; strangers the rest.
+        Assert.Equal([1UL, 129UL], plan.Requests.Where(r => r.Peer == A).Select(r => r.From));
+        Assert.Equal(A, plan.Requests.MinBy(r => r.From).Peer);
+    }
+
+    [Fact]
+    public void A_preferred_peer_that_arrives_late_takes_over_the_lowest_windows_strangers_hold()
+    {
+        var p = Planner();
+        var strangers = Enumerable.Range(0, 10).Select(i => View(new P($"s{i}"), 10_000)).ToList();
+        p.Next(head: 0, strangers, 0);
+        Assert.All(p.Windows, w => Assert.StartsWith("s", w.Peer!.Name));
+        var held = strangers.Select(s => s with { InFlight = p.Windows.Count(w => w.Peer == s.Peer) }).ToList();
+        var plan = p.Next(head: 0, [.. held, View(A, 10_000) with { Preferred = true }], 1);
+        Assert.Equal([(A, 1UL), (A, 129UL)], plan.Requests.Select(r => (r.Peer, r.From)));
+        Assert.Equal(A, p.Windows.First().Peer);
+        // Whoever answers first fills the window; the stranger's late answer changes nothing.
+        Assert.Null(p.Delivered(1, Blocks(1, 128)));
+        Assert.Null(p.Delivered(1, Blocks(1, 5)));
+        Assert.Equal(128u, p.TakeReady()!.Count);
+    }
 }

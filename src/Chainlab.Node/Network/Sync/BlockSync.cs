@@ -36,7 +36,8 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
         SyncPlanner<Peer>.Plan plan;
         lock (_gate)
         {
-            var peers = links.Linked.Select(p => new SyncPlanner<Peer>.PeerView(p, p.BestHeight, InFlight(p))).ToList();
+            var peers = links.Linked.Select(p => new SyncPlanner<Peer>.PeerView(p, p.BestHeight, InFlight(p),
+                Preferred: p.Outbound || Interlocked.Read(ref p.BlocksReceived) > 0)).ToList();
             plan = _planner.Next(chain.Head.Height, peers, NowMs);
             foreach (var (peer, from, count) in plan.Requests) peer.AddRequest(new BlockRequest(from, count, Probe: false));
         }

@@ -4,8 +4,8 @@ namespace Chainlab.Node.Network.Sync;
 
 /// <summary>
 /// The pure part of forward sync: splits the heights between our head and the best peer's into windows,
-/// gives each window to a peer that has those blocks (the least busy, ties broken by the injected random
-/// source), takes a window back from a peer that did not answer in time, and hands out the windows whose
+/// gives each window to a peer that has those blocks (a preferred one if any has room, then the least busy,
+/// ties broken by the injected random source), takes a window back from a peer that did not answer in time, and hands out the windows whose
 /// blocks arrived strictly in height order. No sockets, no clock, no threads: the caller passes the time
 /// and does the sending and importing. Not thread-safe: the caller holds one lock around it.
 /// </summary>
@@ -13,8 +13,12 @@ namespace Chainlab.Node.Network.Sync;
 public sealed class SyncPlanner<TPeer>(Random random, int windowSize = 128, int maxWindows = 16, int maxRequestsPerPeer = 2,
     ulong requestTimeoutMs = 10_000) where TPeer : class
 {
-    /// <summary>A peer as the planner sees it: what it has and how many of our requests it is serving.</summary>
-    public readonly record struct PeerView(TPeer Peer, ulong BestHeight, int InFlight);
+    /// <summary>
+    /// A peer as the planner sees it: what it claims to have, how many of our requests it is serving, and
+    /// whether it is trusted more (one we dialed ourselves, or one that has delivered blocks): such peers get
+    /// windows first, so a crowd of strangers that claim much and serve nothing cannot hold sync up.
+    /// </summary>
+    public readonly record struct PeerView(TPeer Peer, ulong BestHeight, int InFlight, bool Preferred = false);
 
     /// <summary>A range of heights to fetch, who was asked for it and what came back.</summary>
     public sealed class Window
@@ -67,6 +71,7 @@ public sealed class SyncPlanner<TPeer>(Random random, int windowSize = 128, int 
         {
             var candidates = peers.Where(p => p.BestHeight >= w.From && load[p.Peer] < maxRequestsPerPeer).ToList();
             if (candidates.Count == 0) continue;
+            if (candidates.Any(p => p.Preferred)) candidates = candidates.Where(p => p.Preferred).ToList();
             var least = candidates.Min(p => load[p.Peer]);
             var tied = candidates.Where(p => load[p.Peer] == least).ToList();
             var chosen = tied[random.Next(tied.Count)].Peer;
@@ -75,6 +80,21 @@ public sealed class SyncPlanner<TPeer>(Random random, int windowSize = 128, int 
             load[chosen]++;
             requests.Add((chosen, w.From, w.Count));
         }
+        // Windows still waiting on a stranger are asked again of a preferred peer with room, lowest first: the
+        // strangers may have linked (and taken every window) before the peer we dialed did. Whichever answer
+        // comes first fills the window; a later one is ignored.
+        var preferred = peers.Where(p => p.Preferred).Select(p => p.Peer).ToHashSet();
+        if (preferred.Count > 0)
+            foreach (var w in _windows.Values.Where(w => w.Blocks is null && w.Peer is { } held && !preferred.Contains(held)).ToList())
+            {
+                var takers = peers.Where(p => p.Preferred && p.BestHeight >= w.From && load[p.Peer] < maxRequestsPerPeer).ToList();
+                if (takers.Count == 0) break;
+                var taker = takers.MinBy(p => load[p.Peer]).Peer;
+                w.Peer = taker;
+                w.SentAtMs = nowMs;
+                load[taker]++;
+                requests.Add((taker, w.From, w.Count));
+            }
         return new Plan(requests, timedOut);
     }
 
