@@ -117,7 +117,7 @@ public sealed partial class PeerNetwork
             }
             if (!linked) return;
             var (ok, full) = Register(peer);
-            if (full) await Send(peer, new Disconnect(DisconnectReason.TooManyPeers, $"this node has its {_options.MaxInbound} inbound peers"));
+            if (full) await Send(peer, new Disconnect(DisconnectReason.TooManyPeers, $"this node has no room for another inbound peer from {peer.Host} (at most {_options.MaxInbound}, and {_options.MaxInboundPerAddress} per address)"));
             if (!ok) return;
             registered = true;
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
@@ -186,10 +186,22 @@ public sealed partial class PeerNetwork
                 _ = old.DisposeAsync().AsTask();
                 return (true, false);
             }
-            if (!peer.Outbound && _peers.Values.Count(p => !p.Outbound) >= _options.MaxInbound) return (false, true);
+            if (!peer.Outbound && !InboundHasRoom(_peers.Values, peer, _options)) return (false, true);
             _peers[id] = peer;
             return (true, false);
         }
+    }
+
+    /// <summary>
+    /// May this inbound peer take a slot: under the inbound limit, and under the limit per address? Loopback is
+    /// exempt from the second (every node of a devnet connects from 127.0.0.1); the first still holds there.
+    /// </summary>
+    internal static bool InboundHasRoom(IEnumerable<Peer> linked, Peer candidate, PeerOptions options)
+    {
+        var inbound = linked.Where(p => !p.Outbound).ToList();
+        if (inbound.Count >= options.MaxInbound) return false;
+        if (IPAddress.TryParse(candidate.Host, out var ip) && IPAddress.IsLoopback(ip)) return true;
+        return inbound.Count(p => p.Host == candidate.Host) < options.MaxInboundPerAddress;
     }
 
     private bool DialedByLowerKey(Peer p)

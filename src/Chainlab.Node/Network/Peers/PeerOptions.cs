@@ -11,6 +11,8 @@ public sealed record PeerOptions
     public IReadOnlyList<IPEndPoint> Bootstrap { get; init; } = [];
     public int MaxOutbound { get; init; } = 8;
     public int MaxInbound { get; init; } = 32;
+    /// <summary>Inbound links from one address (loopback is exempt: a devnet's nodes all share 127.0.0.1).</summary>
+    public int MaxInboundPerAddress { get; init; } = 4;
     /// <summary>Inbound links still in their handshake; more are closed at once (a burst of strangers cannot pile up).</summary>
     public int MaxPendingHandshakes { get; init; } = 32;
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
