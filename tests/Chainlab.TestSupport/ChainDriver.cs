@@ -37,21 +37,6 @@ public sealed class ChainDriver(Blockchain chain, ManualTime time)
                 }
     }
 
-    /// <summary>Builds (without sealing or importing) the block one of these keys would produce in the first slot it may.</summary>
-    public async Task<(Block Draft, KeyPair Key)> PrepareAsync(params KeyPair[] keys)
-    {
-        for (var slot = NextSlot; ; slot++)
-        {
-            var at = chain.Clock.StartOf(slot);
-            AdvanceTo(at);
-            foreach (var k in keys)
-                if (await chain.Loop.Run(() => chain.Prepare(at, k)) is { } draft) return (draft, k);
-        }
-    }
-
-    /// <summary>Seals a prepared block with its producer's key.</summary>
-    public Block Seal(Block draft, KeyPair key) => draft with { Header = draft.Header with { Seal = chain.Engine.Seal(draft.Header, key, default)! } };
-
     /// <summary>Imports a block through the one pipeline, first moving the clock to its time if it is ahead.</summary>
     public Task<ImportResult> ImportAsync(Block block)
     {

@@ -36,8 +36,6 @@ public sealed class ChainRules
     /// <summary>The kinds this chain accepts, in kind order.</summary>
     public IEnumerable<TxKind> Kinds => _kinds.Keys.Order();
 
-    public bool Accepts(TxKind kind) => _kinds.ContainsKey(kind);
-
     /// <summary>Checks that need no state: chain, kind, the kind's own shape, fee. The signature is checked separately.</summary>
     public TxRejection CheckStateless(Transaction tx)
     {

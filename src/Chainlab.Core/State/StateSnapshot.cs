@@ -18,8 +18,6 @@ public sealed class StateSnapshot : IAccountReader
 
     public Account Get(in Address address) => _accounts.TryGetValue(address, out var a) ? a : Account.Empty;
 
-    public int AccountCount => _accounts.Count;
-
     /// <summary>Every non-empty account (in no particular order).</summary>
     public IEnumerable<KeyValuePair<Address, Account>> All => _accounts;
 

@@ -36,9 +36,6 @@ public sealed class EventHub : IDisposable
             foreach (var s in _subscribers) s.Writer.TryWrite(e);
     }
 
-    /// <summary>Client streams open now.</summary>
-    public int Subscribers { get { lock (_lock) return _subscribers.Count; } }
-
     /// <summary>A new client queue, or null when <paramref name="limit"/> streams are already open.</summary>
     public Subscription? TrySubscribe(int limit, int capacity = 1024)
     {

@@ -30,18 +30,6 @@ internal sealed class StartupSteps(ILogger log)
 
     public void Run(string step, Action work) => Run(step, () => { work(); return 0; });
 
-    public async Task RunAsync(string step, Func<Task> work)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try { await work(); }
-        catch (Exception e)
-        {
-            log.LogError("Start-up step '{Step}' failed: {Message}", step, e.Message);
-            throw;
-        }
-        Record(step, started);
-    }
-
     private void Record(string step, long started)
     {
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -42,8 +42,6 @@ public sealed class WorkQueue<T>
 
     public bool TryPeek(out T item) => _items.TryPeek(out item!);
 
-    public int Count => _items.Count;
-
     /// <summary>Waits until an item can be read (true), or the queue is completed and empty (false).</summary>
     public async Task<bool> WaitToReadAsync(CancellationToken ct = default)
     {
