@@ -57,8 +57,11 @@ public sealed class ChainRules
         return rules is not null && debit >= moved;
     }
 
-    /// <summary>Applies one transaction to the overlay, in a block at this height. On rejection nothing is written.</summary>
-    public TxRejection Apply(StateOverlay state, Transaction tx, ulong height = 0)
+    /// <summary>
+    /// Applies one transaction to the overlay, in a block at this height and time. On rejection nothing is
+    /// written; otherwise <paramref name="outcome"/>, when given, receives what the receipt records.
+    /// </summary>
+    public TxRejection Apply(StateOverlay state, Transaction tx, ulong height = 0, ulong timeMs = 0, TxOutcome? outcome = null)
     {
         var stateless = CheckStateless(tx);
         if (!stateless.IsOk) return stateless;
@@ -69,7 +72,7 @@ public sealed class ChainRules
         if (sender.Balance < debit)
             return new(TxError.InsufficientBalance, $"balance {sender.Balance} is less than amount plus fee {debit}");
         var after = sender with { Balance = sender.Balance - debit, Nonce = sender.Nonce + 1 };
-        return _kinds[tx.Kind].Apply(state, tx, after, new TxContext(Spec, height));
+        return _kinds[tx.Kind].Apply(state, tx, after, new TxContext(Spec, height, timeMs, outcome));
     }
 
     /// <summary>
@@ -88,18 +91,20 @@ public sealed class ChainRules
     /// Executes a block body on the overlay: every transaction must apply, then fees and the reward
     /// go to the producer as the spec says. Returns receipts or the first failure.
     /// </summary>
-    public BlockExecution ExecuteTransactions(StateOverlay state, ulong height, Address producer, IReadOnlyList<Transaction> txs)
+    public BlockExecution ExecuteTransactions(StateOverlay state, ulong height, ulong timeMs, Address producer, IReadOnlyList<Transaction> txs)
     {
         var receipts = new Receipt[txs.Count];
         ulong fees = 0;
         for (var i = 0; i < txs.Count; i++)
         {
             var tx = txs[i];
-            var r = Apply(state, tx, height);
+            var outcome = new TxOutcome();
+            var r = Apply(state, tx, height, timeMs, outcome);
             if (!r.IsOk) return BlockExecution.Failed($"transaction {i} ({tx.Hash.Short}) is invalid: {r.Detail}", r.Error);
-            fees += tx.Fee; // fees come from different balances, so their sum can exceed a u64
-            if (fees < tx.Fee) return BlockExecution.Failed("total fees overflow", TxError.Overflow);
-            receipts[i] = new Receipt(tx.Hash, height, i, true, tx.Fee, null);
+            var paid = outcome.FeePaid ?? tx.Fee;
+            fees += paid; // fees come from different balances, so their sum can exceed a u64
+            if (fees < paid) return BlockExecution.Failed("total fees overflow", TxError.Overflow);
+            receipts[i] = new Receipt(tx.Hash, height, i, outcome.Success, paid, outcome.Error, outcome.Contract);
         }
         var credit = CreditProducer(state, producer, fees);
         if (!credit.IsOk) return BlockExecution.Failed(credit.Detail, credit.Error);
@@ -114,7 +119,7 @@ public sealed class ChainRules
     {
         if (Engine.VerifyProducer(header, parent, state) is { } notEntitled) return BlockExecution.Failed(notEntitled, TxError.Unauthorised);
         Engine.BeginBlock(state, header);
-        var ex = ExecuteTransactions(state, header.Height, Address.FromPublicKey(header.Producer), txs);
+        var ex = ExecuteTransactions(state, header.Height, header.TimestampMs, Address.FromPublicKey(header.Producer), txs);
         if (ex.Ok) Engine.EndBlock(state, header);
         return ex;
     }

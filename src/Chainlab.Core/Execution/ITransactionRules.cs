@@ -33,5 +33,21 @@ public interface ITransactionRules
     TxRejection Apply(StateOverlay state, Transaction tx, Account after, TxContext context);
 }
 
-/// <summary>Where a transaction executes: the chain's spec and the height of the block that holds it (0 at admission).</summary>
-public readonly record struct TxContext(ChainSpec Spec, ulong Height);
+/// <summary>
+/// Where a transaction executes: the chain's spec, the height and time of the block that holds it (0 at
+/// admission), and where rules that can fail after inclusion (contracts) put their outcome.
+/// </summary>
+public readonly record struct TxContext(ChainSpec Spec, ulong Height, ulong TimeMs = 0, TxOutcome? Outcome = null);
+
+/// <summary>
+/// What a transaction's receipt says beyond "applied": a contract transaction is applied (its gas is paid)
+/// even when the contract fails, and pays only the gas it used.
+/// </summary>
+public sealed class TxOutcome
+{
+    public bool Success { get; set; } = true;
+    public string? Error { get; set; }
+    /// <summary>The fee actually paid, when it differs from the transaction's fee field.</summary>
+    public ulong? FeePaid { get; set; }
+    public ContractReceipt? Contract { get; set; }
+}

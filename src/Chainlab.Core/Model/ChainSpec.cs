@@ -21,6 +21,8 @@ public sealed record ChainSpec
     public FeePolicy FeePolicy { get; init; } = FeePolicy.Producer;
     public int MaxBlockTransactions { get; init; } = 50_000;
     public ulong InclusionDelay { get; init; }
+    /// <summary>Smart contract limits and prices (deploy and invoke transactions).</summary>
+    public ContractSpec Contracts { get; init; } = new();
     /// <summary>Initial balances by address text.</summary>
     public Dictionary<string, ulong> Alloc { get; init; } = new();
 
@@ -52,6 +54,7 @@ public sealed record ChainSpec
         if (MaxBlockTransactions is < 1 or > Limits.MaxBlockTransactions)
             throw new FormatException($"maxBlockTransactions must be between 1 and {Limits.MaxBlockTransactions}");
         Consensus.Validate(BlockTimeMs);
+        Contracts.Validate();
         ulong total = 0;
         foreach (var (addr, bal) in Alloc)
         {
@@ -75,6 +78,7 @@ public sealed record ChainSpec
         w.U8((byte)FeePolicy);
         w.U32((uint)MaxBlockTransactions);
         w.U64(InclusionDelay);
+        Contracts.Write(w);
         var alloc = Alloc.Select(kv => (Address.Parse(kv.Key), kv.Value)).OrderBy(x => x.Item1).ToList();
         w.U32((uint)alloc.Count);
         foreach (var (a, v) in alloc) { w.Address(a); w.U64(v); }
@@ -184,3 +188,41 @@ public sealed record ConsensusSpec
 
 /// <summary>A validator in the genesis of a proof-of-stake chain.</summary>
 public sealed record GenesisValidator(string Key, ulong Stake);
+
+/// <summary>Smart contract settings: every limit that decides a contract's outcome is here, so all nodes agree.</summary>
+public sealed record ContractSpec
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Coins per unit of gas. A contract transaction's fee field is its gas limit times this.</summary>
+    public ulong GasPrice { get; init; } = 1;
+    /// <summary>The highest gas limit one transaction (or view call) may set.</summary>
+    public ulong MaxGas { get; init; } = 20_000_000;
+    /// <summary>Memory one transaction's contract frames may hold together, in bytes.</summary>
+    public long MemoryBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>How deep contracts may call each other (the transaction's own call is depth 1).</summary>
+    public int CallDepth { get; init; } = 8;
+    /// <summary>Largest contract source, in bytes.</summary>
+    public int CodeBytes { get; init; } = 48 * 1024;
+    /// <summary>Largest encoded value in storage, in a return value or in an event.</summary>
+    public int ValueBytes { get; init; } = 16 * 1024;
+    /// <summary>Most events one transaction may emit.</summary>
+    public int Events { get; init; } = 64;
+
+    public void Validate()
+    {
+        if (GasPrice == 0) throw new FormatException("contracts.gasPrice must be positive");
+        if (MaxGas is < 100_000 or > 1_000_000_000) throw new FormatException("contracts.maxGas must be between 100000 and 1000000000");
+        if (MemoryBytes is < 256 * 1024 or > 1024L * 1024 * 1024) throw new FormatException("contracts.memoryBytes must be between 262144 and 1073741824");
+        if (CallDepth is < 1 or > 64) throw new FormatException("contracts.callDepth must be between 1 and 64");
+        if (CodeBytes is < 256 or > Limits.MaxPayloadBytes - 1024) throw new FormatException($"contracts.codeBytes must be between 256 and {Limits.MaxPayloadBytes - 1024}");
+        if (ValueBytes is < 64 or > 64 * 1024) throw new FormatException("contracts.valueBytes must be between 64 and 65536");
+        if (Events is < 0 or > 1024) throw new FormatException("contracts.events must be between 0 and 1024");
+    }
+
+    public void Write(CanonicalWriter w)
+    {
+        w.U8(Enabled ? (byte)1 : (byte)0);
+        w.U64(GasPrice); w.U64(MaxGas); w.U64((ulong)MemoryBytes);
+        w.U32((uint)CallDepth); w.U32((uint)CodeBytes); w.U32((uint)ValueBytes); w.U32((uint)Events);
+    }
+}

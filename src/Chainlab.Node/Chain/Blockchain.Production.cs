@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Chainlab.Core.Crypto;
+using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 using Microsoft.Extensions.Logging;
@@ -44,10 +45,11 @@ public sealed partial class Blockchain
         ulong fees = 0;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
         {
-            var r = Rules.Apply(overlay, tx, height);
+            var outcome = new TxOutcome();
+            var r = Rules.Apply(overlay, tx, height, claim.TimestampMs, outcome);
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
             included.Add(tx);
-            fees += tx.Fee;
+            fees += outcome.FeePaid ?? tx.Fee;
         }
         var credit = Rules.CreditProducer(overlay, key.Address, fees);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }

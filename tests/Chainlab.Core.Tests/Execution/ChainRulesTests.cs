@@ -85,7 +85,7 @@ public sealed class ChainRulesTests
         var genesisRoot = world.Root;
         var txs = new[] { Build.Transfer(_k[1], _k[2].Address, 10, 0, fee: 3), Build.Transfer(_k[2], _k[1].Address, 5, 0, fee: 4) };
         var overlay = new StateOverlay(world);
-        var ex = ChainRules.For(spec).ExecuteTransactions(overlay, 1, _k[0].Address, txs);
+        var ex = ChainRules.For(spec).ExecuteTransactions(overlay, 1, 0, _k[0].Address, txs);
         Assert.True(ex.Ok, ex.Error);
         Assert.Equal(2, ex.Receipts.Count);
         Assert.Equal(1000UL + 10 + 7, overlay.Get(_k[0].Address).Balance);
@@ -101,7 +101,7 @@ public sealed class ChainRulesTests
         var spec = Spec;
         var overlay = new StateOverlay(spec.GenesisState());
         var txs = new[] { Build.Transfer(_k[1], _k[2].Address, 10, 0), Build.Transfer(_k[1], _k[2].Address, 10, 0) };
-        var ex = ChainRules.For(spec).ExecuteTransactions(overlay, 1, _k[0].Address, txs);
+        var ex = ChainRules.For(spec).ExecuteTransactions(overlay, 1, 0, _k[0].Address, txs);
         Assert.False(ex.Ok);
         Assert.Equal(TxError.NonceTooLow, ex.Cause);
     }
