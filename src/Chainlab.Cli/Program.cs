@@ -9,6 +9,7 @@ root.Subcommands.Add(DevnetCommands.Build());
 root.Subcommands.Add(NodeCommands.Build());
 root.Subcommands.Add(WalletCommands.Build());
 root.Subcommands.Add(TxCommands.Build());
+root.Subcommands.Add(ContractCommands.Build());
 foreach (var c in ConsensusCommands.Build()) root.Subcommands.Add(c);
 root.Subcommands.Add(ChainCommands.Build());
 root.Subcommands.Add(BenchCommands.Build());

@@ -53,19 +53,44 @@ local function xpcall(f, handler, ...)
   return false, handler(r[2])
 end
 
+-- Repetitions in a pattern: quantifiers after single items, %b and back-references (sets and escapes skipped).
+local function repetitions(p)
+  local q, i, m = 0, 1, #p
+  while i <= m do
+    local c = s_byte(p, i)
+    if c == 37 then                                   -- %
+      local d = s_byte(p, i + 1)
+      if d == 98 then q = q + 1; i = i + 4            -- %bxy
+      else
+        if d and d >= 49 and d <= 57 then q = q + 1 end -- %1..%9
+        i = i + 2
+      end
+    elseif c == 91 then                               -- [set]
+      i = i + 1
+      if s_byte(p, i) == 94 then i = i + 1 end
+      repeat
+        if s_byte(p, i) == 37 then i = i + 1 end
+        i = i + 1
+      until i > m or s_byte(p, i) == 93
+      i = i + 1
+    else i = i + 1 end
+    local nx = s_byte(p, i)
+    if nx == 42 or nx == 43 or nx == 45 or nx == 63 then q = q + 1; i = i + 1 end
+  end
+  return q
+end
+
 -- Worst-case steps of Lua's backtracking matcher: each of q repetitions may try every length, at every start.
-local function pattern_cost(s, p, init)
+local function pattern_cost(s, p)
   if type(s) ~= "string" and type(s) ~= "number" then return 1 end
   if type(p) ~= "string" and type(p) ~= "number" then return 1 end
   s, p = raw_tostring(s), raw_tostring(p)
   local n, m = #s + 1, #p + 1
-  local q = 0
-  for _ in s_gmatch(p, "[%*%+%-%?]") do q = q + 1 end
-  for _ in s_gmatch(p, "%%[b1-9]") do q = q + 1 end
+  local q = repetitions(p)
   local starts = (s_byte(p, 1) == 94) and 1 or n -- '^' anchors to one start
   local cost = starts * m
   for _ = 1, q do
-    if cost > 1e15 // n then return 1e15 end
+    if cost > (1 << 50) // n then return 1 << 50 end
     cost = cost * n
   end
   return cost // 8 + 1
@@ -73,11 +98,11 @@ end
 
 local function find(s, p, init, plain)
   if plain then charge(((#raw_tostring(s) + 1) * (#raw_tostring(p) + 1)) // 8 + 1)
-  else charge(pattern_cost(s, p, init)) end
+  else charge(pattern_cost(s, p)) end
   return s_find(s, p, init, plain)
 end
-local function match(s, p, init) charge(pattern_cost(s, p, init)); return s_match(s, p, init) end
-local function gmatch(s, p, init) charge(pattern_cost(s, p, init)); return s_gmatch(s, p, init) end
+local function match(s, p, init) charge(pattern_cost(s, p)); return s_match(s, p, init) end
+local function gmatch(s, p, init) charge(pattern_cost(s, p)); return s_gmatch(s, p, init) end
 local function gsub(s, p, repl, n)
   if type(repl) == "function" then
     error("string.gsub with a function replacement is not available in contracts (use string.gmatch)", 2)

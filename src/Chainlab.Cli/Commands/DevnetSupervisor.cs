@@ -106,9 +106,11 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             using var stream = await sse.GetStreamAsync("/api/v1/events", ct);
             using var reader = new StreamReader(stream);
             string? line;
+            var type = "";
             while ((line = await reader.ReadLineAsync(ct)) is not null)
             {
-                if (!line.StartsWith("data: {\"height\"")) continue;
+                if (line.StartsWith("event: ", StringComparison.Ordinal)) { type = line[7..]; continue; }
+                if (type != "head" || !line.StartsWith("data: ", StringComparison.Ordinal)) continue;
                 var h = JsonNode.Parse(line[6..])!;
                 var text = $"{DateTimeOffset.FromUnixTimeMilliseconds(h["timestampMs"]!.GetValue<long>()):HH:mm:ss} block {h["height"],6} {h["hash"]!.GetValue<string>()[..16]} {h["txCount"],6} txs";
                 if (_nodes.Count > 1) text += "  heights " + string.Join(' ', (await Task.WhenAll(_nodes.Select(n => StatusOrNull(n.Http, ct)))).Select(s => s?["headHeight"]?.ToString() ?? "-"));

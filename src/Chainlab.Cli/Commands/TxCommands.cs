@@ -27,7 +27,7 @@ public static class TxCommands
 
     /// <summary>Signs one transaction with --from, submits it, and with --wait follows it into a block and checks its proof.</summary>
     public static async Task<int> SendAsync(ParseResult pr, SendOptions o, TxKind kind, Address to, ulong amount, byte[] payload, CancellationToken ct,
-        Chainlab.Core.Crypto.KeyPair? signer = null)
+        Chainlab.Core.Crypto.KeyPair? signer = null, Func<JsonNode, ulong>? feeFromStatus = null)
     {
         var waitFor = TimeSpan.FromMilliseconds(Global.ParseDurationMs(pr.GetValue(o.Timeout)!, "--timeout"));
         using var client = new NodeClient(pr.GetValue(Global.Node));
@@ -36,7 +36,8 @@ public static class TxCommands
         var chainId = status["chainId"]!.GetValue<string>();
         var n = pr.GetValue(o.Nonce) is { } nn ? Global.ParseAmount(nn, "--nonce")
             : (await client.GetAsync($"/api/v1/accounts/{key.Address}", ct))["nextNonce"]!.GetValue<ulong>();
-        var f = pr.GetValue(o.Fee) is { } ff ? Global.ParseAmount(ff, "--fee") : 1UL;
+        var f = feeFromStatus is not null ? feeFromStatus(status)
+            : pr.GetValue(o.Fee) is { } ff ? Global.ParseAmount(ff, "--fee") : status["minFee"]?.GetValue<ulong>() ?? 1UL;
         var tx = Transaction.Create(key, chainId, kind, n, f, to, amount, payload);
         var result = await client.PostAsync("/api/v1/transactions", new { raw = Convert.ToHexStringLower(tx.Raw) }, ct);
         var hash = result["hash"]!.GetValue<string>();
@@ -60,9 +61,16 @@ public static class TxCommands
                 {
                     Console.Out.WriteLine($"included {hash}");
                     Console.Out.WriteLine($"block    {st["blockHeight"]} {st["blockHash"]}");
-                    Console.Out.WriteLine($"receipt  success={st["receipt"]!["success"]} feePaid={st["receipt"]!["feePaid"]}");
+                    var receipt = st["receipt"]!;
+                    Console.Out.WriteLine($"receipt  success={receipt["success"]} feePaid={receipt["feePaid"]}{(receipt["gasUsed"] is { } g ? $" gasUsed={g}" : "")}");
+                    if (receipt["contractAddress"] is { } created) Console.Out.WriteLine($"contract {created}");
+                    if (receipt["returnValue"] is { } rv) Console.Out.WriteLine($"returned {rv.ToJsonString()}");
+                    foreach (var e in receipt["events"]?.AsArray() ?? []) Console.Out.WriteLine($"event    {e!["name"]} {e["value"]?.ToJsonString() ?? "null"}");
+                    if (receipt["error"] is { } error) Console.Out.WriteLine($"error    {error}");
                     Console.Out.WriteLine($"proof    {(proofOk ? "verified against the block's tx root" : "DID NOT VERIFY")}");
                 }
+                if (st["receipt"]!["success"]!.GetValue<bool>() == false)
+                    throw new CliException($"transaction {hash} was included but failed: {st["receipt"]!["error"]}", ExitCodes.Failure);
                 return proofOk ? 0 : ExitCodes.Failure;
             }
             if (s == "rejected") throw new CliException($"transaction {hash} was rejected: {st["reason"]}", ExitCodes.Rejected);

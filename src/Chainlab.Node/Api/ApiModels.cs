@@ -7,7 +7,7 @@ namespace Chainlab.Node.Api;
 
 public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
     ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<PeerDto> Peers, string Version, ulong BlockTimeMs,
-    string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks, object Engine);
+    string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks, object Engine, ContractSpec Contracts, ulong MinFee);
 
 /// <summary>Sync progress: the best height peers report; syncing while it is more than one block ahead of ours.</summary>
 public sealed record SyncDto(bool Syncing, ulong Height, ulong Target, double Percent);
@@ -37,7 +37,17 @@ public sealed record TxDto(string Hash, string Kind, string ChainId, string From
         Convert.ToHexStringLower(t.Payload), Convert.ToHexStringLower(t.Signature), Convert.ToHexStringLower(t.Raw));
 }
 
-public sealed record ReceiptDto(bool Success, ulong FeePaid, string? Error);
+public sealed record ReceiptDto(bool Success, ulong FeePaid, string? Error, ulong? GasUsed = null,
+    System.Text.Json.Nodes.JsonNode? ReturnValue = null, IReadOnlyList<ReceiptEventDto>? Events = null, string? ContractAddress = null)
+{
+    public static ReceiptDto Of(Receipt r) => r.Contract is not { } c
+        ? new(r.Success, r.FeePaid, r.Error)
+        : new(r.Success, r.FeePaid, r.Error, c.GasUsed, ContractEndpoints.ValueJson(c.ReturnValue),
+            c.Events.Select(e => new ReceiptEventDto(e.Contract.ToString(), e.Name, ContractEndpoints.ValueJson(e.Value))).ToList(),
+            c.Created?.ToString());
+}
+
+public sealed record ReceiptEventDto(string Contract, string Name, System.Text.Json.Nodes.JsonNode? Value);
 
 public sealed record MerkleProofDto(int Index, int LeafCount, IReadOnlyList<string> Path, string TxRoot)
 {

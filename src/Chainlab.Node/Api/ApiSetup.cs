@@ -147,6 +147,8 @@ public static class ApiSetup
             .Produces(200, contentType: "text/event-stream").WithName("Events")
             .WithSummary("Server-sent events: 'head' for each new block, 'transactions' for each accepted batch.");
 
+        ContractEndpoints.Map(api, node);
+
         api.MapFallback(() => Problems.NotFound("no such API route"));
     }
 
@@ -154,7 +156,7 @@ public static class ApiSetup
     /// Documents a JSON request body in OpenAPI without Accepts(), which would also filter routing by
     /// content type and turn a wrong media type into a 404 instead of a 415 problem.
     /// </summary>
-    private static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder b) =>
+    internal static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder b) =>
         b.AddOpenApiOperationTransformer(async (op, ctx, ct) =>
         {
             op.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
@@ -175,7 +177,7 @@ public static class ApiSetup
             h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), NodeCore.Version,
             spec.BlockTimeMs, node.Producer, node.Chain.CommittedTransactions, SyncOf(node, h.Height),
             new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest),
-            node.Chain.ConsensusInfo()));
+            node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee));
     }
 
     private static SyncDto SyncOf(ApiContext node, ulong height)
@@ -215,7 +217,7 @@ public static class ApiSetup
             var leaves = block.Transactions.Select(t => t.Hash).ToArray();
             var proof = MerkleTree.Prove(leaves, loc.Index);
             return Results.Ok(new TxStatusDto(hash.ToString(), "included", null, loc.BlockHash.ToString(), loc.Height, loc.Index,
-                new ReceiptDto(loc.Receipt.Success, loc.Receipt.FeePaid, loc.Receipt.Error),
+                ReceiptDto.Of(loc.Receipt),
                 MerkleProofDto.From(proof, block.Header.TxRoot), TxDto.Of(block.Transactions[loc.Index])));
         }
         if (node.Pool.RejectionReason(hash) is { } reason)

@@ -133,7 +133,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
             SetHead(h, weight);
             Interlocked.Add(ref _committedTransactions, block.Transactions.Count);
             _pool.OnBlockCommitted(block);
-            _events.Publish(new BlockConnected(block));
+            _events.Publish(new BlockConnected(block, commit.Receipts));
             _events.Publish(new HeadChanged(h));
             return ImportResult.Imported;
         }
@@ -316,7 +316,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         _log.LogWarning("Reorganised: {Depth} blocks off from {Old} ({OldHeight}), {Count} on to {New} ({NewHeight}); {Orphans} transactions back to the mempool, {Ms} ms",
             depth, oldHead.Hash.Short, oldHead.Height, branch.Count, tip.Hash.Short, tip.Height, orphaned.Count, sw.ElapsedMilliseconds);
         foreach (var (d, _, _) in disconnected) _events.Publish(new BlockDisconnected(d.Block));
-        foreach (var c in commits) _events.Publish(new BlockConnected(c.Block));
+        foreach (var c in commits) _events.Publish(new BlockConnected(c.Block, c.Receipts));
         _events.Publish(new Reorganised(oldHead, tip.Header, depth, orphaned.Count));
         _events.Publish(new HeadChanged(tip.Header));
         return ImportResult.Imported;

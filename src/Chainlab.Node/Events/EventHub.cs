@@ -27,6 +27,15 @@ public sealed class EventHub : IDisposable
             producer = Convert.ToHexStringLower(q.First.Producer), timestampMs = q.First.TimestampMs,
             first = q.First.Hash.ToString(), second = q.Second.Hash.ToString(),
         }),
+        BlockConnected b when b.Receipts.Any(r => r.Contract is { Events.Count: > 0 }) => new ChainEvent("contract-events", new
+        {
+            height = b.Block.Height,
+            events = b.Receipts.Where(r => r.Contract is { Events.Count: > 0 }).SelectMany(r => r.Contract!.Events.Select((e, i) => new
+            {
+                tx = r.TxHash.ToString(), index = i, contract = e.Contract.ToString(), name = e.Name,
+                value = Chainlab.Contracts.ContractValue.Decode(e.Value).ToJson(),
+            })),
+        }),
         _ => null,
     };
 

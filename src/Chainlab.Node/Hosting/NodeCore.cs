@@ -1,3 +1,4 @@
+using Chainlab.Core.Consensus;
 using Chainlab.Core.Consensus.Pos;
 using Chainlab.Core.Consensus.Pow;
 using Chainlab.Core.Crypto;
@@ -90,7 +91,7 @@ public sealed class NodeCore : IAsyncDisposable
             });
             var rules = steps.Run("engine and rules", () =>
             {
-                var r = ChainRules.For(spec);
+                var r = new ChainRules(spec, ConsensusEngines.For(spec), Chainlab.Contracts.ContractKinds.All);
                 if (r.Engine is PowEngine pow)
                 {
                     pow.Threads = Math.Max(1, options.MineThreads);

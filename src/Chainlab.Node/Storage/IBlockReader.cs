@@ -15,4 +15,9 @@ public interface IBlockReader
     BlockHeader? HeaderByHeight(ulong height);
     IReadOnlyList<BlockHeader> Headers(ulong fromHeight, int count);
     TxLocation? Transaction(Hash hash);
+    /// <summary>Events a contract emitted in canonical blocks from a height on, oldest first.</summary>
+    IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit);
 }
+
+/// <summary>A contract event where it happened: block height, transaction, position among the transaction's events.</summary>
+public sealed record StoredEvent(ulong Height, Hash TxHash, int Index, Address Contract, string Name, byte[] Value);

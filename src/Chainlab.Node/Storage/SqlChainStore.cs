@@ -114,7 +114,7 @@ public abstract class SqlChainStore : IChainStore
                 using (var c = Writer.CreateCommand())
                 {
                     c.Transaction = tx;
-                    c.CommandText = "DELETE FROM canonical WHERE height=@h; DELETE FROM undo WHERE height=@h";
+                    c.CommandText = "DELETE FROM canonical WHERE height=@h; DELETE FROM undo WHERE height=@h; DELETE FROM contract_events WHERE height=@h";
                     Param(c, "@h", unchecked((long)d.Block.Height));
                     c.ExecuteNonQuery();
                 }
@@ -123,6 +123,7 @@ public abstract class SqlChainStore : IChainStore
             {
                 InsertBlock(tx, commit.Block, commit.TotalWeight);
                 InsertTransactions(tx, commit.Block, commit.Receipts);
+                InsertEvents(tx, commit.Block, commit.Receipts);
                 UpsertAccounts(tx, commit.Changes);
                 using var c = Writer.CreateCommand();
                 c.Transaction = tx;
@@ -199,7 +200,7 @@ public abstract class SqlChainStore : IChainStore
     {
         using var c = Writer.CreateCommand();
         c.Transaction = tx;
-        c.CommandText = "INSERT INTO transactions(hash,block_hash,height,idx,success,fee_paid,error) VALUES(@h,@b,@ht,@i,@ok,@f,@e)";
+        c.CommandText = "INSERT INTO transactions(hash,block_hash,height,idx,success,fee_paid,error,detail) VALUES(@h,@b,@ht,@i,@ok,@f,@e,@d)";
         var ph = Param(c, "@h");
         Param(c, "@b", block.Hash.ToArray());
         Param(c, "@ht", unchecked((long)block.Height));
@@ -207,6 +208,8 @@ public abstract class SqlChainStore : IChainStore
         var pok = Param(c, "@ok");
         var pf = Param(c, "@f");
         var pe = Param(c, "@e");
+        var pd = Param(c, "@d");
+        pd.DbType = DbType.Binary;
         foreach (var i in TransactionOrder(block))
         {
             var r = receipts[i];
@@ -215,9 +218,51 @@ public abstract class SqlChainStore : IChainStore
             pok.Value = r.Success ? 1 : 0;
             pf.Value = unchecked((long)r.FeePaid);
             pe.Value = (object?)r.Error ?? DBNull.Value;
+            pd.Value = (object?)r.Contract?.Encode() ?? DBNull.Value;
             c.ExecuteNonQuery();
         }
     }
+
+    private void InsertEvents(DbTransaction tx, Block block, IReadOnlyList<Receipt> receipts)
+    {
+        if (receipts.All(r => r.Contract is not { Events.Count: > 0 })) return;
+        using var c = Writer.CreateCommand();
+        c.Transaction = tx;
+        c.CommandText = "INSERT INTO contract_events(contract,height,tx_hash,tx_idx,seq,name,value) VALUES(@c,@h,@t,@i,@s,@n,@v)";
+        var pc = Param(c, "@c");
+        Param(c, "@h", unchecked((long)block.Height));
+        var pt = Param(c, "@t");
+        var pi = Param(c, "@i");
+        var ps = Param(c, "@s");
+        var pn = Param(c, "@n");
+        var pv = Param(c, "@v");
+        pv.DbType = DbType.Binary;
+        for (var i = 0; i < receipts.Count; i++)
+        {
+            if (receipts[i].Contract is not { Events: { Count: > 0 } events }) continue;
+            for (var s = 0; s < events.Count; s++)
+            {
+                pc.Value = events[s].Contract.ToArray();
+                pt.Value = block.Transactions[i].Hash.ToArray();
+                pi.Value = (long)i;
+                ps.Value = (long)s;
+                pn.Value = events[s].Name;
+                pv.Value = events[s].Value;
+                c.ExecuteNonQuery();
+            }
+        }
+    }
+
+    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit) => Read<IReadOnlyList<StoredEvent>>(
+        "SELECT e.height, e.tx_hash, e.seq, e.name, e.value FROM contract_events e WHERE e.contract=@c AND e.height>=@h ORDER BY e.height, e.tx_idx, e.seq LIMIT @n",
+        c => { Param(c, "@c", contract.ToArray()); Param(c, "@h", unchecked((long)fromHeight)); Param(c, "@n", (long)limit); },
+        r =>
+        {
+            var list = new List<StoredEvent>();
+            do list.Add(new StoredEvent(unchecked((ulong)r.GetInt64(0)), new Hash((byte[])r[1]), (int)r.GetInt64(2), contract, r.GetString(3), (byte[])r[4]));
+            while (r.Read());
+            return list;
+        }, []);
 
     protected static IEnumerable<int> TransactionOrder(Block block) =>
         Enumerable.Range(0, block.Transactions.Count).OrderBy(i => block.Transactions[i].Hash);
@@ -327,14 +372,15 @@ public abstract class SqlChainStore : IChainStore
     }
 
     public TxLocation? Transaction(Hash hash) => Read<TxLocation?>(
-        "SELECT block_hash, height, idx, success, fee_paid, error FROM transactions WHERE hash=@h",
+        "SELECT block_hash, height, idx, success, fee_paid, error, detail FROM transactions WHERE hash=@h",
         c => Param(c, "@h", hash.ToArray()),
         r =>
         {
             var height = unchecked((ulong)r.GetInt64(1));
             var idx = (int)r.GetInt64(2);
             return new TxLocation(new Hash((byte[])r[0]), height, idx,
-                new Receipt(hash, height, idx, r.GetInt64(3) == 1, unchecked((ulong)r.GetInt64(4)), r.IsDBNull(5) ? null : r.GetString(5)));
+                new Receipt(hash, height, idx, r.GetInt64(3) == 1, unchecked((ulong)r.GetInt64(4)), r.IsDBNull(5) ? null : r.GetString(5),
+                    r.IsDBNull(6) ? null : ContractReceipt.Decode((byte[])r[6])));
         }, null);
 
     public virtual void Dispose() => Writer?.Dispose();

@@ -13,7 +13,7 @@ namespace Chainlab.Node.Storage.Memory;
 public sealed class MemoryChainStore : IChainStore
 {
     /// <summary>The schema this binary writes; the memory store has the same version as the SQL ones.</summary>
-    public const int CurrentSchema = 3;
+    public const int CurrentSchema = 4;
 
     private readonly MemoryChainData _d;
     private bool _disposed;
@@ -154,6 +154,26 @@ public sealed class MemoryChainStore : IChainStore
     }
 
     public TxLocation? Transaction(Hash hash) { lock (_d.Gate) return _d.Transactions.GetValueOrDefault(hash); }
+
+    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit)
+    {
+        lock (_d.Gate)
+        {
+            var list = new List<StoredEvent>();
+            for (var h = fromHeight; h < (ulong)_d.Canonical.Count && list.Count < limit; h++)
+            {
+                var block = _d.Blocks[_d.Canonical[(int)h]].Block;
+                foreach (var tx in block.Transactions)
+                {
+                    if (_d.Transactions.GetValueOrDefault(tx.Hash)?.Receipt.Contract is not { } c) continue;
+                    for (var s = 0; s < c.Events.Count; s++)
+                        if (c.Events[s].Contract == contract)
+                            list.Add(new StoredEvent(h, tx.Hash, s, contract, c.Events[s].Name, c.Events[s].Value));
+                }
+            }
+            return list.Take(limit).ToList();
+        }
+    }
 
     public void Dispose()
     {

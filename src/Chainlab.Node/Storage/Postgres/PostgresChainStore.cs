@@ -117,6 +117,13 @@ public sealed class PostgresChainStore : SqlChainStore
         // Version 2: each block's branch weight for fork choice. Blocks stored before were all in-turn PoA blocks (weight 2 each).
         "ALTER TABLE blocks ADD COLUMN total_weight BIGINT NOT NULL DEFAULT 0; UPDATE blocks SET total_weight = 2 * height;",
         "ALTER TABLE accounts ADD COLUMN data BYTEA;",
+        // Version 4: contract receipts and the events of canonical blocks by contract.
+        """
+        ALTER TABLE transactions ADD COLUMN detail BYTEA;
+        CREATE TABLE contract_events(contract BYTEA NOT NULL, height BIGINT NOT NULL, tx_hash BYTEA NOT NULL, tx_idx BIGINT NOT NULL, seq BIGINT NOT NULL,
+            name TEXT NOT NULL, value BYTEA NOT NULL, PRIMARY KEY(contract, height, tx_idx, seq));
+        CREATE INDEX contract_events_height ON contract_events(height);
+        """,
     ];
 
     protected override DbConnection OpenReader() => _source.OpenConnection();
@@ -126,7 +133,7 @@ public sealed class PostgresChainStore : SqlChainStore
         var blockHash = block.Hash.ToArray();
         var height = unchecked((long)block.Height);
         using var copy = ((NpgsqlConnection)Writer).BeginBinaryImport(
-            "COPY transactions(hash,block_hash,height,idx,success,fee_paid,error) FROM STDIN (FORMAT BINARY)");
+            "COPY transactions(hash,block_hash,height,idx,success,fee_paid,error,detail) FROM STDIN (FORMAT BINARY)");
         foreach (var i in TransactionOrder(block))
         {
             var r = receipts[i];
@@ -138,6 +145,7 @@ public sealed class PostgresChainStore : SqlChainStore
             copy.Write(r.Success ? 1L : 0L, NpgsqlDbType.Bigint);
             copy.Write(unchecked((long)r.FeePaid), NpgsqlDbType.Bigint);
             if (r.Error is null) copy.WriteNull(); else copy.Write(r.Error, NpgsqlDbType.Text);
+            if (r.Contract is null) copy.WriteNull(); else copy.Write(r.Contract.Encode(), NpgsqlDbType.Bytea);
         }
         copy.Complete();
     }

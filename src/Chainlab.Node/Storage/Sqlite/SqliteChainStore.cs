@@ -70,6 +70,13 @@ public sealed class SqliteChainStore : SqlChainStore
         // Version 2: each block's branch weight for fork choice. Blocks stored before were all in-turn PoA blocks (weight 2 each).
         "ALTER TABLE blocks ADD COLUMN total_weight INTEGER NOT NULL DEFAULT 0; UPDATE blocks SET total_weight = 2 * height;",
         "ALTER TABLE accounts ADD COLUMN data BLOB;",
+        // Version 4: contract receipts and the events of canonical blocks by contract.
+        """
+        ALTER TABLE transactions ADD COLUMN detail BLOB;
+        CREATE TABLE contract_events(contract BLOB NOT NULL, height INTEGER NOT NULL, tx_hash BLOB NOT NULL, tx_idx INTEGER NOT NULL, seq INTEGER NOT NULL,
+            name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(contract, height, tx_idx, seq)) WITHOUT ROWID;
+        CREATE INDEX contract_events_height ON contract_events(height);
+        """,
     ];
 
     protected override DbConnection OpenReader()
