@@ -16,8 +16,11 @@ function init(seller, arbiter, deadline_ms)
   storage.set("state", "funded")
 end
 
+local function still_funded()
+  if storage.get("state") ~= "funded" then error("the escrow is already " .. storage.get("state"), 2) end
+end
+
 local function settle(to, outcome)
-  if storage.get("state") ~= "funded" then error("the escrow is already " .. storage.get("state")) end
   local amount = chain.balance()
   storage.set("state", outcome)
   chain.transfer(to, amount)
@@ -26,12 +29,14 @@ local function settle(to, outcome)
 end
 
 function release()
+  still_funded()
   local who = chain.caller
   if who ~= storage.get("buyer") and who ~= storage.get("arbiter") then error("only the buyer or the arbiter may release") end
   return settle(storage.get("seller"), "released")
 end
 
 function refund()
+  still_funded()
   if chain.caller ~= storage.get("buyer") then error("only the buyer may take a refund") end
   if chain.time < storage.get("deadline") then error("the deadline has not passed") end
   return settle(storage.get("buyer"), "refunded")

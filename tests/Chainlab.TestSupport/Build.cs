@@ -33,3 +33,20 @@ public static class Build
     public static Transaction Transfer(KeyPair from, Address to, ulong amount, ulong nonce, ulong fee = 1, string chain = "test-chain") =>
         Transaction.Create(from, chain, TxKind.Transfer, nonce, fee, to, amount);
 }
+
+/// <summary>Contract transactions for tests, signed like any other.</summary>
+public static class ContractTx
+{
+    public static Transaction Deploy(KeyPair from, ulong nonce, string code, ulong gas = 2_000_000, ulong amount = 0, string chain = "test-chain",
+        params Chainlab.Contracts.ContractValue[] args) =>
+        Transaction.Create(from, chain, TxKind.Deploy, nonce, gas, Address.Zero, amount,
+            Chainlab.Contracts.ContractPayload.Deploy(gas, System.Text.Encoding.UTF8.GetBytes(code), args));
+
+    public static Transaction Invoke(KeyPair from, ulong nonce, Address contract, string function, ulong gas = 2_000_000, ulong amount = 0,
+        string chain = "test-chain", params Chainlab.Contracts.ContractValue[] args) =>
+        Transaction.Create(from, chain, TxKind.Invoke, nonce, gas, contract, amount,
+            Chainlab.Contracts.ContractPayload.Invoke(gas, function, args));
+
+    /// <summary>Arguments from JSON, as the CLI reads them.</summary>
+    public static Chainlab.Contracts.ContractValue[] Args(string json) => Chainlab.Contracts.ContractValue.ArgumentsFromJson(json).ToArray();
+}
