@@ -128,6 +128,52 @@ public abstract class ChainStoreContract
     }
 
     [Fact]
+    public void Contract_receipts_storage_entries_and_events_are_kept_and_undone_by_a_reorganisation()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var contract = Chainlab.Contracts.ContractState.ContractAddress(_k[0].Address, 0);
+        var call = ContractTx.Invoke(_k[0], 0, contract, "put");
+        var b1 = NextBlock(g.Header, call);
+        var c1 = NextBlock(g.Header);
+        var c2 = NextBlock(c1.Header);
+        var slot = Chainlab.Contracts.ContractState.SlotAddress(contract, "k"u8);
+        var scratch = new StateOverlay(StateSnapshot.Empty);
+        Chainlab.Contracts.ContractState.Set(scratch, contract, "k"u8, Chainlab.Contracts.ContractValue.Of(7).Encode());
+        var entry = scratch.Get(slot);
+        var events = new List<ContractEvent> { new(contract, "Put", Chainlab.Contracts.ContractValue.Of("k").Encode()), new(contract, "Again", [0]) };
+        var receipt = new Receipt(call.Hash, 1, 0, false, 1234, "contract:3: no",
+            new ContractReceipt(1234, Chainlab.Contracts.ContractValue.Of(5).Encode(), events, contract));
+        using (var s = Open(loc))
+        {
+            s.InitGenesis(g, state);
+            s.Commit([], [new BlockCommit(b1, [receipt], new Dictionary<Address, Account> { [slot] = entry }, new Dictionary<Address, Account> { [slot] = Account.Empty }, 2)]);
+        }
+        using (var s = Open(loc))
+        {
+            var stored = s.Transaction(call.Hash)!.Receipt;
+            Assert.False(stored.Success);
+            Assert.Equal("contract:3: no", stored.Error);
+            Assert.Equal(1234UL, stored.Contract!.GasUsed);
+            Assert.Equal(contract, stored.Contract.Created);
+            Assert.Equal(receipt.Contract!.Encode(), stored.Contract.Encode());
+            var listed = s.ContractEvents(contract, 0, 10);
+            Assert.Equal(["Put", "Again"], listed.Select(e => e.Name));
+            Assert.All(listed, e => Assert.Equal(1UL, e.Height));
+            Assert.Empty(s.ContractEvents(contract, 2, 10));
+            Assert.Empty(s.ContractEvents(_k[1].Address, 0, 10));
+            Assert.Equal(entry, s.LoadAccounts().Single(kv => kv.Key == slot).Value);
+            s.Commit([new BlockDisconnect(b1, s.Undo(1))], [CommitOf(c1, new(), new()), CommitOf(c2, new(), new())]);
+        }
+        using (var s = Open(loc))
+        {
+            Assert.Empty(s.ContractEvents(contract, 0, 10));
+            Assert.DoesNotContain(s.LoadAccounts(), kv => kv.Key == slot);
+            Assert.Null(s.Transaction(call.Hash));
+        }
+    }
+
+    [Fact]
     public void A_block_that_fails_midway_leaves_no_trace()
     {
         var loc = NewLocation();
