@@ -19,6 +19,30 @@ internal static unsafe partial class LuaApi
 
     [LibraryImport(Lib)] public static partial IntPtr lua_newstate(delegate* unmanaged<IntPtr, IntPtr, nuint, nuint, IntPtr> f, IntPtr ud);
     [LibraryImport(Lib)] public static partial void lua_close(IntPtr L);
+    [LibraryImport(Lib)] public static partial IntPtr luaL_newstate();
+    [LibraryImport(Lib)] public static partial int lua_dump(IntPtr L, delegate* unmanaged<IntPtr, byte*, nuint, IntPtr, int> writer, IntPtr data, int strip);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial void luaL_requiref(IntPtr L, string modname, IntPtr openf, int glb);
+
+    private static readonly IntPtr Native = NativeLibrary.Load(Lib, typeof(LuaApi).Assembly, null);
+
+    /// <summary>The standard libraries a sandbox needs (base, table, string, math, utf8), and no others.</summary>
+    public static void OpenSandboxLibraries(IntPtr L)
+    {
+        foreach (var (name, open) in Libraries)
+        {
+            luaL_requiref(L, name, open, 1);
+            lua_settop(L, -2);
+        }
+    }
+
+    private static readonly (string Name, IntPtr Open)[] Libraries =
+    [
+        ("_G", NativeLibrary.GetExport(Native, "luaopen_base")),
+        ("table", NativeLibrary.GetExport(Native, "luaopen_table")),
+        ("string", NativeLibrary.GetExport(Native, "luaopen_string")),
+        ("math", NativeLibrary.GetExport(Native, "luaopen_math")),
+        ("utf8", NativeLibrary.GetExport(Native, "luaopen_utf8")),
+    ];
     [LibraryImport(Lib)] public static partial void luaL_openlibs(IntPtr L);
     [LibraryImport(Lib)] public static partial IntPtr lua_newthread(IntPtr L);
     [LibraryImport(Lib)] public static partial int lua_resume(IntPtr L, IntPtr from, int nargs, out int nresults);

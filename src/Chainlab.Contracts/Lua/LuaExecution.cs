@@ -47,6 +47,8 @@ public sealed unsafe class LuaExecution
 
     public ulong GasLimit { get; }
     public ulong GasUsed { get; private set; }
+    /// <summary>Lua instructions run, counted by the hook (a multiple of <see cref="HookInterval"/>).</summary>
+    public ulong Instructions { get; private set; }
     public Stop Stopped { get; private set; }
     public Address Origin { get; }
     public ulong Height { get; }
@@ -133,13 +135,15 @@ public sealed unsafe class LuaExecution
 
     private CallResult Execute(IntPtr L, Frame frame, byte[] code)
     {
-        luaL_openlibs(L);
-        if (Load(L, Prelude.Bytes, "=prelude", "t") != LUA_OK) return CallResult.Fail("the contract runtime could not load: " + ErrorText(L, -1));
+        OpenSandboxLibraries(L);
+        if (Load(L, Compiled.Prelude, "=prelude", "b") != LUA_OK) return CallResult.Fail("the contract runtime could not load: " + ErrorText(L, -1));
         PushHost(L);
         PushContext(L, frame.Call);
         if (lua_pcallk(L, 2, 2, 0, IntPtr.Zero, IntPtr.Zero) != LUA_OK) return CallResult.Fail("the contract runtime could not start: " + ErrorText(L, -1));
         // stack: run env
-        if (Load(L, code, "=contract", "t") != LUA_OK) return CallResult.Fail(ErrorText(L, -1));
+        var (bytecode, syntax) = Compiled.Contract(code);
+        if (bytecode is null) return CallResult.Fail(syntax!);
+        if (Load(L, bytecode, "=contract", "b") != LUA_OK) return CallResult.Fail(ErrorText(L, -1));
         lua_pushvalue(L, 2);
         if (lua_setupvalue(L, 3, 1) == IntPtr.Zero) return CallResult.Fail("the contract chunk has no environment");
         var thread = lua_newthread(L);                 // stack: run env chunk thread
@@ -315,6 +319,7 @@ public sealed unsafe class LuaExecution
     private static void Hook(IntPtr L, IntPtr ar)
     {
         var ex = _current!;
+        ex.Instructions += HookInterval;
         ex.Charge(HookInterval);
         if (ex.Stopped == Stop.None) return;
         if (lua_isyieldable(L) != 0) lua_yieldk(L, 0, IntPtr.Zero, IntPtr.Zero);
