@@ -16,7 +16,8 @@ internal static unsafe class Compiled
     private const int MaxEntries = 512;
     private static readonly ConcurrentDictionary<Hash, (byte[]? Bytecode, string? Error)> Cache = new();
 
-    public static readonly byte[] Prelude = Compile(Lua.Prelude.Bytes, "=prelude").Bytecode
+    // Stripped of debug information: smaller to load, and its errors are raised at the contract's level anyway.
+    public static readonly byte[] Prelude = Compile(Lua.Prelude.Bytes, "=prelude", strip: true).Bytecode
         ?? throw new InvalidOperationException("the contract prelude does not compile");
 
     /// <summary>The bytecode of a contract's source, or the syntax error (with line) that stops it.</summary>
@@ -24,13 +25,13 @@ internal static unsafe class Compiled
     {
         var key = Hash.Sha256(source);
         if (Cache.TryGetValue(key, out var hit)) return hit;
-        var result = Compile(source, "=contract");
+        var result = Compile(source, "=contract", strip: false);
         if (Cache.Count >= MaxEntries) Cache.Clear();
         Cache[key] = result;
         return result;
     }
 
-    private static (byte[]? Bytecode, string? Error) Compile(byte[] source, string name)
+    private static (byte[]? Bytecode, string? Error) Compile(byte[] source, string name, bool strip)
     {
         var L = luaL_newstate();
         if (L == IntPtr.Zero) return (null, "the contract runtime could not start");
@@ -48,7 +49,7 @@ internal static unsafe class Compiled
             }
             var output = new MemoryStream();
             var handle = GCHandle.Alloc(output);
-            try { lua_dump(L, &Write, GCHandle.ToIntPtr(handle), 0); }
+            try { lua_dump(L, &Write, GCHandle.ToIntPtr(handle), strip ? 1 : 0); }
             finally { handle.Free(); }
             return (output.ToArray(), null);
         }

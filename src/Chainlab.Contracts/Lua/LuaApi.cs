@@ -20,6 +20,22 @@ internal static unsafe partial class LuaApi
     [LibraryImport(Lib)] public static partial IntPtr lua_newstate(delegate* unmanaged<IntPtr, IntPtr, nuint, nuint, IntPtr> f, IntPtr ud);
     [LibraryImport(Lib)] public static partial void lua_close(IntPtr L);
     [LibraryImport(Lib)] public static partial IntPtr luaL_newstate();
+    [LibraryImport(Lib)] public static partial void lua_setallocf(IntPtr L, IntPtr f, IntPtr ud);
+    [LibraryImport(Lib)] public static partial IntPtr lua_getallocf(IntPtr L, out IntPtr ud);
+    [LibraryImport(Lib)] private static partial int lua_gc(IntPtr L, int what);
+
+    /// <summary>Bytes the state has allocated, by Lua's own count (the same sizes it asks its allocator for).</summary>
+    public static long AllocatedBytes(IntPtr L) => lua_gc(L, 3) * 1024L + lua_gc(L, 4);
+
+    /// <summary>The C library's allocator that luaL_newstate installs (realloc/free).</summary>
+    public static readonly IntPtr CAllocator = GetCAllocator();
+
+    private static IntPtr GetCAllocator()
+    {
+        var L = luaL_newstate();
+        try { return lua_getallocf(L, out _); }
+        finally { lua_close(L); }
+    }
     [LibraryImport(Lib)] public static partial int lua_dump(IntPtr L, delegate* unmanaged<IntPtr, byte*, nuint, IntPtr, int> writer, IntPtr data, int strip);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] public static partial void luaL_requiref(IntPtr L, string modname, IntPtr openf, int glb);
 

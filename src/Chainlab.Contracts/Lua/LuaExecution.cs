@@ -113,11 +113,15 @@ public sealed unsafe class LuaExecution
         _frames.Push(frame);
         var wasInHost = _inHost;
         _inHost = true;
-        var L = lua_newstate(&Allocate, IntPtr.Zero);
+        // The state is built with the C allocator (no call into .NET per allocation): setting it up is the same
+        // fixed work on every node, paid by Gas.Frame. Execute switches to the metering allocator just before the
+        // contract runs, starting its count from Lua's own; the frame is closed with the C allocator again.
+        var L = luaL_newstate();
+        var metered = false;
         try
         {
             if (L == IntPtr.Zero) return CallResult.Fail("the contract runtime could not start");
-            var result = Execute(L, frame, code);
+            var result = Execute(L, frame, code, ref metered);
             if (Stopped != Stop.None) return CallResult.Fail(StopMessage);
             if (!result.Ok) return result;
             foreach (var (a, acc) in state.Changes) parent.Set(a, acc);
@@ -127,13 +131,21 @@ public sealed unsafe class LuaExecution
         }
         finally
         {
-            if (L != IntPtr.Zero) lua_close(L);
+            if (L != IntPtr.Zero)
+            {
+                if (metered)
+                {
+                    _memory -= AllocatedBytes(L);
+                    lua_setallocf(L, CAllocator, IntPtr.Zero);
+                }
+                lua_close(L);
+            }
             _frames.Pop();
             _inHost = wasInHost;
         }
     }
 
-    private CallResult Execute(IntPtr L, Frame frame, byte[] code)
+    private CallResult Execute(IntPtr L, Frame frame, byte[] code, ref bool metered)
     {
         OpenSandboxLibraries(L);
         if (Load(L, Compiled.Prelude, "=prelude", "b") != LUA_OK) return CallResult.Fail("the contract runtime could not load: " + ErrorText(L, -1));
@@ -156,6 +168,10 @@ public sealed unsafe class LuaExecution
         var nargs = 3 + frame.Call.Arguments.Count;
         lua_xmove(L, thread, nargs + 1);
         lua_sethook(thread, &Hook, MASKCOUNT, HookInterval);
+        _memory += AllocatedBytes(L);
+        if (_memory > PeakMemory) PeakMemory = _memory;
+        lua_setallocf(L, (IntPtr)(delegate* unmanaged<IntPtr, IntPtr, nuint, nuint, IntPtr>)&Allocate, IntPtr.Zero);
+        metered = true;
         _inHost = false;
         var status = lua_resume(thread, L, nargs, out var nresults);
         _inHost = true;
@@ -260,12 +276,22 @@ public sealed unsafe class LuaExecution
     private void PushContext(IntPtr L, ContractCall call)
     {
         lua_createtable(L, 0, 6);
-        PushText(L, call.Caller.ToString()); SetField(L, -2, "caller");
-        PushText(L, Origin.ToString()); SetField(L, -2, "origin");
-        PushText(L, call.Contract.ToString()); SetField(L, -2, "self");
+        PushText(L, Text(call.Caller)); SetField(L, -2, "caller");
+        PushText(L, Text(Origin)); SetField(L, -2, "origin");
+        PushText(L, Text(call.Contract)); SetField(L, -2, "self");
         lua_pushinteger(L, (long)call.Amount); SetField(L, -2, "amount");
         lua_pushinteger(L, (long)Height); SetField(L, -2, "height");
         lua_pushinteger(L, (long)TimeMs); SetField(L, -2, "time");
+    }
+
+    // Base58 text of addresses the sandbox hands to contracts, remembered: encoding costs microseconds per frame.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Address, string> AddressTexts = new();
+
+    private static string Text(Address a)
+    {
+        if (AddressTexts.TryGetValue(a, out var t)) return t;
+        if (AddressTexts.Count > 100_000) AddressTexts.Clear();
+        return AddressTexts[a] = a.ToString();
     }
 
     private static void PushHost(IntPtr L)

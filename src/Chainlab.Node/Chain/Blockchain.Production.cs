@@ -42,14 +42,17 @@ public sealed partial class Blockchain
         var draft = new BlockHeader(height, parent.Hash, claim.TimestampMs, key.PublicKey, Hash.Zero, Hash.Zero, Hash.Zero, 0, claim.SealPrefix);
         Engine.BeginBlock(overlay, draft);
         var included = new List<Transaction>();
+        var receipts = new List<Receipt>();
         ulong fees = 0;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
         {
             var outcome = new TxOutcome();
             var r = Rules.Apply(overlay, tx, height, claim.TimestampMs, outcome);
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
+            var paid = outcome.FeePaid ?? tx.Fee;
+            receipts.Add(new Receipt(tx.Hash, height, included.Count, outcome.Success, paid, outcome.Error, outcome.Contract));
             included.Add(tx);
-            fees += outcome.FeePaid ?? tx.Fee;
+            fees += paid;
         }
         var credit = Rules.CreditProducer(overlay, key.Address, fees);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
@@ -58,8 +61,26 @@ public sealed partial class Blockchain
         var undo = _world.Apply(overlay.Changes);
         var stateRoot = _world.Root;
         _world.Revert(undo);
-        return new Block(draft with { StateRoot = stateRoot }, included, []);
+        draft = draft with { StateRoot = stateRoot };
+        _prepared = new PreparedBlock(draft, new Dictionary<Address, Account>(overlay.Changes), receipts);
+        return new Block(draft, included, []);
     }
+
+    /// <summary>
+    /// The execution of the block this node prepared last. When that block comes back through the import
+    /// pipeline sealed, on the same parent, its transactions are not run a second time: the same parent state
+    /// and the same transactions (the transaction root) give the same changes, and the state root still checks
+    /// them. Contracts make a second run expensive.
+    /// </summary>
+    private sealed record PreparedBlock(BlockHeader Header, IReadOnlyDictionary<Address, Account> Changes, IReadOnlyList<Receipt> Receipts)
+    {
+        public bool Matches(BlockHeader h) =>
+            h.Height == Header.Height && h.Parent == Header.Parent && h.TimestampMs == Header.TimestampMs &&
+            h.Producer.AsSpan().SequenceEqual(Header.Producer) && h.TxRoot == Header.TxRoot && h.StateRoot == Header.StateRoot &&
+            h.FilesRoot == Header.FilesRoot && h.TxCount == Header.TxCount;
+    }
+
+    private PreparedBlock? _prepared;
 
     /// <summary>Imports a block this node sealed, through the same pipeline as a peer's block.</summary>
     public ImportResult Submit(Block block)

@@ -220,4 +220,21 @@ public sealed class SandboxTests
         var gas = Enumerable.Range(0, 5).Select(_ => Run(code, "f").Ex.GasUsed).Distinct().ToList();
         Assert.Single(gas);
     }
+
+    [Fact]
+    public void Memory_of_finished_calls_is_given_back_so_many_calls_fit_under_a_small_cap()
+    {
+        const string code = """
+            function leaf(i) local t = {} for j = 1, 50 do t[j] = ('x'):rep(100) .. j end return i end
+            function many(n) local s = 0 for i = 1, n do s = s + chain.call(chain.self, 'leaf', i) end return s end
+            """;
+        var limits = new ContractSpec { MemoryBytes = 512 * 1024 };
+        var (r, ex, _) = Run(code, "many", gas: 50_000_000, limits: limits, args: [ContractValue.Of(300)]);
+        Assert.True(r.Ok, r.Error);
+        Assert.Equal(ContractValue.Of(300 * 301 / 2), r.Value);
+        Assert.True(ex.PeakMemory < limits.MemoryBytes);
+        var (again, ex2, _) = Run(code, "many", gas: 50_000_000, limits: limits, args: [ContractValue.Of(300)]);
+        Assert.Equal(ex.GasUsed, ex2.GasUsed);
+        Assert.Equal(ex.PeakMemory, ex2.PeakMemory);
+    }
 }
