@@ -237,4 +237,46 @@ public sealed class SandboxTests
         Assert.Equal(ex.GasUsed, ex2.GasUsed);
         Assert.Equal(ex.PeakMemory, ex2.PeakMemory);
     }
+
+    [Fact]
+    public void Sha256_and_ed25519_verify_give_the_standard_answers()
+    {
+        var key = KeyPair.FromRandom(new Random(5));
+        var sig = Convert.ToHexStringLower(key.Sign("pay 5"u8.ToArray()));
+        var pub = Convert.ToHexStringLower(key.PublicKey);
+        var code = $$"""
+            function f()
+              return { chain.sha256("abc"), chain.verify("{{pub}}", "pay 5", "{{sig}}"), chain.verify("{{pub}}", "pay 6", "{{sig}}") }
+            end
+            """;
+        var (r, _, _) = Run(code, "f");
+        Assert.True(r.Ok, r.Error);
+        var t = Assert.IsType<TableValue>(r.Value);
+        Assert.Equal(ContractValue.Of("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), t.Entries[0].Value);
+        Assert.Equal(ContractValue.True, t.Entries[1].Value);
+        Assert.Equal(ContractValue.False, t.Entries[2].Value);
+    }
+
+    [Fact]
+    public void A_failed_inner_call_is_undone_while_the_caller_goes_on()
+    {
+        const string code = """
+            function inner(v) storage.set('inner', v) chain.emit('Inner', v) error('inner refuses') end
+            function outer()
+              storage.set('outer', 1)
+              local ok, err = pcall(chain.call, chain.self, 'inner', 9)
+              return { ok = ok, err = err, inner = storage.get('inner'), outer = storage.get('outer') }
+            end
+            """;
+        var (r, ex, state) = Run(code, "outer");
+        Assert.True(r.Ok, r.Error);
+        var t = Assert.IsType<TableValue>(r.Value);
+        Assert.Equal(ContractValue.False, t["ok"]);
+        Assert.Contains("inner refuses", ((StringValue)t["err"]).Text);
+        Assert.Equal(ContractValue.Nil, t["inner"]);
+        Assert.Equal(ContractValue.Of(1), t["outer"]);
+        Assert.Empty(ex.Events);
+        Assert.Null(ContractState.Get(state, Contract, "inner"u8));
+        Assert.NotNull(ContractState.Get(state, Contract, "outer"u8));
+    }
 }

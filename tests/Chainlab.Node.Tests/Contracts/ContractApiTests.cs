@@ -39,3 +39,27 @@ public sealed class ContractApiTests
         Assert.Equal(1000, (await n.ViewAsync(token, "balance_of", $"""["{n.Key(0).Address}"]"""))!.GetValue<long>());
     }
 }
+
+/// <summary>Contract events reach event-stream clients as blocks are committed.</summary>
+public sealed class ContractEventStreamTests
+{
+    [Fact]
+    public async Task A_committed_contract_event_is_sent_on_the_event_stream()
+    {
+        await using var n = await ContractNode.StartAsync();
+        var (token, _) = await n.DeployAsync(0, ContractNode.Example("token.lua"), """["Lab Coin", "LAB", 1000]""");
+        using var sse = await n.Node.Http.GetStreamAsync("/api/v1/events");
+        using var reader = new StreamReader(sse);
+        Assert.Equal(": connected", await reader.ReadLineAsync());
+        var receipt = await n.InvokeAsync(0, token, "transfer", $"""["{n.Key(1).Address}", 7]""");
+        Assert.True(receipt["success"]!.GetValue<bool>());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        string? line;
+        while ((line = await reader.ReadLineAsync(cts.Token)) is not null && line != "event: contract-events") { }
+        var data = JsonNode.Parse((await reader.ReadLineAsync(cts.Token))!["data: ".Length..])!;
+        var e = data["events"]![0]!;
+        Assert.Equal(token.ToString(), e["contract"]!.GetValue<string>());
+        Assert.Equal("Transfer", e["name"]!.GetValue<string>());
+        Assert.Equal(7, e["value"]!["amount"]!.GetValue<long>());
+    }
+}

@@ -23,11 +23,13 @@ public sealed class ContractNode : IAsyncDisposable
     public KeyPair Key(int i) => Node.Keys[i];
     private ulong Nonce(int i) { _nonces.TryGetValue(i, out var n); _nonces[i] = n + 1; return n; }
 
-    public static string Example(string name)
+    public static string Example(string name) => File.ReadAllText(ExamplePath(name));
+
+    public static string ExamplePath(string name)
     {
         var dir = AppContext.BaseDirectory;
         while (dir is not null && !Directory.Exists(Path.Combine(dir, "examples", "contracts"))) dir = Path.GetDirectoryName(dir);
-        return File.ReadAllText(Path.Combine(dir ?? throw new DirectoryNotFoundException("examples/contracts"), "examples", "contracts", name));
+        return Path.Combine(dir ?? throw new DirectoryNotFoundException("examples/contracts"), "examples", "contracts", name);
     }
 
     public async Task<string> SubmitAsync(Transaction tx)
