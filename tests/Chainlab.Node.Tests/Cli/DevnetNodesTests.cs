@@ -14,23 +14,14 @@ public sealed class DevnetNodesTests
     [InlineData("pow")]
     public async Task A_four_node_devnet_of_each_engine_agrees_keeps_producing_and_a_transfer_through_any_node_lands(string consensus)
     {
-        var root = Path.Combine(TestNode.NewDir(), "devnet");
-        var port = LoopbackPort.FreeRange(4);
-        var p2p = LoopbackPort.FreeRange(4);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "4", "--port", port.ToString(), "--p2p-port", p2p.ToString(), "--block-time", consensus == "pow" ? "500ms" : "250ms", "--consensus", consensus })
-            psi.ArgumentList.Add(a);
-        using var up = System.Diagnostics.Process.Start(psi)!;
-        var output = new System.Text.StringBuilder();
-        up.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        up.BeginOutputReadLine();
-        up.BeginErrorReadLine();
+        using var devnet = DevnetProcess.Start(4, consensus == "pow" ? "500ms" : "250ms", "--consensus", consensus);
+        var (root, port, up) = (devnet.Root, devnet.Port, devnet.Process);
         try
         {
-            string text = "";
-            for (var i = 0; i < 600 && !text.Contains("heights"); i++) { await Task.Delay(100); lock (output) text = output.ToString(); }
+            await devnet.WaitForAsync("heights");
+            var text = devnet.Output;
             Assert.Contains("4 node(s)", text);
-            var dev2 = text.Split('\n').First(l => l.TrimStart().StartsWith("dev2")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+            var dev2 = devnet.DevAddress("dev2");
 
             var (code, o, err) = await CliRunner.RunAsync(null, "devnet", "status", "--dir", root, "--json");
             Assert.True(code == 0, err);
@@ -102,7 +93,7 @@ public sealed class DevnetNodesTests
         }
         finally
         {
-            if (!up.HasExited) up.Kill(true);
+            devnet.Dispose();
             try { Directory.Delete(Path.GetDirectoryName(root)!, true); } catch (IOException) { }
         }
     }

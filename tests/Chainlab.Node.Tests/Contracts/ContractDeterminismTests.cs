@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Cli;
-using Chainlab.Cli.Processes;
 using Chainlab.Contracts;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
@@ -42,23 +41,12 @@ public sealed class ContractDeterminismTests
     [Fact]
     public async Task A_four_node_devnet_running_a_random_contract_workload_ends_with_one_state_root_and_a_replay_agrees()
     {
-        var root = Path.Combine(TestNode.NewDir(), "devnet");
-        var port = LoopbackPort.FreeRange(4);
-        var p2p = LoopbackPort.FreeRange(4);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "4", "--port", port.ToString(), "--p2p-port", p2p.ToString(), "--block-time", "300ms" })
-            psi.ArgumentList.Add(a);
-        using var up = System.Diagnostics.Process.Start(psi)!;
-        var output = new System.Text.StringBuilder();
-        up.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        up.BeginOutputReadLine();
-        up.BeginErrorReadLine();
-        var clients = Enumerable.Range(0, 4).Select(i => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port + i}") }).ToList();
+        using var devnet = DevnetProcess.Start(4, "300ms");
+        var root = devnet.Root;
+        var clients = Enumerable.Range(1, 4).Select(i => new HttpClient { BaseAddress = new Uri(devnet.Url(i)) }).ToList();
         try
         {
-            string text = "";
-            for (var i = 0; i < 600 && !text.Contains("heights"); i++) { await Task.Delay(100); lock (output) text = output.ToString(); }
-            Assert.Contains("heights", text);
+            await devnet.WaitForAsync("heights");
             var passwordFile = Path.Combine(root, "keys", "password");
             var keys = Enumerable.Range(1, 4).Select(i => KeyFiles.Unlock(Path.Combine(root, "keys", $"dev{i}.json"), passwordFile)).ToArray();
             var chainId = (await clients[0].GetFromJsonAsync<JsonObject>("/api/v1/status"))!["chainId"]!.GetValue<string>();
@@ -152,7 +140,6 @@ public sealed class ContractDeterminismTests
         }
         finally
         {
-            if (!up.HasExited) up.Kill(true);
             foreach (var c in clients) c.Dispose();
         }
     }

@@ -71,17 +71,9 @@ public sealed class ConnectionFloodTests
     [Trait("Category", Categories.Process)]
     public async Task When_one_devnet_node_dies_the_supervisor_says_so_and_the_others_keep_running()
     {
-        var root = Path.Combine(TestNode.NewDir(), "devnet");
-        var port = LoopbackPort.FreeRange(2);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.ChainlabDll, "devnet", "up", "--dir", root, "--nodes", "2", "--port", port.ToString(), "--p2p-port", LoopbackPort.FreeRange(2).ToString(), "--block-time", "250ms" })
-            psi.ArgumentList.Add(a);
-        using var up = System.Diagnostics.Process.Start(psi)!;
-        var output = new System.Text.StringBuilder();
-        up.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        up.BeginOutputReadLine();
-        up.BeginErrorReadLine();
-        string Text() { lock (output) return output.ToString(); }
+        using var devnet = DevnetProcess.Start(2, "250ms");
+        var (root, port, up) = (devnet.Root, devnet.Port, devnet.Process);
+        string Text() => devnet.Output;
         try
         {
             await Eventually.True(() => Text().Contains("heights"), "the devnet produces", 60);
