@@ -212,8 +212,9 @@ public sealed record ContractSpec
     {
         if (GasPrice == 0) throw new FormatException("contracts.gasPrice must be positive");
         if (MaxGas is < 100_000 or > 1_000_000_000) throw new FormatException("contracts.maxGas must be between 100000 and 1000000000");
+        if (MaxGas > ulong.MaxValue / GasPrice) throw new FormatException("contracts.maxGas times contracts.gasPrice must fit in 64 bits");
         if (MemoryBytes is < 256 * 1024 or > 1024L * 1024 * 1024) throw new FormatException("contracts.memoryBytes must be between 262144 and 1073741824");
-        if (CallDepth is < 1 or > 64) throw new FormatException("contracts.callDepth must be between 1 and 64");
+        if (CallDepth is < 1 or > 16) throw new FormatException("contracts.callDepth must be between 1 and 16");
         if (CodeBytes is < 256 or > Limits.MaxPayloadBytes - 1024) throw new FormatException($"contracts.codeBytes must be between 256 and {Limits.MaxPayloadBytes - 1024}");
         if (ValueBytes is < 64 or > 64 * 1024) throw new FormatException("contracts.valueBytes must be between 64 and 65536");
         if (Events is < 0 or > 1024) throw new FormatException("contracts.events must be between 0 and 1024");
