@@ -3,12 +3,15 @@ using System.Runtime.InteropServices;
 
 namespace Chainlab.Core.Crypto;
 
-/// <summary>P/Invoke bindings to the system libsodium (Debian package libsodium23).</summary>
+/// <summary>
+/// P/Invoke bindings to libsodium: the build that the libsodium NuGet package puts beside the application
+/// (runtimes/&lt;rid&gt;/native), so a machine needs no system package; a system libsodium is the fallback.
+/// </summary>
 internal static partial class Sodium
 {
     private const string Lib = "sodium";
     private static readonly string[] Candidates =
-        ["libsodium.so.23", "libsodium.so.26", "libsodium.so", "libsodium.dylib", "libsodium.dll"];
+        ["libsodium", "libsodium.so.23", "libsodium.so.26", "libsodium.so", "libsodium.dylib", "libsodium.dll"];
 
     private static int _initialised;
 
@@ -24,7 +27,7 @@ internal static partial class Sodium
             if (NativeLibrary.TryLoad(candidate, assembly, path, out var handle)) return handle;
         throw new DllNotFoundException(
             "libsodium was not found (tried " + string.Join(", ", Candidates) +
-            "). Install it: apt-get install -y libsodium23");
+            "). It ships with chainlab (the libsodium NuGet package); on a platform without a bundled build install it: apt-get install -y libsodium23");
     }
 
     /// <summary>Loads and initialises libsodium once; throws a clear error when it is missing.</summary>
