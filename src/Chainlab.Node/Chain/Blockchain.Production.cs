@@ -81,12 +81,17 @@ public sealed partial class Blockchain
     }
 
     private PreparedBlock? _prepared;
+    private long _produced;
+
+    /// <summary>Blocks this node produced and imported since it started.</summary>
+    public long ProducedBlocks => Interlocked.Read(ref _produced);
 
     /// <summary>Imports a block this node sealed, through the same pipeline as a peer's block.</summary>
     public ImportResult Submit(Block block)
     {
         var sw = Stopwatch.StartNew();
         var result = Import(block);
+        if (result.Status == ImportStatus.Imported) Interlocked.Increment(ref _produced);
         if (result.Status == ImportStatus.Imported)
             _log.LogInformation("Produced block {Height} {Hash} with {Count} txs in {Ms} ms",
                 block.Height, block.Hash.Short, block.Transactions.Count, sw.ElapsedMilliseconds);

@@ -122,8 +122,10 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
 
         if (h.Parent == head.Hash)
         {
+            var started = Stopwatch.GetTimestamp();
             var (commit, connectError) = Connect(block, parent, weight);
             if (commit is null) return ImportResult.Rejected(connectError!);
+            var executed = Stopwatch.GetTimestamp();
             try { _store.Commit(commit); }
             catch
             {
@@ -133,7 +135,8 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
             SetHead(h, weight);
             Interlocked.Add(ref _committedTransactions, block.Transactions.Count);
             _pool.OnBlockCommitted(block);
-            _events.Publish(new BlockConnected(block, commit.Receipts));
+            _events.Publish(new BlockConnected(block, commit.Receipts,
+                Stopwatch.GetElapsedTime(started, executed).TotalSeconds, Stopwatch.GetElapsedTime(executed).TotalSeconds));
             _events.Publish(new HeadChanged(h));
             return ImportResult.Imported;
         }

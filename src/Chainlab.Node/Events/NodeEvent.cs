@@ -10,7 +10,8 @@ public abstract record NodeEvent;
 public sealed record HeadChanged(BlockHeader Head) : NodeEvent;
 
 /// <summary>A block became part of the canonical chain and is stored.</summary>
-public sealed record BlockConnected(Block Block, IReadOnlyList<Receipt> Receipts) : NodeEvent;
+/// <summary>A block joined the canonical chain; the times are its execution and its store commit (NaN inside a reorganisation).</summary>
+public sealed record BlockConnected(Block Block, IReadOnlyList<Receipt> Receipts, double ExecuteSeconds = double.NaN, double CommitSeconds = double.NaN) : NodeEvent;
 
 /// <summary>A block left the canonical chain in a reorganisation.</summary>
 public sealed record BlockDisconnected(Block Block) : NodeEvent;

@@ -1,3 +1,4 @@
+using Prometheus;
 using System.Net;
 using Chainlab.Node.Api;
 using Chainlab.Node.Chain;
@@ -26,9 +27,11 @@ public sealed class NodeHost : IAsyncDisposable
 
     private readonly SubmissionBudget _budget;
 
-    private NodeHost(NodeCore core, WebApplication app, EventHub clientEvents, Uri apiUrl, SubmissionBudget budget)
+    private readonly NodeMetrics _metrics;
+
+    private NodeHost(NodeCore core, WebApplication app, EventHub clientEvents, Uri apiUrl, SubmissionBudget budget, NodeMetrics metrics)
     {
-        Core = core; _app = app; ClientEvents = clientEvents; ApiUrl = apiUrl; _budget = budget;
+        Core = core; _app = app; ClientEvents = clientEvents; ApiUrl = apiUrl; _budget = budget; _metrics = metrics;
     }
 
     public NodeCore Core { get; }
@@ -53,6 +56,7 @@ public sealed class NodeHost : IAsyncDisposable
         EventHub? clientEvents = null;
         SubmissionBudget? budget = null;
         WebApplication? app = null;
+        NodeMetrics? metrics = null;
         try
         {
             clientEvents = new EventHub(core.Events);
@@ -75,6 +79,8 @@ public sealed class NodeHost : IAsyncDisposable
                 options.ProducerKey?.Address.ToString(),
                 new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System, options.MaxEventStreams,
                     budget)));
+            metrics = new NodeMetrics(core);
+            app.MapMetrics("/metrics", metrics.Registry);
             try { await app.StartAsync(ct); }
             catch (IOException e) { throw new NodeStartException($"cannot listen on {options.ListenAddress}:{options.ApiPort}: {e.Message}", e); }
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -82,7 +88,7 @@ public sealed class NodeHost : IAsyncDisposable
             log.LogInformation("Start-up: API in {Ms:0.0} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var head = core.Chain.Head;
             log.LogInformation("Node up: chain {Chain}, head {Height} {Hash}, API {Url}", core.Chain.Spec.ChainId, head.Height, head.Hash.Short, url);
-            return new NodeHost(core, app, clientEvents, url, budget);
+            return new NodeHost(core, app, clientEvents, url, budget, metrics);
         }
         catch (Exception e)
         {
@@ -90,6 +96,7 @@ public sealed class NodeHost : IAsyncDisposable
             if (app is not null) await app.DisposeAsync();
             clientEvents?.Dispose();
             budget?.Dispose();
+            metrics?.Dispose();
             await core.DisposeAsync();
             throw;
         }
@@ -101,6 +108,7 @@ public sealed class NodeHost : IAsyncDisposable
         await _app.DisposeAsync();
         ClientEvents.Dispose();
         _budget.Dispose();
+        _metrics.Dispose();
         await Core.DisposeAsync();
     }
 }

@@ -48,6 +48,9 @@ public sealed class TransactionPool : ITransactionAdmission
 
     public int Count { get { lock (_lock) return _byHash.Count; } }
 
+    /// <summary>The canonical bytes of every pending transaction together.</summary>
+    public long Bytes { get { lock (_lock) return _byHash.Values.Sum(e => (long)e.Tx.Raw.Length); } }
+
 
     public bool Contains(in Hash hash) { lock (_lock) return _byHash.ContainsKey(hash); }
 
@@ -77,6 +80,12 @@ public sealed class TransactionPool : ITransactionAdmission
             return Math.Max(nonce, q.Txs[^1].Tx.Nonce + 1);
         }
     }
+
+    private readonly long[] _outcomes = new long[Enum.GetValues<TxError>().Length];
+
+    /// <summary>Transactions admitted (<see cref="TxError.None"/>) and refused by each cause since the node started.</summary>
+    public IReadOnlyDictionary<TxError, long> Outcomes =>
+        Enum.GetValues<TxError>().ToDictionary(e => e, e => Interlocked.Read(ref _outcomes[(int)e]));
 
     /// <summary>Admits raw canonical transactions, in order. Results line up with the input.</summary>
     public Admission[] Admit(IReadOnlyList<byte[]> raws)
@@ -108,6 +117,7 @@ public sealed class TransactionPool : ITransactionAdmission
             }
         }
         if (accepted.Count > 0) _events?.Publish(new TransactionsAdmitted(accepted));
+        foreach (var r in results) Interlocked.Increment(ref _outcomes[(int)r.Result.Error]);
         return results;
     }
 

@@ -81,7 +81,8 @@ public sealed class VirtualTimeNetworkTests
 
             // Heal: the links come back, and everyone ends on one chain.
             net.Heal();
-            vt.RunUntil(() => nodes.All(n => n.Chain.Head.Hash == a.Chain.Head.Hash && n.Chain.Head.Height > forkAt + 8),
+            // The transfer A included on its side goes back to a mempool and into the joint chain.
+            vt.RunUntil(() => nodes.All(n => n.Chain.Head.Hash == a.Chain.Head.Hash && n.Chain.Head.Height > forkAt + 8 && n.Pool.Count == 0),
                 TimeSpan.FromSeconds(30), "the partition heals onto one chain");
 
             // A node that joins late syncs the whole chain.

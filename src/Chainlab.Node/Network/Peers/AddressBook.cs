@@ -50,12 +50,17 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
 
     public bool InBackoff(IPEndPoint ep) => _backoff.TryGetValue(ep.ToString(), out var until) && until > time.GetUtcNow();
 
-    /// <summary>A dial failed: back off, and forget a learned address that failed too often in a row.</summary>
+    /// <summary>
+    /// A dial failed: back off, a quarter of the dial interval after the first failure, doubling up to five dial
+    /// intervals (a peer that is still starting is tried again soon; a dead one costs little); forget a learned
+    /// address that failed too often in a row.
+    /// </summary>
     public void DialFailed(IPEndPoint ep)
     {
         var key = ep.ToString();
-        _backoff[key] = time.GetUtcNow() + options.DialInterval * 5;
-        if (_failures.AddOrUpdate(key, 1, (_, n) => n + 1) < ForgetAfterFailures || options.Bootstrap.Any(b => b.ToString() == key)) return;
+        var failures = _failures.AddOrUpdate(key, 1, (_, n) => n + 1);
+        _backoff[key] = time.GetUtcNow() + BackoffAfter(failures);
+        if (failures < ForgetAfterFailures || options.Bootstrap.Any(b => b.ToString() == key)) return;
         _failures.TryRemove(key, out _);
         _backoff.TryRemove(key, out _);
         if (_known.TryRemove(key, out _))
@@ -64,6 +69,10 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
             Save();
         }
     }
+
+    /// <summary>How long an address rests after this many failed dials in a row.</summary>
+    public TimeSpan BackoffAfter(int failures) =>
+        TimeSpan.FromTicks(Math.Min(options.DialInterval.Ticks * 5, options.DialInterval.Ticks / 4 << Math.Min(failures - 1, 20)));
 
     /// <summary>A dial succeeded: the address is good again.</summary>
     public void DialSucceeded(IPEndPoint ep) => _failures.TryRemove(ep.ToString(), out _);

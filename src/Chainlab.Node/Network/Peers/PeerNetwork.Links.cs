@@ -77,7 +77,9 @@ public sealed partial class PeerNetwork
                 _ = Spawn(() => Dial(ep));
             }
             _sync.Pump(); // also re-issues block requests that timed out
-            try { await Delay(_options.DialInterval); }
+            // Without any peer yet (a node starting beside others that are starting too), look again sooner.
+            var wait = _peers.IsEmpty ? _options.DialInterval / 4 : _options.DialInterval;
+            try { await Delay(wait); }
             catch (OperationCanceledException) { return; }
         }
     }
@@ -134,6 +136,7 @@ public sealed partial class PeerNetwork
                 try { m = await peer.ReadAsync(read.Token); }
                 catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
                 peer.Count(m.Type);
+                Interlocked.Increment(ref _received[(byte)m.Type]);
                 if (!peer.TakeToken(_time.GetTimestamp(), _options.MessagesPerSecond, _options.MessageBurst, _time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
                 await HandleAsync(peer, m, life.Token);
                 if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}");
@@ -150,6 +153,7 @@ public sealed partial class PeerNetwork
                 if (_banned.Count > 1024)
                     foreach (var expired in _banned.Where(b => b.Value <= now).Select(b => b.Key).ToList()) _banned.TryRemove(expired, out _);
                 _banned[Convert.ToHexStringLower(peer.NodeKey)] = now + _options.BanTime;
+                Interlocked.Increment(ref _bans);
             }
             try { await peer.SendAsync(new Disconnect(DisconnectReason.ProtocolViolation, e.Message), CancellationToken.None); } catch (Exception) { }
         }

@@ -64,6 +64,15 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
     public IReadOnlyCollection<Peer> Peers => _peers.Values.ToList();
     IReadOnlyCollection<Peer> IPeerLinks.Linked => _peers.Values.ToList();
     public long Violations;
+    private readonly long[] _received = new long[256];
+    private long _bans;
+
+    /// <summary>Messages received from peers since start, by type.</summary>
+    public IReadOnlyDictionary<MessageType, long> ReceivedByType =>
+        Enum.GetValues<MessageType>().ToDictionary(t => t, t => Interlocked.Read(ref _received[(byte)t]));
+
+    /// <summary>Peers banned since start (a protocol violation from a peer whose key is known).</summary>
+    public long Bans => Interlocked.Read(ref _bans);
     /// <summary>Outbound links swapped for another known peer so far.</summary>
     public long Rotations;
     public IReadOnlyCollection<IPEndPoint> Known => _addresses.Known;
