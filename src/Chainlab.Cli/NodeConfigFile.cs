@@ -21,6 +21,7 @@ public sealed record NodeConfigFile
     public int? MempoolCapacity { get; init; }
     public int? PerSenderLimit { get; init; }
     public string? LogLevel { get; init; }
+    public string? LogFormat { get; init; }
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

@@ -26,12 +26,13 @@ public static class NodeCommands
         var capacity = new Option<int?>("--mempool-capacity") { Description = $"Most pending transactions (default {new MempoolOptions().Capacity})" };
         var perSender = new Option<int?>("--per-sender-limit") { Description = $"Most pending transactions per sender; 1 = one pending per wallet (default {new MempoolOptions().PerSenderLimit})" };
         var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information (default), Warning, Error" };
+        var logFormat = new Option<string?>("--log-format") { Description = "text (default) or json: one object per line with timestamp, level, category, event id and message" };
         var p2pListen = new Option<string?>("--p2p-listen") { Description = "Peer listen address (default 127.0.0.1); separate from --listen, so accepting remote peers never exposes the API" };
         var p2pPort = new Option<int?>("--p2p-port") { Description = "Listen for peers on this TCP port (0 = any); without it or --bootstrap the node runs alone" };
         var bootstrap = new Option<string[]>("--bootstrap") { Description = "Peer to connect to, HOST:PORT (repeatable)", AllowMultipleArgumentsPerToken = true };
         var mine = new Option<bool>("--mine") { Description = "Proof of work: mine with --key as the reward key" };
         var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, p2pListen, p2pPort, bootstrap, mine, mineThreads };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -47,6 +48,8 @@ public static class NodeCommands
             if (!System.Net.IPAddress.TryParse(p2pAt, out _)) throw new CliException("--p2p-listen must be an IP address", ExitCodes.BadInput);
             if (cap < 1 || limit < 1) throw new CliException("mempool limits must be at least 1", ExitCodes.BadInput);
             if (!Enum.TryParse<LogLevel>(levelText, true, out var level)) throw new CliException($"unknown log level '{levelText}'", ExitCodes.BadInput);
+            var formatText = pr.GetValue(logFormat) ?? file.LogFormat ?? "text";
+            if (formatText is not ("text" or "json")) throw new CliException($"unknown log format '{formatText}' (text or json)", ExitCodes.BadInput);
             ChainSpec? chainSpec = null;
             if ((pr.GetValue(spec) ?? file.Spec) is { } specPath)
             {
@@ -76,10 +79,18 @@ public static class NodeCommands
                 Postgres = pr.GetValue(db) ?? file.Db ?? Environment.GetEnvironmentVariable(DbEnvVar),
                 Mempool = new MempoolOptions { Capacity = cap, PerSenderLimit = limit },
                 LogLevel = level,
+                JsonLogs = formatText == "json",
                 Peers = peers,
                 MineThreads = pr.GetValue(mine) ? threads : 0,
             }, shutdown.Token);
-            Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}" + (node.Network is { } n ? $" p2p {p2pAt}:{n.Port} node {n.NodeId}" : ""));
+            if (formatText == "json")
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    Timestamp = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"), LogLevel = "Information", Category = "Chainlab.Cli", EventId = 0,
+                    Message = "ready", Api = node.ApiUrl.ToString(), Store = node.Store.Describe,
+                    P2p = node.Network is { } jn ? $"{p2pAt}:{jn.Port}" : null, Node = node.Network?.NodeId,
+                }));
+            else Console.Out.WriteLine($"api {node.ApiUrl} store {node.Store.Describe}" + (node.Network is { } n ? $" p2p {p2pAt}:{n.Port} node {n.NodeId}" : ""));
             await shutdown.WaitAsync();
             return 0;
         });

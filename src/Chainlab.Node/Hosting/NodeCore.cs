@@ -61,7 +61,7 @@ public sealed class NodeCore : IAsyncDisposable
     /// </summary>
     public static NodeCore Start(NodeOptions options, ILoggerFactory? logging = null)
     {
-        logging ??= CreateLogging(options.LogLevel);
+        logging ??= CreateLogging(options.LogLevel, options.JsonLogs);
         var log = logging.CreateLogger("Chainlab.Node");
         var steps = new StartupSteps(log);
         steps.Run("check crypto", () =>
@@ -138,9 +138,16 @@ public sealed class NodeCore : IAsyncDisposable
     }
 
     /// <summary>The console log every node process writes: one line per entry, with a timestamp.</summary>
-    public static ILoggerFactory CreateLogging(LogLevel level) => LoggerFactory.Create(b =>
+    public static ILoggerFactory CreateLogging(LogLevel level, bool json = false) => LoggerFactory.Create(b =>
     {
-        b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        if (json)
+            b.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        else b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         b.SetMinimumLevel(level);
         b.AddFilter("Microsoft", LogLevel.Warning);
     });

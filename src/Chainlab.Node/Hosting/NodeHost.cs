@@ -49,7 +49,7 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Starts the core, then the API (the last start-up step).</summary>
     public static async Task<NodeHost> StartAsync(NodeOptions options, CancellationToken ct = default)
     {
-        var logging = NodeCore.CreateLogging(options.LogLevel);
+        var logging = NodeCore.CreateLogging(options.LogLevel, options.JsonLogs);
         var core = NodeCore.Start(options, logging);
         var log = logging.CreateLogger("Chainlab.Node");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -37,6 +37,8 @@ public sealed record NodeOptions
     /// <summary>Seeds every random choice the node makes (peer order, ping nonces, mining start); null: a random seed.</summary>
     public int? Seed { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>Log lines as text (default) or one JSON object per line (category, event id, level, message, state).</summary>
+    public bool JsonLogs { get; init; }
     /// <summary>Most API connections open at once; more are refused by the server (file descriptors stay for peers and the store).</summary>
     public int MaxApiConnections { get; init; } = 1024;
     /// <summary>Most event streams open at once; more get a 503 problem.</summary>
