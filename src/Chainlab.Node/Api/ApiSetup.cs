@@ -24,7 +24,12 @@ public static class ApiSetup
     {
         ApiGuards.AddProblemTypes(services);
         services.AddOpenApi("v1");
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            // As RequestBody reads them: u64 fields may come as decimal strings (JavaScript loses precision above 2^53).
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString;
+        });
     }
 
     public static void Map(WebApplication app, ApiContext node)
@@ -82,7 +87,8 @@ public static class ApiSetup
         {
             var (body, problem) = await RequestBody.ReadAsync<SubmitTxRequest>(req, MaxSingleTxBody);
             if (problem is not null) return problem;
-            if (!TryAssemble(body!, out var raw, out var error)) return Problems.Malformed(error);
+            if (!TryAssemble(body!, out var raw, out var error))
+                return error.StartsWith("to: ", StringComparison.Ordinal) ? Problems.Of("bad-address", 400, "Bad address", error) : Problems.Malformed(error);
             var result = node.Pool.Admit([raw])[0];
             return result.Accepted
                 ? Results.Accepted($"/api/v1/transactions/{result.Hash}", new SubmitResultDto(0, result.Hash.ToString(), "pending", null, null))

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Chainlab.Node.Api;
 
 /// <summary>Reads a JSON body with a byte cap, a depth cap and no unknown fields; failures become problems.</summary>
-public static class RequestBody
+public static partial class RequestBody
 {
     public const int MaxDepth = 16;
 
@@ -13,7 +13,8 @@ public static class RequestBody
     {
         MaxDepth = MaxDepth,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        NumberHandling = JsonNumberHandling.Strict,
+        // u64 fields also take decimal strings ("18446744073709551615"): JavaScript numbers lose precision above 2^53.
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
 
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes) where T : class
@@ -69,7 +70,27 @@ public static class RequestBody
     {
         var m = e.Message;
         var cut = m.IndexOf(" Path:", StringComparison.Ordinal);
-        var msg = cut > 0 ? m[..cut] : m;
+        var msg = Friendly(cut > 0 ? m[..cut] : m);
         return e.Path is { Length: > 0 } p ? $"{msg} (at {p})" : msg;
     }
+
+    /// <summary>A serializer message in the API's words: no .NET type or member names reach a client.</summary>
+    public static string Friendly(string message)
+    {
+        message = TypeName().Replace(message, m => m.Value switch
+        {
+            var t when t.Contains("UInt64") || t.Contains("UInt32") || t.Contains("Int32") || t.Contains("Int64") => "an integer (or a decimal string)",
+            var t when t.Contains("String") => "a string",
+            var t when t.Contains("Boolean") => "true or false",
+            var t when t.Contains("Nullable") => "a value",
+            var t when t.Contains("List") || t.Contains("[]") || t.Contains("IReadOnlyList") => "an array",
+            var t when t.Contains("JsonNode") => "a JSON value",
+            _ => "the expected shape",
+        });
+        return message.Replace(" any .NET member contained in type 'the expected shape'", " a field of this request")
+            .Replace("could not be mapped to any .NET member", "is not a field of this request");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"'?(System|Chainlab|Microsoft)\.[A-Za-z0-9_.`\[\], ]*[A-Za-z0-9_\]]'?")]
+    private static partial System.Text.RegularExpressions.Regex TypeName();
 }
