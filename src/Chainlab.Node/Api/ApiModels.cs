@@ -27,6 +27,15 @@ public sealed record HeaderDto(ulong Height, string Hash, string Parent, ulong T
 
 public sealed record BlockDto(HeaderDto Header, IReadOnlyList<string> Transactions, IReadOnlyList<string> FileRefs);
 
+/// <summary>A block with whole transactions (?transactions=full).</summary>
+public sealed record BlockFullDto(HeaderDto Header, IReadOnlyList<TxDto> Transactions, IReadOnlyList<string> FileRefs);
+
+/// <summary>This node's peer identity and its links.</summary>
+public sealed record PeersDto(string? NodeId, int? P2pPort, IReadOnlyList<PeerDto> Peers);
+
+/// <summary>The outcome of POST /blocks.</summary>
+public sealed record ImportBlockDto(string Status, ulong Height, string Hash);
+
 public sealed record BlockPageDto(IReadOnlyList<HeaderDto> Blocks, ulong? Next);
 
 public sealed record TxDto(string Hash, string Kind, string ChainId, string From, string SenderKey, ulong Nonce, ulong Fee,

@@ -23,7 +23,18 @@ public static class ApiSetup
     public static void AddServices(IServiceCollection services)
     {
         ApiGuards.AddProblemTypes(services);
-        services.AddOpenApi("v1");
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, ctx, ct) =>
+        {
+            // Contract values are any JSON; the generator writes a nullable one as oneOf [null, {}], which null matches twice.
+            foreach (var schema in doc.Components?.Schemas?.Values ?? [])
+                if (schema.Properties is { } props)
+                    foreach (var key in props.Keys.ToList())
+                        if (props[key].OneOf is { } one && one.Any(s => s is Microsoft.OpenApi.OpenApiSchemaReference r && r.Reference.Id == "JsonNode"))
+                            props[key] = new Microsoft.OpenApi.OpenApiSchema { Description = "any JSON value: a contract value (docs/contracts.md), or null" };
+            doc.Info.Title = "Chainlab node API";
+            doc.Info.Description = "REST API of a Chainlab node. Errors are RFC 9457 problem details whose type names the cause (docs/api.md).";
+            return Task.CompletedTask;
+        }));
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -38,21 +49,28 @@ public static class ApiSetup
         app.UseStatusCodePages();
         ApiGuards.Use(app, node.Settings.AllowedHosts, app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Chainlab.Api"));
         app.MapOpenApi("/openapi/{documentName}.json");
+        // A browsable reference of the same document; Scalar's script is served from the package, not a CDN.
+        Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/api/docs", o =>
+        {
+            o.Title = "Chainlab node API";
+            o.OpenApiRoutePattern = "/openapi/{documentName}.json";
+        });
         var api = app.MapGroup("/api/v1");
 
-        api.MapGet("/status", () => Status(node)).WithName("GetStatus");
+        api.MapGet("/status", () => Status(node)).Produces<StatusDto>().WithName("GetStatus")
+            .WithSummary("Chain, head, mempool, peers, sync, forks, the engine's state, contract limits and the minimum fee.");
 
-        api.MapGet("/peers", () => Results.Ok(new { nodeId = node.Peers?.NodeId, p2pPort = node.Peers?.Port, peers = PeerList(node) }))
-            .WithName("ListPeers").WithSummary("Connected peers: node id, address, direction, height, latency, score.");
+        api.MapGet("/peers", () => Results.Ok(new PeersDto(node.Peers?.NodeId, node.Peers?.Port, PeerList(node))))
+            .Produces<PeersDto>().WithName("ListPeers").WithSummary("Connected peers: node id, address, direction, height, latency, score.");
 
         api.MapGet("/blocks/{id}", (string id, string? transactions) => GetBlock(node, id, transactions))
-            .WithName("GetBlock").WithSummary("A block by height or hash; ?transactions=full includes every transaction.");
+            .WithOneOfResponse(200, typeof(BlockDto), typeof(BlockFullDto)).WithProblems(400, 404).WithName("GetBlock").WithSummary("A block by height or hash; ?transactions=full includes every transaction.");
 
         api.MapGet("/blocks/{height}/raw", (string height) =>
         {
             if (!ulong.TryParse(height, System.Globalization.NumberStyles.None, null, out var h)) return Problems.Malformed($"'{Trim(height)}' is not a height");
             return node.Chain.Blocks.RawBlockByHeight(h) is { } raw ? Results.Bytes(raw, "application/octet-stream") : Problems.NotFound($"no block at height {h}");
-        }).WithName("GetRawBlock").WithSummary("The canonical bytes of the block at a height (what `chain export` writes).");
+        }).Produces(200, contentType: "application/octet-stream").WithProblems(400, 404).WithName("GetRawBlock").WithSummary("The canonical bytes of the block at a height (what `chain export` writes).");
 
         api.MapPost("/blocks", async (HttpRequest req) =>
         {
@@ -66,8 +84,8 @@ public static class ApiSetup
             var result = await node.Import.ImportAsync(block);
             return result.Status is Chain.ImportStatus.Rejected or Chain.ImportStatus.Orphan
                 ? Problems.Of("block-rejected", 422, "Block rejected", $"block {block.Height} {block.Hash.Short}: {result.Reason}")
-                : Results.Ok(new { status = result.Status.ToString().ToLowerInvariant(), height = block.Height, hash = block.Hash.ToString() });
-        }).WithName("ImportBlock").WithSummary("Import one block (canonical bytes) through the full validation pipeline (what `chain import` uses).");
+                : Results.Ok(new ImportBlockDto(result.Status.ToString().ToLowerInvariant(), block.Height, block.Hash.ToString()));
+        }).Produces<ImportBlockDto>().WithProblems(400, 413, 415, 422).WithName("ImportBlock").WithSummary("Import one block (canonical bytes) through the full validation pipeline (what `chain import` uses).");
 
         api.MapGet("/blocks", (string? from, int? limit) =>
         {
@@ -79,9 +97,10 @@ public static class ApiSetup
             var headers = start > node.Chain.Head.Height ? [] : node.Chain.Blocks.Headers(start, n);
             var next = headers.Count == n ? headers[^1].Height + 1 : (ulong?)null;
             return Results.Ok(new BlockPageDto(headers.Select(HeaderDto.From).ToList(), next));
-        }).WithName("ListBlocks").WithSummary("Headers from height 'from' onwards, at most 100 per page.");
+        }).Produces<BlockPageDto>().WithProblems(400).WithName("ListBlocks").WithSummary("Headers from height 'from' onwards, at most 100 per page.");
 
-        api.MapGet("/transactions/{hash}", (string hash) => GetTransaction(node, hash)).WithName("GetTransaction");
+        api.MapGet("/transactions/{hash}", (string hash) => GetTransaction(node, hash)).Produces<TxStatusDto>().WithProblems(400, 404).WithName("GetTransaction")
+            .WithSummary("A transaction: pending, included (block, receipt, Merkle proof) or rejected (reason).");
 
         api.MapPost("/transactions", async (HttpRequest req) =>
         {
@@ -93,7 +112,7 @@ public static class ApiSetup
             return result.Accepted
                 ? Results.Accepted($"/api/v1/transactions/{result.Hash}", new SubmitResultDto(0, result.Hash.ToString(), "pending", null, null))
                 : Problems.Rejected(result.Result);
-        }).WithJsonBody<SubmitTxRequest>().Produces<SubmitResultDto>(202).ProducesProblem(400)
+        }).WithSubmitBody().Produces<SubmitResultDto>(202).WithProblems(400, 403, 409, 413, 415, 422, 429, 503)
           .WithName("SubmitTransaction").WithSummary("Submit one signed transaction: {\"raw\": hex} or all fields with the signature.");
 
         api.MapPost("/transactions/batch", async (HttpRequest req) =>
@@ -124,14 +143,14 @@ public static class ApiSetup
             }
             var accepted = admitted.Count(a => a.Accepted);
             return Results.Ok(new SubmitBatchResponse(accepted, list.Count - accepted, results!));
-        }).WithJsonBody<SubmitBatchRequest>().Produces<SubmitBatchResponse>().ProducesProblem(400)
+        }).WithJsonBody<SubmitBatchRequest>().Produces<SubmitBatchResponse>().WithProblems(400, 413, 415, 429)
           .WithName("SubmitTransactionBatch").WithSummary("Submit many signed transactions (hex canonical bytes), admitted in order.");
 
         api.MapGet("/mempool", (int? offset, int? limit) =>
         {
             var txs = node.Pool.List(Math.Max(0, offset ?? 0), Math.Clamp(limit ?? 50, 1, MaxPage));
             return Results.Ok(new MempoolDto(node.Pool.Count, txs.Select(TxDto.Of).ToList()));
-        }).WithName("ListMempool");
+        }).Produces<MempoolDto>().WithName("ListMempool").WithSummary("Pending transactions in arrival order (?offset=, ?limit= up to 100).");
 
         api.MapGet("/accounts/{address}", async (string address, bool? proof) =>
         {
@@ -146,11 +165,11 @@ public static class ApiSetup
             var dto = new StateProofDto(head.StateRoot.ToString(), head.Height, StateTree.KeyOf(a).ToString(),
                 p.Siblings.Select(s => s.ToString()).ToList(), p.LeafKey?.ToString(), p.LeafValue?.ToString());
             return Results.Ok(new AccountDto(a.ToString(), account.Balance, account.Nonce, account.Stake, node.Pool.NextNonce(a), dto));
-        }).WithName("GetAccount").WithSummary("Balance, nonce and stake; ?proof=true adds a state proof against the head's state root.");
+        }).Produces<AccountDto>().WithProblems(400).WithName("GetAccount").WithSummary("Balance, nonce and stake; ?proof=true adds a state proof against the head's state root.");
 
         // Two parameters keep this a described endpoint (a lone HttpContext lambda is a raw RequestDelegate, left out of OpenAPI).
         api.MapGet("/events", (HttpContext ctx, CancellationToken ct) => EventEndpoints.Stream(node, ctx))
-            .Produces(200, contentType: "text/event-stream").WithName("Events")
+            .Produces(200, contentType: "text/event-stream").WithProblems(503).WithName("Events")
             .WithSummary("Server-sent events: 'head' for each new block, 'transactions' for each accepted batch.");
 
         ContractEndpoints.Map(api, node);
@@ -162,6 +181,71 @@ public static class ApiSetup
     /// Documents a JSON request body in OpenAPI without Accepts(), which would also filter routing by
     /// content type and turn a wrong media type into a 404 instead of a 415 problem.
     /// </summary>
+    /// <summary>Documents the problem responses a route can give, each with the problem schema.</summary>
+    internal static RouteHandlerBuilder WithProblems(this RouteHandlerBuilder b, params int[] statuses)
+    {
+        foreach (var s in statuses) b.ProducesProblem(s);
+        return b;
+    }
+
+    /// <summary>A 200 (or other) response that is one of several shapes (a block with hashes or with whole transactions).</summary>
+    internal static RouteHandlerBuilder WithOneOfResponse(this RouteHandlerBuilder b, int status, params Type[] types) =>
+        b.Produces(status, types[0]).AddOpenApiOperationTransformer(async (op, ctx, ct) =>
+        {
+            var schema = new Microsoft.OpenApi.OpenApiSchema { OneOf = new List<Microsoft.OpenApi.IOpenApiSchema>() };
+            foreach (var t in types) schema.OneOf.Add(await ctx.GetOrCreateSchemaAsync(t, null, ct));
+            op.Responses![status.ToString()].Content!["application/json"].Schema = schema;
+        });
+
+    /// <summary>
+    /// The submit body as it is accepted: either {"raw": hex} alone, or every field of the transaction with its
+    /// signature (kind one of the enabled names; u64 fields as integers or decimal strings).
+    /// </summary>
+    internal static RouteHandlerBuilder WithSubmitBody(this RouteHandlerBuilder b) =>
+        b.AddOpenApiOperationTransformer((op, ctx, ct) =>
+        {
+            static Microsoft.OpenApi.OpenApiSchema Text(string description) => new() { Type = Microsoft.OpenApi.JsonSchemaType.String, Description = description };
+            static Microsoft.OpenApi.OpenApiSchema U64(string description) => new()
+            {
+                Type = Microsoft.OpenApi.JsonSchemaType.Integer | Microsoft.OpenApi.JsonSchemaType.String, Format = "uint64",
+                Pattern = "^(0|[1-9][0-9]*)$", Description = description + " (0 to 2^64-1; a decimal string keeps precision in JavaScript)",
+            };
+            var raw = new Microsoft.OpenApi.OpenApiSchema
+            {
+                Type = Microsoft.OpenApi.JsonSchemaType.Object, AdditionalPropertiesAllowed = false,
+                Required = new HashSet<string> { "raw" },
+                Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema> { ["raw"] = Text("the canonical transaction bytes, hex (docs/protocol.md)") },
+            };
+            var kind = Text("transaction kind");
+            kind.Enum = Enum.GetNames<TxKind>().Select(n => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(n.ToLowerInvariant())!).ToList();
+            var fields = new Microsoft.OpenApi.OpenApiSchema
+            {
+                Type = Microsoft.OpenApi.JsonSchemaType.Object, AdditionalPropertiesAllowed = false,
+                Required = new HashSet<string> { "kind", "chainId", "senderKey", "nonce", "fee", "amount", "signature" },
+                Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>
+                {
+                    ["kind"] = kind,
+                    ["chainId"] = Text("the chain id the transaction is for"),
+                    ["senderKey"] = Text("the sender's Ed25519 public key, 64 hex digits"),
+                    ["nonce"] = U64("the sender's nonce"),
+                    ["fee"] = U64("the fee in base units"),
+                    ["to"] = Text("recipient address (cl…); omitted means none"),
+                    ["amount"] = U64("amount in base units"),
+                    ["payload"] = Text("kind-specific payload, hex"),
+                    ["signature"] = Text("Ed25519 signature over the signing message, 128 hex digits"),
+                },
+            };
+            op.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchema { OneOf = new List<Microsoft.OpenApi.IOpenApiSchema> { raw, fields } } },
+                },
+            };
+            return Task.CompletedTask;
+        });
+
     internal static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder b) =>
         b.AddOpenApiOperationTransformer(async (op, ctx, ct) =>
         {
@@ -206,7 +290,7 @@ public static class ApiSetup
         var header = HeaderDto.From(block.Header);
         var refs = block.FileRefs.Select(Convert.ToHexStringLower).ToList();
         if (transactions == "full")
-            return Results.Ok(new { header, transactions = block.Transactions.Select(TxDto.Of), fileRefs = refs });
+            return Results.Ok(new BlockFullDto(header, block.Transactions.Select(TxDto.Of).ToList(), refs));
         return Results.Ok(new BlockDto(header, block.Transactions.Select(t => t.Hash.ToString()).ToList(), refs));
     }
 
