@@ -53,6 +53,10 @@ public abstract class ContractRulesBase : ITransactionRules
 {
     public abstract TxKind Kind { get; }
     public bool CheckedAtAdmission => false;
+
+    /// <summary>The payload's first field (0 when the payload is too short to have one; such a transaction is refused anyway).</summary>
+    public ulong GasLimit(Transaction tx) =>
+        tx.Payload.Length >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(tx.Payload) : 0;
     public ulong Moved(Transaction tx) => tx.Amount;
 
     public TxRejection CheckStateless(Transaction tx, ChainSpec spec)

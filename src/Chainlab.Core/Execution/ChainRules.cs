@@ -49,6 +49,9 @@ public sealed class ChainRules
         return TxRejection.Ok;
     }
 
+    /// <summary>The gas limit a transaction claims (0 for kinds that run no code); a block's sum is capped by the spec.</summary>
+    public ulong GasLimit(Transaction tx) => _kinds.TryGetValue(tx.Kind, out var rules) ? rules.GasLimit(tx) : 0;
+
     /// <summary>What the transaction takes from the sender's balance: the moved amount plus the fee. False on overflow or an unknown kind.</summary>
     public bool TryDebit(Transaction tx, out ulong debit)
     {
@@ -94,10 +97,13 @@ public sealed class ChainRules
     public BlockExecution ExecuteTransactions(StateOverlay state, ulong height, ulong timeMs, Address producer, IReadOnlyList<Transaction> txs)
     {
         var receipts = new Receipt[txs.Count];
-        ulong fees = 0;
+        ulong fees = 0, gas = 0;
         for (var i = 0; i < txs.Count; i++)
         {
             var tx = txs[i];
+            gas += GasLimit(tx);
+            if (gas > Spec.Contracts.BlockGas)
+                return BlockExecution.Failed($"the block's transactions claim more than the block gas limit of {Spec.Contracts.BlockGas}", TxError.TooLarge);
             var outcome = new TxOutcome();
             var r = Apply(state, tx, height, timeMs, outcome);
             if (!r.IsOk) return BlockExecution.Failed($"transaction {i} ({tx.Hash.Short}) is invalid: {r.Detail}", r.Error);

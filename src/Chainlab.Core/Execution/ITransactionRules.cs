@@ -31,6 +31,9 @@ public interface ITransactionRules
     /// On rejection nothing may have been written.
     /// </summary>
     TxRejection Apply(StateOverlay state, Transaction tx, Account after, TxContext context);
+
+    /// <summary>The gas the transaction may use at most (its gas limit); 0 for kinds that run no code. Blocks cap the sum.</summary>
+    ulong GasLimit(Transaction tx) => 0;
 }
 
 /// <summary>

@@ -197,6 +197,8 @@ public sealed record ContractSpec
     public ulong GasPrice { get; init; } = 1;
     /// <summary>The highest gas limit one transaction (or view call) may set.</summary>
     public ulong MaxGas { get; init; } = 20_000_000;
+    /// <summary>The most gas the contract transactions of one block may claim together (the sum of their gas limits).</summary>
+    public ulong BlockGas { get; init; } = 200_000_000;
     /// <summary>Memory one transaction's contract frames may hold together, in bytes.</summary>
     public long MemoryBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>How deep contracts may call each other (the transaction's own call is depth 1).</summary>
@@ -213,6 +215,7 @@ public sealed record ContractSpec
         if (GasPrice == 0) throw new FormatException("contracts.gasPrice must be positive");
         if (MaxGas is < 100_000 or > 1_000_000_000) throw new FormatException("contracts.maxGas must be between 100000 and 1000000000");
         if (MaxGas > ulong.MaxValue / GasPrice) throw new FormatException("contracts.maxGas times contracts.gasPrice must fit in 64 bits");
+        if (BlockGas < MaxGas || BlockGas > 100_000_000_000) throw new FormatException("contracts.blockGas must be at least contracts.maxGas and at most 100000000000");
         if (MemoryBytes is < 256 * 1024 or > 1024L * 1024 * 1024) throw new FormatException("contracts.memoryBytes must be between 262144 and 1073741824");
         if (CallDepth is < 1 or > 16) throw new FormatException("contracts.callDepth must be between 1 and 16");
         if (CodeBytes is < 256 or > Limits.MaxPayloadBytes - 1024) throw new FormatException($"contracts.codeBytes must be between 256 and {Limits.MaxPayloadBytes - 1024}");
@@ -223,7 +226,7 @@ public sealed record ContractSpec
     public void Write(CanonicalWriter w)
     {
         w.U8(Enabled ? (byte)1 : (byte)0);
-        w.U64(GasPrice); w.U64(MaxGas); w.U64((ulong)MemoryBytes);
+        w.U64(GasPrice); w.U64(MaxGas); w.U64(BlockGas); w.U64((ulong)MemoryBytes);
         w.U32((uint)CallDepth); w.U32((uint)CodeBytes); w.U32((uint)ValueBytes); w.U32((uint)Events);
     }
 }

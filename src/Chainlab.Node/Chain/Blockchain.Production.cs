@@ -43,9 +43,15 @@ public sealed partial class Blockchain
         Engine.BeginBlock(overlay, draft);
         var included = new List<Transaction>();
         var receipts = new List<Receipt>();
-        ulong fees = 0;
+        ulong fees = 0, gas = 0;
+        HashSet<Address>? deferred = null;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
         {
+            // A contract transaction that would pass the block gas limit waits for the next block, and so do
+            // the sender's later ones (their nonces follow it).
+            if (deferred is not null && deferred.Contains(tx.Sender)) continue;
+            var claimed = Rules.GasLimit(tx);
+            if (gas + claimed > Spec.Contracts.BlockGas) { (deferred ??= new()).Add(tx.Sender); continue; }
             var outcome = new TxOutcome();
             var r = Rules.Apply(overlay, tx, height, claim.TimestampMs, outcome);
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
@@ -53,6 +59,7 @@ public sealed partial class Blockchain
             receipts.Add(new Receipt(tx.Hash, height, included.Count, outcome.Success, paid, outcome.Error, outcome.Contract));
             included.Add(tx);
             fees += paid;
+            gas += claimed;
         }
         var credit = Rules.CreditProducer(overlay, key.Address, fees);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }

@@ -63,3 +63,34 @@ public sealed class ContractEventStreamTests
         Assert.Equal(7, e["value"]!["amount"]!.GetValue<long>());
     }
 }
+
+/// <summary>The block gas limit: a producer spreads contract transactions over blocks, and a block over the limit is refused.</summary>
+public sealed class BlockGasTests
+{
+    [Fact]
+    public async Task A_producer_spreads_contract_transactions_over_blocks_by_their_gas_limits_and_a_block_over_the_limit_is_refused()
+    {
+        var all = Build.Keys(5, seed: 99);
+        var spec = TestNode.SpecFor(all[0], all[1..], balance: 1_000_000_000_000) with
+        {
+            Contracts = new Chainlab.Core.Model.ContractSpec { MaxGas = 1_000_000, BlockGas = 2_500_000 },
+        };
+        await using var c = await ContractNode.StartAsync(spec);
+        var (contract, _) = await c.DeployAsync(0, "function ping() return 1 end", gas: 1_000_000);
+        // Five calls of 1M gas each from two senders: at most two fit a block of 2.5M.
+        var txs = new[] { 1, 1, 1, 2, 2 }.Select(s => c.Invocation(s, contract, "ping", gas: 1_000_000)).ToList();
+        foreach (var t in txs) await c.SubmitAsync(t);
+        var sizes = new List<int>();
+        while (c.Node.Node.Pool.Count > 0) sizes.Add((await c.Node.ProduceAsync()).Block!.Transactions.Count);
+        Assert.Equal([2, 2, 1], sizes);
+        foreach (var t in txs) Assert.True((await c.ReceiptAsync(t.Hash.ToString()))["success"]!.GetValue<bool>());
+
+        // A block whose transactions claim more gas than the limit does not execute.
+        var rules = c.Node.Node.Chain.Rules;
+        var overlay = new Chainlab.Core.State.StateOverlay(c.Node.Node.Chain.Committed.State);
+        var heavy = new[] { 1, 1, 1 }.Select((s, i) => ContractTx.Invoke(c.Key(s), 3 + (ulong)i, contract, "ping", 1_000_000)).ToList();
+        var ex = rules.ExecuteTransactions(overlay, 10, 0, c.Key(0).Address, heavy);
+        Assert.False(ex.Ok);
+        Assert.Contains("block gas limit", ex.Error);
+    }
+}
