@@ -157,5 +157,33 @@ for (const v of load('frames')) {
 }
 console.log('frames: checked');
 
+// Contract values (docs/contracts.md): tag 0 nil, 1 false, 2 true, 3 i64, 4 bytes, 5 table (keys in order:
+// integers ascending, strings bytewise, false, true). A JSON array is the table 1..n; an object has string keys.
+const i64 = v => u64(BigInt.asUintN(64, BigInt(v)));
+const value = v => {
+  if (v === null) return u8(0);
+  if (v === false) return u8(1);
+  if (v === true) return u8(2);
+  if (typeof v === 'number' || typeof v === 'bigint') return Buffer.concat([u8(3), i64(v)]);
+  if (typeof v === 'string') return Buffer.concat([u8(4), bytes(Buffer.from(v, 'utf8'))]);
+  const entries = Array.isArray(v)
+    ? v.map((x, i) => [u8(3), i64(i + 1), x])
+    : Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [Buffer.from(k, 'utf8'), x])
+        .sort((p, q) => Buffer.compare(p[0], q[0])).map(([k, x]) => [u8(4), bytes(k), x]);
+  return Buffer.concat([u8(5), u32(entries.length), ...entries.flatMap(([tag, key, x]) => [tag, key, value(x)])]);
+};
+const values = list => Buffer.concat([u32(list.length), ...list.map(value)]);
+for (const v of load('contracts')) {
+  if ('value' in v) check(v.name, hex(value(v.value)), v.encoded);
+  else if (v.kind === 'deploy') check(v.name, hex(Buffer.concat([u64(v.gasLimit), bytes(Buffer.from(v.code, 'utf8')), values(v.args)])), v.payload);
+  else if (v.kind === 'invoke') check(v.name, hex(Buffer.concat([u64(v.gasLimit), text(v.function), values(v.args)])), v.payload);
+  else {
+    const contract = sha256(Buffer.from('chainlab/deploy/', 'ascii'), parseAddress(v.deployer), u64(v.nonce)).subarray(0, 20);
+    check(`${v.name}: contract`, addressText(contract), v.contract);
+    if (v.key) check(`${v.name}: slot`, addressText(sha256(Buffer.from('chainlab/storage', 'ascii'), contract, Buffer.from(v.key, 'utf8')).subarray(0, 20)), v.slot);
+  }
+}
+console.log('contracts: checked');
+
 if (failures > 0) { console.error(`${failures} mismatches`); process.exit(1); }
 console.log('all vectors match');

@@ -106,8 +106,9 @@ public abstract record ContractValue
             case JsonValue v when v.GetValueKind() == JsonValueKind.String: return Of(v.GetValue<string>());
             case JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False: return Of(v.GetValue<bool>());
             case JsonValue v when v.GetValueKind() == JsonValueKind.Number:
-                if (v.TryGetValue<long>(out var l)) return Of(l);
+                // From the JSON text, so a value built in code (an int, a uint) reads the same as a parsed one.
                 var text = v.ToJsonString();
+                if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l)) return Of(l);
                 throw new FormatException($"{text} is not a 64-bit integer (floats are not accepted by contracts)");
             case JsonArray a:
             {

@@ -14,7 +14,7 @@ namespace Chainlab.Node.Tests.Protocol;
 /// </summary>
 public static class ProtocolVectors
 {
-    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames"];
+    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames", "contracts"];
 
     private static string Hex(ReadOnlySpan<byte> b) => Convert.ToHexStringLower(b);
     private static byte[] Bytes(JsonNode? n) => Convert.FromHexString((string)n!);
@@ -28,6 +28,7 @@ public static class ProtocolVectors
     {
         "keys" => [.. Enumerable.Range(0, 3).Select(i => new JsonObject { ["seed"] = Hex(Seed(i)) })],
         "transactions" => TransactionInputs(),
+        "contracts" => ContractInputs(),
         "headers" => HeaderInputs(),
         "merkle" => [.. new[] { 0, 1, 2, 3, 5 }.Select(n => new JsonObject
         {
@@ -123,6 +124,23 @@ public static class ProtocolVectors
         ];
     }
 
+    private static JsonArray ContractInputs()
+    {
+        var deployer = new KeyPair(Seed(0)).Address.ToString();
+        return
+        [
+            new JsonObject { ["name"] = "value: nil", ["value"] = null },
+            new JsonObject { ["name"] = "value: booleans", ["value"] = new JsonArray(true, false) },
+            new JsonObject { ["name"] = "value: integers (i64, two's complement)", ["value"] = new JsonArray(0, 1, -1, 1234567890123) },
+            new JsonObject { ["name"] = "value: a string", ["value"] = "héllo" },
+            new JsonObject { ["name"] = "value: a table with string keys, in byte order", ["value"] = new JsonObject { ["to"] = "x", ["amount"] = 250, ["Zeta"] = true, ["nested"] = new JsonObject { ["b"] = 2, ["a"] = 1 } } },
+            new JsonObject { ["name"] = "deploy payload", ["kind"] = "deploy", ["gasLimit"] = 1000000, ["code"] = "function init(n) storage.set('n', n) end", ["args"] = new JsonArray(7) },
+            new JsonObject { ["name"] = "invoke payload", ["kind"] = "invoke", ["gasLimit"] = 200000, ["function"] = "transfer", ["args"] = new JsonArray(deployer, 250) },
+            new JsonObject { ["name"] = "contract address", ["deployer"] = deployer, ["nonce"] = 3 },
+            new JsonObject { ["name"] = "storage slot address", ["deployer"] = deployer, ["nonce"] = 3, ["key"] = "bal:" + deployer },
+        ];
+    }
+
     /// <summary>The vector's inputs with every output computed by the node's code.</summary>
     public static JsonObject Compute(string file, JsonObject input)
     {
@@ -202,6 +220,23 @@ public static class ProtocolVectors
                     });
                 }
                 v["proofs"] = proofs;
+                break;
+            }
+            case "contracts":
+            {
+                if (v.ContainsKey("value")) v["encoded"] = Hex(Chainlab.Contracts.ContractValue.FromJson(v["value"]?.DeepClone()).Encode());
+                else if ((string?)v["kind"] == "deploy")
+                    v["payload"] = Hex(Chainlab.Contracts.ContractPayload.Deploy(U64(v["gasLimit"]), System.Text.Encoding.UTF8.GetBytes((string)v["code"]!),
+                        v["args"]!.AsArray().Select(x => Chainlab.Contracts.ContractValue.FromJson(x?.DeepClone())).ToList()));
+                else if ((string?)v["kind"] == "invoke")
+                    v["payload"] = Hex(Chainlab.Contracts.ContractPayload.Invoke(U64(v["gasLimit"]), (string)v["function"]!,
+                        v["args"]!.AsArray().Select(x => Chainlab.Contracts.ContractValue.FromJson(x?.DeepClone())).ToList()));
+                else
+                {
+                    var contract = Chainlab.Contracts.ContractState.ContractAddress(Address.Parse((string)v["deployer"]!), U64(v["nonce"]));
+                    v["contract"] = contract.ToString();
+                    if (v["key"] is { } key) v["slot"] = Chainlab.Contracts.ContractState.SlotAddress(contract, System.Text.Encoding.UTF8.GetBytes((string)key!)).ToString();
+                }
                 break;
             }
             case "frames":
