@@ -161,14 +161,17 @@ public static class ContractCommands
             if (!Address.TryParse(pr.GetValue(address), out var a, out var err)) throw new CliException($"address: {err}", ExitCodes.BadInput);
             var next = pr.GetValue(from) is { } f ? Global.ParseAmount(f, "--from") : 0;
             using var client = new NodeClient(pr.GetValue(Global.Node));
+            var atNext = 0; // events already printed at height 'next' (a page can end inside a block)
             while (true)
             {
-                var list = (await client.GetAsync($"/api/v1/contracts/{a}/events?from={next}&limit=1000", ct)).AsArray();
+                var list = (await client.GetAsync($"/api/v1/contracts/{a}/events?from={next}&offset={atNext}&limit=1000", ct)).AsArray();
                 foreach (var e in list)
                 {
-                    if (pr.GetValue(Global.Json)) Console.Out.WriteLine(e!.ToJsonString());
-                    else Console.Out.WriteLine($"{e!["height"],8}  {e["tx"]!.GetValue<string>()[..12]}  {e["name"]}  {e["value"]?.ToJsonString() ?? "null"}");
-                    next = e["height"]!.GetValue<ulong>() + 1;
+                    var height = e!["height"]!.GetValue<ulong>();
+                    if (height != next) { next = height; atNext = 0; }
+                    atNext++;
+                    if (pr.GetValue(Global.Json)) Console.Out.WriteLine(e.ToJsonString());
+                    else Console.Out.WriteLine($"{height,8}  {e["tx"]!.GetValue<string>()[..12]}  {e["name"]}  {e["value"]?.ToJsonString() ?? "null"}");
                 }
                 if (list.Count == 1000) continue;
                 if (!pr.GetValue(follow)) return 0;

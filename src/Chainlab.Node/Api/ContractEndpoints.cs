@@ -75,14 +75,14 @@ public static class ContractEndpoints
         }).WithJsonBody<ViewCallRequest>().Produces<ViewCallResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503)
           .WithName("CallContract").WithSummary("A read-only call against the head state: no transaction, no fee, gas capped by the chain spec.");
 
-        api.MapGet("/contracts/{address}/events", (string address, ulong? from, int? limit) =>
+        api.MapGet("/contracts/{address}/events", (string address, ulong? from, int? limit, int? offset) =>
         {
             if (!Address.TryParse(address, out var a, out var err)) return Problems.Of("bad-address", 400, "Bad address", err);
-            var list = node.Chain.Blocks.ContractEvents(a, from ?? 0, Math.Clamp(limit ?? 100, 1, 1000));
+            var list = node.Chain.Blocks.ContractEvents(a, from ?? 0, Math.Clamp(limit ?? 100, 1, 1000), Math.Max(0, offset ?? 0));
             return Results.Ok(list.Select(e => new ContractEventDto(e.Height, e.TxHash.ToString(), e.Index, e.Contract.ToString(), e.Name,
                 ValueJson(e.Value))).ToList());
         }).Produces<List<ContractEventDto>>().ProducesProblem(400)
-          .WithName("ListContractEvents").WithSummary("Events a contract emitted in canonical blocks, oldest first, from a height (?from=, ?limit= up to 1000).");
+          .WithName("ListContractEvents").WithSummary("Events a contract emitted in canonical blocks, oldest first, from a height (?from=, ?offset= events to skip, ?limit= up to 1000).");
     }
 
     public static JsonNode? ValueJson(byte[] encoded)

@@ -15,8 +15,8 @@ public interface IBlockReader
     BlockHeader? HeaderByHeight(ulong height);
     IReadOnlyList<BlockHeader> Headers(ulong fromHeight, int count);
     TxLocation? Transaction(Hash hash);
-    /// <summary>Events a contract emitted in canonical blocks from a height on, oldest first.</summary>
-    IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit);
+    /// <summary>Events a contract emitted in canonical blocks from a height on, oldest first, skipping the first <paramref name="offset"/>.</summary>
+    IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit, int offset = 0);
 }
 
 /// <summary>A contract event where it happened: block height, transaction, position among the transaction's events.</summary>

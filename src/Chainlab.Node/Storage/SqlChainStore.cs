@@ -253,9 +253,9 @@ public abstract class SqlChainStore : IChainStore
         }
     }
 
-    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit) => Read<IReadOnlyList<StoredEvent>>(
-        "SELECT e.height, e.tx_hash, e.seq, e.name, e.value FROM contract_events e WHERE e.contract=@c AND e.height>=@h ORDER BY e.height, e.tx_idx, e.seq LIMIT @n",
-        c => { Param(c, "@c", contract.ToArray()); Param(c, "@h", unchecked((long)fromHeight)); Param(c, "@n", (long)limit); },
+    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit, int offset = 0) => Read<IReadOnlyList<StoredEvent>>(
+        "SELECT e.height, e.tx_hash, e.seq, e.name, e.value FROM contract_events e WHERE e.contract=@c AND e.height>=@h ORDER BY e.height, e.tx_idx, e.seq LIMIT @n OFFSET @o",
+        c => { Param(c, "@c", contract.ToArray()); Param(c, "@h", unchecked((long)fromHeight)); Param(c, "@n", (long)limit); Param(c, "@o", (long)offset); },
         r =>
         {
             var list = new List<StoredEvent>();

@@ -161,6 +161,8 @@ public abstract class ChainStoreContract
             Assert.Equal(["Put", "Again"], listed.Select(e => e.Name));
             Assert.All(listed, e => Assert.Equal(1UL, e.Height));
             Assert.Empty(s.ContractEvents(contract, 2, 10));
+            Assert.Equal(["Again"], s.ContractEvents(contract, 1, 10, offset: 1).Select(e => e.Name));
+            Assert.Equal(["Put"], s.ContractEvents(contract, 0, 1).Select(e => e.Name));
             Assert.Empty(s.ContractEvents(_k[1].Address, 0, 10));
             Assert.Equal(entry, s.LoadAccounts().Single(kv => kv.Key == slot).Value);
             s.Commit([new BlockDisconnect(b1, s.Undo(1))], [CommitOf(c1, new(), new()), CommitOf(c2, new(), new())]);

@@ -155,12 +155,12 @@ public sealed class MemoryChainStore : IChainStore
 
     public TxLocation? Transaction(Hash hash) { lock (_d.Gate) return _d.Transactions.GetValueOrDefault(hash); }
 
-    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit)
+    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit, int offset = 0)
     {
         lock (_d.Gate)
         {
             var list = new List<StoredEvent>();
-            for (var h = fromHeight; h < (ulong)_d.Canonical.Count && list.Count < limit; h++)
+            for (var h = fromHeight; h < (ulong)_d.Canonical.Count && list.Count < offset + limit; h++)
             {
                 var block = _d.Blocks[_d.Canonical[(int)h]].Block;
                 foreach (var tx in block.Transactions)
@@ -171,7 +171,7 @@ public sealed class MemoryChainStore : IChainStore
                             list.Add(new StoredEvent(h, tx.Hash, s, contract, c.Events[s].Name, c.Events[s].Value));
                 }
             }
-            return list.Take(limit).ToList();
+            return list.Skip(offset).Take(limit).ToList();
         }
     }
 
