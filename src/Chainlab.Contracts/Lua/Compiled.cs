@@ -63,3 +63,18 @@ internal static unsafe class Compiled
         return 0;
     }
 }
+
+/// <summary>The prelude's source, embedded in the assembly.</summary>
+internal static class Prelude
+{
+    public static readonly byte[] Bytes = Load();
+
+    private static byte[] Load()
+    {
+        using var s = typeof(Prelude).Assembly.GetManifestResourceStream("Chainlab.Contracts.Prelude.lua")
+            ?? throw new InvalidOperationException("the contract prelude is missing from the assembly");
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+}

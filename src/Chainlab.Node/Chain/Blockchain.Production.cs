@@ -98,10 +98,12 @@ public sealed partial class Blockchain
     {
         var sw = Stopwatch.StartNew();
         var result = Import(block);
-        if (result.Status == ImportStatus.Imported) Interlocked.Increment(ref _produced);
         if (result.Status == ImportStatus.Imported)
+        {
+            Interlocked.Increment(ref _produced);
             _log.LogInformation("Produced block {Height} {Hash} with {Count} txs in {Ms} ms",
                 block.Height, block.Hash.Short, block.Transactions.Count, sw.ElapsedMilliseconds);
+        }
         else
             _log.LogError("Own block {Height} was not imported: {Reason}", block.Height, result.Reason);
         return result;
