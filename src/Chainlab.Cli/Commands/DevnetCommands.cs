@@ -87,6 +87,7 @@ public static class DevnetCommands
             return 0;
         });
         cmd.Subcommands.Add(up);
+        cmd.Subcommands.Add(DevnetCompose.Build());
 
         var stop = new Command("stop", "Stop the devnet running in another terminal") { dir };
         stop.SetAction(async (pr, ct) =>
@@ -188,7 +189,8 @@ public static class DevnetCommands
         Directory.Delete(root, recursive: true);
     }
 
-    private static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes)
+    /// <summary>Keys (node keys, dev accounts, their password file) in keysDir and the chain spec that funds and empowers them.</summary>
+    internal static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes)
     {
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();

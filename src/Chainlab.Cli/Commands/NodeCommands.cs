@@ -58,11 +58,17 @@ public static class NodeCommands
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read {specPath}: {e.Message}", ExitCodes.BadInput); }
             }
             var boot = new List<System.Net.IPEndPoint>();
+            var bootHosts = new List<System.Net.DnsEndPoint>();
             foreach (var b in pr.GetValue(bootstrap) ?? [])
-                boot.Add(System.Net.IPEndPoint.TryParse(b, out var ep) && ep.Port > 0 ? ep : throw new CliException($"--bootstrap '{b}' is not HOST:PORT (an IP address and a port)", ExitCodes.BadInput));
+            {
+                if (System.Net.IPEndPoint.TryParse(b, out var ep) && ep.Port > 0) boot.Add(ep);
+                else bootHosts.Add(ParseHostPort(b) ?? throw new CliException($"--bootstrap '{b}' is not HOST:PORT (an IP address or a host name, and a port 1..65535)", ExitCodes.BadInput));
+            }
             var p2p = pr.GetValue(p2pPort);
             if (p2p is < 0 or > 65535) throw new CliException("--p2p-port must be 0..65535", ExitCodes.BadInput);
-            var peers = p2p is not null || boot.Count > 0 ? new Chainlab.Node.Network.Peers.PeerOptions { Port = p2p ?? 0, ListenAddress = p2pAt, Bootstrap = boot } : null;
+            var peers = p2p is not null || boot.Count + bootHosts.Count > 0
+                ? new Chainlab.Node.Network.Peers.PeerOptions { Port = p2p ?? 0, ListenAddress = p2pAt, Bootstrap = boot, BootstrapHosts = bootHosts }
+                : null;
             var keyPath = pr.GetValue(key) ?? file.Key;
             var threads = pr.GetValue(mineThreads);
             if (threads is < 1 or > 256) throw new CliException("--mine-threads must be 1..256", ExitCodes.BadInput);
@@ -96,5 +102,15 @@ public static class NodeCommands
         });
         cmd.Subcommands.Add(run);
         return cmd;
+    }
+
+    /// <summary>NAME:PORT with a DNS host name (letters, digits, hyphens and dots), as a container network names its services.</summary>
+    public static System.Net.DnsEndPoint? ParseHostPort(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, null, out var port) || port is < 1 or > 65535) return null;
+        var host = text[..colon];
+        if (host.Length > 253 || Uri.CheckHostName(host) != UriHostNameType.Dns) return null;
+        return new System.Net.DnsEndPoint(host, port);
     }
 }

@@ -102,6 +102,32 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bootstrap_peer_named_by_host_links_once_its_name_resolves_and_not_before()
+    {
+        var spec = Spec(200, Now - Now % 200);
+        var producer = await Start(spec, producer: true);
+        var lookups = 0;
+        var resolvable = false;
+        // The name resolves only after a while, as a container's service name does while that container starts.
+        var follower = await Start(spec, null, null, null, o => o with
+        {
+            BootstrapHosts = [new DnsEndPoint("node1", producer.Network!.Port)],
+            Resolve = (host, _) =>
+            {
+                Interlocked.Increment(ref lookups);
+                return host == "node1" && Volatile.Read(ref resolvable)
+                    ? Task.FromResult(new[] { IPAddress.IPv6Loopback, IPAddress.Loopback })
+                    : Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound));
+            },
+        });
+        await Eventually(() => Volatile.Read(ref lookups) >= 3, "several lookups while the name is unknown");
+        Assert.Empty(follower.Network!.Peers);
+        Volatile.Write(ref resolvable, true);
+        await Eventually(() => follower.Network.Peers.Count == 1 && follower.Chain.Head.Height >= 3, "linked through the resolved name and syncing");
+        Assert.Equal($"127.0.0.1:{producer.Network!.Port}", follower.Network.Peers.Single().Address);
+    }
+
+    [Fact]
     public async Task Peers_learned_by_exchange_are_dialed_and_remembered_across_a_restart()
     {
         var spec = Spec(250, Now - Now % 250);

@@ -68,7 +68,8 @@ public sealed partial class PeerNetwork
             // parallel, each bounded by the dial time-out, so one dead address never holds up the others.
             var learned = _addresses.Known.ToList();
             for (var i = learned.Count - 1; i > 0; i--) { var j = Next(i + 1); (learned[i], learned[j]) = (learned[j], learned[i]); }
-            foreach (var ep in _options.Bootstrap.Concat(learned).DistinctBy(ep => ep.ToString()))
+            var named = await ResolveBootstrapHosts();
+            foreach (var ep in _options.Bootstrap.Concat(named).Concat(learned).DistinctBy(ep => ep.ToString()))
             {
                 if (_peers.Values.Count(p => p.Outbound) + Volatile.Read(ref _dialing) >= _options.MaxOutbound) break;
                 if (IsSelf(ep) || ConnectedTo(ep) || _addresses.InBackoff(ep) || _dialingTo.ContainsKey(ep.ToString())) continue;
@@ -82,6 +83,29 @@ public sealed partial class PeerNetwork
             try { await Delay(wait); }
             catch (OperationCanceledException) { return; }
         }
+    }
+
+    /// <summary>The addresses of the bootstrap peers given by name; a name that does not resolve now is left for the next round.</summary>
+    private async Task<List<IPEndPoint>> ResolveBootstrapHosts()
+    {
+        var found = new List<IPEndPoint>();
+        foreach (var host in _options.BootstrapHosts)
+        {
+            using var deadline = new CancellationTokenSource(_options.DialTimeout, _time);
+            using var lookup = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, deadline.Token);
+            try
+            {
+                var addresses = await _options.Resolve(host.Host, lookup.Token);
+                // One address per name: IPv4 first, as the listen side binds IPv4 by default.
+                if (addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).FirstOrDefault() is { } a)
+                    found.Add(new IPEndPoint(a, host.Port));
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException or ArgumentException)
+            {
+                _log.LogDebug("Bootstrap host {Host} does not resolve yet: {Error}", host.Host, e.Message);
+            }
+        }
+        return found;
     }
 
     /// <summary>Dials one address; the caller has counted it in _dialing, which the link's handshake (or a failure here) releases.</summary>

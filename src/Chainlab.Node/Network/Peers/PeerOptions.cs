@@ -9,6 +9,13 @@ public sealed record PeerOptions
     /// <summary>TCP port for peers; 0 picks a free one.</summary>
     public int Port { get; init; }
     public IReadOnlyList<IPEndPoint> Bootstrap { get; init; } = [];
+    /// <summary>
+    /// Bootstrap peers by host name (a container's service name, say), looked up again before each round of
+    /// dials: a name that does not resolve yet (its container is still starting) is tried on the next round.
+    /// </summary>
+    public IReadOnlyList<DnsEndPoint> BootstrapHosts { get; init; } = [];
+    /// <summary>How host names become addresses: DNS unless a test or simulator supplies its own.</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>> Resolve { get; init; } = Dns.GetHostAddressesAsync;
     public int MaxOutbound { get; init; } = 8;
     public int MaxInbound { get; init; } = 32;
     /// <summary>Inbound links from one address (loopback is exempt: a devnet's nodes all share 127.0.0.1).</summary>

@@ -32,7 +32,7 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
     {
         // Right after start, give the bootstrap peers a moment to link up, so the first (largest) sync is
         // spread over them rather than taken by whichever answered first.
-        if (time.GetElapsedTime(_startedAt) < options.SyncGatherTime && links.Linked.Count < Math.Min(3, options.Bootstrap.Count)) return;
+        if (time.GetElapsedTime(_startedAt) < options.SyncGatherTime && links.Linked.Count < Math.Min(3, options.Bootstrap.Count + options.BootstrapHosts.Count)) return;
         SyncPlanner<Peer>.Plan plan;
         lock (_gate)
         {
