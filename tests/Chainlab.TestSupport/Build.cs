@@ -34,6 +34,13 @@ public static class Build
         Transaction.Create(from, chain, TxKind.Transfer, nonce, fee, to, amount);
 }
 
+/// <summary>File anchor transactions for tests.</summary>
+public static class FileTx
+{
+    public static Transaction Anchor(KeyPair from, ulong nonce, ulong fee, string chain = "test-chain", params Chainlab.Core.Files.FileRef[] refs) =>
+        Transaction.Create(from, chain, TxKind.FileAnchor, nonce, fee, Address.Zero, 0, Chainlab.Core.Files.FileRef.EncodePayload(refs));
+}
+
 /// <summary>Contract transactions for tests, signed like any other.</summary>
 public static class ContractTx
 {

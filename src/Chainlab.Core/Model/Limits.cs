@@ -11,6 +11,7 @@ public static class Limits
     public const int MaxHeaderBytes = 1024;
     public const int MaxBlockTransactions = 200_000;
     public const int MaxFileRefs = 1024;
-    public const int MaxFileRefBytes = 128;
+    /// <summary>A FileRef: CID (up to 36 bytes), size, name (up to 255 bytes) and media type (up to 127), with their length prefixes.</summary>
+    public const int MaxFileRefBytes = 512;
     public const int MaxBlockBytes = 64 * 1024 * 1024;
 }

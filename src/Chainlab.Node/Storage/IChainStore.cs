@@ -23,7 +23,7 @@ public sealed record BlockDisconnect(Block Block, IReadOnlyDictionary<Address, A
 /// with receipts, account changes, undo data and the head pointer land together or not at all.
 /// Reads may run concurrently with the single writer.
 /// </summary>
-public interface IChainStore : IBlockReader, IDisposable
+public interface IChainStore : IBlockReader, IFileStore, IDisposable
 {
     /// <summary>The genesis hash the store was created for, or null when it is empty.</summary>
     Hash? GenesisHash { get; }

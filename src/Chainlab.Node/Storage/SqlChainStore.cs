@@ -11,7 +11,7 @@ namespace Chainlab.Node.Storage;
 /// one database transaction per block. A backend supplies connections, its DDL and its error messages,
 /// and may speed up the per-transaction rows.
 /// </summary>
-public abstract class SqlChainStore : IChainStore
+public abstract partial class SqlChainStore : IChainStore, IFileStore
 {
     /// <summary>Schema migrations by version; index 0 creates version 1.</summary>
     protected abstract IReadOnlyList<string> Migrations { get; }
@@ -114,7 +114,7 @@ public abstract class SqlChainStore : IChainStore
                 using (var c = Writer.CreateCommand())
                 {
                     c.Transaction = tx;
-                    c.CommandText = "DELETE FROM canonical WHERE height=@h; DELETE FROM undo WHERE height=@h; DELETE FROM contract_events WHERE height=@h";
+                    c.CommandText = "DELETE FROM canonical WHERE height=@h; DELETE FROM undo WHERE height=@h; DELETE FROM contract_events WHERE height=@h; DELETE FROM file_anchors WHERE height=@h";
                     Param(c, "@h", unchecked((long)d.Block.Height));
                     c.ExecuteNonQuery();
                 }
@@ -124,6 +124,7 @@ public abstract class SqlChainStore : IChainStore
                 InsertBlock(tx, commit.Block, commit.TotalWeight);
                 InsertTransactions(tx, commit.Block, commit.Receipts);
                 InsertEvents(tx, commit.Block, commit.Receipts);
+                InsertAnchors(tx, commit.Block, commit.Receipts);
                 UpsertAccounts(tx, commit.Changes);
                 using var c = Writer.CreateCommand();
                 c.Transaction = tx;
@@ -313,7 +314,7 @@ public abstract class SqlChainStore : IChainStore
         return list;
     }
 
-    private T Read<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, T none)
+    protected T Read<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, T none)
     {
         using var conn = OpenReader();
         using var c = conn.CreateCommand();

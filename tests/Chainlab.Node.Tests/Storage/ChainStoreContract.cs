@@ -1,4 +1,5 @@
 using Chainlab.Core.Crypto;
+using Chainlab.Core.Files;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 using Chainlab.Node.Storage;
@@ -173,6 +174,105 @@ public abstract class ChainStoreContract
             Assert.DoesNotContain(s.LoadAccounts(), kv => kv.Key == slot);
             Assert.Null(s.Transaction(call.Hash));
         }
+    }
+
+    private static (Cid Root, List<(Cid Cid, byte[] Block)> Blocks) FileBlocks(int seed, int count = 3)
+    {
+        var blocks = Enumerable.Range(0, count).Select(i =>
+        {
+            var b = new byte[1000 + i]; new Random(seed * 100 + i).NextBytes(b);
+            return (Cid.Of(1, Cid.Raw, b), b);
+        }).ToList();
+        var root = new PbNode(blocks.Select(b => new PbLink(b.Item1, "", (ulong)b.b.Length)).ToList(), new UnixFsData(UnixFsType.File, null, (ulong)blocks.Sum(b => b.b.Length), blocks.Select(b => (ulong)b.b.Length).ToList()).Encode()).Encode();
+        var rootCid = Cid.Of(1, Cid.DagPb, root);
+        blocks.Add((rootCid, root));
+        return (rootCid, blocks);
+    }
+
+    private static void Write(IFileStore s, (Cid Root, List<(Cid Cid, byte[] Block)> Blocks) file, long? expires, long added = 1000, bool complete = true)
+    {
+        using var w = s.WriteFile();
+        foreach (var (c, b) in file.Blocks) w.Put(c, b);
+        if (complete) w.Complete(new StoredFile(file.Root, 3003, "f.bin", "application/octet-stream", added, expires));
+    }
+
+    [Fact]
+    public void File_blocks_and_records_are_kept_across_reopening_and_an_unfinished_file_leaves_nothing()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var a = FileBlocks(1);
+        var b = FileBlocks(2);
+        using (var s = Open(loc))
+        {
+            s.InitGenesis(g, state);
+            Write(s, a, expires: null);
+            Write(s, b, expires: null, complete: false); // the upload stopped half-way
+            Assert.Null(s.StoredFile(b.Root));
+            Assert.All(b.Blocks, x => Assert.False(s.HasFileBlock(x.Cid)));
+        }
+        using (var s = Open(loc))
+        {
+            Assert.All(a.Blocks, x => Assert.Equal(x.Block, s.FileBlock(x.Cid)));
+            var f = s.StoredFile(a.Root)!;
+            Assert.Equal((3003UL, "f.bin", "application/octet-stream", 1000L, (long?)null), (f.Size, f.Name, f.MediaType, f.AddedMs, f.ExpiresMs));
+            Assert.Equal([a.Root], s.StoredFiles(10, 0).Select(x => x.Cid));
+            Assert.Empty(s.StoredFiles(10, 1));
+            Assert.Equal(a.Blocks.Sum(x => (long)x.Block.Length), s.FileBlockBytes());
+            Assert.Null(s.FileBlock(b.Root));
+
+            // An unfinished writer that shares a block with a kept file leaves that block alone.
+            var sharing = (Root: b.Root, Blocks: new List<(Cid, byte[])> { a.Blocks[0], b.Blocks[0] });
+            Write(s, sharing, expires: null, complete: false);
+            Assert.True(s.HasFileBlock(a.Blocks[0].Cid));
+            Assert.False(s.HasFileBlock(b.Blocks[0].Cid));
+        }
+    }
+
+    [Fact]
+    public void Collection_removes_expired_files_and_orphan_blocks_but_keeps_what_a_kept_or_anchored_file_uses()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var kept = FileBlocks(3);
+        var expiring = FileBlocks(4);
+        var anchored = FileBlocks(5);
+        using var s = Open(loc);
+        s.InitGenesis(g, state);
+        Write(s, kept, expires: null);
+        Write(s, expiring, expires: 5_000);
+        Write(s, anchored, expires: 5_000);
+        var sharedExpiring = (Root: FileBlocks(6).Root, Blocks: new List<(Cid, byte[])> { kept.Blocks[0], FileBlocks(6).Blocks[3] });
+        Write(s, sharedExpiring, expires: 5_000);
+        // Re-adding a file refreshes its expiry, and a kept file stays kept.
+        Write(s, kept, expires: 9_000);
+        Assert.Null(s.StoredFile(kept.Root)!.ExpiresMs);
+
+        var anchor = FileTx.Anchor(_k[1], 0, 5, refs: new FileRef(anchored.Root, 3003, "a.bin", "application/octet-stream"));
+        var b1 = NextBlock(g.Header, anchor);
+        s.Commit(CommitOf(b1, new(), new()));
+        var listed = s.FileAnchors(_k[1].Address, 10, 0).Single();
+        Assert.Equal((1UL, anchor.Hash, _k[1].Address, anchored.Root, "a.bin"), (listed.Height, listed.TxHash, listed.AnchoredBy, listed.Ref.Cid, listed.Ref.Name));
+        Assert.Empty(s.FileAnchors(_k[2].Address, 10, 0));
+        Assert.Single(s.FileAnchors(null, 10, 0));
+        Assert.Single(s.AnchorsOf(anchored.Root));
+
+        Assert.Equal((0, 0), s.CollectFiles(nowMs: 4_000, orphanBeforeMs: 0)); // nothing due yet
+        var (files, blocks) = s.CollectFiles(nowMs: 6_000, orphanBeforeMs: long.MaxValue);
+        Assert.Equal((2, 4 + 1), (files, blocks)); // "expiring" (4 blocks) and the shared one's own block
+        Assert.Null(s.StoredFile(expiring.Root));
+        Assert.All(expiring.Blocks, x => Assert.False(s.HasFileBlock(x.Cid)));
+        Assert.True(s.HasFileBlock(kept.Blocks[0].Cid));
+        Assert.NotNull(s.StoredFile(anchored.Root));
+        Assert.All(anchored.Blocks, x => Assert.True(s.HasFileBlock(x.Cid)));
+
+        // The anchor goes with its block in a reorganisation; then the file's time is up too.
+        var c1 = NextBlock(g.Header);
+        var c2 = NextBlock(c1.Header);
+        s.Commit([new BlockDisconnect(b1, s.Undo(1))], [CommitOf(c1, new(), new()), CommitOf(c2, new(), new())]);
+        Assert.Empty(s.FileAnchors(null, 10, 0));
+        Assert.Equal((1, 4), s.CollectFiles(nowMs: 6_000, orphanBeforeMs: long.MaxValue));
+        Assert.NotNull(s.StoredFile(kept.Root));
     }
 
     [Fact]

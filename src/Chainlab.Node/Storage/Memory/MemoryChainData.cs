@@ -18,6 +18,9 @@ public sealed class MemoryChainData
     internal readonly Dictionary<Hash, TxLocation> Transactions = new();
     internal readonly Dictionary<Address, Account> Accounts = new();
     internal readonly Dictionary<ulong, Dictionary<Address, Account>> Undo = new();
+    internal readonly Dictionary<Chainlab.Core.Files.Cid, (byte[] Data, long AddedMs)> FileBlocks = new();
+    internal readonly Dictionary<Chainlab.Core.Files.Cid, StoredFile> Files = new();
+    internal readonly Dictionary<Chainlab.Core.Files.Cid, HashSet<Chainlab.Core.Files.Cid>> FileRefs = new();
     internal Hash? Genesis;
     internal bool Open;
 

@@ -10,10 +10,10 @@ namespace Chainlab.Node.Storage.Memory;
 /// simulator and fast tests. Its data lives in a <see cref="MemoryChainData"/>, which outlives the store
 /// object so that a node can be "restarted" on the same data.
 /// </summary>
-public sealed class MemoryChainStore : IChainStore
+public sealed partial class MemoryChainStore : IChainStore, IFileStore
 {
     /// <summary>The schema this binary writes; the memory store has the same version as the SQL ones.</summary>
-    public const int CurrentSchema = 4;
+    public const int CurrentSchema = 5;
 
     private readonly MemoryChainData _d;
     private bool _disposed;

@@ -124,9 +124,22 @@ public sealed class PostgresChainStore : SqlChainStore
             name TEXT NOT NULL, value BYTEA NOT NULL, PRIMARY KEY(contract, height, tx_idx, seq));
         CREATE INDEX contract_events_height ON contract_events(height);
         """,
+        // Version 5: content-addressed file blocks, the files kept, which blocks each file uses, and anchors in canonical blocks.
+        """
+        CREATE TABLE file_blocks(cid BYTEA PRIMARY KEY, data BYTEA NOT NULL, size BIGINT NOT NULL, added_ms BIGINT NOT NULL);
+        CREATE TABLE files(cid BYTEA PRIMARY KEY, size BIGINT NOT NULL, name TEXT, media_type TEXT, added_ms BIGINT NOT NULL, expires_ms BIGINT);
+        CREATE TABLE file_refs(root BYTEA NOT NULL, block BYTEA NOT NULL, PRIMARY KEY(root, block));
+        CREATE INDEX file_refs_block ON file_refs(block);
+        CREATE TABLE file_anchors(height BIGINT NOT NULL, tx_idx BIGINT NOT NULL, seq BIGINT NOT NULL, cid BYTEA NOT NULL, size BIGINT NOT NULL,
+            name TEXT NOT NULL, media_type TEXT NOT NULL, anchored_by BYTEA NOT NULL, tx_hash BYTEA NOT NULL, PRIMARY KEY(height, tx_idx, seq));
+        CREATE INDEX file_anchors_by ON file_anchors(anchored_by, height);
+        CREATE INDEX file_anchors_cid ON file_anchors(cid);
+        """,
     ];
 
     protected override DbConnection OpenReader() => _source.OpenConnection();
+
+    protected override DbConnection OpenFileWriter() => _source.OpenConnection();
 
     protected override void InsertTransactions(DbTransaction tx, Block block, IReadOnlyList<Receipt> receipts)
     {

@@ -77,7 +77,29 @@ public sealed class SqliteChainStore : SqlChainStore
             name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(contract, height, tx_idx, seq)) WITHOUT ROWID;
         CREATE INDEX contract_events_height ON contract_events(height);
         """,
+        // Version 5: content-addressed file blocks (a rowid table: its rows are large), the files kept, which blocks
+        // each file uses, and anchors in canonical blocks.
+        """
+        CREATE TABLE file_blocks(cid BLOB NOT NULL UNIQUE, data BLOB NOT NULL, size INTEGER NOT NULL, added_ms INTEGER NOT NULL);
+        CREATE TABLE files(cid BLOB PRIMARY KEY, size INTEGER NOT NULL, name TEXT, media_type TEXT, added_ms INTEGER NOT NULL, expires_ms INTEGER) WITHOUT ROWID;
+        CREATE TABLE file_refs(root BLOB NOT NULL, block BLOB NOT NULL, PRIMARY KEY(root, block)) WITHOUT ROWID;
+        CREATE INDEX file_refs_block ON file_refs(block);
+        CREATE TABLE file_anchors(height INTEGER NOT NULL, tx_idx INTEGER NOT NULL, seq INTEGER NOT NULL, cid BLOB NOT NULL, size INTEGER NOT NULL,
+            name TEXT NOT NULL, media_type TEXT NOT NULL, anchored_by BLOB NOT NULL, tx_hash BLOB NOT NULL, PRIMARY KEY(height, tx_idx, seq)) WITHOUT ROWID;
+        CREATE INDEX file_anchors_by ON file_anchors(anchored_by, height);
+        CREATE INDEX file_anchors_cid ON file_anchors(cid);
+        """,
     ];
+
+    protected override DbConnection OpenFileWriter()
+    {
+        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWrite, Pooling = true }.ToString());
+        c.Open();
+        using var p = c.CreateCommand();
+        p.CommandText = "PRAGMA busy_timeout=5000;";
+        p.ExecuteNonQuery();
+        return c;
+    }
 
     protected override DbConnection OpenReader()
     {

@@ -1,0 +1,72 @@
+using Chainlab.Core.Encoding;
+
+namespace Chainlab.Core.Files;
+
+/// <summary>
+/// A file anchored on chain: its CID, size in bytes, a name and a media type. A file anchor transaction
+/// carries 1..MaxPerTransaction of them; a block lists the refs of its file anchor transactions, in order,
+/// and its header's files root commits to them. Canonical layout: CID bytes | size u64 | name | media type
+/// (each variable part as u32 length + bytes).
+/// </summary>
+public sealed record FileRef(Cid Cid, ulong Size, string Name, string MediaType)
+{
+    public const int MaxNameBytes = 255, MaxMediaTypeBytes = 127, MaxPerTransaction = 16;
+
+    public byte[] Encode()
+    {
+        var w = new CanonicalWriter(128);
+        w.Bytes(Cid.Bytes);
+        w.U64(Size);
+        w.Text(Name);
+        w.Text(MediaType);
+        return w.ToArray();
+    }
+
+    public static FileRef Decode(ReadOnlySpan<byte> data)
+    {
+        var r = new CanonicalReader(data);
+        var f = Read(ref r);
+        r.EnsureEnd("file ref");
+        return f;
+    }
+
+    private static FileRef Read(ref CanonicalReader r)
+    {
+        Cid cid;
+        try { cid = Cid.FromBytes(r.Bytes(64, "file CID")); }
+        catch (FormatException e) { throw new DecodeException("file ref: " + e.Message); }
+        var f = new FileRef(cid, r.U64("file size"), r.Text(MaxNameBytes, "file name"), r.Text(MaxMediaTypeBytes, "media type"));
+        if (f.Problem() is { } p) throw new DecodeException("file ref: " + p);
+        return f;
+    }
+
+    /// <summary>What is wrong with the name or media type, or null.</summary>
+    public string? Problem()
+    {
+        if (Name.Length == 0 || Name.Contains('/') || Name.Any(char.IsControl) || Name is "." or "..") return $"file name '{Name}' is empty, a path, or has control characters";
+        var slash = MediaType.IndexOf('/');
+        if (slash <= 0 || slash == MediaType.Length - 1 || MediaType.Any(c => c <= ' ' || c >= 127 || c is '"' or '(' or ')' or ',' or ';' or ':' or '\\' or '<' or '>' or '@' or '[' or ']' or '?' or '='))
+            return $"media type '{MediaType}' is not type/subtype";
+        return null;
+    }
+
+    /// <summary>The payload of a file anchor transaction: a count, then each ref as length-prefixed bytes.</summary>
+    public static byte[] EncodePayload(IReadOnlyList<FileRef> refs)
+    {
+        var w = new CanonicalWriter(64 + 128 * refs.Count);
+        w.U32((uint)refs.Count);
+        foreach (var f in refs) w.Bytes(f.Encode());
+        return w.ToArray();
+    }
+
+    public static IReadOnlyList<FileRef> DecodePayload(ReadOnlySpan<byte> payload)
+    {
+        var r = new CanonicalReader(payload);
+        var n = r.Count(MaxPerTransaction, 4 + 50, "file refs");
+        if (n == 0) throw new DecodeException("a file anchor names no files");
+        var list = new FileRef[n];
+        for (var i = 0; i < n; i++) list[i] = Decode(r.Bytes(Model.Limits.MaxFileRefBytes, "file ref"));
+        r.EnsureEnd("file anchor payload");
+        return list;
+    }
+}

@@ -1,0 +1,47 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Files;
+
+namespace Chainlab.Node.Storage;
+
+/// <summary>A file this node keeps: the root of a DAG whose blocks are all stored, with when it may go (null: kept).</summary>
+public sealed record StoredFile(Cid Cid, ulong Size, string? Name, string? MediaType, long AddedMs, long? ExpiresMs);
+
+/// <summary>A file anchored by a canonical block: where, by whom, and what the anchor said.</summary>
+public sealed record FileAnchor(ulong Height, Hash TxHash, Address AnchoredBy, FileRef Ref);
+
+/// <summary>
+/// Content-addressed blocks beside the chain, in the same database. Blocks of one file are written as they
+/// come through an <see cref="IFileWriter"/> and the file's record lands last: a file whose upload or fetch
+/// stops half-way leaves no record, and its blocks go when the writer is disposed (or, after a crash, at the
+/// next collection). Anchored files (a canonical block's file anchor names their CID) are never collected.
+/// </summary>
+public interface IFileStore
+{
+    byte[]? FileBlock(Cid cid);
+    bool HasFileBlock(Cid cid);
+    /// <summary>Starts writing the blocks of one file.</summary>
+    IFileWriter WriteFile();
+    StoredFile? StoredFile(Cid root);
+    /// <summary>Kept files, newest first, after the given CID (paging).</summary>
+    IReadOnlyList<StoredFile> StoredFiles(int limit, int offset);
+    /// <summary>Bytes of all stored file blocks (the quota counts these).</summary>
+    long FileBlockBytes();
+    /// <summary>
+    /// Removes file records whose time is up and that no canonical anchor names, then blocks that no file
+    /// record uses and that are older than <paramref name="orphanBeforeMs"/> (so a writer still at work keeps its blocks).
+    /// </summary>
+    (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs);
+    /// <summary>Anchors in canonical blocks, oldest first; by one address when given.</summary>
+    IReadOnlyList<FileAnchor> FileAnchors(Address? anchoredBy, int limit, int offset);
+    /// <summary>Anchors of this CID in canonical blocks.</summary>
+    IReadOnlyList<FileAnchor> AnchorsOf(Cid cid);
+}
+
+/// <summary>Blocks of one file on their way in. Dispose without <see cref="Complete"/> removes the blocks no other file uses.</summary>
+public interface IFileWriter : IDisposable
+{
+    /// <summary>Stores a block already checked against its CID. The span is only read during the call.</summary>
+    void Put(Cid cid, ReadOnlySpan<byte> block);
+    /// <summary>Flushes and records the file (its root must be among the blocks put); the file then counts as kept.</summary>
+    void Complete(StoredFile file);
+}

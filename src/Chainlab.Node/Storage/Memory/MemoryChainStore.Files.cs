@@ -1,0 +1,99 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Files;
+
+namespace Chainlab.Node.Storage.Memory;
+
+/// <summary>File blocks and records in memory, with the same rules as the SQL backends; anchors are read off the canonical blocks.</summary>
+public sealed partial class MemoryChainStore
+{
+    public byte[]? FileBlock(Cid cid) { lock (_d.Gate) return _d.FileBlocks.TryGetValue(cid, out var b) ? b.Data : null; }
+
+    public bool HasFileBlock(Cid cid) { lock (_d.Gate) return _d.FileBlocks.ContainsKey(cid); }
+
+    public IFileWriter WriteFile() => new Writer(_d);
+
+    public StoredFile? StoredFile(Cid root) { lock (_d.Gate) return _d.Files.GetValueOrDefault(root); }
+
+    public IReadOnlyList<StoredFile> StoredFiles(int limit, int offset)
+    {
+        lock (_d.Gate)
+            return _d.Files.Values.OrderByDescending(f => f.AddedMs).ThenBy(f => f.Cid.Bytes.ToArray(), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)))
+                .Skip(offset).Take(limit).ToList();
+    }
+
+    public long FileBlockBytes() { lock (_d.Gate) return _d.FileBlocks.Values.Sum(b => (long)b.Data.Length); }
+
+    public (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs)
+    {
+        lock (_d.Gate)
+        {
+            var anchored = AllAnchors().Select(a => a.Ref.Cid).ToHashSet();
+            var files = _d.Files.Values.Where(f => f.ExpiresMs is { } e && e < nowMs && !anchored.Contains(f.Cid)).Select(f => f.Cid).ToList();
+            foreach (var f in files) { _d.Files.Remove(f); _d.FileRefs.Remove(f); }
+            var used = _d.FileRefs.Values.SelectMany(r => r).ToHashSet();
+            var blocks = _d.FileBlocks.Where(b => b.Value.AddedMs < orphanBeforeMs && !used.Contains(b.Key)).Select(b => b.Key).ToList();
+            foreach (var b in blocks) _d.FileBlocks.Remove(b);
+            return (files.Count, blocks.Count);
+        }
+    }
+
+    private IEnumerable<FileAnchor> AllAnchors()
+    {
+        for (var h = 0; h < _d.Canonical.Count; h++)
+        {
+            var b = _d.Blocks[_d.Canonical[h]].Block;
+            if (b.Transactions.All(t => t.Kind != Core.Model.TxKind.FileAnchor)) continue;
+            var receipts = b.Transactions.Select(t => _d.Transactions[t.Hash].Receipt).ToList();
+            foreach (var (_, _, tx, f) in SqlChainStore.Anchors(b, receipts)) yield return new FileAnchor(b.Height, tx.Hash, tx.Sender, f);
+        }
+    }
+
+    public IReadOnlyList<FileAnchor> FileAnchors(Address? anchoredBy, int limit, int offset)
+    {
+        lock (_d.Gate) return AllAnchors().Where(a => anchoredBy is null || a.AnchoredBy == anchoredBy).Skip(offset).Take(limit).ToList();
+    }
+
+    public IReadOnlyList<FileAnchor> AnchorsOf(Cid cid)
+    {
+        lock (_d.Gate) return AllAnchors().Where(a => a.Ref.Cid == cid).ToList();
+    }
+
+    private sealed class Writer(MemoryChainData d) : IFileWriter
+    {
+        private readonly HashSet<Cid> _written = new();
+        private bool _completed;
+
+        public void Put(Cid cid, ReadOnlySpan<byte> block)
+        {
+            if (!_written.Add(cid)) return;
+            var copy = block.ToArray();
+            lock (d.Gate) d.FileBlocks.TryAdd(cid, (copy, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        }
+
+        public void Complete(StoredFile file)
+        {
+            lock (d.Gate)
+            {
+                if (!d.FileBlocks.ContainsKey(file.Cid)) throw new InvalidOperationException($"file {file.Cid} has no root block");
+                if (_written.FirstOrDefault(c => !d.FileBlocks.ContainsKey(c)) is { } gone)
+                    throw new StoreException($"block {gone} went missing while file {file.Cid} was written; add it again");
+                d.Files[file.Cid] = d.Files.TryGetValue(file.Cid, out var old)
+                    ? file with { ExpiresMs = old.ExpiresMs is null || file.ExpiresMs is null ? null : file.ExpiresMs, Name = file.Name ?? old.Name, MediaType = file.MediaType ?? old.MediaType, AddedMs = old.AddedMs }
+                    : file;
+                if (!d.FileRefs.TryGetValue(file.Cid, out var refs)) d.FileRefs[file.Cid] = refs = new();
+                refs.UnionWith(_written);
+            }
+            _completed = true;
+        }
+
+        public void Dispose()
+        {
+            if (_completed) return;
+            lock (d.Gate)
+            {
+                var used = d.FileRefs.Values.SelectMany(r => r).ToHashSet();
+                foreach (var c in _written.Where(c => !used.Contains(c))) d.FileBlocks.Remove(c);
+            }
+        }
+    }
+}
