@@ -11,12 +11,24 @@ public sealed class NodeClient : IDisposable
     public static readonly string DefaultUrl = Environment.GetEnvironmentVariable("CHAINLAB_NODE") ?? "http://127.0.0.1:7700";
     private readonly HttpClient _http;
 
-    public NodeClient(string? url)
+    public NodeClient(string? url, TimeSpan? timeout = null)
     {
         var u = url ?? DefaultUrl;
         if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             throw new CliException($"--node '{u}' is not an http(s) URL", ExitCodes.BadInput);
-        _http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient { BaseAddress = uri, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>A response whose body the caller streams; a problem response becomes a CliException.</summary>
+    public async Task<HttpResponseMessage> OpenAsync(HttpRequestMessage request, CancellationToken ct = default)
+    {
+        HttpResponseMessage resp;
+        try { resp = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e) { throw Unreachable(e); }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested) { throw new CliException($"node {BaseAddress} did not answer in time", ExitCodes.Timeout); }
+        if (resp.IsSuccessStatusCode) return resp;
+        using (resp) await ReadAsync(resp, ct);
+        throw new CliException($"HTTP {(int)resp.StatusCode}");
     }
 
     public Uri BaseAddress => _http.BaseAddress!;

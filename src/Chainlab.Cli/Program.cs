@@ -10,6 +10,7 @@ root.Subcommands.Add(NodeCommands.Build());
 root.Subcommands.Add(WalletCommands.Build());
 root.Subcommands.Add(TxCommands.Build());
 root.Subcommands.Add(ContractCommands.Build());
+root.Subcommands.Add(FileCommands.Build());
 foreach (var c in ConsensusCommands.Build()) root.Subcommands.Add(c);
 root.Subcommands.Add(ChainCommands.Build());
 root.Subcommands.Add(BenchCommands.Build());

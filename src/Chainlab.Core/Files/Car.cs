@@ -56,7 +56,7 @@ public static class Car
     /// <summary>Reads the header; the stream is then at the first section.</summary>
     public static async Task<IReadOnlyList<Cid>> ReadHeaderAsync(Stream from, CancellationToken ct)
     {
-        var length = Varint.Read(from) ?? throw new FormatException("CAR: empty file");
+        var length = await Varint.ReadAsync(from, ct) ?? throw new FormatException("CAR: empty file");
         if (length == 0 || length > MaxHeaderBytes) throw new FormatException($"CAR: header of {length} bytes (at most {MaxHeaderBytes})");
         var header = new byte[length];
         await ReadExactly(from, header, "header", ct);
@@ -128,7 +128,7 @@ public static class Car
     public static async Task<(Cid Cid, byte[] Block)?> ReadBlockAsync(Stream from, CancellationToken ct)
     {
         ulong? length;
-        try { length = Varint.Read(from); }
+        try { length = await Varint.ReadAsync(from, ct); }
         catch (FormatException e) { throw new FormatException("CAR: " + e.Message); }
         if (length is null) return null;
         if (length == 0 || length > MaxBlockBytes + 64) throw new FormatException($"CAR: a section of {length} bytes (blocks are at most {MaxBlockBytes})");

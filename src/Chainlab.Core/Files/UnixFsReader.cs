@@ -23,7 +23,7 @@ public sealed record DagLimits
 
 public enum EntryKind { File, Directory }
 
-/// <summary>What a CID names: a file (with its size) or a directory (with its entries' names).</summary>
+/// <summary>What a CID names: a file (Size: its bytes) or a directory (Size: the bytes of its whole DAG, as the links' sizes say; Links: its entries).</summary>
 public sealed record EntryInfo(Cid Cid, EntryKind Kind, ulong Size, IReadOnlyList<PbLink> Links);
 
 /// <summary>
@@ -41,7 +41,7 @@ public static class UnixFsReader
         return fs.Type switch
         {
             UnixFsType.File or UnixFsType.Raw => new EntryInfo(cid, EntryKind.File, fs.FileSize ?? (ulong)(fs.Data?.Length ?? 0), node.Links),
-            UnixFsType.Directory => new EntryInfo(cid, EntryKind.Directory, 0, node.Links),
+            UnixFsType.Directory => new EntryInfo(cid, EntryKind.Directory, (ulong)block.Length + node.Links.Aggregate(0UL, (s, l) => s + (l.Tsize ?? 0)), node.Links),
             UnixFsType.HamtShard => throw new NotSupportedException($"{cid} is a HAMT-sharded directory, which this node does not read"),
             _ => throw new NotSupportedException($"{cid} is a UnixFS {fs.Type.ToString().ToLowerInvariant()}, which this node does not serve"),
         };

@@ -54,12 +54,13 @@ public static class Varint
     }
 
     /// <summary>Reads a varint from a stream; null at a clean end of stream before its first byte.</summary>
-    public static ulong? Read(Stream from, int maxBytes = 9)
+    public static async ValueTask<ulong?> ReadAsync(Stream from, CancellationToken ct, int maxBytes = 9)
     {
         ulong value = 0;
+        var one = new byte[1];
         for (var i = 0; i < maxBytes; i++)
         {
-            var b = from.ReadByte();
+            var b = await from.ReadAsync(one, ct) == 1 ? one[0] : -1;
             if (b < 0)
             {
                 if (i == 0) return null;

@@ -14,8 +14,9 @@ namespace Chainlab.Node.Api;
 /// <param name="Events">The client event stream (SSE).</param>
 /// <param name="Producer">The address this node produces for, if it does.</param>
 /// <param name="Settings">Limits and guards of the API.</param>
+/// <param name="Files">The node's files (content-addressed blocks and their records).</param>
 public sealed record ApiContext(IChainReader Chain, IBlockImport Import, ITransactionAdmission Pool, IPeerDirectory? Peers,
-    EventHub Events, string? Producer, ApiSettings Settings);
+    EventHub Events, string? Producer, ApiSettings Settings, Files.FileService Files);
 
 /// <summary>The API's own settings.</summary>
 /// <param name="KeepAlive">How long the event stream stays silent before it sends a keep-alive comment.</param>

@@ -173,6 +173,8 @@ public static class ApiSetup
             .WithSummary("Server-sent events: 'head' for each new block, 'transactions' for each accepted batch.");
 
         ContractEndpoints.Map(api, node);
+        FileEndpoints.Map(api, node);
+        Gateway.Map(app, node);
 
         api.MapFallback(() => Problems.NotFound("no such API route"));
     }

@@ -39,6 +39,7 @@ public sealed class NodeCore : IAsyncDisposable
     {
         Options = options; Logging = logging; _lock = lockFile; _store = store; Chain = chain; Pool = pool; Events = events;
         _random = options.Seed is { } seed ? new Random(seed) : new Random();
+        Files = new Files.FileService(store, options.Files, options.Time, logging.CreateLogger("Chainlab.Files"));
     }
 
     public NodeOptions Options { get; }
@@ -51,6 +52,8 @@ public sealed class NodeCore : IAsyncDisposable
     public NodeEvents Events { get; }
     public IChainStore Store => _store;
     public Hash GenesisHash => Chain.GenesisHash;
+    /// <summary>Files by content address, beside the chain in the same store.</summary>
+    public Files.FileService Files { get; }
     /// <summary>The peer network, when the options ask for one.</summary>
     public PeerNetwork? Network { get; private set; }
 
@@ -185,6 +188,7 @@ public sealed class NodeCore : IAsyncDisposable
         if (Network is not null) await Network.DisposeAsync();
         foreach (var s in _subscriptions) s.Dispose();
         await Loop.DisposeAsync();
+        await Files.DisposeAsync();
         _store.Dispose();
         _lock.Dispose();
     }

@@ -1,0 +1,198 @@
+using System.Net;
+using System.Text;
+using Chainlab.Core.Files;
+using Chainlab.Node.Files;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.StaticFiles;
+
+namespace Chainlab.Node.Api;
+
+/// <summary>
+/// GET /ipfs/{cid}[/path], as the IPFS HTTP gateway specifications describe it: the file's bytes (a path
+/// gateway), or with Accept (or ?format=) a single block (application/vnd.ipld.raw) or a CARv1 of the DAG
+/// (application/vnd.ipld.car, with dag-scope=all|entity|block): the trustless responses a client verifies
+/// itself. Content is served in a sandbox (CSP) so that a page someone uploaded cannot act as this node's
+/// own origin.
+/// </summary>
+public static class Gateway
+{
+    private static readonly FileExtensionContentTypeProvider Types = new();
+
+    public static void Map(WebApplication app, ApiContext node)
+    {
+        app.MapMethods("/ipfs/{cid}/{**path}", ["GET", "HEAD"], (HttpContext ctx, string cid, string? path, string? format) => Serve(ctx, node.Files, cid, path, format))
+            .ExcludeFromDescription();
+    }
+
+    private static async Task Serve(HttpContext ctx, FileService files, string cidText, string? path, string? format)
+    {
+        var ct = ctx.RequestAborted;
+        if (!Cid.TryParse(cidText, out var root, out var why)) { await Problems.Malformed(why!).ExecuteAsync(ctx); return; }
+        var segments = (path ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries).Select(WebUtility.UrlDecode).ToList();
+        var wanted = Wanted(ctx.Request, format);
+        if (wanted is null)
+        {
+            await Problems.Of("not-acceptable", 400, "Unsupported format", $"format '{format}' is not raw, car or a file's bytes").ExecuteAsync(ctx);
+            return;
+        }
+        var pathBlocks = new List<(Cid Cid, byte[] Block)>();
+        EntryInfo entry;
+        try { entry = await UnixFsReader.ResolveAsync(root!, segments!, files, ct, (c, b) => pathBlocks.Add((c, b))); }
+        catch (BlockMissingException e) { await Problems.NotFound($"{e.Cid} is not on this node").ExecuteAsync(ctx); return; }
+        catch (KeyNotFoundException e) { await Problems.NotFound(e.Message).ExecuteAsync(ctx); return; }
+        catch (Exception e) when (e is FormatException or NotSupportedException) { await Problems.Of("unsupported", 422, "Not a UnixFS file", e.Message).ExecuteAsync(ctx); return; }
+
+        var r = ctx.Response;
+        var ipfsPath = "/ipfs/" + root + (segments.Count > 0 ? "/" + string.Join('/', segments) : "");
+        r.Headers["X-Ipfs-Path"] = ipfsPath;
+        r.Headers["X-Ipfs-Roots"] = string.Join(',', pathBlocks.Select(p => p.Cid.ToString()).Append(entry.Cid.ToString()));
+        r.Headers.CacheControl = "public, max-age=29030400, immutable";
+        r.Headers.Vary = "Accept";
+        r.Headers.XContentTypeOptions = "nosniff";
+        r.Headers["Content-Security-Policy"] = "sandbox";
+
+        switch (wanted)
+        {
+            case "raw":
+                var block = await files.GetAsync(entry.Cid, ct);
+                r.ContentType = FileEndpoints.RawType;
+                r.Headers.ETag = $"\"{entry.Cid}.raw\"";
+                r.Headers.ContentDisposition = $"attachment; filename=\"{entry.Cid}.bin\"";
+                r.ContentLength = block!.Length;
+                if (!HttpMethods.IsHead(ctx.Request.Method)) await r.Body.WriteAsync(block, ct);
+                return;
+            case "car":
+                var scope = ctx.Request.Query["dag-scope"].ToString() is { Length: > 0 } s ? s : "all";
+                if (scope is not ("all" or "entity" or "block"))
+                {
+                    await Problems.Malformed($"dag-scope '{scope}' is not all, entity or block").ExecuteAsync(ctx);
+                    return;
+                }
+                r.ContentType = $"{FileEndpoints.CarType}; version=1; order=dfs; dups=n";
+                r.Headers.ETag = $"\"{entry.Cid}.car.{scope}\"";
+                r.Headers.ContentDisposition = $"attachment; filename=\"{entry.Cid}.car\"";
+                if (HttpMethods.IsHead(ctx.Request.Method)) return;
+                await WriteCar(r.Body, files, root!, pathBlocks, entry.Cid, scope, ct, ctx);
+                return;
+        }
+
+        r.Headers.ETag = $"\"{entry.Cid}\"";
+        if (entry.Kind == EntryKind.Directory)
+        {
+            if (entry.Links.FirstOrDefault(l => l.Name == "index.html") is { } index)
+            {
+                await SendFile(ctx, files, index.Hash, "index.html", (await UnixFsReader.StatAsync(index.Hash, files, ct)).Size);
+                return;
+            }
+            r.ContentType = "text/html; charset=utf-8";
+            if (!HttpMethods.IsHead(ctx.Request.Method)) await r.WriteAsync(Listing(ipfsPath, entry), ct);
+            return;
+        }
+        var name = segments.LastOrDefault() ?? files.Store.StoredFile(entry.Cid)?.Name ?? files.Store.AnchorsOf(entry.Cid).FirstOrDefault()?.Ref.Name;
+        await SendFile(ctx, files, entry.Cid, name, entry.Size, files.Store.StoredFile(entry.Cid)?.MediaType);
+    }
+
+    /// <summary>raw, car, or "" for the file's bytes; null for a format this gateway does not serve.</summary>
+    private static string? Wanted(HttpRequest req, string? format)
+    {
+        if (format is { Length: > 0 }) return format switch { "raw" => "raw", "car" => "car", _ => null };
+        var accept = req.Headers.Accept.ToString();
+        if (accept.Contains(FileEndpoints.RawType, StringComparison.OrdinalIgnoreCase)) return "raw";
+        if (accept.Contains(FileEndpoints.CarType, StringComparison.OrdinalIgnoreCase)) return "car";
+        return "";
+    }
+
+    private static async Task WriteCar(Stream to, FileService files, Cid root, List<(Cid Cid, byte[] Block)> pathBlocks, Cid entry, string scope, CancellationToken ct, HttpContext ctx)
+    {
+        var written = new HashSet<Cid>();
+        try
+        {
+            await Car.WriteHeaderAsync(to, [root], ct);
+            foreach (var (c, b) in pathBlocks)
+                if (written.Add(c)) await Car.WriteBlockAsync(to, c, b, ct);
+            if (scope == "block")
+            {
+                if (written.Add(entry)) await Car.WriteBlockAsync(to, entry, (await files.GetAsync(entry, ct))!, ct);
+                return;
+            }
+            await foreach (var (c, b) in UnixFsReader.WalkAsync(entry, files, entityOnly: scope == "entity", ct: ct))
+                if (written.Add(c)) await Car.WriteBlockAsync(to, c, b, ct);
+        }
+        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException)
+        {
+            ctx.Abort(); // the status is sent: a truncated CAR is what tells the client (it checks every block anyway)
+        }
+    }
+
+    private static async Task SendFile(HttpContext ctx, FileService files, Cid cid, string? name, ulong size, string? mediaType = null)
+    {
+        var r = ctx.Response;
+        r.ContentType = mediaType ?? (name is not null && Types.TryGetContentType(name, out var t) ? t : await Sniff(files, cid, ctx.RequestAborted));
+        r.ContentLength = (long)size;
+        if (HttpMethods.IsHead(ctx.Request.Method)) return;
+        try { await UnixFsReader.WriteFileAsync(cid, files, r.Body, ctx.RequestAborted); }
+        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException) { ctx.Abort(); }
+    }
+
+    /// <summary>The media type of the first bytes: a few well-known signatures, else UTF-8 text or bytes.</summary>
+    private static async Task<string> Sniff(FileService files, Cid cid, CancellationToken ct)
+    {
+        var head = new HeadStream(512);
+        try { await UnixFsReader.WriteFileAsync(cid, files, head, ct); }
+        catch (HeadStream.Full) { }
+        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException) { return "application/octet-stream"; }
+        var b = head.Bytes;
+        bool Starts(params byte[] sig) => b.AsSpan().StartsWith(sig);
+        if (Starts(0x89, (byte)'P', (byte)'N', (byte)'G')) return "image/png";
+        if (Starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+        if (Starts((byte)'G', (byte)'I', (byte)'F', (byte)'8')) return "image/gif";
+        if (Starts((byte)'%', (byte)'P', (byte)'D', (byte)'F')) return "application/pdf";
+        if (Starts(0x50, 0x4b, 0x03, 0x04)) return "application/zip";
+        if (Starts(0x1f, 0x8b)) return "application/gzip";
+        var text = b.Length == 0 || (b.All(x => x >= 0x20 || x is (byte)'\n' or (byte)'\r' or (byte)'\t') && IsUtf8(b));
+        return text ? "text/plain; charset=utf-8" : "application/octet-stream";
+    }
+
+    private static bool IsUtf8(byte[] b)
+    {
+        // The sample may end inside a character: allow an incomplete last sequence.
+        for (var cut = 0; cut < 4 && cut <= b.Length; cut++)
+            if (System.Text.Unicode.Utf8.IsValid(b.AsSpan(0, b.Length - cut))) return true;
+        return false;
+    }
+
+    private static string Listing(string path, EntryInfo dir)
+    {
+        var h = new StringBuilder("<!doctype html><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(path)).Append("</title><h1>")
+            .Append(WebUtility.HtmlEncode(path)).Append("</h1><ul>");
+        foreach (var l in dir.Links)
+            h.Append("<li><a href=\"").Append(WebUtility.HtmlEncode(path + "/" + Uri.EscapeDataString(l.Name ?? ""))).Append("\">")
+                .Append(WebUtility.HtmlEncode(l.Name ?? "")).Append("</a> ").Append(WebUtility.HtmlEncode(l.Hash.ToString())).Append("</li>");
+        return h.Append("</ul>").ToString();
+    }
+
+    /// <summary>Keeps the first bytes written to it, then stops the writer.</summary>
+    private sealed class HeadStream(int size) : Stream
+    {
+        public sealed class Full : Exception;
+        private readonly MemoryStream _bytes = new();
+        public byte[] Bytes => _bytes.ToArray();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _bytes.Write(buffer[..Math.Min(buffer.Length, size - (int)_bytes.Length)]);
+            if (_bytes.Length >= size) throw new Full();
+        }
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) { Write(buffer.Span); return ValueTask.CompletedTask; }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _bytes.Length;
+        public override long Position { get => _bytes.Length; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

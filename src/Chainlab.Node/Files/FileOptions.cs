@@ -1,0 +1,16 @@
+namespace Chainlab.Node.Files;
+
+/// <summary>Limits of the node's file store.</summary>
+public sealed record FileOptions
+{
+    /// <summary>Largest file (or CAR) one upload may bring.</summary>
+    public long MaxFileBytes { get; init; } = 1L << 30;
+    /// <summary>Most bytes of file blocks the node keeps in all.</summary>
+    public long QuotaBytes { get; init; } = 10L << 30;
+    /// <summary>How long a file nobody anchored is kept after its last upload.</summary>
+    public TimeSpan UnanchoredTtl { get; init; } = TimeSpan.FromHours(24);
+    /// <summary>How often expired files and orphan blocks are removed.</summary>
+    public TimeSpan CollectInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>Blocks no file uses are removed only when older than this (a writer may still be at work).</summary>
+    public TimeSpan OrphanGrace { get; init; } = TimeSpan.FromHours(1);
+}

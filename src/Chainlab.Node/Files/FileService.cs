@@ -1,0 +1,167 @@
+using Chainlab.Core.Files;
+using Chainlab.Node.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node.Files;
+
+/// <summary>A file refused for a reason the client can act on: too large, over the quota, malformed.</summary>
+public sealed class FileRefusedException(string type, int status, string message) : Exception(message)
+{
+    public string Type { get; } = type;
+    public int Status { get; } = status;
+}
+
+/// <summary>What a client says about a file it adds.</summary>
+public sealed record FileAddRequest(string? Name, string? MediaType, int CidVersion);
+
+/// <summary>
+/// The node's files: adding a stream as kubo would (streamed into the store, never whole in memory),
+/// importing CAR files (every block checked against its CID, the DAG checked complete), reading blocks,
+/// and the periodic collection of expired files. An add that fails half-way stores nothing.
+/// </summary>
+public sealed class FileService : IBlockSource, IAsyncDisposable
+{
+    private readonly IChainStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly ITimer _collector;
+
+    public FileOptions Options { get; }
+
+    public FileService(IChainStore store, FileOptions options, TimeProvider time, ILogger log)
+    {
+        _store = store; Options = options; _time = time; _log = log;
+        _collector = time.CreateTimer(_ => Collect(), null, options.CollectInterval, options.CollectInterval);
+    }
+
+    public IFileStore Store => _store;
+
+    public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(_store.FileBlock(cid));
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Removes expired unanchored files and orphan blocks; returns what went.</summary>
+    public (int Files, int Blocks) Collect()
+    {
+        try
+        {
+            var now = Now;
+            var done = _store.CollectFiles(now, now - (long)Options.OrphanGrace.TotalMilliseconds);
+            if (done.Files + done.Blocks > 0) _log.LogInformation("Collected {Files} expired files and {Blocks} unused blocks", done.Files, done.Blocks);
+            return done;
+        }
+        catch (Exception e) when (e is StoreException or System.Data.Common.DbException or ObjectDisposedException)
+        {
+            _log.LogWarning("File collection failed: {Message}", e.Message);
+            return (0, 0);
+        }
+    }
+
+    public async Task<StoredFile> AddAsync(Stream content, FileAddRequest request, CancellationToken ct, Action<long>? progress = null)
+    {
+        if (request.CidVersion is not (0 or 1)) throw new FileRefusedException("bad-request", 400, $"cid version {request.CidVersion}: 0 or 1");
+        using var writer = _store.WriteFile();
+        var sink = new WriterSink(writer, _store.FileBlockBytes(), Options);
+        var limited = new LimitedStream(content, Options.MaxFileBytes);
+        var node = await UnixFsImporter.AddFileAsync(limited, sink, request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress);
+        var file = new StoredFile(node.Cid, node.FileSize, request.Name, request.MediaType, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
+        writer.Complete(file);
+        return _store.StoredFile(node.Cid) ?? file;
+    }
+
+    /// <summary>Imports a CARv1 with one root: every block checked against its CID, the DAG under the root complete (here or in the CAR).</summary>
+    public async Task<StoredFile> ImportCarAsync(Stream car, string? name, CancellationToken ct)
+    {
+        var limited = new BufferedStream(new LimitedStream(car, Options.MaxFileBytes + (Options.MaxFileBytes >> 4) + 4096), 64 * 1024);
+        IReadOnlyList<Cid> roots;
+        try { roots = await Car.ReadHeaderAsync(limited, ct); }
+        catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
+        if (roots.Count != 1) throw new FileRefusedException("bad-car", 400, $"the CAR names {roots.Count} roots; import takes one");
+        var root = roots[0];
+        using var writer = _store.WriteFile();
+        var sink = new WriterSink(writer, _store.FileBlockBytes(), Options);
+        var have = new HashSet<Cid>();
+        var linked = new List<Cid>();
+        var sizes = new Dictionary<Cid, ulong>();
+        try
+        {
+            while (await Car.ReadBlockAsync(limited, ct) is { } section)
+            {
+                if (have.Count >= DagLimits.Default.MaxBlocks) throw new FormatException($"the CAR holds more than {DagLimits.Default.MaxBlocks} blocks");
+                if (!have.Add(section.Cid)) continue;
+                if (section.Cid.Codec == Cid.DagPb)
+                {
+                    var (node, fs) = UnixFsReader.Decode(section.Cid, section.Block);
+                    linked.AddRange(node.Links.Select(l => l.Hash));
+                    sizes[section.Cid] = fs.Type == UnixFsType.Directory
+                        ? (ulong)section.Block.Length + node.Links.Aggregate(0UL, (s, l) => s + (l.Tsize ?? 0))
+                        : fs.FileSize ?? (ulong)(fs.Data?.Length ?? 0);
+                }
+                else sizes[section.Cid] = (ulong)section.Block.Length;
+                await sink.PutAsync(section.Cid, section.Block, ct);
+            }
+        }
+        catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
+        if (!have.Contains(root) && !_store.HasFileBlock(root)) throw new FileRefusedException("incomplete-dag", 422, $"the CAR lacks its root block {root}");
+        foreach (var cid in linked)
+            if (!have.Contains(cid) && !_store.HasFileBlock(cid))
+                throw new FileRefusedException("incomplete-dag", 422, $"the DAG under {root} lacks block {cid}, which is neither in the CAR nor on this node");
+        var size = sizes.TryGetValue(root, out var s) ? s : (await UnixFsReader.StatAsync(root, this, ct)).Size;
+        var file = new StoredFile(root, size, name, null, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
+        writer.Complete(file);
+        return _store.StoredFile(root) ?? file;
+    }
+
+    public ValueTask DisposeAsync() => _collector.DisposeAsync();
+
+    /// <summary>Puts blocks through the writer while watching the node's quota.</summary>
+    private sealed class WriterSink(IFileWriter writer, long stored, FileOptions options) : IBlockSink
+    {
+        private long _added;
+
+        public ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
+        {
+            _added += block.Length;
+            if (stored + _added > options.QuotaBytes)
+                throw new FileRefusedException("quota-exceeded", 413, $"the node keeps at most {options.QuotaBytes} bytes of files and holds {stored}; this file does not fit");
+            writer.Put(cid, block.Span);
+            return ValueTask.CompletedTask;
+        }
+    }
+}
+
+/// <summary>Passes a stream through until a byte limit, then refuses the file.</summary>
+internal sealed class LimitedStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        var n = await inner.ReadAsync(buffer, ct);
+        Count(n);
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var n = inner.Read(buffer, offset, count);
+        Count(n);
+        return n;
+    }
+
+    private void Count(int n)
+    {
+        _read += n;
+        if (_read > limit) throw new FileRefusedException("too-large", 413, $"a file is at most {limit} bytes on this node");
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
