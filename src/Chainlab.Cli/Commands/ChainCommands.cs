@@ -92,9 +92,12 @@ public static class ChainCommands
             if (pr.GetValue(Global.Json)) { Global.PrintJson(b); return 0; }
             var h = b["header"]!;
             Grid(("height", h["height"]), ("hash", h["hash"]), ("parent", h["parent"]), ("time", DateTimeOffset.FromUnixTimeMilliseconds(h["timestampMs"]!.GetValue<long>()).ToString("u")),
-                ("producer", h["producer"]), ("tx root", h["txRoot"]), ("state root", h["stateRoot"]), ("transactions", h["txCount"]));
+                ("producer", h["producer"]), ("tx root", h["txRoot"]), ("state root", h["stateRoot"]), ("files root", h["filesRoot"]), ("transactions", h["txCount"]),
+                ("files", b["files"]!.AsArray().Count));
             foreach (var t in b["transactions"]!.AsArray().Take(50))
                 Console.Out.WriteLine("  " + (t is JsonObject o ? $"{o["hash"]} {o["from"]} -> {o["to"]} {o["amount"]}" : t!.GetValue<string>()));
+            foreach (var f in b["files"]!.AsArray())
+                Console.Out.WriteLine($"  file {f!["cid"]} {f["size"]} bytes {f["name"]} ({f["mediaType"]})");
             return 0;
         });
 

@@ -20,6 +20,7 @@ public static class FileCommands
         cmd.Subcommands.Add(List());
         cmd.Subcommands.Add(Export());
         cmd.Subcommands.Add(Import());
+        cmd.Subcommands.Add(Anchor());
         return cmd;
     }
 
@@ -279,6 +280,42 @@ public static class FileCommands
                 ? new JsonObject { ["cid"] = id.ToString(), ["path"] = target, ["blocks"] = blocks, ["bytes"] = bytes }.ToJsonString()
                 : $"exported {id} to {target}: {blocks} blocks, {bytes} bytes");
             return 0;
+        });
+        return c;
+    }
+
+    private static Command Anchor()
+    {
+        var o = new TxCommands.SendOptions();
+        var cids = new Argument<string[]>("cid") { Description = "One or more CIDs (at most 16) the node has, or --size and --name given", Arity = new ArgumentArity(1, FileRef.MaxPerTransaction) };
+        var name = new Option<string?>("--name") { Description = "The name to anchor (default: the node's name for the file)" };
+        var mediaType = new Option<string?>("--media-type") { Description = "The media type to anchor (default: the node's, else application/octet-stream)" };
+        var size = new Option<string?>("--size") { Description = "The size to anchor, for a file the node does not have" };
+        var c = new Command("anchor", "Anchor files on chain: a transaction with their CIDs, sizes, names and types (fee: the minimum fee per file)") { cids, name, mediaType, size };
+        o.AddTo(c);
+        c.SetAction(async (pr, ct) =>
+        {
+            var list = pr.GetValue(cids)!;
+            if ((pr.GetValue(name) is not null || pr.GetValue(size) is not null) && list.Length > 1)
+                throw new CliException("--name and --size describe one file: anchor several files with the names the node knows", ExitCodes.BadInput);
+            var refs = new List<FileRef>();
+            using (var client = new NodeClient(pr.GetValue(Global.Node)))
+                foreach (var text in list)
+                {
+                    var id = ParseCid(text);
+                    JsonNode? stat = null;
+                    if (pr.GetValue(size) is null)
+                        stat = await client.GetAsync($"/api/v1/files/{id}", ct);
+                    var f = new FileRef(id,
+                        pr.GetValue(size) is { } sz ? Global.ParseAmount(sz, "--size") : stat!["size"]!.GetValue<ulong>(),
+                        pr.GetValue(name) ?? stat?["name"]?.GetValue<string>() ?? id.ToString(),
+                        pr.GetValue(mediaType) ?? stat?["mediaType"]?.GetValue<string>() ?? "application/octet-stream");
+                    if (f.Problem() is { } p) throw new CliException(p, ExitCodes.BadInput);
+                    refs.Add(f);
+                }
+            var fee = pr.GetValue(o.Fee) is { } given ? Global.ParseAmount(given, "--fee") : (ulong?)null;
+            return await TxCommands.SendAsync(pr, o, Core.Model.TxKind.FileAnchor, Core.Crypto.Address.Zero, 0, FileRef.EncodePayload(refs), ct,
+                feeFromStatus: status => fee ?? (status["minFee"]?.GetValue<ulong>() ?? 1UL) * (ulong)refs.Count);
         });
         return c;
     }

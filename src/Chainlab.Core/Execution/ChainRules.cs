@@ -28,7 +28,7 @@ public sealed class ChainRules
     /// <summary>The rules of the chain a spec describes, with a new engine instance.</summary>
     public static ChainRules For(ChainSpec spec) => new(spec, ConsensusEngines.For(spec));
 
-    private static IEnumerable<ITransactionRules> BaseKinds() => [new TransferRules(), new StakeRules(), new UnstakeRules()];
+    private static IEnumerable<ITransactionRules> BaseKinds() => [new TransferRules(), new StakeRules(), new UnstakeRules(), new Files.FileAnchorRules()];
 
     public ChainSpec Spec { get; }
     public IConsensusEngine Engine { get; }

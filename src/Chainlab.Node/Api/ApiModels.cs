@@ -25,10 +25,10 @@ public sealed record HeaderDto(ulong Height, string Hash, string Parent, ulong T
         h.StateRoot.ToString(), h.FilesRoot.ToString(), h.TxCount, Convert.ToHexStringLower(h.Seal));
 }
 
-public sealed record BlockDto(HeaderDto Header, IReadOnlyList<string> Transactions, IReadOnlyList<string> FileRefs);
+public sealed record BlockDto(HeaderDto Header, IReadOnlyList<string> Transactions, IReadOnlyList<FileRefDto> Files);
 
 /// <summary>A block with whole transactions (?transactions=full).</summary>
-public sealed record BlockFullDto(HeaderDto Header, IReadOnlyList<TxDto> Transactions, IReadOnlyList<string> FileRefs);
+public sealed record BlockFullDto(HeaderDto Header, IReadOnlyList<TxDto> Transactions, IReadOnlyList<FileRefDto> Files);
 
 /// <summary>This node's peer identity and its links.</summary>
 public sealed record PeersDto(string? NodeId, int? P2pPort, IReadOnlyList<PeerDto> Peers);

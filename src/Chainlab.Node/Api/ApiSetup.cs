@@ -179,10 +179,6 @@ public static class ApiSetup
         api.MapFallback(() => Problems.NotFound("no such API route"));
     }
 
-    /// <summary>
-    /// Documents a JSON request body in OpenAPI without Accepts(), which would also filter routing by
-    /// content type and turn a wrong media type into a 404 instead of a 415 problem.
-    /// </summary>
     /// <summary>Documents the problem responses a route can give, each with the problem schema.</summary>
     internal static RouteHandlerBuilder WithProblems(this RouteHandlerBuilder b, params int[] statuses)
     {
@@ -248,6 +244,28 @@ public static class ApiSetup
             return Task.CompletedTask;
         });
 
+    /// <summary>
+    /// Documents a binary request body in these media types, without Accepts(), which would also filter
+    /// routing by content type and turn another media type into a 404.
+    /// </summary>
+    internal static RouteHandlerBuilder WithBinaryBody(this RouteHandlerBuilder b, params string[] mediaTypes) =>
+        b.AddOpenApiOperationTransformer((op, ctx, ct) =>
+        {
+            op.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Content = mediaTypes.ToDictionary(m => m, _ => new Microsoft.OpenApi.OpenApiMediaType
+                {
+                    Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "binary" },
+                }),
+            };
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
+    /// Documents a JSON request body in OpenAPI without Accepts(), which would also filter routing by
+    /// content type and turn a wrong media type into a 404 instead of a 415 problem.
+    /// </summary>
     internal static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder b) =>
         b.AddOpenApiOperationTransformer(async (op, ctx, ct) =>
         {
@@ -290,7 +308,7 @@ public static class ApiSetup
         else return Problems.Malformed($"'{Trim(id)}' is neither a height nor a 64-hex-digit block hash");
         if (block is null) return Problems.NotFound($"no block {Trim(id)}");
         var header = HeaderDto.From(block.Header);
-        var refs = block.FileRefs.Select(Convert.ToHexStringLower).ToList();
+        var refs = block.FileRefs.Select(f => FileRefDto.Of(Core.Files.FileRef.Decode(f))).ToList();
         if (transactions == "full")
             return Results.Ok(new BlockFullDto(header, block.Transactions.Select(TxDto.Of).ToList(), refs));
         return Results.Ok(new BlockDto(header, block.Transactions.Select(t => t.Hash.ToString()).ToList(), refs));

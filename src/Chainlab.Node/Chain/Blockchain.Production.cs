@@ -1,3 +1,4 @@
+using Chainlab.Core.Files;
 using System.Diagnostics;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Execution;
@@ -44,6 +45,7 @@ public sealed partial class Blockchain
         var included = new List<Transaction>();
         var receipts = new List<Receipt>();
         ulong fees = 0, gas = 0;
+        var fileRefs = 0;
         HashSet<Address>? deferred = null;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
         {
@@ -52,6 +54,9 @@ public sealed partial class Blockchain
             if (deferred is not null && deferred.Contains(tx.Sender)) continue;
             var claimed = Rules.GasLimit(tx);
             if (gas + claimed > Spec.Contracts.BlockGas) { (deferred ??= new()).Add(tx.Sender); continue; }
+            // So does a file anchor that would take the block past its number of file references.
+            var refs = tx.Kind == TxKind.FileAnchor ? FileAnchorRules.BlockRefs([tx]).Count : 0;
+            if (fileRefs + refs > Limits.MaxFileRefs) { (deferred ??= new()).Add(tx.Sender); continue; }
             var outcome = new TxOutcome();
             var r = Rules.Apply(overlay, tx, height, claim.TimestampMs, outcome);
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
@@ -60,17 +65,19 @@ public sealed partial class Blockchain
             included.Add(tx);
             fees += paid;
             gas += claimed;
+            fileRefs += refs;
         }
         var credit = Rules.CreditProducer(overlay, key.Address, fees);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
-        draft = draft with { TxRoot = Block.ComputeTxRoot(included), FilesRoot = Block.ComputeFilesRoot([]), TxCount = (uint)included.Count };
+        var blockRefs = FileAnchorRules.BlockRefs(included);
+        draft = draft with { TxRoot = Block.ComputeTxRoot(included), FilesRoot = Block.ComputeFilesRoot(blockRefs), TxCount = (uint)included.Count };
         Engine.EndBlock(overlay, draft);
         var undo = _world.Apply(overlay.Changes);
         var stateRoot = _world.Root;
         _world.Revert(undo);
         draft = draft with { StateRoot = stateRoot };
         _prepared = new PreparedBlock(draft, new Dictionary<Address, Account>(overlay.Changes), receipts);
-        return new Block(draft, included, []);
+        return new Block(draft, included, blockRefs);
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public async Task<StoredFile> AddAsync(Stream content, FileAddRequest request, CancellationToken ct, Action<long>? progress = null)
     {
         if (request.CidVersion is not (0 or 1)) throw new FileRefusedException("bad-request", 400, $"cid version {request.CidVersion}: 0 or 1");
-        using var writer = _store.WriteFile();
+        using var writer = _store.WriteFile(Now);
         var sink = new WriterSink(writer, _store.FileBlockBytes(), Options);
         var limited = new LimitedStream(content, Options.MaxFileBytes);
         var node = await UnixFsImporter.AddFileAsync(limited, sink, request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress);
@@ -78,7 +78,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
         if (roots.Count != 1) throw new FileRefusedException("bad-car", 400, $"the CAR names {roots.Count} roots; import takes one");
         var root = roots[0];
-        using var writer = _store.WriteFile();
+        using var writer = _store.WriteFile(Now);
         var sink = new WriterSink(writer, _store.FileBlockBytes(), Options);
         var have = new HashSet<Cid>();
         var linked = new List<Cid>();

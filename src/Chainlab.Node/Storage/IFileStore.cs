@@ -19,8 +19,8 @@ public interface IFileStore
 {
     byte[]? FileBlock(Cid cid);
     bool HasFileBlock(Cid cid);
-    /// <summary>Starts writing the blocks of one file.</summary>
-    IFileWriter WriteFile();
+    /// <summary>Starts writing the blocks of one file; its blocks count as added at nowMs (for the orphan grace).</summary>
+    IFileWriter WriteFile(long nowMs);
     StoredFile? StoredFile(Cid root);
     /// <summary>Kept files, newest first, after the given CID (paging).</summary>
     IReadOnlyList<StoredFile> StoredFiles(int limit, int offset);

@@ -46,7 +46,7 @@ public abstract partial class SqlChainStore
 
     public bool HasFileBlock(Cid cid) => Read("SELECT 1 FROM file_blocks WHERE cid=@c", c => Param(c, "@c", cid.ToBytes()), _ => true, false);
 
-    public IFileWriter WriteFile() => new SqlFileWriter(this);
+    public IFileWriter WriteFile(long nowMs) => new SqlFileWriter(this, nowMs);
 
     private static StoredFile ReadFile(DbDataReader r) => new(Cid.FromBytes((byte[])r[0]), unchecked((ulong)r.GetInt64(1)), r.IsDBNull(2) ? null : r.GetString(2),
         r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetInt64(5));
@@ -108,9 +108,12 @@ public abstract partial class SqlChainStore
         private readonly HashSet<Cid> _written = new();
         private bool _completed;
 
-        public SqlFileWriter(SqlChainStore store)
+        private readonly long _nowMs;
+
+        public SqlFileWriter(SqlChainStore store, long nowMs)
         {
             _store = store;
+            _nowMs = nowMs;
             _conn = store.OpenFileWriter();
         }
 
@@ -128,7 +131,7 @@ public abstract partial class SqlChainStore
             _insert!.Parameters[0].Value = cid.ToBytes();
             _insert.Parameters[1].Value = block.ToArray();
             _insert.Parameters[2].Value = (long)block.Length;
-            _insert.Parameters[3].Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            _insert.Parameters[3].Value = _nowMs;
             _store.Guard("storing a file block", () => _insert.ExecuteNonQuery());
             _pending += block.Length;
             if (_pending >= BatchBytes) Flush();

@@ -107,9 +107,9 @@ public sealed class ChainRulesTests
     }
 
     [Theory]
-    [InlineData("poa", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake, TxKind.AuthorityChange })]
-    [InlineData("pos", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake, TxKind.Evidence })]
-    [InlineData("pow", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake })]
+    [InlineData("poa", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake, TxKind.AuthorityChange, TxKind.FileAnchor })]
+    [InlineData("pos", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake, TxKind.Evidence, TxKind.FileAnchor })]
+    [InlineData("pow", new[] { TxKind.Transfer, TxKind.Stake, TxKind.Unstake, TxKind.FileAnchor })]
     public void Each_engine_contributes_the_kinds_it_owns(string engine, TxKind[] kinds)
     {
         var spec = Spec with { Consensus = Spec.Consensus with { Engine = engine, InitialDifficulty = 1, RetargetInterval = 10 } };

@@ -56,7 +56,7 @@ public sealed class ApiBadInputTests : IAsyncLifetime
             ("overspend", () => SubmitRaw(_n.Transfer(0, 1, 2_000_000, 1).Raw), 422, "insufficient-balance"),
             ("zero amount", () => SubmitRaw(_n.Transfer(0, 1, 0, 1).Raw), 400, "zero-amount"),
             ("fee too low", () => SubmitRaw(_n.Transfer(0, 1, 1, 1, fee: 0).Raw), 422, "fee-too-low"),
-            ("unknown kind", () => SubmitRaw(Transaction.Create(_n.Keys[0], "test-chain", TxKind.FileAnchor, 1, 1, Address.Zero, 0, [1]).Raw), 400, "unsupported-kind"),
+            ("kind not on this chain", () => SubmitRaw(Transaction.Create(_n.Keys[0], "test-chain", TxKind.Evidence, 1, 1, Address.Zero, 0, [1]).Raw), 400, "unsupported-kind"),
             ("contract payload cut short", () => SubmitRaw(Transaction.Create(_n.Keys[0], "test-chain", TxKind.Deploy, 1, 1, Address.Zero, 0, [1]).Raw), 400, "malformed"),
             ("json fields incomplete", () => _n.PostRaw("/api/v1/transactions", "{\"kind\":\"transfer\"}"), 400, "malformed"),
             ("json negative amount", () => _n.PostRaw("/api/v1/transactions", "{\"kind\":\"transfer\",\"amount\":-5}"), 400, "malformed"),

@@ -49,6 +49,12 @@ public sealed class OpenApiConformanceTests
             ("POST", $"/api/v1/contracts/{token}/call", Json(new { function = "nope" })),
             ("POST", $"/api/v1/contracts/{token}/call", Json(new { function = "info", args = new[] { 1.5 } })),
             ("GET", $"/api/v1/contracts/{token}/events", null), ("GET", "/api/v1/contracts/nope/events", null),
+            ("POST", "/api/v1/files?name=hello.txt", new ByteArrayContent("hello world\n"u8.ToArray()) { Headers = { ContentType = new("application/octet-stream") } }),
+            ("POST", "/api/v1/files?name=a/b", new ByteArrayContent([1])),
+            ("POST", "/api/v1/files", new ByteArrayContent([1, 2, 3]) { Headers = { ContentType = new("application/vnd.ipld.car") } }),
+            ("GET", "/api/v1/files", null), ("GET", $"/api/v1/files?anchoredBy={a}", null), ("GET", "/api/v1/files?anchoredBy=nope", null),
+            ("GET", "/api/v1/files/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", null), ("GET", "/api/v1/files/QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH", null),
+            ("GET", "/api/v1/files/nope", null),
         };
         var operations = ((JsonObject)doc["paths"]!).SelectMany(p => ((JsonObject)p.Value!).Select(o => (Template: p.Key, Method: o.Key.ToUpperInvariant(), Op: o.Value!))).ToList();
         var covered = new HashSet<string>();

@@ -191,7 +191,7 @@ public abstract class ChainStoreContract
 
     private static void Write(IFileStore s, (Cid Root, List<(Cid Cid, byte[] Block)> Blocks) file, long? expires, long added = 1000, bool complete = true)
     {
-        using var w = s.WriteFile();
+        using var w = s.WriteFile(added);
         foreach (var (c, b) in file.Blocks) w.Put(c, b);
         if (complete) w.Complete(new StoredFile(file.Root, 3003, "f.bin", "application/octet-stream", added, expires));
     }

@@ -10,7 +10,7 @@ public sealed partial class MemoryChainStore
 
     public bool HasFileBlock(Cid cid) { lock (_d.Gate) return _d.FileBlocks.ContainsKey(cid); }
 
-    public IFileWriter WriteFile() => new Writer(_d);
+    public IFileWriter WriteFile(long nowMs) => new Writer(_d, nowMs);
 
     public StoredFile? StoredFile(Cid root) { lock (_d.Gate) return _d.Files.GetValueOrDefault(root); }
 
@@ -58,7 +58,7 @@ public sealed partial class MemoryChainStore
         lock (_d.Gate) return AllAnchors().Where(a => a.Ref.Cid == cid).ToList();
     }
 
-    private sealed class Writer(MemoryChainData d) : IFileWriter
+    private sealed class Writer(MemoryChainData d, long nowMs) : IFileWriter
     {
         private readonly HashSet<Cid> _written = new();
         private bool _completed;
@@ -67,7 +67,7 @@ public sealed partial class MemoryChainStore
         {
             if (!_written.Add(cid)) return;
             var copy = block.ToArray();
-            lock (d.Gate) d.FileBlocks.TryAdd(cid, (copy, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            lock (d.Gate) d.FileBlocks.TryAdd(cid, (copy, nowMs));
         }
 
         public void Complete(StoredFile file)
