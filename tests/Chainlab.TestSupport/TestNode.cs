@@ -46,7 +46,7 @@ public sealed class TestNode : IAsyncDisposable
     public static async Task<TestNode> StartAsync(int accounts = 4, string? dir = null, MempoolOptions? mempool = null,
         bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null, KeyPair? evidenceKey = null,
         Func<Chainlab.Node.Storage.IChainStore>? store = null, TimeSpan? eventKeepAlive = null, int maxApiConnections = 1024, int maxEventStreams = 128,
-        int batchTransactionsPerSecond = 50_000)
+        int batchTransactionsPerSecond = 50_000, Chainlab.Node.Files.FileStoreOptions? files = null)
     {
         var all = Build.Keys(accounts + 1, seed: 99);
         var authority = all[0];
@@ -66,6 +66,7 @@ public sealed class TestNode : IAsyncDisposable
             MaxEventStreams = maxEventStreams,
             BatchTransactionsPerSecond = batchTransactionsPerSecond,
             EvidenceKey = evidenceKey,
+            Files = files ?? new(),
         });
         return new TestNode(node, time, authority, keys, dir, spec);
     }

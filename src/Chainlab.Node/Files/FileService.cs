@@ -26,9 +26,9 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     private readonly ILogger _log;
     private readonly ITimer _collector;
 
-    public FileOptions Options { get; }
+    public FileStoreOptions Options { get; }
 
-    public FileService(IChainStore store, FileOptions options, TimeProvider time, ILogger log)
+    public FileService(IChainStore store, FileStoreOptions options, TimeProvider time, ILogger log)
     {
         _store = store; Options = options; _time = time; _log = log;
         _collector = time.CreateTimer(_ => Collect(), null, options.CollectInterval, options.CollectInterval);
@@ -115,7 +115,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public ValueTask DisposeAsync() => _collector.DisposeAsync();
 
     /// <summary>Puts blocks through the writer while watching the node's quota.</summary>
-    private sealed class WriterSink(IFileWriter writer, long stored, FileOptions options) : IBlockSink
+    private sealed class WriterSink(IFileWriter writer, long stored, FileStoreOptions options) : IBlockSink
     {
         private long _added;
 

@@ -48,7 +48,7 @@ public sealed record NodeOptions
     /// <summary>How long the event stream may stay silent before a keep-alive comment.</summary>
     public TimeSpan EventKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>File store limits: largest file, quota, how long unanchored files stay.</summary>
-    public Files.FileOptions Files { get; init; } = new();
+    public Files.FileStoreOptions Files { get; init; } = new();
     /// <summary>Largest API request body (batch submissions).</summary>
     public long MaxRequestBytes { get; init; } = 32 * 1024 * 1024;
 }

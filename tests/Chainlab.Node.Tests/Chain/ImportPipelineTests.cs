@@ -88,6 +88,27 @@ public sealed class ImportPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_block_lists_exactly_the_references_of_its_file_anchors_under_its_files_root()
+    {
+        var file = new Chainlab.Core.Files.FileRef(Chainlab.Core.Files.Cid.Parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"), 12, "hello.txt", "text/plain");
+        var refs = Chainlab.Core.Files.FileAnchorRules.BlockRefs([FileTx.Anchor(_n.Keys[0], 0, 1, refs: file)]);
+        // References without the anchor that names them.
+        var plain = await ValidNextBlock(_n.Transfer(0, 1, 10, 0));
+        var r = await Import(Reseal(plain with { FileRefs = refs }, _n.Authority, h => h with { FilesRoot = Block.ComputeFilesRoot(refs) }));
+        Assert.Equal(ImportStatus.Rejected, r.Status);
+        Assert.Contains("file references", r.Reason!);
+
+        // An anchor whose references the block leaves out; then the same block listing them.
+        var withAnchor = await ValidNextBlock(FileTx.Anchor(_n.Keys[0], 0, 1, refs: file));
+        r = await Import(withAnchor);
+        Assert.Equal(ImportStatus.Rejected, r.Status);
+        Assert.Contains("file references", r.Reason!);
+        var good = Reseal(withAnchor with { FileRefs = refs }, _n.Authority, h => h with { FilesRoot = Block.ComputeFilesRoot(refs) });
+        Assert.Equal(ImportStatus.Imported, (await Import(good)).Status);
+        Assert.Single(_n.Node.Store.FileAnchors(_n.Keys[0].Address, 10, 0));
+    }
+
+    [Fact]
     public async Task A_block_with_a_bad_signature_or_an_overspend_is_rejected()
     {
         var tampered = _n.Transfer(0, 1, 10, 0).Raw;

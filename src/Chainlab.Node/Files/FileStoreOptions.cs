@@ -1,7 +1,7 @@
 namespace Chainlab.Node.Files;
 
 /// <summary>Limits of the node's file store.</summary>
-public sealed record FileOptions
+public sealed record FileStoreOptions
 {
     /// <summary>Largest file (or CAR) one upload may bring.</summary>
     public long MaxFileBytes { get; init; } = 1L << 30;

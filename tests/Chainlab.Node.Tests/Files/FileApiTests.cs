@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Chainlab.Core.Files;
+using Chainlab.Node.Api;
+using Chainlab.Node.Files;
+using Chainlab.Core.State;
+
+namespace Chainlab.Node.Tests.Files;
+
+/// <summary>Files through the node's API: uploads, the gateway's three answers, CAR import, limits, bad input, expiry and anchors.</summary>
+public sealed class FileApiTests : IAsyncLifetime
+{
+    private TestNode _n = null!;
+    private static readonly FileStoreOptions Limits = new() { MaxFileBytes = 2 << 20, QuotaBytes = 5 << 20, UnanchoredTtl = TimeSpan.FromHours(1) };
+
+    public async Task InitializeAsync() => _n = await TestNode.StartAsync(files: Limits);
+    public async Task DisposeAsync() => await _n.DisposeAndDeleteAsync();
+
+    private FileService Files => _n.Node.Core.Files;
+
+    private static byte[] Bytes(int n, int seed) { var b = new byte[n]; new Random(seed).NextBytes(b); return b; }
+
+    private async Task<HttpResponseMessage> Upload(byte[] body, string query = "", string type = "application/octet-stream") =>
+        await _n.Http.PostAsync("/api/v1/files" + query, new ByteArrayContent(body) { Headers = { ContentType = new(type) } });
+
+    private static async Task<Cid> ExpectedCid(byte[] content, ImportOptions o) =>
+        (await UnixFsImporter.AddFileAsync(new MemoryStream(content), new NullSink(), o)).Cid;
+
+    private sealed class NullSink : IBlockSink { public ValueTask PutAsync(Cid c, ReadOnlyMemory<byte> b, CancellationToken ct) => ValueTask.CompletedTask; }
+
+    private static async Task<string> ProblemType(HttpResponseMessage r) =>
+        (await r.Content.ReadFromJsonAsync<JsonObject>())!["type"]!.GetValue<string>().Replace("urn:chainlab:problem:", "");
+
+    [Fact]
+    public async Task An_upload_gets_kubos_CID_and_the_gateway_serves_its_bytes_its_block_and_its_CAR()
+    {
+        var hello = await Upload("hello world\n"u8.ToArray(), "?name=hello.txt");
+        Assert.Equal(HttpStatusCode.Created, hello.StatusCode);
+        Assert.Equal("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", (await hello.Content.ReadFromJsonAsync<JsonObject>())!["cid"]!.GetValue<string>());
+        var v1 = await (await Upload("hello world\n"u8.ToArray(), "?cidVersion=1")).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.StartsWith("bafkrei", v1!["cid"]!.GetValue<string>());
+
+        var content = Bytes(3 * 262144 + 77, 1);
+        var created = await (await Upload(content, "?name=data.bin")).Content.ReadFromJsonAsync<JsonObject>();
+        var cid = Cid.Parse(created!["cid"]!.GetValue<string>());
+        Assert.Equal(await ExpectedCid(content, ImportOptions.V0), cid);
+        Assert.Equal((ulong)content.Length, created["size"]!.GetValue<ulong>());
+
+        var bytes = await _n.Http.GetAsync($"/ipfs/{cid}");
+        Assert.Equal(content, await bytes.Content.ReadAsByteArrayAsync());
+        Assert.Equal("sandbox", bytes.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal($"/ipfs/{cid}", bytes.Headers.GetValues("X-Ipfs-Path").Single());
+        Assert.Contains("immutable", bytes.Headers.CacheControl!.ToString());
+
+        var raw = await _n.Http.GetAsync($"/ipfs/{cid}?format=raw");
+        Assert.Equal(FileEndpoints.RawType, raw.Content.Headers.ContentType!.MediaType);
+        Assert.True(cid.Matches(await raw.Content.ReadAsByteArrayAsync()));
+
+        var req = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{cid}");
+        req.Headers.Accept.ParseAdd(FileEndpoints.CarType);
+        var car = await _n.Http.SendAsync(req);
+        Assert.Equal("application/vnd.ipld.car; version=1; order=dfs; dups=n", car.Content.Headers.ContentType!.ToString());
+        var stream = await car.Content.ReadAsStreamAsync();
+        Assert.Equal([cid], await Car.ReadHeaderAsync(stream, default));
+        var blocks = new MemoryBlockSource();
+        var order = new List<Cid>();
+        while (await Car.ReadBlockAsync(stream, default) is { } b) { blocks.Blocks[b.Cid] = b.Block; order.Add(b.Cid); }
+        Assert.Equal(5, order.Count);         // the root first (depth first), then its four leaves
+        Assert.Equal(cid, order[0]);
+        var back = new MemoryStream();
+        await UnixFsReader.WriteFileAsync(cid, blocks, back, default);
+        Assert.Equal(content, back.ToArray());
+
+        var one = await _n.Http.GetByteArrayAsync($"/ipfs/{cid}?format=car&dag-scope=block");
+        var s1 = new MemoryStream(one);
+        await Car.ReadHeaderAsync(s1, default);
+        Assert.Equal(cid, (await Car.ReadBlockAsync(s1, default))!.Value.Cid);
+        Assert.Null(await Car.ReadBlockAsync(s1, default));
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _n.Http.GetAsync($"/ipfs/{cid}?format=car&dag-scope=some")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _n.Http.GetAsync($"/ipfs/{cid}?format=tar")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _n.Http.GetAsync("/ipfs/QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH")).StatusCode);
+        var cbor = await _n.Http.GetAsync("/api/v1/files/bafyreigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi");
+        Assert.Equal(HttpStatusCode.BadRequest, cbor.StatusCode);
+        Assert.Contains("unsupported codec 0x71", await cbor.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_directory_from_a_CAR_resolves_paths_and_serves_its_index_page_and_media_types()
+    {
+        var sink = new MemoryBlockSource();
+        async Task<ImportedNode> File(byte[] b) => await UnixFsImporter.AddFileAsync(new MemoryStream(b), sink, ImportOptions.V0);
+        var png = new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0 };
+        var sub = await UnixFsImporter.AddDirectoryAsync([("index.html", await File("<p>hi</p>"u8.ToArray())), ("picture", await File(png))], sink, ImportOptions.V0);
+        var root = await UnixFsImporter.AddDirectoryAsync([("site", sub), ("notes.txt", await File("notes"u8.ToArray()))], sink, ImportOptions.V0);
+        var car = new MemoryStream();
+        await Car.WriteHeaderAsync(car, [root.Cid], default);
+        foreach (var (c, b) in sink.Blocks) await Car.WriteBlockAsync(car, c, b, default);
+
+        var imported = await Upload(car.ToArray(), "?name=site", FileEndpoints.CarType);
+        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+        Assert.Equal(root.Cid.ToString(), (await imported.Content.ReadFromJsonAsync<JsonObject>())!["cid"]!.GetValue<string>());
+
+        var page = await _n.Http.GetAsync($"/ipfs/{root.Cid}/site");
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("<p>hi</p>", await page.Content.ReadAsStringAsync());
+        Assert.Equal("image/png", (await _n.Http.GetAsync($"/ipfs/{root.Cid}/site/picture")).Content.Headers.ContentType!.MediaType);
+        Assert.Equal("text/plain", (await _n.Http.GetAsync($"/ipfs/{root.Cid}/notes.txt")).Content.Headers.ContentType!.MediaType);
+        var listing = await _n.Http.GetStringAsync($"/ipfs/{root.Cid}");
+        Assert.Contains("notes.txt", listing);
+        Assert.Equal(HttpStatusCode.NotFound, (await _n.Http.GetAsync($"/ipfs/{root.Cid}/site/none")).StatusCode);
+
+        var stat = await _n.GetJson($"/api/v1/files/{root.Cid}");
+        Assert.Equal("directory", stat["kind"]!.GetValue<string>());
+        Assert.Equal(["notes.txt", "site"], stat["entries"]!.AsArray().Select(e => e!["name"]!.GetValue<string>()));
+
+        // dag-scope=entity of a directory is its own block; all is every block under it.
+        async Task<int> Count(string scope)
+        {
+            var s = new MemoryStream(await _n.Http.GetByteArrayAsync($"/ipfs/{root.Cid}?format=car&dag-scope={scope}"));
+            await Car.ReadHeaderAsync(s, default);
+            var n = 0;
+            while (await Car.ReadBlockAsync(s, default) is not null) n++;
+            return n;
+        }
+        Assert.Equal(1, await Count("entity"));
+        Assert.Equal(sink.Blocks.Count, await Count("all"));
+    }
+
+    [Fact]
+    public async Task Oversized_and_over_quota_uploads_get_413_and_leave_nothing()
+    {
+        var big = await Upload(Bytes((2 << 20) + 1, 2));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+        Assert.Equal("too-large", await ProblemType(big));
+        Assert.Equal(0, Files.Store.FileBlockBytes());
+
+        Assert.Equal(HttpStatusCode.Created, (await Upload(Bytes(2 << 20, 3))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Upload(Bytes(2 << 20, 4))).StatusCode);
+        var kept = Files.Store.FileBlockBytes();
+        var over = await Upload(Bytes(2 << 20, 5));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
+        Assert.Equal("quota-exceeded", await ProblemType(over));
+        Assert.Equal(kept, Files.Store.FileBlockBytes());
+        Assert.Equal(2, Files.Store.StoredFiles(10, 0).Count);
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_half_way_through_an_upload_leaves_nothing_and_the_node_serves_on()
+    {
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, _n.Http.BaseAddress!.Port);
+            var s = tcp.GetStream();
+            await s.WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: {2 << 20}\r\n\r\n"));
+            await s.WriteAsync(Bytes(700_000, 6)); // two chunks' worth of blocks reach the store before the client goes
+            await s.FlushAsync();
+            await Task.Delay(300);
+        }
+        await Eventually.True(() => Files.Store.FileBlockBytes() == 0 && Files.Store.StoredFiles(10, 0).Count == 0, "the unfinished upload's blocks are gone");
+        Assert.Equal(HttpStatusCode.Created, (await Upload("after"u8.ToArray())).StatusCode);
+    }
+
+    [Fact]
+    public async Task Bad_CARs_are_refused_with_their_reason_and_nothing_is_stored()
+    {
+        var sink = new MemoryBlockSource();
+        var file = await UnixFsImporter.AddFileAsync(new MemoryStream(Bytes(600_000, 7)), sink, ImportOptions.V0);
+        byte[] CarOf(IEnumerable<(Cid, byte[])> blocks, Cid? root = null)
+        {
+            var m = new MemoryStream();
+            m.Write(Car.Header([root ?? file.Cid]));
+            foreach (var (c, b) in blocks) Car.WriteBlockAsync(m, c, b, default).Wait();
+            return m.ToArray();
+        }
+        var all = sink.Blocks.Select(kv => (kv.Key, kv.Value)).ToList();
+        var good = CarOf(all);
+        var tampered = (byte[])good.Clone();
+        tampered[^10] ^= 0xff;
+        var cases = new (string What, byte[] Body, int Status, string Type)[]
+        {
+            ("truncated", good[..(good.Length / 2)], 400, "bad-car"),
+            ("a block that does not match its CID", tampered, 400, "bad-car"),
+            ("not a CAR", "hello"u8.ToArray(), 400, "bad-car"),
+            ("a leaf missing", CarOf(all.Where(b => b.Key != file.Cid).Skip(1).Prepend(all.Single(b => b.Key == file.Cid))), 422, "incomplete-dag"),
+            ("the root missing", CarOf(all.Where(b => b.Key != file.Cid)), 422, "incomplete-dag"),
+        };
+        foreach (var (what, body, status, type) in cases)
+        {
+            var r = await Upload(body, "", FileEndpoints.CarType);
+            Assert.True(status == (int)r.StatusCode, $"{what}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+            Assert.Equal(type, await ProblemType(r));
+            Assert.Equal(0, Files.Store.FileBlockBytes());
+        }
+        Assert.Equal(HttpStatusCode.Created, (await Upload(good, "", FileEndpoints.CarType)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _n.Http.GetAsync("/api/v1/status")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unanchored_file_expires_and_an_anchored_one_stays_with_its_anchor_listed()
+    {
+        var a = Cid.Parse((await (await Upload("keep me"u8.ToArray(), "?name=keep.txt")).Content.ReadFromJsonAsync<JsonObject>())!["cid"]!.GetValue<string>());
+        var b = Cid.Parse((await (await Upload("let me go"u8.ToArray())).Content.ReadFromJsonAsync<JsonObject>())!["cid"]!.GetValue<string>());
+        var anchor = FileTx.Anchor(_n.Keys[0], 0, 1, refs: new FileRef(a, 7, "keep.txt", "text/plain"));
+        Assert.True(_n.Node.Pool.Admit([anchor.Raw])[0].Accepted);
+        var (block, _) = await _n.ProduceAsync();
+        Assert.Single(block!.FileRefs);
+
+        _n.Time.Advance(TimeSpan.FromMinutes(30));
+        Assert.NotNull(Files.Store.StoredFile(b));
+        _n.Time.Advance(TimeSpan.FromMinutes(31)); // past the hour: the collector's timer removes the unanchored file
+        await Eventually.True(() => Files.Store.StoredFile(b) is null, "the collector ran");
+        Assert.Equal((0, 0), Files.Collect());
+        Assert.Equal(HttpStatusCode.OK, (await _n.Http.GetAsync($"/ipfs/{a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _n.Http.GetAsync($"/ipfs/{b}")).StatusCode);
+
+        var listed = await _n.GetJson($"/api/v1/files?anchoredBy={_n.Keys[0].Address}");
+        var entry = listed["anchors"]!.AsArray().Single()!;
+        Assert.Equal((a.ToString(), "keep.txt", block.Height), (entry["file"]!["cid"]!.GetValue<string>(), entry["file"]!["name"]!.GetValue<string>(), entry["height"]!.GetValue<ulong>()));
+        var shown = await _n.GetJson($"/api/v1/blocks/{block.Height}");
+        Assert.Equal(a.ToString(), shown["files"]![0]!["cid"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_file_anchor_pays_per_file_and_must_be_well_formed()
+    {
+        var cid = Cid.Parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+        var refs = Enumerable.Range(0, 3).Select(i => new FileRef(Cid.Of(0, Cid.DagPb, [(byte)i]), 1, $"f{i}", "text/plain")).ToArray();
+        var pool = _n.Node.Pool;
+        Assert.Equal("fee-too-low", pool.Admit([FileTx.Anchor(_n.Keys[0], 0, 2, refs: refs).Raw])[0].Result.Error.Slug());
+        Assert.True(pool.Admit([FileTx.Anchor(_n.Keys[0], 0, 3, refs: refs).Raw])[0].Accepted);
+        Assert.Equal("malformed", pool.Admit([FileTx.Anchor(_n.Keys[1], 0, 5, refs: [new FileRef(cid, 1, "a", "text/plain"), new FileRef(cid, 1, "b", "text/plain")]).Raw])[0].Result.Error.Slug());
+        Assert.Equal("malformed", pool.Admit([Core.Model.Transaction.Create(_n.Keys[1], "test-chain", Core.Model.TxKind.FileAnchor, 0, 5, Core.Crypto.Address.Zero, 0, [0, 0, 0, 0]).Raw])[0].Result.Error.Slug());
+        Assert.Equal("malformed", pool.Admit([FileTx.Anchor(_n.Keys[1], 0, 5, refs: new FileRef(cid, 1, "a/b", "text/plain")).Raw])[0].Result.Error.Slug());
+        var (block, _) = await _n.ProduceAsync();
+        Assert.Equal(3, block!.FileRefs.Count);
+        Assert.Equal(Core.Model.Block.ComputeFilesRoot(block.FileRefs), block.Header.FilesRoot);
+    }
+}
+
+/// <summary>Blocks in a dictionary, as a sink and a source.</summary>
+internal sealed class MemoryBlockSource : IBlockSink, IBlockSource
+{
+    public readonly Dictionary<Cid, byte[]> Blocks = new();
+    public ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct) { Blocks[cid] = block.ToArray(); return ValueTask.CompletedTask; }
+    public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(Blocks.GetValueOrDefault(cid));
+}
