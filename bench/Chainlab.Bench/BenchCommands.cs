@@ -152,6 +152,17 @@ public static class BenchCommands
             return 0;
         });
         cmd.Subcommands.Add(contracts);
+
+        var fileMiB = new Option<int>("--mib") { Description = "File size in MiB", DefaultValueFactory = _ => 256 };
+        var fruns = new Option<int>("--runs") { Description = "Runs (medians are reported)", DefaultValueFactory = _ => 3 };
+        var files = new Command("files", "Adding a file (importer alone, into SQLite, through a node's API) and reading it back, in MB/s") { fileMiB, fruns };
+        files.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(fileMiB) is < 1 or > 4096 || pr.GetValue(fruns) is < 1 or > 50) throw new CliException("--mib 1..4096, --runs 1..50", ExitCodes.BadInput);
+            await new FileBenchmark(SelfLaunch, Console.Out).RunAsync((long)pr.GetValue(fileMiB) << 20, pr.GetValue(fruns), ct);
+            return 0;
+        });
+        cmd.Subcommands.Add(files);
         return cmd;
     }
 

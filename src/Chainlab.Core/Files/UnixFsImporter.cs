@@ -1,6 +1,9 @@
 namespace Chainlab.Core.Files;
 
-/// <summary>Where the importer puts the blocks it makes, each once, children before parents.</summary>
+/// <summary>
+/// Where the importer puts the blocks it makes, children before parents. Each block's memory is the
+/// sink's to keep: the importer never writes to it again.
+/// </summary>
 public interface IBlockSink
 {
     ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct);
@@ -36,10 +39,11 @@ public static class UnixFsImporter
     {
         var levels = new List<List<ImportedNode>> { new() };
         var madeAtLevel = new List<int> { 0 };
-        var buffer = new byte[options.ChunkSize];
         long total = 0;
         while (true)
         {
+            // A fresh buffer per chunk: with raw leaves the chunk itself is the block the sink keeps.
+            var buffer = new byte[options.ChunkSize];
             var n = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
             if (n == 0 && madeAtLevel[0] > 0) break;
             total += n;
@@ -78,10 +82,28 @@ public static class UnixFsImporter
             await sink.PutAsync(cid, chunk, ct);
             return new ImportedNode(cid, (ulong)chunk.Length, (ulong)chunk.Length);
         }
-        var block = new PbNode([], new UnixFsData(UnixFsType.File, chunk.ToArray(), (ulong)chunk.Length).Encode()).Encode();
+        var block = FileLeaf(chunk.Span);
         var leafCid = Cid.Of(options.CidVersion, Cid.DagPb, block);
         await sink.PutAsync(leafCid, block, ct);
         return new ImportedNode(leafCid, (ulong)chunk.Length, (ulong)block.Length);
+    }
+
+    /// <summary>
+    /// A dag-pb leaf holding UnixFS file data, written straight into one array: the same bytes as
+    /// PbNode([], UnixFsData(File, chunk, length)).Encode(), without the copies in between.
+    /// </summary>
+    internal static byte[] FileLeaf(ReadOnlySpan<byte> chunk)
+    {
+        var n = (ulong)chunk.Length;
+        var unixfs = ProtoWriter.VarintSize(1, (ulong)UnixFsType.File) + (n > 0 ? ProtoWriter.BytesSize(2, chunk.Length) : 0) + ProtoWriter.VarintSize(3, n);
+        var block = new byte[ProtoWriter.BytesSize(1, unixfs)];
+        var at = Varint.Write(block, 1 << 3 | 2);
+        at += Varint.Write(block.AsSpan(at), (ulong)unixfs);
+        var w = new ProtoWriter(block.AsSpan(at));
+        w.Varint(1, (ulong)UnixFsType.File);
+        if (n > 0) w.Bytes(2, chunk);
+        w.Varint(3, n);
+        return block;
     }
 
     private static async Task<ImportedNode> Parent(List<ImportedNode> children, IBlockSink sink, ImportOptions options, CancellationToken ct)

@@ -63,7 +63,10 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         using var writer = _store.WriteFile(Now);
         var sink = new WriterSink(writer, _store.FileBlockBytes(), Options);
         var limited = new LimitedStream(content, Options.MaxFileBytes);
-        var node = await UnixFsImporter.AddFileAsync(limited, sink, request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress);
+        ImportedNode node;
+        try { node = await UnixFsImporter.AddFileAsync(limited, sink, request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress); }
+        finally { await sink.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default); } // the writer is idle before it is disposed
+        await sink.DrainAsync();
         var file = new StoredFile(node.Cid, node.FileSize, request.Name, request.MediaType, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
         writer.Complete(file);
         return _store.StoredFile(node.Cid) ?? file;
@@ -102,6 +105,8 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             }
         }
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
+        finally { await sink.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default); }
+        await sink.DrainAsync();
         if (!have.Contains(root) && !_store.HasFileBlock(root)) throw new FileRefusedException("incomplete-dag", 422, $"the CAR lacks its root block {root}");
         foreach (var cid in linked)
             if (!have.Contains(cid) && !_store.HasFileBlock(cid))
@@ -114,18 +119,47 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _collector.DisposeAsync();
 
-    /// <summary>Puts blocks through the writer while watching the node's quota.</summary>
-    private sealed class WriterSink(IFileWriter writer, long stored, FileStoreOptions options) : IBlockSink
+    /// <summary>
+    /// Puts blocks through the writer while watching the node's quota. The database writes run on a task of
+    /// their own, a few blocks behind the hashing, so that the two overlap; Drain waits for them and passes on
+    /// their failure.
+    /// </summary>
+    private sealed class WriterSink : IBlockSink
     {
+        private readonly IFileWriter _writer;
+        private readonly long _stored;
+        private readonly FileStoreOptions _options;
+        private readonly System.Threading.Channels.Channel<(Cid, byte[])> _queue =
+            System.Threading.Channels.Channel.CreateBounded<(Cid, byte[])>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        private readonly Task _consumer;
         private long _added;
 
-        public ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
+        public WriterSink(IFileWriter writer, long stored, FileStoreOptions options)
+        {
+            _writer = writer; _stored = stored; _options = options;
+            _consumer = Task.Run(async () =>
+            {
+                await foreach (var (cid, block) in _queue.Reader.ReadAllAsync()) _writer.Put(cid, block);
+            });
+        }
+
+        public async ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
         {
             _added += block.Length;
-            if (stored + _added > options.QuotaBytes)
-                throw new FileRefusedException("quota-exceeded", 413, $"the node keeps at most {options.QuotaBytes} bytes of files and holds {stored}; this file does not fit");
-            writer.Put(cid, block.Span);
-            return ValueTask.CompletedTask;
+            if (_stored + _added > _options.QuotaBytes)
+                throw new FileRefusedException("quota-exceeded", 413, $"the node keeps at most {_options.QuotaBytes} bytes of files and holds {_stored}; this file does not fit");
+            // The block is ours to keep; only a block that is part of a larger array (the last, short chunk) is copied.
+            var array = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length
+                ? seg.Array : block.ToArray();
+            if (!await _queue.Writer.WaitToWriteAsync(ct) || !_queue.Writer.TryWrite((cid, array)))
+                await _consumer; // the writer stopped: its exception comes out here
+        }
+
+        /// <summary>Waits until every block is written; the writer may then complete or be disposed.</summary>
+        public async Task DrainAsync()
+        {
+            _queue.Writer.TryComplete();
+            await _consumer;
         }
     }
 }

@@ -40,8 +40,8 @@ public interface IFileStore
 /// <summary>Blocks of one file on their way in. Dispose without <see cref="Complete"/> removes the blocks no other file uses.</summary>
 public interface IFileWriter : IDisposable
 {
-    /// <summary>Stores a block already checked against its CID. The span is only read during the call.</summary>
-    void Put(Cid cid, ReadOnlySpan<byte> block);
+    /// <summary>Stores a block already checked against its CID. The array is the writer's to keep.</summary>
+    void Put(Cid cid, byte[] block);
     /// <summary>Flushes and records the file (its root must be among the blocks put); the file then counts as kept.</summary>
     void Complete(StoredFile file);
 }

@@ -9,8 +9,21 @@ namespace Chainlab.Node.Storage;
 /// <summary>File blocks, file records and anchors: the same statements on every SQL backend.</summary>
 public abstract partial class SqlChainStore
 {
-    /// <summary>A second read-write connection: file writers run beside the chain's single writer.</summary>
+    /// <summary>A read-write connection to the file tables: file writers run beside the chain's single writer.</summary>
     protected abstract DbConnection OpenFileWriter();
+
+    /// <summary>A connection for reading the file tables (the chain's own readers, unless the backend keeps files apart).</summary>
+    protected virtual DbConnection OpenFileReader() => OpenReader();
+
+    private T ReadFiles<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, T none)
+    {
+        using var conn = OpenFileReader();
+        using var c = conn.CreateCommand();
+        c.CommandText = sql;
+        bind(c);
+        using var r = c.ExecuteReader();
+        return r.Read() ? map(r) : none;
+    }
 
     /// <summary>The anchors of a block's successful file anchor transactions, in block order.</summary>
     private void InsertAnchors(DbTransaction tx, Block block, IReadOnlyList<Receipt> receipts)
@@ -42,9 +55,9 @@ public abstract partial class SqlChainStore
         }
     }
 
-    public byte[]? FileBlock(Cid cid) => Read<byte[]?>("SELECT data FROM file_blocks WHERE cid=@c", c => Param(c, "@c", cid.ToBytes()), r => (byte[])r[0], null);
+    public byte[]? FileBlock(Cid cid) => ReadFiles<byte[]?>("SELECT data FROM file_blocks WHERE cid=@c", c => Param(c, "@c", cid.ToBytes()), r => (byte[])r[0], null);
 
-    public bool HasFileBlock(Cid cid) => Read("SELECT 1 FROM file_blocks WHERE cid=@c", c => Param(c, "@c", cid.ToBytes()), _ => true, false);
+    public bool HasFileBlock(Cid cid) => ReadFiles("SELECT 1 FROM file_blocks WHERE cid=@c", c => Param(c, "@c", cid.ToBytes()), _ => true, false);
 
     public IFileWriter WriteFile(long nowMs) => new SqlFileWriter(this, nowMs);
 
@@ -53,32 +66,53 @@ public abstract partial class SqlChainStore
 
     private const string FileColumns = "cid,size,name,media_type,added_ms,expires_ms";
 
-    public StoredFile? StoredFile(Cid root) => Read<StoredFile?>($"SELECT {FileColumns} FROM files WHERE cid=@c", c => Param(c, "@c", root.ToBytes()), ReadFile, null);
+    public StoredFile? StoredFile(Cid root) => ReadFiles<StoredFile?>($"SELECT {FileColumns} FROM files WHERE cid=@c", c => Param(c, "@c", root.ToBytes()), ReadFile, null);
 
-    public IReadOnlyList<StoredFile> StoredFiles(int limit, int offset) => Read<IReadOnlyList<StoredFile>>(
+    public IReadOnlyList<StoredFile> StoredFiles(int limit, int offset) => ReadFiles<IReadOnlyList<StoredFile>>(
         $"SELECT {FileColumns} FROM files ORDER BY added_ms DESC, cid LIMIT @n OFFSET @o",
         c => { Param(c, "@n", (long)limit); Param(c, "@o", (long)offset); },
         r => { var list = new List<StoredFile>(); do list.Add(ReadFile(r)); while (r.Read()); return list; }, []);
 
-    public long FileBlockBytes() => Read("SELECT COALESCE(SUM(size),0) FROM file_blocks", _ => { }, r => Convert.ToInt64(r[0]), 0L);
+    public long FileBlockBytes() => ReadFiles("SELECT COALESCE(SUM(size),0) FROM file_blocks", _ => { }, r => Convert.ToInt64(r[0]), 0L);
 
     public (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs)
     {
+        // Anchors live with the chain, files may live apart (SQLite keeps them in a database of their own):
+        // the anchored CIDs are read first, then the due files that none of them names are removed.
+        var anchored = Read("SELECT DISTINCT cid FROM file_anchors", _ => { }, r =>
+        {
+            var set = new HashSet<Cid>();
+            do set.Add(Cid.FromBytes((byte[])r[0])); while (r.Read());
+            return set;
+        }, new HashSet<Cid>());
         using var conn = OpenFileWriter();
         using var tx = conn.BeginTransaction();
-        int Run(string sql, long? value = null)
+        var due = new List<byte[]>();
+        using (var c = conn.CreateCommand())
         {
-            using var c = conn.CreateCommand();
             c.Transaction = tx;
-            c.CommandText = sql;
-            if (value is { } v) Param(c, "@v", v);
-            return c.ExecuteNonQuery();
+            c.CommandText = "SELECT cid FROM files WHERE expires_ms IS NOT NULL AND expires_ms < @v";
+            Param(c, "@v", nowMs);
+            using var r = c.ExecuteReader();
+            while (r.Read()) if (!anchored.Contains(Cid.FromBytes((byte[])r[0]))) due.Add((byte[])r[0]);
         }
-        var files = Run("DELETE FROM files WHERE expires_ms IS NOT NULL AND expires_ms < @v AND cid NOT IN (SELECT cid FROM file_anchors)", nowMs);
-        Run("DELETE FROM file_refs WHERE root NOT IN (SELECT cid FROM files)");
-        var blocks = Run("DELETE FROM file_blocks WHERE added_ms < @v AND cid NOT IN (SELECT block FROM file_refs)", orphanBeforeMs);
+        using (var c = conn.CreateCommand())
+        {
+            c.Transaction = tx;
+            c.CommandText = "DELETE FROM files WHERE cid=@c; DELETE FROM file_refs WHERE root=@c";
+            var pc = Param(c, "@c");
+            foreach (var cid in due) { pc.Value = cid; c.ExecuteNonQuery(); }
+        }
+        int blocks;
+        using (var c = conn.CreateCommand())
+        {
+            c.Transaction = tx;
+            c.CommandText = "DELETE FROM file_blocks WHERE added_ms < @v AND cid NOT IN (SELECT block FROM file_refs)";
+            Param(c, "@v", orphanBeforeMs);
+            blocks = c.ExecuteNonQuery();
+        }
         tx.Commit();
-        return (files, blocks);
+        return (due.Count, blocks);
     }
 
     private static FileAnchor ReadAnchor(DbDataReader r) => new(unchecked((ulong)r.GetInt64(0)), new Hash((byte[])r[1]), new Address((byte[])r[2]),
@@ -117,7 +151,7 @@ public abstract partial class SqlChainStore
             _conn = store.OpenFileWriter();
         }
 
-        public void Put(Cid cid, ReadOnlySpan<byte> block)
+        public void Put(Cid cid, byte[] block)
         {
             if (!_written.Add(cid)) return;
             if (_tx is null)
@@ -129,7 +163,7 @@ public abstract partial class SqlChainStore
                 Param(_insert, "@c"); Param(_insert, "@d").DbType = DbType.Binary; Param(_insert, "@z"); Param(_insert, "@t");
             }
             _insert!.Parameters[0].Value = cid.ToBytes();
-            _insert.Parameters[1].Value = block.ToArray();
+            _insert.Parameters[1].Value = block;
             _insert.Parameters[2].Value = (long)block.Length;
             _insert.Parameters[3].Value = _nowMs;
             _store.Guard("storing a file block", () => _insert.ExecuteNonQuery());

@@ -63,11 +63,10 @@ public sealed partial class MemoryChainStore
         private readonly HashSet<Cid> _written = new();
         private bool _completed;
 
-        public void Put(Cid cid, ReadOnlySpan<byte> block)
+        public void Put(Cid cid, byte[] block)
         {
             if (!_written.Add(cid)) return;
-            var copy = block.ToArray();
-            lock (d.Gate) d.FileBlocks.TryAdd(cid, (copy, nowMs));
+            lock (d.Gate) d.FileBlocks.TryAdd(cid, (block, nowMs));
         }
 
         public void Complete(StoredFile file)

@@ -38,6 +38,7 @@ public sealed class SqliteChainStore : SqlChainStore
                 c.ExecuteNonQuery();
             }
             Initialise(writer);
+            OpenFilesDatabase();
         }
         catch (Exception e) when (e is SqliteException or StoreException)
         {
@@ -77,13 +78,8 @@ public sealed class SqliteChainStore : SqlChainStore
             name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(contract, height, tx_idx, seq)) WITHOUT ROWID;
         CREATE INDEX contract_events_height ON contract_events(height);
         """,
-        // Version 5: content-addressed file blocks (a rowid table: its rows are large), the files kept, which blocks
-        // each file uses, and anchors in canonical blocks.
+        // Version 5: the file anchors of canonical blocks (the file blocks themselves live in the files database beside this one).
         """
-        CREATE TABLE file_blocks(cid BLOB NOT NULL UNIQUE, data BLOB NOT NULL, size INTEGER NOT NULL, added_ms INTEGER NOT NULL);
-        CREATE TABLE files(cid BLOB PRIMARY KEY, size INTEGER NOT NULL, name TEXT, media_type TEXT, added_ms INTEGER NOT NULL, expires_ms INTEGER) WITHOUT ROWID;
-        CREATE TABLE file_refs(root BLOB NOT NULL, block BLOB NOT NULL, PRIMARY KEY(root, block)) WITHOUT ROWID;
-        CREATE INDEX file_refs_block ON file_refs(block);
         CREATE TABLE file_anchors(height INTEGER NOT NULL, tx_idx INTEGER NOT NULL, seq INTEGER NOT NULL, cid BLOB NOT NULL, size INTEGER NOT NULL,
             name TEXT NOT NULL, media_type TEXT NOT NULL, anchored_by BLOB NOT NULL, tx_hash BLOB NOT NULL, PRIMARY KEY(height, tx_idx, seq)) WITHOUT ROWID;
         CREATE INDEX file_anchors_by ON file_anchors(anchored_by, height);
@@ -91,13 +87,49 @@ public sealed class SqliteChainStore : SqlChainStore
         """,
     ];
 
+    /// <summary>
+    /// File blocks are kept in a second SQLite database beside the chain's (chain.db-files) with 64 KiB pages:
+    /// a 256 KiB block then takes 4 pages instead of 64, which more than doubles the rate an upload is stored
+    /// at, while the chain's tables keep the small pages their many small rows want. Anchors stay with the chain.
+    /// </summary>
+    private string FilesPath => _path + "-files";
+
+    /// <summary>The file tables, version 1 (PRAGMA user_version).</summary>
+    private const string FilesSchema = """
+        CREATE TABLE IF NOT EXISTS file_blocks(cid BLOB NOT NULL UNIQUE, data BLOB NOT NULL, size INTEGER NOT NULL, added_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS files(cid BLOB PRIMARY KEY, size INTEGER NOT NULL, name TEXT, media_type TEXT, added_ms INTEGER NOT NULL, expires_ms INTEGER) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS file_refs(root BLOB NOT NULL, block BLOB NOT NULL, PRIMARY KEY(root, block)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS file_refs_block ON file_refs(block);
+        PRAGMA user_version=1;
+        """;
+
+    private void OpenFilesDatabase()
+    {
+        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilesPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt32(cmd.ExecuteScalar());
+        if (version > 1) throw new StoreException($"files database {FilesPath} has schema version {version}, newer than this binary supports (1): upgrade chainlab");
+        // The page size holds only while the file is new: set it before the first table.
+        cmd.CommandText = "PRAGMA page_size=65536; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;" + FilesSchema;
+        cmd.ExecuteNonQuery();
+    }
+
     protected override DbConnection OpenFileWriter()
     {
-        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWrite, Pooling = true }.ToString());
+        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilesPath, Mode = SqliteOpenMode.ReadWrite, Pooling = true }.ToString());
         c.Open();
         using var p = c.CreateCommand();
-        p.CommandText = "PRAGMA busy_timeout=5000;";
+        p.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;";
         p.ExecuteNonQuery();
+        return c;
+    }
+
+    protected override DbConnection OpenFileReader()
+    {
+        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilesPath, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString());
+        c.Open();
         return c;
     }
 
