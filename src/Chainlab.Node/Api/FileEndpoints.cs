@@ -83,6 +83,8 @@ public static class FileEndpoints
         api.MapGet("/files/{cid}", async (string cid, CancellationToken ct) =>
         {
             if (!Cid.TryParse(cid, out var c, out var why)) return Problems.Malformed(why!);
+            try { await files.EnsureAsync(c!, ct); }
+            catch (FileRefusedException e) { return Problems.Of(e.Type, e.Status, "File not available", e.Message); }
             var stored = files.Store.StoredFile(c!);
             var anchors = files.Store.AnchorsOf(c!).Select(FileAnchorDto.Of).ToList();
             try
@@ -95,8 +97,8 @@ public static class FileEndpoints
             }
             catch (BlockMissingException) { return Problems.NotFound($"{c} is not on this node"); }
             catch (Exception e) when (e is FormatException or NotSupportedException) { return Problems.Of("unsupported", 422, "Not a UnixFS file", e.Message); }
-        }).Produces<FileDto>().WithProblems(400, 404, 422).WithName("GetFile")
-          .WithSummary("What a CID is on this node: file or directory, size, name and media type, kept or expiring, its entries, and its anchors on chain.");
+        }).Produces<FileDto>().WithProblems(400, 404, 413, 422, 502).WithName("GetFile")
+          .WithSummary("What a CID is: file or directory, size, name and media type, kept or expiring, its entries, and its anchors on chain. A file this node lacks is fetched from its providers first (found through the DHT).");
     }
 
     /// <summary>The upload's own Content-Type, unless it only says "bytes".</summary>

@@ -36,6 +36,8 @@ public static class Gateway
             await Problems.Of("not-acceptable", 400, "Unsupported format", $"format '{format}' is not raw, car or a file's bytes").ExecuteAsync(ctx);
             return;
         }
+        try { await files.EnsureAsync(root!, ct); }
+        catch (FileRefusedException e) { await Problems.Of(e.Type, e.Status, "File not available", e.Message).ExecuteAsync(ctx); return; }
         var pathBlocks = new List<(Cid Cid, byte[] Block)>();
         EntryInfo entry;
         try { entry = await UnixFsReader.ResolveAsync(root!, segments!, files, ct, (c, b) => pathBlocks.Add((c, b))); }

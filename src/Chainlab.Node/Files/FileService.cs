@@ -36,6 +36,20 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
 
     public IFileStore Store => _store;
 
+    /// <summary>Fetches files this node lacks from the network (null when the node runs alone).</summary>
+    public FileFetcher? Fetcher { get; set; }
+
+    /// <summary>Called with each file this node now keeps (the network announces it as a provider).</summary>
+    public event Action<Cid>? Kept;
+
+    /// <summary>Makes sure the file's root is here: fetched from the network when it is not (and a network is there).</summary>
+    public async Task EnsureAsync(Cid root, CancellationToken ct)
+    {
+        if (_store.HasFileBlock(root) || Fetcher is null) return;
+        var file = await Fetcher.FetchAsync(root, ct);
+        Kept?.Invoke(file.Cid);
+    }
+
     public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(_store.FileBlock(cid));
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -69,6 +83,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         await sink.DrainAsync();
         var file = new StoredFile(node.Cid, node.FileSize, request.Name, request.MediaType, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
         writer.Complete(file);
+        Kept?.Invoke(node.Cid);
         return _store.StoredFile(node.Cid) ?? file;
     }
 
@@ -114,6 +129,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         var size = sizes.TryGetValue(root, out var s) ? s : (await UnixFsReader.StatAsync(root, this, ct)).Size;
         var file = new StoredFile(root, size, name, null, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
         writer.Complete(file);
+        Kept?.Invoke(root);
         return _store.StoredFile(root) ?? file;
     }
 

@@ -170,15 +170,36 @@ public sealed class NodeCore : IAsyncDisposable
         }));
     }
 
+    private async Task Announce(PeerNetwork network, Chainlab.Core.Files.Cid cid)
+    {
+        try { await network.Dht.ProvideAsync(cid, _stop.Token); }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is StoreException or IOException) { Logging.CreateLogger("Chainlab.Files").LogWarning("Could not announce {Cid}: {Message}", cid, e.Message); }
+    }
+
     private void StartNetwork(PeerOptions peerOptions)
     {
         var identity = Options.NodeKey ?? DataFolder.LoadOrCreateNodeKey(Options.DataDir);
         var network = new PeerNetwork(Chain, Chain, Pool, Events, identity,
             peerOptions with { PeersFile = peerOptions.PeersFile ?? Path.Combine(Options.DataDir, "peers.txt") }, Options.Time,
-            Options.Scheduler, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Network"));
+            Options.Scheduler, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Network"), cid => _store.FileBlock(cid));
         try { network.Start(); }
         catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }
         Network = network;
+        // Files: fetched through the DHT when missing, announced when kept (and once after start, for those kept before).
+        Files.Fetcher = new Files.FileFetcher(network.Dht, network, _store, Options.Files, Options.Time, Logging.CreateLogger("Chainlab.Files"));
+        Files.Kept += cid => _ = network.Spawn(() => Announce(network, cid));
+        _ = network.Spawn(async () =>
+        {
+            try { await Task.Delay(TimeSpan.FromSeconds(2), Options.Time, _stop.Token); }
+            catch (OperationCanceledException) { return; }
+            for (var offset = 0; offset < 100_000 && !_stop.IsCancellationRequested; offset += 500)
+            {
+                var page = _store.StoredFiles(500, offset);
+                foreach (var f in page) await Announce(network, f.Cid);
+                if (page.Count < 500) break;
+            }
+        });
     }
 
     public async ValueTask DisposeAsync()

@@ -37,6 +37,10 @@ public sealed class Peer : IAsyncDisposable
     public int AddressesGiven { get; set; }
     /// <summary>Blocks this peer delivered for our sync requests.</summary>
     public long BlocksReceived;
+    /// <summary>A short-lived link the DHT made to ask this node something; closed when it has been idle a while.</summary>
+    public bool Ephemeral { get; set; }
+    /// <summary>When the DHT last used this link (a timestamp of the node's clock).</summary>
+    public long LastUsed;
     public string Id => Convert.ToHexStringLower(NodeKey)[..16];
 
     /// <summary>Starts at 0; misbehaviour lowers it and at <see cref="BanScore"/> the peer is banned. Good behaviour slowly restores it.</summary>

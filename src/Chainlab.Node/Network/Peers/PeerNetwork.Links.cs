@@ -71,7 +71,7 @@ public sealed partial class PeerNetwork
             var named = await ResolveBootstrapHosts();
             foreach (var ep in _options.Bootstrap.Concat(named).Concat(learned).DistinctBy(ep => ep.ToString()))
             {
-                if (_peers.Values.Count(p => p.Outbound) + Volatile.Read(ref _dialing) >= _options.MaxOutbound) break;
+                if (_peers.Values.Count(p => p.Outbound && !p.Ephemeral) + Volatile.Read(ref _dialing) >= _options.MaxOutbound) break;
                 if (IsSelf(ep) || ConnectedTo(ep) || _addresses.InBackoff(ep) || _dialingTo.ContainsKey(ep.ToString())) continue;
                 Interlocked.Increment(ref _dialing);
                 _dialingTo[ep.ToString()] = 0;
@@ -109,7 +109,7 @@ public sealed partial class PeerNetwork
     }
 
     /// <summary>Dials one address; the caller has counted it in _dialing, which the link's handshake (or a failure here) releases.</summary>
-    private async Task Dial(IPEndPoint ep)
+    private async Task Dial(IPEndPoint ep, string? ephemeralFor = null)
     {
         PeerLink link;
         using var deadline = new CancellationTokenSource(_options.DialTimeout, _time);
@@ -120,16 +120,17 @@ public sealed partial class PeerNetwork
             Interlocked.Decrement(ref _dialing);
             _dialingTo.TryRemove(ep.ToString(), out _);
             _addresses.DialFailed(ep);
+            if (ephemeralFor is not null && _linkWaiters.TryGetValue(ephemeralFor, out var failed)) failed.TrySetResult(null);
             return;
         }
         _dialingTo.TryRemove(ep.ToString(), out _);
         _addresses.DialSucceeded(ep);
-        _ = Spawn(() => RunPeer(link, outbound: true));
+        _ = Spawn(() => RunPeer(link, outbound: true, ephemeralFor));
     }
 
-    private async Task RunPeer(PeerLink link, bool outbound)
+    private async Task RunPeer(PeerLink link, bool outbound, string? ephemeralFor = null)
     {
-        await using var peer = new Peer(link, outbound, _options.SendTimeout, _time);
+        await using var peer = new Peer(link, outbound, _options.SendTimeout, _time) { Ephemeral = ephemeralFor is not null, LastUsed = _time.GetTimestamp() };
         using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var registered = false;
         try
@@ -141,11 +142,19 @@ public sealed partial class PeerNetwork
                 if (outbound) Interlocked.Decrement(ref _dialing);
                 else Interlocked.Decrement(ref _handshaking);
             }
-            if (!linked) return;
+            if (!linked)
+            {
+                if (ephemeralFor is not null && _linkWaiters.TryGetValue(ephemeralFor, out var refused)) refused.TrySetResult(null);
+                return;
+            }
             var (ok, full) = Register(peer);
             if (full) await Send(peer, new Disconnect(DisconnectReason.TooManyPeers, $"this node has no room for another inbound peer from {peer.Host} (at most {_options.MaxInbound}, and {_options.MaxInboundPerAddress} per address)"));
             if (!ok) return;
             registered = true;
+            Dht.Seen(peer);
+            var key = Convert.ToHexStringLower(peer.NodeKey);
+            if (_linkWaiters.TryGetValue(key, out var waiter)) waiter.TrySetResult(peer);
+            else if (ephemeralFor is not null && _linkWaiters.TryGetValue(ephemeralFor, out var other)) other.TrySetResult(null); // another node answered at that address
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
             _ = Spawn(() => PingLoop(peer, life.Token));
             if (peer.BestHeight > _chain.Head.Height) _sync.Pump();

@@ -20,7 +20,7 @@ namespace Chainlab.Node.Network.Peers;
 /// scheduler, all waits on the injected clock, all choices on the injected random source. Making and keeping
 /// links (accept, dial, rotation, the read loop) is in PeerNetwork.Links.cs.
 /// </summary>
-public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisposable
+public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLinks, IAsyncDisposable
 {
     private readonly IChainReader _chain;
     private readonly KeyPair _key;
@@ -50,9 +50,11 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
     private readonly object _linkGate = new();
 
     public PeerNetwork(IChainReader chain, IBlockImport import, ITransactionAdmission pool, NodeEvents events,
-        KeyPair key, PeerOptions options, TimeProvider time, TaskScheduler scheduler, Random random, ILogger log)
+        KeyPair key, PeerOptions options, TimeProvider time, TaskScheduler scheduler, Random random, ILogger log,
+        Func<Chainlab.Core.Files.Cid, byte[]?>? fileBlock = null)
     {
         _chain = chain; _key = key; _options = options; _time = time; _scheduler = scheduler; _random = random; _log = log;
+        Dht = new Dht.Dht(this, options, time, new Random(Next(int.MaxValue)), log, fileBlock ?? (_ => null));
         _addresses = new AddressBook(options, time, log);
         _transactions = new TransactionGossip(pool, events, this, options, time);
         _announcer = new BlockAnnouncer(events, this, _transactions);
@@ -60,6 +62,9 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
     }
 
     public int Port { get; private set; }
+    /// <summary>The DHT over this node's links: providers of files, and file blocks.</summary>
+    public Dht.Dht Dht { get; }
+    byte[] Dht.IDhtLinks.SelfKey => _key.PublicKey;
     public string NodeId => Convert.ToHexStringLower(_key.PublicKey)[..16];
     public IReadOnlyCollection<Peer> Peers => _peers.Values.ToList();
     IReadOnlyCollection<Peer> IPeerLinks.Linked => _peers.Values.ToList();
@@ -90,6 +95,22 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
         _ = Spawn(AcceptLoop);
         _ = Spawn(DialLoop);
         _ = Spawn(RotateLoop);
+        _ = Spawn(RepublishLoop);
+    }
+
+    /// <summary>Announces again, well before their records expire, the files this node provides.</summary>
+    private async Task RepublishLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try { await Delay(_options.RepublishInterval); }
+            catch (OperationCanceledException) { return; }
+            foreach (var cid in Dht.Provided)
+            {
+                try { await Dht.ProvideAsync(cid, _stop.Token); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
     }
 
     /// <summary>Runs background work on the node's scheduler (a simulator's virtual-time scheduler, or the thread pool).</summary>
@@ -138,6 +159,12 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
             {
                 await Task.Delay(_options.PingInterval, _time, ct);
                 peer.Forgive();
+                if (peer.Ephemeral && _time.GetElapsedTime(Interlocked.Read(ref peer.LastUsed)) > _options.EphemeralIdle)
+                {
+                    await Send(peer, new Disconnect(DisconnectReason.Shutdown, "done asking"));
+                    await peer.DisposeAsync();
+                    return;
+                }
                 var nonce = (ulong)Next(int.MaxValue);
                 _pings[peer] = (_time.GetTimestamp(), nonce);
                 await peer.SendAsync(new Ping(nonce), ct);
@@ -160,6 +187,7 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
                     .Select(x => new PeerInfo(x.Host, x.ListenPort, x.NodeKey)).ToList()), ct);
                 break;
             case Protocol.Peers list:
+                Dht.Seen(list.List);
                 // One peer may teach us only so many addresses (614 bogus ones once filled peers.txt).
                 var room = _options.MaxAddressesPerPeer - peer.AddressesGiven;
                 if (room > 0) peer.AddressesGiven += _addresses.Add(list.List.Select(i => new IPEndPoint(IPAddress.Parse(i.Host), i.Port)).Where(ep => !IsSelf(ep)), room);
@@ -177,7 +205,45 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, IAsyncDisp
                 throw new IOException("peer disconnected");
             case Hello or HelloAck:
                 throw new ProtocolViolation($"unexpected {m.Type} after the handshake");
+            default:
+                await Dht.HandleAsync(peer, m, ct);
+                break;
         }
+    }
+
+    /// <summary>Links waited for by the DHT, by node key.</summary>
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<Peer?>> _linkWaiters = new();
+
+    public async Task<Peer?> LinkAsync(Dht.Contact contact, CancellationToken ct)
+    {
+        var id = Convert.ToHexStringLower(contact.Key);
+        if (_peers.TryGetValue(id, out var linked)) return linked;
+        if (contact.Key.AsSpan().SequenceEqual(_key.PublicKey) || IsSelf(contact.Endpoint)) return null;
+        if (_banned.TryGetValue(id, out var until) && until > _time.GetUtcNow()) return null;
+        var waiter = _linkWaiters.GetOrAdd(id, _ => new TaskCompletionSource<Peer?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_dialingTo.TryAdd(contact.Endpoint.ToString(), 0))
+        {
+            Interlocked.Increment(ref _dialing);
+            _ = Spawn(() => Dial(contact.Endpoint, ephemeralFor: id));
+        }
+        using var deadline = new CancellationTokenSource(_options.DialTimeout + _options.HandshakeTimeout, _time);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token, _stop.Token);
+        try { return await waiter.Task.WaitAsync(both.Token); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return null; }
+        finally { if (waiter.Task.IsCompleted) _linkWaiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<Peer?>>(id, waiter)); }
+    }
+
+    public void Ban(Peer peer, string why)
+    {
+        Interlocked.Increment(ref Violations);
+        _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; banned", peer.Address, peer.Id, why);
+        _banned[Convert.ToHexStringLower(peer.NodeKey)] = _time.GetUtcNow() + _options.BanTime;
+        Interlocked.Increment(ref _bans);
+        _ = Task.Run(async () =>
+        {
+            await Send(peer, new Disconnect(DisconnectReason.ProtocolViolation, why));
+            await peer.DisposeAsync();
+        });
     }
 
     public async ValueTask DisposeAsync()

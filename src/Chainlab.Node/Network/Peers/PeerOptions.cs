@@ -47,6 +47,12 @@ public sealed record PeerOptions
     public TimeSpan SyncGatherTime { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How often pending transactions are announced again (gossip may have lost them on the way).</summary>
     public TimeSpan ReannounceInterval { get; init; } = TimeSpan.FromSeconds(6);
+    /// <summary>How long a provider record lives on the nodes that keep it.</summary>
+    public TimeSpan ProviderRecordTtl { get; init; } = TimeSpan.FromHours(24);
+    /// <summary>How often a node announces again the files it provides (well inside the records' life).</summary>
+    public TimeSpan RepublishInterval { get; init; } = TimeSpan.FromHours(12);
+    /// <summary>A link the DHT made for a query is closed after this long without use.</summary>
+    public TimeSpan EphemeralIdle { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How links are made: TCP unless a test or simulator supplies its own.</summary>
     public ITransport Transport { get; init; } = TcpTransport.Instance;
 }

@@ -37,6 +37,13 @@ public static class MessageCodec
             case AnnounceBlock b: w.Hash(b.Hash); w.U64(b.Height); break;
             case GetBlocks g: w.U64(g.FromHeight); w.U32(g.Count); break;
             case Blocks b: w.U32((uint)b.Raw.Count); foreach (var r in b.Raw) w.Bytes(r); break;
+            case FindNode f: w.U64(f.Nonce); w.Hash(f.Target); break;
+            case Nodes n: w.U64(n.Nonce); Contacts(w, n.List); break;
+            case GetProviders g: w.U64(g.Nonce); w.Hash(g.Key); break;
+            case Providers p: w.U64(p.Nonce); Contacts(w, p.List); Contacts(w, p.Closer); break;
+            case AddProvider a: w.Hash(a.Key); break;
+            case GetFileBlock g: w.U64(g.Nonce); w.Bytes(g.Cid); break;
+            case FileBlock f: w.U64(f.Nonce); w.Bytes(f.Cid); w.U8(f.Found ? (byte)1 : (byte)0); w.Bytes(f.Data); break;
             case Disconnect d: w.U8((byte)d.Reason); w.Text(d.Detail.Length > WireLimits.MaxReasonBytes ? d.Detail[..WireLimits.MaxReasonBytes] : d.Detail); break;
             default: throw new ArgumentException($"cannot encode {m.GetType().Name}");
         }
@@ -89,6 +96,13 @@ public static class MessageCodec
             MessageType.GetBlocks => ReadGetBlocks(ref r),
             MessageType.Blocks => new Blocks(ReadBlobs(ref r, WireLimits.MaxBlocksPerMessage, Limits.MaxBlockBytes, "blocks")),
             MessageType.Disconnect => ReadDisconnect(ref r),
+            MessageType.FindNode => new FindNode(r.U64("nonce"), r.Hash("target")),
+            MessageType.Nodes => new Nodes(r.U64("nonce"), ReadPeers(ref r, WireLimits.MaxContactsPerMessage)),
+            MessageType.GetProviders => new GetProviders(r.U64("nonce"), r.Hash("key")),
+            MessageType.Providers => new Providers(r.U64("nonce"), ReadPeers(ref r, WireLimits.MaxContactsPerMessage), ReadPeers(ref r, WireLimits.MaxContactsPerMessage)),
+            MessageType.AddProvider => new AddProvider(r.Hash("key")),
+            MessageType.GetFileBlock => new GetFileBlock(r.U64("nonce"), r.Bytes(WireLimits.MaxCidBytes, "cid").ToArray()),
+            MessageType.FileBlock => ReadFileBlock(ref r),
             _ => throw new DecodeException($"unknown message type {(byte)type}"),
         };
         r.EnsureEnd(type.ToString());
@@ -120,9 +134,26 @@ public static class MessageCodec
         return list;
     }
 
-    private static List<PeerInfo> ReadPeers(ref CanonicalReader r)
+    private static void Contacts(CanonicalWriter w, IReadOnlyList<PeerInfo> list)
     {
-        var n = r.Count(WireLimits.MaxPeersPerMessage, 4 + 2 + 32, "peers");
+        w.U32((uint)list.Count);
+        foreach (var peer in list) { w.Text(peer.Host); U16(w, peer.Port); w.Fixed(peer.NodeKey); }
+    }
+
+    private static FileBlock ReadFileBlock(ref CanonicalReader r)
+    {
+        var nonce = r.U64("nonce");
+        var cid = r.Bytes(WireLimits.MaxCidBytes, "cid").ToArray();
+        var found = r.U8("found");
+        if (found > 1) throw new DecodeException($"FileBlock found flag {found}");
+        var data = r.Bytes(Chainlab.Core.Files.Car.MaxBlockBytes, "block").ToArray();
+        if (found == 0 && data.Length > 0) throw new DecodeException("FileBlock carries data for a block it says it lacks");
+        return new FileBlock(nonce, cid, found == 1, data);
+    }
+
+    private static List<PeerInfo> ReadPeers(ref CanonicalReader r, int max = WireLimits.MaxPeersPerMessage)
+    {
+        var n = r.Count(max, 4 + 2 + 32, "peers");
         var list = new List<PeerInfo>(n);
         for (var i = 0; i < n; i++)
         {

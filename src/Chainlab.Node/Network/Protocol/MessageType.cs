@@ -16,4 +16,12 @@ public enum MessageType : byte
     GetBlocks = 11,
     Blocks = 12,
     Disconnect = 13,
+    // The DHT (docs/files.md): nodes closest to a key, providers of a file, and file blocks.
+    FindNode = 14,
+    Nodes = 15,
+    GetProviders = 16,
+    Providers = 17,
+    AddProvider = 18,
+    GetFileBlock = 19,
+    FileBlock = 20,
 }

@@ -42,3 +42,15 @@ public enum DisconnectReason : byte
 }
 
 public sealed record Disconnect(DisconnectReason Reason, string Detail) : Message(MessageType.Disconnect);
+
+/// <summary>Which known nodes are closest to Target (XOR of SHA-256 node ids)? Answered with Nodes.</summary>
+public sealed record FindNode(ulong Nonce, Hash Target) : Message(MessageType.FindNode);
+public sealed record Nodes(ulong Nonce, IReadOnlyList<PeerInfo> List) : Message(MessageType.Nodes);
+/// <summary>Who provides the file whose key this is? Answered with the providers known and the nodes closest to the key.</summary>
+public sealed record GetProviders(ulong Nonce, Hash Key) : Message(MessageType.GetProviders);
+public sealed record Providers(ulong Nonce, IReadOnlyList<PeerInfo> List, IReadOnlyList<PeerInfo> Closer) : Message(MessageType.Providers);
+/// <summary>The sender provides the file whose key this is (it is reachable at its listen port).</summary>
+public sealed record AddProvider(Hash Key) : Message(MessageType.AddProvider);
+/// <summary>One file block by CID; answered with FileBlock (Found false when the node lacks it).</summary>
+public sealed record GetFileBlock(ulong Nonce, byte[] Cid) : Message(MessageType.GetFileBlock);
+public sealed record FileBlock(ulong Nonce, byte[] Cid, bool Found, byte[] Data) : Message(MessageType.FileBlock);

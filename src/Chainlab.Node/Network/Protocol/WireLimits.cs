@@ -18,6 +18,10 @@ public static class WireLimits
     public const int MaxBlocksBytes = Limits.MaxBlockBytes + 1024 * 1024;
     public const int MaxHostBytes = 64;
     public const int MaxReasonBytes = 256;
+    /// <summary>Contacts in one DHT answer (Kademlia's k).</summary>
+    public const int MaxContactsPerMessage = 20;
+    public const int MaxCidBytes = 64;
+    private const int PeerInfoBytes = 4 + MaxHostBytes + 2 + 32;
 
     /// <summary>The largest body a message of this type may have; null for an unknown type.</summary>
     public static int? MaxBody(byte type) => (MessageType)type switch
@@ -33,6 +37,12 @@ public static class WireLimits
         MessageType.GetBlocks => 8 + 4,
         MessageType.Blocks => MaxBlocksBytes,
         MessageType.Disconnect => 1 + 4 + MaxReasonBytes,
+        MessageType.FindNode or MessageType.GetProviders => 8 + 32,
+        MessageType.Nodes => 8 + 4 + MaxContactsPerMessage * PeerInfoBytes,
+        MessageType.Providers => 8 + 2 * (4 + MaxContactsPerMessage * PeerInfoBytes),
+        MessageType.AddProvider => 32,
+        MessageType.GetFileBlock => 8 + 4 + MaxCidBytes,
+        MessageType.FileBlock => 8 + 4 + MaxCidBytes + 1 + 4 + Chainlab.Core.Files.Car.MaxBlockBytes,
         _ => null,
     };
 }

@@ -1,0 +1,98 @@
+using Chainlab.Core.Files;
+using Chainlab.Node.Network.Dht;
+using Chainlab.Node.Network.Peers;
+using Chainlab.Node.Network.Protocol;
+using Chainlab.Node.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node.Files;
+
+/// <summary>
+/// Fetches a file this node lacks: its providers from the DHT, then its blocks from several of them at once,
+/// each checked against its CID before it is stored. A provider that sends a block not matching its CID is
+/// banned like any peer that breaks the protocol, and the block is asked of another. Nothing is recorded
+/// until every block is here.
+/// </summary>
+public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, FileStoreOptions options, TimeProvider time, ILogger log)
+{
+    public const int InFlight = 8;
+
+    public async Task<StoredFile> FetchAsync(Cid root, CancellationToken ct)
+    {
+        var lookup = await dht.FindProvidersAsync(root, ct);
+        var live = new List<Peer>();
+        foreach (var p in lookup.Providers)
+            if (await links.LinkAsync(p, ct) is { } peer) live.Add(peer);
+        if (live.Count == 0)
+            throw new FileRefusedException("not-found", 404, lookup.Providers.Count == 0
+                ? $"{root} is not on this node, and no node provides it ({lookup.Queried} asked in {lookup.Hops} rounds)"
+                : $"{root} is not on this node, and none of its {lookup.Providers.Count} providers could be reached");
+        log.LogInformation("Fetching {Cid} from {Providers} providers (found in {Hops} rounds)", root, live.Count, lookup.Hops);
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        using var writer = store.WriteFile(now);
+        var stored = store.FileBlockBytes();
+        var pending = new Queue<Cid>([root]);
+        var seen = new HashSet<Cid> { root };
+        var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data)>>();
+        byte[]? rootBlock = null;
+        long total = 0, blocks = 0;
+        var turn = 0;
+        while (pending.Count > 0 || inflight.Count > 0)
+        {
+            while (pending.Count > 0 && inflight.Count < InFlight && live.Count > 0)
+            {
+                var cid = pending.Dequeue();
+                var peer = live[turn++ % live.Count];
+                inflight.Add(Ask(cid, peer));
+            }
+            if (inflight.Count == 0) break;
+            var done = await Task.WhenAny(inflight);
+            inflight.Remove(done);
+            var (got, from, data) = await done;
+            if (data is null)
+            {
+                live.Remove(from); // it lacks the block or did not answer: ask another
+                pending.Enqueue(got);
+                continue;
+            }
+            if (!got.Matches(data))
+            {
+                links.Ban(from, $"sent a block that does not match its CID {got}");
+                live.Remove(from);
+                pending.Enqueue(got);
+                continue;
+            }
+            total += data.Length;
+            if (++blocks > DagLimits.Default.MaxBlocks) throw new FileRefusedException("too-large", 413, $"{root} has more than {DagLimits.Default.MaxBlocks} blocks");
+            if (total > options.MaxFileBytes + (options.MaxFileBytes >> 4)) throw new FileRefusedException("too-large", 413, $"{root} is larger than this node's {options.MaxFileBytes}-byte limit");
+            if (stored + total > options.QuotaBytes) throw new FileRefusedException("quota-exceeded", 413, $"{root} does not fit in this node's quota of {options.QuotaBytes} bytes");
+            writer.Put(got, data);
+            if (got == root) rootBlock = data;
+            if (got.Codec != Cid.DagPb) continue;
+            PbNode node;
+            try { node = UnixFsReader.Decode(got, data).Node; }
+            catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node cannot read: {e.Message}"); }
+            foreach (var l in node.Links)
+                if (seen.Add(l.Hash) && !store.HasFileBlock(l.Hash)) pending.Enqueue(l.Hash);
+        }
+        if (pending.Count > 0 || rootBlock is null)
+            throw new FileRefusedException("unavailable", 502, $"the providers of {root} could not give every block ({pending.Count} missing)");
+        var size = root.Codec == Cid.Raw ? (ulong)rootBlock.Length : (await UnixFsReader.StatAsync(root, new OneBlock(root, rootBlock), ct)).Size;
+        var file = new StoredFile(root, size, null, null, now, now + (long)options.UnanchoredTtl.TotalMilliseconds);
+        writer.Complete(file);
+        log.LogInformation("Fetched {Cid}: {Blocks} blocks, {Bytes} bytes", root, blocks, total);
+        return store.StoredFile(root) ?? file;
+
+        async Task<(Cid, Peer, byte[]?)> Ask(Cid cid, Peer peer)
+        {
+            var answer = await dht.RequestAsync<FileBlock>(peer, n => new GetFileBlock(n, cid.ToBytes()), ct);
+            return (cid, peer, answer is { Answer: { Found: true } b } && b.Cid.AsSpan().SequenceEqual(cid.Bytes) ? b.Data : null);
+        }
+    }
+
+    private sealed class OneBlock(Cid cid, byte[] block) : IBlockSource
+    {
+        public ValueTask<byte[]?> GetAsync(Cid c, CancellationToken ct) => ValueTask.FromResult(c == cid ? block : null);
+    }
+}
