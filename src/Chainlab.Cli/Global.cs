@@ -47,4 +47,31 @@ public static class Global
             throw new CliException($"{name} '{text}' is not a duration (e.g. 2s, 500ms)", ExitCodes.BadInput);
         return (ulong)Math.Round(v * mult);
     }
+
+    /// <summary>Parses sizes like "1GiB", "500MiB", "64KiB", "10GB" or a plain number of bytes.</summary>
+    public static long ParseSize(string text, string name)
+    {
+        var t = text.Trim();
+        var units = new (string Suffix, long Factor)[] { ("KiB", 1L << 10), ("MiB", 1L << 20), ("GiB", 1L << 30), ("TiB", 1L << 40), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1) };
+        long factor = 1;
+        foreach (var (suffix, f) in units)
+            if (t.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { t = t[..^suffix.Length].Trim(); factor = f; break; }
+        if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || v <= 0 || v * factor > long.MaxValue / 2)
+            throw new CliException($"{name} '{text}' is not a size (e.g. 512MiB, 10GiB)", ExitCodes.BadInput);
+        return (long)Math.Round(v * factor);
+    }
+
+    /// <summary>Parses long durations like "24h", "90m", "30s" or "7d".</summary>
+    public static TimeSpan ParseSpan(string text, string name)
+    {
+        var t = text.Trim();
+        var (n, unit) = t.Length > 1 && char.IsLetter(t[^1]) ? (t[..^1], t[^1]) : (t, 's');
+        if (!double.TryParse(n, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || v <= 0 || v > 3650 * 24 * 3600)
+            throw new CliException($"{name} '{text}' is not a duration (e.g. 24h, 30m, 7d)", ExitCodes.BadInput);
+        return unit switch
+        {
+            's' => TimeSpan.FromSeconds(v), 'm' => TimeSpan.FromMinutes(v), 'h' => TimeSpan.FromHours(v), 'd' => TimeSpan.FromDays(v),
+            _ => throw new CliException($"{name} '{text}': the unit is s, m, h or d", ExitCodes.BadInput),
+        };
+    }
 }

@@ -22,6 +22,9 @@ public sealed record NodeConfigFile
     public int? PerSenderLimit { get; init; }
     public string? LogLevel { get; init; }
     public string? LogFormat { get; init; }
+    public string? MaxFileSize { get; init; }
+    public string? FilesQuota { get; init; }
+    public string? FilesTtl { get; init; }
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

@@ -31,8 +31,11 @@ public static class NodeCommands
         var p2pPort = new Option<int?>("--p2p-port") { Description = "Listen for peers on this TCP port (0 = any); without it or --bootstrap the node runs alone" };
         var bootstrap = new Option<string[]>("--bootstrap") { Description = "Peer to connect to, HOST:PORT (repeatable)", AllowMultipleArgumentsPerToken = true };
         var mine = new Option<bool>("--mine") { Description = "Proof of work: mine with --key as the reward key" };
+        var maxFile = new Option<string?>("--max-file-size") { Description = "Largest file one upload may bring (default 1GiB)" };
+        var filesQuota = new Option<string?>("--files-quota") { Description = "Most bytes of files the node keeps (default 10GiB)" };
+        var filesTtl = new Option<string?>("--files-ttl") { Description = "How long a file nobody anchored is kept after its last add (default 24h)" };
         var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -73,6 +76,13 @@ public static class NodeCommands
             var threads = pr.GetValue(mineThreads);
             if (threads is < 1 or > 256) throw new CliException("--mine-threads must be 1..256", ExitCodes.BadInput);
             if (pr.GetValue(mine) && keyPath is null) throw new CliException("--mine needs --key: the reward goes to that key's address", ExitCodes.BadInput);
+            var defaults = new Chainlab.Node.Files.FileStoreOptions();
+            var fileLimits = defaults with
+            {
+                MaxFileBytes = (pr.GetValue(maxFile) ?? file.MaxFileSize) is { } mf ? Global.ParseSize(mf, "--max-file-size") : defaults.MaxFileBytes,
+                QuotaBytes = (pr.GetValue(filesQuota) ?? file.FilesQuota) is { } fq ? Global.ParseSize(fq, "--files-quota") : defaults.QuotaBytes,
+                UnanchoredTtl = (pr.GetValue(filesTtl) ?? file.FilesTtl) is { } ft ? Global.ParseSpan(ft, "--files-ttl") : defaults.UnanchoredTtl,
+            };
             var producer = keyPath is not null ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile) ?? file.PasswordFile) : null;
             using var shutdown = new Shutdown(ct);
             await using var node = await NodeHost.StartAsync(new NodeOptions
@@ -88,6 +98,7 @@ public static class NodeCommands
                 JsonLogs = formatText == "json",
                 Peers = peers,
                 MineThreads = pr.GetValue(mine) ? threads : 0,
+                Files = fileLimits,
             }, shutdown.Token);
             if (formatText == "json")
                 Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new

@@ -27,6 +27,30 @@ public sealed class MessageCodecTests
         yield return new GetBlocks((ulong)r.NextInt64(), (uint)r.Next(1, 129));
         yield return new Blocks(Enumerable.Range(0, r.Next(0, 5)).Select(_ => Bytes(r, r.Next(0, 2000))).ToList());
         yield return new Disconnect(DisconnectReason.ProtocolViolation, "bad frame " + r.Next());
+        PeerInfo Contact(int i) => new(i % 2 == 0 ? "127.0.0.1" : "::1", (ushort)r.Next(1, 65535), Bytes(r, 32));
+        yield return new FindNode((ulong)r.NextInt64(), H(r));
+        yield return new Nodes((ulong)r.NextInt64(), Enumerable.Range(0, r.Next(0, 21)).Select(Contact).ToList());
+        yield return new GetProviders((ulong)r.NextInt64(), H(r));
+        yield return new Providers((ulong)r.NextInt64(), Enumerable.Range(0, r.Next(0, 21)).Select(Contact).ToList(), Enumerable.Range(0, r.Next(0, 21)).Select(Contact).ToList());
+        yield return new AddProvider(H(r));
+        var cid = Chainlab.Core.Files.Cid.Of(r.Next(2), Chainlab.Core.Files.Cid.DagPb, Bytes(r, 10)).ToBytes();
+        yield return new GetFileBlock((ulong)r.NextInt64(), cid);
+        yield return new FileBlock((ulong)r.NextInt64(), cid, true, Bytes(r, r.Next(0, 3000)));
+        yield return new FileBlock((ulong)r.NextInt64(), cid, false, []);
+    }
+
+    [Fact]
+    public void DHT_messages_refuse_more_contacts_than_k_and_data_for_a_block_they_say_is_missing()
+    {
+        var r = new Random(5);
+        var many = new Nodes(1, Enumerable.Range(0, 21).Select(_ => new PeerInfo("127.0.0.1", 1, Bytes(r, 32))).ToList());
+        Assert.Contains("count 21 exceeds", Assert.Throws<DecodeException>(() => MessageCodec.Decode(MessageCodec.Encode(many))).Message);
+        MessageCodec.Decode(MessageCodec.Encode(many with { List = many.List.Take(20).ToList() }));
+        var cid = Chainlab.Core.Files.Cid.Of(0, Chainlab.Core.Files.Cid.DagPb, [1]).ToBytes();
+        var frame = MessageCodec.Encode(new FileBlock(1, cid, true, [1, 2, 3]));
+        frame[5 + 8 + 4 + cid.Length] = 0; // found: no, yet three bytes of data
+        Assert.Contains("lacks", Assert.Throws<DecodeException>(() => MessageCodec.Decode(frame)).Message);
+        Assert.Contains("exceeds the cap", Assert.Throws<DecodeException>(() => MessageCodec.ReadHeader([(byte)MessageType.FileBlock, 0, 0x40, 0, 0])).Message);
     }
 
     [Fact]
