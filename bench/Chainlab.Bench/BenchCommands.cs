@@ -155,11 +155,24 @@ public static class BenchCommands
 
         var fileMiB = new Option<int>("--mib") { Description = "File size in MiB", DefaultValueFactory = _ => 256 };
         var fruns = new Option<int>("--runs") { Description = "Runs (medians are reported)", DefaultValueFactory = _ => 3 };
-        var files = new Command("files", "Adding a file (importer alone, into SQLite, through a node's API) and reading it back, in MB/s") { fileMiB, fruns };
+        var files = new Command("files", "Adding a file (importer alone, into SQLite, through a node's API), reading it back, fetching it from another node, and DHT lookups with 16 and 32 nodes") { fileMiB, fruns };
         files.SetAction(async (pr, ct) =>
         {
             if (pr.GetValue(fileMiB) is < 1 or > 4096 || pr.GetValue(fruns) is < 1 or > 50) throw new CliException("--mib 1..4096, --runs 1..50", ExitCodes.BadInput);
             await new FileBenchmark(SelfLaunch, Console.Out).RunAsync((long)pr.GetValue(fileMiB) << 20, pr.GetValue(fruns), ct);
+            var net = new FileNetworkBenchmark(SelfLaunch, Console.Out);
+            var fetches = new List<double>();
+            for (var i = 0; i < pr.GetValue(fruns); i++)
+            {
+                fetches.Add(await net.Fetch((long)pr.GetValue(fileMiB) << 20, ct));
+                Console.Out.WriteLine($"fetch run {i + 1}: {fetches[^1]:N0} MB/s");
+            }
+            Console.Out.WriteLine($"median: a node process fetches the file from another over loopback at {ThroughputBenchmark.Median(fetches):N0} MB/s (DHT lookup included)");
+            foreach (var n in new[] { 16, 32 })
+            {
+                var (ph, pms, nh, nms, max) = await net.Lookups(n, ct);
+                Console.Out.WriteLine($"DHT with {n} nodes: finding a provider takes {ph:0.#} rounds ({pms:N1} ms), the closest nodes to a random key {nh:0.#} rounds ({nms:N1} ms), medians over {n - 1} nodes; most rounds {max}");
+            }
             return 0;
         });
         cmd.Subcommands.Add(files);

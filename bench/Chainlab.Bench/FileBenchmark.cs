@@ -17,7 +17,7 @@ namespace Chainlab.Bench;
 public sealed class FileBenchmark(Func<IReadOnlyList<string>, ProcessStartInfo> launchNode, TextWriter output)
 {
     /// <summary>Bytes that do not repeat from chunk to chunk (so no block is stored twice), made as they are read.</summary>
-    private sealed class Generated(long length) : Stream
+    internal sealed class Generated(long length) : Stream
     {
         private long _at;
         private ulong _state = 0x9E3779B97F4A7C15;

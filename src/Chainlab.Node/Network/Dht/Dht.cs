@@ -176,12 +176,18 @@ public sealed class Dht
         var found = new Dictionary<Hash, Contact>();
         if (providers) foreach (var p in ProvidersOf(target)) found[p.Id] = p;
         var hops = 0;
+        Hash? best = null;
+        var improved = true;
         while (!ct.IsCancellationRequested)
         {
             var next = known.Values.Where(c => !asked.Contains(c.Id)).OrderBy(c => RoutingTable.Distance(c.Id, target)).Take(Alpha).ToList();
             var closest = known.Values.OrderBy(c => RoutingTable.Distance(c.Id, target)).Take(k).ToList();
             if (next.Count == 0 || closest.All(c => asked.Contains(c.Id))) break;
-            if (providers && found.Count >= EnoughProviders) break;
+            // Providers: enough found, or some found and the last round brought no node closer to the key.
+            if (providers && (found.Count >= EnoughProviders || (found.Count > 0 && !improved))) break;
+            var nearest = closest.Count > 0 ? RoutingTable.Distance(closest[0].Id, target) : (Hash?)null;
+            improved = best is null || (nearest is { } n0 && n0.CompareTo(best.Value) < 0);
+            best = nearest;
             hops++;
             foreach (var c in next) asked.Add(c.Id);
             var answers = await Task.WhenAll(next.Select(c => providers

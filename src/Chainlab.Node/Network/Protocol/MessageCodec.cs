@@ -14,7 +14,14 @@ public static class MessageCodec
     /// <summary>The whole frame for a message; throws if the body would exceed the type's cap.</summary>
     public static byte[] Encode(Message m)
     {
-        var w = new CanonicalWriter(64);
+        // Sized up front for the large bodies, so that a block is copied into the frame once.
+        var w = new CanonicalWriter(m switch
+        {
+            FileBlock f => 128 + f.Data.Length,
+            Blocks b => 64 + b.Raw.Sum(x => x.Length + 4),
+            Txs t => 64 + t.Raw.Sum(x => x.Length + 4),
+            _ => 64,
+        });
         w.U8((byte)m.Type);
         w.U32(0); // body length, patched below
         switch (m)
