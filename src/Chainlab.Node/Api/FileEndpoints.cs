@@ -62,6 +62,8 @@ public static class FileEndpoints
             catch (FileRefusedException e) { return Problems.Of(e.Type, e.Status, "File refused", e.Message); }
             catch (NotSupportedException e) { return Problems.Of("unsupported", 422, "File refused", e.Message); }
             catch (StoreException e) { return Problems.Of("unavailable", 503, "Store unavailable", e.Message); }
+            // The client went away half-way: nothing of the file was kept, and there is nobody to answer.
+            catch (Exception e) when (e is IOException or OperationCanceledException && req.HttpContext.RequestAborted.IsCancellationRequested) { return Results.Empty; }
         }).WithBinaryBody("application/octet-stream", CarType).Produces<StoredFileDto>(201).WithProblems(400, 413, 422, 503).WithName("AddFile")
           .WithSummary("Add a file: the body is its bytes (streamed; ?name=, ?mediaType=, ?cidVersion=0|1 as `ipfs add`), or a CARv1 with one root (Content-Type: application/vnd.ipld.car), every block checked. An unanchored file is kept for the node's set time after its last add; an anchored one for good.");
 

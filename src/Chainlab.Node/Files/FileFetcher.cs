@@ -31,10 +31,16 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         using var writer = store.WriteFile(now);
-        var stored = store.FileBlockBytes();
+        var sink = new BackgroundBlockWriter(writer, store.FileBlockBytes(), options);
+        try { return await Fetch(root, live, writer, sink, now, ct); }
+        finally { await sink.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default); } // the writer is idle before it is disposed
+    }
+
+    private async Task<StoredFile> Fetch(Cid root, List<Peer> live, IFileWriter writer, BackgroundBlockWriter sink, long now, CancellationToken ct)
+    {
         var pending = new Queue<Cid>([root]);
         var seen = new HashSet<Cid> { root };
-        var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data)>>();
+        var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches)>>();
         byte[]? rootBlock = null;
         long total = 0, blocks = 0;
         var turn = 0;
@@ -49,14 +55,14 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             if (inflight.Count == 0) break;
             var done = await Task.WhenAny(inflight);
             inflight.Remove(done);
-            var (got, from, data) = await done;
+            var (got, from, data, matches) = await done;
             if (data is null)
             {
                 live.Remove(from); // it lacks the block or did not answer: ask another
                 pending.Enqueue(got);
                 continue;
             }
-            if (!got.Matches(data))
+            if (!matches)
             {
                 links.Ban(from, $"sent a block that does not match its CID {got}");
                 live.Remove(from);
@@ -66,8 +72,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             total += data.Length;
             if (++blocks > DagLimits.Default.MaxBlocks) throw new FileRefusedException("too-large", 413, $"{root} has more than {DagLimits.Default.MaxBlocks} blocks");
             if (total > options.MaxFileBytes + (options.MaxFileBytes >> 4)) throw new FileRefusedException("too-large", 413, $"{root} is larger than this node's {options.MaxFileBytes}-byte limit");
-            if (stored + total > options.QuotaBytes) throw new FileRefusedException("quota-exceeded", 413, $"{root} does not fit in this node's quota of {options.QuotaBytes} bytes");
-            writer.Put(got, data);
+            await sink.PutAsync(got, data, ct); // over the quota: a 413 from here
             if (got == root) rootBlock = data;
             if (got.Codec != Cid.DagPb) continue;
             PbNode node;
@@ -80,14 +85,17 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             throw new FileRefusedException("unavailable", 502, $"the providers of {root} could not give every block ({pending.Count} missing)");
         var size = root.Codec == Cid.Raw ? (ulong)rootBlock.Length : (await UnixFsReader.StatAsync(root, new OneBlock(root, rootBlock), ct)).Size;
         var file = new StoredFile(root, size, null, null, now, now + (long)options.UnanchoredTtl.TotalMilliseconds);
+        await sink.DrainAsync();
         writer.Complete(file);
         log.LogInformation("Fetched {Cid}: {Blocks} blocks, {Bytes} bytes", root, blocks, total);
         return store.StoredFile(root) ?? file;
 
-        async Task<(Cid, Peer, byte[]?)> Ask(Cid cid, Peer peer)
+        // The check against the CID runs here, on the request's own task, so several run at once.
+        async Task<(Cid, Peer, byte[]?, bool)> Ask(Cid cid, Peer peer)
         {
             var answer = await dht.RequestAsync<FileBlock>(peer, n => new GetFileBlock(n, cid.ToBytes()), ct);
-            return (cid, peer, answer is { Answer: { Found: true } b } && b.Cid.AsSpan().SequenceEqual(cid.Bytes) ? b.Data : null);
+            var data = answer is { Answer: { Found: true } b } && b.Cid.AsSpan().SequenceEqual(cid.Bytes) ? b.Data : null;
+            return (cid, peer, data, data is not null && cid.Matches(data));
         }
     }
 

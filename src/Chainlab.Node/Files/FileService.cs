@@ -75,7 +75,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     {
         if (request.CidVersion is not (0 or 1)) throw new FileRefusedException("bad-request", 400, $"cid version {request.CidVersion}: 0 or 1");
         using var writer = _store.WriteFile(Now);
-        var sink = new WriterSink(writer, _store.FileBlockBytes(), Options);
+        var sink = new BackgroundBlockWriter(writer, _store.FileBlockBytes(), Options);
         var limited = new LimitedStream(content, Options.MaxFileBytes);
         ImportedNode node;
         try { node = await UnixFsImporter.AddFileAsync(limited, sink, request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress); }
@@ -97,7 +97,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         if (roots.Count != 1) throw new FileRefusedException("bad-car", 400, $"the CAR names {roots.Count} roots; import takes one");
         var root = roots[0];
         using var writer = _store.WriteFile(Now);
-        var sink = new WriterSink(writer, _store.FileBlockBytes(), Options);
+        var sink = new BackgroundBlockWriter(writer, _store.FileBlockBytes(), Options);
         var have = new HashSet<Cid>();
         var linked = new List<Cid>();
         var sizes = new Dictionary<Cid, ulong>();
@@ -134,50 +134,6 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _collector.DisposeAsync();
-
-    /// <summary>
-    /// Puts blocks through the writer while watching the node's quota. The database writes run on a task of
-    /// their own, a few blocks behind the hashing, so that the two overlap; Drain waits for them and passes on
-    /// their failure.
-    /// </summary>
-    private sealed class WriterSink : IBlockSink
-    {
-        private readonly IFileWriter _writer;
-        private readonly long _stored;
-        private readonly FileStoreOptions _options;
-        private readonly System.Threading.Channels.Channel<(Cid, byte[])> _queue =
-            System.Threading.Channels.Channel.CreateBounded<(Cid, byte[])>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-        private readonly Task _consumer;
-        private long _added;
-
-        public WriterSink(IFileWriter writer, long stored, FileStoreOptions options)
-        {
-            _writer = writer; _stored = stored; _options = options;
-            _consumer = Task.Run(async () =>
-            {
-                await foreach (var (cid, block) in _queue.Reader.ReadAllAsync()) _writer.Put(cid, block);
-            });
-        }
-
-        public async ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
-        {
-            _added += block.Length;
-            if (_stored + _added > _options.QuotaBytes)
-                throw new FileRefusedException("quota-exceeded", 413, $"the node keeps at most {_options.QuotaBytes} bytes of files and holds {_stored}; this file does not fit");
-            // The block is ours to keep; only a block that is part of a larger array (the last, short chunk) is copied.
-            var array = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length
-                ? seg.Array : block.ToArray();
-            if (!await _queue.Writer.WaitToWriteAsync(ct) || !_queue.Writer.TryWrite((cid, array)))
-                await _consumer; // the writer stopped: its exception comes out here
-        }
-
-        /// <summary>Waits until every block is written; the writer may then complete or be disposed.</summary>
-        public async Task DrainAsync()
-        {
-            _queue.Writer.TryComplete();
-            await _consumer;
-        }
-    }
 }
 
 /// <summary>Passes a stream through until a byte limit, then refuses the file.</summary>

@@ -15,15 +15,7 @@ public abstract partial class SqlChainStore
     /// <summary>A connection for reading the file tables (the chain's own readers, unless the backend keeps files apart).</summary>
     protected virtual DbConnection OpenFileReader() => OpenReader();
 
-    private T ReadFiles<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, T none)
-    {
-        using var conn = OpenFileReader();
-        using var c = conn.CreateCommand();
-        c.CommandText = sql;
-        bind(c);
-        using var r = c.ExecuteReader();
-        return r.Read() ? map(r) : none;
-    }
+    private T ReadFiles<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, T none) => Read(sql, bind, map, none, OpenFileReader);
 
     /// <summary>The anchors of a block's successful file anchor transactions, in block order.</summary>
     private void InsertAnchors(DbTransaction tx, Block block, IReadOnlyList<Receipt> receipts)

@@ -314,9 +314,10 @@ public abstract partial class SqlChainStore : IChainStore, IFileStore
         return list;
     }
 
-    protected T Read<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, T none)
+    /// <summary>One query on a reader connection (the chain's, unless another is given), mapped from its first row.</summary>
+    protected T Read<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, T none, Func<DbConnection>? open = null)
     {
-        using var conn = OpenReader();
+        using var conn = (open ?? OpenReader)();
         using var c = conn.CreateCommand();
         c.CommandText = sql;
         bind(c);

@@ -168,8 +168,11 @@ public sealed class PeerNetworkTests : IAsyncLifetime
             var known = _nodes.Select(n => n.Network!.Port).ToList();
             await Start(spec, false, known.OrderBy(_ => rng.Next()).Take(1 + rng.Next(2)).ToArray());
         }
-        Assert.True(producer.Pool.Admit([Build.Transfer(Users[2], Users[3].Address, 5, 0).Raw])[0].Accepted);
+        var tx = Build.Transfer(Users[2], Users[3].Address, 5, 0);
+        Assert.True(producer.Pool.Admit([tx.Raw])[0].Accepted);
         await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= 8), "eight blocks on all 16 nodes", 60);
+        // On a busy machine the block with the transfer may still be on its way to some nodes.
+        await Eventually(() => _nodes.All(n => n.Store.Transaction(tx.Hash) is not null), "the transfer's block on all 16 nodes", 60);
         var target = _nodes.Min(n => n.Chain.Head.Height);
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.Hash).Distinct());
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.StateRoot).Distinct());

@@ -1,0 +1,55 @@
+using Chainlab.Core.Files;
+using Chainlab.Node.Storage;
+
+namespace Chainlab.Node.Files;
+
+/// <summary>
+/// Puts blocks through the writer while watching the node's quota. The database writes run on a task of
+/// their own, a few blocks behind the hashing, so that the two overlap; Drain waits for them and passes on
+/// their failure.
+/// </summary>
+internal sealed class BackgroundBlockWriter : IBlockSink
+{
+    private readonly IFileWriter _writer;
+    private readonly long _stored;
+    private readonly FileStoreOptions _options;
+    private readonly System.Threading.Channels.Channel<(Cid, byte[])> _queue =
+        System.Threading.Channels.Channel.CreateBounded<(Cid, byte[])>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+    private readonly Task _consumer;
+    private long _added;
+
+    public BackgroundBlockWriter(IFileWriter writer, long stored, FileStoreOptions options)
+    {
+        _writer = writer; _stored = stored; _options = options;
+        _consumer = Task.Run(async () =>
+        {
+            try { await foreach (var (cid, block) in _queue.Reader.ReadAllAsync()) _writer.Put(cid, block); }
+            catch (Exception e)
+            {
+                _queue.Writer.TryComplete(e); // a producer waiting for room stops instead of waiting for ever
+                throw;
+            }
+        });
+    }
+
+    public async ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
+    {
+        _added += block.Length;
+        if (_stored + _added > _options.QuotaBytes)
+            throw new FileRefusedException("quota-exceeded", 413, $"the node keeps at most {_options.QuotaBytes} bytes of files and holds {_stored}; this file does not fit");
+        // The block is ours to keep; only a block that is part of a larger array (the last, short chunk) is copied.
+        var array = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length
+            ? seg.Array : block.ToArray();
+        bool room;
+        try { room = await _queue.Writer.WaitToWriteAsync(ct) && _queue.Writer.TryWrite((cid, array)); }
+        catch (Exception) when (_consumer.IsFaulted) { room = false; }
+        if (!room) await _consumer; // the writer stopped: its exception comes out here
+    }
+
+    /// <summary>Waits until every block is written; the writer may then complete or be disposed.</summary>
+    public async Task DrainAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _consumer;
+    }
+}
