@@ -53,7 +53,9 @@ public static class DevnetControl
         sh.ArgumentList.Add(psi.FileName);
         foreach (var a in psi.ArgumentList) sh.ArgumentList.Add(a);
         Process.Start(sh)!.WaitForExit();
-        for (var i = 0; i < 200; i++)
+        // The pid file appears once every node answers: four .NET processes starting at once on two busy cores
+        // have taken more than 10 s, so wait up to a minute.
+        for (var i = 0; i < 1200; i++)
         {
             if (RunningPid(root) is { } pid) return pid;
             await Task.Delay(50, ct);

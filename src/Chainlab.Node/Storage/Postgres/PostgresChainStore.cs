@@ -56,8 +56,6 @@ public sealed class PostgresChainStore : SqlChainStore
     public static string ForSchema(string connectionString, string schema) =>
         new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString;
 
-    private static readonly string[] Tables = ["meta", "blocks", "canonical", "transactions", "accounts", "undo"];
-
     /// <summary>Replaces schema 'to' with a copy of every chain table in the connection string's schema (snapshots).</summary>
     public static void CopySchema(string connectionString, string to)
     {
@@ -71,7 +69,16 @@ public sealed class PostgresChainStore : SqlChainStore
             using var tx = c.BeginTransaction();
             using var cmd = c.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = $"DROP SCHEMA IF EXISTS {to} CASCADE; CREATE SCHEMA {to};" + string.Concat(Tables.Select(t =>
+            // Every table the schema has (a table added by a later migration is copied too).
+            cmd.CommandText = "SELECT table_name FROM information_schema.tables WHERE table_schema = @s AND table_type = 'BASE TABLE' ORDER BY table_name";
+            cmd.Parameters.AddWithValue("s", from);
+            var tables = new List<string>();
+            using (var r = cmd.ExecuteReader()) while (r.Read()) tables.Add(r.GetString(0));
+            if (!tables.Contains("meta")) throw new StoreException($"schema {from} holds no chain to copy");
+            if (tables.FirstOrDefault(t => !System.Text.RegularExpressions.Regex.IsMatch(t, "^[a-z_][a-z0-9_]{0,62}$")) is { } odd)
+                throw new StoreException($"schema {from} has a table this copy does not know how to name: '{odd}'");
+            cmd.Parameters.Clear();
+            cmd.CommandText = $"DROP SCHEMA IF EXISTS {to} CASCADE; CREATE SCHEMA {to};" + string.Concat(tables.Select(t =>
                 $"CREATE TABLE {to}.{t} (LIKE {from}.{t} INCLUDING ALL); INSERT INTO {to}.{t} SELECT * FROM {from}.{t};"));
             cmd.ExecuteNonQuery();
             tx.Commit();
