@@ -76,7 +76,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             if (got == root) rootBlock = data;
             if (got.Codec != Cid.DagPb) continue;
             PbNode node;
-            try { node = UnixFsReader.Decode(got, data).Node; }
+            try { node = PbNode.Decode(data); }
             catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node cannot read: {e.Message}"); }
             foreach (var l in node.Links)
                 if (seen.Add(l.Hash) && !store.HasFileBlock(l.Hash)) pending.Enqueue(l.Hash);
