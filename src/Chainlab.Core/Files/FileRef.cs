@@ -41,13 +41,20 @@ public sealed record FileRef(Cid Cid, ulong Size, string Name, string MediaType)
     }
 
     /// <summary>What is wrong with the name or media type, or null.</summary>
-    public string? Problem()
+    public string? Problem() => NameProblem(Name) ?? MediaTypeProblem(MediaType);
+
+    /// <summary>A file name is one path segment: not empty, no "/", no control characters, not "." or "..", at most 255 bytes.</summary>
+    public static string? NameProblem(string name) =>
+        name.Length == 0 || name.Contains('/') || name.Any(char.IsControl) || name is "." or ".." || System.Text.Encoding.UTF8.GetByteCount(name) > MaxNameBytes
+            ? $"file name '{(name.Length > 40 ? name[..40] + "…" : name)}' is empty, a path, too long, or has control characters" : null;
+
+    /// <summary>A media type is type/subtype in token characters, without parameters, at most 127 bytes.</summary>
+    public static string? MediaTypeProblem(string mediaType)
     {
-        if (Name.Length == 0 || Name.Contains('/') || Name.Any(char.IsControl) || Name is "." or "..") return $"file name '{Name}' is empty, a path, or has control characters";
-        var slash = MediaType.IndexOf('/');
-        if (slash <= 0 || slash == MediaType.Length - 1 || MediaType.Any(c => c <= ' ' || c >= 127 || c is '"' or '(' or ')' or ',' or ';' or ':' or '\\' or '<' or '>' or '@' or '[' or ']' or '?' or '='))
-            return $"media type '{MediaType}' is not type/subtype";
-        return null;
+        var slash = mediaType.IndexOf('/');
+        return slash <= 0 || slash == mediaType.Length - 1 || mediaType.Length > MaxMediaTypeBytes
+            || mediaType.Any(c => c <= ' ' || c >= 127 || c is '"' or '(' or ')' or ',' or ';' or ':' or '\\' or '<' or '>' or '@' or '[' or ']' or '?' or '=')
+            ? $"media type '{(mediaType.Length > 40 ? mediaType[..40] + "…" : mediaType)}' is not type/subtype" : null;
     }
 
     /// <summary>The payload of a file anchor transaction: a count, then each ref as length-prefixed bytes.</summary>

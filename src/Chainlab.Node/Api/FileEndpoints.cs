@@ -49,8 +49,8 @@ public static class FileEndpoints
                 limit.MaxRequestBodySize = files.Options.MaxFileBytes + (files.Options.MaxFileBytes >> 4) + 4096;
             if (req.ContentLength is { } declared && declared > files.Options.MaxFileBytes + (files.Options.MaxFileBytes >> 4) + 4096)
                 return Problems.Of("too-large", 413, "File too large", $"a file is at most {files.Options.MaxFileBytes} bytes on this node");
-            if (name is not null && new FileRef(Cid.Of(1, Cid.Raw, []), 0, name, "a/b").Problem() is { } badName) return Problems.Malformed(badName);
-            if (mediaType is not null && new FileRef(Cid.Of(1, Cid.Raw, []), 0, "x", mediaType).Problem() is { } badType) return Problems.Malformed(badType);
+            if (name is not null && FileRef.NameProblem(name) is { } badName) return Problems.Malformed(badName);
+            if (mediaType is not null && FileRef.MediaTypeProblem(mediaType) is { } badType) return Problems.Malformed(badType);
             var isCar = req.ContentType?.StartsWith(CarType, StringComparison.OrdinalIgnoreCase) == true;
             try
             {
@@ -108,6 +108,6 @@ public static class FileEndpoints
     {
         if (contentType is null) return null;
         var t = contentType.Split(';')[0].Trim().ToLowerInvariant();
-        return t is "application/octet-stream" or "" ? null : new FileRef(Cid.Of(1, Cid.Raw, []), 0, "x", t).Problem() is null ? t : null;
+        return t is "application/octet-stream" or "" || FileRef.MediaTypeProblem(t) is not null ? null : t;
     }
 }
