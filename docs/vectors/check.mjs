@@ -185,5 +185,42 @@ for (const v of load('contracts')) {
 }
 console.log('contracts: checked');
 
+// File refs (docs/protocol.md, docs/files.md): a CID's binary form is its multihash (v0, base58btc text) or
+// version ‖ codec ‖ multihash as varints (v1, 'b' + base32 lower-case text without padding).
+const base32 = s => {
+  const abc = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0, value = 0; const out = [];
+  for (const c of s) { value = (value << 5) | abc.indexOf(c); bits += 5; if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; } }
+  return Buffer.from(out);
+};
+const unbase58 = s => {
+  let n = 0n;
+  for (const c of s) n = n * 58n + BigInt(alphabet.indexOf(c));
+  let h = n.toString(16); if (h.length % 2) h = '0' + h;
+  return Buffer.concat([Buffer.alloc([...s].findIndex(c => c !== '1')), Buffer.from(h, 'hex')]);
+};
+const cidBytes = t => t.startsWith('Qm') ? unbase58(t) : base32(t.slice(1));
+const fileRef = v => Buffer.concat([bytes(cidBytes(v.cid)), u64(v.size), text(v.fileName), text(v.mediaType)]);
+const fileVectors = load('files');
+const refs = fileVectors.filter(v => v.cid);
+for (const v of refs) {
+  check(`${v.name}: cid bytes`, hex(cidBytes(v.cid)), v.cidBytes);
+  check(`${v.name}: ref`, hex(fileRef(v)), v.ref);
+  check(`${v.name}: leaf item`, hex(sha256(fileRef(v))), v.leafItem);
+}
+for (const v of fileVectors.filter(v => v.refs)) {
+  const picked = v.refs.map(i => fileRef(refs[i]));
+  check(`${v.name}: payload`, hex(Buffer.concat([u32(picked.length), ...picked.map(bytes)])), v.payload);
+  // The files root is the transaction-root tree over the hashes of the refs.
+  let level = picked.map(r => leaf(sha256(r)));
+  while (level.length > 1) {
+    const next = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? node(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  check(`${v.name}: files root`, hex(level[0]), v.filesRoot);
+}
+console.log('files: checked');
+
 if (failures > 0) { console.error(`${failures} mismatches`); process.exit(1); }
 console.log('all vectors match');

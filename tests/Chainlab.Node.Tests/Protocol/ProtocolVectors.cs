@@ -14,7 +14,7 @@ namespace Chainlab.Node.Tests.Protocol;
 /// </summary>
 public static class ProtocolVectors
 {
-    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames", "contracts"];
+    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames", "contracts", "files"];
 
     private static string Hex(ReadOnlySpan<byte> b) => Convert.ToHexStringLower(b);
     private static byte[] Bytes(JsonNode? n) => Convert.FromHexString((string)n!);
@@ -29,6 +29,13 @@ public static class ProtocolVectors
         "keys" => [.. Enumerable.Range(0, 3).Select(i => new JsonObject { ["seed"] = Hex(Seed(i)) })],
         "transactions" => TransactionInputs(),
         "contracts" => ContractInputs(),
+        "files" =>
+        [
+            new JsonObject { ["name"] = "CIDv0 (hello world)", ["cid"] = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", ["size"] = 12, ["fileName"] = "hello.txt", ["mediaType"] = "text/plain" },
+            new JsonObject { ["name"] = "CIDv1, raw leaf", ["cid"] = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4", ["size"] = 12, ["fileName"] = "héllo.txt", ["mediaType"] = "text/plain" },
+            new JsonObject { ["name"] = "CIDv1, dag-pb, a large size", ["cid"] = "bafybeibuwd5kwiaqeoy3izwup5m3sxumj5llp2ro4uy776faxihij3jqie", ["size"] = 18446744073709551615UL, ["fileName"] = "site", ["mediaType"] = "application/octet-stream" },
+            new JsonObject { ["name"] = "an anchor payload and the files root of a block with these refs", ["refs"] = new JsonArray(0, 1, 2) },
+        ],
         "headers" => HeaderInputs(),
         "merkle" => [.. new[] { 0, 1, 2, 3, 5 }.Select(n => new JsonObject
         {
@@ -220,6 +227,25 @@ public static class ProtocolVectors
                     });
                 }
                 v["proofs"] = proofs;
+                break;
+            }
+            case "files":
+            {
+                var all = Inputs("files").Take(3).Select(x => (JsonObject)x!).Select(x => new Chainlab.Core.Files.FileRef(
+                    Chainlab.Core.Files.Cid.Parse((string)x["cid"]!), U64(x["size"]), (string)x["fileName"]!, (string)x["mediaType"]!)).ToList();
+                if (v["refs"] is JsonArray picks)
+                {
+                    var refs = picks.Select(i => all[(int)I64(i)]).ToList();
+                    v["payload"] = Hex(Chainlab.Core.Files.FileRef.EncodePayload(refs));
+                    v["filesRoot"] = Block.ComputeFilesRoot(refs.Select(r => r.Encode()).ToList()).ToString();
+                }
+                else
+                {
+                    var f = new Chainlab.Core.Files.FileRef(Chainlab.Core.Files.Cid.Parse((string)v["cid"]!), U64(v["size"]), (string)v["fileName"]!, (string)v["mediaType"]!);
+                    v["cidBytes"] = Hex(f.Cid.Bytes);
+                    v["ref"] = Hex(f.Encode());
+                    v["leafItem"] = Hash.Sha256(f.Encode()).ToString();
+                }
                 break;
             }
             case "contracts":
