@@ -36,6 +36,9 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
 
     public IFileStore Store => _store;
 
+    /// <summary>Files added (uploads and CAR imports), fetched from the network, and removed by the collector, since start.</summary>
+    public long Added, Fetched, Collected;
+
     /// <summary>Fetches files this node lacks from the network (null when the node runs alone).</summary>
     public FileFetcher? Fetcher { get; set; }
 
@@ -47,6 +50,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     {
         if (_store.HasFileBlock(root) || Fetcher is null) return;
         var file = await Fetcher.FetchAsync(root, ct);
+        Interlocked.Increment(ref Fetched);
         Kept?.Invoke(file.Cid);
     }
 
@@ -61,6 +65,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         {
             var now = Now;
             var done = _store.CollectFiles(now, now - (long)Options.OrphanGrace.TotalMilliseconds);
+            Interlocked.Add(ref Collected, done.Files);
             if (done.Files + done.Blocks > 0) _log.LogInformation("Collected {Files} expired files and {Blocks} unused blocks", done.Files, done.Blocks);
             return done;
         }
@@ -83,6 +88,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         await sink.DrainAsync();
         var file = new StoredFile(node.Cid, node.FileSize, request.Name, request.MediaType, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
         writer.Complete(file);
+        Interlocked.Increment(ref Added);
         Kept?.Invoke(node.Cid);
         return _store.StoredFile(node.Cid) ?? file;
     }
@@ -129,6 +135,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         var size = sizes.TryGetValue(root, out var s) ? s : (await UnixFsReader.StatAsync(root, this, ct)).Size;
         var file = new StoredFile(root, size, name, null, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
         writer.Complete(file);
+        Interlocked.Increment(ref Added);
         Kept?.Invoke(root);
         return _store.StoredFile(root) ?? file;
     }

@@ -41,6 +41,12 @@ public sealed class NodeMetrics : IDisposable
         var sync = f.CreateGauge("chainlab_sync_progress_ratio", "Own height over the best height known (1 when caught up).");
         var store = f.CreateGauge("chainlab_store_bytes", "Size of the node's database files (SQLite; 0 on PostgreSQL and in memory).");
         var equivocations = f.CreateCounter("chainlab_equivocations_seen_total", "Producers seen signing two blocks for one slot.");
+        var fileBytes = f.CreateGauge("chainlab_file_block_bytes", "Bytes of file blocks this node keeps (what the files quota counts).");
+        var filesAdded = f.CreateCounter("chainlab_files_added_total", "Files added through the API (uploads and CAR imports).");
+        var filesFetched = f.CreateCounter("chainlab_files_fetched_total", "Files fetched from other nodes, every block checked.");
+        var filesCollected = f.CreateCounter("chainlab_files_collected_total", "Unanchored files removed when their time was up.");
+        var dhtContacts = f.CreateGauge("chainlab_dht_contacts", "Contacts in the DHT's routing table.");
+        var dhtRecords = f.CreateGauge("chainlab_dht_provider_record_keys", "File keys this node holds provider records for.");
 
         _subscription = node.Events.Subscribe(e =>
         {
@@ -87,6 +93,16 @@ public sealed class NodeMetrics : IDisposable
                 bans.IncTo(net.Bans);
             }
             store.Set(StoreBytes(node.Options.DataDir));
+            try { fileBytes.Set(node.Files.Store.FileBlockBytes()); }
+            catch (Exception e) when (e is Storage.StoreException or System.Data.Common.DbException) { }
+            filesAdded.IncTo(Interlocked.Read(ref node.Files.Added));
+            filesFetched.IncTo(Interlocked.Read(ref node.Files.Fetched));
+            filesCollected.IncTo(Interlocked.Read(ref node.Files.Collected));
+            if (node.Network is { } dhtNet)
+            {
+                dhtContacts.Set(dhtNet.Dht.Table.Count);
+                dhtRecords.Set(dhtNet.Dht.RecordKeys);
+            }
         });
     }
 

@@ -63,6 +63,8 @@ public sealed partial class MetricsTests
             forged[^1] ^= 1;
             Assert.False((await n.Http.PostAsJsonAsync("/api/v1/transactions", new { raw = Convert.ToHexStringLower(forged) })).IsSuccessStatusCode);
             for (var i = 0; i < 3; i++) await n.ProduceAsync();
+            var file = await n.Http.PostAsync("/api/v1/files", new ByteArrayContent("metrics"u8.ToArray()) { Headers = { ContentType = new("application/octet-stream") } });
+            Assert.True(file.IsSuccessStatusCode);
 
             var resp = await n.Http.GetAsync("/metrics");
             Assert.True(resp.IsSuccessStatusCode);
@@ -82,6 +84,9 @@ public sealed partial class MetricsTests
             Assert.Equal(3, samples["chainlab_block_execute_seconds_count"]);
             Assert.Equal(3, samples["chainlab_block_commit_seconds_count"]);
             Assert.True(samples["chainlab_store_bytes"] > 0);
+            Assert.Equal(1, samples["chainlab_files_added_total"]);
+            Assert.True(samples["chainlab_file_block_bytes"] > 7); // one leaf holding the seven bytes and its UnixFS framing
+            Assert.Equal(0, samples["chainlab_files_fetched_total"]);
             Assert.True(samples["process_cpu_seconds_total"] > 0);
             Assert.True(samples["process_working_set_bytes"] > 0);
             foreach (var name in new[] { "chainlab_peer_best_height", "chainlab_mempool_bytes", "chainlab_reorgs_total", "chainlab_reorg_depth_blocks_count",

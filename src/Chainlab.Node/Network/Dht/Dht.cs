@@ -46,6 +46,8 @@ public sealed class Dht
     public RoutingTable Table { get; }
     public Hash SelfId { get; }
     public const int MaxRecordKeys = 10_000;
+    /// <summary>File keys this node holds provider records for.</summary>
+    public int RecordKeys => _records.Count;
 
     public Dht(IDhtLinks links, PeerOptions options, TimeProvider time, Random random, ILogger log, Func<Cid, byte[]?> fileBlock)
     {
