@@ -14,6 +14,10 @@ public sealed record DevnetSettings
     /// <summary>The consensus engine the devnet was created with.</summary>
     public string Consensus { get; init; } = "poa";
 
+    /// <summary>Misbehaviours by node number for this run (`devnet up --malicious 3=invalid-tx`); not kept in devnet.json.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyDictionary<int, IReadOnlyList<string>> Malicious { get; init; } = new Dictionary<int, IReadOnlyList<string>>();
+
     /// <summary>What node n does: the PoA devnet has one authority (node 1); in PoS every node validates, in PoW every node mines.</summary>
     public string Role(int n) => Consensus switch { "pos" => "validator", "pow" => "miner", _ => n == 1 ? "authority" : "follower" };
 

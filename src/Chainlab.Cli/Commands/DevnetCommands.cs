@@ -27,7 +27,8 @@ public static class DevnetCommands
         var nodes = new Option<int?>("--nodes") { Description = "Node processes (default 4; node 1 is the authority, the others follow it over peer links)" };
         var p2pPort = new Option<int>("--p2p-port") { Description = "Peer port of node 1 (node i uses this + i - 1)", DefaultValueFactory = _ => 30300 };
         var consensus = new Option<string?>("--consensus") { Description = "poa (default: node 1 is the authority and admin), pos (every node a validator with equal stake) or pow (every node mines)" };
-        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort, consensus };
+        var malicious = new Option<string?>("--malicious") { Description = $"Nodes that break the rules on purpose for this run: N=NAME[,NAME][,M=NAME…] with names from {string.Join(", ", Chainlab.Node.Adversary.Misbehaviours.Names)} (docs/ATTACKS.md)" };
+        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort, consensus, malicious };
         up.SetAction(async (pr, ct) =>
         {
             var root = Path.GetFullPath(pr.GetValue(dir)!);
@@ -45,6 +46,8 @@ public static class DevnetCommands
                 settings = new DevnetSettings();
             }
             var exists = File.Exists(specPath);
+            // Checked before anything is created, so a typo leaves no new devnet behind.
+            var bad = pr.GetValue(malicious) is { } m ? ParseMalicious(m, pr.GetValue(nodes) ?? (exists ? settings.Nodes : 4)) : null;
             if (pr.GetValue(postgres) is { } pg)
             {
                 if (exists && settings.Postgres != pg)
@@ -73,6 +76,7 @@ public static class DevnetCommands
                 P2PPort = pr.GetValue(p2pPort),
             };
             settings.Save(root);
+            if (bad is not null) settings = settings with { Malicious = bad };
 
             using var shutdown = new Shutdown(ct);
             await using (var supervisor = new DevnetSupervisor(root, settings))
@@ -179,6 +183,30 @@ public static class DevnetCommands
         return cmd;
     }
 
+    /// <summary>"3=invalid-tx,flood-tx,4=invalid-tx": a number starts a node's list, plain names add to it.</summary>
+    internal static IReadOnlyDictionary<int, IReadOnlyList<string>> ParseMalicious(string text, int nodes)
+    {
+        var map = new Dictionary<int, List<string>>();
+        List<string>? current = null;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=');
+            var name = part;
+            if (eq >= 0)
+            {
+                if (!int.TryParse(part[..eq], out var n) || n < 1 || n > nodes)
+                    throw new CliException($"--malicious: '{part[..eq]}' is not a node of this devnet (1..{nodes})", ExitCodes.BadInput);
+                if (!map.TryGetValue(n, out current)) map[n] = current = new();
+                name = part[(eq + 1)..];
+            }
+            if (current is null) throw new CliException($"--malicious: '{part}' names no node (write N=NAME)", ExitCodes.BadInput);
+            try { Chainlab.Node.Adversary.Misbehaviours.Parse([name]); }
+            catch (ArgumentException e) { throw new CliException($"--malicious: {e.Message}", ExitCodes.BadInput); }
+            current.Add(name);
+        }
+        return map.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value);
+    }
+
     /// <summary>Deletes a devnet folder, and only a devnet folder: one that holds a devnet's settings and chain spec.</summary>
     private static void DeleteDevnet(string root, DevnetSettings settings)
     {
@@ -239,7 +267,8 @@ public static class DevnetCommands
         Console.Out.WriteLine($"head     {status["headHeight"]} {status["headHash"]}");
         Console.Out.WriteLine($"store    {(settings.Postgres is null ? "sqlite in each node folder" : "postgres, one schema per node")}");
         for (var i = 1; i <= settings.Nodes; i++)
-            Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {settings.Role(i)}  log {Path.Combine(root, "logs", $"node{i}.log")}");
+            Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {settings.Role(i)}"
+                + (settings.Malicious.TryGetValue(i, out var bad) ? $"  MISBEHAVING: {string.Join(", ", bad)}" : "") + $"  log {Path.Combine(root, "logs", $"node{i}.log")}");
         Console.Out.WriteLine("dev accounts (key password: " + DevPassword + "):");
         var keysDir = Path.Combine(root, "keys");
         foreach (var f in Directory.GetFiles(keysDir, "dev*.json").OrderBy(f => f.Length).ThenBy(f => f))

@@ -31,6 +31,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile, "--password-file", Path.Combine(keys, "password")]);
             if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
             if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
+            if (settings.Malicious.TryGetValue(i, out var bad)) args.AddRange(["--misbehave", string.Join(',', bad)]);
             var psi = ChainlabProcess.Self(args);
             // Through the environment (readable only by the owner), not the command line (readable by anyone in ps).
             if (settings.Postgres is { } pg) psi.Environment[NodeCommands.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));

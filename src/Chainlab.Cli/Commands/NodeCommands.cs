@@ -31,11 +31,12 @@ public static class NodeCommands
         var p2pPort = new Option<int?>("--p2p-port") { Description = "Listen for peers on this TCP port (0 = any); without it or --bootstrap the node runs alone" };
         var bootstrap = new Option<string[]>("--bootstrap") { Description = "Peer to connect to, HOST:PORT (repeatable)", AllowMultipleArgumentsPerToken = true };
         var mine = new Option<bool>("--mine") { Description = "Proof of work: mine with --key as the reward key" };
+        var misbehave = new Option<string?>("--misbehave") { Description = $"Break the rules on purpose, for the adversary lab: NAME[,NAME] of {string.Join(", ", Chainlab.Node.Adversary.Misbehaviours.Names)} (docs/ATTACKS.md)" };
         var maxFile = new Option<string?>("--max-file-size") { Description = "Largest file one upload may bring (default 1GiB)" };
         var filesQuota = new Option<string?>("--files-quota") { Description = "Most bytes of files the node keeps (default 10GiB)" };
         var filesTtl = new Option<string?>("--files-ttl") { Description = "How long a file nobody anchored is kept after its last add (default 24h)" };
         var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl, misbehave };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -83,6 +84,9 @@ public static class NodeCommands
                 QuotaBytes = (pr.GetValue(filesQuota) ?? file.FilesQuota) is { } fq ? Global.ParseSize(fq, "--files-quota") : defaults.QuotaBytes,
                 UnanchoredTtl = (pr.GetValue(filesTtl) ?? file.FilesTtl) is { } ft ? Global.ParseSpan(ft, "--files-ttl") : defaults.UnanchoredTtl,
             };
+            var misbehaviours = (pr.GetValue(misbehave) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            try { Chainlab.Node.Adversary.Misbehaviours.Parse(misbehaviours); }
+            catch (ArgumentException e) { throw new CliException($"--misbehave: {e.Message}", ExitCodes.BadInput); }
             var producer = keyPath is not null ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile) ?? file.PasswordFile) : null;
             using var shutdown = new Shutdown(ct);
             await using var node = await NodeHost.StartAsync(new NodeOptions
@@ -99,6 +103,7 @@ public static class NodeCommands
                 Peers = peers,
                 MineThreads = pr.GetValue(mine) ? threads : 0,
                 Files = fileLimits,
+                Misbehave = misbehaviours,
             }, shutdown.Token);
             if (formatText == "json")
                 Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new

@@ -7,7 +7,8 @@ namespace Chainlab.Node.Api;
 
 public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
     ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<PeerDto> Peers, string Version, ulong BlockTimeMs,
-    string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks, object Engine, ContractSpec Contracts, ulong MinFee);
+    string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks, object Engine, ContractSpec Contracts, ulong MinFee,
+    IReadOnlyList<string> Misbehaving);
 
 /// <summary>Sync progress: the best height peers report; syncing while it is more than one block ahead of ours.</summary>
 public sealed record SyncDto(bool Syncing, ulong Height, ulong Target, double Percent);

@@ -58,7 +58,7 @@ public static class ApiSetup
         var api = app.MapGroup("/api/v1");
 
         api.MapGet("/status", () => Status(node)).Produces<StatusDto>().WithName("GetStatus")
-            .WithSummary("Chain, head, mempool, peers, sync, forks, the engine's state, contract limits and the minimum fee.");
+            .WithSummary("Chain, head, mempool, peers, sync, forks, the engine's state, contract limits, the minimum fee, and the misbehaviours a node of the adversary lab was started with.");
 
         api.MapGet("/peers", () => Results.Ok(new PeersDto(node.Peers?.NodeId, node.Peers?.Port, PeerList(node))))
             .Produces<PeersDto>().WithName("ListPeers").WithSummary("Connected peers: node id, address, direction, height, latency, score.");
@@ -287,7 +287,7 @@ public static class ApiSetup
             h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), NodeCore.Version,
             spec.BlockTimeMs, node.Producer, node.Chain.CommittedTransactions, SyncOf(node, h.Height),
             new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest),
-            node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee));
+            node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee, node.Misbehaving ?? []));
     }
 
     private static SyncDto SyncOf(ApiContext node, ulong height)

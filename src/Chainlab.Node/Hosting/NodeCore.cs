@@ -115,6 +115,8 @@ public sealed class NodeCore : IAsyncDisposable
             node.WatchEquivocation(log);
             if (options.Peers is { } peerOptions)
                 steps.Run("network", () => node.StartNetwork(peerOptions));
+            if (options.Misbehave.Count > 0)
+                steps.Run("misbehaviours", () => node.StartMisbehaving(log));
             if (options.ProducerKey is { } key && (rules.Engine is not PowEngine || options.MineThreads > 0))
                 steps.Run("producer", () =>
                 {
@@ -168,6 +170,29 @@ public sealed class NodeCore : IAsyncDisposable
             if (r.Accepted) log.LogWarning("Submitted equivocation evidence {Hash} against {Producer}", tx.Hash.Short, Convert.ToHexStringLower(e.First.Producer)[..16]);
             else log.LogWarning("Could not submit equivocation evidence: {Reason}", r.Result.Detail);
         }));
+    }
+
+    /// <summary>The misbehaviours this node was started with (empty for an honest node).</summary>
+    public IReadOnlyList<Adversary.IMisbehaviour> Misbehaviours { get; private set; } = [];
+
+    private void StartMisbehaving(ILogger log)
+    {
+        IReadOnlyList<Adversary.IMisbehaviour> list;
+        try { list = Adversary.Misbehaviours.Parse(Options.Misbehave); }
+        catch (ArgumentException e) { throw new NodeStartException(e.Message, e); }
+        if (Network is not { } network) throw new NodeStartException("a misbehaving node needs peers to misbehave towards (--p2p-port or --bootstrap)");
+        var key = Options.ProducerKey ?? KeyPair.Generate();
+        foreach (var m in list)
+        {
+            log.LogWarning("This node MISBEHAVES on purpose: {Name}: {What}", m.Name, m.What);
+            var context = new Adversary.MisbehaviourContext(Chain, network, key, Options.Time, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Adversary"));
+            _ = network.Spawn(async () =>
+            {
+                try { await m.RunAsync(context, _stop.Token); }
+                catch (OperationCanceledException) { }
+            });
+        }
+        Misbehaviours = list;
     }
 
     private async Task Announce(PeerNetwork network, Chainlab.Core.Files.Cid cid)

@@ -47,6 +47,8 @@ public sealed record NodeOptions
     public int BatchTransactionsPerSecond { get; init; } = 50_000;
     /// <summary>How long the event stream may stay silent before a keep-alive comment.</summary>
     public TimeSpan EventKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Ways this node breaks the rules on purpose (the adversary lab; names in Adversary.Misbehaviours); empty for an honest node.</summary>
+    public IReadOnlyList<string> Misbehave { get; init; } = [];
     /// <summary>File store limits: largest file, quota, how long unanchored files stay.</summary>
     public Files.FileStoreOptions Files { get; init; } = new();
     /// <summary>Largest API request body (batch submissions).</summary>

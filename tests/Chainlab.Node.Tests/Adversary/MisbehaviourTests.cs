@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Node.Adversary;
+using Chainlab.Node.Network.Peers;
+using Chainlab.Node.Tests.Network;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Node.Tests.Adversary;
+
+/// <summary>Nodes that break the rules on purpose, against honest ones: the honest ones ban them and the chain goes on.</summary>
+[Collection(RealTimeNetwork.Name)]
+public sealed class MisbehaviourTests : IAsyncLifetime
+{
+    private readonly List<NodeHost> _nodes = new();
+    private readonly List<string> _dirs = new();
+    private readonly KeyPair[] _keys = Build.Keys(4, seed: 81);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes) await n.DisposeAsync();
+        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+    }
+
+    private async Task<NodeHost> Start(ChainSpec spec, KeyPair? producer, IReadOnlyList<string> misbehave, params int[] bootstrap)
+    {
+        var dir = TestNode.NewDir();
+        _dirs.Add(dir);
+        var node = await NodeHost.StartAsync(new NodeOptions
+        {
+            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer, Misbehave = misbehave,
+            Peers = new PeerOptions { Port = 0, DialInterval = TimeSpan.FromMilliseconds(200), Bootstrap = bootstrap.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList() },
+        });
+        _nodes.Add(node);
+        return node;
+    }
+
+    [Theory]
+    [InlineData("invalid-tx")]
+    [InlineData("flood-tx")]
+    public async Task Honest_nodes_ban_a_misbehaving_peer_refuse_what_it_sends_and_keep_producing(string misbehaviour)
+    {
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var spec = TestNode.SpecFor(_keys[0], _keys[1..]) with { BlockTimeMs = 250, GenesisTimeMs = now - now % 250 };
+        var producer = await Start(spec, _keys[0], []);
+        var follower = await Start(spec, null, [], producer.Network!.Port);
+        // The attacker signs with a funded key, so that its overspends and replays look like real senders'.
+        var attacker = await Start(spec, _keys[1], [misbehaviour], producer.Network.Port, follower.Network!.Port);
+
+        var status = await new HttpClient { BaseAddress = attacker.ApiUrl }.GetFromJsonAsync<JsonObject>("/api/v1/status");
+        Assert.Equal(misbehaviour, status!["misbehaving"]![0]!.GetValue<string>());
+        var honestStatus = await new HttpClient { BaseAddress = producer.ApiUrl }.GetFromJsonAsync<JsonObject>("/api/v1/status");
+        Assert.Empty(honestStatus!["misbehaving"]!.AsArray());
+
+        // A transfer by the attacker's key committed first, so that there is something to replay.
+        var real = Build.Transfer(_keys[1], _keys[2].Address, 7, 0);
+        Assert.True(producer.Pool.Admit([real.Raw])[0].Accepted);
+
+        await Eventually.True(() => producer.Network.Bans >= 1 && follower.Network.Bans >= 1, $"both honest nodes banned the {misbehaviour} node", 60);
+        var before = producer.Chain.Head.Height;
+        await Eventually.True(() => producer.Chain.Head.Height >= before + 4 && follower.Chain.Head.Height >= before + 4, "the chain goes on", 30);
+        Assert.Equal(1UL, producer.Chain.Account(_keys[1].Address).Nonce); // only the real transfer: nothing the attacker relayed got in
+        Assert.Equal(1_000_000UL + 7, follower.Chain.Account(_keys[2].Address).Balance);
+        Assert.DoesNotContain(producer.Network.Peers, p => p.Id == attacker.Network!.NodeId);
+        Assert.DoesNotContain(follower.Network.Peers, p => p.Id == attacker.Network!.NodeId);
+    }
+
+    [Fact]
+    public void An_unknown_misbehaviour_is_refused_with_the_known_names()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Misbehaviours.Parse(["invalid-tx", "teleport"]));
+        Assert.Contains("teleport", e.Message);
+        Assert.Contains("flood-tx", e.Message);
+        Assert.Empty(Misbehaviours.Parse([]));
+    }
+}
