@@ -1,12 +1,9 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Node.Adversary;
-using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Tests.Network;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Tests.Adversary;
 
@@ -14,42 +11,22 @@ namespace Chainlab.Node.Tests.Adversary;
 [Collection(RealTimeNetwork.Name)]
 public sealed class MisbehaviourTests : IAsyncLifetime
 {
-    private readonly List<NodeHost> _nodes = new();
-    private readonly List<string> _dirs = new();
+    private readonly LoopbackNodes _net = new();
     private readonly KeyPair[] _keys = Build.Keys(4, seed: 81);
 
     public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var n in _nodes) await n.DisposeAsync();
-        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
-    }
-
-    private async Task<NodeHost> Start(ChainSpec spec, KeyPair? producer, IReadOnlyList<string> misbehave, params int[] bootstrap)
-    {
-        var dir = TestNode.NewDir();
-        _dirs.Add(dir);
-        var node = await NodeHost.StartAsync(new NodeOptions
-        {
-            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer, Misbehave = misbehave,
-            Peers = new PeerOptions { Port = 0, DialInterval = TimeSpan.FromMilliseconds(200), Bootstrap = bootstrap.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList() },
-        });
-        _nodes.Add(node);
-        return node;
-    }
+    public async Task DisposeAsync() => await _net.DisposeAsync();
 
     [Theory]
     [InlineData("invalid-tx")]
     [InlineData("flood-tx")]
     public async Task Honest_nodes_ban_a_misbehaving_peer_refuse_what_it_sends_and_keep_producing(string misbehaviour)
     {
-        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var spec = TestNode.SpecFor(_keys[0], _keys[1..]) with { BlockTimeMs = 250, GenesisTimeMs = now - now % 250 };
-        var producer = await Start(spec, _keys[0], []);
-        var follower = await Start(spec, null, [], producer.Network!.Port);
+        var spec = LoopbackNodes.SpecNow(_keys[0], _keys[1..], 250);
+        var producer = await _net.StartAsync(spec, _keys[0], []);
+        var follower = await _net.StartAsync(spec, null, [producer.Network!.Port]);
         // The attacker signs with a funded key, so that its overspends and replays look like real senders'.
-        var attacker = await Start(spec, _keys[1], [misbehaviour], producer.Network.Port, follower.Network!.Port);
+        var attacker = await _net.StartAsync(spec, _keys[1], [producer.Network.Port, follower.Network!.Port], misbehave: [misbehaviour]);
 
         var status = await new HttpClient { BaseAddress = attacker.ApiUrl }.GetFromJsonAsync<JsonObject>("/api/v1/status");
         Assert.Equal(misbehaviour, status!["misbehaving"]![0]!.GetValue<string>());

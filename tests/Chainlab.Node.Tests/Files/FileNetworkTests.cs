@@ -1,12 +1,9 @@
-using System.Net;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Files;
 using Chainlab.Core.Model;
 using Chainlab.Node.Files;
-using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Storage;
 using Chainlab.Node.Tests.Network;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Tests.Files;
 
@@ -14,52 +11,28 @@ namespace Chainlab.Node.Tests.Files;
 [Collection(RealTimeNetwork.Name)]
 public sealed class FileNetworkTests : IAsyncLifetime
 {
-    private readonly List<NodeHost> _nodes = new();
-    private readonly List<string> _dirs = new();
+    private readonly LoopbackNodes _net = new();
     private readonly KeyPair[] _keys = Build.Keys(3, seed: 71);
 
     public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var n in _nodes) await n.DisposeAsync();
-        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
-    }
-
-    private async Task<NodeHost> Start(ChainSpec spec, KeyPair? producer, int maxOutbound, params int[] bootstrap)
-    {
-        var dir = TestNode.NewDir();
-        _dirs.Add(dir);
-        var node = await NodeHost.StartAsync(new NodeOptions
-        {
-            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer,
-            Peers = new PeerOptions
-            {
-                Port = 0, MaxOutbound = maxOutbound, DialInterval = TimeSpan.FromMilliseconds(200),
-                Bootstrap = bootstrap.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList(),
-            },
-        });
-        _nodes.Add(node);
-        return node;
-    }
+    public async Task DisposeAsync() => await _net.DisposeAsync();
 
     private static byte[] Bytes(int n, int seed) { var b = new byte[n]; new Random(seed).NextBytes(b); return b; }
 
     [Fact]
-    public async Task In_sixteen_nodes_a_file_added_on_one_is_fetched_through_the_DHT_by_a_node_not_linked_to_it_and_a_lying_provider_is_banned()
+    public async Task In_sixteen_net.Nodes_a_file_added_on_one_is_fetched_through_the_DHT_by_a_node_not_linked_to_it_and_a_lying_provider_is_banned()
     {
-        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var spec = TestNode.SpecFor(_keys[0], _keys[1..]) with { BlockTimeMs = 500, GenesisTimeMs = now - now % 500 };
-        var first = await Start(spec, _keys[0], 8);
-        for (var i = 1; i < 16; i++) await Start(spec, null, 8, _nodes[i - 1].Network!.Port);
-        await Eventually.True(() => _nodes.All(n => n.Network!.Peers.Count >= 2), "a linked network of sixteen", 60);
+        var spec = LoopbackNodes.SpecNow(_keys[0], _keys[1..], 500);
+        var first = await _net.StartAsync(spec, _keys[0], []);
+        for (var i = 1; i < 16; i++) await _net.StartAsync(spec, null, [_net.Nodes[i - 1].Network!.Port]);
+        await Eventually.True(() => _net.Nodes.All(n => n.Network!.Peers.Count >= 2), "a linked network of sixteen", 60);
 
         var content = Bytes(3 * 262144 + 5, 8);
         var added = await first.Core.Files.AddAsync(new MemoryStream(content), new FileAddRequest("data.bin", null, 0), default);
-        await Eventually.True(() => _nodes.Count(n => n.Network!.Dht.Table.Count >= 8) == 16, "routing tables filled", 30);
+        await Eventually.True(() => _net.Nodes.Count(n => n.Network!.Dht.Table.Count >= 8) == 16, "routing tables filled", 30);
 
         // A late node linked to one node only (not to node 1): it must find node 1 through the DHT.
-        var late = await Start(spec, null, 1, _nodes[^1].Network!.Port);
+        var late = await _net.StartAsync(spec, null, [_net.Nodes[^1].Network!.Port], maxOutbound: 1);
         await Eventually.True(() => late.Network!.Peers.Count >= 1, "the late node linked", 30);
         Assert.DoesNotContain(late.Network!.Peers, p => Hash.Sha256(p.NodeKey) == first.Network!.Dht.SelfId);
 
@@ -75,7 +48,7 @@ public sealed class FileNetworkTests : IAsyncLifetime
         // A liar provides a second file with every block altered; the honest copy is on node 1.
         var second = Bytes(4 * 262144, 9);
         var honest = await first.Core.Files.AddAsync(new MemoryStream(second), new FileAddRequest("second.bin", null, 0), default);
-        var liar = _nodes[5];
+        var liar = _net.Nodes[5];
         var blocks = new Dictionary<Cid, byte[]>();
         await UnixFsImporter.AddFileAsync(new MemoryStream(second), new Collect(blocks), ImportOptions.V0);
         using (var w = liar.Core.Store.WriteFile(0))
