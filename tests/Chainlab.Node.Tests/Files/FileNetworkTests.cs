@@ -20,7 +20,7 @@ public sealed class FileNetworkTests : IAsyncLifetime
     private static byte[] Bytes(int n, int seed) { var b = new byte[n]; new Random(seed).NextBytes(b); return b; }
 
     [Fact]
-    public async Task In_sixteen_net.Nodes_a_file_added_on_one_is_fetched_through_the_DHT_by_a_node_not_linked_to_it_and_a_lying_provider_is_banned()
+    public async Task In_sixteen_nodes_a_file_added_on_one_is_fetched_through_the_DHT_by_a_node_not_linked_to_it_and_a_lying_provider_is_banned()
     {
         var spec = LoopbackNodes.SpecNow(_keys[0], _keys[1..], 500);
         var first = await _net.StartAsync(spec, _keys[0], []);
