@@ -46,12 +46,35 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public event Action<Cid>? Kept;
 
     /// <summary>Makes sure the file's root is here: fetched from the network when it is not (and a network is there).</summary>
+    /// <remarks>
+    /// Requests for a CID being fetched wait for that one fetch; at most four fetches run at once, so requests for
+    /// many unknown CIDs cannot turn the node into a flood of lookups. A fetch runs to its end even when the
+    /// request that started it goes away: the file is kept for the next one.
+    /// </remarks>
     public async Task EnsureAsync(Cid root, CancellationToken ct)
     {
-        if (_store.HasFileBlock(root) || Fetcher is null) return;
-        var file = await Fetcher.FetchAsync(root, ct);
-        Interlocked.Increment(ref Fetched);
-        Kept?.Invoke(file.Cid);
+        if (_store.HasFileBlock(root) || Fetcher is not { } fetcher) return;
+        var fetch = _fetching.GetOrAdd(root, r => new Lazy<Task>(() => FetchOnce(fetcher, r)));
+        // Once it ends, the next request (after a failure, say) starts a fetch of its own.
+        _ = fetch.Value.ContinueWith(_ => _fetching.TryRemove(new KeyValuePair<Cid, Lazy<Task>>(root, fetch)), TaskScheduler.Default);
+        await fetch.Value.WaitAsync(ct);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Cid, Lazy<Task>> _fetching = new();
+    private readonly SemaphoreSlim _fetchSlots = new(4, 4);
+    private readonly CancellationTokenSource _stop = new();
+
+    private async Task FetchOnce(FileFetcher fetcher, Cid root)
+    {
+        if (!await _fetchSlots.WaitAsync(TimeSpan.FromSeconds(30), _stop.Token))
+            throw new FileRefusedException("unavailable", 503, "this node is fetching as many files as it will at once; try again");
+        try
+        {
+            var file = await fetcher.FetchAsync(root, _stop.Token);
+            Interlocked.Increment(ref Fetched);
+            Kept?.Invoke(file.Cid);
+        }
+        finally { _fetchSlots.Release(); }
     }
 
     public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(_store.FileBlock(cid));
@@ -140,7 +163,11 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         return _store.StoredFile(root) ?? file;
     }
 
-    public ValueTask DisposeAsync() => _collector.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _collector.DisposeAsync();
+    }
 }
 
 /// <summary>Passes a stream through until a byte limit, then refuses the file.</summary>

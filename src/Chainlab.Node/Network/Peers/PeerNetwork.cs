@@ -230,7 +230,8 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
         using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token, _stop.Token);
         try { return await waiter.Task.WaitAsync(both.Token); }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return null; }
-        finally { if (waiter.Task.IsCompleted) _linkWaiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<Peer?>>(id, waiter)); }
+        // Gone whether it was answered or not, so contacts that never answer leave nothing behind.
+        finally { _linkWaiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<Peer?>>(id, waiter)); }
     }
 
     public void Ban(Peer peer, string why)
