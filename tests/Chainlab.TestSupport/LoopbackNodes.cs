@@ -14,7 +14,7 @@ public sealed class LoopbackNodes : IAsyncDisposable
     public List<NodeHost> Nodes { get; } = new();
 
     /// <summary>A node on the wall clock with fast dials, linked to the nodes listening on the bootstrap ports.</summary>
-    public async Task<NodeHost> StartAsync(ChainSpec spec, KeyPair? producer, int[] bootstrap, int maxOutbound = 8, IReadOnlyList<string>? misbehave = null)
+    public async Task<NodeHost> StartAsync(ChainSpec spec, KeyPair? producer, int[] bootstrap, int maxOutbound = 8, IReadOnlyList<string>? misbehave = null, int maxInbound = 32)
     {
         var dir = TestNode.NewDir();
         _dirs.Add(dir);
@@ -23,7 +23,7 @@ public sealed class LoopbackNodes : IAsyncDisposable
             DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer, Misbehave = misbehave ?? [],
             Peers = new PeerOptions
             {
-                Port = 0, MaxOutbound = maxOutbound, DialInterval = TimeSpan.FromMilliseconds(200),
+                Port = 0, MaxOutbound = maxOutbound, MaxInbound = maxInbound, DialInterval = TimeSpan.FromMilliseconds(200),
                 Bootstrap = bootstrap.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList(),
             },
         });

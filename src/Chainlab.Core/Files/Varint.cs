@@ -21,12 +21,6 @@ public static class Varint
         return i;
     }
 
-    public static void Write(Stream to, ulong value)
-    {
-        Span<byte> b = stackalloc byte[10];
-        to.Write(b[..Write(b, value)]);
-    }
-
     public static byte[] Encode(ulong value)
     {
         var b = new byte[Size(value)];

@@ -45,7 +45,7 @@ public sealed partial class Blockchain
         var included = new List<Transaction>();
         var receipts = new List<Receipt>();
         ulong fees = 0, gas = 0;
-        var fileRefs = 0;
+        var blockRefs = new List<byte[]>();
         HashSet<Address>? deferred = null;
         foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
         {
@@ -55,8 +55,8 @@ public sealed partial class Blockchain
             var claimed = Rules.GasLimit(tx);
             if (gas + claimed > Spec.Contracts.BlockGas) { (deferred ??= new()).Add(tx.Sender); continue; }
             // So does a file anchor that would take the block past its number of file references.
-            var refs = tx.Kind == TxKind.FileAnchor ? FileAnchorRules.BlockRefs([tx]).Count : 0;
-            if (fileRefs + refs > Limits.MaxFileRefs) { (deferred ??= new()).Add(tx.Sender); continue; }
+            var refs = tx.Kind == TxKind.FileAnchor ? FileAnchorRules.BlockRefs([tx]) : [];
+            if (blockRefs.Count + refs.Count > Limits.MaxFileRefs) { (deferred ??= new()).Add(tx.Sender); continue; }
             var outcome = new TxOutcome();
             var r = Rules.Apply(overlay, tx, height, claim.TimestampMs, outcome);
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
@@ -65,11 +65,10 @@ public sealed partial class Blockchain
             included.Add(tx);
             fees += paid;
             gas += claimed;
-            fileRefs += refs;
+            blockRefs.AddRange(refs);
         }
         var credit = Rules.CreditProducer(overlay, key.Address, fees);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
-        var blockRefs = FileAnchorRules.BlockRefs(included);
         draft = draft with { TxRoot = Block.ComputeTxRoot(included), FilesRoot = Block.ComputeFilesRoot(blockRefs), TxCount = (uint)included.Count };
         Engine.EndBlock(overlay, draft);
         var undo = _world.Apply(overlay.Changes);

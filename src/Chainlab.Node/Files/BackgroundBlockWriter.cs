@@ -1,26 +1,29 @@
+using System.Threading.Channels;
 using Chainlab.Core.Files;
 using Chainlab.Node.Storage;
 
 namespace Chainlab.Node.Files;
 
 /// <summary>
-/// Puts blocks through the writer while watching the node's quota. The database writes run on a task of
-/// their own, a few blocks behind the hashing, so that the two overlap; Drain waits for them and passes on
-/// their failure.
+/// The blocks of one file on their way into the store, watching the node's quota. The database writes run on a
+/// task of their own, a few blocks behind the hashing or the network, so that the two overlap. Completing waits
+/// for every write and then records the file; disposing without completing waits for them too and lets the
+/// store's writer remove what it wrote.
 /// </summary>
-internal sealed class BackgroundBlockWriter : IBlockSink
+internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
 {
     private readonly IFileWriter _writer;
     private readonly long _stored;
     private readonly FileStoreOptions _options;
-    private readonly System.Threading.Channels.Channel<(Cid, byte[])> _queue =
-        System.Threading.Channels.Channel.CreateBounded<(Cid, byte[])>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<(Cid, byte[])> _queue = Channel.CreateBounded<(Cid, byte[])>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
     private readonly Task _consumer;
     private long _added;
 
-    public BackgroundBlockWriter(IFileWriter writer, long stored, FileStoreOptions options)
+    public BackgroundBlockWriter(IFileStore store, long nowMs, FileStoreOptions options)
     {
-        _writer = writer; _stored = stored; _options = options;
+        _writer = store.WriteFile(nowMs);
+        _stored = store.FileBlockBytes();
+        _options = options;
         _consumer = Task.Run(async () =>
         {
             try { await foreach (var (cid, block) in _queue.Reader.ReadAllAsync()) _writer.Put(cid, block); }
@@ -46,10 +49,19 @@ internal sealed class BackgroundBlockWriter : IBlockSink
         if (!room) await _consumer; // the writer stopped: its exception comes out here
     }
 
-    /// <summary>Waits until every block is written; the writer may then complete or be disposed.</summary>
-    public async Task DrainAsync()
+    /// <summary>Waits until every block is written (passing on a failure of the writes), then records the file.</summary>
+    public async Task CompleteAsync(StoredFile file)
     {
         _queue.Writer.TryComplete();
         await _consumer;
+        _writer.Complete(file);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        try { await _consumer; }
+        catch (Exception) { } // the failure was passed on where it happened; here the writes only have to be over
+        _writer.Dispose();
     }
 }

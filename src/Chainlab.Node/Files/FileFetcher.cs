@@ -30,14 +30,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         log.LogInformation("Fetching {Cid} from {Providers} providers (found in {Hops} rounds)", root, live.Count, lookup.Hops);
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        using var writer = store.WriteFile(now);
-        var sink = new BackgroundBlockWriter(writer, store.FileBlockBytes(), options);
-        try { return await Fetch(root, live, writer, sink, now, ct); }
-        finally { await sink.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default); } // the writer is idle before it is disposed
-    }
-
-    private async Task<StoredFile> Fetch(Cid root, List<Peer> live, IFileWriter writer, BackgroundBlockWriter sink, long now, CancellationToken ct)
-    {
+        await using var sink = new BackgroundBlockWriter(store, now, options);
         var pending = new Queue<Cid>([root]);
         var seen = new HashSet<Cid> { root };
         var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches)>>();
@@ -84,9 +77,8 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         if (pending.Count > 0 || rootBlock is null)
             throw new FileRefusedException("unavailable", 502, $"the providers of {root} could not give every block ({pending.Count} missing)");
         var size = root.Codec == Cid.Raw ? (ulong)rootBlock.Length : (await UnixFsReader.StatAsync(root, new OneBlock(root, rootBlock), ct)).Size;
-        var file = new StoredFile(root, size, null, null, now, now + (long)options.UnanchoredTtl.TotalMilliseconds);
-        await sink.DrainAsync();
-        writer.Complete(file);
+        var file = options.NewFile(root, size, null, null, now);
+        await sink.CompleteAsync(file);
         log.LogInformation("Fetched {Cid}: {Blocks} blocks, {Bytes} bytes", root, blocks, total);
         return store.StoredFile(root) ?? file;
 

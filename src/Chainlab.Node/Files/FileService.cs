@@ -102,18 +102,10 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public async Task<StoredFile> AddAsync(Stream content, FileAddRequest request, CancellationToken ct, Action<long>? progress = null)
     {
         if (request.CidVersion is not (0 or 1)) throw new FileRefusedException("bad-request", 400, $"cid version {request.CidVersion}: 0 or 1");
-        using var writer = _store.WriteFile(Now);
-        var sink = new BackgroundBlockWriter(writer, _store.FileBlockBytes(), Options);
-        var limited = new LimitedStream(content, Options.MaxFileBytes);
-        ImportedNode node;
-        try { node = await UnixFsImporter.AddFileAsync(limited, sink, request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress); }
-        finally { await sink.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default); } // the writer is idle before it is disposed
-        await sink.DrainAsync();
-        var file = new StoredFile(node.Cid, node.FileSize, request.Name, request.MediaType, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
-        writer.Complete(file);
-        Interlocked.Increment(ref Added);
-        Kept?.Invoke(node.Cid);
-        return _store.StoredFile(node.Cid) ?? file;
+        await using var sink = new BackgroundBlockWriter(_store, Now, Options);
+        var node = await UnixFsImporter.AddFileAsync(new LimitedStream(content, Options.MaxFileBytes), sink,
+            request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress);
+        return await Record(sink, Options.NewFile(node.Cid, node.FileSize, request.Name, request.MediaType, Now));
     }
 
     /// <summary>Imports a CARv1 with one root: every block checked against its CID, the DAG under the root complete (here or in the CAR).</summary>
@@ -125,8 +117,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
         if (roots.Count != 1) throw new FileRefusedException("bad-car", 400, $"the CAR names {roots.Count} roots; import takes one");
         var root = roots[0];
-        using var writer = _store.WriteFile(Now);
-        var sink = new BackgroundBlockWriter(writer, _store.FileBlockBytes(), Options);
+        await using var sink = new BackgroundBlockWriter(_store, Now, Options);
         var have = new HashSet<Cid>();
         var linked = new List<Cid>();
         var sizes = new Dictionary<Cid, ulong>();
@@ -149,18 +140,21 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             }
         }
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
-        finally { await sink.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default); }
-        await sink.DrainAsync();
         if (!have.Contains(root) && !_store.HasFileBlock(root)) throw new FileRefusedException("incomplete-dag", 422, $"the CAR lacks its root block {root}");
         foreach (var cid in linked)
             if (!have.Contains(cid) && !_store.HasFileBlock(cid))
                 throw new FileRefusedException("incomplete-dag", 422, $"the DAG under {root} lacks block {cid}, which is neither in the CAR nor on this node");
         var size = sizes.TryGetValue(root, out var s) ? s : (await UnixFsReader.StatAsync(root, this, ct)).Size;
-        var file = new StoredFile(root, size, name, null, Now, Now + (long)Options.UnanchoredTtl.TotalMilliseconds);
-        writer.Complete(file);
+        return await Record(sink, Options.NewFile(root, size, name, null, Now));
+    }
+
+    /// <summary>Records an added file once its blocks are written, and announces it.</summary>
+    private async Task<StoredFile> Record(BackgroundBlockWriter sink, StoredFile file)
+    {
+        await sink.CompleteAsync(file);
         Interlocked.Increment(ref Added);
-        Kept?.Invoke(root);
-        return _store.StoredFile(root) ?? file;
+        Kept?.Invoke(file.Cid);
+        return _store.StoredFile(file.Cid) ?? file;
     }
 
     public async ValueTask DisposeAsync()

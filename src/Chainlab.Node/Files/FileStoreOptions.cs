@@ -13,4 +13,8 @@ public sealed record FileStoreOptions
     public TimeSpan CollectInterval { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>Blocks no file uses are removed only when older than this (a writer may still be at work).</summary>
     public TimeSpan OrphanGrace { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The record of a file kept from nowMs, expiring after the unanchored time.</summary>
+    public Storage.StoredFile NewFile(Chainlab.Core.Files.Cid cid, ulong size, string? name, string? mediaType, long nowMs) =>
+        new(cid, size, name, mediaType, nowMs, nowMs + (long)UnanchoredTtl.TotalMilliseconds);
 }

@@ -60,10 +60,9 @@ public abstract partial class SqlChainStore
 
     public StoredFile? StoredFile(Cid root) => ReadFiles<StoredFile?>($"SELECT {FileColumns} FROM files WHERE cid=@c", c => Param(c, "@c", root.ToBytes()), ReadFile, null);
 
-    public IReadOnlyList<StoredFile> StoredFiles(int limit, int offset) => ReadFiles<IReadOnlyList<StoredFile>>(
+    public IReadOnlyList<StoredFile> StoredFiles(int limit, int offset) => ReadList(
         $"SELECT {FileColumns} FROM files ORDER BY added_ms DESC, cid LIMIT @n OFFSET @o",
-        c => { Param(c, "@n", (long)limit); Param(c, "@o", (long)offset); },
-        r => { var list = new List<StoredFile>(); do list.Add(ReadFile(r)); while (r.Read()); return list; }, []);
+        c => { Param(c, "@n", (long)limit); Param(c, "@o", (long)offset); }, ReadFile, OpenFileReader);
 
     public long FileBlockBytes() => ReadFiles("SELECT COALESCE(SUM(size),0) FROM file_blocks", _ => { }, r => Convert.ToInt64(r[0]), 0L);
 
@@ -71,12 +70,7 @@ public abstract partial class SqlChainStore
     {
         // Anchors live with the chain, files may live apart (SQLite keeps them in a database of their own):
         // the anchored CIDs are read first, then the due files that none of them names are removed.
-        var anchored = Read("SELECT DISTINCT cid FROM file_anchors", _ => { }, r =>
-        {
-            var set = new HashSet<Cid>();
-            do set.Add(Cid.FromBytes((byte[])r[0])); while (r.Read());
-            return set;
-        }, new HashSet<Cid>());
+        var anchored = ReadList("SELECT DISTINCT cid FROM file_anchors", _ => { }, r => Cid.FromBytes((byte[])r[0])).ToHashSet();
         using var conn = OpenFileWriter();
         using var tx = conn.BeginTransaction();
         var due = new List<byte[]>();
@@ -112,15 +106,12 @@ public abstract partial class SqlChainStore
 
     private const string AnchorColumns = "height,tx_hash,anchored_by,cid,size,name,media_type";
 
-    public IReadOnlyList<FileAnchor> FileAnchors(Address? anchoredBy, int limit, int offset) => Read<IReadOnlyList<FileAnchor>>(
+    public IReadOnlyList<FileAnchor> FileAnchors(Address? anchoredBy, int limit, int offset) => ReadList(
         $"SELECT {AnchorColumns} FROM file_anchors {(anchoredBy is null ? "" : "WHERE anchored_by=@a")} ORDER BY height, tx_idx, seq LIMIT @n OFFSET @o",
-        c => { if (anchoredBy is { } a) Param(c, "@a", a.ToArray()); Param(c, "@n", (long)limit); Param(c, "@o", (long)offset); },
-        r => { var list = new List<FileAnchor>(); do list.Add(ReadAnchor(r)); while (r.Read()); return list; }, []);
+        c => { if (anchoredBy is { } a) Param(c, "@a", a.ToArray()); Param(c, "@n", (long)limit); Param(c, "@o", (long)offset); }, ReadAnchor);
 
-    public IReadOnlyList<FileAnchor> AnchorsOf(Cid cid) => Read<IReadOnlyList<FileAnchor>>(
-        $"SELECT {AnchorColumns} FROM file_anchors WHERE cid=@c ORDER BY height, tx_idx, seq",
-        c => Param(c, "@c", cid.ToBytes()),
-        r => { var list = new List<FileAnchor>(); do list.Add(ReadAnchor(r)); while (r.Read()); return list; }, []);
+    public IReadOnlyList<FileAnchor> AnchorsOf(Cid cid) => ReadList(
+        $"SELECT {AnchorColumns} FROM file_anchors WHERE cid=@c ORDER BY height, tx_idx, seq", c => Param(c, "@c", cid.ToBytes()), ReadAnchor);
 
     /// <summary>Writes blocks in transactions of about 4 MiB on a connection of its own.</summary>
     private sealed class SqlFileWriter : IFileWriter

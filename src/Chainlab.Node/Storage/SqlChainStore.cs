@@ -254,16 +254,10 @@ public abstract partial class SqlChainStore : IChainStore, IFileStore
         }
     }
 
-    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit, int offset = 0) => Read<IReadOnlyList<StoredEvent>>(
+    public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit, int offset = 0) => ReadList(
         "SELECT e.height, e.tx_hash, e.seq, e.name, e.value FROM contract_events e WHERE e.contract=@c AND e.height>=@h ORDER BY e.height, e.tx_idx, e.seq LIMIT @n OFFSET @o",
         c => { Param(c, "@c", contract.ToArray()); Param(c, "@h", unchecked((long)fromHeight)); Param(c, "@n", (long)limit); Param(c, "@o", (long)offset); },
-        r =>
-        {
-            var list = new List<StoredEvent>();
-            do list.Add(new StoredEvent(unchecked((ulong)r.GetInt64(0)), new Hash((byte[])r[1]), (int)r.GetInt64(2), contract, r.GetString(3), (byte[])r[4]));
-            while (r.Read());
-            return list;
-        }, []);
+        r => new StoredEvent(unchecked((ulong)r.GetInt64(0)), new Hash((byte[])r[1]), (int)r.GetInt64(2), contract, r.GetString(3), (byte[])r[4]));
 
     protected static IEnumerable<int> TransactionOrder(Block block) =>
         Enumerable.Range(0, block.Transactions.Count).OrderBy(i => block.Transactions[i].Hash);
@@ -324,6 +318,15 @@ public abstract partial class SqlChainStore : IChainStore, IFileStore
         using var r = c.ExecuteReader();
         return r.Read() ? map(r) : none;
     }
+
+    /// <summary>Every row of a query, mapped (empty when there is none).</summary>
+    protected IReadOnlyList<T> ReadList<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, Func<DbConnection>? open = null) =>
+        Read<IReadOnlyList<T>>(sql, bind, r =>
+        {
+            var list = new List<T>();
+            do list.Add(map(r)); while (r.Read());
+            return list;
+        }, [], open);
 
     public Block? BlockByHeight(ulong height) => Read<Block?>(
         "SELECT b.body FROM canonical k JOIN blocks b ON b.hash=k.hash WHERE k.height=@h",

@@ -26,23 +26,6 @@ public sealed class PatternStream(long length, int seed) : Stream
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
-/// <summary>Blocks in a dictionary: a sink for the importer and a source for the reader.</summary>
-public sealed class MemoryBlocks : IBlockSink, IBlockSource
-{
-    public readonly Dictionary<Cid, byte[]> Blocks = new();
-    public int Puts { get; private set; }
-
-    public ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
-    {
-        Assert.True(cid.Matches(block.Span), $"the importer made {cid} for other bytes");
-        Blocks[cid] = block.ToArray();
-        Puts++;
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(Blocks.GetValueOrDefault(cid));
-}
-
 /// <summary>A stream that only hashes what is written to it.</summary>
 public sealed class HashingStream : Stream
 {

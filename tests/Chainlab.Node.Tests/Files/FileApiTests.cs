@@ -28,9 +28,8 @@ public sealed class FileApiTests : IAsyncLifetime
         await _n.Http.PostAsync("/api/v1/files" + query, new ByteArrayContent(body) { Headers = { ContentType = new(type) } });
 
     private static async Task<Cid> ExpectedCid(byte[] content, ImportOptions o) =>
-        (await UnixFsImporter.AddFileAsync(new MemoryStream(content), new NullSink(), o)).Cid;
+        (await UnixFsImporter.AddFileAsync(new MemoryStream(content), new MemoryBlocks(), o)).Cid;
 
-    private sealed class NullSink : IBlockSink { public ValueTask PutAsync(Cid c, ReadOnlyMemory<byte> b, CancellationToken ct) => ValueTask.CompletedTask; }
 
     private static async Task<string> ProblemType(HttpResponseMessage r) =>
         (await r.Content.ReadFromJsonAsync<JsonObject>())!["type"]!.GetValue<string>().Replace("urn:chainlab:problem:", "");
@@ -66,7 +65,7 @@ public sealed class FileApiTests : IAsyncLifetime
         Assert.Equal("application/vnd.ipld.car; version=1; order=dfs; dups=n", car.Content.Headers.ContentType!.ToString());
         var stream = await car.Content.ReadAsStreamAsync();
         Assert.Equal([cid], await Car.ReadHeaderAsync(stream, default));
-        var blocks = new MemoryBlockSource();
+        var blocks = new MemoryBlocks();
         var order = new List<Cid>();
         while (await Car.ReadBlockAsync(stream, default) is { } b) { blocks.Blocks[b.Cid] = b.Block; order.Add(b.Cid); }
         Assert.Equal(5, order.Count);         // the root first (depth first), then its four leaves
@@ -92,7 +91,7 @@ public sealed class FileApiTests : IAsyncLifetime
     [Fact]
     public async Task A_directory_from_a_CAR_resolves_paths_and_serves_its_index_page_and_media_types()
     {
-        var sink = new MemoryBlockSource();
+        var sink = new MemoryBlocks();
         async Task<ImportedNode> File(byte[] b) => await UnixFsImporter.AddFileAsync(new MemoryStream(b), sink, ImportOptions.V0);
         var png = new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0 };
         var sub = await UnixFsImporter.AddDirectoryAsync([("index.html", await File("<p>hi</p>"u8.ToArray())), ("picture", await File(png))], sink, ImportOptions.V0);
@@ -168,7 +167,7 @@ public sealed class FileApiTests : IAsyncLifetime
     [Fact]
     public async Task Bad_CARs_are_refused_with_their_reason_and_nothing_is_stored()
     {
-        var sink = new MemoryBlockSource();
+        var sink = new MemoryBlocks();
         var file = await UnixFsImporter.AddFileAsync(new MemoryStream(Bytes(600_000, 7)), sink, ImportOptions.V0);
         byte[] CarOf(IEnumerable<(Cid, byte[])> blocks, Cid? root = null)
         {
@@ -240,12 +239,4 @@ public sealed class FileApiTests : IAsyncLifetime
         Assert.Equal(3, block!.FileRefs.Count);
         Assert.Equal(Core.Model.Block.ComputeFilesRoot(block.FileRefs), block.Header.FilesRoot);
     }
-}
-
-/// <summary>Blocks in a dictionary, as a sink and a source.</summary>
-internal sealed class MemoryBlockSource : IBlockSink, IBlockSource
-{
-    public readonly Dictionary<Cid, byte[]> Blocks = new();
-    public ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct) { Blocks[cid] = block.ToArray(); return ValueTask.CompletedTask; }
-    public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(Blocks.GetValueOrDefault(cid));
 }

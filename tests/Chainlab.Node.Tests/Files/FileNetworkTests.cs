@@ -31,8 +31,8 @@ public sealed class FileNetworkTests : IAsyncLifetime
         var added = await first.Core.Files.AddAsync(new MemoryStream(content), new FileAddRequest("data.bin", null, 0), default);
         await Eventually.True(() => _net.Nodes.Count(n => n.Network!.Dht.Table.Count >= 8) == 16, "routing tables filled", 30);
 
-        // A late node linked to one node only (not to node 1): it must find node 1 through the DHT.
-        var late = await _net.StartAsync(spec, null, [_net.Nodes[^1].Network!.Port], maxOutbound: 1);
+        // A late node linked to one node only (node 16), taking no inbound links, so never linked to node 1: it must find node 1 through the DHT.
+        var late = await _net.StartAsync(spec, null, [_net.Nodes[^1].Network!.Port], maxOutbound: 1, maxInbound: 0);
         await Eventually.True(() => late.Network!.Peers.Count >= 1, "the late node linked", 30);
         Assert.DoesNotContain(late.Network!.Peers, p => Hash.Sha256(p.NodeKey) == first.Network!.Dht.SelfId);
 
@@ -49,11 +49,11 @@ public sealed class FileNetworkTests : IAsyncLifetime
         var second = Bytes(4 * 262144, 9);
         var honest = await first.Core.Files.AddAsync(new MemoryStream(second), new FileAddRequest("second.bin", null, 0), default);
         var liar = _net.Nodes[5];
-        var blocks = new Dictionary<Cid, byte[]>();
-        await UnixFsImporter.AddFileAsync(new MemoryStream(second), new Collect(blocks), ImportOptions.V0);
+        var blocks = new MemoryBlocks();
+        await UnixFsImporter.AddFileAsync(new MemoryStream(second), blocks, ImportOptions.V0);
         using (var w = liar.Core.Store.WriteFile(0))
         {
-            foreach (var (c, b) in blocks) { var bad = (byte[])b.Clone(); bad[^1] ^= 0xff; w.Put(c, bad); }
+            foreach (var (c, b) in blocks.Blocks) { var bad = (byte[])b.Clone(); bad[^1] ^= 0xff; w.Put(c, bad); }
             w.Complete(new StoredFile(honest.Cid, (ulong)second.Length, null, null, 0, null));
         }
         await liar.Network!.Dht.ProvideAsync(honest.Cid, default);
@@ -67,10 +67,5 @@ public sealed class FileNetworkTests : IAsyncLifetime
         Assert.Equal(second, read.ToArray());
         Assert.True(late.Network.Bans > bansBefore, "the liar was banned");
         await Eventually.True(() => late.Network.Peers.All(p => Hash.Sha256(p.NodeKey) != liar.Network.Dht.SelfId), "the liar's link closed");
-    }
-
-    private sealed class Collect(Dictionary<Cid, byte[]> into) : IBlockSink
-    {
-        public ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct) { into[cid] = block.ToArray(); return ValueTask.CompletedTask; }
     }
 }

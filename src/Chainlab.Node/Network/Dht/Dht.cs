@@ -69,8 +69,12 @@ public sealed class Dht
     public void Seen(IEnumerable<PeerInfo> list)
     {
         foreach (var i in list)
-            if (IPAddress.TryParse(i.Host, out var ip) && !i.NodeKey.AsSpan().SequenceEqual(_links.SelfKey)) Table.Seen(Contact.Of(i.NodeKey, new IPEndPoint(ip, i.Port)));
+            if (ContactOf(i) is { } c) Table.Seen(c);
     }
+
+    /// <summary>A contact from a peer's answer, or null for ourselves or a host that is not an address.</summary>
+    private Contact? ContactOf(PeerInfo i) =>
+        IPAddress.TryParse(i.Host, out var ip) && !i.NodeKey.AsSpan().SequenceEqual(_links.SelfKey) ? Contact.Of(i.NodeKey, new IPEndPoint(ip, i.Port)) : null;
 
     private static PeerInfo Info(Contact c) => new(c.Endpoint.Address.ToString(), (ushort)c.Endpoint.Port, c.Key);
 
@@ -199,18 +203,10 @@ public sealed class Dht
             {
                 IEnumerable<PeerInfo> closer = a switch { Nodes n => n.List, Providers p => p.Closer, _ => [] };
                 foreach (var i in closer)
-                    if (IPAddress.TryParse(i.Host, out var ip) && !i.NodeKey.AsSpan().SequenceEqual(_links.SelfKey))
-                    {
-                        var c = Contact.Of(i.NodeKey, new IPEndPoint(ip, i.Port));
-                        known.TryAdd(c.Id, c);
-                    }
+                    if (ContactOf(i) is { } c) known.TryAdd(c.Id, c);
                 if (a is Providers ps)
                     foreach (var i in ps.List)
-                        if (IPAddress.TryParse(i.Host, out var ip) && !i.NodeKey.AsSpan().SequenceEqual(_links.SelfKey))
-                        {
-                            var c = Contact.Of(i.NodeKey, new IPEndPoint(ip, i.Port));
-                            found.TryAdd(c.Id, c);
-                        }
+                        if (ContactOf(i) is { } c) found.TryAdd(c.Id, c);
             }
         }
         return new LookupResult(known.Values.OrderBy(c => RoutingTable.Distance(c.Id, target)).Take(k).ToList(), found.Values.ToList(), hops, asked.Count);
@@ -243,5 +239,4 @@ public sealed class Dht
     /// <summary>The files this node announced, for publishing them again before their records expire.</summary>
     public IReadOnlyCollection<Cid> Provided => _provided.Keys.ToList();
 
-    public void StopProviding(Cid cid) => _provided.TryRemove(cid, out _);
 }
