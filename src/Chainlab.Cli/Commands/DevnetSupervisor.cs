@@ -13,50 +13,158 @@ namespace Chainlab.Cli.Commands;
 /// </summary>
 public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAsyncDisposable
 {
-    private readonly List<(int Index, Process Proc, HttpClient Http)> _nodes = new();
+    /// <summary>One node process of the devnet; its process changes when the node is restarted.</summary>
+    private sealed class Child(int index, HttpClient http)
+    {
+        public int Index { get; } = index;
+        public HttpClient Http { get; } = http;
+        public Process Proc { get; set; } = null!;
+        public bool Paused { get; set; }
+    }
+
+    private readonly List<Child> _nodes = new();
 
     public static string NodeDir(string root, int i) => Path.Combine(root, $"node{i}");
+    /// <summary>The token the devnet control routes take (the supervisor's and every node's).</summary>
+    public static string TokenFile(string root) => Path.Combine(root, "keys", "control-token");
     public int ApiPort(int i) => settings.ApiPort + i - 1;
     public int P2PPort(int i) => settings.P2PPort + i - 1;
     public HttpClient First => _nodes[0].Http;
+    public int Count => settings.Nodes;
+    public string Root => root;
+    public DevnetSettings Settings => settings;
+    public string Token { get; private set; } = "";
+
+    /// <summary>The devnet's control token: made once (mode 0600) and kept in keys/.</summary>
+    public static string EnsureToken(string root)
+    {
+        var path = TokenFile(root);
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            PrivateFile.CreateNew(path, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        }
+        return File.ReadAllText(path).Trim();
+    }
 
     public async Task StartAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(Path.Combine(root, "logs"));
-        var keys = Path.Combine(root, "keys");
+        Token = EnsureToken(root);
         for (var i = 1; i <= settings.Nodes; i++)
         {
-            List<string> args = ["node", "run", "--data", NodeDir(root, i), "--spec", Path.Combine(root, "chainspec.json"),
-                "--port", ApiPort(i).ToString(), "--p2p-port", P2PPort(i).ToString(), "--log-level", "Warning"];
-            if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile, "--password-file", Path.Combine(keys, "password")]);
-            if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
-            if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
-            if (settings.Malicious.TryGetValue(i, out var bad)) args.AddRange(["--misbehave", string.Join(',', bad)]);
-            var psi = ChainlabProcess.Self(args);
-            // Through the environment (readable only by the owner), not the command line (readable by anyone in ps).
-            if (settings.Postgres is { } pg) psi.Environment[NodeCommands.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));
-            psi.RedirectStandardOutput = true;
-            psi.RedirectStandardError = true;
-            var log = new RotatingLog(Path.Combine(root, "logs", $"node{i}.log"));
-            var proc = Process.Start(psi) ?? throw new CliException($"could not start node {i}");
-            proc.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
-            proc.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
-            proc.Exited += (_, _) => log.Dispose();
-            proc.EnableRaisingEvents = true;
-            proc.BeginOutputReadLine();
-            proc.BeginErrorReadLine();
-            _nodes.Add((i, proc, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ApiPort(i)}"), Timeout = TimeSpan.FromSeconds(5) }));
+            var child = new Child(i, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ApiPort(i)}"), Timeout = TimeSpan.FromSeconds(5) });
+            _nodes.Add(child);
+            Launch(child);
         }
-        foreach (var (i, proc, http) in _nodes)
+        foreach (var child in _nodes) await WaitUp(child, ct);
+    }
+
+    private void Launch(Child child)
+    {
+        var i = child.Index;
+        var keys = Path.Combine(root, "keys");
+        List<string> args = ["node", "run", "--data", NodeDir(root, i), "--spec", Path.Combine(root, "chainspec.json"),
+            "--port", ApiPort(i).ToString(), "--p2p-port", P2PPort(i).ToString(), "--log-level", "Warning", "--devnet-token-file", TokenFile(root)];
+        if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile, "--password-file", Path.Combine(keys, "password")]);
+        if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
+        if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
+        if (settings.Malicious.TryGetValue(i, out var bad)) args.AddRange(["--misbehave", string.Join(',', bad)]);
+        var psi = ChainlabProcess.Self(args);
+        // Through the environment (readable only by the owner), not the command line (readable by anyone in ps).
+        if (settings.Postgres is { } pg) psi.Environment[NodeCommands.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        var log = new RotatingLog(Path.Combine(root, "logs", $"node{i}.log"));
+        var proc = Process.Start(psi) ?? throw new CliException($"could not start node {i}");
+        proc.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
+        proc.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
+        proc.Exited += (_, _) => log.Dispose();
+        proc.EnableRaisingEvents = true;
+        proc.BeginOutputReadLine();
+        proc.BeginErrorReadLine();
+        child.Proc = proc;
+        child.Paused = false;
+    }
+
+    private async Task WaitUp(Child child, CancellationToken ct)
+    {
+        var i = child.Index;
+        try { await NodeApi.WaitForStatusAsync(child.Http, child.Proc, TimeSpan.FromSeconds(60), ct: ct); }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
-            try { await NodeApi.WaitForStatusAsync(http, proc, TimeSpan.FromSeconds(60), ct: ct); }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
-            {
-                await Task.Delay(200, CancellationToken.None); // let the log catch the child's last words
-                var last = File.ReadLines(Path.Combine(root, "logs", $"node{i}.log")).LastOrDefault(l => l.StartsWith("error:")) ?? e.Message;
-                throw new CliException($"node {i} did not start: {last.Replace("error: ", "")} (log: {Path.Combine(root, "logs", $"node{i}.log")})");
-            }
+            await Task.Delay(200, CancellationToken.None); // let the log catch the child's last words
+            var last = File.ReadLines(Path.Combine(root, "logs", $"node{i}.log")).LastOrDefault(l => l.StartsWith("error:")) ?? e.Message;
+            throw new CliException($"node {i} did not start: {last.Replace("error: ", "")} (log: {Path.Combine(root, "logs", $"node{i}.log")})");
         }
+    }
+
+    private Child Node(int i) => i >= 1 && i <= _nodes.Count ? _nodes[i - 1] : throw new CliException($"no node {i} in this devnet (1..{_nodes.Count})", ExitCodes.BadInput);
+
+    /// <summary>Is node i's process alive (it may be paused)?</summary>
+    public bool IsRunning(int i) => !Node(i).Proc.HasExited;
+    public bool IsPaused(int i) => Node(i).Paused && IsRunning(i);
+    public HttpClient Api(int i) => Node(i).Http;
+
+    /// <summary>kill -9: the node gets no chance to close anything.</summary>
+    public async Task KillAsync(int i)
+    {
+        var c = Node(i);
+        if (c.Proc.HasExited) throw new CliException($"node {i} is not running", ExitCodes.BadInput);
+        if (c.Paused) Signal(c, "CONT");
+        c.Proc.Kill();
+        await c.Proc.WaitForExitAsync();
+    }
+
+    /// <summary>Starts node i again (stopping it first with SIGTERM if it still runs) and waits for its API.</summary>
+    public async Task RestartAsync(int i, CancellationToken ct)
+    {
+        var c = Node(i);
+        if (!c.Proc.HasExited)
+        {
+            if (c.Paused) Signal(c, "CONT");
+            Signal(c, "TERM");
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            try { await c.Proc.WaitForExitAsync(timeout.Token); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { c.Proc.Kill(); await c.Proc.WaitForExitAsync(ct); }
+        }
+        c.Proc.Dispose();
+        Launch(c);
+        await WaitUp(c, ct);
+    }
+
+    /// <summary>SIGSTOP: the process stays but does nothing (its peers see a silent link).</summary>
+    public void Pause(int i)
+    {
+        var c = Node(i);
+        if (c.Proc.HasExited) throw new CliException($"node {i} is not running", ExitCodes.BadInput);
+        Signal(c, "STOP");
+        c.Paused = true;
+    }
+
+    /// <summary>SIGCONT after a pause.</summary>
+    public void Resume(int i)
+    {
+        var c = Node(i);
+        if (c.Proc.HasExited) throw new CliException($"node {i} is not running", ExitCodes.BadInput);
+        Signal(c, "CONT");
+        c.Paused = false;
+    }
+
+    private static void Signal(Child c, string signal) => Process.Start("kill", [$"-{signal}", c.Proc.Id.ToString()])!.WaitForExit();
+
+    /// <summary>Node i's id as its peers know it (16 hex digits).</summary>
+    public async Task<string> NodeIdAsync(int i, CancellationToken ct) =>
+        (await Node(i).Http.GetFromJsonAsync<JsonObject>("/api/v1/peers", ct))!["nodeId"]!.GetValue<string>();
+
+    /// <summary>Sets every fault of node i through its devnet control route.</summary>
+    public async Task SetFaultsAsync(int i, Chainlab.Node.Faults.FaultSettings faults, CancellationToken ct)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Put, "/api/v1/devnet/faults") { Content = JsonContent.Create(faults) };
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        using var res = await Node(i).Http.SendAsync(req, ct);
+        if (!res.IsSuccessStatusCode) throw new CliException($"node {i} refused the faults: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync(ct)}");
     }
 
     /// <summary>
@@ -77,7 +185,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         {
             ReportExited(reported);
             var followed = _nodes.FirstOrDefault(n => !n.Proc.HasExited);
-            if (followed.Http is null)
+            if (followed is null)
             {
                 Console.Out.WriteLine("every node has exited");
                 return;
@@ -92,11 +200,12 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
 
     private void ReportExited(HashSet<int> reported)
     {
-        foreach (var (i, proc, _) in _nodes.Where(n => n.Proc.HasExited && !reported.Contains(n.Index)))
+        foreach (var c in _nodes.Where(n => n.Proc.HasExited && !reported.Contains(n.Index)))
         {
-            reported.Add(i);
-            Console.Out.WriteLine($"node {i} has exited ({proc.ExitCode}); see {Path.Combine(root, "logs", $"node{i}.log")}; the others keep running");
+            reported.Add(c.Index);
+            Console.Out.WriteLine($"node {c.Index} has exited ({c.Proc.ExitCode}); see {Path.Combine(root, "logs", $"node{c.Index}.log")}; the others keep running");
         }
+        reported.RemoveWhere(i => !_nodes[i - 1].Proc.HasExited); // restarted
     }
 
     private async Task FollowEvents(HttpClient node, HashSet<int> reported, CancellationToken ct)
@@ -138,10 +247,10 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
                     table.Rows.Clear();
                     for (var k = 0; k < _nodes.Count; k++)
                     {
-                        var (i, proc, _) = _nodes[k];
+                        var (i, proc) = (_nodes[k].Index, _nodes[k].Proc);
                         var s = statuses[k];
                         string Cell(string key) => s?[key]?.ToString() ?? "-";
-                        var sync = s?["sync"] is { } sy ? (sy["syncing"]!.GetValue<bool>() ? $"{sy["percent"]}%" : "in sync") : proc.HasExited ? $"exited ({proc.ExitCode})" : "down";
+                        var sync = s?["sync"] is { } sy ? (sy["syncing"]!.GetValue<bool>() ? $"{sy["percent"]}%" : "in sync") : proc.HasExited ? $"exited ({proc.ExitCode})" : _nodes[k].Paused ? "paused" : "down";
                         table.AddRow(new[] { $"node{i}", ApiPort(i).ToString(), P2PPort(i).ToString(), settings.Role(i),
                             Cell("headHeight"), s?["peers"]?.AsArray().Count.ToString() ?? "-", sync,
                             Cell("mempoolSize"), s?["forks"]?["reorgs"]?.ToString() ?? "-" }.Select(x => new Text(x)).ToArray());
@@ -167,9 +276,12 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (_, proc, _) in _nodes.Where(n => !n.Proc.HasExited))
-            Process.Start("kill", ["-TERM", proc.Id.ToString()])?.WaitForExit();
-        foreach (var (_, proc, http) in _nodes)
+        foreach (var c in _nodes.Where(n => !n.Proc.HasExited))
+        {
+            if (c.Paused) Signal(c, "CONT");
+            Signal(c, "TERM");
+        }
+        foreach (var (proc, http) in _nodes.Select(c => (c.Proc, c.Http)))
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             try { await proc.WaitForExitAsync(cts.Token); }

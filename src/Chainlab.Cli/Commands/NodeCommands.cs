@@ -36,7 +36,8 @@ public static class NodeCommands
         var filesQuota = new Option<string?>("--files-quota") { Description = "Most bytes of files the node keeps (default 10GiB)" };
         var filesTtl = new Option<string?>("--files-ttl") { Description = "How long a file nobody anchored is kept after its last add (default 24h)" };
         var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl, misbehave };
+        var devnetToken = new Option<string?>("--devnet-token-file") { Description = "Devnets only: serve the devnet control route (faults on this node's links and clock) to requests bearing the token in this file; the API must listen on loopback" };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl, misbehave, devnetToken };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -88,8 +89,19 @@ public static class NodeCommands
             try { Chainlab.Node.Adversary.Misbehaviours.Parse(misbehaviours); }
             catch (ArgumentException e) { throw new CliException($"--misbehave: {e.Message}", ExitCodes.BadInput); }
             var producer = keyPath is not null ? KeyFiles.Unlock(keyPath, pr.GetValue(passwordFile) ?? file.PasswordFile) : null;
+            Chainlab.Node.Faults.DevnetControl? control = null;
+            if (pr.GetValue(devnetToken) is { } tokenFile)
+            {
+                if (!System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(listenAt)))
+                    throw new CliException("--devnet-token-file: the devnet control route is served on a loopback API only", ExitCodes.BadInput);
+                string token;
+                try { token = File.ReadAllText(tokenFile).Trim(); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read {tokenFile}: {e.Message}", ExitCodes.BadInput); }
+                if (token.Length < 32) throw new CliException($"{tokenFile}: the devnet token must be at least 32 characters", ExitCodes.BadInput);
+                control = new Chainlab.Node.Faults.DevnetControl(token, TimeProvider.System, new Random());
+            }
             using var shutdown = new Shutdown(ct);
-            await using var node = await NodeHost.StartAsync(new NodeOptions
+            var options = new NodeOptions
             {
                 DataDir = dataDir,
                 Spec = chainSpec,
@@ -104,7 +116,8 @@ public static class NodeCommands
                 MineThreads = pr.GetValue(mine) ? threads : 0,
                 Files = fileLimits,
                 Misbehave = misbehaviours,
-            }, shutdown.Token);
+            };
+            await using var node = await NodeHost.StartAsync(control?.Wrap(options) ?? options, shutdown.Token);
             if (formatText == "json")
                 Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
                 {

@@ -16,8 +16,10 @@ namespace Chainlab.Node.Api;
 /// <param name="Settings">Limits and guards of the API.</param>
 /// <param name="Files">The node's files (content-addressed blocks and their records).</param>
 /// <param name="Misbehaving">The misbehaviours the node was started with (the adversary lab); empty for an honest node.</param>
+/// <param name="Devnet">The devnet control (faults on this node's links and clock); null outside a devnet.</param>
 public sealed record ApiContext(IChainReader Chain, IBlockImport Import, ITransactionAdmission Pool, IPeerDirectory? Peers,
-    EventHub Events, string? Producer, ApiSettings Settings, Files.FileService Files, IReadOnlyList<string>? Misbehaving = null);
+    EventHub Events, string? Producer, ApiSettings Settings, Files.FileService Files, IReadOnlyList<string>? Misbehaving = null,
+    Faults.DevnetControl? Devnet = null);
 
 /// <summary>The API's own settings.</summary>
 /// <param name="KeepAlive">How long the event stream stays silent before it sends a keep-alive comment.</param>

@@ -56,6 +56,7 @@ public static class ApiSetup
             o.OpenApiRoutePattern = "/openapi/{documentName}.json";
         });
         var api = app.MapGroup("/api/v1");
+        if (node.Devnet is { } devnet) DevnetEndpoints.Map(api, devnet);
 
         api.MapGet("/status", () => Status(node)).Produces<StatusDto>().WithName("GetStatus")
             .WithSummary("Chain, head, mempool, peers, sync, forks, the engine's state, contract limits, the minimum fee, and the misbehaviours a node of the adversary lab was started with.");

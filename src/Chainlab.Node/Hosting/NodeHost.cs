@@ -49,6 +49,8 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Starts the core, then the API (the last start-up step).</summary>
     public static async Task<NodeHost> StartAsync(NodeOptions options, CancellationToken ct = default)
     {
+        if (options.Devnet is not null && !IPAddress.IsLoopback(IPAddress.Parse(options.ListenAddress)))
+            throw new NodeStartException($"the devnet control route listens on loopback only, and the API is asked to listen on {options.ListenAddress}");
         var logging = NodeCore.CreateLogging(options.LogLevel, options.JsonLogs);
         var core = NodeCore.Start(options, logging);
         var log = logging.CreateLogger("Chainlab.Node");
@@ -78,7 +80,7 @@ public sealed class NodeHost : IAsyncDisposable
             ApiSetup.Map(app, new ApiContext(core.Chain, core.Chain, core.Pool, core.Network, clientEvents,
                 options.ProducerKey?.Address.ToString(),
                 new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System, options.MaxEventStreams,
-                    budget), core.Files, core.Misbehaviours.Select(m => m.Name).ToList()));
+                    budget), core.Files, core.Misbehaviours.Select(m => m.Name).ToList(), options.Devnet));
             metrics = new NodeMetrics(core);
             app.MapMetrics("/metrics", metrics.Registry);
             try { await app.StartAsync(ct); }

@@ -131,10 +131,18 @@ public sealed class Peer : IAsyncDisposable
         return true;
     }
 
-    public Task SendAsync(Message m, CancellationToken ct)
+    /// <summary>Faults the adversary lab puts on this link (devnets only): delay, jitter, loss.</summary>
+    internal Faults.LinkFaults? Faults { get; init; }
+
+    public async Task SendAsync(Message m, CancellationToken ct)
     {
+        if (Faults is { } faults && NodeKey.Length > 0)
+        {
+            if (faults.Delay(Id, m.Type) is not { } wait) return; // lost on the way
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, ct);
+        }
         var frame = MessageCodec.Encode(m);
-        return Bounded(async token =>
+        await Bounded(async token =>
         {
             await _write.WaitAsync(token);
             try { await _link.Stream.WriteAsync(frame, token); }

@@ -130,7 +130,7 @@ public sealed partial class PeerNetwork
 
     private async Task RunPeer(PeerLink link, bool outbound, string? ephemeralFor = null)
     {
-        await using var peer = new Peer(link, outbound, _options.SendTimeout, _time) { Ephemeral = ephemeralFor is not null, LastUsed = _time.GetTimestamp() };
+        await using var peer = new Peer(link, outbound, _options.SendTimeout, _time) { Ephemeral = ephemeralFor is not null, LastUsed = _time.GetTimestamp(), Faults = _options.Faults };
         using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var registered = false;
         try
@@ -214,6 +214,7 @@ public sealed partial class PeerNetwork
     private (bool Registered, bool Full) Register(Peer peer)
     {
         var id = Convert.ToHexStringLower(peer.NodeKey);
+        if (_options.Faults?.IsCut(peer.Id) == true) return (false, false); // a partition of the adversary lab
         lock (_linkGate)
         {
             if (_peers.TryGetValue(id, out var old))

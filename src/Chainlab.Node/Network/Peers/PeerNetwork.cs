@@ -59,6 +59,21 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
         _transactions = new TransactionGossip(pool, events, this, options, time);
         _announcer = new BlockAnnouncer(events, this, _transactions);
         _sync = new BlockSync(chain, import, this, options, time, new Random(Next(int.MaxValue)), log);
+        if (options.Faults is { } faults) faults.Changed += DropCutLinks;
+    }
+
+    /// <summary>Closes the links a new partition cuts (the adversary lab); they are refused again after each handshake.</summary>
+    private void DropCutLinks()
+    {
+        foreach (var p in _peers.Values.Where(p => _options.Faults!.IsCut(p.Id)))
+        {
+            _log.LogInformation("Link to {Id} cut by a devnet fault", p.Id);
+            _ = Task.Run(async () =>
+            {
+                await Send(p, new Disconnect(DisconnectReason.Shutdown, "partitioned"));
+                await p.DisposeAsync();
+            });
+        }
     }
 
     public int Port { get; private set; }
@@ -250,6 +265,7 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
+        if (_options.Faults is { } faults) faults.Changed -= DropCutLinks;
         _listener?.Dispose();
         foreach (var p in _peers.Values) await p.DisposeAsync();
         try { await Task.WhenAll(_tasks.Keys.ToArray()); } catch (Exception) { }

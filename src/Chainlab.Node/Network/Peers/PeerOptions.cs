@@ -55,4 +55,6 @@ public sealed record PeerOptions
     public TimeSpan EphemeralIdle { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How links are made: TCP unless a test or simulator supplies its own.</summary>
     public ITransport Transport { get; init; } = TcpTransport.Instance;
+    /// <summary>Cut and shaped links set by a devnet's control route (the adversary lab); null on every other node.</summary>
+    public Faults.LinkFaults? Faults { get; init; }
 }

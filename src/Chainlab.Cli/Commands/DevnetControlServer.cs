@@ -1,0 +1,88 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Cli.Commands;
+
+/// <summary>
+/// The devnet's control route, served by `devnet up` on a free loopback port while the devnet runs: POST
+/// /faults with a <see cref="FaultCommand"/> and the devnet's token (keys/control-token) as a bearer token.
+/// Its address is in control.json in the devnet folder, which `devnet fault` reads.
+/// </summary>
+public sealed class DevnetControlServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _file;
+
+    private DevnetControlServer(WebApplication app, string file) { _app = app; _file = file; }
+
+    public static string AddressFile(string root) => Path.Combine(root, "control.json");
+
+    public static async Task<DevnetControlServer> StartAsync(string root, string token, DevnetFaults faults, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapPost("/faults", async (HttpRequest req, CancellationToken rct) =>
+        {
+            var header = req.Headers.Authorization.ToString();
+            if (!header.StartsWith("Bearer ", StringComparison.Ordinal)
+                || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), Encoding.UTF8.GetBytes(token)))
+                return Results.Problem(statusCode: 401, title: "Unauthorised", detail: "the devnet control route needs the token in keys/control-token");
+            if (req.ContentLength is > 64 * 1024) return Results.Problem(statusCode: 413, title: "Too large", detail: "a fault command is at most 64 KiB");
+            FaultCommand? command;
+            try { command = await JsonSerializer.DeserializeAsync<FaultCommand>(req.Body, Json, rct); }
+            catch (JsonException e) { return Results.Problem(statusCode: 400, title: "Malformed fault", detail: e.Message); }
+            if (command is null) return Results.Problem(statusCode: 400, title: "Malformed fault", detail: "send a JSON object");
+            try { return Results.Ok(new { applied = await faults.ApplyAsync(command, rct) }); }
+            catch (CliException e) { return Results.Problem(statusCode: e.ExitCode == ExitCodes.BadInput ? 400 : 500, title: "Fault not applied", detail: e.Message); }
+        });
+        await app.StartAsync(ct);
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var file = AddressFile(root);
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { url }), ct);
+        return new DevnetControlServer(app, file);
+    }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        MaxDepth = 8,
+    };
+
+    /// <summary>Sends a fault to the devnet running in this folder; returns its one-line answer.</summary>
+    public static async Task<string> SendAsync(string root, FaultCommand command, CancellationToken ct)
+    {
+        if (DevnetControl.RunningPid(root) is null || !File.Exists(AddressFile(root)))
+            throw new CliException($"no devnet is running in {root}; start it with devnet up", ExitCodes.NotFound);
+        var url = JsonDocument.Parse(File.ReadAllText(AddressFile(root))).RootElement.GetProperty("url").GetString()!;
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(90) };
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/faults") { Content = new StringContent(JsonSerializer.Serialize(command, Json), Encoding.UTF8, "application/json") };
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DevnetSupervisor.EnsureToken(root));
+        HttpResponseMessage res;
+        try { res = await http.SendAsync(req, ct); }
+        catch (HttpRequestException e) { throw new CliException($"the devnet's control route does not answer: {e.Message}", ExitCodes.Unreachable); }
+        using (res)
+        {
+            var body = JsonDocument.Parse(await res.Content.ReadAsStringAsync(ct)).RootElement;
+            if (res.IsSuccessStatusCode) return body.GetProperty("applied").GetString()!;
+            throw new CliException(body.TryGetProperty("detail", out var d) ? d.GetString()! : res.ReasonPhrase ?? "refused", ExitCodes.BadInput);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        File.Delete(_file);
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

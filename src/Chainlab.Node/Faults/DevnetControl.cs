@@ -1,0 +1,31 @@
+using Chainlab.Node.Network.Peers;
+
+namespace Chainlab.Node.Faults;
+
+/// <summary>
+/// What a devnet node exposes to its supervisor: the control route (faults on its own links and clock),
+/// guarded by a token from the devnet folder. Exists only on nodes started with it, on a loopback API.
+/// </summary>
+public sealed class DevnetControl(string token, TimeProvider inner, Random random)
+{
+    public string Token { get; } = token;
+    public LinkFaults Links { get; } = new(random);
+    public SkewedClock Clock { get; } = new(inner);
+
+    /// <summary>Sets every fault of this node at once.</summary>
+    public void Apply(FaultSettings settings)
+    {
+        Links.Set(settings);
+        Clock.Skew = TimeSpan.FromMilliseconds(settings.ClockSkewMs);
+    }
+
+    public FaultSettings Current => Links.Settings with { ClockSkewMs = (long)Clock.Skew.TotalMilliseconds };
+
+    /// <summary>The options of a node under this control: its clock can be skewed and its links cut or shaped.</summary>
+    public NodeOptions Wrap(NodeOptions options) => options with
+    {
+        Time = Clock,
+        Peers = options.Peers is { } peers ? peers with { Faults = Links } : null,
+        Devnet = this,
+    };
+}
