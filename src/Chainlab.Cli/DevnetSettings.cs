@@ -18,6 +18,10 @@ public sealed record DevnetSettings
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyDictionary<int, IReadOnlyList<string>> Malicious { get; init; } = new Dictionary<int, IReadOnlyList<string>>();
 
+    /// <summary>Defences switched off on the honest nodes for this run (scenario tests only); not kept in devnet.json.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string> DisabledDefences { get; init; } = [];
+
     /// <summary>What node n does: the PoA devnet has one authority (node 1); in PoS every node validates, in PoW every node mines.</summary>
     public string Role(int n) => Consensus switch { "pos" => "validator", "pow" => "miner", _ => n == 1 ? "authority" : "follower" };
 

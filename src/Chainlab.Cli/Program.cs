@@ -14,4 +14,5 @@ root.Subcommands.Add(FileCommands.Build());
 foreach (var c in ConsensusCommands.Build()) root.Subcommands.Add(c);
 root.Subcommands.Add(ChainCommands.Build());
 root.Subcommands.Add(BenchCommands.Build());
+root.Subcommands.Add(ScenarioCommands.Build());
 return await Invocation.RunAsync(root, args);

@@ -70,6 +70,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
         if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
         if (settings.Malicious.TryGetValue(i, out var bad)) args.AddRange(["--misbehave", string.Join(',', bad)]);
+        else foreach (var off in settings.DisabledDefences) args.AddRange(["--test-only-disable-defence", off]);
         var psi = ChainlabProcess.Self(args);
         // Through the environment (readable only by the owner), not the command line (readable by anyone in ps).
         if (settings.Postgres is { } pg) psi.Environment[NodeCommands.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));

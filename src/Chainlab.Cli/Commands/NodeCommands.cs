@@ -37,7 +37,8 @@ public static class NodeCommands
         var filesTtl = new Option<string?>("--files-ttl") { Description = "How long a file nobody anchored is kept after its last add (default 24h)" };
         var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
         var devnetToken = new Option<string?>("--devnet-token-file") { Description = "Devnets only: serve the devnet control route (faults on this node's links and clock) to requests bearing the token in this file; the API must listen on loopback" };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl, misbehave, devnetToken };
+        var disable = new Option<string[]>("--test-only-disable-defence") { Description = $"Tests only: switch a defence off ({string.Join(", ", Defences.Names)}) to show the adversary lab's checks catch it", Hidden = true, AllowMultipleArgumentsPerToken = true };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { disable, config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl, misbehave, devnetToken };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -100,6 +101,9 @@ public static class NodeCommands
                 if (token.Length < 32) throw new CliException($"{tokenFile}: the devnet token must be at least 32 characters", ExitCodes.BadInput);
                 control = new Chainlab.Node.Faults.DevnetControl(token, TimeProvider.System, new Random());
             }
+            Defences defences;
+            try { defences = Defences.Without(pr.GetValue(disable) ?? []); }
+            catch (ArgumentException e) { throw new CliException($"--test-only-disable-defence: {e.Message}", ExitCodes.BadInput); }
             using var shutdown = new Shutdown(ct);
             var options = new NodeOptions
             {
@@ -116,6 +120,7 @@ public static class NodeCommands
                 MineThreads = pr.GetValue(mine) ? threads : 0,
                 Files = fileLimits,
                 Misbehave = misbehaviours,
+                Defences = defences,
             };
             await using var node = await NodeHost.StartAsync(control?.Wrap(options) ?? options, shutdown.Token);
             if (formatText == "json")

@@ -10,6 +10,9 @@ public sealed record StatusDto(string ChainId, string GenesisHash, string Consen
     string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks, object Engine, ContractSpec Contracts, ulong MinFee,
     IReadOnlyList<string> Misbehaving);
 
+/// <summary>Coins at a head, as decimal strings (sums may pass 2^64): total = balances + staked; genesis + minted is what the rules made.</summary>
+public sealed record SupplyDto(ulong Height, string Hash, int Accounts, string Balances, string Staked, string Total, string Genesis, string Minted);
+
 /// <summary>Sync progress: the best height peers report; syncing while it is more than one block ahead of ours.</summary>
 public sealed record SyncDto(bool Syncing, ulong Height, ulong Target, double Percent);
 
@@ -32,7 +35,10 @@ public sealed record BlockDto(HeaderDto Header, IReadOnlyList<string> Transactio
 public sealed record BlockFullDto(HeaderDto Header, IReadOnlyList<TxDto> Transactions, IReadOnlyList<FileRefDto> Files);
 
 /// <summary>This node's peer identity and its links.</summary>
-public sealed record PeersDto(string? NodeId, int? P2pPort, IReadOnlyList<PeerDto> Peers);
+public sealed record PeersDto(string? NodeId, int? P2pPort, IReadOnlyList<PeerDto> Peers, IReadOnlyList<BanDto> Banned);
+
+/// <summary>A peer this node refuses until a time, and why.</summary>
+public sealed record BanDto(string NodeId, DateTimeOffset Until, string Reason);
 
 /// <summary>The outcome of POST /blocks.</summary>
 public sealed record ImportBlockDto(string Status, ulong Height, string Hash);

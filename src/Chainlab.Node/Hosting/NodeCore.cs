@@ -111,6 +111,7 @@ public sealed class NodeCore : IAsyncDisposable
                 built = new Blockchain(rules, opened, world, head, new ChainLoop(options.Scheduler), p, events, options.Time, logging.CreateLogger("Chainlab.Chain"));
                 return (p, built);
             });
+            foreach (var off in options.Defences.Off) log.LogWarning("DEFENCE SWITCHED OFF (a test-only setting): {Defence}", off);
             var node = new NodeCore(options, logging, lockFile, store, chain, pool, events);
             node.WatchEquivocation(log);
             if (options.Peers is { } peerOptions)
@@ -161,6 +162,11 @@ public sealed class NodeCore : IAsyncDisposable
     private void WatchEquivocation(ILogger log)
     {
         if ((Options.EvidenceKey ?? Options.ProducerKey) is not { } reporter) return;
+        if (!Options.Defences.Slashing)
+        {
+            log.LogWarning("The slashing defence is switched off (a test setting): equivocations seen here are not reported");
+            return;
+        }
         _subscriptions.Add(Events.Subscribe<EquivocationSeen>(e =>
         {
             var spec = Chain.Spec;
@@ -206,7 +212,7 @@ public sealed class NodeCore : IAsyncDisposable
     {
         var identity = Options.NodeKey ?? DataFolder.LoadOrCreateNodeKey(Options.DataDir);
         var network = new PeerNetwork(Chain, Chain, Pool, Events, identity,
-            peerOptions with { PeersFile = peerOptions.PeersFile ?? Path.Combine(Options.DataDir, "peers.txt") }, Options.Time,
+            peerOptions with { PeersFile = peerOptions.PeersFile ?? Path.Combine(Options.DataDir, "peers.txt"), BanOffenders = peerOptions.BanOffenders && Options.Defences.Ban }, Options.Time,
             Options.Scheduler, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Network"), cid => _store.FileBlock(cid));
         try { network.Start(); }
         catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }

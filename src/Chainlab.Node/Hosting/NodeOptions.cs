@@ -51,6 +51,8 @@ public sealed record NodeOptions
     public IReadOnlyList<string> Misbehave { get; init; } = [];
     /// <summary>File store limits: largest file, quota, how long unanchored files stay.</summary>
     public Files.FileStoreOptions Files { get; init; } = new();
+    /// <summary>Defences in force; tests switch some off to prove the adversary lab's checks catch it.</summary>
+    public Defences Defences { get; init; } = Defences.All;
     /// <summary>The devnet control route and the faults it sets (adversary lab); null on every node outside a devnet.</summary>
     public Faults.DevnetControl? Devnet { get; init; }
     /// <summary>Largest API request body (batch submissions).</summary>

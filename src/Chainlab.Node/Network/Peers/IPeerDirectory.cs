@@ -6,4 +6,6 @@ public interface IPeerDirectory
     string NodeId { get; }
     int Port { get; }
     IReadOnlyCollection<Peer> Peers { get; }
+    /// <summary>Peers banned now: id, until when, why.</summary>
+    IReadOnlyList<(string Id, DateTimeOffset Until, string Reason)> Banned { get; }
 }

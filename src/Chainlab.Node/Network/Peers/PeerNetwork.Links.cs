@@ -179,15 +179,7 @@ public sealed partial class PeerNetwork
         {
             Interlocked.Increment(ref Violations);
             _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; banned", peer.Address, peer.NodeKey.Length > 0 ? peer.Id : "-", e.Message);
-            if (peer.NodeKey.Length > 0)
-            {
-                var now = _time.GetUtcNow();
-                // Fresh keys are free: expired bans go, so a stream of banned strangers cannot grow the table for ever.
-                if (_banned.Count > 1024)
-                    foreach (var expired in _banned.Where(b => b.Value <= now).Select(b => b.Key).ToList()) _banned.TryRemove(expired, out _);
-                _banned[Convert.ToHexStringLower(peer.NodeKey)] = now + _options.BanTime;
-                Interlocked.Increment(ref _bans);
-            }
+            if (peer.NodeKey.Length > 0) RecordBan(peer, e.Message);
             try { await peer.SendAsync(new Disconnect(DisconnectReason.ProtocolViolation, e.Message), CancellationToken.None); } catch (Exception) { }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException) { }

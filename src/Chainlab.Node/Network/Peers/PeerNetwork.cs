@@ -252,14 +252,48 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     public void Ban(Peer peer, string why)
     {
         Interlocked.Increment(ref Violations);
+        if (!_options.BanOffenders)
+        {
+            _log.LogWarning("Peer {Id} broke the protocol: {Reason}; NOT banned (the ban defence is switched off)", peer.Id, why);
+            return;
+        }
         _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; banned", peer.Address, peer.Id, why);
-        _banned[Convert.ToHexStringLower(peer.NodeKey)] = _time.GetUtcNow() + _options.BanTime;
-        Interlocked.Increment(ref _bans);
+        RecordBan(peer, why);
         _ = Task.Run(async () =>
         {
             await Send(peer, new Disconnect(DisconnectReason.ProtocolViolation, why));
             await peer.DisposeAsync();
         });
+    }
+
+    // Why each peer was banned (kept beside the ban, for the peers route and the adversary lab's verdicts).
+    private readonly ConcurrentDictionary<string, string> _banReasons = new();
+
+    /// <summary>Bans a peer whose key is known; expired bans go first, so a stream of banned strangers cannot grow the table for ever.</summary>
+    private void RecordBan(Peer peer, string why)
+    {
+        if (!_options.BanOffenders) return;
+        var now = _time.GetUtcNow();
+        if (_banned.Count > 1024)
+            foreach (var expired in _banned.Where(b => b.Value <= now).Select(b => b.Key).ToList())
+            {
+                _banned.TryRemove(expired, out _);
+                _banReasons.TryRemove(expired, out _);
+            }
+        var key = Convert.ToHexStringLower(peer.NodeKey);
+        _banned[key] = now + _options.BanTime;
+        _banReasons[key] = why.Length > 200 ? why[..200] : why;
+        Interlocked.Increment(ref _bans);
+    }
+
+    /// <summary>Peers banned now: id (16 hex digits), until when, why.</summary>
+    public IReadOnlyList<(string Id, DateTimeOffset Until, string Reason)> Banned
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            return _banned.Where(b => b.Value > now).Select(b => (b.Key[..16], b.Value, _banReasons.GetValueOrDefault(b.Key, ""))).ToList();
+        }
     }
 
     public async ValueTask DisposeAsync()

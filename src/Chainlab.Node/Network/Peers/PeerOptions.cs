@@ -57,4 +57,6 @@ public sealed record PeerOptions
     public ITransport Transport { get; init; } = TcpTransport.Instance;
     /// <summary>Cut and shaped links set by a devnet's control route (the adversary lab); null on every other node.</summary>
     public Faults.LinkFaults? Faults { get; init; }
+    /// <summary>Ban peers that break the protocol (only a test switches this off, see Defences).</summary>
+    public bool BanOffenders { get; init; } = true;
 }

@@ -1,0 +1,185 @@
+using System.Numerics;
+using System.Text.Json.Nodes;
+
+namespace Chainlab.Cli.Scenarios;
+
+/// <summary>An invariant's outcome, with the evidence for it.</summary>
+public sealed record Verdict(string Check, bool Holds, string Evidence);
+
+/// <summary>
+/// The invariants a scenario may ask for. Each is checked on what the run observed and on the honest nodes
+/// as they are at the end (after the settle time); each says why it holds or what broke it.
+/// </summary>
+public static class Checks
+{
+    public static readonly string[] Known =
+        ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming"];
+
+    public static Task<Verdict> RunAsync(Scenario.InvariantPart inv, Observations o, CancellationToken ct) => inv.Check switch
+    {
+        "identical-below" => IdenticalBelow(inv.Depth, o, ct),
+        "no-lost-commits" => NoLostCommits(inv.Depth, o, ct),
+        "supply-conserved" => SupplyConserved(o, ct),
+        "equivocation-slashed" => EquivocationSlashed(o, ct),
+        "malicious-banned" => MaliciousBanned(o, ct),
+        "converges-after-heal" => Task.FromResult(ConvergesAfterHeal(Scenario.Span(inv.Within ?? "30s", "within"), o)),
+        "blocks-keep-coming" => Task.FromResult(BlocksKeepComing(Scenario.Span(inv.MaxGap ?? "10s", "maxGap"), o)),
+        _ => throw new ArgumentException($"unknown invariant {inv.Check}"),
+    };
+
+    /// <summary>Honest nodes have the same block at (lowest honest height − depth), so, the blocks being chained by hash, the same blocks below it.</summary>
+    private static async Task<Verdict> IdenticalBelow(int depth, Observations o, CancellationToken ct)
+    {
+        const string name = "identical-below";
+        if (o.LiveHonest.Count < 1) return new(name, false, "no honest node answers at the end");
+        var heights = new Dictionary<int, ulong>();
+        foreach (var n in o.LiveHonest)
+            if (await o.GetAsync(n, "/api/v1/status", ct) is { } s) heights[n] = s["headHeight"]!.GetValue<ulong>();
+        var min = heights.Values.Min();
+        if (min < (ulong)depth) return new(name, false, $"the lowest honest head is {min}, not past depth {depth}");
+        var at = min - (ulong)depth;
+        var hashes = new Dictionary<int, string>();
+        foreach (var n in heights.Keys)
+            hashes[n] = (await o.GetAsync(n, $"/api/v1/blocks/{at}", ct))?["header"]?["hash"]?.GetValue<string>() ?? "(none)";
+        var distinct = hashes.Values.Distinct().ToList();
+        return distinct.Count == 1
+            ? new(name, true, $"{hashes.Count} honest nodes (heads {string.Join(", ", heights.Select(h => $"node{h.Key} {h.Value}"))}) have block {distinct[0][..16]} at height {at}")
+            : new(name, false, $"at height {at}: " + string.Join(", ", hashes.Select(h => $"node{h.Key} {Short(h.Value)}")));
+    }
+
+    /// <summary>Every transaction an honest node reported committed with at least depth blocks on top is in every live honest node's chain.</summary>
+    private static async Task<Verdict> NoLostCommits(int depth, Observations o, CancellationToken ct)
+    {
+        const string name = "no-lost-commits";
+        var committed = o.Sent.Where(t => t.CommittedAt is not null).ToList();
+        if (committed.Count == 0) return new(name, o.Sent.Count == 0, o.Sent.Count == 0 ? "the scenario sent no transactions" : $"none of {o.Sent.Count} transactions was reported committed at depth {depth}");
+        var lost = new List<string>();
+        foreach (var n in o.LiveHonest)
+            foreach (var t in committed)
+            {
+                var s = await o.GetAsync(n, $"/api/v1/transactions/{t.Hash}", ct);
+                if (s?["status"]?.GetValue<string>() != "included") lost.Add($"{t.Hash[..16]} (committed at {t.Height} per node{t.ReportedBy}) is {s?["status"]?.GetValue<string>() ?? "unknown"} on node{n}");
+                if (lost.Count >= 10) break;
+            }
+        return lost.Count == 0
+            ? new(name, true, $"{committed.Count} of {o.Sent.Count} sent transactions were reported committed at depth {depth}; all are in the chains of {o.LiveHonest.Count} honest nodes")
+            : new(name, false, "lost: " + string.Join("; ", lost));
+    }
+
+    /// <summary>At each honest head: coins in accounts (balances and stakes) = genesis + block rewards, or less by what slashing burned.</summary>
+    private static async Task<Verdict> SupplyConserved(Observations o, CancellationToken ct)
+    {
+        const string name = "supply-conserved";
+        var lines = new List<string>();
+        var holds = o.LiveHonest.Count > 0;
+        foreach (var n in o.LiveHonest)
+        {
+            var s = await o.GetAsync(n, "/api/v1/supply", ct);
+            var status = await o.GetAsync(n, "/api/v1/status", ct);
+            if (s is null || status is null) { holds = false; lines.Add($"node{n} did not answer"); continue; }
+            var total = BigInteger.Parse(s["total"]!.GetValue<string>());
+            var made = BigInteger.Parse(s["genesis"]!.GetValue<string>()) + BigInteger.Parse(s["minted"]!.GetValue<string>());
+            var slashes = status["engine"]?["slashed"]?.AsArray().Count ?? 0;
+            var ok = slashes == 0 ? total == made : total < made;
+            holds &= ok;
+            lines.Add($"node{n} at {s["height"]}: total {total} {(total == made ? "=" : total < made ? "<" : ">")} genesis+rewards {made}" + (slashes > 0 ? $" ({slashes} slashes burn part of it)" : "") + (ok ? "" : " VIOLATION"));
+        }
+        return new(name, holds, string.Join("; ", lines));
+    }
+
+    private static IEnumerable<int> DoubleSigners(Observations o) =>
+        o.Scenario.Malicious.Where(m => m.Behaviours.Contains("double-sign")).Select(m => m.Node);
+
+    /// <summary>PoS: every double signer is in the slashed list of every live honest node. PoA: honest nodes keep one chain (PoA has no slashing; the admin removes the authority, docs/ATTACKS.md).</summary>
+    private static async Task<Verdict> EquivocationSlashed(Observations o, CancellationToken ct)
+    {
+        const string name = "equivocation-slashed";
+        var offenders = DoubleSigners(o).ToList();
+        if (offenders.Count == 0) return new(name, true, "no node of this scenario signs twice");
+        if (o.Scenario.Network.Consensus != "pos")
+        {
+            var agree = await IdenticalBelow(1, o, ct);
+            return agree with { Check = name, Evidence = $"proof of authority does not slash (docs/ATTACKS.md); honest nodes kept one chain: {agree.Evidence}" };
+        }
+        var missing = new List<string>();
+        var seen = new List<string>();
+        foreach (var n in o.LiveHonest)
+        {
+            var slashed = (await o.GetAsync(n, "/api/v1/status", ct))?["engine"]?["slashed"]?.AsArray().Select(x => x!["key"]!.GetValue<string>()).ToHashSet() ?? [];
+            foreach (var m in offenders)
+                (slashed.Contains(o.ProducerKeys[m]) ? seen : missing).Add($"node{m} on node{n}");
+        }
+        return missing.Count == 0
+            ? new(name, true, $"slashed: {string.Join(", ", seen)}")
+            : new(name, false, $"not slashed: {string.Join(", ", missing)}" + (seen.Count > 0 ? $"; slashed: {string.Join(", ", seen)}" : ""));
+    }
+
+    /// <summary>Every honest node that was ever linked to a malicious node (or banned it) holds a ban on it at the end.</summary>
+    private static async Task<Verdict> MaliciousBanned(Observations o, CancellationToken ct)
+    {
+        const string name = "malicious-banned";
+        var bad = o.Scenario.Malicious.Select(m => m.Node).ToList();
+        if (bad.Count == 0) return new(name, true, "no malicious node in this scenario");
+        var missing = new List<string>();
+        var found = new List<string>();
+        foreach (var n in o.LiveHonest)
+        {
+            var peers = await o.GetAsync(n, "/api/v1/peers", ct);
+            var banned = peers?["banned"]?.AsArray().ToDictionary(b => b!["nodeId"]!.GetValue<string>(), b => b!["reason"]!.GetValue<string>()) ?? [];
+            foreach (var m in bad)
+            {
+                var id = o.Ids[m];
+                var touched = banned.ContainsKey(id) || o.Samples.Any(s => s.Nodes.Any(x => x.Node == n && x.Peers.Contains(id)));
+                if (!touched) continue;
+                if (banned.TryGetValue(id, out var why)) found.Add($"node{n} banned node{m} ({why})");
+                else missing.Add($"node{n} was linked to node{m} and has not banned it");
+            }
+        }
+        if (found.Count == 0 && missing.Count == 0) return new(name, false, "no honest node was ever linked to a malicious one: nothing was tested");
+        return missing.Count == 0 ? new(name, true, string.Join("; ", found)) : new(name, false, string.Join("; ", missing) + (found.Count > 0 ? "; " + string.Join("; ", found) : ""));
+    }
+
+    /// <summary>After each heal, resume or restart, the live honest nodes reach one head within the limit.</summary>
+    private static Verdict ConvergesAfterHeal(TimeSpan within, Observations o)
+    {
+        const string name = "converges-after-heal";
+        var heals = o.Timeline.Where(e => e.What.StartsWith("fault: heal") || e.What.StartsWith("fault: resume") || e.What.StartsWith("fault: restart")).ToList();
+        if (heals.Count == 0) return new(name, true, "no heal, resume or restart in this scenario");
+        var lines = new List<string>();
+        var holds = true;
+        foreach (var h in heals)
+        {
+            var first = o.Samples.FirstOrDefault(s => s.T >= h.T && Converged(s, o));
+            var took = first?.T - h.T;
+            var ok = took is { } t && t <= within.TotalSeconds;
+            holds &= ok;
+            lines.Add(took is { } tk ? $"{h.What[7..]} at {h.T:0.#} s: one head after {tk:0.0} s" : $"{h.What[7..]} at {h.T:0.#} s: never one head again");
+        }
+        return new(name, holds, string.Join("; ", lines) + $" (limit {within.TotalSeconds:0.#} s)");
+    }
+
+    /// <summary>All honest nodes that answer show the same head hash.</summary>
+    internal static bool Converged(Sample s, Observations o)
+    {
+        var up = s.Nodes.Where(n => o.Honest.Contains(n.Node) && n.Up).ToList();
+        return up.Count > 0 && up.Select(n => n.Hash).Distinct().Count() == 1;
+    }
+
+    /// <summary>The honest network's best height never stands still longer than the limit (from the first block on).</summary>
+    private static Verdict BlocksKeepComing(TimeSpan maxGap, Observations o)
+    {
+        const string name = "blocks-keep-coming";
+        ulong best = 0;
+        double since = 0, worst = 0, worstAt = 0;
+        foreach (var s in o.Samples)
+        {
+            var h = s.Nodes.Where(n => o.Honest.Contains(n.Node) && n.Up).Select(n => n.Height).DefaultIfEmpty(0UL).Max();
+            if (h > best) { best = h; since = s.T; }
+            else if (best > 0 && s.T - since > worst) { worst = s.T - since; worstAt = since; }
+        }
+        var ok = worst <= maxGap.TotalSeconds && best > 0;
+        return new(name, ok, best == 0 ? "no block at all" : $"longest wait for a new block {worst:0.0} s (from {worstAt:0.#} s; limit {maxGap.TotalSeconds:0.#} s); best honest height {best}");
+    }
+
+    private static string Short(string h) => h.Length > 16 ? h[..16] : h;
+}

@@ -1,0 +1,55 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Chainlab.Cli.Scenarios;
+
+/// <summary>One node at one sampling instant (Up is false when its API did not answer).</summary>
+public sealed record NodeSample(int Node, bool Up, ulong Height, string Hash, long Reorgs, ulong DeepestReorg, IReadOnlyList<string> Peers);
+
+/// <summary>Every node at one instant, seconds after the scenario started.</summary>
+public sealed record Sample(double T, IReadOnlyList<NodeSample> Nodes);
+
+/// <summary>Something that happened: a fault applied, a phase begun, a ban seen.</summary>
+public sealed record TimelineEntry(double T, string What);
+
+/// <summary>A transaction the load sent, and when an honest node first reported it committed deep enough.</summary>
+public sealed class SentTx(string hash, double at, int node)
+{
+    public string Hash { get; } = hash;
+    public double SubmittedAt { get; } = at;
+    public int Node { get; } = node;
+    public double? CommittedAt { get; set; }
+    public ulong? Height { get; set; }
+    public int? ReportedBy { get; set; }
+}
+
+/// <summary>What a scenario run saw, for the invariants and the report.</summary>
+public sealed class Observations(Scenario scenario, IReadOnlySet<int> honest, Func<int, HttpClient> api, Func<int, bool> running)
+{
+    public Scenario Scenario { get; } = scenario;
+    /// <summary>Nodes started without misbehaviours.</summary>
+    public IReadOnlySet<int> Honest { get; } = honest;
+    public List<Sample> Samples { get; } = new();
+    public List<TimelineEntry> Timeline { get; } = new();
+    public List<SentTx> Sent { get; } = new();
+    /// <summary>Node ids (16 hex digits) and producer keys (hex) by node number.</summary>
+    public Dictionary<int, string> Ids { get; } = new();
+    public Dictionary<int, string> ProducerKeys { get; } = new();
+    public int Rejected;
+    public HttpClient Api(int n) => api(n);
+    public bool Running(int n) => running(n);
+
+    /// <summary>Honest nodes whose process runs and whose API answers at the end.</summary>
+    public List<int> LiveHonest { get; } = new();
+
+    public void Note(double t, string what)
+    {
+        lock (Timeline) Timeline.Add(new TimelineEntry(Math.Round(t, 1), what));
+    }
+
+    public async Task<JsonObject?> GetAsync(int node, string path, CancellationToken ct)
+    {
+        try { return await api(node).GetFromJsonAsync<JsonObject>(path, ct); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return null; }
+    }
+}
