@@ -29,6 +29,8 @@ public static class Misbehaviours
     {
         ["invalid-tx"] = () => new InvalidTransactions(),
         ["flood-tx"] = () => new TransactionFlood(),
+        ["double-sign"] = () => new DoubleSign(),
+        ["invalid-blocks"] = () => new InvalidBlocks(),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

@@ -212,7 +212,9 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
             case Txs t: _transactions.Handle(peer, t); break;
             case AnnounceBlock b: _sync.OnAnnounce(peer, b); break;
             case GetBlocks g:
-                await peer.SendAsync(new Blocks(_chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024)), ct);
+                var served = _chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024);
+                if (_blockLie is { } lie) served = lie(peer, served);
+                await peer.SendAsync(new Blocks(served), ct);
                 break;
             case Blocks b: await _sync.OnBlocks(peer, b); break;
             case Disconnect d:
@@ -224,6 +226,15 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
                 await Dht.HandleAsync(peer, m, ct);
                 break;
         }
+    }
+
+    private Func<Peer, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? _blockLie;
+
+    /// <summary>The adversary lab only: changes what this node serves when a peer asks for blocks (lies compose in order).</summary>
+    public void AddBlockLie(Func<Peer, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>> lie)
+    {
+        var before = _blockLie;
+        _blockLie = before is null ? lie : (p, b) => lie(p, before(p, b));
     }
 
     /// <summary>Links waited for by the DHT, by node key.</summary>
