@@ -106,7 +106,9 @@ public sealed class Scenario
         catch (YamlException e)
         {
             var inner = e.InnerException?.Message is { } m ? $": {m}" : "";
-            throw new CliException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}{inner}", ExitCodes.BadInput);
+            // "Property 'x' not found on type 'Chainlab.Cli.Scenarios.Scenario+NetworkPart'" names our classes: say it in the file's words.
+            var said = System.Text.RegularExpressions.Regex.Replace(e.Message + inner, @"Property '([^']+)' not found on type '[^']+'\.?", "unknown field '$1'");
+            throw new CliException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {said}", ExitCodes.BadInput);
         }
         if (string.IsNullOrWhiteSpace(s.Name)) s.Name = Path.GetFileNameWithoutExtension(path);
         s.Validate(path);

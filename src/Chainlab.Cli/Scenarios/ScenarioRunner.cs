@@ -55,10 +55,11 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
                 o.Ids[n] = await supervisor.NodeIdAsync(n, ct);
                 if (settings.KeyFile(dir, n) is { } kf) o.ProducerKeys[n] = Keystore.ReadPublic(File.ReadAllText(kf)).PublicKey;
             }
-            o.Note(Now, $"{s.Network.Nodes} nodes up" + (settings.Malicious.Count > 0 ? "; misbehaving: " + string.Join(", ", settings.Malicious.Select(m => $"node{m.Key} {string.Join('+', m.Value)}")) : "")
-                + (settings.DisabledDefences.Count > 0 ? $"; TEST ONLY, defences off on honest nodes: {string.Join(", ", settings.DisabledDefences)}" : ""));
+            var startup = _clock.Elapsed;
             _clock.Restart();
             var start = DateTimeOffset.UtcNow;
+            o.Note(0, $"{s.Network.Nodes} nodes up after {startup.TotalSeconds:0.0} s of start-up" + (settings.Malicious.Count > 0 ? "; misbehaving: " + string.Join(", ", settings.Malicious.Select(m => $"node{m.Key} {string.Join('+', m.Value)}")) : "")
+                + (settings.DisabledDefences.Count > 0 ? $"; TEST ONLY, defences off on honest nodes: {string.Join(", ", settings.DisabledDefences)}" : ""));
 
             using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(ct);

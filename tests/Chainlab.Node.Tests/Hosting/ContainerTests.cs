@@ -94,15 +94,7 @@ public sealed class ContainerTests(ITestOutputHelper output)
         throw new TimeoutException($"waited 3 minutes for {what}; the containers said:\n{logs}");
     }
 
-    private static string RepoRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "Dockerfile")) && File.Exists(Path.Combine(d.FullName, "Chainlab.sln"))) return d.FullName;
-            throw new InvalidOperationException("no Dockerfile above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string RepoRoot => RepoFiles.Root;
 }
 
 /// <summary>Podman and podman-compose with this machine's settings (runc, cgroupfs, no default ulimits).</summary>

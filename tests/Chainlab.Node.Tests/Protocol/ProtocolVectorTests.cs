@@ -11,12 +11,7 @@ public sealed class ProtocolVectorTests
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private static string VectorsDir()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (Directory.Exists(Path.Combine(d.FullName, "docs", "vectors"))) return Path.Combine(d.FullName, "docs", "vectors");
-        throw new DirectoryNotFoundException("docs/vectors not found above " + AppContext.BaseDirectory);
-    }
+    private static string VectorsDir() => RepoFiles.Path("docs", "vectors");
 
     public static TheoryData<string> Files => new(ProtocolVectors.Files);
 

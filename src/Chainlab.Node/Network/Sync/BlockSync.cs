@@ -146,7 +146,9 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
             if (status == ImportStatus.Orphan) return status;
             if (status == ImportStatus.Rejected)
             {
-                if (peer is not null) Penalise(peer, 20, "sent an invalid block");
+                // Half the way to a ban: an honest peer serves an invalid block only by a rare race (a clock a little
+                // ahead, say), a lying one (sync poisoning, a bad seal) keeps doing it and is gone at the second.
+                if (peer is not null) Penalise(peer, 50, "sent an invalid block: " + result.Reason);
                 log.LogWarning("Block {Height} from {Id} rejected: {Reason}", block.Height, peer?.Id ?? "-", result.Reason);
                 return status;
             }

@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+
+namespace Chainlab.Node.Tests.Adversary;
+
+/// <summary>
+/// The CI short set of the scenario library, run as a user runs it (`chainlab scenario run FILE`) on real node
+/// processes, and the same scenarios with a defence switched off, which must report the matching violation.
+/// </summary>
+[Trait("Category", Categories.Process)]
+public sealed class ScenarioTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("chainlab-scenario-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private async Task<(int Code, JsonObject Report, string Output)> Run(string file, string? extra = null)
+    {
+        var path = RepoFiles.Path("scenarios", file);
+        if (extra is not null)
+        {
+            path = Path.Combine(_dir, file);
+            await File.WriteAllTextAsync(path, await File.ReadAllTextAsync(RepoFiles.Path("scenarios", file)) + extra);
+        }
+        var run = Path.Combine(_dir, Path.GetFileNameWithoutExtension(file) + (extra is null ? "" : "-off"));
+        var (code, output, err) = await CliRunner.RunAsync(null, "scenario", "run", path, "--dir", run);
+        var reportFile = Path.Combine(run, "report.json");
+        Assert.True(File.Exists(reportFile), $"no report; exit {code}\n{output}\n{err}");
+        Assert.True(File.Exists(Path.Combine(run, "report.md")));
+        return (code, JsonNode.Parse(await File.ReadAllTextAsync(reportFile))!.AsObject(), output + err);
+    }
+
+    private static JsonNode Verdict(JsonObject report, string check) =>
+        report["verdicts"]!.AsArray().Single(v => v!["check"]!.GetValue<string>() == check)!;
+
+    [Fact]
+    public async Task A_partition_of_a_proof_of_authority_devnet_heals_and_every_invariant_holds()
+    {
+        var (code, report, output) = await Run("partition-heal-poa.yaml");
+        Assert.True(code == 0, output);
+        Assert.True(report["passed"]!.GetValue<bool>());
+        Assert.Contains(report["timeline"]!.AsArray(), e => e!["what"]!.GetValue<string>() == "fault: partition 1,2 | 3,4");
+        // The minority side made no blocks while cut off, and caught up after the heal.
+        Assert.Contains("heads differ", output);
+        Assert.True(report["figures"]!["transactions committed (reported at depth)"]!.GetValue<int>() > 0);
+    }
+
+    [Fact]
+    public async Task A_node_relaying_invalid_transactions_is_banned_by_every_honest_node_and_with_bans_off_the_check_says_so()
+    {
+        var (code, report, output) = await Run("invalid-tx.yaml");
+        Assert.True(code == 0, output);
+        Assert.Contains("banned node4", Verdict(report, "malicious-banned")["evidence"]!.GetValue<string>());
+
+        var (offCode, off, offOutput) = await Run("invalid-tx.yaml", "testOnly:\n  disableDefence: [ban]\n");
+        Assert.True(offCode == 1, offOutput);
+        var verdict = Verdict(off, "malicious-banned");
+        Assert.False(verdict["holds"]!.GetValue<bool>());
+        Assert.Contains("has not banned it", verdict["evidence"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task With_slashing_switched_off_a_double_signing_validator_goes_unpunished_and_the_check_reports_it()
+    {
+        var (code, report, output) = await Run("double-sign-pos.yaml", "testOnly:\n  disableDefence: [slashing]\n");
+        Assert.True(code == 1, output);
+        var verdict = Verdict(report, "equivocation-slashed");
+        Assert.False(verdict["holds"]!.GetValue<bool>());
+        Assert.Contains("not slashed: node4", verdict["evidence"]!.GetValue<string>());
+    }
+}
