@@ -45,7 +45,7 @@ public sealed class ChainRules
             return new(TxError.UnsupportedKind, $"transaction kind {tx.Kind} is not enabled on this chain");
         var own = rules.CheckStateless(tx, Spec);
         if (!own.IsOk) return own;
-        if (tx.Fee < Spec.MinFee) return new(TxError.FeeTooLow, $"fee {tx.Fee} is below the minimum of {Spec.MinFee}");
+        if (tx.Fee < Spec.MinFee && !rules.FeeFree) return new(TxError.FeeTooLow, $"fee {tx.Fee} is below the minimum of {Spec.MinFee}");
         return TxRejection.Ok;
     }
 

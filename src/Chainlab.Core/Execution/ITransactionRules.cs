@@ -34,6 +34,13 @@ public interface ITransactionRules
 
     /// <summary>The gas the transaction may use at most (its gas limit); 0 for kinds that run no code. Blocks cap the sum.</summary>
     ulong GasLimit(Transaction tx) => 0;
+
+    /// <summary>
+    /// May this kind pay less than the minimum fee (down to none)? Only evidence: a validator that has earned
+    /// nothing yet must still be able to report a double signer, and each report is checked in full at
+    /// admission and counts once, so it cannot be used to spam.
+    /// </summary>
+    bool FeeFree => false;
 }
 
 /// <summary>

@@ -6,30 +6,31 @@ using Microsoft.Extensions.Logging;
 namespace Chainlab.Node.Adversary;
 
 /// <summary>
-/// double-sign: for every block this node produced that a peer asks it for, half of its peers (by node id) get
-/// a second block for the same slot, signed by the same key, with another state root. Honest nodes see two
+/// double-sign: for every block this node produced, the first peer to ask for it gets it, and every later one
+/// gets a second block for the same slot, signed by the same key, with another state root. Honest nodes see two
 /// signed headers for one slot: on proof of stake they submit the pair as evidence and the producer is slashed;
 /// on proof of authority (no slashing) fork choice keeps one and the bad twin is refused.
 /// </summary>
 public sealed class DoubleSign : IMisbehaviour
 {
     public string Name => "double-sign";
-    public string What => "signs a second block for each of its slots and serves it to half of its peers";
+    public string What => "signs a second block for each of its slots and serves it to every peer but the first that asks";
 
     public Task RunAsync(MisbehaviourContext c, CancellationToken ct)
     {
-        var twins = new Dictionary<Hash, byte[]>();
+        // Blocks served once (the real one went out), then their twins.
+        var twins = new Dictionary<Hash, byte[]?>();
         var mine = c.Key.PublicKey;
         c.Network.AddBlockLie((peer, blocks) =>
         {
-            if ((Convert.ToByte(peer.Id[..2], 16) & 1) == 0) return blocks;
             return blocks.Select(raw =>
             {
                 var b = Block.Decode(raw);
                 if (!b.Header.Producer.AsSpan().SequenceEqual(mine) || b.Header.Seal.Length < 64) return raw;
                 lock (twins)
                 {
-                    if (twins.TryGetValue(b.Hash, out var twin)) return twin;
+                    if (!twins.TryGetValue(b.Hash, out var twin)) { twins[b.Hash] = null; return raw; }
+                    if (twin is not null) return twin;
                     var root = new byte[32];
                     lock (c.Random) c.Random.NextBytes(root);
                     var draft = b.Header with { StateRoot = new Hash(root), Seal = b.Header.Seal[..^64] };

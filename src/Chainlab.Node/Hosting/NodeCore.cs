@@ -170,10 +170,10 @@ public sealed class NodeCore : IAsyncDisposable
         _subscriptions.Add(Events.Subscribe<EquivocationSeen>(e =>
         {
             var spec = Chain.Spec;
-            var tx = Transaction.Create(reporter, spec.ChainId, TxKind.Evidence, Pool.NextNonce(reporter.Address), spec.MinFee,
+            var tx = Transaction.Create(reporter, spec.ChainId, TxKind.Evidence, Pool.NextNonce(reporter.Address), 0,
                 Address.Zero, 0, PosEngine.EvidencePayload(e.First, e.Second));
             var r = Pool.Admit([tx.Raw])[0];
-            if (r.Accepted) log.LogWarning("Submitted equivocation evidence {Hash} against {Producer}", tx.Hash.Short, Convert.ToHexStringLower(e.First.Producer)[..16]);
+            if (r.Accepted) log.LogWarning("Submitted equivocation evidence {Hash} against {Producer}", tx.Hash, Convert.ToHexStringLower(e.First.Producer)[..16]);
             else log.LogWarning("Could not submit equivocation evidence: {Reason}", r.Result.Detail);
         }));
     }

@@ -248,7 +248,8 @@ public sealed class TransactionPool : ITransactionAdmission
         }
     }
 
-    private static (ulong, long) Priority(Entry e) => (ulong.MaxValue - e.Tx.Fee, e.Seq);
+    // Highest fee first; evidence (which may pay none) before everything: a double signer is punished in the next block.
+    private static (ulong, long) Priority(Entry e) => (e.Tx.Kind == TxKind.Evidence ? 0 : ulong.MaxValue - e.Tx.Fee, e.Seq);
 
     /// <summary>Drops transactions a committed block included (and any that its state made stale).</summary>
     public void OnBlockCommitted(Block block)

@@ -130,11 +130,16 @@ public sealed class PosStakeTests : IAsyncLifetime
         Assert.Equal(record, Chain.State.Get(SystemAccounts.Validators));
 
         // Real evidence lands in the next block and slashes half of the stake; the reporter gets a tenth of that.
-        Assert.True(_n.Node.Pool.Admit([Tx(reporter, TxKind.Evidence, 0, PosEngine.EvidencePayload(a, b)).Raw])[0].Accepted);
+        // It needs no fee: this reporter has never held a coin.
+        var penniless = KeyPair.FromRandom(new Random(4711));
+        Assert.Equal(0UL, Chain.Account(penniless.Address).Balance);
+        var paidNothing = Transaction.Create(penniless, "test-chain", TxKind.Evidence, 0, 0, Address.Zero, 0, PosEngine.EvidencePayload(a, b));
+        Assert.True(_n.Node.Pool.Admit([paidNothing.Raw])[0].Accepted);
         var withEvidence = await NextBlock(Validators.Where(x => x != cheater));
         Assert.Single(withEvidence.Transactions);
         Assert.Equal(stakeBefore / 2, Chain.Account(cheater.Address).Stake);
-        Assert.Equal(reporterBefore - 1 + stakeBefore / 2 / 10, Chain.Account(reporter.Address).Balance);
+        Assert.Equal(stakeBefore / 2 / 10, Chain.Account(penniless.Address).Balance);
+        Assert.Equal(reporterBefore, Chain.Account(reporter.Address).Balance);
         Assert.Equal(stakeBefore / 2, Record.SnapshotStake(cheater.PublicKey));
         Assert.Single(Record.Slashed);
 

@@ -14,6 +14,7 @@ public sealed class EvidenceRules : ITransactionRules
 {
     public TxKind Kind => TxKind.Evidence;
     public bool CheckedAtAdmission => true;
+    public bool FeeFree => true;
     public ulong Moved(Transaction tx) => 0;
 
     public TxRejection CheckStateless(Transaction tx, ChainSpec spec)
