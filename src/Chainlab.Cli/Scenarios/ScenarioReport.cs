@@ -36,6 +36,27 @@ public static class Figures
         f["deepest reorganisation"] = deepest;
         f["slashes"] = slashes;
         f["bans held by honest nodes"] = bans;
+        // Each malicious producer's share of the blocks on the first live honest node's chain (selfish mining:
+        // compare with its share of the producing power, equal for every node of a scenario).
+        if (o.LiveHonest.Count > 0 && o.Scenario.Malicious.Count > 0)
+        {
+            var producers = new Dictionary<string, int>();
+            ulong from = 1;
+            while (await o.GetAsync(o.LiveHonest[0], $"/api/v1/blocks?from={from}&limit=100", ct) is { } page)
+            {
+                foreach (var h in page["blocks"]!.AsArray())
+                {
+                    var k = h!["producerKey"]!.GetValue<string>();
+                    producers[k] = producers.GetValueOrDefault(k) + 1;
+                }
+                if (page["next"]?.GetValue<ulong>() is not { } next) break;
+                from = next;
+            }
+            var total = producers.Values.Sum();
+            foreach (var m in o.Scenario.Malicious.Where(m => o.ProducerKeys.ContainsKey(m.Node)))
+                f[$"share of blocks by node{m.Node} ({string.Join('+', m.Behaviours)})"] =
+                    $"{producers.GetValueOrDefault(o.ProducerKeys[m.Node])} of {total} = {100.0 * producers.GetValueOrDefault(o.ProducerKeys[m.Node]) / Math.Max(1, total):0.0} % (1 of {o.Scenario.Network.Nodes} producers: {100.0 / o.Scenario.Network.Nodes:0.0} %)";
+        }
         // Time to converge after each heal, resume or restart.
         foreach (var h in o.Timeline.Where(e => e.What.StartsWith("fault: heal") || e.What.StartsWith("fault: resume") || e.What.StartsWith("fault: restart")))
         {

@@ -31,6 +31,7 @@ public static class Misbehaviours
         ["flood-tx"] = () => new TransactionFlood(),
         ["double-sign"] = () => new DoubleSign(),
         ["invalid-blocks"] = () => new InvalidBlocks(),
+        ["selfish-mine"] = () => new SelfishMining(),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

@@ -8,7 +8,7 @@ namespace Chainlab.Node.Network.Gossip;
 /// burst is announced, and only to peers that are behind it. (Announcing every synced block to the peer
 /// serving them once looked like a flood and got the syncing node banned at about 4,300 blocks.)
 /// </summary>
-internal sealed class BlockAnnouncer(NodeEvents events, IPeerLinks links, TransactionGossip transactions) : IDisposable
+internal sealed class BlockAnnouncer(NodeEvents events, IPeerLinks links, TransactionGossip transactions, Func<ulong, bool>? withheld = null) : IDisposable
 {
     private readonly EventQueue<HeadChanged> _heads = events.Queue<HeadChanged>();
 
@@ -22,6 +22,7 @@ internal sealed class BlockAnnouncer(NodeEvents events, IPeerLinks links, Transa
             while (await heads.WaitToReadAsync(stop))
             {
                 if (!heads.TryRead(out var e) || heads.TryPeek(out _)) continue;
+                if (withheld?.Invoke(e.Head.Height) == true) continue; // a selfish miner's private block (adversary lab)
                 var announce = new AnnounceBlock(e.Head.Hash, e.Head.Height);
                 foreach (var p in links.Linked)
                     if (p.BestHeight < e.Head.Height) _ = links.Send(p, announce);

@@ -57,7 +57,7 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
         Dht = new Dht.Dht(this, options, time, new Random(Next(int.MaxValue)), log, fileBlock ?? (_ => null));
         _addresses = new AddressBook(options, time, log);
         _transactions = new TransactionGossip(pool, events, this, options, time);
-        _announcer = new BlockAnnouncer(events, this, _transactions);
+        _announcer = new BlockAnnouncer(events, this, _transactions, h => Withheld?.Invoke(h) == true);
         _sync = new BlockSync(chain, import, this, options, time, new Random(Next(int.MaxValue)), log);
         if (options.Faults is { } faults) faults.Changed += DropCutLinks;
     }
@@ -213,6 +213,7 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
             case AnnounceBlock b: _sync.OnAnnounce(peer, b); break;
             case GetBlocks g:
                 var served = _chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024);
+                if (Withheld is { } hidden) served = served.TakeWhile((_, i) => !hidden(g.FromHeight + (ulong)i)).ToList();
                 if (_blockLie is { } lie) served = lie(peer, served);
                 await peer.SendAsync(new Blocks(served), ct);
                 break;
@@ -229,6 +230,9 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     }
 
     private Func<Peer, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? _blockLie;
+
+    /// <summary>The adversary lab only (selfish mining): heights of our chain this node neither announces nor serves yet.</summary>
+    public Func<ulong, bool>? Withheld { get; set; }
 
     /// <summary>The adversary lab only: changes what this node serves when a peer asks for blocks (lies compose in order).</summary>
     public void AddBlockLie(Func<Peer, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>> lie)
