@@ -13,7 +13,7 @@ public sealed record Verdict(string Check, bool Holds, string Evidence);
 public static class Checks
 {
     public static readonly string[] Known =
-        ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming"];
+        ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming", "not-eclipsed"];
 
     public static Task<Verdict> RunAsync(Scenario.InvariantPart inv, Observations o, CancellationToken ct) => inv.Check switch
     {
@@ -24,6 +24,7 @@ public static class Checks
         "malicious-banned" => MaliciousBanned(o, ct),
         "converges-after-heal" => Task.FromResult(ConvergesAfterHeal(Scenario.Span(inv.Within ?? "30s", "within"), o)),
         "blocks-keep-coming" => Task.FromResult(BlocksKeepComing(Scenario.Span(inv.MaxGap ?? "10s", "maxGap"), o)),
+        "not-eclipsed" => Task.FromResult(NotEclipsed(o)),
         _ => throw new ArgumentException($"unknown invariant {inv.Check}"),
     };
 
@@ -179,6 +180,25 @@ public static class Checks
         }
         var ok = worst <= maxGap.TotalSeconds && best > 0;
         return new(name, ok, best == 0 ? "no block at all" : $"longest wait for a new block {worst:0.0} s (from {worstAt:0.#} s; limit {maxGap.TotalSeconds:0.#} s); best honest height {best}");
+    }
+
+    /// <summary>From the tenth second on, every honest node that answers is linked to at least one other honest node in every sample.</summary>
+    private static Verdict NotEclipsed(Observations o)
+    {
+        const string name = "not-eclipsed";
+        var honestIds = o.Honest.Where(o.Ids.ContainsKey).Select(n => o.Ids[n]).ToHashSet();
+        var worst = new List<string>();
+        var holds = true;
+        foreach (var n in o.Honest.Order())
+        {
+            var seen = o.Samples.Where(s => s.T >= 10).SelectMany(s => s.Nodes.Where(x => x.Node == n && x.Up)).ToList();
+            if (seen.Count == 0) continue;
+            var fewest = seen.Min(x => x.Peers.Count(honestIds.Contains));
+            var most = seen.Max(x => x.Peers.Count);
+            holds &= fewest > 0;
+            worst.Add($"node{n}: at least {fewest} honest peer(s) at every sample, up to {most} links in all");
+        }
+        return new(name, holds && worst.Count > 0, worst.Count == 0 ? "no honest node was sampled after 10 s" : string.Join("; ", worst));
     }
 
     private static string Short(string h) => h.Length > 16 ? h[..16] : h;

@@ -32,6 +32,7 @@ public static class Misbehaviours
         ["double-sign"] = () => new DoubleSign(),
         ["invalid-blocks"] = () => new InvalidBlocks(),
         ["selfish-mine"] = () => new SelfishMining(),
+        ["eclipse"] = () => new Eclipse(),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

@@ -77,6 +77,8 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     }
 
     public int Port { get; private set; }
+    /// <summary>The settings this network runs with.</summary>
+    public PeerOptions Options => _options;
     /// <summary>The DHT over this node's links: providers of files, and file blocks.</summary>
     public Dht.Dht Dht { get; }
     byte[] Dht.IDhtLinks.SelfKey => _key.PublicKey;
