@@ -13,7 +13,7 @@ public sealed record Verdict(string Check, bool Holds, string Evidence);
 public static class Checks
 {
     public static readonly string[] Known =
-        ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming", "not-eclipsed"];
+        ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming", "not-eclipsed", "valid-seals"];
 
     public static Task<Verdict> RunAsync(Scenario.InvariantPart inv, Observations o, CancellationToken ct) => inv.Check switch
     {
@@ -21,10 +21,11 @@ public static class Checks
         "no-lost-commits" => NoLostCommits(inv.Depth, o, ct),
         "supply-conserved" => SupplyConserved(o, ct),
         "equivocation-slashed" => EquivocationSlashed(o, ct),
-        "malicious-banned" => MaliciousBanned(o, ct),
+        "malicious-banned" => MaliciousBanned(o, inv.By, ct),
         "converges-after-heal" => Task.FromResult(ConvergesAfterHeal(Scenario.Span(inv.Within ?? "30s", "within"), o)),
         "blocks-keep-coming" => Task.FromResult(BlocksKeepComing(Scenario.Span(inv.MaxGap ?? "10s", "maxGap"), o)),
         "not-eclipsed" => Task.FromResult(NotEclipsed(o)),
+        "valid-seals" => ValidSeals(o, ct),
         _ => throw new ArgumentException($"unknown invariant {inv.Check}"),
     };
 
@@ -115,22 +116,23 @@ public static class Checks
             : new(name, false, $"not slashed: {string.Join(", ", missing)}" + (seen.Count > 0 ? $"; slashed: {string.Join(", ", seen)}" : ""));
     }
 
-    /// <summary>Every honest node that was ever linked to a malicious node (or banned it) holds a ban on it at the end.</summary>
-    private static async Task<Verdict> MaliciousBanned(Observations o, CancellationToken ct)
+    /// <summary>Every honest node that was ever linked to a malicious node (or banned it), or each of the named ones, holds a ban on it at the end.</summary>
+    private static async Task<Verdict> MaliciousBanned(Observations o, IReadOnlyList<int>? by, CancellationToken ct)
     {
         const string name = "malicious-banned";
         var bad = o.Scenario.Malicious.Select(m => m.Node).ToList();
         if (bad.Count == 0) return new(name, true, "no malicious node in this scenario");
         var missing = new List<string>();
         var found = new List<string>();
-        foreach (var n in o.LiveHonest)
+        foreach (var n in by ?? o.LiveHonest)
         {
+            if (!o.LiveHonest.Contains(n)) { missing.Add($"node{n} is not up at the end"); continue; }
             var peers = await o.GetAsync(n, "/api/v1/peers", ct);
             var banned = peers?["banned"]?.AsArray().ToDictionary(b => b!["nodeId"]!.GetValue<string>(), b => b!["reason"]!.GetValue<string>()) ?? [];
             foreach (var m in bad)
             {
                 var id = o.Ids[m];
-                var touched = banned.ContainsKey(id) || o.Samples.Any(s => s.Nodes.Any(x => x.Node == n && x.Peers.Contains(id)));
+                var touched = by is not null || banned.ContainsKey(id) || o.Samples.Any(s => s.Nodes.Any(x => x.Node == n && x.Peers.Contains(id)));
                 if (!touched) continue;
                 if (banned.TryGetValue(id, out var why)) found.Add($"node{n} banned node{m} ({why})");
                 else missing.Add($"node{n} was linked to node{m} and has not banned it");
@@ -199,6 +201,63 @@ public static class Checks
             worst.Add($"node{n}: at least {fewest} honest peer(s) at every sample, up to {most} links in all");
         }
         return new(name, holds && worst.Count > 0, worst.Count == 0 ? "no honest node was sampled after 10 s" : string.Join("; ", worst));
+    }
+
+    /// <summary>Why the seal of the block with this hash on node n does not check (against its parent there), or null.</summary>
+    internal static async Task<string?> SealProblem(Observations o, int n, string hash, CancellationToken ct)
+    {
+        var block = await o.GetAsync(n, $"/api/v1/blocks/{hash}", ct);
+        if (block?["header"] is not { } hj) return null; // gone already (reorganised away and pruned): nothing to say
+        var h = HeaderOf(hj);
+        var parent = h.Height == 1 ? o.Spec.GenesisBlock().Header
+            : (await o.GetAsync(n, $"/api/v1/blocks/{h.Parent}", ct))?["header"] is { } pj ? HeaderOf(pj) : null;
+        if (parent is null) return null;
+        return Chainlab.Core.Consensus.ConsensusEngines.For(o.Spec).VerifySeal(h, parent);
+    }
+
+    /// <summary>
+    /// Every head an honest node showed during the run, and every block of every live honest chain at the end, has
+    /// a seal that the engine's own check accepts: verified here, apart from the nodes.
+    /// </summary>
+    private static async Task<Verdict> ValidSeals(Observations o, CancellationToken ct)
+    {
+        const string name = "valid-seals";
+        var engine = Chainlab.Core.Consensus.ConsensusEngines.For(o.Spec);
+        var genesis = o.Spec.GenesisBlock().Header;
+        var bad = new List<string>();
+        var counts = new List<string>();
+        foreach (var n in o.LiveHonest)
+        {
+            var parent = genesis;
+            var checkedHere = 0;
+            ulong from = 1;
+            while (await o.GetAsync(n, $"/api/v1/blocks?from={from}&limit=100", ct) is { } page)
+            {
+                foreach (var j in page["blocks"]!.AsArray())
+                {
+                    var h = HeaderOf(j!);
+                    if (h.Hash.ToString() != j!["hash"]!.GetValue<string>()) bad.Add($"node{n} block {h.Height}: its fields do not give its hash");
+                    else if (engine.VerifySeal(h, parent) is { } why) bad.Add($"node{n} block {h.Height} {h.Hash.Short}: {why}");
+                    parent = h;
+                    checkedHere++;
+                }
+                if (page["next"]?.GetValue<ulong>() is not { } next) break;
+                from = next;
+            }
+            counts.Add($"node{n} {checkedHere}");
+        }
+        bad.InsertRange(0, o.BadHeads);
+        return bad.Count == 0
+            ? new(name, o.LiveHonest.Count > 0, $"every seal checks: {o.CheckedHeads.Count} heads seen during the run; the final chains, blocks {string.Join(", ", counts)}")
+            : new(name, false, $"{bad.Count} bad seals on honest chains: {string.Join("; ", bad.Take(5))}");
+    }
+
+    private static Chainlab.Core.Model.BlockHeader HeaderOf(JsonNode j)
+    {
+        static Chainlab.Core.Crypto.Hash H(JsonNode n) => Chainlab.Core.Crypto.Hash.Parse(n.GetValue<string>());
+        return new Chainlab.Core.Model.BlockHeader(j["height"]!.GetValue<ulong>(), H(j["parent"]!), j["timestampMs"]!.GetValue<ulong>(),
+            Convert.FromHexString(j["producerKey"]!.GetValue<string>()), H(j["txRoot"]!), H(j["stateRoot"]!), H(j["filesRoot"]!),
+            j["txCount"]!.GetValue<uint>(), Convert.FromHexString(j["seal"]!.GetValue<string>()));
     }
 
     private static string Short(string h) => h.Length > 16 ? h[..16] : h;

@@ -24,9 +24,11 @@ public sealed class SentTx(string hash, double at, int node)
 }
 
 /// <summary>What a scenario run saw, for the invariants and the report.</summary>
-public sealed class Observations(Scenario scenario, IReadOnlySet<int> honest, Func<int, HttpClient> api, Func<int, bool> running)
+public sealed class Observations(Scenario scenario, Chainlab.Core.Model.ChainSpec spec, IReadOnlySet<int> honest, Func<int, HttpClient> api, Func<int, bool> running)
 {
     public Scenario Scenario { get; } = scenario;
+    /// <summary>The chain spec of the run's devnet (the checks verify seals with its engine).</summary>
+    public Chainlab.Core.Model.ChainSpec Spec { get; } = spec;
     /// <summary>Nodes started without misbehaviours.</summary>
     public IReadOnlySet<int> Honest { get; } = honest;
     public List<Sample> Samples { get; } = new();
@@ -38,6 +40,11 @@ public sealed class Observations(Scenario scenario, IReadOnlySet<int> honest, Fu
     public int Rejected;
     public HttpClient Api(int n) => api(n);
     public bool Running(int n) => running(n);
+
+    /// <summary>Heads seen on honest nodes during the run whose seal did not check (node, height, hash, why).</summary>
+    public List<string> BadHeads { get; } = new();
+    /// <summary>Head hashes already checked.</summary>
+    public HashSet<string> CheckedHeads { get; } = new();
 
     /// <summary>Honest nodes whose process runs and whose API answers at the end.</summary>
     public List<int> LiveHonest { get; } = new();

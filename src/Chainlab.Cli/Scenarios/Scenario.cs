@@ -68,6 +68,9 @@ public sealed class Scenario
         public int Depth { get; set; } = 2;
         public string? Within { get; set; }
         public string? MaxGap { get; set; }
+        /// <summary>malicious-banned: the honest nodes that must ban (default: every honest node linked to a malicious one).
+        /// An attack that only lies when asked (sync poisoning) reaches only the nodes that ask.</summary>
+        public List<int>? By { get; set; }
     }
 
     public sealed class TestOnlyPart
@@ -145,6 +148,8 @@ public sealed class Scenario
             if (i.Depth is < 0 or > 1000) throw Bad($"{i.Check}: depth must be 0..1000");
             if (i.Within is { } w) Span(w, $"{i.Check}.within");
             if (i.MaxGap is { } g) Span(g, $"{i.Check}.maxGap");
+            foreach (var n in i.By ?? [])
+                if (n < 1 || n > Network.Nodes || Malicious.Any(m => m.Node == n)) throw Bad($"{i.Check}.by: node {n} is not an honest node of this scenario");
         }
         foreach (var d in TestOnly?.DisableDefence ?? [])
             if (!Chainlab.Node.Defences.Names.Contains(d)) throw Bad($"testOnly.disableDefence: unknown defence '{d}' ({string.Join(", ", Chainlab.Node.Defences.Names)})");

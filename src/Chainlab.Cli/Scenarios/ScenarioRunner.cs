@@ -45,7 +45,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
         var probes = Enumerable.Range(1, s.Network.Nodes).ToDictionary(n => n, n => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{supervisor.ApiPort(n)}"), Timeout = TimeSpan.FromSeconds(2) });
         try
         {
-            var o = new Observations(s, honest, n => probes[n], supervisor.IsRunning);
+            var o = new Observations(s, spec, honest, n => probes[n], supervisor.IsRunning);
             _clock.Start();
             await supervisor.StartAsync(ct);
             var faults = new DevnetFaults(supervisor);
@@ -145,6 +145,9 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
                     st["forks"]!["reorgs"]!.GetValue<long>(), st["forks"]!["deepestReorg"]!.GetValue<ulong>(), peers);
             }));
             lock (o.Samples) o.Samples.Add(new Sample(Math.Round(t, 2), samples));
+            if (o.Scenario.Invariants.Any(i => i.Check == "valid-seals"))
+                foreach (var x in samples.Where(x => x.Up && o.Honest.Contains(x.Node) && x.Height > 0 && o.CheckedHeads.Add(x.Hash)))
+                    if (await Checks.SealProblem(o, x.Node, x.Hash, ct) is { } why) o.BadHeads.Add($"node{x.Node} head {x.Height} {x.Hash[..16]} at {t:0.0} s: {why}");
             // Commitments: ask one live honest node (in turn) about up to 100 pending transactions.
             var live = samples.Where(x => x.Up && o.Honest.Contains(x.Node)).ToList();
             if (live.Count > 0)

@@ -80,3 +80,40 @@ public sealed class InvalidBlocks : IMisbehaviour
         return b with { Header = spoilt };
     }
 }
+
+/// <summary>
+/// forged-seals: every block this node serves keeps its body and header but carries a broken seal (a
+/// signature or proof of work that does not check). Only the seal check stands between such a block and an
+/// honest chain: honest nodes refuse it and ban the node; a node with the check switched off (a test setting)
+/// takes it.
+/// </summary>
+public sealed class ForgedSeals : IMisbehaviour
+{
+    public string Name => "forged-seals";
+    public string What => "serves every block it is asked for with a broken seal";
+
+    public Task RunAsync(MisbehaviourContext c, CancellationToken ct)
+    {
+        // Forged hash by real hash: each forged block's parent is the forged one before it (in this window or an
+        // earlier one), so what it serves is one chain, as real blocks are.
+        var forgedOf = new System.Collections.Concurrent.ConcurrentDictionary<Hash, Hash>();
+        c.Network.AddBlockLie((peer, blocks) =>
+        {
+            var served = new List<byte[]>(blocks.Count);
+            foreach (var raw in blocks)
+            {
+                var b = Block.Decode(raw);
+                var seal = b.Header.Seal.ToArray();
+                if (seal.Length == 0) return blocks;
+                seal[^1] ^= 0x5a;
+                var parent = forgedOf.TryGetValue(b.Header.Parent, out var p) ? p : b.Header.Parent;
+                var forged = b with { Header = b.Header with { Parent = parent, Seal = seal } };
+                forgedOf[b.Hash] = forged.Hash;
+                served.Add(forged.Encode());
+            }
+            if (forgedOf.Count > 100_000) forgedOf.Clear();
+            return served;
+        });
+        return Task.Delay(Timeout.Infinite, ct);
+    }
+}

@@ -33,6 +33,7 @@ public static class Misbehaviours
         ["invalid-blocks"] = () => new InvalidBlocks(),
         ["selfish-mine"] = () => new SelfishMining(),
         ["eclipse"] = () => new Eclipse(),
+        ["forged-seals"] = () => new ForgedSeals(),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

@@ -116,7 +116,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
             (parent, parentWeight) = (canonicalParent, _store.TotalWeight(canonicalParent.Hash) ?? 0);
         else return ImportResult.Orphan($"parent {h.Parent.Short} of block {h.Height} is unknown");
 
-        if (CheckHeader(block, parent) is { } error) return ImportResult.Rejected(error);
+        if (CheckHeader(block, parent) is { } error) return error;
         if (Engine.PunishesEquivocation) NoteSeal(h);
         var weight = parentWeight + Engine.Weight(h, parent);
 
@@ -175,16 +175,26 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         }
     }
 
-    /// <summary>Checks that need only the block and its parent's header.</summary>
-    private string? CheckHeader(Block block, BlockHeader parent)
+    /// <summary>
+    /// Checks that need only the block and its parent's header. A block that fails one of the checks of the
+    /// block against itself (seal, roots, counts) is forged: every node runs them before it keeps or serves a
+    /// block, so no honest node sends one. A time ahead of our clock is only a refusal (clocks differ).
+    /// </summary>
+    private ImportResult? CheckHeader(Block block, BlockHeader parent)
+    {
+        if (CheckItself(block, parent) is { } forged) return ImportResult.ForgedBlock(forged);
+        var now = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (block.Header.TimestampMs > now + Spec.BlockTimeMs) return ImportResult.Rejected("timestamp is in the future");
+        return null;
+    }
+
+    private string? CheckItself(Block block, BlockHeader parent)
     {
         var h = block.Header;
         if (h.Height != parent.Height + 1) return $"height {h.Height} does not follow its parent's {parent.Height}";
         if (h.TxCount != block.Transactions.Count) return "header tx count does not match the body";
         if (block.Transactions.Count > Spec.MaxBlockTransactions)
             return $"block has {block.Transactions.Count} transactions; the limit is {Spec.MaxBlockTransactions}";
-        var now = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (h.TimestampMs > now + Spec.BlockTimeMs) return "timestamp is in the future";
         if (Engine.VerifySeal(h, parent) is { } sealError) return sealError;
         if (Block.ComputeTxRoot(block.Transactions) != h.TxRoot) return "transaction root does not match";
         if (Block.ComputeFilesRoot(block.FileRefs) != h.FilesRoot) return "files root does not match";

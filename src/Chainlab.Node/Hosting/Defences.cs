@@ -10,8 +10,10 @@ public sealed record Defences
     public bool Ban { get; init; } = true;
     /// <summary>Proof of stake: a node with a key submits evidence when it sees a producer sign two blocks for one slot.</summary>
     public bool Slashing { get; init; } = true;
+    /// <summary>Block seals (signatures, proof of work) are checked before a block is taken.</summary>
+    public bool SealCheck { get; init; } = true;
 
-    public static readonly string[] Names = ["ban", "slashing"];
+    public static readonly string[] Names = ["ban", "slashing", "seal-check"];
     public static readonly Defences All = new();
 
     /// <summary>All defences but the named ones; throws ArgumentException for an unknown name.</summary>
@@ -23,10 +25,11 @@ public sealed record Defences
             {
                 "ban" => d with { Ban = false },
                 "slashing" => d with { Slashing = false },
+                "seal-check" => d with { SealCheck = false },
                 _ => throw new ArgumentException($"unknown defence '{n}' ({string.Join(", ", Names)})"),
             };
         return d;
     }
 
-    public IEnumerable<string> Off => Names.Where(n => n switch { "ban" => !Ban, "slashing" => !Slashing, _ => false });
+    public IEnumerable<string> Off => Names.Where(n => n switch { "ban" => !Ban, "slashing" => !Slashing, "seal-check" => !SealCheck, _ => false });
 }

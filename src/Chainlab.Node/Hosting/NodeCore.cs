@@ -94,13 +94,14 @@ public sealed class NodeCore : IAsyncDisposable
             });
             var rules = steps.Run("engine and rules", () =>
             {
-                var r = new ChainRules(spec, ConsensusEngines.For(spec), Chainlab.Contracts.ContractKinds.All);
-                if (r.Engine is PowEngine pow)
+                var engine = ConsensusEngines.For(spec);
+                if (engine is PowEngine pow)
                 {
                     pow.Threads = Math.Max(1, options.MineThreads);
                     if (options.Seed is { } seed) pow.NonceStart = new Random(seed);
                 }
-                return r;
+                if (!options.Defences.SealCheck) engine = new Adversary.UncheckedSeals(engine);
+                return new ChainRules(spec, engine, Chainlab.Contracts.ContractKinds.All);
             });
             var events = new NodeEvents();
             events.HandlerFailed += (e, ex) => log.LogError(ex, "A handler of {Event} failed: {Message}", e.GetType().Name, ex.Message);

@@ -51,8 +51,12 @@ public sealed class Peer : IAsyncDisposable
     /// <summary>Lowers the score; throws ProtocolViolation (disconnect and ban) when it reaches the ban threshold.</summary>
     public void Penalise(int points, string why)
     {
+        LastPenalty = why;
         if (Interlocked.Add(ref _score, -points) <= BanScore) throw new ProtocolViolation($"score fell to {Score}: {why}");
     }
+
+    /// <summary>Why the score last went down (the ban's reason when it reached the limit elsewhere).</summary>
+    public string? LastPenalty { get; private set; }
 
     /// <summary>Moves the score one step back toward 0.</summary>
     public void Forgive()

@@ -172,7 +172,7 @@ public sealed partial class PeerNetwork
                 Interlocked.Increment(ref _received[(byte)m.Type]);
                 if (!peer.TakeToken(_time.GetTimestamp(), _options.MessagesPerSecond, _options.MessageBurst, _time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
                 await HandleAsync(peer, m, life.Token);
-                if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}");
+                if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}: {peer.LastPenalty}");
             }
         }
         catch (Exception e) when (e is DecodeException or ProtocolViolation)

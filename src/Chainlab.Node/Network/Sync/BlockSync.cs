@@ -146,9 +146,10 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
             if (status == ImportStatus.Orphan) return status;
             if (status == ImportStatus.Rejected)
             {
-                // Half the way to a ban: an honest peer serves an invalid block only by a rare race (a clock a little
-                // ahead, say), a lying one (sync poisoning, a bad seal) keeps doing it and is gone at the second.
-                if (peer is not null) Penalise(peer, 50, "sent an invalid block: " + result.Reason);
+                // A forged block (bad seal, roots that do not match its body) bans at once: no honest node serves one.
+                // Any other invalid block is half the way to a ban: an honest peer serves one only by a rare race (a
+                // clock a little ahead, say), a lying one (sync poisoning) keeps doing it and is gone at the second.
+                if (peer is not null) Penalise(peer, result.Forged ? 100 : 50, $"sent {(result.Forged ? "a forged" : "an invalid")} block {block.Height}: {result.Reason}");
                 log.LogWarning("Block {Height} from {Id} rejected: {Reason}", block.Height, peer?.Id ?? "-", result.Reason);
                 return status;
             }
