@@ -49,23 +49,43 @@ public static class Checks
             : new(name, false, $"at height {at}: " + string.Join(", ", hashes.Select(h => $"node{h.Key} {Short(h.Value)}")));
     }
 
-    /// <summary>Every transaction an honest node reported committed with at least depth blocks on top is in every live honest node's chain.</summary>
+    /// <summary>
+    /// Nothing committed at the depth is lost: no honest node reorganised deeper than it, every block an honest node
+    /// held with at least depth blocks on top (sampled twice a second) is still at its height on every live honest
+    /// node, and every transaction of the
+    /// load that an honest node reported committed at the depth is in every live honest node's chain.
+    /// </summary>
     private static async Task<Verdict> NoLostCommits(int depth, Observations o, CancellationToken ct)
     {
         const string name = "no-lost-commits";
-        var committed = o.Sent.Where(t => t.CommittedAt is not null).ToList();
-        if (committed.Count == 0) return new(name, o.Sent.Count == 0, o.Sent.Count == 0 ? "the scenario sent no transactions" : $"none of {o.Sent.Count} transactions was reported committed at depth {depth}");
         var lost = new List<string>();
+        var finalHashes = new Dictionary<(int, ulong), string?>();
+        foreach (var ((height, hash), (seenOn, t)) in o.DeepBlocks.OrderBy(b => b.Key.Height))
+            foreach (var n in o.LiveHonest)
+            {
+                if (!finalHashes.TryGetValue((n, height), out var now))
+                    finalHashes[(n, height)] = now = (await o.GetAsync(n, $"/api/v1/blocks/{height}", ct))?["header"]?["hash"]?.GetValue<string>();
+                if (now != hash && lost.Count < 10) lost.Add($"block {height} {hash[..16]}, at depth {depth} on node{seenOn} at {t:0.0} s, is {(now is null ? "missing" : now[..16])} on node{n}");
+            }
+        // A reorganisation deeper than the depth undid a block that was that deep, seen or not between two samples.
+        foreach (var n in o.Honest.Order())
+        {
+            var deepest = o.Samples.SelectMany(s => s.Nodes).Where(x => x.Node == n && x.Up).Select(x => x.DeepestReorg).DefaultIfEmpty(0UL).Max();
+            if (o.LiveHonest.Contains(n) && await o.GetAsync(n, "/api/v1/status", ct) is { } st) deepest = Math.Max(deepest, st["forks"]!["deepestReorg"]!.GetValue<ulong>());
+            if (deepest > (ulong)depth) lost.Add($"node{n} reorganised {deepest} blocks deep, undoing blocks that were {depth} deep");
+        }
+        var committed = o.Sent.Where(t => t.CommittedAt is not null).ToList();
         foreach (var n in o.LiveHonest)
             foreach (var t in committed)
             {
-                var s = await o.GetAsync(n, $"/api/v1/transactions/{t.Hash}", ct);
-                if (s?["status"]?.GetValue<string>() != "included") lost.Add($"{t.Hash[..16]} (committed at {t.Height} per node{t.ReportedBy}) is {s?["status"]?.GetValue<string>() ?? "unknown"} on node{n}");
                 if (lost.Count >= 10) break;
+                var s = await o.GetAsync(n, $"/api/v1/transactions/{t.Hash}", ct);
+                if (s?["status"]?.GetValue<string>() != "included") lost.Add($"transaction {t.Hash[..16]} (committed at {t.Height} per node{t.ReportedBy}) is {s?["status"]?.GetValue<string>() ?? "unknown"} on node{n}");
             }
-        return lost.Count == 0
-            ? new(name, true, $"{committed.Count} of {o.Sent.Count} sent transactions were reported committed at depth {depth}; all are in the chains of {o.LiveHonest.Count} honest nodes")
-            : new(name, false, "lost: " + string.Join("; ", lost));
+        if (lost.Count > 0) return new(name, false, "lost: " + string.Join("; ", lost));
+        if (o.DeepBlocks.Count == 0) return new(name, false, $"no honest node ever had a block {depth} deep: nothing was tested");
+        return new(name, true, $"{o.DeepBlocks.Count} blocks held {depth} deep by honest nodes are all still in place; " +
+            (o.Sent.Count == 0 ? "the scenario sent no transactions" : $"{committed.Count} of {o.Sent.Count} sent transactions were reported committed at depth {depth}, and all are in the chains of {o.LiveHonest.Count} honest nodes"));
     }
 
     /// <summary>At each honest head: coins in accounts (balances and stakes) = genesis + block rewards, or less by what slashing burned.</summary>

@@ -41,6 +41,9 @@ public sealed class Observations(Scenario scenario, Chainlab.Core.Model.ChainSpe
     public HttpClient Api(int n) => api(n);
     public bool Running(int n) => running(n);
 
+    /// <summary>Blocks honest nodes held at the no-lost-commits depth during the run: (height, hash) → (node, time) first seen.</summary>
+    public Dictionary<(ulong Height, string Hash), (int Node, double T)> DeepBlocks { get; } = new();
+
     /// <summary>Heads seen on honest nodes during the run whose seal did not check (node, height, hash, why).</summary>
     public List<string> BadHeads { get; } = new();
     /// <summary>Head hashes already checked.</summary>

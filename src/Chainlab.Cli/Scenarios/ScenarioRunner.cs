@@ -145,6 +145,10 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
                     st["forks"]!["reorgs"]!.GetValue<long>(), st["forks"]!["deepestReorg"]!.GetValue<ulong>(), peers);
             }));
             lock (o.Samples) o.Samples.Add(new Sample(Math.Round(t, 2), samples));
+            // The block each honest node holds at the commit depth: it must never be replaced.
+            foreach (var x in samples.Where(x => x.Up && o.Honest.Contains(x.Node) && x.Height > (ulong)depth))
+                if ((await o.GetAsync(x.Node, $"/api/v1/blocks/{x.Height - (ulong)depth}", ct))?["header"]?["hash"]?.GetValue<string>() is { } deep)
+                    o.DeepBlocks.TryAdd((x.Height - (ulong)depth, deep), (x.Node, t));
             if (o.Scenario.Invariants.Any(i => i.Check == "valid-seals"))
                 foreach (var x in samples.Where(x => x.Up && o.Honest.Contains(x.Node) && x.Height > 0 && o.CheckedHeads.Add(x.Hash)))
                     if (await Checks.SealProblem(o, x.Node, x.Hash, ct) is { } why) o.BadHeads.Add($"node{x.Node} head {x.Height} {x.Hash[..16]} at {t:0.0} s: {why}");

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Chainlab.Node.Adversary;
 
 /// <summary>What a misbehaviour may use: the node's chain, its links, a key to sign with, its clock and randomness.</summary>
-public sealed record MisbehaviourContext(IChainReader Chain, PeerNetwork Network, KeyPair Key, TimeProvider Time, Random Random, ILogger Log);
+public sealed record MisbehaviourContext(IChainReader Chain, PeerNetwork Network, KeyPair Key, TimeProvider Time, Random Random, ILogger Log,
+    Mempool.ITransactionAdmission Pool);
 
 /// <summary>
 /// One way a node breaks the rules on purpose, for the adversary lab (docs/ATTACKS.md). Each lives in the normal
@@ -34,6 +35,7 @@ public static class Misbehaviours
         ["selfish-mine"] = () => new SelfishMining(),
         ["eclipse"] = () => new Eclipse(),
         ["forged-seals"] = () => new ForgedSeals(),
+        ["double-spend"] = () => new HiddenBranchDoubleSpend(),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

@@ -52,8 +52,8 @@ public sealed class SelfishMining : IMisbehaviour
         }
     }
 
-    /// <summary>The height honest peers are at (what they announce and say in their handshakes).</summary>
-    private static ulong PublicHeight(MisbehaviourContext c) => c.Network.Peers.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max();
+    /// <summary>The height honest peers are at: the highest they announced to us.</summary>
+    private static ulong PublicHeight(MisbehaviourContext c) => c.Network.HighestAnnounced;
 
     private void Publish(MisbehaviourContext c, ulong height, string why)
     {

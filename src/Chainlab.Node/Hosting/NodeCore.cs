@@ -192,7 +192,7 @@ public sealed class NodeCore : IAsyncDisposable
         foreach (var m in list)
         {
             log.LogWarning("This node MISBEHAVES on purpose: {Name}: {What}", m.Name, m.What);
-            var context = new Adversary.MisbehaviourContext(Chain, network, key, Options.Time, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Adversary"));
+            var context = new Adversary.MisbehaviourContext(Chain, network, key, Options.Time, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Adversary"), Pool);
             _ = network.Spawn(async () =>
             {
                 try { await m.RunAsync(context, _stop.Token); }

@@ -70,4 +70,19 @@ public sealed class ScenarioTests : IDisposable
         Assert.False(verdict["holds"]!.GetValue<bool>());
         Assert.Contains("not slashed: node4", verdict["evidence"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_node_serving_forged_seals_to_a_syncing_node_is_refused_and_banned_and_with_the_seal_check_off_the_check_catches_the_forged_heads()
+    {
+        var (code, report, output) = await Run("forged-seals.yaml");
+        Assert.True(code == 0, output);
+        Assert.Contains("node3 banned node4", Verdict(report, "malicious-banned")["evidence"]!.GetValue<string>());
+
+        var (offCode, off, offOutput) = await Run("forged-seals.yaml", "testOnly:\n  disableDefence: [seal-check]\n");
+        Assert.True(offCode == 1, offOutput);
+        var verdict = Verdict(off, "valid-seals");
+        Assert.False(verdict["holds"]!.GetValue<bool>());
+        Assert.Contains("node3 head", verdict["evidence"]!.GetValue<string>());
+        Assert.Contains("seal signature is invalid", verdict["evidence"]!.GetValue<string>());
+    }
 }

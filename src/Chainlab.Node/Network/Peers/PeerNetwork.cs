@@ -212,7 +212,10 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
             case AnnounceTxs a: await _transactions.Handle(peer, a); break;
             case GetTxs g: await _transactions.Handle(peer, g); break;
             case Txs t: _transactions.Handle(peer, t); break;
-            case AnnounceBlock b: _sync.OnAnnounce(peer, b); break;
+            case AnnounceBlock b:
+                InterlockedMax(ref _highestAnnounced, _chain.CapClaim(b.Height));
+                _sync.OnAnnounce(peer, b);
+                break;
             case GetBlocks g:
                 var served = _chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024);
                 if (Withheld is { } hidden) served = served.TakeWhile((_, i) => !hidden(g.FromHeight + (ulong)i)).ToList();
@@ -232,6 +235,17 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     }
 
     private Func<Peer, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? _blockLie;
+
+    private ulong _highestAnnounced;
+
+    /// <summary>The highest block height any peer has announced to us (what the rest of the network has reached, as far as we know).</summary>
+    public ulong HighestAnnounced => Interlocked.Read(ref _highestAnnounced);
+
+    private static void InterlockedMax(ref ulong target, ulong value)
+    {
+        ulong seen;
+        while ((seen = Interlocked.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+    }
 
     /// <summary>The adversary lab only (selfish mining): heights of our chain this node neither announces nor serves yet.</summary>
     public Func<ulong, bool>? Withheld { get; set; }
