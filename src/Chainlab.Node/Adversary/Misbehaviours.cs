@@ -36,6 +36,7 @@ public static class Misbehaviours
         ["eclipse"] = () => new Eclipse(),
         ["forged-seals"] = () => new ForgedSeals(),
         ["double-spend"] = () => new HiddenBranchDoubleSpend(),
+        ["forge-vrf"] = () => new ForgedClaims(),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

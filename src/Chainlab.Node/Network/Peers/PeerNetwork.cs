@@ -219,7 +219,7 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
             case GetBlocks g:
                 var served = _chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024);
                 if (Withheld is { } hidden) served = served.TakeWhile((_, i) => !hidden(g.FromHeight + (ulong)i)).ToList();
-                if (_blockLie is { } lie) served = lie(peer, served);
+                if (_blockLie is { } lie) served = lie(peer, g.FromHeight, served);
                 await peer.SendAsync(new Blocks(served), ct);
                 break;
             case Blocks b: await _sync.OnBlocks(peer, b); break;
@@ -234,7 +234,7 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
         }
     }
 
-    private Func<Peer, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? _blockLie;
+    private Func<Peer, ulong, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? _blockLie;
 
     private ulong _highestAnnounced;
 
@@ -250,11 +250,14 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     /// <summary>The adversary lab only (selfish mining): heights of our chain this node neither announces nor serves yet.</summary>
     public Func<ulong, bool>? Withheld { get; set; }
 
-    /// <summary>The adversary lab only: changes what this node serves when a peer asks for blocks (lies compose in order).</summary>
-    public void AddBlockLie(Func<Peer, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>> lie)
+    /// <summary>
+    /// The adversary lab only: changes what this node serves when a peer asks for blocks from a height (the
+    /// blocks it would serve come in; what it serves goes out). Lies compose in the order they were added.
+    /// </summary>
+    public void AddBlockLie(Func<Peer, ulong, IReadOnlyList<byte[]>, IReadOnlyList<byte[]>> lie)
     {
         var before = _blockLie;
-        _blockLie = before is null ? lie : (p, b) => lie(p, before(p, b));
+        _blockLie = before is null ? lie : (p, from, b) => lie(p, from, before(p, from, b));
     }
 
     /// <summary>Links waited for by the DHT, by node key.</summary>
