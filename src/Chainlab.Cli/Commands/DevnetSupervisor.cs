@@ -103,7 +103,11 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
     private Child Node(int i) => i >= 1 && i <= _nodes.Count ? _nodes[i - 1] : throw new CliException($"no node {i} in this devnet (1..{_nodes.Count})", ExitCodes.BadInput);
 
     /// <summary>Is node i's process alive (it may be paused)?</summary>
-    public bool IsRunning(int i) => !Node(i).Proc.HasExited;
+    public bool IsRunning(int i)
+    {
+        try { return !Node(i).Proc.HasExited; }
+        catch (InvalidOperationException) { return false; } // between a restart's two processes
+    }
     public bool IsPaused(int i) => Node(i).Paused && IsRunning(i);
     public HttpClient Api(int i) => Node(i).Http;
 
@@ -130,8 +134,11 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             try { await c.Proc.WaitForExitAsync(timeout.Token); }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested) { c.Proc.Kill(); await c.Proc.WaitForExitAsync(ct); }
         }
-        c.Proc.Dispose();
+        // The new process goes in before the old one is disposed: readers (a scenario's load and sampler) ask
+        // IsRunning meanwhile, and a disposed Process throws.
+        var old = c.Proc;
         Launch(c);
+        old.Dispose();
         await WaitUp(c, ct);
     }
 

@@ -201,7 +201,8 @@ public static class Checks
             else if (best > 0 && s.T - since > worst) { worst = s.T - since; worstAt = since; }
         }
         var ok = worst <= maxGap.TotalSeconds && best > 0;
-        return new(name, ok, best == 0 ? "no block at all" : $"longest wait for a new block {worst:0.0} s (from {worstAt:0.#} s; limit {maxGap.TotalSeconds:0.#} s); best honest height {best}");
+        var wait = worst == 0 ? "a higher block at every sample (twice a second)" : $"longest wait for a new block {worst:0.0} s (from {worstAt:0.#} s)";
+        return new(name, ok, best == 0 ? "no block at all" : $"{wait}; limit {maxGap.TotalSeconds:0.#} s; best honest height {best}");
     }
 
     /// <summary>From the tenth second on, every honest node that answers is linked to at least one other honest node in every sample.</summary>

@@ -16,6 +16,7 @@ namespace Chainlab.Cli.Scenarios;
 public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgres, TextWriter output)
 {
     private readonly Stopwatch _clock = new();
+    private int _loadErrors;
     private double Now => _clock.Elapsed.TotalSeconds;
 
     public async Task<ScenarioReport> RunAsync(CancellationToken ct)
@@ -214,6 +215,11 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
                     }
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { if (ct.IsCancellationRequested) return; }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    // The load must not stop quietly: say so in the report and go on.
+                    if (Interlocked.Increment(ref _loadErrors) <= 3) o.Note(Now, $"load: a submission failed: {e.GetType().Name}: {e.Message}");
+                }
             }
             due += interval;
             var wait = due - _clock.Elapsed;
