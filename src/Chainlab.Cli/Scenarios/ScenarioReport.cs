@@ -57,6 +57,16 @@ public static class Figures
                 f[$"share of blocks by node{m.Node} ({string.Join('+', m.Behaviours)})"] =
                     $"{producers.GetValueOrDefault(o.ProducerKeys[m.Node])} of {total} = {100.0 * producers.GetValueOrDefault(o.ProducerKeys[m.Node]) / Math.Max(1, total):0.0} % (1 of {o.Scenario.Network.Nodes} producers: {100.0 / o.Scenario.Network.Nodes:0.0} %)";
         }
+        // Proof of work: the hashes each node tried in the run, its real share of the mining power (one thread
+        // each on shared cores is not a third each: importing, restarts and the load take turns on the cores).
+        if (o.Scenario.Network.Consensus == "pow")
+        {
+            var tried = new List<(int Node, double Hashes)>();
+            for (var n = 1; n <= o.Scenario.Network.Nodes; n++)
+                if (await o.GetAsync(n, "/api/v1/status", ct) is { } st && st["engine"]?["hashesTried"]?.GetValue<double>() is { } h) tried.Add((n, h));
+            var sum = tried.Sum(x => x.Hashes);
+            if (sum > 0) f["hashes tried by node (share of the mining power)"] = string.Join(", ", tried.Select(x => $"node{x.Node} {x.Hashes / 1e6:0} M ({100 * x.Hashes / sum:0.0} %)"));
+        }
         // Time to converge after each heal, resume or restart.
         foreach (var h in o.Timeline.Where(e => e.What.StartsWith("fault: heal") || e.What.StartsWith("fault: resume") || e.What.StartsWith("fault: restart")))
         {
