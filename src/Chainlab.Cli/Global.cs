@@ -37,6 +37,14 @@ public static class Global
     }
 
     /// <summary>Parses durations like "2s", "500ms" or a plain number of milliseconds.</summary>
+    /// <summary>A duration that may be negative ("-30s") or zero, in milliseconds.</summary>
+    public static long ParseSignedDurationMs(string text, string name) => text.Trim() switch
+    {
+        "0" or "0s" or "0ms" => 0,
+        var t when t.StartsWith('-') => -(long)ParseDurationMs(t[1..], name),
+        var t => (long)ParseDurationMs(t, name),
+    };
+
     public static ulong ParseDurationMs(string text, string name)
     {
         var t = text.Trim();

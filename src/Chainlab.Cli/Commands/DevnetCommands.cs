@@ -203,7 +203,7 @@ public static class DevnetCommands
         fault.SetAction(async (pr, ct) =>
         {
             var root = Path.GetFullPath(pr.GetValue(dir)!);
-            var skew = pr.GetValue(by) is { } b ? (b.StartsWith('-') ? -(long)Global.ParseDurationMs(b[1..], "--by") : (long)Global.ParseDurationMs(b, "--by")) : 0;
+            var skew = pr.GetValue(by) is { } b ? Global.ParseSignedDurationMs(b, "--by") : 0;
             var command = new FaultCommand(pr.GetValue(action)!, pr.GetValue(nodeList) is { } nl ? ParseNodes(nl, "nodes") : null,
                 pr.GetValue(groups) is { } g ? g.Split('/').Select(x => ParseNodes(x, "--groups")).ToList() : null,
                 pr.GetValue(bridge) is { } br ? ParseNodes(br, "--bridge") : null,

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -34,9 +33,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
         var app = builder.Build();
         app.MapPost("/faults", async (HttpRequest req, CancellationToken rct) =>
         {
-            var header = req.Headers.Authorization.ToString();
-            if (!header.StartsWith("Bearer ", StringComparison.Ordinal)
-                || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), Encoding.UTF8.GetBytes(token)))
+            if (!Chainlab.Node.Faults.DevnetControl.Authorised(req.Headers.Authorization.ToString(), token))
                 return Results.Problem(statusCode: 401, title: "Unauthorised", detail: "the devnet control route needs the token in keys/control-token");
             if (req.ContentLength is > 64 * 1024) return Results.Problem(statusCode: 413, title: "Too large", detail: "a fault command is at most 64 KiB");
             FaultCommand? command;

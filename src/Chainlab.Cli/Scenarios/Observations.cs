@@ -57,6 +57,18 @@ public sealed class Observations(Scenario scenario, Chainlab.Core.Model.ChainSpe
         lock (Timeline) Timeline.Add(new TimelineEntry(Math.Round(t, 1), what));
     }
 
+    /// <summary>Every header of node's canonical chain from height 1 up, a page of a hundred at a time.</summary>
+    public async IAsyncEnumerable<JsonNode> HeadersAsync(int node, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        ulong from = 1;
+        while (await GetAsync(node, $"/api/v1/blocks?from={from}&limit=100", ct) is { } page)
+        {
+            foreach (var h in page["blocks"]!.AsArray()) yield return h!;
+            if (page["next"]?.GetValue<ulong>() is not { } next) yield break;
+            from = next;
+        }
+    }
+
     public async Task<JsonObject?> GetAsync(int node, string path, CancellationToken ct)
     {
         try { return await api(node).GetFromJsonAsync<JsonObject>(path, ct); }

@@ -87,8 +87,7 @@ public sealed class Scenario
     /// <summary>The fault as the devnet applies it.</summary>
     public static FaultCommand Command(FaultPart f)
     {
-        long skew = 0;
-        if (f.By is { } b) skew = b.StartsWith('-') ? -(long)Global.ParseDurationMs(b[1..], "by") : (long)Global.ParseDurationMs(b, "by");
+        var skew = f.By is { } b ? Global.ParseSignedDurationMs(b, "by") : 0;
         return new FaultCommand(f.Action, f.Nodes, f.Groups?.Select(g => (IReadOnlyList<int>)g).ToList(), f.Bridge,
             f.Delay is { } d ? Global.ParseDurationMs(d, "delay") : 0, f.Jitter is { } j ? Global.ParseDurationMs(j, "jitter") : 0, f.Loss, skew);
     }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Chainlab.Node.Faults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +15,7 @@ public static class DevnetEndpoints
     public static void Map(RouteGroupBuilder api, DevnetControl control)
     {
         var devnet = api.MapGroup("/devnet").AddEndpointFilter(async (ctx, next) =>
-            Authorised(ctx.HttpContext.Request, control.Token) ? await next(ctx)
+            DevnetControl.Authorised(ctx.HttpContext.Request.Headers.Authorization.ToString(), control.Token) ? await next(ctx)
                 : Problems.Of("unauthorised", 401, "Unauthorised", "the devnet control route needs the devnet's token (keys/control-token) as a bearer token"));
 
         devnet.MapGet("/faults", () => Results.Ok(control.Current)).Produces<FaultSettings>().WithProblems(401)
@@ -32,12 +30,5 @@ public static class DevnetEndpoints
             return Results.Ok(control.Current);
         }).Accepts<FaultSettings>("application/json").Produces<FaultSettings>().WithProblems(400, 401, 413)
             .WithName("SetDevnetFaults").WithSummary("Devnets only: sets every fault of this node at once (cut links, latency, jitter, loss, clock skew); an empty object heals.");
-    }
-
-    private static bool Authorised(HttpRequest req, string token)
-    {
-        var header = req.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal)) return false;
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), Encoding.UTF8.GetBytes(token));
     }
 }

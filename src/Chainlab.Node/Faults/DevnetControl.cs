@@ -19,6 +19,12 @@ public sealed class DevnetControl(string token, TimeProvider inner, Random rando
         Clock.Skew = TimeSpan.FromMilliseconds(settings.ClockSkewMs);
     }
 
+    /// <summary>Does this Authorization header carry the token (compared in constant time)? The devnet's supervisor route uses it too.</summary>
+    public static bool Authorised(string? header, string token) =>
+        header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal)
+        && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(header[7..].Trim()), System.Text.Encoding.UTF8.GetBytes(token));
+
     public FaultSettings Current => Links.Settings with { ClockSkewMs = (long)Clock.Skew.TotalMilliseconds };
 
     /// <summary>The options of a node under this control: its clock can be skewed and its links cut or shaped.</summary>

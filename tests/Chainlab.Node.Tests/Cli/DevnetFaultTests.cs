@@ -58,7 +58,16 @@ public sealed class DevnetFaultTests
         Assert.True(code == 0, text);
         Assert.Equal(before, (await http[2].GetFromJsonAsync<JsonObject>("/api/v1/blocks/5"))!["header"]!["hash"]!.GetValue<string>());
 
-        // The nodes' own control route wants the devnet's token.
+        // Skew goes into the node's own clock through its control route, which wants the devnet's token.
+        (code, text) = await Fault("skew", "2", "--by", "30s");
+        Assert.True(code == 0, text);
+        using var authorised = new HttpRequestMessage(HttpMethod.Get, "/api/v1/devnet/faults");
+        authorised.Headers.Authorization = new("Bearer", File.ReadAllText(Path.Combine(devnet.Root, "keys", "control-token")).Trim());
+        var faults = JsonNode.Parse(await (await http[1].SendAsync(authorised)).Content.ReadAsStringAsync())!;
+        Assert.Equal(30_000, faults["clockSkewMs"]!.GetValue<long>());
+        (code, text) = await Fault("skew", "2", "--by", "0");
+        Assert.True(code == 0, text);
+
         Assert.Equal(HttpStatusCode.Unauthorized, (await http[0].GetAsync("/api/v1/devnet/faults")).StatusCode);
         using var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/v1/devnet/faults");
         wrong.Headers.Authorization = new("Bearer", new string('0', 64));
