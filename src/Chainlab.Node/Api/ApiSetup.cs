@@ -61,8 +61,7 @@ public static class ApiSetup
         api.MapGet("/status", () => Status(node)).Produces<StatusDto>().WithName("GetStatus")
             .WithSummary("Chain, head, mempool, peers, sync, forks, the engine's state, contract limits, the minimum fee, and the misbehaviours a node of the adversary lab was started with.");
 
-        api.MapGet("/supply", () => Supply(node)).Produces<SupplyDto>().WithName("GetSupply")
-            .WithSummary("Coins at the committed head (balances and stakes of every account) beside what genesis made and block rewards added: the adversary lab checks that nothing appears from nowhere.");
+        SupplyEndpoint.Map(api, node);
 
         api.MapGet("/peers", () => Results.Ok(new PeersDto(node.Peers?.NodeId, node.Peers?.Port, PeerList(node),
             node.Peers?.Banned.Select(b => new BanDto(b.Id, b.Until, b.Reason)).ToList() ?? [])))
@@ -293,18 +292,6 @@ public static class ApiSetup
             spec.BlockTimeMs, node.Producer, node.Chain.CommittedTransactions, SyncOf(node, h.Height),
             new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest),
             node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee, node.Misbehaving ?? []));
-    }
-
-    private static IResult Supply(ApiContext node)
-    {
-        var c = node.Chain.Committed;
-        UInt128 balances = 0, staked = 0, genesis = 0;
-        var accounts = 0;
-        foreach (var (_, a) in c.State.All) { balances += a.Balance; staked += a.Stake; accounts++; }
-        foreach (var (_, a) in node.Chain.Spec.GenesisState().All) genesis += a.Balance + (UInt128)a.Stake;
-        var minted = (UInt128)node.Chain.Spec.BlockReward * c.Header.Height;
-        return Results.Ok(new SupplyDto(c.Header.Height, c.Header.Hash.ToString(), accounts, balances.ToString(), staked.ToString(),
-            (balances + staked).ToString(), genesis.ToString(), minted.ToString()));
     }
 
     private static SyncDto SyncOf(ApiContext node, ulong height)

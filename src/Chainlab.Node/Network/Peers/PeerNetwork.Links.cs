@@ -178,7 +178,8 @@ public sealed partial class PeerNetwork
         catch (Exception e) when (e is DecodeException or ProtocolViolation)
         {
             Interlocked.Increment(ref Violations);
-            _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; banned", peer.Address, peer.NodeKey.Length > 0 ? peer.Id : "-", e.Message);
+            _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; {Outcome}", peer.Address, peer.NodeKey.Length > 0 ? peer.Id : "-", e.Message,
+                _options.BanOffenders ? "banned" : "disconnected, NOT banned (the ban defence is switched off)");
             if (peer.NodeKey.Length > 0) RecordBan(peer, e.Message);
             try { await peer.SendAsync(new Disconnect(DisconnectReason.ProtocolViolation, e.Message), CancellationToken.None); } catch (Exception) { }
         }
