@@ -39,6 +39,8 @@ public sealed class DevnetProcess : IDisposable
         var proc = Process.Start(psi)!;
         var d = new DevnetProcess(proc, root, port, p2p);
         proc.OutputDataReceived += (_, e) => { lock (d._output) d._output.AppendLine(e.Data); };
+        // Errors too, so that a devnet that fails to start says why in the test's message.
+        proc.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (d._output) d._output.AppendLine("stderr: " + e.Data); };
         proc.BeginOutputReadLine();
         proc.BeginErrorReadLine();
         return d;

@@ -7,6 +7,7 @@ namespace Chainlab.Node.Tests.Adversary;
 /// processes, and the same scenarios with a defence switched off, which must report the matching violation.
 /// </summary>
 [Trait("Category", Categories.Process)]
+[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
 public sealed class ScenarioTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("chainlab-scenario-").FullName;

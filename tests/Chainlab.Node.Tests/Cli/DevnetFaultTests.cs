@@ -7,6 +7,7 @@ namespace Chainlab.Node.Tests.Cli;
 /// <summary>`devnet fault` on a running devnet: partitions cut the links they name and heal puts them back,
 /// kill and restart act on the process, and mistakes are one clear line.</summary>
 [Trait("Category", Categories.Process)]
+[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
 public sealed class DevnetFaultTests
 {
     private static async Task<(string Id, List<string> Peers)> PeersOf(HttpClient http)

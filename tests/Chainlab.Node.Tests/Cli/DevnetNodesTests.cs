@@ -6,6 +6,7 @@ using Chainlab.Cli.Processes;
 namespace Chainlab.Node.Tests.Cli;
 
 [Trait("Category", Categories.Process)]
+[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
 public sealed class DevnetNodesTests
 {
     [Theory]
