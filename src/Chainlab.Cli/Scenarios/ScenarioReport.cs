@@ -58,6 +58,8 @@ public static class Figures
             var tried = new List<(int Node, double Hashes)>();
             for (var n = 1; n <= o.Scenario.Network.Nodes; n++)
                 if (await o.GetAsync(n, "/api/v1/status", ct) is { } st && st["engine"]?["hashesTried"]?.GetValue<double>() is { } h) tried.Add((n, h));
+            if (o.LiveHonest.Count > 0 && await o.GetAsync(o.LiveHonest[0], "/api/v1/status", ct) is { } first && first["engine"]?["difficulty"] is { } d)
+                f["difficulty at the end (the chain spec starts at)"] = $"{d} ({o.Spec.Consensus.InitialDifficulty})";
             var sum = tried.Sum(x => x.Hashes);
             if (sum > 0) f["hashes tried by node (share of the mining power)"] = string.Join(", ", tried.Select(x => $"node{x.Node} {x.Hashes / 1e6:0} M ({100 * x.Hashes / sum:0.0} %)"));
         }

@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace Chainlab.Node.Adversary;
 
 /// <summary>What a misbehaviour may use: the node's chain, its links, a key to sign with, its clock and randomness.</summary>
+/// <param name="ProducerClock">The clock this node's block producer stamps blocks with, when a misbehaviour needs to move it (time-warp).</param>
 public sealed record MisbehaviourContext(IChainReader Chain, PeerNetwork Network, KeyPair Key, TimeProvider Time, Random Random, ILogger Log,
-    Mempool.ITransactionAdmission Pool);
+    Mempool.ITransactionAdmission Pool, Faults.SkewedClock? ProducerClock = null);
 
 /// <summary>
 /// One way a node breaks the rules on purpose, for the adversary lab (docs/ATTACKS.md). Each lives in the normal
@@ -37,6 +38,7 @@ public static class Misbehaviours
         ["forged-seals"] = () => new ForgedSeals(),
         ["double-spend"] = () => new HiddenBranchDoubleSpend(),
         ["forge-vrf"] = () => new ForgedClaims(),
+        ["time-warp"] = () => new TimeWarp(),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

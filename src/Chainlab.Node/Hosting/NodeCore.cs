@@ -122,7 +122,7 @@ public sealed class NodeCore : IAsyncDisposable
             if (options.ProducerKey is { } key && (rules.Engine is not PowEngine || options.MineThreads > 0))
                 steps.Run("producer", () =>
                 {
-                    var producer = new BlockProducer(chain, events, key, options.Time, logging.CreateLogger("Chainlab.Producer"));
+                    var producer = new BlockProducer(chain, events, key, (TimeProvider?)node._producerClock ?? options.Time, logging.CreateLogger("Chainlab.Producer"));
                     node._producer = Task.Factory.StartNew(() => producer.RunAsync(node._stop.Token), CancellationToken.None,
                         TaskCreationOptions.DenyChildAttach, options.Scheduler).Unwrap();
                 });
@@ -179,6 +179,9 @@ public sealed class NodeCore : IAsyncDisposable
         }));
     }
 
+    // The producer's own clock when a misbehaviour stamps blocks with false times (time-warp); null otherwise.
+    private Faults.SkewedClock? _producerClock;
+
     /// <summary>The misbehaviours this node was started with (empty for an honest node).</summary>
     public IReadOnlyList<Adversary.IMisbehaviour> Misbehaviours { get; private set; } = [];
 
@@ -189,10 +192,11 @@ public sealed class NodeCore : IAsyncDisposable
         catch (ArgumentException e) { throw new NodeStartException(e.Message, e); }
         if (Network is not { } network) throw new NodeStartException("a misbehaving node needs peers to misbehave towards (--p2p-port or --bootstrap)");
         var key = Options.ProducerKey ?? KeyPair.Generate();
+        if (list.Any(m => m is Adversary.TimeWarp)) _producerClock = new Faults.SkewedClock(Options.Time);
         foreach (var m in list)
         {
             log.LogWarning("This node MISBEHAVES on purpose: {Name}: {What}", m.Name, m.What);
-            var context = new Adversary.MisbehaviourContext(Chain, network, key, Options.Time, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Adversary"), Pool);
+            var context = new Adversary.MisbehaviourContext(Chain, network, key, Options.Time, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Adversary"), Pool, _producerClock);
             _ = network.Spawn(async () =>
             {
                 try { await m.RunAsync(context, _stop.Token); }
