@@ -15,6 +15,7 @@ public sealed class DoubleSign : IMisbehaviour
 {
     public string Name => "double-sign";
     public string What => "signs a second block for each of its slots and serves it to every peer but the first that asks";
+    public IReadOnlyList<string> Engines => ["poa", "pos"];
 
     public Task RunAsync(MisbehaviourContext c, CancellationToken ct)
     {

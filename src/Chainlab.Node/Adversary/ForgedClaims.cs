@@ -18,6 +18,7 @@ public sealed class ForgedClaims : IMisbehaviour
 {
     public string Name => "forge-vrf";
     public string What => "claims slots it did not win, with an inflated stake or a made-up VRF proof (proof of stake)";
+    public IReadOnlyList<string> Engines => ["pos"];
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, byte[]> _forged = new();
 

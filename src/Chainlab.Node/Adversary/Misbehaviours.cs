@@ -21,6 +21,8 @@ public interface IMisbehaviour
     string Name { get; }
     /// <summary>One line on what it does, for the log, the status route and --help.</summary>
     string What { get; }
+    /// <summary>The consensus engines it makes sense on (null: any); a node started with it on another refuses to start.</summary>
+    IReadOnlyList<string>? Engines => null;
     Task RunAsync(MisbehaviourContext context, CancellationToken ct);
 }
 

@@ -14,6 +14,7 @@ public sealed class SelfishMining : IMisbehaviour
 {
     public string Name => "selfish-mine";
     public string What => "withholds the blocks it mines and releases them to orphan honest blocks (proof of work)";
+    public IReadOnlyList<string> Engines => ["pow"];
 
     private ulong _published;
     private bool _race;

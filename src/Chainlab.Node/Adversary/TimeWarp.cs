@@ -13,6 +13,7 @@ public sealed class TimeWarp : IMisbehaviour
 {
     public string Name => "time-warp";
     public string What => "stamps the first block of each retarget window as early and the last as late as the rules allow (proof of work)";
+    public IReadOnlyList<string> Engines => ["pow"];
 
     public async Task RunAsync(MisbehaviourContext c, CancellationToken ct)
     {

@@ -191,6 +191,8 @@ public sealed class NodeCore : IAsyncDisposable
         try { list = Adversary.Misbehaviours.Parse(Options.Misbehave); }
         catch (ArgumentException e) { throw new NodeStartException(e.Message, e); }
         if (Network is not { } network) throw new NodeStartException("a misbehaving node needs peers to misbehave towards (--p2p-port or --bootstrap)");
+        foreach (var m in list.Where(m => m.Engines is { } engines && !engines.Contains(Chain.Spec.Consensus.Engine)))
+            throw new NodeStartException($"misbehaviour {m.Name} works on {string.Join(" or ", m.Engines!)} chains; this one runs {Chain.Spec.Consensus.Engine}");
         var key = Options.ProducerKey ?? KeyPair.Generate();
         if (list.Any(m => m is Adversary.TimeWarp)) _producerClock = new Faults.SkewedClock(Options.Time);
         foreach (var m in list)
