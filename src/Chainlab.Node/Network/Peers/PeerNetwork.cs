@@ -248,7 +248,14 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     }
 
     /// <summary>The adversary lab only (selfish mining): heights of our chain this node neither announces nor serves yet.</summary>
-    public Func<ulong, bool>? Withheld { get; set; }
+    public Func<ulong, bool>? Withheld { get; private set; }
+
+    /// <summary>Adds heights to withhold; several misbehaviours withholding at once hide what any of them hides.</summary>
+    public void Withhold(Func<ulong, bool> hidden)
+    {
+        var before = Withheld;
+        Withheld = before is null ? hidden : h => before(h) || hidden(h);
+    }
 
     /// <summary>
     /// The adversary lab only: changes what this node serves when a peer asks for blocks from a height (the
