@@ -81,10 +81,12 @@ public static class DevnetCommands
             using var shutdown = new Shutdown(ct);
             await using (var supervisor = new DevnetSupervisor(root, settings))
             {
-                await supervisor.StartAsync(shutdown.Token);
+                // The control route first, so every node can be told its address (the dashboard's adversary page).
                 var faults = new DevnetFaults(supervisor);
+                await using var control = await DevnetControlServer.StartAsync(root, DevnetSupervisor.EnsureToken(root), faults, shutdown.Token);
+                supervisor.ControlUrl = control.Url;
+                await supervisor.StartAsync(shutdown.Token);
                 await faults.LearnIdsAsync(shutdown.Token);
-                await using var control = await DevnetControlServer.StartAsync(root, supervisor.Token, faults, shutdown.Token);
                 await File.WriteAllTextAsync(DevnetControl.PidFile(root), Environment.ProcessId.ToString(), CancellationToken.None);
                 await PrintSummary(supervisor, root, settings, shutdown.Token);
                 await supervisor.WatchAsync(shutdown.Token);
@@ -302,7 +304,8 @@ public static class DevnetCommands
     {
         var status = await supervisor.StatusAsync(1, ct);
         Console.Out.WriteLine($"devnet up: chain {status["chainId"]}, consensus {status["consensus"]}, block time {status["blockTimeMs"]} ms, {settings.Nodes} node(s)");
-        Console.Out.WriteLine($"API      http://127.0.0.1:{supervisor.ApiPort(1)}/  (OpenAPI http://127.0.0.1:{supervisor.ApiPort(1)}/openapi/v1.json)");
+        Console.Out.WriteLine($"dashboard http://127.0.0.1:{supervisor.ApiPort(1)}/  (every node serves one at its API address)");
+        Console.Out.WriteLine($"API      http://127.0.0.1:{supervisor.ApiPort(1)}/api/v1/status  (OpenAPI http://127.0.0.1:{supervisor.ApiPort(1)}/openapi/v1.json)");
         Console.Out.WriteLine($"head     {status["headHeight"]} {status["headHash"]}");
         Console.Out.WriteLine($"store    {(settings.Postgres is null ? "sqlite in each node folder" : "postgres, one schema per node")}");
         for (var i = 1; i <= settings.Nodes; i++)

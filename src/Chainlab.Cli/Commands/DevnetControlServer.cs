@@ -21,7 +21,10 @@ public sealed class DevnetControlServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _file;
 
-    private DevnetControlServer(WebApplication app, string file) { _app = app; _file = file; }
+    private DevnetControlServer(WebApplication app, string file, string url) { _app = app; _file = file; Url = url; }
+
+    /// <summary>Where the route listens (http://127.0.0.1:PORT).</summary>
+    public string Url { get; }
 
     public static string AddressFile(string root) => Path.Combine(root, "control.json");
 
@@ -47,7 +50,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var file = AddressFile(root);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { url }), ct);
-        return new DevnetControlServer(app, file);
+        return new DevnetControlServer(app, file, url);
     }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

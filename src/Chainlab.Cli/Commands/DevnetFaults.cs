@@ -7,10 +7,11 @@ namespace Chainlab.Cli.Commands;
 /// <param name="Nodes">The nodes it acts on (kill, restart, pause, resume, skew).</param>
 /// <param name="Groups">partition: the groups that may talk only among themselves; latency: two groups whose links are shaped (none: every link).</param>
 /// <param name="Bridge">partition: nodes linked to every group.</param>
+/// <param name="Misbehave">misbehave: the misbehaviours the nodes restart with (none: honest again).</param>
 public sealed record FaultCommand(string Action, IReadOnlyList<int>? Nodes = null, IReadOnlyList<IReadOnlyList<int>>? Groups = null,
-    IReadOnlyList<int>? Bridge = null, double LatencyMs = 0, double JitterMs = 0, double Loss = 0, long SkewMs = 0)
+    IReadOnlyList<int>? Bridge = null, double LatencyMs = 0, double JitterMs = 0, double Loss = 0, long SkewMs = 0, IReadOnlyList<string>? Misbehave = null)
 {
-    public static readonly string[] Actions = ["kill", "restart", "pause", "resume", "partition", "heal", "latency", "skew"];
+    public static readonly string[] Actions = ["kill", "restart", "pause", "resume", "partition", "heal", "latency", "skew", "misbehave"];
 
     public override string ToString() => Action switch
     {
@@ -18,6 +19,7 @@ public sealed record FaultCommand(string Action, IReadOnlyList<int>? Nodes = nul
         "latency" => $"latency {LatencyMs} ms ± {JitterMs} ms, loss {Loss:P0}" + (Groups is { Count: 2 } g2 ? $" between {string.Join(',', g2[0])} and {string.Join(',', g2[1])}" : " on every link"),
         "skew" => $"skew node {string.Join(',', Nodes!)} by {SkewMs} ms",
         "heal" => "heal",
+        "misbehave" => $"restart node {string.Join(',', Nodes!)} " + (Misbehave is { Count: > 0 } m ? "misbehaving: " + string.Join(", ", m) : "honest"),
         _ => $"{Action} node {string.Join(',', Nodes ?? [])}",
     };
 }
@@ -50,7 +52,9 @@ public sealed class DevnetFaults(DevnetSupervisor devnet)
         Check(c.Bridge, c.Action);
         switch (c.Action)
         {
-            case "kill" or "restart" or "pause" or "resume" or "skew" when c.Nodes is not { Count: > 0 }:
+            case "misbehave" when c.Misbehave?.Any(n => !Chainlab.Node.Adversary.Misbehaviours.Names.Contains(n)) == true:
+                throw new CliException($"misbehave: unknown misbehaviour '{c.Misbehave.First(n => !Chainlab.Node.Adversary.Misbehaviours.Names.Contains(n))}' ({string.Join(", ", Chainlab.Node.Adversary.Misbehaviours.Names)})", ExitCodes.BadInput);
+            case "kill" or "restart" or "pause" or "resume" or "skew" or "misbehave" when c.Nodes is not { Count: > 0 }:
                 throw new CliException($"{c.Action} needs the nodes it acts on", ExitCodes.BadInput);
             case "partition" when c.Groups is not { Count: >= 2 } || c.Groups.Any(g => g.Count == 0):
                 throw new CliException("partition needs at least two groups of nodes, e.g. 1,2/3,4", ExitCodes.BadInput);
@@ -79,6 +83,14 @@ public sealed class DevnetFaults(DevnetSupervisor devnet)
                 case "restart":
                     foreach (var n in nodes)
                     {
+                        await devnet.RestartAsync(n, ct);
+                        await PushAsync(n, ct);
+                    }
+                    break;
+                case "misbehave":
+                    foreach (var n in nodes)
+                    {
+                        devnet.SetMisbehaviour(n, c.Misbehave ?? []);
                         await devnet.RestartAsync(n, ct);
                         await PushAsync(n, ct);
                     }

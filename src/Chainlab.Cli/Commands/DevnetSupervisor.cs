@@ -47,6 +47,14 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         return File.ReadAllText(path).Trim();
     }
 
+    /// <summary>The control route's address, passed to every node (the dashboard's adversary page reaches it through its node); set before StartAsync.</summary>
+    public string? ControlUrl { get; set; }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, IReadOnlyList<string>> _misbehaving = new();
+
+    /// <summary>The misbehaviours node i gets from its next (re)start on, for this run (none: honest).</summary>
+    public void SetMisbehaviour(int i, IReadOnlyList<string> names) => _misbehaving[i] = names;
+
     public async Task StartAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(Path.Combine(root, "logs"));
@@ -66,10 +74,12 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         var keys = Path.Combine(root, "keys");
         List<string> args = ["node", "run", "--data", NodeDir(root, i), "--spec", Path.Combine(root, "chainspec.json"),
             "--port", ApiPort(i).ToString(), "--p2p-port", P2PPort(i).ToString(), "--log-level", "Warning", "--devnet-token-file", TokenFile(root)];
+        args.AddRange(["--devnet-members", string.Join(',', Enumerable.Range(1, settings.Nodes).Select(n => $"node{n}=http://127.0.0.1:{ApiPort(n)}"))]);
+        if (ControlUrl is { } control) args.AddRange(["--devnet-control-url", control]);
         if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile, "--password-file", Path.Combine(keys, "password")]);
         if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
         if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
-        if (settings.Malicious.TryGetValue(i, out var bad)) args.AddRange(["--misbehave", string.Join(',', bad)]);
+        if (_misbehaving.TryGetValue(i, out var chosen) ? chosen.Count > 0 : settings.Malicious.TryGetValue(i, out chosen)) args.AddRange(["--misbehave", string.Join(',', chosen!)]);
         else foreach (var off in settings.DisabledDefences) args.AddRange(["--test-only-disable-defence", off]);
         var psi = ChainlabProcess.Self(args);
         // Through the environment (readable only by the owner), not the command line (readable by anyone in ps).

@@ -37,8 +37,10 @@ public static class NodeCommands
         var filesTtl = new Option<string?>("--files-ttl") { Description = "How long a file nobody anchored is kept after its last add (default 24h)" };
         var mineThreads = new Option<int>("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
         var devnetToken = new Option<string?>("--devnet-token-file") { Description = "Devnets only: serve the devnet control route (faults on this node's links and clock) to requests bearing the token in this file; the API must listen on loopback" };
+        var devnetMembers = new Option<string?>("--devnet-members") { Description = "Devnets only (with --devnet-token-file): every node of the devnet as NAME=http://127.0.0.1:PORT,…, for the dashboard's network and adversary pages" };
+        var devnetControlUrl = new Option<string?>("--devnet-control-url") { Description = "Devnets only (with --devnet-token-file): the supervisor's control route, which the dashboard's adversary page reaches through this node" };
         var disable = new Option<string[]>("--test-only-disable-defence") { Description = $"Tests only: switch a defence off ({string.Join(", ", Defences.Names)}) to show the adversary lab's checks catch it", Hidden = true, AllowMultipleArgumentsPerToken = true };
-        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { disable, config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl, misbehave, devnetToken };
+        var run = new Command("run", "Run a node until Ctrl+C or SIGTERM") { disable, config, data, spec, key, passwordFile, port, listen, db, capacity, perSender, logLevel, logFormat, p2pListen, p2pPort, bootstrap, mine, mineThreads, maxFile, filesQuota, filesTtl, misbehave, devnetToken, devnetMembers, devnetControlUrl };
         run.SetAction(async (pr, ct) =>
         {
             var file = pr.GetValue(config) is { } cfgPath ? NodeConfigFile.Load(cfgPath) : new NodeConfigFile();
@@ -99,8 +101,16 @@ public static class NodeCommands
                 try { token = File.ReadAllText(tokenFile).Trim(); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read {tokenFile}: {e.Message}", ExitCodes.BadInput); }
                 if (token.Length < 32) throw new CliException($"{tokenFile}: the devnet token must be at least 32 characters", ExitCodes.BadInput);
-                control = new Chainlab.Node.Faults.DevnetControl(token, TimeProvider.System, new Random());
+                IReadOnlyList<Chainlab.Node.Faults.DevnetMember> members;
+                try { members = Chainlab.Node.Faults.DevnetControl.ParseMembers(pr.GetValue(devnetMembers) ?? ""); }
+                catch (ArgumentException e) { throw new CliException($"--devnet-members: {e.Message}", ExitCodes.BadInput); }
+                var controlUrl = pr.GetValue(devnetControlUrl);
+                if (controlUrl is not null && !(Uri.TryCreate(controlUrl, UriKind.Absolute, out var cu) && cu.Scheme == "http" && cu.IsLoopback))
+                    throw new CliException($"--devnet-control-url: '{controlUrl}' is not a loopback http:// address", ExitCodes.BadInput);
+                control = new Chainlab.Node.Faults.DevnetControl(token, TimeProvider.System, new Random()) { Members = members, ControlUrl = controlUrl };
             }
+            else if (pr.GetValue(devnetMembers) is not null || pr.GetValue(devnetControlUrl) is not null)
+                throw new CliException("--devnet-members and --devnet-control-url need --devnet-token-file", ExitCodes.BadInput);
             Defences defences;
             try { defences = Defences.Without(pr.GetValue(disable) ?? []); }
             catch (ArgumentException e) { throw new CliException($"--test-only-disable-defence: {e.Message}", ExitCodes.BadInput); }

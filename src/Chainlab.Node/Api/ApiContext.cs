@@ -27,4 +27,5 @@ public sealed record ApiContext(IChainReader Chain, IBlockImport Import, ITransa
 /// <param name="Time">The clock for keep-alives (the wall clock: they keep real connections open).</param>
 /// <param name="MaxEventStreams">Most event streams at once; more get a 503 problem.</param>
 /// <param name="Budget">Transactions per second each client may submit in batches.</param>
-public sealed record ApiSettings(TimeSpan KeepAlive, IReadOnlyList<string>? AllowedHosts, TimeProvider Time, int MaxEventStreams, SubmissionBudget Budget);
+/// <param name="ApiPort">The port the API was asked to listen on (a devnet node finds itself among the members by it).</param>
+public sealed record ApiSettings(TimeSpan KeepAlive, IReadOnlyList<string>? AllowedHosts, TimeProvider Time, int MaxEventStreams, SubmissionBudget Budget, int? ApiPort = null);

@@ -48,6 +48,8 @@ public static class ApiSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         ApiGuards.Use(app, node.Settings.AllowedHosts, app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Chainlab.Api"));
+        if (node.Devnet is { } siblings) DevnetEndpoints.UseSiblingReads(app, siblings);
+        Dashboard.DashboardFiles.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json");
         // A browsable reference of the same document; Scalar's script is served from the package, not a CDN.
         Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/api/docs", o =>
@@ -56,7 +58,7 @@ public static class ApiSetup
             o.OpenApiRoutePattern = "/openapi/{documentName}.json";
         });
         var api = app.MapGroup("/api/v1");
-        if (node.Devnet is { } devnet) DevnetEndpoints.Map(api, devnet);
+        if (node.Devnet is { } devnet) DevnetEndpoints.Map(api, devnet, node.Settings.ApiPort);
 
         api.MapGet("/status", () => Status(node)).Produces<StatusDto>().WithName("GetStatus")
             .WithSummary("Chain, head, mempool, peers, sync, forks, the engine's state, contract limits, the minimum fee, and the misbehaviours a node of the adversary lab was started with.");
@@ -339,7 +341,7 @@ public static class ApiSetup
         return Problems.NotFound($"transaction {hash} is not known to this node");
     }
 
-    private static async Task<(byte[] Bytes, bool TooLarge)> ReadBytes(HttpRequest req, int max)
+    internal static async Task<(byte[] Bytes, bool TooLarge)> ReadBytes(HttpRequest req, int max)
     {
         if (req.ContentLength > max) return ([], true);
         using var ms = new MemoryStream();

@@ -12,8 +12,37 @@ namespace Chainlab.Node.Api;
 /// </summary>
 public static class DevnetEndpoints
 {
-    public static void Map(RouteGroupBuilder api, DevnetControl control)
+    private static readonly HttpClient Supervisor = new() { Timeout = TimeSpan.FromSeconds(90) };
+
+    /// <summary>
+    /// Lets the devnet's own dashboards read each other's API: a GET from the origin of another node of the same
+    /// devnet gets Access-Control-Allow-Origin for that origin, nothing else does (no preflights, no writes).
+    /// </summary>
+    public static void UseSiblingReads(WebApplication app, DevnetControl control)
     {
+        var origins = control.Origins.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        app.Use(async (ctx, next) =>
+        {
+            var origin = ctx.Request.Headers.Origin.ToString();
+            if (origin.Length > 0 && (HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method)) && origins.Contains(origin))
+            {
+                ctx.Response.Headers.AccessControlAllowOrigin = origin;
+                ctx.Response.Headers.Vary = "Origin";
+            }
+            await next(ctx);
+        });
+    }
+
+    public static void Map(RouteGroupBuilder api, DevnetControl control, int? ownPort)
+    {
+        // Public (no token): what the dashboard needs to draw the devnet and offer the adversary lab.
+        api.MapGet("/devnet", () => Results.Ok(new DevnetInfoDto(
+            control.Members.FirstOrDefault(m => ownPort is { } p && new Uri(m.Api).Port == p)?.Name,
+            control.Members, control.ControlUrl is not null,
+            Adversary.Misbehaviours.Names.Select(n => Adversary.Misbehaviours.Parse([n])[0]).Select(m => new MisbehaviourDto(m.Name, m.What, m.Engines)).ToList())))
+            .Produces<DevnetInfoDto>().WithName("GetDevnet")
+            .WithSummary("Devnets only: every node of the devnet (name, API address), whether its supervisor takes faults through this node, and the misbehaviours a node can be given.");
+
         var devnet = api.MapGroup("/devnet").AddEndpointFilter(async (ctx, next) =>
             DevnetControl.Authorised(ctx.HttpContext.Request.Headers.Authorization.ToString(), control.Token) ? await next(ctx)
                 : Problems.Of("unauthorised", 401, "Unauthorised", "the devnet control route needs the devnet's token (keys/control-token) as a bearer token"));
@@ -30,5 +59,31 @@ public static class DevnetEndpoints
             return Results.Ok(control.Current);
         }).Accepts<FaultSettings>("application/json").Produces<FaultSettings>().WithProblems(400, 401, 413)
             .WithName("SetDevnetFaults").WithSummary("Devnets only: sets every fault of this node at once (cut links, latency, jitter, loss, clock skew); an empty object heals.");
+
+        // The dashboard's adversary page is served by a node, so the supervisor's control route (another port,
+        // another process) is reached through the node: the same token, the command passed on unchanged.
+        devnet.MapPost("/control", async (HttpRequest req, CancellationToken ct) =>
+        {
+            if (control.ControlUrl is not { } url) return Problems.NotFound("this node was not told its devnet supervisor's control address");
+            if (req.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+                return Problems.Of("unsupported-media-type", 415, "Unsupported media type", "send the fault command as application/json");
+            var (body, tooLarge) = await ApiSetup.ReadBytes(req, 64 * 1024);
+            if (tooLarge) return Problems.Of("too-large", 413, "Too large", "a fault command is at most 64 KiB");
+            using var forward = new HttpRequestMessage(HttpMethod.Post, url.TrimEnd('/') + "/faults") { Content = new ByteArrayContent(body) };
+            forward.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            forward.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", control.Token);
+            try
+            {
+                using var res = await Supervisor.SendAsync(forward, ct);
+                var text = await res.Content.ReadAsStringAsync(ct);
+                return Results.Content(text, res.IsSuccessStatusCode ? "application/json" : "application/problem+json", statusCode: (int)res.StatusCode);
+            }
+            catch (HttpRequestException e) { return Problems.Of("unavailable", 503, "Supervisor unreachable", $"the devnet's control route does not answer: {e.Message}"); }
+        }).Accepts<object>("application/json").WithProblems(400, 401, 404, 413, 415, 503)
+          .WithName("DevnetControl").WithSummary("Devnets only: passes one fault command (kill, restart, pause, resume, partition, heal, latency, skew, misbehave) to the devnet's supervisor.");
     }
 }
+
+public sealed record DevnetInfoDto(string? Self, IReadOnlyList<DevnetMember> Nodes, bool Control, IReadOnlyList<MisbehaviourDto> Misbehaviours);
+
+public sealed record MisbehaviourDto(string Name, string What, IReadOnlyList<string>? Engines);

@@ -10,6 +10,27 @@ public sealed class DevnetControl(string token, TimeProvider inner, Random rando
 {
     public string Token { get; } = token;
     public LinkFaults Links { get; } = new(random);
+
+    /// <summary>Every node of the devnet (this one too) by name and API address, for the dashboard's network and adversary pages.</summary>
+    public IReadOnlyList<DevnetMember> Members { get; init; } = [];
+
+    /// <summary>The address of the devnet supervisor's control route (faults, restarts), if it told the node.</summary>
+    public string? ControlUrl { get; init; }
+
+    /// <summary>Web origins of the devnet's own dashboards (each node's API, by 127.0.0.1 and by localhost): the only ones allowed to read across nodes.</summary>
+    public IReadOnlyList<string> Origins => Members.SelectMany(m => new[] { m.Api, m.Api.Replace("://127.0.0.1:", "://localhost:") })
+        .Select(o => o.TrimEnd('/')).Distinct().ToList();
+
+    /// <summary>"node1=http://127.0.0.1:7700,node2=…" → members; throws ArgumentException naming the bad part. Loopback addresses only.</summary>
+    public static IReadOnlyList<DevnetMember> ParseMembers(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part =>
+        {
+            var eq = part.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"'{part}' is not NAME=URL");
+            if (!Uri.TryCreate(part[(eq + 1)..], UriKind.Absolute, out var uri) || uri.Scheme != "http" || !uri.IsLoopback || uri.AbsolutePath != "/")
+                throw new ArgumentException($"'{part[(eq + 1)..]}' is not a loopback http://HOST:PORT address");
+            return new DevnetMember(part[..eq], uri.GetLeftPart(UriPartial.Authority));
+        }).ToList();
     public SkewedClock Clock { get; } = new(inner);
 
     /// <summary>Sets every fault of this node at once.</summary>
@@ -35,3 +56,6 @@ public sealed class DevnetControl(string token, TimeProvider inner, Random rando
         Devnet = this,
     };
 }
+
+/// <summary>One node of a devnet as the dashboard reaches it.</summary>
+public sealed record DevnetMember(string Name, string Api);

@@ -1,0 +1,67 @@
+// Merkle roots and proofs (docs/protocol.md), checked in the browser with WebCrypto SHA-256.
+import { concat, u8, u64, unhex, hex, sha256, equal } from './bytes.js';
+import { parseAddress } from './keys.js';
+
+const leaf = item => sha256(u8(0), item);
+const node = (l, r) => sha256(u8(1), l, r);
+
+/** RFC 6962-shaped root over items (transaction hashes, or hashes of file refs): 32 zero bytes when empty. */
+export async function merkleRoot(items) {
+  if (items.length === 0) return new Uint8Array(32);
+  let level = await Promise.all(items.map(leaf));
+  while (level.length > 1) {
+    const next = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? node(level[i], level[i + 1]) : level[i]);
+    level = await Promise.all(next);
+  }
+  return level[0];
+}
+
+/** Does proof {index, leafCount, path} lead from the transaction hash to root? Uses every hash exactly once. */
+export async function verifyInclusion(txHashHex, proof, rootHex) {
+  let h = await leaf(unhex(txHashHex)), n = proof.leafCount, pos = proof.index, used = 0;
+  if (!(pos >= 0 && pos < n)) return false;
+  while (n > 1) {
+    const sibling = pos ^ 1;
+    if (sibling < n) {
+      if (used >= proof.path.length) return false;
+      const s = unhex(proof.path[used++]);
+      h = (pos & 1) === 0 ? await node(h, s) : await node(s, h);
+    }
+    n = Math.ceil(n / 2); pos >>= 1;
+  }
+  return used === proof.path.length && hex(h) === rootHex;
+}
+
+const bit = (key, i) => (key[i >> 3] >> (7 - (i & 7))) & 1;
+
+/** The value hash of a plain account: H(balance u64 ‖ nonce u64 ‖ stake u64). */
+export const accountValueHash = (balance, nonce, stake) => sha256(u64(balance), u64(nonce), u64(stake));
+
+/**
+ * Checks a state proof ({key, siblings, leafKey, leafValue, stateRoot}) for an address. valueHash: the
+ * account's expected value hash, or null to prove absence. Returns { ok, why }.
+ */
+export async function verifyState(address, proof, valueHash) {
+  const key = await sha256(await parseAddress(address));
+  if (hex(key) !== proof.key) return { ok: false, why: 'the proof is for another key' };
+  if (proof.siblings.length > 256) return { ok: false, why: 'more than 256 siblings' };
+  let h;
+  if (valueHash) {
+    if (proof.leafKey !== proof.key) return { ok: false, why: 'the path does not end at this account' };
+    if (proof.leafValue !== hex(valueHash)) return { ok: false, why: 'the account in the proof differs from the one shown' };
+    h = await sha256(u8(0), key, valueHash);
+  } else if (proof.leafKey) {
+    const other = unhex(proof.leafKey);
+    for (let i = 0; i < proof.siblings.length; i++) if (bit(other, i) !== bit(key, i)) return { ok: false, why: 'the other leaf is not on our path' };
+    h = await sha256(u8(0), other, unhex(proof.leafValue));
+  } else h = new Uint8Array(32);
+  for (let i = proof.siblings.length - 1; i >= 0; i--) {
+    const s = unhex(proof.siblings[i]);
+    h = bit(key, i) === 0 ? await node(h, s) : await node(s, h);
+  }
+  return hex(h) === proof.stateRoot ? { ok: true, why: 'the path hashes to the state root' } : { ok: false, why: 'the path does not hash to the state root' };
+}
+
+/** Same bytes? (for roots) */
+export const sameHex = (a, b) => equal(unhex(a), unhex(b));
