@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite. The container tests need Podman from Debian's packages; they are installed here
-# when missing (as root, as CI runs). Extra arguments go to dotnet test.
+# The whole test suite. The container tests need Podman from Debian's packages, the dashboard tests Debian's
+# Chromium; they are installed here when missing (as root, as CI runs). Extra arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
-for tool in podman runc podman-compose debootstrap; do
+for tool in podman runc podman-compose debootstrap chromium; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || need+=("$tool")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} for the container tests (apt-get)"
+  echo "installing ${need[*]} for the container and dashboard tests (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q "${need[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }
 fi

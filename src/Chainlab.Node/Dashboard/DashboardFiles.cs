@@ -53,8 +53,8 @@ public static class DashboardFiles
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", (HttpContext ctx) => Serve(ctx, "index.html")).ExcludeFromDescription();
-        app.MapGet("/ui/{*path}", (HttpContext ctx, string path) => Serve(ctx, path)).ExcludeFromDescription();
+        app.MapMethods("/", ["GET", "HEAD"], (HttpContext ctx) => Serve(ctx, "index.html")).ExcludeFromDescription();
+        app.MapMethods("/ui/{*path}", ["GET", "HEAD"], (HttpContext ctx, string path) => Serve(ctx, path)).ExcludeFromDescription();
     }
 
     private static IResult Serve(HttpContext ctx, string path)

@@ -1,0 +1,83 @@
+// The dashboard shell: a hash router over the pages, the live badge, the search box and the wallet chip.
+import { api, devnet, follow, onSwitch, apiBase } from './lib/api.js';
+import { fill, h, short, toast } from './lib/ui.js';
+import * as wallet from './lib/wallet.js';
+import * as overview from './pages/overview.js';
+import * as blocks from './pages/blocks.js';
+import * as explorer from './pages/explorer.js';
+import * as network from './pages/network.js';
+import * as consensus from './pages/consensus.js';
+import * as contracts from './pages/contracts.js';
+import * as files from './pages/files.js';
+import * as adversary from './pages/adversary.js';
+import * as walletPage from './pages/wallet.js';
+
+const routes = {
+  '': overview.render, blocks: blocks.render, block: explorer.block, tx: explorer.transaction, account: explorer.account,
+  network: network.render, consensus: consensus.render, contracts: contracts.render, contract: contracts.render,
+  files: files.render, file: files.render, adversary: adversary.render, wallet: walletPage.render, search: explorer.search,
+};
+
+const view = document.getElementById('view');
+const live = document.getElementById('live');
+const headListeners = new Set();
+/** Pages subscribe to new heads (and get unsubscribed when the page changes). */
+const ctx = { onHead: f => { headListeners.add(f); }, devnet: null };
+let cleanup = [];
+
+async function route() {
+  cleanup.forEach(f => f());
+  cleanup = [];
+  headListeners.clear();
+  const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const param = rest.map(decodeURIComponent).join('/');
+  const section = { block: 'blocks', tx: 'blocks', contract: 'contracts', file: 'files', account: '', search: '' }[name] ?? name;
+  for (const a of document.querySelectorAll('nav a'))
+    if (a.getAttribute('href') === `#/${section}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  const render = routes[name];
+  fill(view, h('p', { class: 'muted' }, 'Loading…'));
+  if (!render) { fill(view, h('h1', {}, 'Not found'), h('p', {}, `No page '${name}'.`)); return; }
+  try {
+    const page = h('div', { class: 'page', 'data-page': name || 'overview' });
+    // Pages append optional parts as null: skip those (the DOM's own append would write "null").
+    page.append = (...parts) => Element.prototype.append.call(page, ...parts.flat(Infinity).filter(x => x !== null && x !== undefined && x !== false));
+    const done = await render(page, param, ctx, name);
+    fill(view, page);
+    if (typeof done === 'function') cleanup.push(done);
+  } catch (e) {
+    fill(view, h('h1', {}, 'Could not load this page'), h('p', { class: 'bad', role: 'alert' }, e.message));
+  }
+}
+
+document.getElementById('search').addEventListener('submit', e => {
+  e.preventDefault();
+  const q = document.getElementById('q').value.trim();
+  if (q) location.hash = `#/search/${encodeURIComponent(q)}`;
+});
+
+async function chip() {
+  const c = document.getElementById('wallet-chip');
+  const a = wallet.current();
+  c.textContent = a ? `${short(a, 8)}${wallet.isUnlocked(a) ? '' : ' 🔒'}` : 'wallet';
+  c.title = a ?? 'no key yet';
+}
+wallet.onChange(chip);
+
+function setLive(up) {
+  live.textContent = up ? `live · ${new URL(apiBase()).port ? 'node :' + new URL(apiBase()).port : 'node'}` : 'reconnecting…';
+  live.className = `pill ${up ? 'up' : 'down'}`;
+}
+
+async function start() {
+  try { ctx.devnet = await devnet(); } catch (e) { toast(e.message, 'error'); }
+  follow({ head: e => headListeners.forEach(f => f(e)) }, setLive);
+  onSwitch(m => toast(`node ${apiBase()} answers now (${m.name}); the one that served this page is gone`));
+  // A heartbeat: a read every few seconds finds out when the node is gone (and moves to a sibling).
+  const beat = setInterval(() => api('/api/v1/status').catch(() => setLive(false)), 4000);
+  void beat;
+  window.addEventListener('hashchange', () => { route(); view.focus({ preventScroll: true }); });
+  chip();
+  await route();
+}
+
+start();

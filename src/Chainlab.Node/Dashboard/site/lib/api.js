@@ -1,0 +1,83 @@
+// The node's public REST API and event stream: the only things the dashboard uses. Problems (RFC 9457) become
+// errors carrying their detail. When the node that served the page stops answering, reads move to another
+// node of the same devnet (each allows the others' pages to read it).
+import { parseJson } from './bytes.js';
+
+let base = location.origin;
+let members = null;
+const listeners = new Set();
+
+export const apiBase = () => base;
+export const onSwitch = f => listeners.add(f);
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status; this.type = (problem?.type ?? '').replace('urn:chainlab:problem:', '');
+  }
+}
+
+async function once(root, path, options = {}, timeoutMs = 8000) {
+  const res = await fetch(root + path, { ...options, signal: AbortSignal.timeout(timeoutMs) });
+  const body = await res.text();
+  if (!res.ok) {
+    let problem = null;
+    try { problem = JSON.parse(body); } catch { /* not JSON */ }
+    throw new ApiError(res.status, problem);
+  }
+  const type = res.headers.get('content-type') ?? '';
+  return type.includes('json') ? parseJson(body) : body;
+}
+
+/** GET (or options.method) against this dashboard's node; moves to a live sibling when this one is gone. */
+export async function api(path, options = {}) {
+  try { return await once(base, path, options); }
+  catch (e) {
+    if (e instanceof ApiError || options.method && options.method !== 'GET' || !members) throw e;
+    for (const m of members) {
+      if (m.api === base) continue;
+      try {
+        const r = await once(m.api, path, options, 3000);
+        base = m.api;
+        listeners.forEach(f => f(m));
+        return r;
+      } catch (e2) { if (e2 instanceof ApiError) throw e2; }
+    }
+    throw new Error(`no node of this devnet answers (${e.message})`);
+  }
+}
+
+/** GET from a given node (another devnet node), with a short time-out. */
+export const apiAt = (root, path, timeoutMs = 2500) => once(root, path, {}, timeoutMs);
+
+export const post = (path, body) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** The devnet this node belongs to ({self, nodes, control, misbehaviours}), or null for a node outside a devnet. */
+export async function devnet() {
+  try {
+    const d = await api('/api/v1/devnet');
+    members = d.nodes;
+    return d;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+/**
+ * Follows the event stream: handlers by event type (head, transactions, contract-events), and onState(up) as the
+ * stream connects and drops. EventSource reconnects by itself; after a switch of node it follows the new one.
+ */
+export function follow(handlers, onState = () => {}) {
+  let source;
+  const open = () => {
+    source?.close();
+    source = new EventSource(base + '/api/v1/events');
+    source.onopen = () => onState(true);
+    source.onerror = () => onState(false);
+    for (const [type, f] of Object.entries(handlers)) source.addEventListener(type, e => f(parseJson(e.data)));
+  };
+  open();
+  onSwitch(open);
+  return () => source?.close();
+}

@@ -1,0 +1,137 @@
+// Block, transaction and account pages, and the search box. Each recomputes what it can in the browser:
+// the transaction root of a block, a transaction's hash, signature and inclusion proof, an account's state proof.
+import { api, ApiError } from '../lib/api.js';
+import { h, fill, card, fields, table, hashLink, mono, amount, time, ago, short, verdict, link } from '../lib/ui.js';
+import { unhex, hex, sha256, concat, utf8, u8 } from '../lib/bytes.js';
+import { verify } from '../lib/keys.js';
+import { merkleRoot, verifyInclusion, verifyState, accountValueHash } from '../lib/proofs.js';
+import { fileRef } from '../lib/codec.js';
+
+export async function block(page, id) {
+  const b = await api(`/api/v1/blocks/${encodeURIComponent(id)}?transactions=full`);
+  const hd = b.header;
+  const txRoot = hex(await merkleRoot(b.transactions.map(t => unhex(t.hash))));
+  const hashesOk = (await Promise.all(b.transactions.map(async t => hex(await sha256(unhex(t.raw))) === t.hash))).every(x => x);
+  const filesRoot = hex(await merkleRoot(await Promise.all(b.files.map(f => sha256(fileRef(f))))));
+  const height = BigInt(hd.height);
+  page.append(h('h1', {}, `Block ${amount(hd.height)}`),
+    h('div', { class: 'actions' }, height > 0n ? link(`#/block/${height - 1n}`, '← parent') : null, link(`#/block/${height + 1n}`, 'next →')),
+    card('Checked in this browser',
+      h('p', { id: 'tx-root-check' }, verdict(txRoot === hd.txRoot, txRoot === hd.txRoot
+        ? `transaction root recomputed from ${b.transactions.length} transaction hash(es) matches the header`
+        : `transaction root recomputed as ${txRoot}, the header says ${hd.txRoot}`)),
+      h('p', {}, verdict(hashesOk, hashesOk ? 'every transaction hash is SHA-256 of its bytes' : 'a transaction hash does not match its bytes')),
+      h('p', {}, verdict(filesRoot === hd.filesRoot, filesRoot === hd.filesRoot ? `files root recomputed from ${b.files.length} file ref(s) matches` : 'files root differs'))),
+    card('Header', fields([
+      ['hash', mono(hd.hash)], ['parent', height > 0n ? hashLink('block', hd.parent, 64) : mono(hd.parent)], ['time', `${time(hd.timestampMs)} (${ago(hd.timestampMs)})`],
+      ['producer', link(`#/account/${hd.producer}`, hd.producer)], ['producer key', mono(hd.producerKey)], ['tx root', mono(hd.txRoot)],
+      ['state root', mono(hd.stateRoot)], ['files root', mono(hd.filesRoot)], ['transactions', String(hd.txCount)], ['seal', mono(hd.seal)]])),
+    card(`Transactions (${b.transactions.length})`, table(['#', 'hash', 'kind', 'from', 'to', 'amount', 'fee'],
+      b.transactions.map((t, i) => [String(i), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), t.to.startsWith('cl111') ? '—' : hashLink('account', t.to), amount(t.amount), amount(t.fee)]))),
+    b.files.length ? card(`Files (${b.files.length})`, table(['CID', 'name', 'size', 'type'],
+      b.files.map(f => [hashLink('file', f.cid, 16), f.name, amount(f.size), f.mediaType]))) : null);
+}
+
+export async function transaction(page, hash, ctx) {
+  const t = await api(`/api/v1/transactions/${encodeURIComponent(hash)}`);
+  page.append(h('h1', {}, `Transaction ${short(t.hash, 16)}`));
+  if (t.status !== 'included') {
+    page.append(card('Status', fields([['hash', mono(t.hash)], ['status', h('b', { id: 'tx-status' }, t.status)], ['reason', t.reason]])),
+      h('p', { class: 'muted' }, t.status === 'pending' ? 'Waiting for a block; this page updates when one includes it.' : ''));
+    // Asked again at each new head until a block includes it.
+    if (t.status === 'pending') ctx.onHead(() => window.dispatchEvent(new HashChangeEvent('hashchange')));
+    return;
+  }
+  const tx = t.transaction, raw = unhex(tx.raw);
+  const hashOk = hex(await sha256(raw)) === t.hash;
+  const sigOk = await verify(unhex(tx.senderKey), concat(utf8('chainlab/tx/v1'), raw.subarray(0, raw.length - 64)), raw.subarray(raw.length - 64));
+  const header = (await api(`/api/v1/blocks/${t.blockHash}`)).header;
+  const proofOk = await verifyInclusion(t.hash, t.proof, header.txRoot) && t.proof.txRoot === header.txRoot;
+  const r = t.receipt;
+  page.append(
+    card('Checked in this browser',
+      h('p', { id: 'proof-check' }, verdict(proofOk, proofOk
+        ? `inclusion proof (${t.proof.path.length} hash(es), leaf ${t.proof.index} of ${t.proof.leafCount}) leads to the transaction root of block ${amount(t.blockHeight)}`
+        : 'the inclusion proof does not lead to the block\'s transaction root')),
+      h('p', {}, verdict(hashOk, hashOk ? 'the hash is SHA-256 of the transaction bytes' : 'the hash does not match the bytes')),
+      h('p', {}, verdict(sigOk, sigOk ? 'the Ed25519 signature verifies against the sender key' : 'the signature does not verify'))),
+    card('Transaction', fields([
+      ['status', h('b', { id: 'tx-status' }, 'included')], ['block', hashLink('block', String(t.blockHeight), 20)], ['index', String(t.index)],
+      ['kind', tx.kind], ['from', hashLink('account', tx.from, 40)], ['to', tx.to.startsWith('cl111') ? '—' : hashLink('account', tx.to, 40)],
+      ['amount', amount(tx.amount)], ['fee', amount(tx.fee)], ['nonce', amount(tx.nonce)], ['chain', tx.chainId],
+      ['payload', tx.payload ? `${tx.payload.length / 2} bytes` : 'none'], ['signature', mono(tx.signature)]])),
+    card('Receipt', fields([
+      ['result', r.success ? h('span', { class: 'ok' }, 'success') : h('span', { class: 'bad' }, `failed: ${r.error}`)], ['fee paid', amount(r.feePaid)],
+      r.gasUsed !== null && r.gasUsed !== undefined ? ['gas used', amount(r.gasUsed)] : null,
+      r.contractAddress ? ['contract', link(`#/contract/${r.contractAddress}`, r.contractAddress)] : null,
+      r.returnValue !== null && r.returnValue !== undefined ? ['returned', mono(JSON.stringify(r.returnValue))] : null]),
+      r.events?.length ? table(['contract', 'event', 'value'], r.events.map(e => [hashLink('contract', e.contract), e.name, mono(JSON.stringify(e.value))])) : null),
+    card('Inclusion proof', fields([['tx root', mono(t.proof.txRoot)], ['path', t.proof.path.length ? h('pre', {}, t.proof.path.join('\n')) : '(a block of one transaction: the leaf is the root)']])),
+    card('Raw bytes', h('pre', {}, tx.raw)));
+}
+
+export async function account(page, address) {
+  const a = await api(`/api/v1/accounts/${encodeURIComponent(address)}?proof=true`);
+  const p = a.proof;
+  // A plain account's value is H(balance ‖ nonce ‖ stake); one with data (a contract: "C" ‖ code hash, docs/contracts.md)
+  // hashes its data too. Only when the proof's leaf is ours but not a plain account is the contract asked for.
+  let contract = null;
+  let value = await accountValueHash(a.balance, a.nonce, a.stake);
+  if (p.leafKey === p.key && p.leafValue !== hex(value)) {
+    try { contract = await api(`/api/v1/contracts/${encodeURIComponent(address)}`); } catch (e) { if (!(e instanceof ApiError)) throw e; }
+    if (contract) value = await sha256(plainBytes(a), lengthPrefixed(concat(u8(0x43), unhex(contract.codeHash))));
+  }
+  const exists = BigInt(a.balance) + BigInt(a.nonce) + BigInt(a.stake) > 0n || contract;
+  if (!exists) value = null;
+  const root = (await api(`/api/v1/blocks/${p.height}`)).header.stateRoot;
+  const check = root === p.stateRoot ? await verifyState(a.address, p, value) : { ok: false, why: 'the proof names another state root than the block' };
+  const recent = h('div', {}, h('p', { class: 'muted' }, 'Looking through recent blocks…'));
+  page.append(h('h1', {}, contract ? 'Contract account' : 'Account'), h('p', { class: 'mono' }, a.address),
+    card('Checked in this browser', h('p', { id: 'state-check' }, verdict(check.ok, check.ok
+      ? `state proof (${p.siblings.length} sibling hash(es)) leads to the state root of block ${amount(p.height)}: this ${exists ? 'account is' : 'address is empty'} as shown`
+      : `state proof failed: ${check.why}`))),
+    card('State', fields([['balance', h('b', { id: 'balance' }, amount(a.balance))], ['nonce', amount(a.nonce)], ['next nonce', amount(a.nextNonce)],
+      ['stake', amount(a.stake)], contract ? ['contract', link(`#/contract/${a.address}`, 'code, storage and events')] : null,
+      ['files anchored', link(`#/files/${a.address}`, 'list')]])),
+    card('Recent transactions (last 50 blocks)', recent));
+  recentTransactions(a.address).then(rows => fill(recent, table(['block', 'hash', 'kind', 'from', 'to', 'amount'], rows)))
+    .catch(e => fill(recent, h('p', { class: 'bad' }, e.message)));
+}
+
+const plainBytes = a => concat(...[a.balance, a.nonce, a.stake].map(v => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v)); return b; }));
+const lengthPrefixed = b => { const l = new Uint8Array(4); new DataView(l.buffer).setUint32(0, b.length); return concat(l, b); };
+
+/** The node keeps no index by address: the page reads the last 50 blocks with transactions and keeps this address's. */
+async function recentTransactions(address) {
+  const s = await api('/api/v1/status');
+  const head = BigInt(s.headHeight), from = head > 49n ? head - 49n : 0n;
+  const page = await api(`/api/v1/blocks?from=${from}&limit=50`);
+  const withTxs = page.blocks.filter(b => b.txCount > 0).reverse();
+  const rows = [];
+  for (const b of withTxs) {
+    const full = await api(`/api/v1/blocks/${b.height}?transactions=full`);
+    for (const t of full.transactions)
+      if (t.from === address || t.to === address)
+        rows.push([hashLink('block', String(b.height), 10), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), t.to.startsWith('cl111') ? '—' : hashLink('account', t.to), amount(t.amount)]);
+  }
+  return rows;
+}
+
+/** Heights, hashes (block, then transaction), addresses and CIDs. */
+export async function search(page, q) {
+  const target = await resolve(q.trim());
+  if (target) { location.replace(target); return; }
+  page.append(h('h1', {}, 'Nothing found'), h('p', {}, `'${q}' is not a height, block or transaction hash, address or CID this node knows.`));
+}
+
+async function resolve(q) {
+  if (/^\d{1,20}$/.test(q)) return `#/block/${q}`;
+  if (/^[0-9a-fA-F]{64}$/.test(q)) {
+    try { await api(`/api/v1/blocks/${q}`); return `#/block/${q.toLowerCase()}`; } catch (e) { if (!(e instanceof ApiError)) throw e; }
+    try { await api(`/api/v1/transactions/${q}`); return `#/tx/${q.toLowerCase()}`; } catch (e) { if (!(e instanceof ApiError)) throw e; }
+    return null;
+  }
+  if (/^cl[1-9A-HJ-NP-Za-km-z]{20,40}$/.test(q)) return `#/account/${q}`;
+  if (/^(Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{20,})$/.test(q)) return `#/file/${q}`;
+  return null;
+}

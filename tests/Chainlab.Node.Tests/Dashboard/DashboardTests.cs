@@ -1,0 +1,229 @@
+using System.Text;
+using Chainlab.TestSupport;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Chainlab.Node.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard as a user works it: Debian's Chromium against a real four-node devnet. Every step goes through
+/// the page (clicks, typing, file pickers, downloads); the node's API and the CLI only set the scene and check
+/// that what the page claims is so.
+/// </summary>
+[Trait("Category", Categories.Process)]
+[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
+public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<DashboardDevnet>
+{
+    static DashboardTests() => SetDefaultExpectTimeout(30_000);
+
+    private async Task<IPage> OpenAsync(string route, int width = 1280, string? scheme = null)
+    {
+        var page = await net.Browser.NewPageAsync(width, 900, scheme);
+        await page.GotoAsync($"{net.Url}/#/{route}");
+        await Expect(page.Locator("main .page")).ToBeVisibleAsync();
+        return page;
+    }
+
+    private async Task SignAsync(IPage page)
+    {
+        await Expect(page.Locator("#sign-dialog")).ToBeVisibleAsync();
+        // The dialog shows the exact bytes: the domain tag first, then the transaction without its signature.
+        Assert.StartsWith(Convert.ToHexStringLower(Encoding.ASCII.GetBytes("chainlab/tx/v1")) + "01", await page.Locator("#signing-bytes").TextContentAsync());
+        await page.ClickAsync("#sign-confirm");
+    }
+
+    private async Task ImportDevKeyAsync(IPage page, string name)
+    {
+        await page.GotoAsync($"{net.Url}/#/wallet");
+        await page.SetInputFilesAsync("#import-file", net.Devnet.KeyFile(name));
+        await page.FillAsync("#import-password", "devnet");
+        await page.ClickAsync("#import-key");
+        await Expect(page.Locator("#wallet-address")).ToHaveTextAsync(net.Devnet.DevAddress(name));
+    }
+
+    [Fact]
+    public async Task A_wallet_made_in_the_browser_receives_funds_and_sends_a_transfer_whose_proof_the_browser_checks()
+    {
+        var page = await OpenAsync("wallet");
+        await page.FillAsync("#new-label", "browser");
+        await page.FillAsync("#new-password", "browser-pass-1");
+        await page.FillAsync("#new-password-again", "browser-pass-1");
+        await page.ClickAsync("#create-key");
+        await Expect(page.Locator("#wallet-address")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^cl"));
+        var address = (await page.Locator("#wallet-address").TextContentAsync())!;
+
+        var (code, stdout, stderr) = await CliRunner.RunAsync(DashboardDevnet.DevPassword, "tx", "send", "--node", net.Url, "--from", net.Devnet.KeyFile("dev1"),
+            "--to", address, "--amount", "5000", "--wait");
+        Assert.True(code == 0, stdout + stderr);
+        await Expect(page.Locator("#wallet-balance")).ToHaveTextAsync("5,000"); // live, from the event stream
+
+        var recipient = net.Devnet.DevAddress("dev2");
+        var before = (await net.GetAsync($"/api/v1/accounts/{recipient}"))["balance"]!.GetValue<ulong>();
+        await page.FillAsync("#send-to", recipient);
+        await page.FillAsync("#send-amount", "1234");
+        await page.ClickAsync("#send");
+        await SignAsync(page);
+        await page.ClickAsync("#sent-tx");
+        await Expect(page.Locator("#tx-status")).ToHaveTextAsync("included");
+        await Expect(page.Locator("#proof-check")).ToContainTextAsync("✔ inclusion proof");
+        Assert.Equal(before + 1234, (await net.GetAsync($"/api/v1/accounts/{recipient}"))["balance"]!.GetValue<ulong>());
+        Assert.Equal(5000UL - 1234 - 1, (await net.GetAsync($"/api/v1/accounts/{address}"))["balance"]!.GetValue<ulong>());
+
+        // Its block: the transaction root recomputed in the browser matches; the account's state proof too.
+        await page.Locator("main dd a[href^='#/block/']").First.ClickAsync();
+        await Expect(page.Locator("#tx-root-check")).ToContainTextAsync("✔ transaction root recomputed from 1");
+        await page.GotoAsync($"{net.Url}/#/account/{address}");
+        await Expect(page.Locator("#state-check")).ToContainTextAsync("✔ state proof");
+        Assert.Empty(net.Browser.ErrorsOf(page));
+    }
+
+    [Fact]
+    public async Task A_CLI_key_file_imports_into_the_browser_and_a_key_file_the_browser_exports_signs_with_the_CLI()
+    {
+        var page = await OpenAsync("wallet");
+        await ImportDevKeyAsync(page, "dev3");
+        await Expect(page.Locator("#wallet-keys")).ToContainTextAsync("unlocked");
+
+        // A wrong password is refused with the CLI's words, and nothing is kept.
+        var other = await OpenAsync("wallet");
+        await other.SetInputFilesAsync("#import-file", net.Devnet.KeyFile("dev4"));
+        await other.FillAsync("#import-password", "not-the-password");
+        await other.ClickAsync("#import-key");
+        await Expect(other.Locator("#toasts")).ToContainTextAsync("wrong password (or the key file was altered)");
+        await Expect(other.Locator("#wallet-keys")).ToContainTextAsync("nothing yet");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#wallet-keys button", new() { HasText = "export key file" }).ClickAsync());
+        var exported = Path.Combine(TestNode.NewDir(), "exported.json");
+        await download.SaveAsAsync(exported);
+        var (code, stdout, stderr) = await CliRunner.RunAsync(DashboardDevnet.DevPassword, "tx", "send", "--node", net.Url, "--from", exported,
+            "--to", net.Devnet.DevAddress("dev1"), "--amount", "7", "--wait");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Empty(net.Browser.ErrorsOf(page));
+        Assert.Empty(net.Browser.ErrorsOf(other));
+    }
+
+    [Fact]
+    public async Task A_contract_is_deployed_invoked_and_read_from_the_browser()
+    {
+        var page = await OpenAsync("wallet");
+        await ImportDevKeyAsync(page, "dev4");
+        await page.GotoAsync($"{net.Url}/#/contracts");
+        await page.SetInputFilesAsync("#deploy-file", RepoFiles.Path("examples", "contracts", "token.lua"));
+        await Expect(page.Locator("#deploy-code")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("function transfer"));
+        await page.FillAsync("#deploy-args", "[\"Lab Coin\", \"LAB\", 1000000]");
+        await page.ClickAsync("#deploy");
+        await SignAsync(page);
+        var contract = (await page.Locator("#deployed-address").TextContentAsync())!;
+        await Eventually.True(async () => (await net.Http.GetAsync($"{net.Url}/api/v1/contracts/{contract}")).IsSuccessStatusCode, "the contract deployed", 60);
+
+        await page.ClickAsync("#deployed-address");
+        await Expect(page.Locator("#contract-storage")).ToContainTextAsync("Lab Coin");
+        var recipient = net.Devnet.DevAddress("dev2");
+        await page.FillAsync("#call-function", "transfer");
+        await page.FillAsync("#call-args", $"[\"{recipient}\", 250]");
+        await page.ClickAsync("#call-invoke");
+        await SignAsync(page);
+        await Expect(page.Locator("#call-result")).ToContainTextAsync("Invocation sent");
+        var tx = (await page.Locator("#call-result a").GetAttributeAsync("href"))!.Split('/').Last();
+        await net.IncludedAsync(tx);
+
+        await page.FillAsync("#call-function", "balance_of");
+        await page.FillAsync("#call-args", $"[\"{recipient}\"]");
+        await page.ClickAsync("#call-view");
+        await Expect(page.Locator("#call-result")).ToContainTextAsync("250");
+        await page.ReloadAsync();
+        await Expect(page.Locator("#contract-events")).ToContainTextAsync("Transfer");
+        Assert.Empty(net.Browser.ErrorsOf(page));
+    }
+
+    [Fact]
+    public async Task A_file_uploaded_in_the_browser_gets_a_CID_is_anchored_and_downloads_by_that_CID()
+    {
+        var page = await OpenAsync("wallet");
+        await ImportDevKeyAsync(page, "dev1");
+        await page.GotoAsync($"{net.Url}/#/files");
+        var content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i} of a file from the browser\n")));
+        await page.SetInputFilesAsync("#upload-file", new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = content });
+        await page.ClickAsync("#upload");
+        await Expect(page.Locator("#uploaded-cid")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Qm"));
+        Assert.Equal(100, await page.EvalOnSelectorAsync<int>("#upload-progress", "p => p.value"));
+        var cid = (await page.Locator("#uploaded-cid").TextContentAsync())!;
+
+        await page.Locator("#upload-result #anchor").ClickAsync();
+        await SignAsync(page);
+        await Eventually.True(async () => (await net.GetAsync($"/api/v1/files?anchoredBy={net.Devnet.DevAddress("dev1")}"))["anchors"]!.AsArray()
+            .Any(a => a!["file"]!["cid"]!.GetValue<string>() == cid), "the anchor in a block", 60);
+
+        // Another node serves the page too: it fetches the file from the network and offers it by CID.
+        await page.GotoAsync($"{net.Devnet.Url(2)}/#/file/{cid}");
+        await Expect(page.Locator("#download-link")).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-link"));
+        var saved = Path.Combine(TestNode.NewDir(), "notes.txt");
+        await download.SaveAsAsync(saved);
+        Assert.Equal(content, await File.ReadAllBytesAsync(saved));
+        Assert.Empty(net.Browser.ErrorsOf(page));
+    }
+
+    [Fact]
+    public async Task The_network_page_shows_every_node_and_the_pages_keep_working_when_one_dies()
+    {
+        var network = await OpenAsync("network");
+        foreach (var n in new[] { "node1", "node2", "node3", "node4" })
+            await Expect(network.Locator($"#network-graph [data-name='{n}'][data-up='true']")).ToBeVisibleAsync();
+        await Expect(network.Locator("#network-table tbody tr")).ToHaveCountAsync(4);
+
+        var lab = await OpenAsync("adversary");
+        await lab.FillAsync("#devnet-token", (await File.ReadAllTextAsync(Path.Combine(net.Devnet.Root, "keys", "control-token"))).Trim());
+        await lab.FillAsync("#fault-nodes", "3");
+        await lab.ClickAsync("button[data-action='kill']");
+        await Expect(lab.Locator("#timeline")).ToContainTextAsync("kill node 3");
+        try
+        {
+            await Expect(network.Locator("#network-graph [data-name='node3'][data-up='false']")).ToBeVisibleAsync();
+            await Expect(network.Locator("#network-graph [data-name='node2'][data-up='true']")).ToBeVisibleAsync();
+            // The rest goes on: the overview's head keeps rising and blocks open.
+            var overview = await OpenAsync("");
+            var first = ulong.Parse((await overview.Locator("#head-height").TextContentAsync())!.Replace(",", ""));
+            await Eventually.True(async () => ulong.Parse((await overview.Locator("#head-height").TextContentAsync())!.Replace(",", "")) > first + 1, "the head rising on the overview", 30);
+            await overview.GotoAsync($"{net.Url}/#/block/{first}");
+            await Expect(overview.Locator("#tx-root-check")).ToContainTextAsync("✔");
+            Assert.Empty(net.Browser.ErrorsOf(overview));
+        }
+        finally
+        {
+            await lab.ClickAsync("button[data-action='restart']");
+        }
+        await Expect(lab.Locator("#timeline")).ToContainTextAsync("restart node 3");
+        await Expect(network.Locator("#network-graph [data-name='node3'][data-up='true']")).ToBeVisibleAsync();
+        // The browser logs the refused connections to the dead node; nothing else may go wrong.
+        var port = net.Devnet.Port + 2;
+        Assert.DoesNotContain(net.Browser.ErrorsOf(network).Concat(net.Browser.ErrorsOf(lab)), e => !e.Contains($"127.0.0.1:{port}/") || !e.Contains("ERR_CONNECTION_REFUSED"));
+    }
+
+    [Fact]
+    public async Task Every_page_fits_a_phone_in_dark_mode_without_console_errors_and_the_search_box_works_from_the_keyboard()
+    {
+        var page = await OpenAsync("", 375, "dark");
+        foreach (var route in new[] { "", "blocks", "block/1", "network", "consensus", "contracts", "files", "adversary", "wallet", $"account/{net.Devnet.DevAddress("dev2")}" })
+        {
+            await page.GotoAsync($"{net.Url}/#/{route}");
+            await Expect(page.Locator($"main .page[data-page='{(route.Length == 0 ? "overview" : route.Split('/')[0])}']")).ToBeVisibleAsync();
+            var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+            Assert.True(width <= 375, $"#/{route} is {width} px wide at a 375 px viewport");
+        }
+        Assert.Equal("rgb(15, 19, 24)", await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor"));
+
+        // Keyboard only, from a fresh load: Tab past the skip link and the brand to the search box, type a height, Enter.
+        await page.GotoAsync("about:blank");
+        await page.GotoAsync($"{net.Url}/#/");
+        await Expect(page.Locator("main .page")).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("q", await page.EvaluateAsync<string>("document.activeElement.id"));
+        await page.Keyboard.TypeAsync("2");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("main h1")).ToHaveTextAsync("Block 2");
+        Assert.Empty(net.Browser.ErrorsOf(page));
+    }
+}
