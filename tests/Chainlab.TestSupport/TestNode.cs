@@ -46,7 +46,7 @@ public sealed class TestNode : IAsyncDisposable
     public static async Task<TestNode> StartAsync(int accounts = 4, string? dir = null, MempoolOptions? mempool = null,
         bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null, KeyPair? evidenceKey = null,
         Func<Chainlab.Node.Storage.IChainStore>? store = null, TimeSpan? eventKeepAlive = null, int maxApiConnections = 1024, int maxEventStreams = 128,
-        int batchTransactionsPerSecond = 50_000, Chainlab.Node.Files.FileStoreOptions? files = null)
+        int batchTransactionsPerSecond = 50_000, Chainlab.Node.Files.FileStoreOptions? files = null, Chainlab.Node.Faults.DevnetControl? devnet = null)
     {
         var all = Build.Keys(accounts + 1, seed: 99);
         var authority = all[0];
@@ -54,7 +54,7 @@ public sealed class TestNode : IAsyncDisposable
         spec ??= SpecFor(authority, keys);
         dir ??= NewDir();
         time ??= new ManualTime(DateTimeOffset.FromUnixTimeMilliseconds((long)GenesisMs + 500));
-        var node = await NodeHost.StartAsync(new NodeOptions
+        var options = new NodeOptions
         {
             DataDir = dir, Spec = spec, ApiPort = 0, Time = time, LogLevel = LogLevel.Warning,
             ProducerKey = timerProduction ? authority : null,
@@ -67,7 +67,8 @@ public sealed class TestNode : IAsyncDisposable
             BatchTransactionsPerSecond = batchTransactionsPerSecond,
             EvidenceKey = evidenceKey,
             Files = files ?? new(),
-        });
+        };
+        var node = await NodeHost.StartAsync(devnet?.Wrap(options) ?? options);
         return new TestNode(node, time, authority, keys, dir, spec);
     }
 

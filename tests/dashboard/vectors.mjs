@@ -1,7 +1,7 @@
 // The dashboard's own modules (the code the browser runs, on Node.js's WebCrypto) against the published
 // protocol vectors: addresses, transactions and their signatures, Merkle roots and proofs, state proofs,
 // contract payloads, file refs, and a key file round trip. Run: node tests/dashboard/vectors.mjs
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hex, unhex, sha256, parseJson } from '../../src/Chainlab.Node/Dashboard/site/lib/bytes.js';
@@ -92,10 +92,14 @@ check('key file round trip', hex((await decryptKey(JSON.stringify(file), 'correc
 let why = '';
 try { await decryptKey(file, 'wrong'); } catch (e) { why = e.message; }
 check('wrong password', why, 'wrong password (or the key file was altered)');
-// A key file the CLI wrote (argv[2], password argv[3]) opens here too.
+// A key file the CLI wrote (argv[2], password argv[3]) opens here too; argv[4]: where to write one for the CLI to open.
 if (process.argv[2]) {
   const cli = await decryptKey(readFileSync(process.argv[2], 'utf8'), process.argv[3]);
   console.log(`cli key file: ${cli.address}`);
+}
+if (process.argv[4]) {
+  writeFileSync(process.argv[4], JSON.stringify(await encryptKey(k, process.argv[3], 'from the browser code'), null, 2));
+  console.log(`browser key file: ${k.address}`);
 }
 console.log('key files: checked');
 

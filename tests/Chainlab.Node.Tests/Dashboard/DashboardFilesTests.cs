@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Wallet;
+using Chainlab.Node.Dashboard;
+using Chainlab.Node.Faults;
+using Chainlab.TestSupport;
+
+namespace Chainlab.Node.Tests.Dashboard;
+
+/// <summary>How the node serves the dashboard, and the dashboard's own code checked against the protocol's vectors.</summary>
+public sealed class DashboardFilesTests
+{
+    private static string Site => RepoFiles.Path("src", "Chainlab.Node", "Dashboard", "site");
+
+    [Fact]
+    public async Task The_node_serves_every_dashboard_file_with_its_type_and_a_policy_that_allows_only_its_own_scripts()
+    {
+        var n = await TestNode.StartAsync();
+        try
+        {
+            var page = await n.Http.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+            var policy = page.Headers.GetValues("Content-Security-Policy").Single();
+            Assert.Contains("script-src 'self'", policy);
+            Assert.DoesNotContain("unsafe", policy);
+            Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+
+            var onDisk = Directory.GetFiles(Site, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Site, f).Replace('\\', '/')).Order().ToList();
+            Assert.Equal(onDisk, DashboardFiles.Names.Order().ToList());
+            foreach (var name in onDisk)
+            {
+                var r = await n.Http.GetAsync("/ui/" + name);
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                Assert.Equal(Path.GetExtension(name) switch { ".js" => "text/javascript", ".css" => "text/css", ".svg" => "image/svg+xml", _ => "text/html" },
+                    r.Content.Headers.ContentType?.MediaType);
+                // Revalidation is cheap: the same ETag gives 304.
+                using var again = new HttpRequestMessage(HttpMethod.Get, "/ui/" + name);
+                again.Headers.TryAddWithoutValidation("If-None-Match", r.Headers.ETag!.Tag);
+                Assert.Equal(HttpStatusCode.NotModified, (await n.Http.SendAsync(again)).StatusCode);
+            }
+            var missing = await n.Http.GetAsync("/ui/../../etc/passwd");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+            // Outside a devnet there is no devnet route, and no page of another origin may read the API.
+            Assert.Equal(HttpStatusCode.NotFound, (await n.Http.GetAsync("/api/v1/devnet")).StatusCode);
+            using var foreign = new HttpRequestMessage(HttpMethod.Get, "/api/v1/status");
+            foreign.Headers.Add("Origin", "http://127.0.0.1:7701");
+            Assert.False((await n.Http.SendAsync(foreign)).Headers.Contains("Access-Control-Allow-Origin"));
+        }
+        finally { await n.DisposeAndDeleteAsync(); }
+    }
+
+    [Fact]
+    public void Every_module_the_dashboard_imports_is_one_of_its_own_files_and_none_is_fetched_from_elsewhere()
+    {
+        foreach (var file in Directory.GetFiles(Site, "*.js", SearchOption.AllDirectories))
+            foreach (Match m in Regex.Matches(File.ReadAllText(file), @"^import .* from '([^']+)';", RegexOptions.Multiline))
+            {
+                Assert.StartsWith(".", m.Groups[1].Value);
+                Assert.True(File.Exists(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, m.Groups[1].Value))), $"{file} imports {m.Groups[1].Value}");
+            }
+        foreach (var file in Directory.GetFiles(Site, "*", SearchOption.AllDirectories))
+            Assert.DoesNotMatch(@"https?://(?!127\.0\.0\.1|localhost|www\.w3\.org/2000/svg)", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public async Task A_devnet_node_names_its_siblings_and_lets_only_their_pages_read_it()
+    {
+        var control = new DevnetControl(new string('t', 40), TimeProvider.System, new Random(1))
+        {
+            Members = DevnetControl.ParseMembers("node1=http://127.0.0.1:7700,node2=http://127.0.0.1:7701"),
+        };
+        var n = await TestNode.StartAsync(devnet: control);
+        try
+        {
+            var info = await n.GetJson("/api/v1/devnet");
+            Assert.Equal(["node1", "node2"], info["nodes"]!.AsArray().Select(x => x!["name"]!.GetValue<string>()));
+            Assert.False(info["control"]!.GetValue<bool>());
+            Assert.Contains(info["misbehaviours"]!.AsArray(), m => m!["name"]!.GetValue<string>() == "double-sign");
+
+            foreach (var (origin, allowed) in new[] { ("http://127.0.0.1:7701", true), ("http://localhost:7701", true), ("http://127.0.0.1:9999", false), ("http://evil.example", false) })
+            {
+                using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/status");
+                req.Headers.Add("Origin", origin);
+                var r = await n.Http.SendAsync(req);
+                Assert.Equal(allowed, r.Headers.TryGetValues("Access-Control-Allow-Origin", out var v) && v.Single() == origin);
+            }
+            // Writes never cross: a POST from a sibling's page gets no permission to read the answer.
+            using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            post.Headers.Add("Origin", "http://127.0.0.1:7701");
+            Assert.False((await n.Http.SendAsync(post)).Headers.Contains("Access-Control-Allow-Origin"));
+            // The control route takes the token, and says when it has no supervisor to pass commands to.
+            var anonymous = await n.Http.PostAsync("/api/v1/devnet/control", new StringContent("{\"action\":\"heal\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            using var withToken = new HttpRequestMessage(HttpMethod.Post, "/api/v1/devnet/control") { Content = new StringContent("{\"action\":\"heal\"}", System.Text.Encoding.UTF8, "application/json") };
+            withToken.Headers.Authorization = new("Bearer", new string('t', 40));
+            var noSupervisor = await n.Http.SendAsync(withToken);
+            Assert.Equal(HttpStatusCode.NotFound, noSupervisor.StatusCode);
+            Assert.Contains("control address", (await noSupervisor.Content.ReadAsStringAsync()));
+        }
+        finally { await n.DisposeAndDeleteAsync(); }
+    }
+
+    [Theory]
+    [InlineData("node1=http://10.0.0.1:7700", "loopback")]
+    [InlineData("node1", "NAME=URL")]
+    [InlineData("node1=ftp://127.0.0.1:7700", "loopback")]
+    [InlineData("node1=http://127.0.0.1:7700/x", "loopback")]
+    public void Devnet_members_must_be_named_loopback_addresses(string text, string says) =>
+        Assert.Contains(says, Assert.Throws<ArgumentException>(() => DevnetControl.ParseMembers(text)).Message);
+
+    [Fact]
+    [Trait("Category", Categories.Process)]
+    public async Task The_browser_code_reproduces_every_protocol_vector_and_its_key_files_and_the_CLIs_open_each_other()
+    {
+        var dir = TestNode.NewDir();
+        var cliKey = KeyPair.Generate();
+        var cliFile = Path.Combine(dir, "cli.json");
+        await File.WriteAllTextAsync(cliFile, Keystore.Encrypt(cliKey, "pass phrase", "cli"));
+        var browserFile = Path.Combine(dir, "browser.json");
+        var psi = new System.Diagnostics.ProcessStartInfo("node", [RepoFiles.Path("tests", "dashboard", "vectors.mjs"), cliFile, "pass phrase", browserFile])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        var errors = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, output + errors);
+        Assert.Contains("all vectors match", output);
+        Assert.Contains($"cli key file: {cliKey.Address}", output);
+        var fromBrowser = Keystore.Decrypt(await File.ReadAllTextAsync(browserFile), "pass phrase");
+        Assert.Contains($"browser key file: {fromBrowser.Address}", output);
+        Assert.Throws<KeystoreException>(() => Keystore.Decrypt(File.ReadAllText(browserFile), "wrong"));
+    }
+}
