@@ -81,6 +81,19 @@ public static class BenchCommands
         });
         cmd.Subcommands.Add(startup);
 
+        var dblocks = new Option<int>("--blocks") { Description = "Chain length in the node's store", DefaultValueFactory = _ => 10_000 };
+        var druns = new Option<int>("--runs") { Description = "Page loads (the median is reported)", DefaultValueFactory = _ => 5 };
+        var dashboard = new Command("dashboard", "First paint of the dashboard's overview in Debian's Chromium, on a node holding a long chain") { dblocks, druns };
+        dashboard.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(dblocks) < 1 || pr.GetValue(druns) < 1) throw new CliException("--blocks and --runs must be at least 1", ExitCodes.BadInput);
+            var runs = await new DashboardBenchmark(pr.GetValue(dblocks), pr.GetValue(druns), SelfLaunch, Console.Out).RunAsync(ct);
+            Console.Out.WriteLine($"median with {pr.GetValue(dblocks)} blocks: first contentful paint {ThroughputBenchmark.Median(runs.Select(r => r.FirstPaintMs)):0} ms, " +
+                                  $"head shown by {ThroughputBenchmark.Median(runs.Select(r => r.HeadShownMs)):0} ms");
+            return 0;
+        });
+        cmd.Subcommands.Add(dashboard);
+
         var pnodes = new Option<int>("--nodes") { Description = "Node processes", DefaultValueFactory = _ => 16 };
         var pblocks = new Option<int>("--blocks") { Description = "Blocks to time", DefaultValueFactory = _ => 50 };
         var pblockTime = new Option<string>("--block-time") { Description = "Block time", DefaultValueFactory = _ => "500ms" };

@@ -16,6 +16,32 @@ namespace Chainlab.Bench;
 /// </summary>
 public sealed class StartupBenchmark(int blocks, int runs, string? postgres, Func<IReadOnlyList<string>, ProcessStartInfo> launchNode, TextWriter output)
 {
+    /// <summary>A proof-of-authority chain of empty blocks in dataDir, through the normal produce-and-import path, timestamps in the past.</summary>
+    public static async Task BuildChainAsync(string dataDir, int blocks, string? postgres, TextWriter output, CancellationToken ct)
+    {
+        var rng = new Random(5);
+        var authority = KeyPair.FromRandom(rng);
+        var keys = Enumerable.Range(0, 1000).Select(_ => KeyPair.FromRandom(rng)).ToArray();
+        const ulong blockMs = 1000;
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var genesis = now - now % blockMs - (ulong)(blocks + 10) * blockMs;
+        var spec = new ChainSpec
+        {
+            ChainId = "startup", GenesisTimeMs = genesis, BlockTimeMs = blockMs, BlockReward = 1,
+            Consensus = new ConsensusSpec { Authorities = [Convert.ToHexStringLower(authority.PublicKey)], Admin = Convert.ToHexStringLower(authority.PublicKey) },
+            Alloc = keys.ToDictionary(k => k.Address.ToString(), _ => 1_000_000UL),
+        };
+        var sw = Stopwatch.StartNew();
+        await using var node = await NodeHost.StartAsync(new NodeOptions { DataDir = dataDir, Spec = spec, Postgres = postgres, LogLevel = LogLevel.Warning }, ct);
+        for (ulong slot = 1; slot <= (ulong)blocks; slot++)
+        {
+            var s = slot;
+            var (_, result) = await node.Loop.Run(() => node.Chain.Produce(s, authority));
+            if (result.Status != Node.Chain.ImportStatus.Imported) throw new InvalidOperationException($"block for slot {s}: {result.Reason}");
+            if (slot % 20_000 == 0) output.WriteLine($"  built {slot} blocks ({sw.Elapsed.TotalSeconds:0} s)");
+        }
+    }
+
     public async Task<IReadOnlyList<double>> RunAsync(CancellationToken ct)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"chainlab-startup-{Environment.ProcessId}");
@@ -23,29 +49,8 @@ public sealed class StartupBenchmark(int blocks, int runs, string? postgres, Fun
         var pg = postgres is null ? null : Node.Storage.Postgres.PostgresChainStore.ForSchema(postgres, $"chainlab_startup_{Environment.ProcessId}");
         try
         {
-            var rng = new Random(5);
-            var authority = KeyPair.FromRandom(rng);
-            var keys = Enumerable.Range(0, 1000).Select(_ => KeyPair.FromRandom(rng)).ToArray();
-            const ulong blockMs = 1000;
-            var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var genesis = now - now % blockMs - (ulong)(blocks + 10) * blockMs;
-            var spec = new ChainSpec
-            {
-                ChainId = "startup", GenesisTimeMs = genesis, BlockTimeMs = blockMs, BlockReward = 1,
-                Consensus = new ConsensusSpec { Authorities = [Convert.ToHexStringLower(authority.PublicKey)], Admin = Convert.ToHexStringLower(authority.PublicKey) },
-                Alloc = keys.ToDictionary(k => k.Address.ToString(), _ => 1_000_000UL),
-            };
             var sw = Stopwatch.StartNew();
-            await using (var node = await NodeHost.StartAsync(new NodeOptions { DataDir = Path.Combine(dir, "data"), Spec = spec, Postgres = pg, LogLevel = LogLevel.Warning }, ct))
-            {
-                for (ulong slot = 1; slot <= (ulong)blocks; slot++)
-                {
-                    var s = slot;
-                    var (_, result) = await node.Loop.Run(() => node.Chain.Produce(s, authority));
-                    if (result.Status != Node.Chain.ImportStatus.Imported) throw new InvalidOperationException($"block for slot {s}: {result.Reason}");
-                    if (slot % 20_000 == 0) output.WriteLine($"  built {slot} blocks ({sw.Elapsed.TotalSeconds:0} s)");
-                }
-            }
+            await BuildChainAsync(Path.Combine(dir, "data"), blocks, pg, output, ct);
             output.WriteLine($"built {blocks} blocks in {sw.Elapsed.TotalSeconds:0.0} s");
             var times = new List<double>();
             for (var r = 0; r < runs; r++)

@@ -22,7 +22,7 @@ const view = document.getElementById('view');
 const live = document.getElementById('live');
 const headListeners = new Set();
 /** Pages subscribe to new heads (and get unsubscribed when the page changes). */
-const ctx = { onHead: f => { headListeners.add(f); }, devnet: null };
+const ctx = { onHead: f => { headListeners.add(f); }, devnet: null, devnetReady: null };
 let cleanup = [];
 
 async function route() {
@@ -69,7 +69,8 @@ function setLive(up) {
 }
 
 async function start() {
-  try { ctx.devnet = await devnet(); } catch (e) { toast(e.message, 'error'); }
+  // The devnet's members are asked for beside the first page, not before it (the pages that need them wait).
+  ctx.devnetReady = devnet().then(d => { ctx.devnet = d; return d; }, e => { toast(e.message, 'error'); return null; });
   follow({ head: e => headListeners.forEach(f => f(e)) }, setLive);
   onSwitch(m => toast(`node ${apiBase()} answers now (${m.name}); the one that served this page is gone`));
   // A heartbeat: a read every few seconds finds out when the node is gone (and moves to a sibling).

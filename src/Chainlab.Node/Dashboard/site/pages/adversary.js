@@ -14,6 +14,7 @@ function note(line, ok = true) {
 }
 
 export async function render(page, _param, ctx) {
+  await ctx.devnetReady;
   page.append(h('h1', {}, 'Adversary lab'));
   const d = ctx.devnet;
   if (!d) {

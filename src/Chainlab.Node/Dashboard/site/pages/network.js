@@ -4,6 +4,7 @@ import { api, apiAt, apiBase } from '../lib/api.js';
 import { h, fill, card, table, amount, short } from '../lib/ui.js';
 
 export async function render(page, _param, ctx) {
+  await ctx.devnetReady;
   const graph = h('div', { id: 'network-graph' });
   const nodes = h('div');
   const bans = h('div');

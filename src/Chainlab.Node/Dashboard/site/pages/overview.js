@@ -25,11 +25,12 @@ function addHead(hd) {
 
 export async function render(page, _param, ctx) {
   const status = await api('/api/v1/status');
-  if (feed.length === 0) {
+  // The recent blocks that seed the feed and charts come after the first draw, not before it.
+  const seeded = feed.length > 0 ? Promise.resolve() : (async () => {
     const from = BigInt(status.headHeight) > 60n ? BigInt(status.headHeight) - 60n : 0n;
     const recent = await api(`/api/v1/blocks?from=${from}&limit=61`);
     for (const b of recent.blocks) addHead(b);
-  }
+  })();
   const stats = h('div', { class: 'stats' });
   const blocksList = h('ol', { class: 'feed', reversed: true, id: 'block-feed' });
   const charts = h('div', { class: 'grid' });
@@ -56,6 +57,7 @@ export async function render(page, _param, ctx) {
   let last = status;
   sample(status);
   draw(status);
+  seeded.then(() => draw(last)).catch(() => {});
   ctx.onHead(hd => { addHead(hd); last = { ...last, headHeight: hd.height }; draw(last); });
   const timer = setInterval(async () => {
     try { last = await api('/api/v1/status'); sample(last); draw(last); } catch { /* the shell shows the node is gone */ }
