@@ -226,4 +226,34 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         await Expect(page.Locator("main h1")).ToHaveTextAsync("Block 2");
         Assert.Empty(net.Browser.ErrorsOf(page));
     }
+
+    [Fact]
+    public async Task Every_page_renders_for_a_user_with_a_key_and_is_captured()
+    {
+        var page = await OpenAsync("wallet", 1280);
+        await ImportDevKeyAsync(page, "dev2");
+        var (code, stdout, stderr) = await CliRunner.RunAsync(DashboardDevnet.DevPassword, "tx", "send", "--node", net.Url, "--from", net.Devnet.KeyFile("dev1"),
+            "--to", net.Devnet.DevAddress("dev2"), "--amount", "42", "--wait", "--json");
+        Assert.True(code == 0, stdout + stderr);
+        var tx = System.Text.Json.Nodes.JsonNode.Parse(stdout)!["hash"]!.GetValue<string>();
+        var height = (await net.GetAsync($"/api/v1/transactions/{tx}"))["blockHeight"]!.GetValue<ulong>();
+        foreach (var (route, name, ready) in new[]
+        {
+            ("", "overview", "#block-feed li"), ("blocks", "blocks", "#blocks-table tbody tr"), ($"block/{height}", "block", "#tx-root-check"),
+            ($"tx/{tx}", "transaction", "#proof-check"), ($"account/{net.Devnet.DevAddress("dev2")}", "account", "#state-check"),
+            ("network", "network", "#network-graph [data-up='true']"), ("consensus", "consensus-poa", "#authorities"), ("contracts", "contracts", "#deploy"),
+            ("files", "files", "#kept-files"), ("adversary", "adversary", "#verdicts li"), ("wallet", "wallet", "#wallet-balance"),
+        })
+        {
+            await page.GotoAsync($"{net.Url}/#/{route}");
+            await Expect(page.Locator(ready).First).ToBeVisibleAsync();
+            await Screenshots.TakeAsync(page, name);
+        }
+        var phone = await net.Browser.NewPageAsync(375, 800, "dark");
+        await phone.GotoAsync($"{net.Url}/#/tx/{tx}");
+        await Expect(phone.Locator("#proof-check")).ToContainTextAsync("✔");
+        await Screenshots.TakeAsync(phone, "phone-dark-transaction");
+        Assert.Empty(net.Browser.ErrorsOf(page));
+        Assert.Empty(net.Browser.ErrorsOf(phone));
+    }
 }

@@ -54,6 +54,9 @@ export function table(headers, rows, attrs = {}) {
 
 export const card = (title, ...body) => h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...body);
 
+/** A card across the whole grid row (for wide tables and charts). */
+export const wideCard = (title, ...body) => h('section', { class: 'card wide' }, title ? h('h2', {}, title) : null, ...body);
+
 /** A verdict badge: ok true/false, with the reason as text. */
 export const verdict = (ok, label) => h('span', { class: ok ? 'ok' : 'bad', role: 'status' }, (ok ? '✔ ' : '✘ ') + label);
 

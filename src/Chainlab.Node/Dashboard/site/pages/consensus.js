@@ -2,7 +2,7 @@
 // order and takeovers, PoS validators, stakes and slot wins, PoW difficulty and hash rate; forks for all.
 // Stake, unstake and authority changes are signed here by the wallet.
 import { api } from '../lib/api.js';
-import { h, fill, card, fields, table, lineChart, amount, mono, short, link, field, busy, toast } from '../lib/ui.js';
+import { h, fill, card, wideCard, fields, table, lineChart, amount, mono, short, link, field, busy, toast } from '../lib/ui.js';
 import { addressOf } from '../lib/keys.js';
 import { unhex, readU64 } from '../lib/bytes.js';
 import { authorityPayload } from '../lib/codec.js';
@@ -36,7 +36,7 @@ async function poa(s, recent, genesis) {
   // A block made by another authority than the one in turn for its slot is a takeover (the one in turn was late).
   const takeovers = recent.filter(b => b.height > 0 && b.producerKey !== e.authorities[((slotOf(b) % n) + n) % n]);
   return [
-    card('Authorities (turn order)', table(['#', 'address', 'key', 'turn'], e.authorities.map((k, i) =>
+    wideCard('Authorities (turn order)', table(['#', 'address', 'key', 'turn'], e.authorities.map((k, i) =>
       [String(i), link(`#/account/${names[i]}`, names[i]), mono(short(k, 16)), k === e.inTurn ? h('b', {}, 'in turn now') : '']), { id: 'authorities' }),
       fields([['admin key', mono(e.admin)], ['next slot', amount(e.nextSlot)], ['takeover after', `${e.takeoverMs} ms`]])),
     card('Pending changes', table(['action', 'key', 'from height'], e.pending.map(p => [p.action, mono(short(p.key, 16)), amount(p.effectiveHeight)]))),
@@ -51,7 +51,7 @@ async function pos(s, recent) {
   const slashed = await Promise.all(e.slashed.map(async x => [await addressOf(unhex(x.key)), x.slot]));
   return [
     card('Epoch', fields([['epoch', amount(e.epoch)], ['slot', amount(e.slot)], ['slots per epoch', amount(e.epochSlots)], ['total stake', amount(e.totalStake)], ['randomness', mono(e.randomness)]])),
-    card('Validators', table(['address', 'epoch stake', 'active', 'bonding', 'unbonding', 'win chance / slot', `wins (last ${recent.length})`],
+    wideCard('Validators', table(['address', 'epoch stake', 'active', 'bonding', 'unbonding', 'win chance / slot', `wins (last ${recent.length})`],
       e.validators.map(v => [link(`#/account/${v.address}`, short(v.address, 14)), amount(v.epochStake), v.active ? 'yes' : 'no',
         amount(v.bonding.reduce((a, b) => a + BigInt(b.amount), 0n)), amount(v.unbonding.reduce((a, b) => a + BigInt(b.amount), 0n)),
         `${(v.winChancePerSlot * 100).toFixed(1)} %`, String(wins.get(v.address) ?? 0)]), { id: 'validators' })),
@@ -69,8 +69,8 @@ function pow(s, recent) {
   return [
     card('Proof of work', fields([['difficulty', amount(e.difficulty)], ['next difficulty', amount(e.nextDifficulty)], ['retarget every', `${e.retargetInterval} blocks`],
       ['this node\'s hash rate', `${amount(e.hashRate)} H/s`], ['mining threads', String(e.miningThreads)]])),
-    card(`Last ${mined.length} blocks`, lineChart('difficulty', difficulty, { digits: 0 }), lineChart('block interval', interval, { unit: ' s', digits: 2 }),
-      lineChart('network hash rate (difficulty / interval)', rate, { unit: ' MH/s', digits: 2 })),
+    wideCard(`Last ${mined.length} blocks`, h('div', { class: 'grid' }, lineChart('difficulty', difficulty, { digits: 0 }), lineChart('block interval', interval, { unit: ' s', digits: 2 }),
+      lineChart('network hash rate (difficulty / interval)', rate, { unit: ' MH/s', digits: 2 }))),
   ];
 }
 

@@ -6,7 +6,7 @@ import * as wallet from '../lib/wallet.js';
 
 export async function render(page, _param, ctx) {
   page.append(h('h1', {}, 'Wallet'),
-    h('p', { class: 'muted' }, 'Keys are made and used in this browser (WebCrypto Ed25519) and kept in IndexedDB only as key files encrypted under your password, the same format as the CLI\'s (docs/keystore.md): a file exported here works with `chainlab --key`, a CLI key file imports here.'));
+    h('p', { class: 'muted' }, 'Keys are made and used in this browser (WebCrypto Ed25519) and kept in IndexedDB only as key files encrypted under your password, the same format as the CLI\'s (docs/keystore.md): a file exported here works with the CLI (`--from`, `--key`), and a CLI key file imports here.'));
   const mine = h('div');
   const keys = h('div');
   page.append(mine, h('div', { class: 'grid' }, createCard(), importCard()), card('Keys in this browser', keys));
