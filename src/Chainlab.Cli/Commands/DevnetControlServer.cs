@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -21,7 +22,9 @@ public sealed class DevnetControlServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _file;
 
-    private DevnetControlServer(WebApplication app, string file, string url) { _app = app; _file = file; Url = url; }
+    private readonly DevnetScenarios _scenarios;
+
+    private DevnetControlServer(WebApplication app, string file, string url, DevnetScenarios scenarios) { _app = app; _file = file; Url = url; _scenarios = scenarios; }
 
     /// <summary>Where the route listens (http://127.0.0.1:PORT).</summary>
     public string Url { get; }
@@ -34,10 +37,25 @@ public sealed class DevnetControlServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
+        var scenarios = new DevnetScenarios(root);
+        app.Use(async (ctx, next) =>
+        {
+            if (Chainlab.Node.Faults.DevnetControl.Authorised(ctx.Request.Headers.Authorization.ToString(), token)) await next(ctx);
+            else await Results.Problem(statusCode: 401, title: "Unauthorised", detail: "the devnet control route needs the token in keys/control-token").ExecuteAsync(ctx);
+        });
+        // Scenario runs beside the devnet (the dashboard's adversary page): the library and the last run; one run at a time.
+        app.MapGet("/scenarios", () => Results.Ok(scenarios.State()));
+        app.MapPost("/scenarios", async (HttpRequest req, CancellationToken rct) =>
+        {
+            JsonNode? body;
+            try { body = await JsonNode.ParseAsync(req.Body, cancellationToken: rct); }
+            catch (JsonException e) { return Results.Problem(statusCode: 400, title: "Malformed", detail: e.Message); }
+            if (body?["name"] is not JsonValue v || v.GetValueKind() != JsonValueKind.String) return Results.Problem(statusCode: 400, title: "Malformed", detail: "send {\"name\": \"SCENARIO\"}");
+            try { return Results.Ok(new { applied = scenarios.Start(v.GetValue<string>()) }); }
+            catch (CliException e) { return Results.Problem(statusCode: e.ExitCode == ExitCodes.NotFound ? 404 : 409, title: "Scenario not started", detail: e.Message); }
+        });
         app.MapPost("/faults", async (HttpRequest req, CancellationToken rct) =>
         {
-            if (!Chainlab.Node.Faults.DevnetControl.Authorised(req.Headers.Authorization.ToString(), token))
-                return Results.Problem(statusCode: 401, title: "Unauthorised", detail: "the devnet control route needs the token in keys/control-token");
             if (req.ContentLength is > 64 * 1024) return Results.Problem(statusCode: 413, title: "Too large", detail: "a fault command is at most 64 KiB");
             FaultCommand? command;
             try { command = await JsonSerializer.DeserializeAsync<FaultCommand>(req.Body, Json, rct); }
@@ -50,7 +68,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var file = AddressFile(root);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { url }), ct);
-        return new DevnetControlServer(app, file, url);
+        return new DevnetControlServer(app, file, url, scenarios);
     }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -81,6 +99,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _scenarios.Dispose();
         File.Delete(_file);
         await _app.StopAsync();
         await _app.DisposeAsync();

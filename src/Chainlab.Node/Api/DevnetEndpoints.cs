@@ -62,25 +62,39 @@ public static class DevnetEndpoints
 
         // The dashboard's adversary page is served by a node, so the supervisor's control route (another port,
         // another process) is reached through the node: the same token, the command passed on unchanged.
-        devnet.MapPost("/control", async (HttpRequest req, CancellationToken ct) =>
-        {
-            if (control.ControlUrl is not { } url) return Problems.NotFound("this node was not told its devnet supervisor's control address");
-            if (req.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
-                return Problems.Of("unsupported-media-type", 415, "Unsupported media type", "send the fault command as application/json");
-            var (body, tooLarge) = await ApiSetup.ReadBytes(req, 64 * 1024);
-            if (tooLarge) return Problems.Of("too-large", 413, "Too large", "a fault command is at most 64 KiB");
-            using var forward = new HttpRequestMessage(HttpMethod.Post, url.TrimEnd('/') + "/faults") { Content = new ByteArrayContent(body) };
-            forward.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            forward.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", control.Token);
-            try
-            {
-                using var res = await Supervisor.SendAsync(forward, ct);
-                var text = await res.Content.ReadAsStringAsync(ct);
-                return Results.Content(text, res.IsSuccessStatusCode ? "application/json" : "application/problem+json", statusCode: (int)res.StatusCode);
-            }
-            catch (HttpRequestException e) { return Problems.Of("unavailable", 503, "Supervisor unreachable", $"the devnet's control route does not answer: {e.Message}"); }
-        }).Accepts<object>("application/json").WithProblems(400, 401, 404, 413, 415, 503)
+        devnet.MapPost("/control", (HttpRequest req, CancellationToken ct) => Forward(control, HttpMethod.Post, "/faults", req, ct))
+          .Accepts<object>("application/json").WithProblems(400, 401, 404, 413, 415, 503)
           .WithName("DevnetControl").WithSummary("Devnets only: passes one fault command (kill, restart, pause, resume, partition, heal, latency, skew, misbehave) to the devnet's supervisor.");
+
+        devnet.MapGet("/scenarios", (HttpRequest req, CancellationToken ct) => Forward(control, HttpMethod.Get, "/scenarios", req, ct))
+          .WithProblems(401, 404, 503).WithName("DevnetScenarios").WithSummary("Devnets only: the scenario library beside the devnet and its last run (output lines, report).");
+        devnet.MapPost("/scenarios", (HttpRequest req, CancellationToken ct) => Forward(control, HttpMethod.Post, "/scenarios", req, ct))
+          .Accepts<object>("application/json").WithProblems(400, 401, 404, 409, 413, 415, 503)
+          .WithName("RunDevnetScenario").WithSummary("Devnets only: {\"name\"}: runs one scenario of the library on its own devnet beside this one, one at a time.");
+    }
+
+    /// <summary>Passes a request on to the supervisor's control route with the devnet's token; its answer comes back as it is.</summary>
+    private static async Task<IResult> Forward(DevnetControl control, HttpMethod method, string path, HttpRequest req, CancellationToken ct)
+    {
+        if (control.ControlUrl is not { } url) return Problems.NotFound("this node was not told its devnet supervisor's control address");
+        using var forward = new HttpRequestMessage(method, url.TrimEnd('/') + path);
+        if (method == HttpMethod.Post)
+        {
+            if (req.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+                return Problems.Of("unsupported-media-type", 415, "Unsupported media type", "send the command as application/json");
+            var (body, tooLarge) = await ApiSetup.ReadBytes(req, 64 * 1024);
+            if (tooLarge) return Problems.Of("too-large", 413, "Too large", "a devnet command is at most 64 KiB");
+            forward.Content = new ByteArrayContent(body);
+            forward.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+        forward.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", control.Token);
+        try
+        {
+            using var res = await Supervisor.SendAsync(forward, ct);
+            var text = await res.Content.ReadAsStringAsync(ct);
+            return Results.Content(text, res.IsSuccessStatusCode ? "application/json" : "application/problem+json", statusCode: (int)res.StatusCode);
+        }
+        catch (HttpRequestException e) { return Problems.Of("unavailable", 503, "Supervisor unreachable", $"the devnet's control route does not answer: {e.Message}"); }
     }
 }
 

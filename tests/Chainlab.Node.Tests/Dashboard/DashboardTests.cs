@@ -172,6 +172,11 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
             await Expect(network.Locator($"#network-graph [data-name='{n}'][data-up='true']")).ToBeVisibleAsync();
         await Expect(network.Locator("#network-table tbody tr")).ToHaveCountAsync(4);
 
+        // A page served by the node about to die.
+        var served3 = await net.Browser.NewPageAsync();
+        await served3.GotoAsync($"{net.Devnet.Url(3)}/#/");
+        await Expect(served3.Locator("#head-height")).ToBeVisibleAsync();
+
         var lab = await OpenAsync("adversary");
         await lab.FillAsync("#devnet-token", (await File.ReadAllTextAsync(Path.Combine(net.Devnet.Root, "keys", "control-token"))).Trim());
         await lab.FillAsync("#fault-nodes", "3");
@@ -188,6 +193,10 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
             await overview.GotoAsync($"{net.Url}/#/block/{first}");
             await Expect(overview.Locator("#tx-root-check")).ToContainTextAsync("✔");
             Assert.Empty(net.Browser.ErrorsOf(overview));
+            // The page whose node died reads from a sibling now, says so, and its head goes on rising.
+            await Expect(served3.Locator("#live")).ToContainTextAsync($"node :{net.Devnet.Port}");
+            var before = ulong.Parse((await served3.Locator("#head-height").TextContentAsync())!.Replace(",", ""));
+            await Eventually.True(async () => ulong.Parse((await served3.Locator("#head-height").TextContentAsync())!.Replace(",", "")) > before + 1, "the head rising on the orphaned page", 30);
         }
         finally
         {
@@ -195,9 +204,11 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         }
         await Expect(lab.Locator("#timeline")).ToContainTextAsync("restart node 3");
         await Expect(network.Locator("#network-graph [data-name='node3'][data-up='true']")).ToBeVisibleAsync();
-        // The browser logs the refused connections to the dead node; nothing else may go wrong.
+        // The browser logs the refused connections to the dead node and its broken event stream; nothing else may go wrong.
         var port = net.Devnet.Port + 2;
-        Assert.DoesNotContain(net.Browser.ErrorsOf(network).Concat(net.Browser.ErrorsOf(lab)), e => !e.Contains($"127.0.0.1:{port}/") || !e.Contains("ERR_CONNECTION_REFUSED"));
+        var unexpected = net.Browser.ErrorsOf(network).Concat(net.Browser.ErrorsOf(lab)).Concat(net.Browser.ErrorsOf(served3))
+            .Where(e => !e.Contains($"(http://127.0.0.1:{port}/api/v1/") || !e.Contains("Failed to load resource: net::ERR_")).ToList();
+        Assert.True(unexpected.Count == 0, string.Join("\n", unexpected));
     }
 
     [Fact]
@@ -255,5 +266,38 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         await Screenshots.TakeAsync(phone, "phone-dark-transaction");
         Assert.Empty(net.Browser.ErrorsOf(page));
         Assert.Empty(net.Browser.ErrorsOf(phone));
+    }
+
+    [Fact]
+    public async Task The_adversary_page_gives_a_node_a_misbehaviour_and_runs_a_scenario_whose_verdicts_it_shows()
+    {
+        var lab = await OpenAsync("adversary");
+        await lab.FillAsync("#devnet-token", (await File.ReadAllTextAsync(Path.Combine(net.Devnet.Root, "keys", "control-token"))).Trim());
+        await lab.SelectOptionAsync("#misbehave-node", "4");
+        await lab.SelectOptionAsync("#misbehave-names", ["invalid-tx"]);
+        await lab.ClickAsync("button[data-action='misbehave']");
+        await Expect(lab.Locator("#timeline")).ToContainTextAsync("restart node 4 misbehaving: invalid-tx");
+        Assert.Equal("invalid-tx", (await net.GetAsync("/api/v1/status", 4))["misbehaving"]![0]!.GetValue<string>());
+        await lab.SelectOptionAsync("#misbehave-names", Array.Empty<string>());
+        await lab.ClickAsync("button[data-action='misbehave']");
+        await Expect(lab.Locator("#timeline")).ToContainTextAsync("restart node 4 honest");
+        Assert.Empty((await net.GetAsync("/api/v1/status", 4))["misbehaving"]!.AsArray());
+
+        // A wrong token is refused and said so.
+        await lab.FillAsync("#devnet-token", new string('0', 64));
+        await lab.ClickAsync("#scenario-load");
+        await Expect(lab.Locator("#toasts")).ToContainTextAsync("token");
+        await lab.FillAsync("#devnet-token", (await File.ReadAllTextAsync(Path.Combine(net.Devnet.Root, "keys", "control-token"))).Trim());
+        await lab.ClickAsync("#scenario-load");
+        await lab.SelectOptionAsync("#scenario-name", "invalid-tx");
+        await lab.ClickAsync("#scenario-start");
+        await Expect(lab.Locator("#timeline")).ToContainTextAsync("scenario invalid-tx started");
+        await Expect(lab.Locator("#scenario-outcome")).ToBeVisibleAsync(new() { Timeout = 150_000 });
+        var report = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(net.Devnet.Root, "scenario-runs", "invalid-tx", "report.json")))!;
+        Assert.Equal(report["passed"]!.GetValue<bool>() ? "PASSED" : "FAILED", await lab.Locator("#scenario-outcome").TextContentAsync());
+        await Expect(lab.Locator("#scenario-verdicts tbody tr")).ToHaveCountAsync(report["verdicts"]!.AsArray().Count);
+        // The browser logs the refused wrong token, and the refused connections to node 4 while it restarted.
+        var unexpected = net.Browser.ErrorsOf(lab).Where(e => !e.Contains("status of 401") && !(e.Contains($"(http://127.0.0.1:{net.Devnet.Port + 3}/api/v1/") && e.Contains("Failed to load resource: net::ERR_"))).ToList();
+        Assert.True(unexpected.Count == 0, string.Join("\n", unexpected));
     }
 }

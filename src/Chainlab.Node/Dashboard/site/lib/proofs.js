@@ -1,5 +1,5 @@
 // Merkle roots and proofs (docs/protocol.md), checked in the browser with WebCrypto SHA-256.
-import { concat, u8, u64, unhex, hex, sha256, equal } from './bytes.js';
+import { u8, u64, unhex, hex, sha256 } from './bytes.js';
 import { parseAddress } from './keys.js';
 
 const leaf = item => sha256(u8(0), item);
@@ -63,5 +63,3 @@ export async function verifyState(address, proof, valueHash) {
   return hex(h) === proof.stateRoot ? { ok: true, why: 'the path hashes to the state root' } : { ok: false, why: 'the path does not hash to the state root' };
 }
 
-/** Same bytes? (for roots) */
-export const sameHex = (a, b) => equal(unhex(a), unhex(b));

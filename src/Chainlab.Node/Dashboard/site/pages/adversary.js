@@ -23,10 +23,18 @@ export async function render(page, _param, ctx) {
   }
   const token = h('input', { type: 'password', id: 'devnet-token', autocomplete: 'off', value: sessionStorage.getItem(TOKEN) ?? '', placeholder: 'contents of keys/control-token' });
   token.addEventListener('change', () => sessionStorage.setItem(TOKEN, token.value.trim()));
+  // The devnet routes take the token; the page sends it to its own node only.
+  const devnetCall = async (path, body) => {
+    const res = await fetch(`/api/v1/devnet/${path}`, body === undefined ? { headers: { authorization: `Bearer ${token.value.trim()}` } }
+      : { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token.value.trim()}` }, body: JSON.stringify(body) });
+    const answer = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(answer.detail ?? `refused: HTTP ${res.status}`);
+    return answer;
+  };
   const control = async command => {
-    const res = await fetch('/api/v1/devnet/control', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token.value.trim()}` }, body: JSON.stringify(command) });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) { note(`${command.action}: ${body.detail ?? res.status}`, false); throw new Error(body.detail ?? `refused: HTTP ${res.status}`); }
+    let body;
+    try { body = await devnetCall('control', command); }
+    catch (e) { note(`${command.action}: ${e.message}`, false); throw e; }
     note(body.applied);
     toast(`applied: ${body.applied}`, 'ok');
     draw();
@@ -48,6 +56,15 @@ export async function render(page, _param, ctx) {
   const misbehaveNode = h('select', { id: 'misbehave-node' }, names.map((n, i) => h('option', { value: i + 1 }, n)));
   const misbehaviours = h('select', { id: 'misbehave-names', multiple: true, size: 5 }, d.misbehaviours.map(m => h('option', { value: m.name, title: m.what }, `${m.name}${m.engines ? ` (${m.engines.join(', ')})` : ''}`)));
   const timelineBox = h('div', { id: 'timeline' });
+  const scenarioPick = h('select', { id: 'scenario-name' }, h('option', { value: '' }, 'enter the token, then load the library'));
+  const scenarioBox = h('div', { id: 'scenario-run' });
+  const loadScenarios = async () => {
+    const state = await devnetCall('scenarios');
+    const chosen = scenarioPick.value;
+    fill(scenarioPick, state.library.map(x => h('option', { value: x.name, title: x.about, selected: x.name === chosen }, `${x.name} (${x.nodes} ${x.consensus} nodes)`)));
+    drawRun(scenarioBox, state.run);
+    return state;
+  };
   const verdicts = h('div', { id: 'verdicts' });
   const chart = h('div');
 
@@ -67,6 +84,15 @@ export async function render(page, _param, ctx) {
     card('Malicious nodes', h('p', { class: 'muted' }, 'The node restarts with the chosen misbehaviours (none chosen: honest again). Hover a name for what it does.'),
       h('div', { class: 'row' }, field('node', misbehaveNode), field('misbehaviours', misbehaviours)),
       act('misbehave', () => ({ nodes: [Number(misbehaveNode.value)], misbehave: [...misbehaviours.selectedOptions].map(o => o.value) }))),
+    card('Scenarios', h('p', { class: 'muted' }, 'A scenario of the library (scenarios/, docs/ATTACKS.md) runs on its own devnet beside this one, with its own faults, load and malicious nodes; its verdicts appear when it ends.'),
+      h('div', { class: 'row' }, field('scenario', scenarioPick)),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', id: 'scenario-load', onclick: ev => busy(ev.currentTarget, loadScenarios) }, 'Load library'),
+        h('button', { type: 'button', id: 'scenario-start', onclick: ev => busy(ev.currentTarget, async () => {
+          const r = await devnetCall('scenarios', { name: scenarioPick.value });
+          note(r.applied); toast(r.applied, 'ok'); await loadScenarios();
+        }) }, 'Run scenario')),
+      scenarioBox),
     h('div', { class: 'grid' }, card('Verdicts (live)', verdicts), card('Heights', chart)),
     card('Timeline', timelineBox));
 
@@ -88,8 +114,24 @@ export async function render(page, _param, ctx) {
     fill(timelineBox, table(['time', 'what'], timeline.slice().reverse().map(t => [new Date(t.at).toLocaleTimeString(), t.ok ? t.line : h('span', { class: 'bad' }, t.line)])));
   };
   await draw();
-  const timer = setInterval(() => draw().catch(() => {}), 2000);
+  if (token.value) await loadScenarios().catch(() => {});
+  const timer = setInterval(() => {
+    draw().catch(() => {});
+    if (scenarioBox.dataset.running === 'true') loadScenarios().catch(() => {});
+  }, 2000);
   return () => clearInterval(timer);
+}
+
+/** The last scenario run: its progress lines while it runs, its verdicts once it has written its report. */
+function drawRun(box, run) {
+  box.dataset.running = String(Boolean(run?.running));
+  if (!run) { fill(box, h('p', { class: 'muted' }, 'No scenario run yet.')); return; }
+  const report = run.report;
+  fill(box,
+    h('p', {}, h('b', {}, run.name), run.running ? ' running…' : report ? [' ', h('span', { class: report.passed ? 'ok' : 'bad', id: 'scenario-outcome' }, report.passed ? 'PASSED' : 'FAILED'), ` in ${report.seconds} s`] : ` ended (exit ${run.exitCode}) without a report`),
+    report ? table(['invariant', 'holds', 'evidence'], report.verdicts.map(v => [v.check, verdict(v.holds, v.holds ? 'yes' : 'no'), v.evidence]), { id: 'scenario-verdicts' }) : null,
+    report?.figures ? h('pre', {}, Object.entries(report.figures).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('\n')) : null,
+    h('pre', { class: 'bytes' }, run.lines.slice(-15).join('\n')));
 }
 
 function sparkRows(seen) {

@@ -1,6 +1,6 @@
 // Network: every node of the devnet (read from each node's own API) drawn as a graph of its peer links, with
 // heights, sync, latencies and bans. Outside a devnet: this node and its peers.
-import { api, apiAt, apiBase } from '../lib/api.js';
+import { apiAt, apiBase } from '../lib/api.js';
 import { h, fill, card, table, amount, short } from '../lib/ui.js';
 
 export async function render(page, _param, ctx) {
