@@ -167,6 +167,7 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
     [Fact]
     public async Task The_network_page_shows_every_node_and_the_pages_keep_working_when_one_dies()
     {
+        Assert.Contains($"dashboard {net.Url}/", net.Devnet.Output); // devnet up prints where the dashboard is
         var network = await OpenAsync("network");
         foreach (var n in new[] { "node1", "node2", "node3", "node4" })
             await Expect(network.Locator($"#network-graph [data-name='{n}'][data-up='true']")).ToBeVisibleAsync();
@@ -299,5 +300,29 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         // The browser logs the refused wrong token, and the refused connections to node 4 while it restarted.
         var unexpected = net.Browser.ErrorsOf(lab).Where(e => !e.Contains("status of 401") && !(e.Contains($"(http://127.0.0.1:{net.Devnet.Port + 3}/api/v1/") && e.Contains("Failed to load resource: net::ERR_"))).ToList();
         Assert.True(unexpected.Count == 0, string.Join("\n", unexpected));
+    }
+
+    [Fact]
+    public async Task Stake_is_signed_in_the_browser_and_an_authority_change_by_a_key_that_is_not_the_admin_is_refused_with_the_nodes_reason()
+    {
+        var page = await OpenAsync("wallet");
+        await ImportDevKeyAsync(page, "dev3");
+        await page.GotoAsync($"{net.Url}/#/consensus");
+        await page.FillAsync("#stake-amount", "2500");
+        await page.ClickAsync("#stake");
+        await SignAsync(page);
+        await Expect(page.Locator("#tx-status")).ToHaveTextAsync("included", new() { Timeout = 60_000 });
+        var staker = await net.GetAsync($"/api/v1/accounts/{net.Devnet.DevAddress("dev3")}");
+        Assert.True(staker["stake"]!.GetValue<ulong>() >= 2500, $"{staker} after {page.Url}: {await page.Locator("main").TextContentAsync()}");
+
+        // The admin is node 1's key: a dev key's change is signed and sent, and the node refuses it for that reason.
+        await page.GotoAsync($"{net.Url}/#/consensus");
+        await page.FillAsync("#authority-key", new string('a', 64));
+        await page.Locator("#authority-key").PressAsync("Tab");
+        await page.ClickAsync("#authority-send");
+        await SignAsync(page);
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("only the admin key may change the authorities");
+        Assert.Single((await net.GetAsync("/api/v1/status"))["engine"]!["authorities"]!.AsArray());
+        Assert.DoesNotContain(net.Browser.ErrorsOf(page), e => !e.Contains("status of 403"));
     }
 }

@@ -10,7 +10,9 @@ import * as wallet from '../lib/wallet.js';
 
 export async function render(page, _param, ctx) {
   const body = h('div');
-  page.append(h('h1', {}, 'Consensus'), body);
+  // The forms stay put while the engine's cards are redrawn at each head (a redraw must not eat what is typed).
+  const forms = h('div', { class: 'grid' });
+  page.append(h('h1', {}, 'Consensus'), body, forms);
   const draw = async () => {
     const s = await api('/api/v1/status');
     const head = BigInt(s.headHeight), from = head > 99n ? head - 99n : 0n;
@@ -21,11 +23,11 @@ export async function render(page, _param, ctx) {
     if (s.consensus === 'poa') parts.push(...await poa(s, recent, genesis));
     if (s.consensus === 'pos') parts.push(...await pos(s, recent));
     if (s.consensus === 'pow') parts.push(...pow(s, recent));
-    parts.push(stakeForm(), s.consensus === 'poa' ? authorityForm() : null);
     fill(body, h('div', { class: 'grid' }, parts));
+    if (!forms.hasChildNodes()) fill(forms, stakeForm(), s.consensus === 'poa' ? authorityForm() : null);
   };
   await draw();
-  ctx.onHead(() => { if (!body.contains(document.activeElement)) draw().catch(() => {}); });
+  ctx.onHead(() => draw().catch(() => {}));
 }
 
 async function poa(s, recent, genesis) {
@@ -96,5 +98,5 @@ function authorityForm() {
     location.hash = `#/tx/${hash}`;
   });
   return card('Change the authorities (admin key only)', h('div', { class: 'row' }, field('action', op), field('public key', key)),
-    h('button', { type: 'button', onclick: send }, 'Sign and send'));
+    h('button', { type: 'button', onclick: send, id: 'authority-send' }, 'Sign and send'));
 }
