@@ -82,7 +82,7 @@ public static class ApiSetup
         {
             if (req.ContentType is not "application/octet-stream")
                 return Problems.Of("unsupported-media-type", 415, "Unsupported media type", "send the canonical block bytes as application/octet-stream");
-            var (raw, tooLarge) = await ReadBytes(req, Limits.MaxBlockBytes);
+            var (raw, tooLarge) = await RequestBody.ReadBytes(req, Limits.MaxBlockBytes);
             if (tooLarge) return Problems.Of("too-large", 413, "Block too large", $"a block is at most {Limits.MaxBlockBytes} bytes");
             Block block;
             try { block = Block.Decode(raw); }
@@ -339,24 +339,6 @@ public static class ApiSetup
         if (node.Pool.RejectionReason(hash) is { } reason)
             return Results.Ok(new TxStatusDto(hash.ToString(), "rejected", reason, null, null, null, null, null, null));
         return Problems.NotFound($"transaction {hash} is not known to this node");
-    }
-
-    internal static async Task<(byte[] Bytes, bool TooLarge)> ReadBytes(HttpRequest req, int max)
-    {
-        if (req.ContentLength > max) return ([], true);
-        using var ms = new MemoryStream();
-        var buf = new byte[64 * 1024];
-        int n;
-        try
-        {
-            while ((n = await req.Body.ReadAsync(buf, req.HttpContext.RequestAborted)) > 0)
-            {
-                if (ms.Length + n > max) return ([], true);
-                ms.Write(buf, 0, n);
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413) { return ([], true); }
-        return (ms.ToArray(), false);
     }
 
     private static bool TryHex(string? hex, out byte[] raw, out string error)

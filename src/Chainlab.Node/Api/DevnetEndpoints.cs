@@ -82,7 +82,7 @@ public static class DevnetEndpoints
         {
             if (req.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
                 return Problems.Of("unsupported-media-type", 415, "Unsupported media type", "send the command as application/json");
-            var (body, tooLarge) = await ApiSetup.ReadBytes(req, 64 * 1024);
+            var (body, tooLarge) = await RequestBody.ReadBytes(req, 64 * 1024);
             if (tooLarge) return Problems.Of("too-large", 413, "Too large", "a devnet command is at most 64 KiB");
             forward.Content = new ByteArrayContent(body);
             forward.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");

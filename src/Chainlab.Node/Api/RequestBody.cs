@@ -91,6 +91,25 @@ public static partial class RequestBody
             .Replace("could not be mapped to any .NET member", "is not a field of this request");
     }
 
+    /// <summary>A raw body of at most max bytes (declared or streamed); TooLarge as soon as it passes that.</summary>
+    public static async Task<(byte[] Bytes, bool TooLarge)> ReadBytes(HttpRequest req, int max)
+    {
+        if (req.ContentLength > max) return ([], true);
+        using var ms = new MemoryStream();
+        var buf = new byte[64 * 1024];
+        int n;
+        try
+        {
+            while ((n = await req.Body.ReadAsync(buf, req.HttpContext.RequestAborted)) > 0)
+            {
+                if (ms.Length + n > max) return ([], true);
+                ms.Write(buf, 0, n);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413) { return ([], true); }
+        return (ms.ToArray(), false);
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex(@"'?(System|Chainlab|Microsoft)\.[A-Za-z0-9_.`\[\], ]*[A-Za-z0-9_\]]'?")]
     private static partial System.Text.RegularExpressions.Regex TypeName();
 }

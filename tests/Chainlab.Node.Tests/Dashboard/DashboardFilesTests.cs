@@ -121,13 +121,8 @@ public sealed class DashboardFilesTests
         var cliFile = Path.Combine(dir, "cli.json");
         await File.WriteAllTextAsync(cliFile, Keystore.Encrypt(cliKey, "pass phrase", "cli"));
         var browserFile = Path.Combine(dir, "browser.json");
-        var psi = new System.Diagnostics.ProcessStartInfo("node", [RepoFiles.Path("tests", "dashboard", "vectors.mjs"), cliFile, "pass phrase", browserFile])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var output = await p.StandardOutput.ReadToEndAsync();
-        var errors = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, output + errors);
+        var (code, output) = await NodeJs.RunAsync(RepoFiles.Path("tests", "dashboard", "vectors.mjs"), cliFile, "pass phrase", browserFile);
+        Assert.True(code == 0, output);
         Assert.Contains("all vectors match", output);
         Assert.Contains($"cli key file: {cliKey.Address}", output);
         var fromBrowser = Keystore.Decrypt(await File.ReadAllTextAsync(browserFile), "pass phrase");

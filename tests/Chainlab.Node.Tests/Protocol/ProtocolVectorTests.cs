@@ -71,13 +71,8 @@ public sealed class ProtocolVectorTests
     public async Task A_client_written_in_javascript_from_the_docs_alone_reproduces_every_vector()
     {
         // docs/vectors/check.mjs uses only Node.js's own SHA-256 and Ed25519, and the layouts in docs/protocol.md.
-        var psi = new System.Diagnostics.ProcessStartInfo("node", [Path.Combine(VectorsDir(), "check.mjs")])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var output = await p.StandardOutput.ReadToEndAsync();
-        var errors = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, output + errors);
+        var (code, output) = await NodeJs.RunAsync(Path.Combine(VectorsDir(), "check.mjs"));
+        Assert.True(code == 0, output);
         Assert.Contains("all vectors match", output);
     }
 }
