@@ -17,6 +17,7 @@ public static class Screenshots
         Directory.CreateDirectory(Dir);
         // Live parts (ages, charts) settle first; the shot is of the page as a user sees it.
         await page.WaitForTimeoutAsync(600);
+        await page.EvaluateAsync("document.getElementById('toasts').replaceChildren()"); // notices of earlier steps
         await page.ScreenshotAsync(new() { Path = Path.Combine(Dir, name + ".png"), FullPage = false });
     }
 }
