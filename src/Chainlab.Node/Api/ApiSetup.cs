@@ -64,6 +64,7 @@ public static class ApiSetup
             .WithSummary("Chain, head, mempool, peers, sync, forks, the engine's state, contract limits, the minimum fee, and the misbehaviours a node of the adversary lab was started with.");
 
         SupplyEndpoint.Map(api, node);
+        SearchEndpoint.Map(api, node);
 
         api.MapGet("/peers", () => Results.Ok(new PeersDto(node.Peers?.NodeId, node.Peers?.Port, PeerList(node),
             node.Peers?.Banned.Select(b => new BanDto(b.Id, b.Until, b.Reason)).ToList() ?? [])))

@@ -104,6 +104,36 @@ public sealed class DashboardFilesTests
         finally { await n.DisposeAndDeleteAsync(); }
     }
 
+    [Fact]
+    public async Task The_search_route_says_what_a_text_names_and_answers_none_for_the_rest()
+    {
+        var n = await TestNode.StartAsync();
+        try
+        {
+            var tx = n.Transfer(0, 1, 10, 0);
+            Assert.Equal(HttpStatusCode.Accepted, (await n.PostRaw("/api/v1/transactions", $"{{\"raw\":\"{Convert.ToHexStringLower(tx.Raw)}\"}}")).StatusCode);
+            var pending = await n.GetJson($"/api/v1/search?q={tx.Hash}");
+            Assert.Equal("transaction", pending["kind"]!.GetValue<string>());
+            var block = (await n.ProduceAsync()).Block!;
+            var cases = new (string Query, string Kind, string? Id)[]
+            {
+                ("1", "block", "1"), ("0", "block", "0"), ("2", "none", null), ("18446744073709551615", "none", null),
+                ($" {block.Hash} ", "block", block.Hash.ToString()), (block.Hash.ToString().ToUpperInvariant(), "block", block.Hash.ToString()),
+                (tx.Hash.ToString(), "transaction", tx.Hash.ToString()), (new string('7', 64), "none", null),
+                (n.Keys[2].Address.ToString(), "account", n.Keys[2].Address.ToString()), (n.Keys[2].Address.ToString()[..^1] + "x", "none", null),
+                ("QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n", "file", "QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n"), ("hello", "none", null), ("", "none", null),
+            };
+            foreach (var (query, kind, id) in cases)
+            {
+                var r = await n.GetJson($"/api/v1/search?q={Uri.EscapeDataString(query)}");
+                Assert.Equal(kind, r["kind"]!.GetValue<string>());
+                Assert.Equal(id, r["id"]?.GetValue<string>());
+            }
+            Assert.Equal(HttpStatusCode.BadRequest, (await n.Http.GetAsync($"/api/v1/search?q={new string('a', 201)}")).StatusCode);
+        }
+        finally { await n.DisposeAndDeleteAsync(); }
+    }
+
     [Theory]
     [InlineData("node1=http://10.0.0.1:7700", "loopback")]
     [InlineData("node1", "NAME=URL")]

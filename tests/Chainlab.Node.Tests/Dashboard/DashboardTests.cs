@@ -236,6 +236,11 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         await page.Keyboard.TypeAsync("2");
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("main h1")).ToHaveTextAsync("Block 2");
+        // A hash goes where the node says it belongs.
+        var hash = (await net.GetAsync("/api/v1/blocks/1"))["header"]!["hash"]!.GetValue<string>();
+        await page.FillAsync("#q", hash);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("main h1")).ToHaveTextAsync("Block 1");
         Assert.Empty(net.Browser.ErrorsOf(page));
     }
 

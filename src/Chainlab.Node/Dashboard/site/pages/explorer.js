@@ -117,21 +117,10 @@ async function recentTransactions(address) {
   return rows;
 }
 
-/** Heights, hashes (block, then transaction), addresses and CIDs. */
+/** Heights, hashes, addresses and CIDs: the node says what the text names (GET /api/v1/search). */
 export async function search(page, q) {
-  const target = await resolve(q.trim());
-  if (target) { location.replace(target); return; }
+  const r = await api(`/api/v1/search?q=${encodeURIComponent(q.trim())}`);
+  const route = { block: 'block', transaction: 'tx', account: 'account', file: 'file' }[r.kind];
+  if (route) { location.replace(`#/${route}/${r.id}`); return; }
   page.append(h('h1', {}, 'Nothing found'), h('p', {}, `'${q}' is not a height, block or transaction hash, address or CID this node knows.`));
-}
-
-async function resolve(q) {
-  if (/^\d{1,20}$/.test(q)) return `#/block/${q}`;
-  if (/^[0-9a-fA-F]{64}$/.test(q)) {
-    try { await api(`/api/v1/blocks/${q}`); return `#/block/${q.toLowerCase()}`; } catch (e) { if (!(e instanceof ApiError)) throw e; }
-    try { await api(`/api/v1/transactions/${q}`); return `#/tx/${q.toLowerCase()}`; } catch (e) { if (!(e instanceof ApiError)) throw e; }
-    return null;
-  }
-  if (/^cl[1-9A-HJ-NP-Za-km-z]{20,40}$/.test(q)) return `#/account/${q}`;
-  if (/^(Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{20,})$/.test(q)) return `#/file/${q}`;
-  return null;
 }
