@@ -47,6 +47,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
         app.MapGet("/scenarios", () => Results.Ok(scenarios.State()));
         app.MapPost("/scenarios", async (HttpRequest req, CancellationToken rct) =>
         {
+            if (req.ContentLength is not (> 0 and <= 4096)) return Results.Problem(statusCode: 400, title: "Malformed", detail: "send {\"name\": \"SCENARIO\"} (at most 4 KiB, with its length)");
             JsonNode? body;
             try { body = await JsonNode.ParseAsync(req.Body, cancellationToken: rct); }
             catch (JsonException e) { return Results.Problem(statusCode: 400, title: "Malformed", detail: e.Message); }
