@@ -313,6 +313,9 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         var page = await OpenAsync("wallet");
         await ImportDevKeyAsync(page, "dev3");
         await page.GotoAsync($"{net.Url}/#/consensus");
+        await page.FillAsync("#stake-amount", "-5");
+        await page.ClickAsync("#stake");
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("the amount is a whole number of base units");
         await page.FillAsync("#stake-amount", "2500");
         await page.ClickAsync("#stake");
         await SignAsync(page);

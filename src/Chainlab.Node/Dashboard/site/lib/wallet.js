@@ -82,13 +82,20 @@ export async function send(fields) {
   if (!key) throw new Error('unlock the key on the wallet page first');
   const [status, account] = await Promise.all([api('/api/v1/status'), api(`/api/v1/accounts/${from}`)]);
   const tx = {
-    kind: fields.kind, chainId: status.chainId, nonce: BigInt(account.nextNonce), fee: BigInt(fields.fee ?? status.minFee),
-    to: fields.to || null, amount: BigInt(fields.amount ?? 0), payload: fields.payload ?? new Uint8Array(0),
+    kind: fields.kind, chainId: status.chainId, nonce: BigInt(account.nextNonce), fee: whole(fields.fee ?? status.minFee, 'the fee'),
+    to: fields.to || null, amount: whole(fields.amount ?? 0, 'the amount'), payload: fields.payload ?? new Uint8Array(0),
   };
   const signed = await signTransaction(key, tx);
   await confirm(tx, signed, fields.explain ?? []);
   const r = await post('/api/v1/transactions', { raw: signed.rawHex });
   return r.hash;
+}
+
+/** A u64 from what a user typed (or a number the node gave), with a clear error for anything else. */
+export function whole(value, what) {
+  const t = String(value).trim();
+  if (!/^\d{1,20}$/.test(t) || BigInt(t) > 0xffffffffffffffffn) throw new Error(`${what} is a whole number of base units (0 to 2^64 − 1), not '${t.slice(0, 30)}'`);
+  return BigInt(t);
 }
 
 /** The dialog that shows exactly what will be signed; resolves on "Sign and send". */

@@ -41,7 +41,7 @@ function deployForm(gasPrice, status) {
   const out = h('p', { id: 'deploy-result' });
   const deploy = ev => busy(ev.currentTarget, async () => {
     const from = wallet.current();
-    const gasLimit = BigInt(gas.value.trim());
+    const gasLimit = wallet.whole(gas.value, 'the gas');
     const account = await api(`/api/v1/accounts/${from}`);
     const predicted = await contractAddress(from, account.nextNonce);
     const hash = await wallet.send({ kind: 'deploy', amount: value.value.trim(), fee: gasLimit * gasPrice, payload: deployPayload(gasLimit, code.value, args(argsIn.value)),
@@ -64,11 +64,11 @@ async function contractView(address, gasPrice) {
   const out = h('div', { id: 'call-result' });
   const view = ev => busy(ev.currentTarget, async () => {
     const r = await api(`/api/v1/contracts/${address}/call`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: toJson({ function: fn.value.trim(), args: args(argsIn.value), gas: BigInt(gas.value.trim()) }) });
+      body: toJson({ function: fn.value.trim(), args: args(argsIn.value), gas: wallet.whole(gas.value, 'the gas') }) });
     fill(out, fields([['returned', mono(JSON.stringify(r.value))], ['gas used', amount(r.gasUsed)], ['at height', amount(r.height)]]));
   });
   const invoke = ev => busy(ev.currentTarget, async () => {
-    const gasLimit = BigInt(gas.value.trim());
+    const gasLimit = wallet.whole(gas.value, 'the gas');
     const hash = await wallet.send({ kind: 'invoke', to: address, amount: value.value.trim(), fee: gasLimit * gasPrice,
       payload: invokePayload(gasLimit, fn.value.trim(), args(argsIn.value)), explain: [`call ${fn.value.trim()}(${argsIn.value.trim()}) with gas limit ${gasLimit}`] });
     fill(out, 'Invocation sent: ', hashLink('tx', hash, 16));
