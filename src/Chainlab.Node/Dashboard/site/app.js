@@ -74,8 +74,7 @@ async function start() {
   follow({ head: e => headListeners.forEach(f => f(e)) }, setLive);
   onSwitch(m => toast(`node ${apiBase()} answers now (${m.name}); the one that served this page is gone`));
   // A heartbeat: a read every few seconds finds out when the node is gone (and moves to a sibling).
-  const beat = setInterval(() => api('/api/v1/status').catch(() => setLive(false)), 4000);
-  void beat;
+  setInterval(() => api('/api/v1/status').catch(() => setLive(false)), 4000);
   window.addEventListener('hashchange', () => { route(); view.focus({ preventScroll: true }); });
   chip();
   await route();
