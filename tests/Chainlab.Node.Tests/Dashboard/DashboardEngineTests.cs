@@ -9,18 +9,18 @@ namespace Chainlab.Node.Tests.Dashboard;
 public sealed class DashboardEngineTests
 {
     [Theory]
-    [InlineData("pos", "#validators tbody tr", 3)]
+    [InlineData("pos", "#validators tbody tr", 2)]
     [InlineData("pow", ".chart[aria-label='difficulty']", 1)]
     public async Task The_consensus_page_shows_what_the_engine_decides_by(string engine, string selector, int count)
     {
-        using var devnet = DevnetProcess.Start(3, "1s", "--consensus", engine);
+        using var devnet = DevnetProcess.Start(2, "1s", "--consensus", engine);
         await devnet.WaitForAsync("Ctrl+C");
         await using var browser = await Browser.StartAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{devnet.Url()}/#/consensus");
         await Expect(page.Locator(selector)).ToHaveCountAsync(count, new() { Timeout = 30_000 });
-        // Three equal stakes: each wins a slot with 60 % (the spec's active slots) × 1/3.
-        if (engine == "pos") await Expect(page.Locator("#validators")).ToContainTextAsync("20.0 %");
+        // Two equal stakes: each wins a slot with 60 % (the spec's active slots) × 1/2.
+        if (engine == "pos") await Expect(page.Locator("#validators")).ToContainTextAsync("30.0 %");
         await Screenshots.TakeAsync(page, $"consensus-{engine}");
         Assert.Empty(browser.ErrorsOf(page));
     }

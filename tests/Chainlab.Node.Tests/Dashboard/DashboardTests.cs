@@ -302,6 +302,10 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         var report = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(net.Devnet.Root, "scenario-runs", "invalid-tx", "report.json")))!;
         Assert.Equal(report["passed"]!.GetValue<bool>() ? "PASSED" : "FAILED", await lab.Locator("#scenario-outcome").TextContentAsync());
         await Expect(lab.Locator("#scenario-verdicts tbody tr")).ToHaveCountAsync(report["verdicts"]!.AsArray().Count);
+        // The scenario itself (run only here in the suite; ScenarioTests runs it with bans off): every honest node bans the relayer.
+        Assert.True(report["passed"]!.GetValue<bool>(), report.ToJsonString());
+        Assert.Contains("banned node4", report["verdicts"]!.AsArray().Single(v => v!["check"]!.GetValue<string>() == "malicious-banned")!["evidence"]!.GetValue<string>());
+        await Expect(lab.Locator("#scenario-verdicts")).ToContainTextAsync("banned node4");
         // The browser logs the refused wrong token, and the refused connections to node 4 while it restarted.
         var unexpected = net.Browser.ErrorsOf(lab).Where(e => !e.Contains("status of 401") && !(e.Contains($"(http://127.0.0.1:{net.Devnet.Port + 3}/api/v1/") && e.Contains("Failed to load resource: net::ERR_"))).ToList();
         Assert.True(unexpected.Count == 0, string.Join("\n", unexpected));
