@@ -1,5 +1,5 @@
 // Merkle roots and proofs (docs/protocol.md), checked in the browser with WebCrypto SHA-256.
-import { u8, u64, unhex, hex, sha256 } from './bytes.js';
+import { u8, u64, bytes, unhex, hex, sha256 } from './bytes.js';
 import { parseAddress } from './keys.js';
 
 const leaf = item => sha256(u8(0), item);
@@ -35,8 +35,9 @@ export async function verifyInclusion(txHashHex, proof, rootHex) {
 
 const bit = (key, i) => (key[i >> 3] >> (7 - (i & 7))) & 1;
 
-/** The value hash of a plain account: H(balance u64 ‖ nonce u64 ‖ stake u64). */
-export const accountValueHash = (balance, nonce, stake) => sha256(u64(balance), u64(nonce), u64(stake));
+/** An account's value hash: H(balance u64 ‖ nonce u64 ‖ stake u64), then its data as bytes when it has any (a contract: "C" ‖ code hash). */
+export const accountValueHash = (balance, nonce, stake, data = null) =>
+  sha256(u64(balance), u64(nonce), u64(stake), data ? bytes(data) : new Uint8Array(0));
 
 /**
  * Checks a state proof ({key, siblings, leafKey, leafValue, stateRoot}) for an address. valueHash: the

@@ -23,14 +23,10 @@ export async function render(page, _param, ctx) {
   }
   const token = h('input', { type: 'password', id: 'devnet-token', autocomplete: 'off', value: sessionStorage.getItem(TOKEN) ?? '', placeholder: 'contents of keys/control-token' });
   token.addEventListener('change', () => sessionStorage.setItem(TOKEN, token.value.trim()));
-  // The devnet routes take the token; the page sends it to its own node only.
-  const devnetCall = async (path, body) => {
-    const res = await fetch(`/api/v1/devnet/${path}`, body === undefined ? { headers: { authorization: `Bearer ${token.value.trim()}` } }
-      : { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token.value.trim()}` }, body: JSON.stringify(body) });
-    const answer = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(answer.detail ?? `refused: HTTP ${res.status}`);
-    return answer;
-  };
+  // The devnet routes take the token; it goes to this page's node (or, for reads, a sibling of the same devnet when that one is gone).
+  const devnetCall = (path, body) => api(`/api/v1/devnet/${path}`, body === undefined
+    ? { headers: { authorization: `Bearer ${token.value.trim()}` } }
+    : { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token.value.trim()}` }, body: JSON.stringify(body) });
   const control = async command => {
     let body;
     try { body = await devnetCall('control', command); }

@@ -27,7 +27,7 @@ export async function block(page, id) {
       ['producer', link(`#/account/${hd.producer}`, hd.producer)], ['producer key', mono(hd.producerKey)], ['tx root', mono(hd.txRoot)],
       ['state root', mono(hd.stateRoot)], ['files root', mono(hd.filesRoot)], ['transactions', String(hd.txCount)], ['seal', mono(hd.seal)]])),
     card(`Transactions (${b.transactions.length})`, table(['#', 'hash', 'kind', 'from', 'to', 'amount', 'fee'],
-      b.transactions.map((t, i) => [String(i), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), t.to.startsWith('cl111') ? '—' : hashLink('account', t.to), amount(t.amount), amount(t.fee)]))),
+      b.transactions.map((t, i) => [String(i), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), recipient(t.to), amount(t.amount), amount(t.fee)]))),
     b.files.length ? card(`Files (${b.files.length})`, table(['CID', 'name', 'size', 'type'],
       b.files.map(f => [hashLink('file', f.cid, 16), f.name, amount(f.size), f.mediaType]))) : null);
 }
@@ -57,7 +57,7 @@ export async function transaction(page, hash, ctx) {
       h('p', {}, verdict(sigOk, sigOk ? 'the Ed25519 signature verifies against the sender key' : 'the signature does not verify'))),
     card('Transaction', fields([
       ['status', h('b', { id: 'tx-status' }, 'included')], ['block', hashLink('block', String(t.blockHeight), 20)], ['index', String(t.index)],
-      ['kind', tx.kind], ['from', hashLink('account', tx.from, 40)], ['to', tx.to.startsWith('cl111') ? '—' : hashLink('account', tx.to, 40)],
+      ['kind', tx.kind], ['from', hashLink('account', tx.from, 40)], ['to', recipient(tx.to, 40)],
       ['amount', amount(tx.amount)], ['fee', amount(tx.fee)], ['nonce', amount(tx.nonce)], ['chain', tx.chainId],
       ['payload', tx.payload ? `${tx.payload.length / 2} bytes` : 'none'], ['signature', mono(tx.signature)]])),
     card('Receipt', fields([
@@ -79,7 +79,7 @@ export async function account(page, address) {
   let value = await accountValueHash(a.balance, a.nonce, a.stake);
   if (p.leafKey === p.key && p.leafValue !== hex(value)) {
     try { contract = await api(`/api/v1/contracts/${encodeURIComponent(address)}`); } catch (e) { if (!(e instanceof ApiError)) throw e; }
-    if (contract) value = await sha256(plainBytes(a), lengthPrefixed(concat(u8(0x43), unhex(contract.codeHash))));
+    if (contract) value = await accountValueHash(a.balance, a.nonce, a.stake, concat(u8(0x43), unhex(contract.codeHash)));
   }
   const exists = BigInt(a.balance) + BigInt(a.nonce) + BigInt(a.stake) > 0n || contract;
   if (!exists) value = null;
@@ -98,8 +98,8 @@ export async function account(page, address) {
     .catch(e => fill(recent, h('p', { class: 'bad' }, e.message)));
 }
 
-const plainBytes = a => concat(...[a.balance, a.nonce, a.stake].map(v => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v)); return b; }));
-const lengthPrefixed = b => { const l = new Uint8Array(4); new DataView(l.buffer).setUint32(0, b.length); return concat(l, b); };
+/** The recipient cell: a link, or a dash for the zero address (kinds without a recipient). */
+const recipient = (to, n) => to.startsWith('cl111') ? '—' : hashLink('account', to, n);
 
 /** The node keeps no index by address: the page reads the last 50 blocks with transactions and keeps this address's. */
 async function recentTransactions(address) {
@@ -112,7 +112,7 @@ async function recentTransactions(address) {
     const full = await api(`/api/v1/blocks/${b.height}?transactions=full`);
     for (const t of full.transactions)
       if (t.from === address || t.to === address)
-        rows.push([hashLink('block', String(b.height), 10), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), t.to.startsWith('cl111') ? '—' : hashLink('account', t.to), amount(t.amount)]);
+        rows.push([hashLink('block', String(b.height), 10), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), recipient(t.to), amount(t.amount)]);
   }
   return rows;
 }
