@@ -144,6 +144,15 @@ public sealed class DashboardFilesTests
 
     [Fact]
     [Trait("Category", Categories.Process)]
+    public async Task The_dashboard_moves_plain_reads_to_a_live_sibling_but_sends_writes_and_the_devnet_token_only_to_its_own_node()
+    {
+        var (code, output) = await NodeJs.RunAsync(RepoFiles.Path("tests", "dashboard", "api.mjs"));
+        Assert.True(code == 0, output);
+        Assert.Contains("api routing: all checks hold", output);
+    }
+
+    [Fact]
+    [Trait("Category", Categories.Process)]
     public async Task The_browser_code_reproduces_every_protocol_vector_and_its_key_files_and_the_CLIs_open_each_other()
     {
         var dir = TestNode.NewDir();

@@ -29,11 +29,17 @@ async function once(root, path, options = {}, timeoutMs = 8000) {
   return type.includes('json') ? parseJson(body) : body;
 }
 
-/** GET (or options.method) against this dashboard's node; moves to a live sibling when this one is gone. */
+/**
+ * A plain read goes to the node this dashboard reads from and moves to a live sibling when that one is gone.
+ * Anything else (a write, a call carrying the devnet's token) goes only to the node that served the page: siblings
+ * let other pages read them, never write or pass a token (decisions/0005), and a slow answer is not a dead node.
+ */
 export async function api(path, options = {}) {
+  const plainRead = (!options.method || options.method === 'GET') && !options.headers;
+  if (!plainRead) return own(path, options);
   try { return await once(base, path, options); }
   catch (e) {
-    if (e instanceof ApiError || options.method && options.method !== 'GET' || !members) throw e;
+    if (e instanceof ApiError || !members) throw e;
     for (const m of members) {
       if (m.api === base) continue;
       try {
@@ -44,6 +50,17 @@ export async function api(path, options = {}) {
       } catch (e2) { if (e2 instanceof ApiError) throw e2; }
     }
     throw new Error(`no node of this devnet answers (${e.message})`);
+  }
+}
+
+/** Where writes go: the node that served this page. */
+export const ownBase = () => location.origin;
+
+async function own(path, options) {
+  try { return await once(ownBase(), path, options); }
+  catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new Error(`the node that served this page does not answer (${e.message}); writes go only to it: open the dashboard of a live node`);
   }
 }
 

@@ -23,7 +23,7 @@ export async function render(page, _param, ctx) {
   }
   const token = h('input', { type: 'password', id: 'devnet-token', autocomplete: 'off', value: sessionStorage.getItem(TOKEN) ?? '', placeholder: 'contents of keys/control-token' });
   token.addEventListener('change', () => sessionStorage.setItem(TOKEN, token.value.trim()));
-  // The devnet routes take the token; it goes to this page's node (or, for reads, a sibling of the same devnet when that one is gone).
+  // The devnet routes take the token, so every call goes to this page's own node (lib/api.js), never a sibling.
   const devnetCall = (path, body) => api(`/api/v1/devnet/${path}`, body === undefined
     ? { headers: { authorization: `Bearer ${token.value.trim()}` } }
     : { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token.value.trim()}` }, body: JSON.stringify(body) });

@@ -1,6 +1,6 @@
 // Files: upload to a CID (with progress), anchor it on chain with the wallet, list what the node keeps and what
 // an address anchored, look up and download by CID (through the node's /ipfs/ gateway).
-import { api, apiBase, ApiError } from '../lib/api.js';
+import { api, apiBase, ownBase, ApiError } from '../lib/api.js';
 import { h, fill, card, fields, table, amount, mono, link, field, busy, toast, hashLink, time } from '../lib/ui.js';
 import { anchorPayload } from '../lib/codec.js';
 import * as wallet from '../lib/wallet.js';
@@ -66,7 +66,7 @@ function send(file, cidVersion, progress) {
     const x = new XMLHttpRequest();
     const q = new URLSearchParams({ name: file.name.replace(/\//g, '_').slice(0, 255), cidVersion });
     if (/^[\w.+-]+\/[\w.+-]+$/.test(file.type)) q.set('mediaType', file.type);
-    x.open('POST', `${apiBase()}/api/v1/files?${q}`);
+    x.open('POST', `${ownBase()}/api/v1/files?${q}`);
     x.setRequestHeader('content-type', 'application/octet-stream');
     x.upload.onprogress = e => { if (e.lengthComputable) progress(Math.round(e.loaded / e.total * 100)); };
     x.onload = () => {
