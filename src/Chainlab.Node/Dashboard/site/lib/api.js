@@ -56,8 +56,9 @@ export async function api(path, options = {}) {
 /** Where writes go: the node that served this page. */
 export const ownBase = () => location.origin;
 
+// A write may take a while (a devnet command restarts a node); giving up early would not undo it, only hide it.
 async function own(path, options) {
-  try { return await once(ownBase(), path, options); }
+  try { return await once(ownBase(), path, options, 30000); }
   catch (e) {
     if (e instanceof ApiError) throw e;
     throw new Error(`the node that served this page does not answer (${e.message}); writes go only to it: open the dashboard of a live node`);

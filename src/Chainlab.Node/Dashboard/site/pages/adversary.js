@@ -86,7 +86,9 @@ export async function render(page, _param, ctx) {
         h('button', { type: 'button', id: 'scenario-load', onclick: ev => busy(ev.currentTarget, loadScenarios) }, 'Load library'),
         h('button', { type: 'button', id: 'scenario-start', onclick: ev => busy(ev.currentTarget, async () => {
           const r = await devnetCall('scenarios', { name: scenarioPick.value });
-          note(r.applied); toast(r.applied, 'ok'); await loadScenarios();
+          note(r.applied); toast(r.applied, 'ok');
+          scenarioBox.dataset.running = 'true'; // polled from now on, even if this first read fails
+          await loadScenarios();
         }) }, 'Run scenario')),
       scenarioBox),
     h('div', { class: 'grid' }, card('Verdicts (live)', verdicts), card('Heights', chart)),
