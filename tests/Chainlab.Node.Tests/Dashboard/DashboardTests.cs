@@ -63,6 +63,7 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         await page.FillAsync("#send-amount", "1234");
         await page.ClickAsync("#send");
         await SignAsync(page);
+        var sent = (await page.Locator("#sent-tx").GetAttributeAsync("href"))!.Split('/').Last();
         await page.ClickAsync("#sent-tx");
         await Expect(page.Locator("#tx-status")).ToHaveTextAsync("included");
         await Expect(page.Locator("#proof-check")).ToContainTextAsync("✔ inclusion proof");
@@ -74,6 +75,10 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         await Expect(page.Locator("#tx-root-check")).ToContainTextAsync("✔ transaction root recomputed from 1");
         await page.GotoAsync($"{net.Url}/#/account/{address}");
         await Expect(page.Locator("#state-check")).ToContainTextAsync("✔ state proof");
+        // Its transactions: the one it received from dev1 and the one it sent, found by reading recent blocks.
+        await Expect(page.Locator("#account-txs tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator($"#account-txs a[href='#/tx/{sent}']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("nav a[aria-current]")).ToHaveCountAsync(0); // an account is no tab's page
         Assert.Empty(net.Browser.ErrorsOf(page));
     }
 

@@ -31,7 +31,9 @@ async function route() {
   headListeners.clear();
   const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const param = rest.map(decodeURIComponent).join('/');
-  const section = { block: 'blocks', tx: 'blocks', contract: 'contracts', file: 'files', account: '', search: '' }[name] ?? name;
+  // The tab a page belongs to; an account and a search belong to none (the overview's tab is '#/').
+  const sections = { block: 'blocks', tx: 'blocks', contract: 'contracts', file: 'files', account: null, search: null };
+  const section = Object.hasOwn(sections, name) ? sections[name] : name;
   for (const a of document.querySelectorAll('nav a'))
     if (a.getAttribute('href') === `#/${section}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   const render = routes[name];

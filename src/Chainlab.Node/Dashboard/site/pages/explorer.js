@@ -1,7 +1,7 @@
 // Block, transaction and account pages, and the search box. Each recomputes what it can in the browser:
 // the transaction root of a block, a transaction's hash, signature and inclusion proof, an account's state proof.
 import { api, ApiError } from '../lib/api.js';
-import { h, fill, card, fields, table, hashLink, mono, amount, time, ago, short, verdict, link } from '../lib/ui.js';
+import { h, fill, card, fields, table, hashLink, mono, amount, time, ago, short, verdict, link, busy } from '../lib/ui.js';
 import { unhex, hex, sha256, concat, utf8, u8 } from '../lib/bytes.js';
 import { verify } from '../lib/keys.js';
 import { merkleRoot, verifyInclusion, verifyState, accountValueHash } from '../lib/proofs.js';
@@ -85,7 +85,7 @@ export async function account(page, address) {
   if (!exists) value = null;
   const root = (await api(`/api/v1/blocks/${p.height}`)).header.stateRoot;
   const check = root === p.stateRoot ? await verifyState(a.address, p, value) : { ok: false, why: 'the proof names another state root than the block' };
-  const recent = h('div', {}, h('p', { class: 'muted' }, 'Looking through recent blocks…'));
+  const recent = h('div', { id: 'account-txs' });
   page.append(h('h1', {}, contract ? 'Contract account' : 'Account'), h('p', { class: 'mono' }, a.address),
     card('Checked in this browser', h('p', { id: 'state-check' }, verdict(check.ok, check.ok
       ? `state proof (${p.siblings.length} sibling hash(es)) leads to the state root of block ${amount(p.height)}: this ${exists ? 'account is' : 'address is empty'} as shown`
@@ -93,28 +93,42 @@ export async function account(page, address) {
     card('State', fields([['balance', h('b', { id: 'balance' }, amount(a.balance))], ['nonce', amount(a.nonce)], ['next nonce', amount(a.nextNonce)],
       ['stake', amount(a.stake)], contract ? ['contract', link(`#/contract/${a.address}`, 'code, storage and events')] : null,
       ['files anchored', link(`#/files/${a.address}`, 'list')]])),
-    card('Recent transactions (last 50 blocks)', recent));
-  recentTransactions(a.address).then(rows => fill(recent, table(['block', 'hash', 'kind', 'from', 'to', 'amount'], rows)))
-    .catch(e => fill(recent, h('p', { class: 'bad' }, e.message)));
+    card('Recent transactions', recent));
+  transactionsOf(a.address, BigInt(p.height), recent);
 }
 
 /** The recipient cell: a link, or a dash for the zero address (kinds without a recipient). */
 const recipient = (to, n) => to.startsWith('cl111') ? '—' : hashLink('account', to, n);
 
-/** The node keeps no index by address: the page reads the last 50 blocks with transactions and keeps this address's. */
-async function recentTransactions(address) {
-  const s = await api('/api/v1/status');
-  const head = BigInt(s.headHeight), from = head > 49n ? head - 49n : 0n;
-  const page = await api(`/api/v1/blocks?from=${from}&limit=50`);
-  const withTxs = page.blocks.filter(b => b.txCount > 0).reverse();
+/**
+ * The node keeps no index by address (as most nodes; an explorer would build one): the page reads the headers of
+ * the last 100 blocks, opens only those with transactions and keeps this address's; a button looks 100 further back.
+ */
+function transactionsOf(address, head, box) {
   const rows = [];
-  for (const b of withTxs) {
-    const full = await api(`/api/v1/blocks/${b.height}?transactions=full`);
-    for (const t of full.transactions)
-      if (t.from === address || t.to === address)
-        rows.push([hashLink('block', String(b.height), 10), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), recipient(t.to), amount(t.amount)]);
-  }
-  return rows;
+  const status = h('p', { class: 'muted', id: 'account-txs-range' }, 'Looking through recent blocks…');
+  const more = h('button', { type: 'button', id: 'account-txs-more', hidden: true }, 'Look 100 blocks further back');
+  const list = h('div');
+  fill(box, status, list, h('div', { class: 'actions' }, more));
+  let next = head; // the newest height not looked at yet
+  const step = async () => {
+    const from = next >= 99n ? next - 99n : 0n;
+    const headers = (await api(`/api/v1/blocks?from=${from}&limit=${Number(next - from + 1n)}`)).blocks;
+    const found = []; // kept only once the whole window is read, so a failed read can be tried again
+    for (const b of headers.filter(b => b.txCount > 0).reverse()) {
+      const full = await api(`/api/v1/blocks/${b.height}?transactions=full`);
+      for (const t of full.transactions)
+        if (t.from === address || t.to === address)
+          found.push([hashLink('block', String(b.height), 10), hashLink('tx', t.hash), t.kind, hashLink('account', t.from), recipient(t.to), amount(t.amount)]);
+    }
+    rows.push(...found);
+    fill(list, rows.length ? table(['block', 'hash', 'kind', 'from', 'to', 'amount'], rows) : h('p', {}, 'None in these blocks.'));
+    status.textContent = `${rows.length} found in blocks ${amount(from)} to ${amount(head)}`;
+    more.hidden = from === 0n;
+    next = from - 1n;
+  };
+  more.onclick = ev => busy(ev.currentTarget, step);
+  step().catch(e => { status.textContent = e.message; status.className = 'bad'; });
 }
 
 /** Heights, hashes, addresses and CIDs: the node says what the text names (GET /api/v1/search). */
