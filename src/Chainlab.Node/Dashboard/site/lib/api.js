@@ -61,7 +61,7 @@ async function own(path, options) {
   try { return await once(ownBase(), path, options, 30000); }
   catch (e) {
     if (e instanceof ApiError) throw e;
-    throw new Error(`the node that served this page does not answer (${e.message}); writes go only to it: open the dashboard of a live node`);
+    throw new Error(`the node that served this page does not answer (${e.message}); writes and devnet commands go only to it: open the dashboard of a live node`);
   }
 }
 
