@@ -24,4 +24,6 @@ public static class Gas
     public const ulong Transfer = 500;
     public const ulong Sha256 = 100;
     public const ulong Verify = 5_000;
+    /// <summary>Calling a library function (its work is charged on top).</summary>
+    public const long LibraryCall = 2;
 }
