@@ -153,11 +153,16 @@ public static class ContractKinds
 {
     public static IEnumerable<ITransactionRules> All => [new DeployRules(), new InvokeRules()];
 
+    /// <summary>The longest a view call may run on the wall clock (it is stopped, cleanly, after that).</summary>
+    public static readonly TimeSpan ViewWallClock = TimeSpan.FromSeconds(2);
+
     /// <summary>A read-only call: runs a function against a state, changes nothing, capped by the spec's gas.</summary>
     public static (CallResult Result, ulong GasUsed) View(ChainSpec spec, IAccountReader state, Address contract, string function,
-        IReadOnlyList<ContractValue> args, ulong height, ulong timeMs, ulong? gasLimit = null)
+        IReadOnlyList<ContractValue> args, ulong height, ulong timeMs, ulong? gasLimit = null, TimeSpan? wallClock = null,
+        CancellationToken cancel = default)
     {
         var ex = new LuaExecution(spec.Contracts, Math.Min(gasLimit ?? spec.Contracts.MaxGas, spec.Contracts.MaxGas), Address.Zero, height, timeMs, readOnly: true);
+        ex.Limit(wallClock ?? ViewWallClock, cancel);
         var result = ex.Run(new StateOverlay(state), new ContractCall(contract, Address.Zero, 0, function, args));
         return (result, Math.Min(ex.GasUsed, ex.GasLimit));
     }

@@ -1,9 +1,9 @@
 namespace Chainlab.Contracts;
 
 /// <summary>
-/// The gas schedule (docs/contracts.md). Instructions cost 1 each, charged by the hook in blocks of
-/// <see cref="Lua.LuaExecution.HookInterval"/>; memory a contract allocates costs 1 per <see cref="BytesPerGas"/>
-/// bytes, which prices every copy made inside C (concatenation, string.rep, table.concat, string.format…).
+/// The gas schedule (docs/contracts.md). Every statement costs 1 plus its operations, each further loop
+/// iteration 1 plus its test, library functions <see cref="LibraryCall"/> plus their work as it happens, and
+/// memory a run allocates 1 per <see cref="BytesPerGas"/> bytes.
 /// Changing a number here changes consensus.
 /// </summary>
 public static class Gas
@@ -26,4 +26,8 @@ public static class Gas
     public const ulong Verify = 5_000;
     /// <summary>Calling a library function (its work is charged on top).</summary>
     public const long LibraryCall = 2;
+    /// <summary>An error caught by pcall or xpcall (unwinding is the dearest thing the VM does).</summary>
+    public const long ErrorCaught = 200;
+    /// <summary>Loading a contract's code into a frame, per byte of source (compiling it, or taking it from the cache).</summary>
+    public const long CodePerByte = 1;
 }

@@ -6,7 +6,7 @@ using Chainlab.Core.Model;
 
 namespace Chainlab.Cli.Commands;
 
-/// <summary>chainlab contract deploy|invoke|call|show|events.</summary>
+/// <summary>chainlab contract deploy|invoke|call|show|events|run.</summary>
 public static class ContractCommands
 {
     private const ulong DefaultGas = 1_000_000;
@@ -19,6 +19,7 @@ public static class ContractCommands
         cmd.Subcommands.Add(Call());
         cmd.Subcommands.Add(Show());
         cmd.Subcommands.Add(Events());
+        cmd.Subcommands.Add(RunLocal());
         return cmd;
     }
 
@@ -178,6 +179,53 @@ public static class ContractCommands
                 try { await Task.Delay(1000, ct); }
                 catch (OperationCanceledException) { return 0; }
             }
+        });
+        return c;
+    }
+
+    private static Command RunLocal()
+    {
+        var files = new Argument<string[]>("files") { Description = "Contract source files (each is deployed on an empty state, then the function is called)", Arity = ArgumentArity.OneOrMore };
+        var fn = new Option<string>("--function") { Description = "The function to call (default main)", DefaultValueFactory = _ => "main" };
+        var args = new Option<string?>("--args") { Description = "Arguments as a JSON array" };
+        var gas = new Option<string?>("--gas") { Description = "Gas limit of the call (default 20000000)" };
+        var order = new Option<string>("--order") { Description = "The order to run the files in: given, reverse, or shuffle:SEED (the records are printed in the given order)", DefaultValueFactory = _ => "given" };
+        var repeat = new Option<int>("--repeat") { Description = "Runs of each file (every run must give the same record)", DefaultValueFactory = _ => 1 };
+        var c = new Command("run", "Run contract files locally, without a node: one line per file with success, gas, result, events and the state root (what consensus depends on)") { files, fn, args, gas, order, repeat };
+        c.SetAction(pr =>
+        {
+            var paths = pr.GetValue(files)!;
+            var values = Args(pr.GetValue(args), "--args");
+            var limit = pr.GetValue(gas) is { } g ? Global.ParseAmount(g, "--gas") : 20_000_000UL;
+            if (pr.GetValue(repeat) is < 1 or > 100) throw new CliException("--repeat: 1..100", ExitCodes.BadInput);
+            var sources = paths.Select(p =>
+            {
+                try { return (Name: Path.GetFileName(p), Code: File.ReadAllBytes(p)); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"{p}: {e.Message}", ExitCodes.NotFound); }
+            }).ToList();
+            var indices = Enumerable.Range(0, sources.Count).ToList();
+            var o = pr.GetValue(order)!;
+            if (o == "reverse") indices.Reverse();
+            else if (o.StartsWith("shuffle:") && int.TryParse(o["shuffle:".Length..], out var seed))
+            {
+                var rng = new Random(seed);
+                for (var i = indices.Count - 1; i > 0; i--) { var j = rng.Next(i + 1); (indices[i], indices[j]) = (indices[j], indices[i]); }
+            }
+            else if (o != "given") throw new CliException("--order: given, reverse or shuffle:SEED", ExitCodes.BadInput);
+            var records = new string[sources.Count];
+            foreach (var i in indices)
+            {
+                string? line = null;
+                for (var r = 0; r < pr.GetValue(repeat); r++)
+                {
+                    var next = ContractRunner.Run(sources[i].Name, sources[i].Code, pr.GetValue(fn)!, values, limit).Line();
+                    if (line is not null && line != next) throw new CliException($"{sources[i].Name}: run {r + 1} differs from run 1:\n{line}\n{next}");
+                    line = next;
+                }
+                records[i] = line!;
+            }
+            foreach (var line in records) Console.Out.WriteLine(line);
+            return 0;
         });
         return c;
     }

@@ -1,28 +1,29 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using Chainlab.Contracts.Vm;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
-using static Chainlab.Contracts.Lua.LuaApi;
 
 namespace Chainlab.Contracts.Lua;
 
 /// <summary>
-/// The host API as Lua sees it: the context table, the table of C functions the prelude wraps, and the
-/// functions themselves. Each returns true and its results, or false and a message that the prelude raises
-/// in Lua, so no Lua error ever starts inside .NET code.
+/// The host API as contracts see it: <c>chain</c> (the call's context and the chain functions) and <c>storage</c>.
+/// The functions are shared, read-only library functions that act on the machine's current frame; each charges
+/// its gas before it works and raises a Lua error (with the calling line) for bad input.
 /// </summary>
-public sealed unsafe partial class LuaExecution
+public sealed partial class LuaExecution
 {
-    private void PushContext(IntPtr L, ContractCall call)
+    private LuaTable ChainTable(ContractCall call)
     {
-        lua_createtable(L, 0, 6);
-        PushText(L, Text(call.Caller)); SetField(L, -2, "caller");
-        PushText(L, Text(Origin)); SetField(L, -2, "origin");
-        PushText(L, Text(call.Contract)); SetField(L, -2, "self");
-        lua_pushinteger(L, (long)call.Amount); SetField(L, -2, "amount");
-        lua_pushinteger(L, (long)Height); SetField(L, -2, "height");
-        lua_pushinteger(L, (long)TimeMs); SetField(L, -2, "time");
+        var t = new LuaTable(_m, 0, 16);
+        t.Put("caller", Value.Str(LuaString.From(Text(call.Caller))));
+        t.Put("origin", Value.Str(LuaString.From(Text(Origin))));
+        t.Put("self", Value.Str(LuaString.From(Text(call.Contract))));
+        t.Put("amount", Value.Int((long)call.Amount));
+        t.Put("height", Value.Int((long)Height));
+        t.Put("time", Value.Int((long)TimeMs));
+        foreach (var (name, fn) in ChainFunctions) t.Put(name, fn);
+        t.ReadOnly = true;
+        return t;
     }
 
     // Base58 text of addresses the sandbox hands to contracts, remembered: encoding costs microseconds per frame.
@@ -35,179 +36,104 @@ public sealed unsafe partial class LuaExecution
         return AddressTexts[a] = a.ToString();
     }
 
-    private static void PushHost(IntPtr L)
+    private static Frame Current(Machine m, long gas)
     {
-        lua_createtable(L, 0, 12);
-        Register(L, "charge", &HostCharge);
-        Register(L, "keys", &HostKeys);
-        Register(L, "get", &HostGet);
-        Register(L, "set", &HostSet);
-        Register(L, "emit", &HostEmit);
-        Register(L, "transfer", &HostTransfer);
-        Register(L, "balance", &HostBalance);
-        Register(L, "call", &HostCall);
-        Register(L, "sha256", &HostSha256);
-        Register(L, "verify", &HostVerify);
+        m.Charge((long)Gas.HostCall + gas);
+        return (Frame)m.Host!;
     }
 
-    private static void Register(IntPtr L, string name, delegate* unmanaged<IntPtr, int> fn)
+    private static readonly (string, Value)[] ChainFunctions =
+    [
+        ("balance", Fn("balance", Balance)),
+        ("transfer", Fn("transfer", Transfer)),
+        ("call", Fn("call", (m, a) => CallContract(m, a, withValue: false))),
+        ("call_value", Fn("call_value", (m, a) => CallContract(m, a, withValue: true))),
+        ("emit", Fn("emit", Emit)),
+        ("sha256", Fn("sha256", Sha256)),
+        ("verify", Fn("verify", Verify)),
+    ];
+
+    private static readonly LuaTable StorageTable = BuildStorage();
+
+    private static LuaTable BuildStorage()
     {
-        lua_pushcclosure(L, fn, 0);
-        SetField(L, -2, name);
+        var t = new LuaTable(null);
+        t.Put("get", Fn("get", StorageGet));
+        t.Put("set", Fn("set", (m, a) => StorageSet(m, Args.At(a, 0), Args.At(a, 1))));
+        t.Put("delete", Fn("delete", (m, a) => StorageSet(m, Args.At(a, 0), Value.Nil)));
+        t.ReadOnly = true;
+        return t;
     }
 
-    // Each returns true + results, or false + message; the prelude raises the message in Lua.
-
-    private static int Fail(IntPtr L, string message)
-    {
-        lua_settop(L, 0);
-        lua_pushboolean(L, 0);
-        PushText(L, message);
-        return 2;
-    }
-
-    private static int Ok(IntPtr L, int results)
-    {
-        // results are the top 'results' values; put true below them
-        lua_pushboolean(L, 1);
-        lua_rotate(L, -(results + 1), 1);
-        return results + 1;
-    }
-
-    private delegate int HostBody(IntPtr L, LuaExecution ex, Frame frame);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Guard(IntPtr L, HostBody body)
-    {
-        var ex = _current!;
-        var wasInHost = ex._inHost;
-        ex._inHost = true;
-        try
-        {
-            if (!ex.Charge(Gas.HostCall)) return Fail(L, "out of gas");
-            return body(L, ex, ex._frames.Peek());
-        }
-        catch (BoundaryException e) { return Fail(L, e.Message); }
-        catch (Exception e) { return Fail(L, "host error: " + e.GetType().Name); }
-        finally { ex._inHost = wasInHost; }
-    }
-
-    [UnmanagedCallersOnly] private static int HostCharge(IntPtr L) => Guard(L, (L, ex, f) =>
-    {
-        var units = lua_isinteger(L, 1) != 0 ? lua_tointegerx(L, 1, out _) : long.MaxValue;
-        lua_pushboolean(L, ex.Charge(units < 0 ? ulong.MaxValue : (ulong)units) ? 1 : 0);
-        return 1;
-    });
-
-    private static (int Rank, long I, double D, byte[]? S, bool B) KeyOf(IntPtr L, int idx) => lua_type(L, idx) switch
-    {
-        TNUMBER when lua_isinteger(L, idx) != 0 => (0, lua_tointegerx(L, idx, out _), 0, null, false),
-        TNUMBER => (1, 0, lua_tonumberx(L, idx, out _), null, false),
-        TSTRING => (2, 0, 0, Bytes(L, idx).ToArray(), false),
-        TBOOLEAN => (3, 0, 0, null, lua_toboolean(L, idx) != 0),
-        var t => throw new BoundaryException($"pairs: a table with {TypeName(t)} keys has no defined order in contracts"),
-    };
-
-    [UnmanagedCallersOnly] private static int HostKeys(IntPtr L) => Guard(L, (L, ex, f) =>
-    {
-        if (lua_type(L, 1) != TTABLE) return Fail(L, "pairs: table expected");
-        lua_settop(L, 1);
-        lua_createtable(L, 0, 0);                    // 2: the keys in traversal order
-        var keys = new List<(int Rank, long I, double D, byte[]? S, bool B)>();
-        lua_pushnil(L);
-        while (lua_next(L, 1) != 0)
-        {
-            Pop(L, 1);
-            keys.Add(KeyOf(L, -1));
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, 2, keys.Count);
-            if (!ex.Charge(Gas.PerKey + (ulong)(keys[^1].S?.Length ?? 0) / Gas.BytesPerGas)) return Fail(L, "out of gas");
-        }
-        var order = Enumerable.Range(0, keys.Count).ToArray();
-        Array.Sort(order, (a, b) =>
-        {
-            var x = keys[a]; var y = keys[b];
-            if (x.Rank != y.Rank) return x.Rank.CompareTo(y.Rank);
-            return x.Rank switch
-            {
-                0 => x.I.CompareTo(y.I),
-                1 => x.D.CompareTo(y.D),
-                2 => x.S.AsSpan().SequenceCompareTo(y.S),
-                _ => x.B.CompareTo(y.B),
-            };
-        });
-        lua_createtable(L, keys.Count, 0);           // 3: the keys in order
-        for (var i = 0; i < order.Length; i++) { lua_rawgeti(L, 2, order[i] + 1); lua_rawseti(L, 3, i + 1); }
-        lua_pushinteger(L, keys.Count);
-        return Ok(L, 2);
-    });
+    private static Value Fn(string name, Func<Machine, Value[], Value[]> body) => Value.Func(new Builtin(name, body));
 
     private const int MaxKeyBytes = 128;
 
-    private static byte[] StorageKey(IntPtr L, int idx)
+    private static byte[] StorageKey(Machine m, Value v)
     {
-        if (lua_type(L, idx) != TSTRING) throw new BoundaryException("a storage key must be a string");
-        var k = Bytes(L, idx);
-        if (k.Length is 0 or > MaxKeyBytes) throw new BoundaryException($"a storage key must be 1 to {MaxKeyBytes} bytes");
-        return k.ToArray();
+        if (!v.IsString) throw m.Error("a storage key must be a string");
+        var k = v.AsString.Bytes;
+        if (k.Length is 0 or > MaxKeyBytes) throw m.Error($"a storage key must be 1 to {MaxKeyBytes} bytes");
+        return k;
     }
 
-    [UnmanagedCallersOnly] private static int HostGet(IntPtr L) => Guard(L, (L, ex, f) =>
+    private static Value[] StorageGet(Machine m, Value[] a)
     {
-        var key = StorageKey(L, 1);
+        var f = Current(m, (long)Gas.StorageRead);
+        var key = StorageKey(m, Args.At(a, 0));
         var raw = ContractState.Get(f.State, f.Call.Contract, key);
-        if (!ex.Charge(Gas.StorageRead + (ulong)(raw?.Length ?? 0) / Gas.BytesPerGas)) return Fail(L, "out of gas");
-        if (raw is null) lua_pushnil(L);
-        else PushValue(L, ContractValue.Decode(raw));
-        return Ok(L, 1);
-    });
-
-    [UnmanagedCallersOnly] private static int HostSet(IntPtr L) => Guard(L, (L, ex, f) =>
-    {
-        if (ex.ReadOnly) return Fail(L, "a view call cannot write storage");
-        var key = StorageKey(L, 1);
-        byte[]? value = null;
-        if (lua_type(L, 2) != TNIL)
-        {
-            try { value = ex.ReadValue(L, 2, 0).Encode(); }
-            catch (BoundaryException e) { return Fail(L, "storage value: " + e.Message); }
-            if (value.Length > ex._limits.ValueBytes) return Fail(L, $"storage value is {value.Length} bytes, more than the limit of {ex._limits.ValueBytes}");
-        }
-        if (!ex.Charge(Gas.StorageWrite + (ulong)(key.Length + (value?.Length ?? 0)) * Gas.StorageWritePerByte)) return Fail(L, "out of gas");
-        ContractState.Set(f.State, f.Call.Contract, key, value);
-        return Ok(L, 0);
-    });
-
-    [UnmanagedCallersOnly] private static int HostEmit(IntPtr L) => Guard(L, (L, ex, f) =>
-    {
-        if (ex.ReadOnly) return Fail(L, "a view call cannot emit events");
-        if (lua_type(L, 1) != TSTRING) return Fail(L, "an event name must be a string");
-        var name = System.Text.Encoding.UTF8.GetString(Bytes(L, 1));
-        if (name.Length is 0 or > 64) return Fail(L, "an event name must be 1 to 64 characters");
-        byte[] value;
-        try { value = ex.ReadValue(L, 2, 0).Encode(); }
-        catch (BoundaryException e) { return Fail(L, "event value: " + e.Message); }
-        if (value.Length > ex._limits.ValueBytes) return Fail(L, $"event value is {value.Length} bytes, more than the limit of {ex._limits.ValueBytes}");
-        var total = ex.Events.Count + ex._frames.Sum(x => x.Events.Count);
-        if (total >= ex._limits.Events) return Fail(L, $"a transaction may emit at most {ex._limits.Events} events");
-        if (!ex.Charge(Gas.Event + (ulong)value.Length * Gas.StorageWritePerByte)) return Fail(L, "out of gas");
-        f.Events.Add(new ContractEvent(f.Call.Contract, name, value));
-        return Ok(L, 0);
-    });
-
-    private static Address AddressArg(IntPtr L, int idx, string what)
-    {
-        if (lua_type(L, idx) != TSTRING) throw new BoundaryException($"{what} must be an address string");
-        var text = System.Text.Encoding.UTF8.GetString(Bytes(L, idx));
-        return Address.TryParse(text, out var a, out var error) ? a : throw new BoundaryException($"{what}: {error}");
+        if (raw is null) return [Value.Nil];
+        m.Charge(raw.Length / (long)Gas.BytesPerGas);
+        return [f.Ex.ToLua(ContractValue.Decode(raw), 0)];
     }
 
-    private static ulong AmountArg(IntPtr L, int idx)
+    private static Value[] StorageSet(Machine m, Value keyValue, Value v)
     {
-        if (lua_type(L, idx) != TNUMBER || lua_isinteger(L, idx) == 0) throw new BoundaryException("an amount must be an integer");
-        var v = lua_tointegerx(L, idx, out _);
-        if (v < 0) throw new BoundaryException("an amount cannot be negative");
-        return (ulong)v;
+        var f = Current(m, (long)Gas.StorageWrite);
+        if (f.Ex.ReadOnly) throw m.Error("a view call cannot write storage");
+        var key = StorageKey(m, keyValue);
+        byte[]? value = null;
+        if (!v.IsNil)
+        {
+            try { value = f.Ex.FromLua(v, "storage value").Encode(); }
+            catch (BoundaryException e) { throw m.Error(e.Message); }
+        }
+        m.Charge((key.Length + (value?.Length ?? 0)) * (long)Gas.StorageWritePerByte);
+        ContractState.Set(f.State, f.Call.Contract, key, value);
+        return Value.None;
+    }
+
+    private static Value[] Emit(Machine m, Value[] a)
+    {
+        var f = Current(m, (long)Gas.Event);
+        var ex = f.Ex;
+        if (ex.ReadOnly) throw m.Error("a view call cannot emit events");
+        var n = Args.At(a, 0);
+        if (!n.IsString) throw m.Error("an event name must be a string");
+        var name = n.AsString.ToString();
+        if (name.Length is 0 or > 64) throw m.Error("an event name must be 1 to 64 characters");
+        byte[] value;
+        try { value = ex.FromLua(Args.At(a, 1), "event value").Encode(); }
+        catch (BoundaryException e) { throw m.Error(e.Message); }
+        var total = ex.Events.Count + ex._frames.Sum(x => x.Events.Count);
+        if (total >= ex._limits.Events) throw m.Error($"a transaction may emit at most {ex._limits.Events} events");
+        m.Charge(value.Length * (long)Gas.StorageWritePerByte);
+        f.Events.Add(new ContractEvent(f.Call.Contract, name, value));
+        return Value.None;
+    }
+
+    private static Address AddressArg(Machine m, Value v, string what)
+    {
+        if (!v.IsString) throw m.Error($"{what} must be an address string");
+        if (v.AsString.Length > 100) throw m.Error($"{what}: not an address");
+        return Address.TryParse(v.AsString.ToString(), out var a, out var error) ? a : throw m.Error($"{what}: {error}");
+    }
+
+    private static ulong AmountArg(Machine m, Value v)
+    {
+        if (!v.IsInt) throw m.Error("an amount must be an integer");
+        if (v.AsInt < 0) throw m.Error("an amount cannot be negative");
+        return (ulong)v.AsInt;
     }
 
     /// <summary>Moves coins between accounts on the overlay, or says why not.</summary>
@@ -223,64 +149,71 @@ public sealed unsafe partial class LuaExecution
         return null;
     }
 
-    [UnmanagedCallersOnly] private static int HostTransfer(IntPtr L) => Guard(L, (L, ex, f) =>
+    private static Value[] Transfer(Machine m, Value[] a)
     {
-        if (ex.ReadOnly) return Fail(L, "a view call cannot transfer coins");
-        var to = AddressArg(L, 1, "transfer: recipient");
-        var amount = AmountArg(L, 2);
-        if (amount == 0) return Fail(L, "transfer: the amount must be positive");
-        if (!ex.Charge(Gas.Transfer)) return Fail(L, "out of gas");
-        return MoveCoins(f.State, f.Call.Contract, to, amount) is { } error ? Fail(L, "transfer: " + error) : Ok(L, 0);
-    });
+        var f = Current(m, (long)Gas.Transfer);
+        if (f.Ex.ReadOnly) throw m.Error("a view call cannot transfer coins");
+        var to = AddressArg(m, Args.At(a, 0), "transfer: recipient");
+        var amount = AmountArg(m, Args.At(a, 1));
+        if (amount == 0) throw m.Error("transfer: the amount must be positive");
+        if (MoveCoins(f.State, f.Call.Contract, to, amount) is { } error) throw m.Error("transfer: " + error);
+        return Value.None;
+    }
 
-    [UnmanagedCallersOnly] private static int HostBalance(IntPtr L) => Guard(L, (L, ex, f) =>
+    private static Value[] Balance(Machine m, Value[] a)
     {
-        var who = lua_type(L, 1) == TNIL ? f.Call.Contract : AddressArg(L, 1, "balance: address");
+        var f = Current(m, 0);
+        var who = Args.At(a, 0).IsNil ? f.Call.Contract : AddressArg(m, Args.At(a, 0), "balance: address");
         var b = f.State.Get(who).Balance;
-        lua_pushinteger(L, b > long.MaxValue ? long.MaxValue : (long)b);
-        return Ok(L, 1);
-    });
+        return [Value.Int(b > long.MaxValue ? long.MaxValue : (long)b)];
+    }
 
-    [UnmanagedCallersOnly] private static int HostCall(IntPtr L) => Guard(L, (L, ex, f) =>
+    /// <summary>
+    /// chain.call: the callee runs in a new frame whose state sits on top of this frame's (so it sees this frame's
+    /// writes so far: the reentrancy rule of docs/decisions/0006) and is merged only when it succeeds.
+    /// </summary>
+    private static Value[] CallContract(Machine m, Value[] a, bool withValue)
     {
-        var target = AddressArg(L, 1, "call: contract");
-        var amount = AmountArg(L, 2);
-        if (amount > 0 && ex.ReadOnly) return Fail(L, "a view call cannot send coins");
-        if (lua_type(L, 3) != TSTRING) return Fail(L, "call: the function name must be a string");
-        var fn = System.Text.Encoding.UTF8.GetString(Bytes(L, 3));
+        var f = Current(m, 0);
+        var ex = f.Ex;
+        var target = AddressArg(m, Args.At(a, 0), "call: contract");
+        var amount = withValue ? AmountArg(m, Args.At(a, 1)) : 0;
+        if (amount > 0 && ex.ReadOnly) throw m.Error("a view call cannot send coins");
+        var at = withValue ? 2 : 1;
+        var fnv = Args.At(a, at);
+        if (!fnv.IsString) throw m.Error("call: the function name must be a string");
+        if (fnv.AsString.Length > ContractPayload.MaxFunctionBytes) throw m.Error("call: the function name is too long");
+        var fn = fnv.AsString.ToString();
+        if (a.Length - at - 1 > ContractPayload.MaxArguments) throw m.Error($"call: at most {ContractPayload.MaxArguments} arguments");
         var args = new List<ContractValue>();
-        try { for (var i = 4; i <= lua_gettop(L); i++) args.Add(ex.ReadValue(L, i, 0)); }
-        catch (BoundaryException e) { return Fail(L, "call arguments: " + e.Message); }
+        try { for (var i = at + 1; i < a.Length; i++) args.Add(ex.FromLua(a[i], "a call argument")); }
+        catch (BoundaryException e) { throw m.Error(e.Message); }
         var result = ex.RunFrame(f.State, new ContractCall(target, f.Call.Contract, amount, fn, args), null);
-        if (!result.Ok) return Fail(L, $"call to {fn} failed: {result.Error}");
-        lua_settop(L, 0);
-        PushValue(L, result.Value);
-        return Ok(L, 1);
-    });
+        if (!result.Ok) throw m.Error($"call to {fn} failed: {result.Error}");
+        return [ex.ToLua(result.Value, 0)];
+    }
 
-    [UnmanagedCallersOnly] private static int HostSha256(IntPtr L) => Guard(L, (L, ex, f) =>
+    private static Value[] Sha256(Machine m, Value[] a)
     {
-        if (lua_type(L, 1) != TSTRING) return Fail(L, "sha256: a string is expected");
-        var data = Bytes(L, 1);
-        if (!ex.Charge(Gas.Sha256 + (ulong)data.Length / Gas.BytesPerGas)) return Fail(L, "out of gas");
-        PushText(L, Hash.Sha256(data).ToString());
-        return Ok(L, 1);
-    });
+        var v = Args.At(a, 0);
+        if (!v.IsString) throw m.Error("sha256: a string is expected");
+        Current(m, (long)Gas.Sha256 + v.AsString.Length / (long)Gas.BytesPerGas);
+        return [m.Str(Hash.Sha256(v.AsString.Bytes).ToString())];
+    }
 
-    [UnmanagedCallersOnly] private static int HostVerify(IntPtr L) => Guard(L, (L, ex, f) =>
+    private static Value[] Verify(Machine m, Value[] a)
     {
-        if (lua_type(L, 1) != TSTRING || lua_type(L, 2) != TSTRING || lua_type(L, 3) != TSTRING)
-            return Fail(L, "verify: public key (hex), message and signature (hex) are strings");
-        if (!ex.Charge(Gas.Verify + (ulong)Bytes(L, 2).Length / Gas.BytesPerGas)) return Fail(L, "out of gas");
+        Value k = Args.At(a, 0), msg = Args.At(a, 1), s = Args.At(a, 2);
+        if (!k.IsString || !msg.IsString || !s.IsString) throw m.Error("verify: public key (hex), message and signature (hex) are strings");
+        Current(m, (long)Gas.Verify + msg.AsString.Length / (long)Gas.BytesPerGas);
+        if (k.AsString.Length != 2 * Ed25519.PublicKeySize || s.AsString.Length != 2 * Ed25519.SignatureSize) return [Value.False];
         byte[] key, sig;
         try
         {
-            key = Convert.FromHexString(System.Text.Encoding.ASCII.GetString(Bytes(L, 1)));
-            sig = Convert.FromHexString(System.Text.Encoding.ASCII.GetString(Bytes(L, 3)));
+            key = Convert.FromHexString(System.Text.Encoding.ASCII.GetString(k.AsString.Bytes));
+            sig = Convert.FromHexString(System.Text.Encoding.ASCII.GetString(s.AsString.Bytes));
         }
-        catch (FormatException) { return Fail(L, "verify: the key and signature must be hex"); }
-        var ok = key.Length == Ed25519.PublicKeySize && sig.Length == Ed25519.SignatureSize && Ed25519.Verify(key, Bytes(L, 2), sig);
-        lua_pushboolean(L, ok ? 1 : 0);
-        return Ok(L, 1);
-    });
+        catch (FormatException) { throw m.Error("verify: the key and signature must be hex"); }
+        return [Value.Bool(Ed25519.Verify(key, msg.AsString.Bytes, sig))];
+    }
 }

@@ -1,60 +1,70 @@
-using static Chainlab.Contracts.Lua.LuaApi;
+using Chainlab.Contracts.Vm;
 
 namespace Chainlab.Contracts.Lua;
 
-/// <summary>Values across the boundary: Lua values read into <see cref="ContractValue"/> (floats and functions refused) and pushed back.</summary>
-public sealed unsafe partial class LuaExecution
+/// <summary>
+/// Values across the boundary. Reading a Lua value (a result, a stored value, an event, a call argument) walks it
+/// with a budget of encoded bytes: every entry and byte counts each time it is reached (a table shared by many
+/// entries counts once per entry), gas is charged as it goes, and the walk stops at the limit before any copy is
+/// made, so a small graph of shared tables cannot expand into gigabytes.
+/// </summary>
+public sealed partial class LuaExecution
 {
     private sealed class BoundaryException(string message) : Exception(message);
 
-    private ContractValue ReadValue(IntPtr L, int idx, int depth)
+    private ContractValue FromLua(Value v, string what)
     {
-        if (depth > ContractValue.MaxDepth) throw new BoundaryException($"tables nest deeper than {ContractValue.MaxDepth} (or refer to themselves)");
-        switch (lua_type(L, idx))
+        long budget = _limits.ValueBytes;
+        return Read(v, 0, ref budget, what);
+    }
+
+    private ContractValue Read(Value v, int depth, ref long budget, string what)
+    {
+        if (depth > ContractValue.MaxDepth) throw new BoundaryException($"{what}: tables nest deeper than {ContractValue.MaxDepth} (or refer to themselves)");
+        budget -= v.IsString ? 5 + v.AsString.Length : v.IsInt ? 9 : 5;
+        if (budget < 0) throw new BoundaryException($"{what} is more than the limit of {_limits.ValueBytes} bytes");
+        _m.Charge(1 + (v.IsString ? v.AsString.Length / (long)Gas.BytesPerGas : 0));
+        switch (v.Type)
         {
-            case TNIL: return ContractValue.Nil;
-            case TBOOLEAN: return ContractValue.Of(lua_toboolean(L, idx) != 0);
-            case TNUMBER:
-                if (lua_isinteger(L, idx) == 0) throw new BoundaryException($"{lua_tonumberx(L, idx, out _)} is a float; only integers cross the contract boundary");
-                return ContractValue.Of(lua_tointegerx(L, idx, out _));
-            case TSTRING: return new StringValue(Bytes(L, idx).ToArray());
-            case TTABLE:
+            case LuaType.Nil: return ContractValue.Nil;
+            case LuaType.Boolean: return ContractValue.Of(v.AsBool);
+            case LuaType.Number:
+                if (!v.IsInt) throw new BoundaryException($"{what}: {v} is a float; only integers cross the contract boundary");
+                return ContractValue.Of(v.AsInt);
+            case LuaType.String: return new StringValue(v.AsString.Bytes);
+            case LuaType.Table:
             {
-                idx = lua_absindex(L, idx);
-                if (lua_checkstack(L, 4) == 0) throw new BoundaryException("value is too deep");
                 var entries = new List<KeyValuePair<ContractValue, ContractValue>>();
-                lua_pushnil(L);
-                while (lua_next(L, idx) != 0)
+                foreach (var (k, x) in v.AsTable.Entries())
                 {
-                    var kt = lua_type(L, -2);
-                    if (kt is not (TNUMBER or TSTRING or TBOOLEAN)) { Pop(L, 2); throw new BoundaryException($"a table key of type {TypeName(kt)} cannot cross the contract boundary"); }
-                    ContractValue k, v;
-                    try { k = ReadValue(L, -2, depth + 1); v = ReadValue(L, -1, depth + 1); }
-                    catch { Pop(L, 2); throw; }
-                    entries.Add(new(k, v));
-                    if (entries.Count > ContractValue.MaxEncodedBytes / 2) { Pop(L, 2); throw new BoundaryException("table is too large"); }
-                    Pop(L, 1);
+                    if (!(k.IsNumber || k.IsString || k.IsBool)) throw new BoundaryException($"{what}: a table key of type {k.TypeName} cannot cross the contract boundary");
+                    entries.Add(new(Read(k, depth + 1, ref budget, what), Read(x, depth + 1, ref budget, what)));
                 }
+                var log = 1;
+                while ((1 << log) < entries.Count) log++;
+                _m.Charge((long)entries.Count * log / 4);
                 entries.Sort((a, b) => ContractValue.KeyOrder.Compare(a.Key, b.Key));
                 return new TableValue(entries);
             }
-            case var t: throw new BoundaryException($"a {TypeName(t)} cannot cross the contract boundary");
+            default: throw new BoundaryException($"{what}: a {v.TypeName} cannot cross the contract boundary");
         }
     }
 
-    private static void PushValue(IntPtr L, ContractValue v)
+    /// <summary>A boundary value as a Lua value, charged as the memory it takes.</summary>
+    private Value ToLua(ContractValue v, int depth) => v switch
     {
-        switch (v)
-        {
-            case NilValue: lua_pushnil(L); break;
-            case BoolValue b: lua_pushboolean(L, b.Value ? 1 : 0); break;
-            case IntValue i: lua_pushinteger(L, i.Value); break;
-            case StringValue s: PushBytes(L, s.Bytes); break;
-            case TableValue t:
-                lua_checkstack(L, 4);
-                lua_createtable(L, 0, t.Entries.Count);
-                foreach (var (k, x) in t.Entries) { PushValue(L, k); PushValue(L, x); lua_rawset(L, -3); }
-                break;
-        }
+        NilValue => Value.Nil,
+        BoolValue b => Value.Bool(b.Value),
+        IntValue i => Value.Int(i.Value),
+        StringValue s => Value.Str(_m.NewString(s.Bytes)),
+        TableValue t => Table(t, depth),
+        _ => Value.Nil,
+    };
+
+    private Value Table(TableValue t, int depth)
+    {
+        var table = _m.NewTable(0, t.Entries.Count);
+        foreach (var (k, x) in t.Entries) table.Set(_m, ToLua(k, depth + 1), ToLua(x, depth + 1));
+        return Value.Table(table);
     }
 }

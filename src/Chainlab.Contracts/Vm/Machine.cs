@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Chainlab.Contracts.Vm;
 
 /// <summary>Why execution stopped before the contract finished.</summary>
-public enum Stop { None, OutOfGas, OutOfMemory }
+public enum Stop { None, OutOfGas, OutOfMemory, Timeout }
 
 /// <summary>A Lua error: raised by error(), by a failed operation or by a library function; pcall catches it.</summary>
 public sealed class LuaError(Value value) : Exception(value.ToString())
@@ -39,7 +39,7 @@ public sealed class Machine
     public ulong GasLimit { get; }
     /// <summary>Gas not yet used; below zero means the run is out of gas.</summary>
     public long GasLeft;
-    public ulong GasUsed => GasLeft < 0 ? GasLimit : GasLimit - (ulong)GasLeft;
+    public ulong GasUsed => Left < 0 || Stopped == Stop.OutOfGas ? GasLimit : GasLimit - (ulong)Left;
     public long MemoryLimit { get; }
     /// <summary>Bytes the run holds now (each frame's allocations count until it ends).</summary>
     public long Memory;
@@ -55,6 +55,8 @@ public sealed class Machine
     public int Line;
     /// <summary>The name of the chunk errors are reported against ("contract").</summary>
     public string ChunkName = "contract";
+    /// <summary>What the host functions of this run act on (the sandbox's current frame); null outside a contract.</summary>
+    public object? Host;
     private readonly int[] _callLines = new int[MaxDepth + 2];
     private int _nextId;
 
@@ -75,9 +77,39 @@ public sealed class Machine
         Charge(units / unitsPerGas + 1);
     }
 
+    // View calls only: gas is handed out in slices, and the clock and the token are looked at between slices.
+    private long _reserve;
+    private long _deadline;
+    private CancellationToken _cancel;
+    private const long Slice = 20_000;
+
+    /// <summary>Stops the run at a wall-clock time or on cancellation (never used for consensus).</summary>
+    public void SetDeadline(TimeSpan after, CancellationToken cancel)
+    {
+        _deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(after.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _cancel = cancel;
+        if (GasLeft > Slice) { _reserve = GasLeft - Slice; GasLeft = Slice; }
+    }
+
+    /// <summary>Gas not yet used, slices included.</summary>
+    private long Left => GasLeft + _reserve;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void OutOfGas()
     {
+        while (GasLeft < 0 && _reserve > 0 && Stopped == Stop.None)
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > _deadline || _cancel.IsCancellationRequested)
+            {
+                Stopped = Stop.Timeout;
+                _reserve = 0;
+                throw new LuaStop(Stopped);
+            }
+            var take = Math.Min(_reserve, Slice);
+            _reserve -= take;
+            GasLeft += take;
+        }
+        if (GasLeft >= 0 && Stopped == Stop.None) return;
         GasLeft = -1;
         if (Stopped == Stop.None) Stopped = Stop.OutOfGas;
         throw new LuaStop(Stopped);
@@ -103,7 +135,7 @@ public sealed class Machine
     /// <summary>Checks that <paramref name="bytes"/> more would fit, before building something that large.</summary>
     public void Reserve(long bytes)
     {
-        if (bytes < 0 || Memory + bytes > MemoryLimit)
+        if (bytes < 0 || bytes > MemoryLimit - Memory)
         {
             if (Stopped == Stop.None) Stopped = Stop.OutOfMemory;
             throw new LuaStop(Stopped);
@@ -125,15 +157,33 @@ public sealed class Machine
 
     // ---------------------------------------------------------------- calls and errors
 
+    /// <summary>Stack units all active calls may reserve together (each call: 1 + its function's deepest nesting), so the .NET stack a run uses is bounded by the program, the same on every node.</summary>
+    public const int MaxStack = 3_000;
+    /// <summary>Stack units reserved now.</summary>
+    public int StackUse;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Enter()
+    public void Enter(int cost = 1)
     {
-        if (Depth >= MaxDepth) throw Error("stack overflow");
+        if (Depth >= MaxDepth || StackUse + cost > MaxStack) throw Error("stack overflow");
+        StackUse += cost;
         _callLines[++Depth] = Line;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Leave() => Line = _callLines[Depth--];
+    public void Leave(int cost = 1)
+    {
+        StackUse -= cost;
+        Line = _callLines[Depth--];
+    }
+
+    /// <summary>Puts the call stack back to a depth saved before (pcall, after an error unwound calls without leaving them).</summary>
+    public void Unwind(int depth, int stackUse, int line)
+    {
+        Depth = depth;
+        StackUse = stackUse;
+        Line = line;
+    }
 
     /// <summary>An error at the current line: "contract:LINE: message".</summary>
     public LuaError Error(string message) => new(Str(Where(1) + message));

@@ -67,7 +67,7 @@ public static class ContractEndpoints
             {
                 var committed = node.Chain.Committed;
                 var (result, gas) = ContractKinds.View(node.Chain.Spec, committed.State, a, body.Function, args,
-                    committed.Header.Height, committed.Header.TimestampMs, body.Gas);
+                    committed.Header.Height, committed.Header.TimestampMs, body.Gas, cancel: req.HttpContext.RequestAborted);
                 if (!result.Ok) return Problems.Of("contract-failed", 422, "The contract failed", result.Error ?? "failed");
                 return Results.Ok(new ViewCallResponse(result.Value.ToJson(), gas, committed.Header.Height));
             }

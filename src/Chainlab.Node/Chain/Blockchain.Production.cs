@@ -58,8 +58,19 @@ public sealed partial class Blockchain
             var refs = tx.Kind == TxKind.FileAnchor ? FileAnchorRules.BlockRefs([tx]) : [];
             if (blockRefs.Count + refs.Count > Limits.MaxFileRefs) { (deferred ??= new()).Add(tx.Sender); continue; }
             var outcome = new TxOutcome();
-            var r = Rules.Apply(overlay, tx, height, claim.TimestampMs, outcome);
+            // A contract transaction runs on a scratch overlay: if it fails for a reason that is not its own (a
+            // fault of this node), it leaves nothing behind, is dropped from the pool and logged, and the block goes on.
+            var target = claimed > 0 ? new StateOverlay(overlay) : overlay;
+            TxRejection r;
+            try { r = Rules.Apply(target, tx, height, claim.TimestampMs, outcome); }
+            catch (Exception e) when (claimed > 0 && e is not OperationCanceledException)
+            {
+                _log.LogError(e, "Transaction {Hash} failed inside this node and is dropped: {Message}", tx.Hash.Short, e.Message);
+                _pool.Drop(tx, new TxRejection(TxError.Malformed, $"this node could not run the transaction: {e.Message}"));
+                continue;
+            }
             if (!r.IsOk) { _pool.Drop(tx, r); continue; }
+            if (!ReferenceEquals(target, overlay)) foreach (var (a, acc) in target.Changes) overlay.Set(a, acc);
             var paid = outcome.FeePaid ?? tx.Fee;
             receipts.Add(new Receipt(tx.Hash, height, included.Count, outcome.Success, paid, outcome.Error, outcome.Contract));
             included.Add(tx);

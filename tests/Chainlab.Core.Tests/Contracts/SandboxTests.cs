@@ -1,5 +1,6 @@
 using Chainlab.Contracts;
 using Chainlab.Contracts.Lua;
+using Chainlab.Contracts.Vm;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
