@@ -143,11 +143,20 @@ public static class BenchCommands
         var iterations = new Option<int>("--iterations") { Description = "Loop iterations of the instruction benchmark", DefaultValueFactory = _ => 3_000_000 };
         var transfers = new Option<int>("--transfers") { Description = "Token transfers per run", DefaultValueFactory = _ => 10_000 };
         var cruns = new Option<int>("--runs") { Description = "Runs (medians are reported)", DefaultValueFactory = _ => 3 };
-        var contracts = new Command("contracts", "Metered VM instructions per second, the empty call frame, token transfers committed per second, memory per contract state") { iterations, transfers, cruns };
+        var worstCase = new Option<bool>("--worst-case") { Description = "Instead: the wall time per gas of every known worst case next to an arithmetic loop (docs/contracts.md)" };
+        var worstGas = new Option<string?>("--gas") { Description = "Gas limit of each worst-case run (default 20000000)" };
+        var contracts = new Command("contracts", "Metered VM instructions per second, the empty call frame, token transfers committed per second, memory per contract state") { iterations, transfers, cruns, worstCase, worstGas };
         contracts.SetAction(async (pr, ct) =>
         {
             if (pr.GetValue(iterations) is < 1000 or > 100_000_000 || pr.GetValue(transfers) is < 10 or > 200_000 || pr.GetValue(cruns) is < 1 or > 50)
                 throw new CliException("--iterations 1000..100000000, --transfers 10..200000, --runs 1..50", ExitCodes.BadInput);
+            if (pr.GetValue(worstCase))
+            {
+                var wg = pr.GetValue(worstGas) is { } g ? Global.ParseAmount(g, "--gas") : 20_000_000UL;
+                if (wg is < 100_000 or > 1_000_000_000) throw new CliException("--gas 100000..1000000000", ExitCodes.BadInput);
+                WorstCaseBenchmark.Run(wg, pr.GetValue(cruns), Console.Out);
+                return 0;
+            }
             var b = new ContractBenchmark(Console.Out);
             var metered = new List<double>();
             for (var i = 0; i < pr.GetValue(cruns); i++)

@@ -140,3 +140,50 @@ public sealed class ContractBenchmark(TextWriter output)
     private static long DbBytes(string dir) =>
         Directory.EnumerateFiles(dir, "chain.db*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 }
+
+/// <summary>
+/// chainlab bench contracts --worst-case: wall time per unit of gas of every known worst case (Chainlab.Contracts.WorstCases)
+/// next to a plain arithmetic loop measured in the same run. Medians of several runs; measured, never asserted.
+/// </summary>
+public static class WorstCaseBenchmark
+{
+    public sealed record Row(string Name, ulong Gas, string Outcome, double NanosPerGas, double Ratio);
+
+    public static (double BaselineNanos, List<Row> Rows) Run(ulong gas, int runs, TextWriter output)
+    {
+        var baseline = Median(runs, () => Measure(WorstCases.Arithmetic, gas).NanosPerGas);
+        output.WriteLine($"baseline (arithmetic loop): {baseline:N2} ns per gas");
+        var rows = new List<Row>();
+        foreach (var (name, code) in WorstCases.All)
+        {
+            (ulong Gas, string Outcome, double NanosPerGas) last = default;
+            var ns = Median(runs, () => (last = Measure(code, gas)).NanosPerGas);
+            var row = new Row(name, last.Gas, last.Outcome ?? "", ns, ns / baseline);
+            rows.Add(row);
+            output.WriteLine($"{row.Ratio,7:0.00}x  {row.NanosPerGas,8:N2} ns/gas  {row.Gas,12:N0} gas  {row.Outcome,-14}  {name}");
+        }
+        var worst = rows.MaxBy(r => r.Ratio)!;
+        output.WriteLine($"largest ratio: {worst.Ratio:0.00}x ({worst.Name})");
+        return (baseline, rows);
+    }
+
+    private static double Median(int runs, Func<double> f)
+    {
+        var xs = Enumerable.Range(0, runs).Select(_ => f()).OrderBy(x => x).ToList();
+        return xs[xs.Count / 2];
+    }
+
+    private static (ulong Gas, string Outcome, double NanosPerGas) Measure(string code, ulong gas)
+    {
+        var spec = new ContractSpec { MaxGas = gas };
+        var contract = ContractState.ContractAddress(Address.Zero, 0);
+        var state = new StateOverlay(StateSnapshot.Empty);
+        ContractState.Install(state, contract, System.Text.Encoding.UTF8.GetBytes(code));
+        var ex = new LuaExecution(spec, gas, Address.Zero, 1, 0, readOnly: false);
+        var sw = Stopwatch.StartNew();
+        var r = ex.Run(state, new ContractCall(contract, Address.Zero, 0, "main", []));
+        var elapsed = sw.Elapsed.TotalNanoseconds;
+        var outcome = r.Ok ? "returned" : r.Error!.StartsWith("out of gas") ? "out of gas" : r.Error.StartsWith("out of memory") ? "out of memory" : "error";
+        return (ex.GasUsed, outcome, elapsed / Math.Max(1, ex.GasUsed));
+    }
+}

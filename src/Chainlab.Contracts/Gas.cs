@@ -28,6 +28,10 @@ public static class Gas
     public const long LibraryCall = 2;
     /// <summary>An error caught by pcall or xpcall (unwinding is the dearest thing the VM does).</summary>
     public const long ErrorCaught = 200;
+    /// <summary>Writing a float as text (tostring, "..", format's %s, table.concat).</summary>
+    public const long FloatText = 20;
+    /// <summary>And per call level the error unwound on its way.</summary>
+    public const long ErrorPerLevel = 100;
     /// <summary>Loading a contract's code into a frame, per byte of source (compiling it, or taking it from the cache).</summary>
     public const long CodePerByte = 1;
 }

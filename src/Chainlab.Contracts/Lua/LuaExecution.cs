@@ -150,7 +150,7 @@ public sealed partial class LuaExecution
         }
         catch (LuaError e)
         {
-            _m.Unwind(depth, stack, line);
+            Interpreter.Caught(_m, depth, stack, line);
             return CallResult.Fail(ErrorText(e.Value));
         }
         finally

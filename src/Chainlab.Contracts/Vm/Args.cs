@@ -82,5 +82,16 @@ public static class Coerce
     }
 
     /// <summary>The text of a number (for "..", string arguments and tostring), charged as a new string.</summary>
-    public static LuaString ToLuaString(Machine m, in Value v) => v.IsString ? v.AsString : m.NewString(System.Text.Encoding.ASCII.GetBytes(v.ToString()));
+    public static LuaString ToLuaString(Machine m, in Value v)
+    {
+        if (v.IsString) return v.AsString;
+        return m.NewString(Text(m, v));
+    }
+
+    /// <summary>The text bytes of a number, charged (a float's shortest exact digits are dear to find), not yet a string.</summary>
+    public static byte[] Text(Machine m, in Value v)
+    {
+        if (v.IsFloat) m.Charge(Gas.FloatText);
+        return System.Text.Encoding.ASCII.GetBytes(v.ToString());
+    }
 }

@@ -80,10 +80,17 @@ public static class Interpreter
         }
         catch (LuaError e)
         {
-            m.Unwind(depth, stack, line);
-            m.Charge(Gas.ErrorCaught);
+            Caught(m, depth, stack, line);
             return [Value.False, e.Value];
         }
+    }
+
+    /// <summary>After an error unwound calls: the stack as it was, and the unwinding paid for (per call level it crossed).</summary>
+    internal static void Caught(Machine m, int depth, int stack, int line)
+    {
+        var levels = Math.Max(0, m.Depth - depth);
+        m.Unwind(depth, stack, line);
+        m.Charge(Gas.ErrorCaught + levels * Gas.ErrorPerLevel);
     }
 
     private static Value[] XPCall(Machine m, Value[] args)
@@ -102,8 +109,7 @@ public static class Interpreter
         }
         catch (LuaError e)
         {
-            m.Unwind(depth, stack, line);
-            m.Charge(Gas.ErrorCaught);
+            Caught(m, depth, stack, line);
             // The handler runs after unwinding (it sees the error, not the stack where it happened).
             var h = handler.Call(m, [e.Value]);
             var all = new Value[h.Length + 1];

@@ -9,8 +9,9 @@ namespace Chainlab.Contracts.Vm;
 public sealed class LuaString : IEquatable<LuaString>, IComparable<LuaString>
 {
     public static readonly LuaString Empty = new([]);
+    // 0 until computed; a computed hash of 0 is stored as 1. One 32-bit write publishes it, so threads that share
+    // a string (constants of the compile cache) never see half of it.
     private int _hash;
-    private bool _hashed;
 
     public LuaString(byte[] bytes) { Bytes = bytes; }
 
@@ -25,17 +26,18 @@ public sealed class LuaString : IEquatable<LuaString>, IComparable<LuaString>
     {
         get
         {
-            if (_hashed) return _hash;
-            uint h = 2166136261;
-            foreach (var b in Bytes) h = (h ^ b) * 16777619;
-            _hash = (int)h;
-            _hashed = true;
-            return _hash;
+            var h = _hash;
+            if (h != 0) return h;
+            uint x = 2166136261;
+            foreach (var b in Bytes) x = (x ^ b) * 16777619;
+            h = x == 0 ? 1 : (int)x;
+            _hash = h;
+            return h;
         }
     }
 
     public bool Equals(LuaString? other) =>
-        other is not null && (ReferenceEquals(this, other) || (Bytes.Length == other.Bytes.Length && (!_hashed || !other._hashed || _hash == other._hash) && Bytes.AsSpan().SequenceEqual(other.Bytes)));
+        other is not null && (ReferenceEquals(this, other) || (Bytes.Length == other.Bytes.Length && (_hash == 0 || other._hash == 0 || _hash == other._hash) && Bytes.AsSpan().SequenceEqual(other.Bytes)));
 
     public override bool Equals(object? obj) => obj is LuaString s && Equals(s);
     public override int GetHashCode() => Hash;

@@ -138,8 +138,11 @@ public sealed class LuaTable
         var count = _n + (_hash?.Count ?? 0);
         m.Spend(count * 8L, 8);
         var keys = new List<Value>(count);
-        for (var i = 0; i < _n; i++) if (!_arr[i].IsNil) keys.Add(Value.Int(i + 1));
-        if (_hash is null) return keys;
+        if (_hash is null)
+        {
+            for (var i = 0; i < _n; i++) if (!_arr[i].IsNil) keys.Add(Value.Int(i + 1));
+            return keys;
+        }
         var rest = new List<Value>(_hash.Count);
         long bytes = 0;
         foreach (var k in _hash.Keys)
@@ -153,7 +156,12 @@ public sealed class LuaTable
         while ((1 << log) < n) log++;
         m.Spend(bytes + (long)n * log, 4);
         rest.Sort(KeyOrder);
-        keys.AddRange(rest);
+        // Integers below 1 come before the array part's keys 1..n, the hash part's other integers (above n + 1) after.
+        var below = 0;
+        while (below < rest.Count && rest[below].IsInt && rest[below].N < 1) below++;
+        keys.AddRange(rest.Take(below));
+        for (var i = 0; i < _n; i++) if (!_arr[i].IsNil) keys.Add(Value.Int(i + 1));
+        keys.AddRange(rest.Skip(below));
         return keys;
     }
 

@@ -73,8 +73,8 @@ public sealed class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Spend(long units, long unitsPerGas)
     {
-        Work += units;
         Charge(units / unitsPerGas + 1);
+        Work += units;
     }
 
     // View calls only: gas is handed out in slices, and the clock and the token are looked at between slices.
@@ -119,13 +119,13 @@ public sealed class Machine
     public void Allocate(long bytes)
     {
         if (bytes <= 0) return;
-        Memory += bytes;
-        if (Memory > PeakMemory) PeakMemory = Memory;
-        if (Memory > MemoryLimit)
+        if (bytes > MemoryLimit - Memory)
         {
             if (Stopped == Stop.None) Stopped = Stop.OutOfMemory;
             throw new LuaStop(Stopped);
         }
+        Memory += bytes;
+        if (Memory > PeakMemory) PeakMemory = Memory;
         Charge((bytes + (long)Gas.BytesPerGas - 1) / (long)Gas.BytesPerGas);
     }
 

@@ -23,9 +23,12 @@ public static class Numbers
         if (double.IsNaN(f)) return "nan";
         if (double.IsPositiveInfinity(f)) return "inf";
         if (double.IsNegativeInfinity(f)) return "-inf";
-        var s = FormatG(f, 14, alternate: false);
-        foreach (var c in s) if (c is '.' or 'e' or 'n' or 'i') return s;
-        return s + ".0";
+        // .NET's "G14" picks the same style as C's %.14g (exact digits, scientific below 1e-4 and from 1e14 up,
+        // trailing zeros dropped, two exponent digits at least); only the exponent's letter differs.
+        var s = f.ToString("G14", CultureInfo.InvariantCulture);
+        var e = s.IndexOf('E');
+        if (e >= 0) return string.Concat(s.AsSpan(0, e), "e", s.AsSpan(e + 1));
+        return s.Contains('.') ? s : s + ".0";
     }
 
     /// <summary>C's %.{precision}g for a finite float (no width or flags).</summary>
@@ -76,7 +79,7 @@ public static class Numbers
         int a = 0, b = s.Length;
         while (a < b && IsSpace(s[a])) a++;
         while (b > a && IsSpace(s[b - 1])) b--;
-        if (a == b || b - a > 200) return null;
+        if (a == b) return null;
         var t = s[a..b];
         var neg = false;
         var i = 0;

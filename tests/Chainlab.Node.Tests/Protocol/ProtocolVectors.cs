@@ -14,7 +14,7 @@ namespace Chainlab.Node.Tests.Protocol;
 /// </summary>
 public static class ProtocolVectors
 {
-    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames", "contracts", "files"];
+    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames", "contracts", "contract-runs", "files"];
 
     private static string Hex(ReadOnlySpan<byte> b) => Convert.ToHexStringLower(b);
     private static byte[] Bytes(JsonNode? n) => Convert.FromHexString((string)n!);
@@ -29,6 +29,7 @@ public static class ProtocolVectors
         "keys" => [.. Enumerable.Range(0, 3).Select(i => new JsonObject { ["seed"] = Hex(Seed(i)) })],
         "transactions" => TransactionInputs(),
         "contracts" => ContractInputs(),
+        "contract-runs" => ContractRunInputs(),
         "files" =>
         [
             new JsonObject { ["name"] = "CIDv0 (hello world)", ["cid"] = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", ["size"] = 12, ["fileName"] = "hello.txt", ["mediaType"] = "text/plain" },
@@ -148,6 +149,18 @@ public static class ProtocolVectors
         ];
     }
 
+    // Runs of the contract VM (Chainlab.Contracts.ContractRunner: the code deployed by the sender of the zero public key
+    // with 1,000,000,000 coins at height 1, the function called at height 2): gas and state root are consensus.
+    private static JsonArray ContractRunInputs() =>
+    [
+        new JsonObject { ["name"] = "arithmetic and a loop", ["code"] = "function main(n) local s = 0 for i = 1, n do s = s + i * i % 7 end return s end", ["function"] = "main", ["args"] = new JsonArray(1000), ["gasLimit"] = 1000000 },
+        new JsonObject { ["name"] = "string keys deleted while a table grows (split the native sandbox)", ["code"] = "function main() local t = {} for r = 1, 2000 do t['k' .. r] = r; t['k' .. (r - 5)] = nil end local n = 0 for k, v in pairs(t) do n = n + v end return n end", ["function"] = "main", ["args"] = new JsonArray(), ["gasLimit"] = 5000000 },
+        new JsonObject { ["name"] = "storage, an event, a caught error", ["code"] = "function main(k) storage.set(k, { 1, 'two', true }) chain.emit('Set', k) local ok, e = pcall(error, 'no') return { ok = ok, e = e, back = storage.get(k) } end", ["function"] = "main", ["args"] = new JsonArray("key"), ["gasLimit"] = 1000000 },
+        new JsonObject { ["name"] = "library work: gsub, format, sort, concat", ["code"] = "function main() local t = {} for w in ('pear fig apple kiwi'):gmatch('%a+') do t[#t + 1] = w:gsub('[aeiou]', '%0%0') end table.sort(t) return string.format('%s|%5.2f|%x', table.concat(t, ','), 1 / 3, 255) end", ["function"] = "main", ["args"] = new JsonArray(), ["gasLimit"] = 1000000 },
+        new JsonObject { ["name"] = "out of gas (all gas used, nothing written)", ["code"] = "function main() storage.set('a', 1) while true do end end", ["function"] = "main", ["args"] = new JsonArray(), ["gasLimit"] = 100000 },
+        new JsonObject { ["name"] = "a float refused at the boundary", ["code"] = "function main() return 1 / 4 end", ["function"] = "main", ["args"] = new JsonArray(), ["gasLimit"] = 100000 },
+    ];
+
     /// <summary>The vector's inputs with every output computed by the node's code.</summary>
     public static JsonObject Compute(string file, JsonObject input)
     {
@@ -263,6 +276,18 @@ public static class ProtocolVectors
                     v["contract"] = contract.ToString();
                     if (v["key"] is { } key) v["slot"] = Chainlab.Contracts.ContractState.SlotAddress(contract, System.Text.Encoding.UTF8.GetBytes((string)key!)).ToString();
                 }
+                break;
+            }
+            case "contract-runs":
+            {
+                var r = Chainlab.Contracts.ContractRunner.Run((string)v["name"]!, System.Text.Encoding.UTF8.GetBytes((string)v["code"]!), (string)v["function"]!,
+                    v["args"]!.AsArray().Select(x => Chainlab.Contracts.ContractValue.FromJson(x?.DeepClone())).ToList(), U64(v["gasLimit"]));
+                v["ok"] = r.Ok;
+                v["error"] = r.Error;
+                v["gasUsed"] = r.GasUsed;
+                v["result"] = Hex(r.Result);
+                v["eventsSha256"] = Hash.Sha256(r.Events).ToString();
+                v["stateRoot"] = r.StateRoot.ToString();
                 break;
             }
             case "frames":

@@ -27,20 +27,14 @@ public static class BaseLib
         Add("tonumber", ToNumber);
         Add("tostring", ToString);
         Add("type", Type);
-        globals.Put("_VERSION", Value.Str(LuaString.From("Lua 5.4")));
+        globals.Put("_VERSION", LibraryHelpers.Constant("Lua 5.4"));
     }
 
     // Shared constant strings: no allocation, so type() and tostring() in a loop do not add up to memory.
-    private static readonly Value NilName = Name("nil"), BooleanName = Name("boolean"), NumberName = Name("number"),
-        StringName = Name("string"), TableName = Name("table"), FunctionName = Name("function"),
-        TrueText = Name("true"), FalseText = Name("false");
-
-    private static Value Name(string s)
-    {
-        var str = LuaString.From(s);
-        _ = str.Hash; // computed now, before the string is shared between threads
-        return Value.Str(str);
-    }
+    private static readonly Value NilName = LibraryHelpers.Constant("nil"), BooleanName = LibraryHelpers.Constant("boolean"),
+        NumberName = LibraryHelpers.Constant("number"), StringName = LibraryHelpers.Constant("string"),
+        TableName = LibraryHelpers.Constant("table"), FunctionName = LibraryHelpers.Constant("function"),
+        TrueText = LibraryHelpers.Constant("true"), FalseText = LibraryHelpers.Constant("false");
 
     private static Value TypeName(in Value v) => v.Type switch
     {
@@ -76,7 +70,7 @@ public static class BaseLib
         if (i < 1) throw Args.Bad(m, 0, "select", "index out of range");
         var count = n - (int)i;
         if (count == 0) return Value.None;
-        LibraryCharges.Pay(m, count, 4);
+        LibraryHelpers.Pay(m, count, 4);
         return a[(int)i..];
     }
 
@@ -154,7 +148,7 @@ public static class BaseLib
         if (!Args.At(a, 0).IsString) throw Args.Expected(m, a, 0, "tonumber", "string");
         if (numberBase < 2 || numberBase > 36) throw Args.Bad(m, 1, "tonumber", "base out of range");
         var s = a[0].AsString.Bytes;
-        LibraryCharges.Pay(m, s.Length, BytesPerGas);
+        LibraryHelpers.Pay(m, s.Length, BytesPerGas);
         return [ParseInBase(s, (int)numberBase) is { } n ? Value.Int(n) : Value.Nil];
     }
 
@@ -206,7 +200,7 @@ public static class BaseLib
         var x = Args.Any(m, a, 0, "rawequal");
         var y = Args.Any(m, a, 1, "rawequal");
         if (x.IsString && y.IsString && x.AsString.Length == y.AsString.Length && x.AsString.Length > 32 && !ReferenceEquals(x.O, y.O))
-            LibraryCharges.Pay(m, x.AsString.Length, BytesPerGas);
+            LibraryHelpers.Pay(m, x.AsString.Length, BytesPerGas);
         return [Value.Bool(Value.RawEquals(x, y))];
     }
 

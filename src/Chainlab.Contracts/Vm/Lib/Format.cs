@@ -100,7 +100,7 @@ internal static class StringFormat
                 case (byte)'s':
                 {
                     var v = a[arg];
-                    ReadOnlySpan<byte> text = v.IsString ? v.AsString.Span : Encoding.ASCII.GetBytes(v.ToString());
+                    ReadOnlySpan<byte> text = v.IsString ? v.AsString.Span : v.IsNumber ? Coerce.Text(m, v) : Encoding.ASCII.GetBytes(v.ToString());
                     if (spec.Length == 0) { b.Add(text); break; }
                     b.Work(text.Length);
                     if (text.IndexOf((byte)0) >= 0) throw Args.Bad(m, arg, "format", "string contains zeros");

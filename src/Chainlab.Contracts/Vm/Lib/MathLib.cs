@@ -31,14 +31,7 @@ public static class MathLib
         return t;
     }
 
-    private static readonly Value IntegerName = Name("integer"), FloatName = Name("float");
-
-    private static Value Name(string s)
-    {
-        var str = LuaString.From(s);
-        _ = str.Hash; // computed now, before the string is shared between threads
-        return Value.Str(str);
-    }
+    private static readonly Value IntegerName = LibraryHelpers.Constant("integer"), FloatName = LibraryHelpers.Constant("float");
 
     /// <summary>An argument that must be an integer (the subtype, as math.type says), else "<paramref name="what"/> must be an integer".</summary>
     private static long Integer(Machine m, Value[] a, int i, string what)

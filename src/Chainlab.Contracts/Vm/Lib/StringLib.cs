@@ -357,7 +357,7 @@ public static class StringLib
             return false;
         }
         if (v.IsString) b.Add(v.AsString.Span);
-        else if (v.IsNumber) b.Add(System.Text.Encoding.ASCII.GetBytes(v.ToString()));
+        else if (v.IsNumber) b.Add(Coerce.Text(m, v));
         else throw m.Error($"invalid replacement value (a {v.TypeName})");
         return true;
     }

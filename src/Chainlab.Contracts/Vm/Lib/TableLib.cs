@@ -46,7 +46,7 @@ public static class TableLib
         // Reading stops at the first element that is not a string or a number, so no more than the entries the
         // table holds, plus one, are ever read, however wide the range.
         var reads = (long)Math.Min((ulong)j - (ulong)i, (ulong)t.Length + (ulong)t.HashCount) + 1;
-        LibraryCharges.Pay(m, reads, PerElement);
+        LibraryHelpers.Pay(m, reads, PerElement);
 
         var parts = new byte[reads][];
         long total = 0;
@@ -55,7 +55,7 @@ public static class TableLib
             var index = i + k;
             var v = t.Get(index);
             if (v.IsString) parts[k] = v.AsString.Bytes;
-            else if (v.IsNumber) parts[k] = System.Text.Encoding.ASCII.GetBytes(v.ToString());
+            else if (v.IsNumber) parts[k] = Coerce.Text(m, v);
             else throw m.Error($"invalid value ({v.TypeName}) at index {index} in table for 'concat'");
             total += parts[k].Length;
         }
@@ -64,7 +64,7 @@ public static class TableLib
         if (total == 0) return [Value.Str(LuaString.Empty)];
         if (total > Array.MaxLength) m.Reserve(-1);
         m.Reserve(total + 24);
-        LibraryCharges.Pay(m, total, BytesPerGas);
+        LibraryHelpers.Pay(m, total, BytesPerGas);
 
         var result = new byte[total];
         var at = 0;
@@ -93,7 +93,7 @@ public static class TableLib
                 pos = Args.Int(m, a, 1, "insert");
                 // pos must be in [1, e]
                 if ((ulong)pos - 1 >= (ulong)e) throw Args.Bad(m, 1, "insert", "position out of bounds");
-                LibraryCharges.Pay(m, e - pos, PerElement);
+                LibraryHelpers.Pay(m, e - pos, PerElement);
                 for (var k = e; k > pos; k--) t.SetInt(m, k, t.Get(k - 1));
                 break;
             default:
@@ -111,7 +111,7 @@ public static class TableLib
         // A given position must be in [1, size + 1].
         if (pos != size && (ulong)pos - 1 > (ulong)size) throw Args.Bad(m, 1, "remove", "position out of bounds");
         var result = t.Get(pos);
-        if (pos < size) LibraryCharges.Pay(m, size - pos, PerElement);
+        if (pos < size) LibraryHelpers.Pay(m, size - pos, PerElement);
         for (; pos < size; pos++) t.SetInt(m, pos, t.Get(pos + 1));
         t.SetInt(m, pos, Value.Nil);
         return [result];
@@ -132,7 +132,7 @@ public static class TableLib
             if (!(f > 0 || e < long.MaxValue + f)) throw Args.Bad(m, 2, "move", "too many elements to move");
             var n = e - f + 1;
             if (to > long.MaxValue - n + 1) throw Args.Bad(m, 3, "move", "destination wrap around");
-            LibraryCharges.Pay(m, n, PerElement);
+            LibraryHelpers.Pay(m, n, PerElement);
             if (to > e || to <= f || !ReferenceEquals(src, dst))
             {
                 for (long k = 0; k < n; k++) dst.SetInt(m, to + k, src.Get(f + k));
@@ -147,11 +147,11 @@ public static class TableLib
 
     // ---------------------------------------------------------------- pack, unpack
 
-    private static readonly Value NKey = Value.Str(LuaString.From("n"));
+    private static readonly Value NKey = LibraryHelpers.Constant("n");
 
     private static Value[] Pack(Machine m, Value[] a)
     {
-        LibraryCharges.Pay(m, a.Length, PerElement);
+        LibraryHelpers.Pay(m, a.Length, PerElement);
         var t = m.NewTable(a.Length, 1);
         for (var k = 0; k < a.Length; k++) t.SetInt(m, k + 1, a[k]);
         t.Set(m, NKey, Value.Int(a.Length));
@@ -160,14 +160,15 @@ public static class TableLib
 
     private static Value[] Unpack(Machine m, Value[] a)
     {
-        var t = Args.Table(m, a, 0, "unpack");
+        // In Lua's order: the bounds first (an empty range never looks at the table), then the table.
         var i = Args.OptInt(m, a, 1, "unpack", 1);
-        var e = Args.At(a, 2).IsNil ? t.Length : Args.Int(m, a, 2, "unpack");
+        var e = Args.At(a, 2).IsNil ? Args.Table(m, a, 0, "unpack").Length : Args.Int(m, a, 2, "unpack");
         if (i > e) return Value.None;
+        var t = Args.Table(m, a, 0, "unpack");
         var span = (ulong)e - (ulong)i; // the count minus one, without overflow
         if (span >= Machine.MaxValues) throw m.Error("too many results to unpack");
         var n = (int)span + 1;
-        LibraryCharges.Pay(m, n, PerElement);
+        LibraryHelpers.Pay(m, n, PerElement);
         var r = new Value[n];
         for (var k = 0; k < n; k++) r[k] = t.Get(i + k);
         return r;
@@ -188,8 +189,8 @@ public static class TableLib
         var log = 0;
         while ((1L << log) < n) log++;
         // Bottom-up merge sort: ⌈log2 n⌉ passes of at most n - 1 comparisons and n moves each.
-        LibraryCharges.Pay(m, n * log, 1);
-        LibraryCharges.Pay(m, 2 * n, PerElement);
+        LibraryHelpers.Pay(m, n * log, 1);
+        LibraryHelpers.Pay(m, 2 * n, PerElement);
 
         var count = (int)n;
         var buf = new Value[count];

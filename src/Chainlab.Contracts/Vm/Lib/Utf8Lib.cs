@@ -24,7 +24,7 @@ public static class Utf8Lib
         Add("codes", Codes);
         Add("len", Len);
         Add("offset", Offset);
-        t.Put("charpattern", Value.Str(new LuaString("[\0-\x7F\xC2-\xFD][\x80-\xBF]*"u8.ToArray())));
+        t.Put("charpattern", LibraryHelpers.Constant("[\0-\x7F\xC2-\xFD][\x80-\xBF]*"u8.ToArray()));
         t.ReadOnly = true;
         return t;
     }
@@ -74,7 +74,7 @@ public static class Utf8Lib
 
     private static Value[] Char(Machine m, Value[] a)
     {
-        LibraryCharges.Pay(m, a.Length, 4);
+        LibraryHelpers.Pay(m, a.Length, 4);
         var bytes = new byte[a.Length * 6];
         var n = 0;
         for (var i = 0; i < a.Length; i++)
@@ -119,7 +119,7 @@ public static class Utf8Lib
         if (posi > pose) return Value.None;
         // No more than MaxValues results, so no more than that many sequences (of at most 6 bytes) are read.
         var span = Math.Min(pose - posi + 1, 6L * (Machine.MaxValues + 1));
-        LibraryCharges.Pay(m, span, BytesPerGas);
+        LibraryHelpers.Pay(m, span, BytesPerGas);
         var results = new List<Value>();
         for (var i = posi - 1; i < pose;)
         {
@@ -128,7 +128,7 @@ public static class Utf8Lib
             if (results.Count == Machine.MaxValues) throw m.Error("string slice too long");
             results.Add(Value.Int(code));
         }
-        LibraryCharges.Pay(m, results.Count, 4);
+        LibraryHelpers.Pay(m, results.Count, 4);
         return [.. results];
     }
 
@@ -141,7 +141,7 @@ public static class Utf8Lib
         var lax = Args.At(a, 3).IsTruthy;
         if (!(1 <= posi && --posi <= len)) throw Args.Bad(m, 1, "len", "initial position out of bounds");
         if (!(--posj < len)) throw Args.Bad(m, 2, "len", "final position out of bounds");
-        if (posi <= posj) LibraryCharges.Pay(m, posj - posi + 1, BytesPerGas);
+        if (posi <= posj) LibraryHelpers.Pay(m, posj - posi + 1, BytesPerGas);
         long n = 0;
         while (posi <= posj)
         {

@@ -254,6 +254,21 @@ public sealed class LibraryTests
     }
 
     [Fact]
+    public void A_charge_larger_than_all_the_gas_left_stops_even_when_gas_is_handed_out_in_slices()
+    {
+        // View calls get their gas in slices (Machine.SetDeadline): the check must compare with all the gas left.
+        var m = NewMachine();
+        m.SetDeadline(TimeSpan.FromMinutes(5), CancellationToken.None);
+        Assert.Equal(Stop.OutOfGas, Worst(m, () => Table(m, "move", T(List()), I(1), I(1L << 40), I(1), T(List()))));
+        Assert.Equal(0, m.Work);
+        m = NewMachine();
+        m.SetDeadline(TimeSpan.FromMinutes(5), CancellationToken.None);
+        var src = Range(200_000, i => I(i));
+        Assert.Equal(Stop.None, Worst(m, () => Table(m, "move", T(src), I(1), I(200_000), I(2))));
+        Assert.Equal(200_001, src.Length);
+    }
+
+    [Fact]
     public void Move_of_a_million_elements_pays_one_gas_per_four()
     {
         var src = Range(1_000_000, i => I(i));
@@ -279,6 +294,9 @@ public sealed class LibraryTests
         Assert.Empty(Table(m, "unpack", T(List()), I(1), I(0)));
         Assert.Empty(Table(m, "unpack", T(List())));
         Assert.Equal("bad argument #1 to 'unpack' (table expected, got nil)", Error(() => Table(m, "unpack", Nil, I(1), I(2))));
+        Assert.Equal("bad argument #2 to 'unpack' (number expected, got string)", Error(() => Table(m, "unpack", Nil, S("x"))));
+        // As in Lua, an empty range never looks at the table.
+        Assert.Empty(Table(m, "unpack", Value.False, I(-1), I(-7)));
     }
 
     [Fact]
@@ -735,7 +753,7 @@ public sealed class LibraryTests
             seen.Add(Show(x));
             if (x[0].IsInt && x[0].N == -3) t.Set(m, S("a"), Nil); // removed before it is reached
         }
-        Assert.Equal(["1, 6", "2, 3", "-3, 8", "0.5, 4", "'b', 1", "false, 7", "true, 2"], seen);
+        Assert.Equal(["-3, 8", "1, 6", "2, 3", "0.5, 4", "'b', 1", "false, 7", "true, 2"], seen);
         // The snapshot is given back when the loop ends.
         Assert.True(m.Memory < memory, $"{m.Memory} {memory}");
         Assert.True(r[0].AsFunction.Call(m, [r[1], Nil])[0].IsNil);

@@ -1,7 +1,7 @@
 namespace Chainlab.Contracts.Vm;
 
-/// <summary>Charging helpers shared by the table, math, utf8 and basic libraries.</summary>
-internal static class LibraryCharges
+/// <summary>Helpers shared by the table, math, utf8 and basic libraries.</summary>
+internal static class LibraryHelpers
 {
     /// <summary>
     /// Charges <paramref name="units"/> of work at <paramref name="perGas"/> units per gas before the work is done
@@ -17,4 +17,17 @@ internal static class LibraryCharges
         if ((ulong)gas >= m.GasLimit - m.GasUsed) m.Charge(Math.Min(gas, long.MaxValue / 2) + 1);
         m.Spend(units, perGas);
     }
+
+    /// <summary>
+    /// A string shared by every run in the process. Its hash is computed here, once, before any thread can see it:
+    /// computed lazily, two threads could race on the cached hash.
+    /// </summary>
+    public static Value Constant(byte[] bytes)
+    {
+        var s = new LuaString(bytes);
+        _ = s.Hash;
+        return Value.Str(s);
+    }
+
+    public static Value Constant(string text) => Constant(System.Text.Encoding.UTF8.GetBytes(text));
 }
