@@ -94,3 +94,31 @@ public sealed class BlockGasTests
         Assert.Contains("block gas limit", ex.Error);
     }
 }
+
+/// <summary>View calls run under a wall-clock cap as well as gas, so none can hold a view slot for long.</summary>
+public sealed class ViewCallLimitTests
+{
+    [Fact]
+    public async Task View_calls_that_never_end_are_stopped_on_the_wall_clock_and_cannot_hold_the_view_slots()
+    {
+        var all = Chainlab.TestSupport.Build.Keys(5, seed: 99);
+        var spec = Chainlab.TestSupport.TestNode.SpecFor(all[0], all[1..], balance: 1_000_000_000_000);
+        // So much gas that only the wall clock can stop a view call.
+        spec = spec with { Contracts = spec.Contracts with { MaxGas = 1_000_000_000, BlockGas = 1_000_000_000 } };
+        await using var n = await ContractNode.StartAsync(spec);
+        var (spinner, _) = await n.DeployAsync(0, "function spin() local i = 0 while true do i = i + 1 end end function ping() return 'pong' end");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var hung = Enumerable.Range(0, Math.Max(2, Environment.ProcessorCount))
+            .Select(_ => n.Node.PostRaw($"/api/v1/contracts/{spinner}/call", """{"function":"spin"}""")).ToList();
+        foreach (var r in await Task.WhenAll(hung))
+        {
+            var body = await r.Content.ReadAsStringAsync();
+            // Stopped (422) or refused while the slots were full (503); never left running.
+            Assert.True((int)r.StatusCode is 422 or 503, body);
+            if ((int)r.StatusCode == 422) Assert.Contains("took longer than the node allows", body);
+        }
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"the hung calls took {started.Elapsed}");
+        // The slots are free again: an ordinary view call answers.
+        Assert.Equal("pong", (await n.ViewAsync(spinner, "ping"))!.GetValue<string>());
+    }
+}
