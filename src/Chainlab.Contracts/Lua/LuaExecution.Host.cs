@@ -12,28 +12,32 @@ namespace Chainlab.Contracts.Lua;
 /// </summary>
 public sealed partial class LuaExecution
 {
+    private static readonly LuaString CallerKey = LuaString.From("caller"), OriginKey = LuaString.From("origin"), SelfKey = LuaString.From("self"),
+        AmountKey = LuaString.From("amount"), HeightKey = LuaString.From("height"), TimeKey = LuaString.From("time");
+
     private LuaTable ChainTable(ContractCall call)
     {
         var t = new LuaTable(_m, 0, 16);
-        t.Put("caller", Value.Str(LuaString.From(Text(call.Caller))));
-        t.Put("origin", Value.Str(LuaString.From(Text(Origin))));
-        t.Put("self", Value.Str(LuaString.From(Text(call.Contract))));
-        t.Put("amount", Value.Int((long)call.Amount));
-        t.Put("height", Value.Int((long)Height));
-        t.Put("time", Value.Int((long)TimeMs));
+        t.Put(CallerKey, Value.Str(Text(call.Caller)));
+        t.Put(OriginKey, Value.Str(Text(Origin)));
+        t.Put(SelfKey, Value.Str(Text(call.Contract)));
+        t.Put(AmountKey, Value.Int((long)call.Amount));
+        t.Put(HeightKey, Value.Int((long)Height));
+        t.Put(TimeKey, Value.Int((long)TimeMs));
         foreach (var (name, fn) in ChainFunctions) t.Put(name, fn);
         t.ReadOnly = true;
         return t;
     }
 
     // Base58 text of addresses the sandbox hands to contracts, remembered: encoding costs microseconds per frame.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Address, string> AddressTexts = new();
+    // The strings are shared between threads: their hash is published in one write (see LuaString).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Address, LuaString> AddressTexts = new();
 
-    private static string Text(Address a)
+    private static LuaString Text(Address a)
     {
         if (AddressTexts.TryGetValue(a, out var t)) return t;
         if (AddressTexts.Count > 100_000) AddressTexts.Clear();
-        return AddressTexts[a] = a.ToString();
+        return AddressTexts[a] = LuaString.From(a.ToString());
     }
 
     private static Frame Current(Machine m, long gas)
@@ -42,15 +46,15 @@ public sealed partial class LuaExecution
         return (Frame)m.Host!;
     }
 
-    private static readonly (string, Value)[] ChainFunctions =
+    private static readonly (LuaString, Value)[] ChainFunctions =
     [
-        ("balance", Fn("balance", Balance)),
-        ("transfer", Fn("transfer", Transfer)),
-        ("call", Fn("call", (m, a) => CallContract(m, a, withValue: false))),
-        ("call_value", Fn("call_value", (m, a) => CallContract(m, a, withValue: true))),
-        ("emit", Fn("emit", Emit)),
-        ("sha256", Fn("sha256", Sha256)),
-        ("verify", Fn("verify", Verify)),
+        (LuaString.From("balance"), Fn("balance", Balance)),
+        (LuaString.From("transfer"), Fn("transfer", Transfer)),
+        (LuaString.From("call"), Fn("call", (m, a) => CallContract(m, a, withValue: false))),
+        (LuaString.From("call_value"), Fn("call_value", (m, a) => CallContract(m, a, withValue: true))),
+        (LuaString.From("emit"), Fn("emit", Emit)),
+        (LuaString.From("sha256"), Fn("sha256", Sha256)),
+        (LuaString.From("verify"), Fn("verify", Verify)),
     ];
 
     private static readonly LuaTable StorageTable = BuildStorage();

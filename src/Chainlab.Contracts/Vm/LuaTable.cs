@@ -129,6 +129,9 @@ public sealed class LuaTable
     /// <summary>Raw set for building library tables and host values (no charge, no read-only check).</summary>
     public void Put(string key, Value value) => (_hash ??= new())[Value.Str(LuaString.From(key))] = value;
 
+    /// <summary>Raw set of a string key for host values (no charge, no read-only check).</summary>
+    public void Put(LuaString key, Value value) => (_hash ??= new())[Value.Str(key)] = value;
+
     /// <summary>
     /// Every key with a non-nil value in the defined order (integers ascending, then floats, then strings bytewise,
     /// then false, true), charged per key and per byte of string keys. Raises for table and function keys.

@@ -15,9 +15,16 @@ public sealed class DashboardDevnet : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Devnet = DevnetProcess.Start(4, "1s");
-        await Devnet.WaitForAsync("Ctrl+C");
+        // The browser first: when it cannot start, no devnet is left running (a failed fixture is not disposed).
         Browser = await Browser.StartAsync();
+        Devnet = DevnetProcess.Start(4, "1s");
+        try { await Devnet.WaitForAsync("Ctrl+C"); }
+        catch
+        {
+            Devnet.Dispose();
+            await Browser.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task<JsonObject> GetAsync(string path, int node = 1) => (await Http.GetFromJsonAsync<JsonObject>(Devnet.Url(node) + path))!;
@@ -31,8 +38,8 @@ public sealed class DashboardDevnet : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        Devnet.Dispose();
+        if (Browser is not null) await Browser.DisposeAsync();
+        Devnet?.Dispose();
         Http.Dispose();
     }
 }
