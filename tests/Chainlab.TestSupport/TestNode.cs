@@ -46,7 +46,8 @@ public sealed class TestNode : IAsyncDisposable
     public static async Task<TestNode> StartAsync(int accounts = 4, string? dir = null, MempoolOptions? mempool = null,
         bool timerProduction = false, ChainSpec? spec = null, ManualTime? time = null, string? postgres = null, KeyPair? evidenceKey = null,
         Func<Chainlab.Node.Storage.IChainStore>? store = null, TimeSpan? eventKeepAlive = null, int maxApiConnections = 1024, int maxEventStreams = 128,
-        int batchTransactionsPerSecond = 50_000, Chainlab.Node.Files.FileStoreOptions? files = null, Chainlab.Node.Faults.DevnetControl? devnet = null)
+        int batchTransactionsPerSecond = 50_000, Chainlab.Node.Files.FileStoreOptions? files = null, Chainlab.Node.Faults.DevnetControl? devnet = null,
+        IReadOnlyList<Chainlab.Core.Execution.ITransactionRules>? contractKinds = null)
     {
         var all = Build.Keys(accounts + 1, seed: 99);
         var authority = all[0];
@@ -67,6 +68,7 @@ public sealed class TestNode : IAsyncDisposable
             BatchTransactionsPerSecond = batchTransactionsPerSecond,
             EvidenceKey = evidenceKey,
             Files = files ?? new(),
+            ContractKinds = contractKinds,
         };
         var node = await NodeHost.StartAsync(devnet?.Wrap(options) ?? options);
         return new TestNode(node, time, authority, keys, dir, spec);

@@ -101,7 +101,7 @@ public sealed class NodeCore : IAsyncDisposable
                     if (options.Seed is { } seed) pow.NonceStart = new Random(seed);
                 }
                 if (!options.Defences.SealCheck) engine = new Adversary.UncheckedSeals(engine);
-                return new ChainRules(spec, engine, Chainlab.Contracts.ContractKinds.All);
+                return new ChainRules(spec, engine, options.ContractKinds ?? Chainlab.Contracts.ContractKinds.All);
             });
             var events = new NodeEvents();
             events.HandlerFailed += (e, ex) => log.LogError(ex, "A handler of {Event} failed: {Message}", e.GetType().Name, ex.Message);

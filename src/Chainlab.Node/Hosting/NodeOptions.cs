@@ -55,6 +55,8 @@ public sealed record NodeOptions
     public Defences Defences { get; init; } = Defences.All;
     /// <summary>The devnet control route and the faults it sets (adversary lab); null on every node outside a devnet.</summary>
     public Faults.DevnetControl? Devnet { get; init; }
+    /// <summary>The contract transaction kinds (deploy, invoke); tests replace them to inject a fault of the node.</summary>
+    public IReadOnlyList<Chainlab.Core.Execution.ITransactionRules>? ContractKinds { get; init; }
     /// <summary>Largest API request body (batch submissions).</summary>
     public long MaxRequestBytes { get; init; } = 32 * 1024 * 1024;
 }

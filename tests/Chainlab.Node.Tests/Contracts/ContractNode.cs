@@ -13,11 +13,11 @@ public sealed class ContractNode : IAsyncDisposable
     private ContractNode(TestNode node) => Node = node;
     private readonly Dictionary<int, ulong> _nonces = new();
 
-    public static async Task<ContractNode> StartAsync(ChainSpec? spec = null)
+    public static async Task<ContractNode> StartAsync(ChainSpec? spec = null, IReadOnlyList<Chainlab.Core.Execution.ITransactionRules>? contractKinds = null)
     {
         var all = Build.Keys(5, seed: 99);
         spec ??= TestNode.SpecFor(all[0], all[1..], balance: 1_000_000_000_000);
-        return new ContractNode(await TestNode.StartAsync(spec: spec));
+        return new ContractNode(await TestNode.StartAsync(spec: spec, contractKinds: contractKinds));
     }
 
     public KeyPair Key(int i) => Node.Keys[i];
