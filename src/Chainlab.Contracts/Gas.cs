@@ -33,5 +33,5 @@ public static class Gas
     /// <summary>And per call level the error unwound on its way.</summary>
     public const long ErrorPerLevel = 100;
     /// <summary>Loading a contract's code into a frame, per byte of source (compiling it, or taking it from the cache).</summary>
-    public const long CodePerByte = 1;
+    public const long CodePerByte = 3;
 }

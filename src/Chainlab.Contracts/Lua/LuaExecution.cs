@@ -102,11 +102,12 @@ public sealed partial class LuaExecution
         RuntimeHelpers.EnsureSufficientExecutionStack();
         _m.Charge((long)Gas.Frame);
         var state = new StateOverlay(parent);
+        Hash? codeHash = null;
         if (code is null)
         {
             if (ContractState.CodeHashOf(state, call.Contract) is not { } hash || ContractState.Code(state, hash) is not { } stored)
                 return CallResult.Fail($"there is no contract at {call.Contract}");
-            code = stored;
+            (code, codeHash) = (stored, hash);
         }
         _m.Charge(code.Length * Gas.CodePerByte);
         if (call.Amount > 0)
@@ -114,7 +115,7 @@ public sealed partial class LuaExecution
             var moved = MoveCoins(state, call.Caller, call.Contract, call.Amount);
             if (moved is not null) return CallResult.Fail(moved);
         }
-        var chunk = Interpreter.Compile(code);
+        var chunk = Interpreter.Compile(code, sourceHash: codeHash);
         if (chunk.Error is { } syntax) return CallResult.Fail(syntax);
         var frame = new Frame(this, state, call);
         _frames.Push(frame);

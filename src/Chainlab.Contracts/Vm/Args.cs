@@ -76,8 +76,9 @@ public static class Coerce
     {
         if (v.IsNumber) return v;
         if (!v.IsString) return null;
+        // Reading a numeral is several passes (trim, scan, then .NET's exact conversion): 1 gas per 4 bytes.
         var s = v.AsString;
-        m.Spend(s.Length, 16);
+        m.Spend(s.Length, 4);
         return Numbers.Parse(s.Span);
     }
 

@@ -84,6 +84,7 @@ internal sealed class IndexExpr(Expr obj, Expr key) : Expr
     {
         var o = Obj.Eval(f);
         var k = Key.Eval(f);
+        LuaTable.ChargeKey(f.M, k);
         if (o.O is LuaTable t) return t.Get(k);
         return Ops.Index(f.M, o, k, Obj);
     }
@@ -132,7 +133,8 @@ internal abstract class CallBase : Expr
         var head = new Value[n - 1];
         for (var i = 0; i < n - 1; i++) head[i] = exprs[i].Eval(f);
         var tail = last.EvalMulti(f);
-        if (tail.Length + n > Machine.MaxValues) throw f.M.Error("too many values (at most 8000)");
+        if (tail.Length + n - 1 > Machine.MaxValues) throw f.M.Error("too many values (at most 8000)");
+        f.M.Charge(tail.Length / 4);
         var all = new Value[n - 1 + tail.Length + skip];
         if (skip == 1) all[0] = first;
         head.CopyTo(all, skip);

@@ -11,9 +11,10 @@ namespace Chainlab.Contracts.Vm;
 /// </summary>
 public static class Interpreter
 {
-    private const long CacheBytes = 32L << 20;
+    // The cache is bounded by the size of the trees it holds (tokens compiled; a tree takes ~100 bytes a token).
+    private const long CacheTokens = 1_000_000;
     private static readonly ConcurrentDictionary<Hash, Compiled> Cache = new();
-    private static long _cachedBytes;
+    private static long _cachedTokens;
 
     /// <summary>A compiled chunk, or its syntax error.</summary>
     public sealed class Compiled
@@ -23,17 +24,18 @@ public static class Interpreter
     }
 
     /// <summary>The chunk of a source, compiled or from the cache.</summary>
-    public static Compiled Compile(byte[] source, string chunk = "contract")
+    public static Compiled Compile(byte[] source, string chunk = "contract", Hash? sourceHash = null)
     {
-        var key = Hash.Sha256(source);
+        var key = sourceHash ?? Hash.Sha256(source);
         if (Cache.TryGetValue(key, out var hit)) return hit;
         Compiled result;
-        try { result = new Compiled { Main = Parser.Compile(source, chunk) }; }
+        var tokens = 1;
+        try { result = new Compiled { Main = Parser.Compile(source, chunk, out tokens) }; }
         catch (SyntaxError e) { result = new Compiled { Error = e.Message.Length > 400 ? e.Message[..400] + "…" : e.Message }; }
-        if (Interlocked.Add(ref _cachedBytes, source.Length) > CacheBytes)
+        if (Interlocked.Add(ref _cachedTokens, tokens) > CacheTokens)
         {
             Cache.Clear();
-            Interlocked.Exchange(ref _cachedBytes, source.Length);
+            Interlocked.Exchange(ref _cachedTokens, tokens);
         }
         Cache[key] = result;
         return result;
@@ -72,6 +74,7 @@ public static class Interpreter
         try
         {
             var fn = args[0].O as LuaFunction ?? throw m.Error($"attempt to call a {args[0].TypeName} value");
+            m.Charge(args.Length / 4);
             var r = fn.Call(m, args[1..]);
             var all = new Value[r.Length + 1];
             all[0] = Value.True;
@@ -101,6 +104,7 @@ public static class Interpreter
         try
         {
             var fn = args[0].O as LuaFunction ?? throw m.Error($"attempt to call a {args[0].TypeName} value");
+            m.Charge(args.Length / 4);
             var r = fn.Call(m, args[2..]);
             var all = new Value[r.Length + 1];
             all[0] = Value.True;

@@ -19,6 +19,11 @@ public sealed class Builtin(string name, Func<Machine, Value[], Value[]> body) :
     public override Value[] Call(Machine m, Value[] args)
     {
         m.Charge(Gas.LibraryCall);
-        return body(m, args);
+        // A library function is a call level like any other: pcall(pcall, pcall, ...) and a comparator that
+        // sorts count toward the call depth and the stack budget (an error unwinding past it is put back by pcall).
+        m.Enter(1);
+        var r = body(m, args);
+        m.Leave(1);
+        return r;
     }
 }

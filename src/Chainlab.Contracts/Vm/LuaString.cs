@@ -3,8 +3,8 @@ using System.Text;
 namespace Chainlab.Contracts.Vm;
 
 /// <summary>
-/// An immutable Lua string: bytes, compared by content. Its hash is FNV-1a over the bytes (no seed), computed once;
-/// computing it touches each byte once, which the string's creation already paid for.
+/// An immutable Lua string: bytes, compared by content. Its hash is computed once; computing it touches each byte
+/// once, which the string's creation already paid for.
 /// </summary>
 public sealed class LuaString : IEquatable<LuaString>, IComparable<LuaString>
 {
@@ -22,15 +22,21 @@ public sealed class LuaString : IEquatable<LuaString>, IComparable<LuaString>
     /// <summary>A string from .NET text (UTF-8); for constants and host values, not charged.</summary>
     public static LuaString From(string s) => s.Length == 0 ? Empty : new(Encoding.UTF8.GetBytes(s));
 
+    /// <summary>
+    /// The hash for table buckets: .NET's Marvin hash over the bytes, seeded per process, so nobody can build keys
+    /// that collide. It decides only where a key sits in a dictionary, never an order or a result (pairs sorts,
+    /// and a dictionary enumerates in insertion order whatever the hash).
+    /// </summary>
     public int Hash
     {
         get
         {
             var h = _hash;
             if (h != 0) return h;
-            uint x = 2166136261;
-            foreach (var b in Bytes) x = (x ^ b) * 16777619;
-            h = x == 0 ? 1 : (int)x;
+            var even = Bytes.Length & ~1;
+            h = string.GetHashCode(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, char>(Bytes.AsSpan(0, even)));
+            if (even != Bytes.Length) h = HashCode.Combine(h, Bytes[^1]);
+            if (h == 0) h = 1;
             _hash = h;
             return h;
         }

@@ -53,9 +53,16 @@ public sealed class LuaTable
 
     public Value Get(LuaString key) => _hash is not null && _hash.TryGetValue(Value.Str(key), out var v) ? v : Value.Nil;
 
+    /// <summary>Looking up a long string key compares it byte by byte with the key found: 1 gas per 16 bytes.</summary>
+    public static void ChargeKey(Machine m, in Value key)
+    {
+        if (key.O is LuaString s && s.Length > 32) m.Spend(s.Length, (long)Gas.BytesPerGas);
+    }
+
     /// <summary>Sets a key; a nil value removes it. Raises for nil and NaN keys and read-only tables.</summary>
     public void Set(Machine m, Value key, Value value)
     {
+        ChargeKey(m, key);
         if (ReadOnly) throw m.Error("attempt to modify a library table");
         if (key.IsFloat)
         {
@@ -157,7 +164,8 @@ public sealed class LuaTable
         var n = rest.Count;
         var log = 1;
         while ((1 << log) < n) log++;
-        m.Spend(bytes + (long)n * log, 4);
+        m.Spend(bytes, 4);
+        m.Spend((long)n * log, 1);
         rest.Sort(KeyOrder);
         // Integers below 1 come before the array part's keys 1..n, the hash part's other integers (above n + 1) after.
         var below = 0;

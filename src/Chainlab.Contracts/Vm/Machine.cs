@@ -6,9 +6,13 @@ namespace Chainlab.Contracts.Vm;
 public enum Stop { None, OutOfGas, OutOfMemory, Timeout }
 
 /// <summary>A Lua error: raised by error(), by a failed operation or by a library function; pcall catches it.</summary>
-public sealed class LuaError(Value value) : Exception(value.ToString())
+public sealed class LuaError(Value value) : Exception
 {
     public Value Value { get; } = value;
+
+    /// <summary>The error as text, cut at 400 bytes (made only when asked for: an error may be megabytes).</summary>
+    public override string Message =>
+        Value.IsString && Value.AsString.Length > 400 ? System.Text.Encoding.UTF8.GetString(Value.AsString.Bytes, 0, 400) + "…" : Value.ToString();
 }
 
 /// <summary>Out of gas or memory. pcall never catches it: a stop ends the whole run.</summary>
@@ -158,7 +162,7 @@ public sealed class Machine
     // ---------------------------------------------------------------- calls and errors
 
     /// <summary>Stack units all active calls may reserve together (each call: 1 + its function's deepest nesting), so the .NET stack a run uses is bounded by the program, the same on every node.</summary>
-    public const int MaxStack = 3_000;
+    public const int MaxStack = 2_000;
     /// <summary>Stack units reserved now.</summary>
     public int StackUse;
 
@@ -192,7 +196,10 @@ public sealed class Machine
     public string Where(int level)
     {
         if (level <= 0) return "";
-        var line = level == 1 ? Line : Depth - level + 2 >= 1 && Depth - level + 2 <= Depth ? _callLines[Depth - level + 2] : 0;
+        // Called from inside a library function (error): frame Depth is that function, whose call site is the
+        // current line; level k is the call site of frame Depth - k + 1.
+        var at = Depth - level + 1;
+        var line = level == 1 ? Line : at >= 1 && at <= Depth ? _callLines[at] : 0;
         return line > 0 ? $"{ChunkName}:{line}: " : "";
     }
 }

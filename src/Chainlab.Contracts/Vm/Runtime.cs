@@ -6,6 +6,8 @@ namespace Chainlab.Contracts.Vm;
 /// <summary>A local variable that a closure captured: the frame and the closures share it.</summary>
 internal sealed class Cell(Value v)
 {
+    /// <summary>What a cell costs in memory when a local is captured.</summary>
+    public const long Bytes = 32;
     public Value V = v;
 }
 
@@ -79,7 +81,11 @@ internal sealed class LuaClosure(Proto proto, Cell[] upvalues, Globals globals) 
         var p = P;
         m.Enter(p.StackCost);
         for (var i = 0; i < p.ParamCaptured.Length; i++)
-            if (p.ParamCaptured[i]) slots[i] = new Value(new Cell(slots[i]), 0);
+            if (p.ParamCaptured[i])
+            {
+                m.Allocate(Cell.Bytes);
+                slots[i] = new Value(new Cell(slots[i]), 0);
+            }
         var f = new Frame(m, this, slots, varargs);
         if (p.Body.Exec(f) != Signal.Return) f.Ret = Value.None;
         m.Leave(p.StackCost);

@@ -61,8 +61,15 @@ internal sealed class LocalStat(LocalInfo[] targets, Expr[] exprs) : Stat
         return Signal.Normal;
     }
 
-    public static void Declare(Frame f, LocalInfo l, in Value v) =>
-        f.Slots[l.Slot] = l.Captured ? new Value(new Cell(v), 0) : v;
+    public static void Declare(Frame f, LocalInfo l, in Value v)
+    {
+        if (l.Captured)
+        {
+            f.M.Allocate(Cell.Bytes);
+            f.Slots[l.Slot] = new Value(new Cell(v), 0);
+        }
+        else f.Slots[l.Slot] = v;
+    }
 
     /// <summary>Exactly <paramref name="want"/> values from an expression list, the last expanded or padded with nil.</summary>
     public static Value[] Evaluate(Frame f, Expr[] exprs, int want)
@@ -99,6 +106,37 @@ internal sealed class SetLocalStat(LocalExpr target, Expr value) : Stat
     public override Signal Exec(Frame f)
     {
         target.Set(f, value.Eval(f));
+        return Signal.Normal;
+    }
+}
+
+/// <summary>One target, one value: t[k] = v, t.name = v, global = v, upvalue = v (no arrays allocated).</summary>
+internal sealed class SetOneStat(Expr target, Expr value) : Stat
+{
+    public override Signal Exec(Frame f)
+    {
+        switch (target)
+        {
+            case IndexExpr ix:
+            {
+                var o = ix.Obj.Eval(f);
+                var k = ix.Key.Eval(f);
+                var v = value.Eval(f);
+                if (o.O is LuaTable t) t.Set(f.M, k, v);
+                else Ops.SetIndex(f.M, o, k, v, ix.Obj);
+                break;
+            }
+            case FieldExpr fx:
+            {
+                var o = fx.Obj.Eval(f);
+                var v = value.Eval(f);
+                Ops.SetIndex(f.M, o, Value.Str(fx.Name), v, fx.Obj);
+                break;
+            }
+            case LocalExpr l: l.Set(f, value.Eval(f)); break;
+            case UpvalExpr u: u.Set(f, value.Eval(f)); break;
+            case GlobalExpr g: g.Set(f, value.Eval(f)); break;
+        }
         return Signal.Normal;
     }
 }
@@ -216,7 +254,8 @@ internal sealed class NumForStat(LocalInfo v, Expr start, Expr limit, Expr? step
             var captured = v.Captured;
             while (true)
             {
-                f.Slots[slot] = captured ? new Value(new Cell(Value.Int(i)), 0) : Value.Int(i);
+                if (captured) LocalStat.Declare(f, v, Value.Int(i));
+                else f.Slots[slot] = Value.Int(i);
                 var sig = body.Exec(f);
                 if (sig == Signal.Break) break;
                 if (sig != Signal.Normal) return sig;

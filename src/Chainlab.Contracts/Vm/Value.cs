@@ -95,8 +95,21 @@ public readonly struct Value : IEquatable<Value>
         LuaString s => s.Hash,
         LuaTable t => t.Id,
         LuaFunction f => f.Id,
-        _ => (int)N ^ (int)(N >> 32) ^ (ReferenceEquals(O, FloatTag) ? 0x5bd1e995 : 0),
+        _ => Mix(N, ReferenceEquals(O, FloatTag)),
     };
+
+    // Numbers are mixed with a per-process seed (splitmix64's finaliser): nobody can build integer keys that share
+    // buckets. Like the string hash, it never reaches a result.
+    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64();
+
+    private static int Mix(long n, bool isFloat)
+    {
+        var z = (ulong)n ^ Seed ^ (isFloat ? 0x9e3779b97f4a7c15UL : 0);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+        z ^= z >> 31;
+        return (int)z ^ (int)(z >> 32);
+    }
 
     public override string ToString() => O switch
     {

@@ -69,8 +69,12 @@ internal sealed class Lexer
 
     private int Peek(int k = 0) => _pos + k < _src.Length ? _src[_pos + k] : -1;
 
+    /// <summary>Tokens read so far (a measure of the compiled tree's size).</summary>
+    public int Tokens;
+
     public void Next()
     {
+        Tokens++;
         SkipSpace();
         _tokStart = _pos;
         TokLine = Line;

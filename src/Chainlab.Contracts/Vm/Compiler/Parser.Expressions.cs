@@ -141,7 +141,8 @@ internal sealed partial class Parser
                 {
                     Next();
                     var name = ExpectName();
-                    e = Op(new FieldExpr(e, LuaString.From(name)), line, e);
+                    ChargeName(name);
+                    e = Op(new FieldExpr(e, Intern(name)), line, e);
                     break;
                 }
                 case T.LBracket:
@@ -158,7 +159,8 @@ internal sealed partial class Parser
                 {
                     Next();
                     var name = ExpectName();
-                    var call = new MethodCallExpr(e, LuaString.From(name));
+                    ChargeName(name);
+                    var call = new MethodCallExpr(e, Intern(name));
                     call.Args = ParseArgs();
                     e = Op(call, line, [e, .. call.Args]);
                     break;
@@ -219,7 +221,7 @@ internal sealed partial class Parser
             else if (Tok == T.Name && PeekIsAssign())
             {
                 var kline = _lx.TokLine;
-                var k = At(new ConstExpr(Value.Str(LuaString.From(ExpectName()))), kline);
+                var k = At(new ConstExpr(Value.Str(Intern(ExpectName()))), kline);
                 Expect(T.Assign, "=");
                 var v = ParseExpr();
                 keyed.Add((k, v));

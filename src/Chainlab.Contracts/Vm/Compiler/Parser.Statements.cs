@@ -36,6 +36,7 @@ internal sealed partial class Parser
         _ops = savedOps;
         Leave();
         var scope = _fs.Scope!;
+        scope.Stats = stats;
         return new Block(stats.ToArray(), scope.Labels);
     }
 
@@ -89,6 +90,7 @@ internal sealed partial class Parser
             {
                 Next();
                 OpenScope(isLoop: true);
+                _fs.Scope!.IsRepeat = true;
                 var body = ParseStatements();
                 ExpectMatch(T.Until, "until", "repeat", line);
                 _ops = 0;
@@ -115,6 +117,7 @@ internal sealed partial class Parser
                 }
                 scope.Labels ??= new();
                 scope.Labels[name] = _statementIndex;
+                scope.LabelInfo[name] = (_statementIndex, _fs.Active.Count);
                 return Stamp(new NopStat(), line);
             }
             case T.Return: throw _lx.Error("unexpected return");
@@ -134,7 +137,7 @@ internal sealed partial class Parser
             {
                 Next();
                 var name = ExpectName();
-                _fs.Scope!.Gotos.Add((name, line));
+                _fs.Scope!.Gotos.Add((name, line, _fs.Active.Count));
                 return Stamp(new GotoStat(name), line);
             }
             default: return ParseExprStat(line);
@@ -223,11 +226,12 @@ internal sealed partial class Parser
             Next();
             var key = ExpectName();
             fullName += (isMethod ? ":" : ".") + key;
-            target = Op(new FieldExpr(target, LuaString.From(key)), line, target);
+            ChargeName(key);
+            target = Op(new FieldExpr(target, Intern(key)), line, target);
             if (isMethod) break;
         }
         var fn = ParseFunctionBody(fullName, line, isMethod);
-        return Stamp(new AssignStat([target], [fn]), line);
+        return Stamp(new SetOneStat(target, fn), line);
     }
 
     private Stat ParseLocalFunction(int line)
@@ -272,6 +276,7 @@ internal sealed partial class Parser
             var exprs = ParseExprList();
             if (targets.Count == 1 && exprs.Length == 1 && targets[0] is LocalExpr l && !exprs[0].IsMulti)
                 return Stamp(new SetLocalStat(l, exprs[0]), line);
+            if (targets.Count == 1 && exprs.Length == 1) return Stamp(new SetOneStat(targets[0], exprs[0]), line);
             return Stamp(new AssignStat(targets.ToArray(), exprs), line);
         }
         if (e is not CallBase call) throw _lx.Error("syntax error");

@@ -7,8 +7,10 @@ namespace Chainlab.Contracts.Vm.Compiler;
 /// </summary>
 internal sealed partial class Parser
 {
-    /// <summary>Nesting of blocks and expressions the compiler accepts (Lua's own limit is 200 C levels).</summary>
-    public const int MaxLevels = 100;
+    /// <summary>Nesting of blocks, expressions and functions the compiler accepts in a whole chunk (Lua's own limit is 200 C levels).</summary>
+    public const int MaxLevels = 200;
+    /// <summary>The deepest expression tree (operands of operands…), which bounds how deep evaluation recurses.</summary>
+    public const int MaxExprDepth = 200;
     public const int MaxLocals = 200;
     public const int MaxUpvalues = 255;
 
@@ -18,7 +20,11 @@ internal sealed partial class Parser
         public readonly int ActiveStart = activeStart;
         public readonly bool IsLoop = isLoop;
         public Dictionary<string, int>? Labels;
-        public readonly List<(string Label, int Line)> Gotos = new();
+        public readonly List<(string Label, int Line, int Active)> Gotos = new();
+        /// <summary>Each label's statement index and the number of active locals where it stands.</summary>
+        public readonly Dictionary<string, (int Index, int Active)> LabelInfo = new();
+        public List<Stat>? Stats;
+        public bool IsRepeat;
     }
 
     private sealed class Func(Func? parent, Proto proto, int level)
@@ -29,6 +35,9 @@ internal sealed partial class Parser
         public readonly List<LocalInfo> Active = new();
         public readonly List<LocalInfo> All = new();
         public readonly List<UpvalueSource> Upvalues = new();
+        public readonly Dictionary<string, int> UpvalueIndex = new();
+        /// <summary>Names already found to be globals here (until this function declares a local of that name).</summary>
+        public readonly HashSet<string> KnownGlobals = new();
         public Scope? Scope;
         public int MaxSlots;
         public int MaxLevel;
@@ -47,7 +56,9 @@ internal sealed partial class Parser
     }
 
     /// <summary>The main function of a chunk (a vararg function of no parameters), or a <see cref="SyntaxError"/>.</summary>
-    public static Proto Compile(byte[] source, string chunk)
+    public static Proto Compile(byte[] source, string chunk) => Compile(source, chunk, out _);
+
+    public static Proto Compile(byte[] source, string chunk, out int tokens)
     {
         var p = new Parser(source, chunk);
         p._lx.Next();
@@ -56,6 +67,7 @@ internal sealed partial class Parser
         main.Body = p.ParseBlockBody(isLoop: false);
         if (p._lx.Tok != T.Eof) throw p._lx.Error("'<eof>' expected");
         p.CloseFunction();
+        tokens = p._lx.Tokens;
         return main;
     }
 
@@ -94,7 +106,7 @@ internal sealed partial class Parser
 
     private void Enter()
     {
-        if (++_level - _fs.StartLevel > MaxLevels) throw _lx.Error($"chunk has too many syntax levels (more than {MaxLevels})");
+        if (++_level > MaxLevels) throw _lx.Error($"chunk has too many syntax levels (more than {MaxLevels})");
         if (_level > _fs.MaxLevel) _fs.MaxLevel = _level;
     }
 
@@ -113,7 +125,7 @@ internal sealed partial class Parser
         var d = 0;
         foreach (var c in children) d = Math.Max(d, c.Depth);
         node.Depth = d + 1;
-        if (node.Depth > MaxLevels) throw _lx.Error($"expression too complex (nested more than {MaxLevels} deep)");
+        if (node.Depth > MaxExprDepth) throw _lx.Error($"expression too complex (nested more than {MaxExprDepth} deep)");
         if (node.Depth + (_level - _fs.StartLevel) > _fs.MaxLevel - _fs.StartLevel)
             _fs.MaxLevel = _fs.StartLevel + node.Depth + (_level - _fs.StartLevel);
         return node;
@@ -142,6 +154,7 @@ internal sealed partial class Parser
     {
         if (_fs.Active.Count >= MaxLocals) throw _lx.Error($"too many local variables (limit is {MaxLocals})");
         var l = new LocalInfo(name, _fs.Active.Count);
+        _fs.KnownGlobals.Remove(name);
         _fs.Active.Add(l);
         _fs.All.Add(l);
         if (_fs.Active.Count > _fs.MaxSlots) _fs.MaxSlots = _fs.Active.Count;
@@ -153,12 +166,22 @@ internal sealed partial class Parser
     private void CloseScope()
     {
         var s = _fs.Scope!;
-        // A goto leaves its block when the label is not there; it must find it in an enclosing one.
         foreach (var g in s.Gotos)
         {
-            if (s.Labels?.ContainsKey(g.Label) == true) continue;
+            if (s.LabelInfo.TryGetValue(g.Label, out var label))
+            {
+                // A label followed only by other labels ends its block (unless an until follows): no local is
+                // in scope there, so jumping to it skips nothing. Anywhere else, a forward jump may not enter
+                // the scope of a local declared between the goto and the label.
+                var atEnd = !s.IsRepeat && s.Stats is { } stats && stats.Skip(label.Index + 1).All(x => x is NopStat);
+                var active = atEnd ? s.ActiveStart : label.Active;
+                if (active > g.Active)
+                    throw new SyntaxError($"{_chunk}:{g.Line}: <goto {g.Label}> at line {g.Line} jumps into the scope of local '{_fs.Active[g.Active].Name}'");
+                continue;
+            }
             if (s.Parent is null || IsFunctionRoot(s)) throw new SyntaxError($"{_chunk}:{g.Line}: no visible label '{g.Label}' for goto");
-            s.Parent.Gotos.Add(g);
+            // Leaving this block: in the enclosing one the goto stands where the block started.
+            s.Parent.Gotos.Add((g.Label, g.Line, Math.Min(g.Active, s.ActiveStart)));
         }
         _fs.Active.RemoveRange(s.ActiveStart, _fs.Active.Count - s.ActiveStart);
         _fs.Scope = s.Parent;
@@ -182,13 +205,29 @@ internal sealed partial class Parser
         }
         var up = FindUpvalue(_fs, name);
         if (up >= 0) return At(new UpvalExpr(up, name), line);
-        return At(new GlobalExpr(LuaString.From(name)), line);
+        ChargeName(name);
+        return At(new GlobalExpr(Intern(name)), line);
+    }
+
+    // Looking a long name up compares it byte by byte: its statement pays for that.
+    private void ChargeName(string name)
+    {
+        if (name.Length > 32) _ops += name.Length / 16;
+    }
+
+    private readonly Dictionary<string, LuaString> _names = new();
+
+    /// <summary>One string object per name in a chunk: lookups of constant names then compare by reference.</summary>
+    private LuaString Intern(string name)
+    {
+        if (!_names.TryGetValue(name, out var s)) _names[name] = s = LuaString.From(name);
+        return s;
     }
 
     private int FindUpvalue(Func fs, string name)
     {
-        for (var i = 0; i < fs.Upvalues.Count; i++) if (fs.Upvalues[i].Name == name) return i;
-        if (fs.Parent is null) return -1;
+        if (fs.UpvalueIndex.TryGetValue(name, out var known)) return known;
+        if (fs.Parent is null || fs.KnownGlobals.Contains(name)) return -1;
         var parent = fs.Parent;
         for (var i = parent.Active.Count - 1; i >= 0; i--)
         {
@@ -198,13 +237,19 @@ internal sealed partial class Parser
             return AddUpvalue(fs, new UpvalueSource(true, l.Slot, name));
         }
         var outer = FindUpvalue(parent, name);
-        return outer < 0 ? -1 : AddUpvalue(fs, new UpvalueSource(false, outer, name));
+        if (outer < 0)
+        {
+            fs.KnownGlobals.Add(name);
+            return -1;
+        }
+        return AddUpvalue(fs, new UpvalueSource(false, outer, name));
     }
 
     private int AddUpvalue(Func fs, UpvalueSource u)
     {
         if (fs.Upvalues.Count >= MaxUpvalues) throw _lx.Error($"too many upvalues (limit is {MaxUpvalues})");
         fs.Upvalues.Add(u);
+        fs.UpvalueIndex[u.Name] = fs.Upvalues.Count - 1;
         return fs.Upvalues.Count - 1;
     }
 }

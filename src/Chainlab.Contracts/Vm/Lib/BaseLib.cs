@@ -115,7 +115,8 @@ public static class BaseLib
 
         public KeyWalk(Machine m, LuaTable t, List<Value> keys)
         {
-            _bytes = (long)keys.Count * LuaTable.SlotBytes;
+            // The keys, plus the walk, its list and its iterator function (even for an empty table).
+            _bytes = (long)keys.Count * LuaTable.SlotBytes + 200;
             m.Allocate(_bytes);
             (_m, _t, _keys) = (m, t, keys);
         }
@@ -215,7 +216,9 @@ public static class BaseLib
     private static Value[] RawGet(Machine m, Value[] a)
     {
         var t = Args.Table(m, a, 0, "rawget");
-        return [t.Get(Args.Any(m, a, 1, "rawget"))];
+        var k = Args.Any(m, a, 1, "rawget");
+        LuaTable.ChargeKey(m, k);
+        return [t.Get(k)];
     }
 
     private static Value[] RawSet(Machine m, Value[] a)

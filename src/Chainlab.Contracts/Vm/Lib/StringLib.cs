@@ -261,6 +261,9 @@ public static class StringLib
         return -1;
     }
 
+    /// <summary>What an iterator keeps besides its pattern: its closure, its matcher and the matcher's capture arrays.</summary>
+    private const long IteratorBytes = 400;
+
     private static Value[] GMatch(Machine m, Value[] a)
     {
         var s = Args.String(m, a, 0, "gmatch");
@@ -271,7 +274,7 @@ public static class StringLib
         // A '^' is an ordinary character here: an anchor would stop the iteration.
         var pattern = LuaPattern.Compile(m, p.Bytes, 0);
         // The iterator keeps the compiled pattern for as long as the contract keeps the iterator.
-        m.Allocate(pattern.Bytes + 64);
+        m.Allocate(pattern.Bytes + 64 + IteratorBytes);
         var src = (int)init;
         var last = -1;
         var bytes = s.Bytes;

@@ -56,7 +56,7 @@ public static class TableLib
             var v = t.Get(index);
             if (v.IsString) parts[k] = v.AsString.Bytes;
             else if (v.IsNumber) parts[k] = Coerce.Text(m, v);
-            else throw m.Error($"invalid value ({v.TypeName}) at index {index} in table for 'concat'");
+            else throw m.Error(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"invalid value ({v.TypeName}) at index {index} in table for 'concat'"));
             total += parts[k].Length;
         }
         // Here reads is the whole range: a shorter count means some element was missing, which raised above.
