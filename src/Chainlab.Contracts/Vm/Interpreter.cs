@@ -70,22 +70,42 @@ public static class Interpreter
     private static Value[] PCall(Machine m, Value[] args)
     {
         if (args.Length == 0) throw Args.Bad(m, 0, "pcall", "value expected");
+        return Protected(m, args, 1, null);
+    }
+
+    private static Value[] XPCall(Machine m, Value[] args)
+    {
+        if (args.Length < 2) throw Args.Bad(m, 1, "xpcall", "value expected");
+        var handler = args[1].O as LuaFunction ?? throw Args.Expected(m, args, 1, "xpcall", "function");
+        return Protected(m, args, 2, handler);
+    }
+
+    /// <summary>
+    /// Calls args[0] with the arguments from <paramref name="from"/> on: true and its results, or false and the
+    /// error (or, with a handler, what the handler returns for it, called after unwinding).
+    /// </summary>
+    private static Value[] Protected(Machine m, Value[] args, int from, LuaFunction? handler)
+    {
         var (depth, stack, line) = (m.Depth, m.StackUse, m.Line);
+        Value[] r;
+        bool ok;
         try
         {
             var fn = args[0].O as LuaFunction ?? throw m.Error($"attempt to call a {args[0].TypeName} value");
             m.Charge(args.Length / 4);
-            var r = fn.Call(m, args[1..]);
-            var all = new Value[r.Length + 1];
-            all[0] = Value.True;
-            r.CopyTo(all, 1);
-            return all;
+            r = fn.Call(m, args[from..]);
+            ok = true;
         }
         catch (LuaError e)
         {
             Caught(m, depth, stack, line);
-            return [Value.False, e.Value];
+            r = handler is null ? [e.Value] : handler.Call(m, [e.Value]);
+            ok = false;
         }
+        var all = new Value[r.Length + 1];
+        all[0] = Value.Bool(ok);
+        r.CopyTo(all, 1);
+        return all;
     }
 
     /// <summary>After an error unwound calls: the stack as it was, and the unwinding paid for (per call level it crossed).</summary>
@@ -94,33 +114,6 @@ public static class Interpreter
         var levels = Math.Max(0, m.Depth - depth);
         m.Unwind(depth, stack, line);
         m.Charge(Gas.ErrorCaught + levels * Gas.ErrorPerLevel);
-    }
-
-    private static Value[] XPCall(Machine m, Value[] args)
-    {
-        if (args.Length < 2) throw Args.Bad(m, 1, "xpcall", "value expected");
-        var handler = args[1].O as LuaFunction ?? throw Args.Expected(m, args, 1, "xpcall", "function");
-        var (depth, stack, line) = (m.Depth, m.StackUse, m.Line);
-        try
-        {
-            var fn = args[0].O as LuaFunction ?? throw m.Error($"attempt to call a {args[0].TypeName} value");
-            m.Charge(args.Length / 4);
-            var r = fn.Call(m, args[2..]);
-            var all = new Value[r.Length + 1];
-            all[0] = Value.True;
-            r.CopyTo(all, 1);
-            return all;
-        }
-        catch (LuaError e)
-        {
-            Caught(m, depth, stack, line);
-            // The handler runs after unwinding (it sees the error, not the stack where it happened).
-            var h = handler.Call(m, [e.Value]);
-            var all = new Value[h.Length + 1];
-            all[0] = Value.False;
-            h.CopyTo(all, 1);
-            return all;
-        }
     }
 
     private static Value[] Error(Machine m, Value[] args)

@@ -153,21 +153,15 @@ internal sealed partial class Parser
         var blocks = new List<Block>();
         Block? otherwise = null;
         var ops = 0;
-        Next();
-        _ops = 0;
-        conds.Add(ParseExpr());
-        ops += _ops;
-        Expect(T.Then, "then");
-        blocks.Add(ParseBlockBody(isLoop: false));
-        while (Tok == T.Elseif)
+        do
         {
-            Next();
+            Next(); // 'if' or 'elseif'
             _ops = 0;
             conds.Add(ParseExpr());
             ops += _ops;
             Expect(T.Then, "then");
             blocks.Add(ParseBlockBody(isLoop: false));
-        }
+        } while (Tok == T.Elseif);
         if (Accept(T.Else)) otherwise = ParseBlockBody(isLoop: false);
         ExpectMatch(T.End, "end", "if", line);
         _ops = ops;
