@@ -32,6 +32,8 @@ public static class Gas
     public const long FloatText = 20;
     /// <summary>And per call level the error unwound on its way.</summary>
     public const long ErrorPerLevel = 100;
+    /// <summary>And per stack unit (nesting of blocks and expressions) of the calls it unwound.</summary>
+    public const long ErrorPerStackUnit = 20;
     /// <summary>Loading a contract's code into a frame, per byte of source (compiling it, or taking it from the cache).</summary>
     public const long CodePerByte = 3;
 }

@@ -53,5 +53,21 @@ public static class WorstCases
         ("sha256 of a long string", "function main() local s = string.rep('x', 1000000) for i = 1, 1e9 do chain.sha256(s) end end"),
         ("storage writes of large values", "function main() local v = string.rep('v', 16000) for i = 1, 1e9 do storage.set('k' .. (i % 10), v) end end"),
         ("closures made in a loop", "function main() for i = 1, 1e9 do local f = function() return i end end end"),
+        ("errors unwinding nested blocks in nested calls", UnwindingNestedBlocks()),
     ];
+
+    /// <summary>Ten functions, each 150 blocks deep, each calling the next; the innermost fails and pcall catches it.</summary>
+    private static string UnwindingNestedBlocks()
+    {
+        var code = new System.Text.StringBuilder("local t\nlocal d0 = function() t.x = 1 end\n");
+        for (var i = 1; i <= 10; i++)
+        {
+            code.Append("local d").Append(i).Append(" = function() ");
+            for (var b = 0; b < 150; b++) code.Append("do ");
+            code.Append('d').Append(i - 1).Append("() ");
+            for (var b = 0; b < 150; b++) code.Append("end ");
+            code.Append("end\n");
+        }
+        return code.Append("function main() for i = 1, 1e9 do pcall(d10) end end").ToString();
+    }
 }

@@ -111,9 +111,12 @@ public static class Interpreter
     /// <summary>After an error unwound calls: the stack as it was, and the unwinding paid for (per call level it crossed).</summary>
     internal static void Caught(Machine m, int depth, int stack, int line)
     {
+        // .NET unwinds frame by frame: a call level may hold a hundred nested blocks, so the nesting it reserved
+        // (its stack units) is paid for as well as the levels.
         var levels = Math.Max(0, m.Depth - depth);
+        var units = Math.Max(0, m.StackUse - stack);
         m.Unwind(depth, stack, line);
-        m.Charge(Gas.ErrorCaught + levels * Gas.ErrorPerLevel);
+        m.Charge(Gas.ErrorCaught + levels * Gas.ErrorPerLevel + units * Gas.ErrorPerStackUnit);
     }
 
     private static Value[] Error(Machine m, Value[] args)

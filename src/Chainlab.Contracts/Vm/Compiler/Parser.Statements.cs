@@ -137,7 +137,7 @@ internal sealed partial class Parser
             {
                 Next();
                 var name = ExpectName();
-                _fs.Scope!.Gotos.Add((name, line, _fs.Active.Count));
+                _fs.Scope!.AddGoto(name, line, _fs.Active.Count);
                 return Stamp(new GotoStat(name), line);
             }
             default: return ParseExprStat(line);

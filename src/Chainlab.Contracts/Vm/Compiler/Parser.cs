@@ -20,7 +20,13 @@ internal sealed partial class Parser
         public readonly int ActiveStart = activeStart;
         public readonly bool IsLoop = isLoop;
         public Dictionary<string, int>? Labels;
-        public readonly List<(string Label, int Line, int Active)> Gotos = new();
+        /// <summary>Gotos not yet resolved: per label, the one that stood among the fewest locals (the strictest to check).</summary>
+        public readonly Dictionary<string, (int Line, int Active)> Gotos = new();
+
+        public void AddGoto(string label, int line, int active)
+        {
+            if (!Gotos.TryGetValue(label, out var g) || active < g.Active) Gotos[label] = (line, active);
+        }
         /// <summary>Each label's statement index and the number of active locals where it stands.</summary>
         public readonly Dictionary<string, (int Index, int Active)> LabelInfo = new();
         public List<Stat>? Stats;
@@ -33,6 +39,10 @@ internal sealed partial class Parser
         public readonly Proto P = proto;
         public readonly int StartLevel = level;
         public readonly List<LocalInfo> Active = new();
+        /// <summary>The active locals by name, innermost last (so a lookup costs one dictionary probe).</summary>
+        public readonly Dictionary<string, List<LocalInfo>> ActiveByName = new();
+
+        public LocalInfo? Find(string name) => ActiveByName.TryGetValue(name, out var l) && l.Count > 0 ? l[^1] : null;
         public readonly List<LocalInfo> All = new();
         public readonly List<UpvalueSource> Upvalues = new();
         public readonly Dictionary<string, int> UpvalueIndex = new();
@@ -156,6 +166,8 @@ internal sealed partial class Parser
         var l = new LocalInfo(name, _fs.Active.Count);
         _fs.KnownGlobals.Remove(name);
         _fs.Active.Add(l);
+        if (!_fs.ActiveByName.TryGetValue(name, out var same)) _fs.ActiveByName[name] = same = new List<LocalInfo>(1);
+        same.Add(l);
         _fs.All.Add(l);
         if (_fs.Active.Count > _fs.MaxSlots) _fs.MaxSlots = _fs.Active.Count;
         return l;
@@ -166,23 +178,27 @@ internal sealed partial class Parser
     private void CloseScope()
     {
         var s = _fs.Scope!;
-        foreach (var g in s.Gotos)
+        // Labels from this index on are followed only by other labels: they end the block.
+        var trailing = s.Stats?.Count ?? 0;
+        while (s.Stats is { } st && trailing > 0 && st[trailing - 1] is NopStat) trailing--;
+        foreach (var (name, g) in s.Gotos)
         {
-            if (s.LabelInfo.TryGetValue(g.Label, out var label))
+            if (s.LabelInfo.TryGetValue(name, out var label))
             {
-                // A label followed only by other labels ends its block (unless an until follows): no local is
-                // in scope there, so jumping to it skips nothing. Anywhere else, a forward jump may not enter
-                // the scope of a local declared between the goto and the label.
-                var atEnd = !s.IsRepeat && s.Stats is { } stats && stats.Skip(label.Index + 1).All(x => x is NopStat);
+                // A label that ends its block (unless an until follows) has no local in scope, so jumping to it
+                // skips nothing. Anywhere else, a forward jump may not enter the scope of a local declared
+                // between the goto and the label.
+                var atEnd = !s.IsRepeat && label.Index + 1 >= trailing;
                 var active = atEnd ? s.ActiveStart : label.Active;
                 if (active > g.Active)
-                    throw new SyntaxError($"{_chunk}:{g.Line}: <goto {g.Label}> at line {g.Line} jumps into the scope of local '{_fs.Active[g.Active].Name}'");
+                    throw new SyntaxError($"{_chunk}:{g.Line}: <goto {name}> at line {g.Line} jumps into the scope of local '{_fs.Active[g.Active].Name}'");
                 continue;
             }
-            if (s.Parent is null || IsFunctionRoot(s)) throw new SyntaxError($"{_chunk}:{g.Line}: no visible label '{g.Label}' for goto");
+            if (s.Parent is null || IsFunctionRoot(s)) throw new SyntaxError($"{_chunk}:{g.Line}: no visible label '{name}' for goto");
             // Leaving this block: in the enclosing one the goto stands where the block started.
-            s.Parent.Gotos.Add((g.Label, g.Line, Math.Min(g.Active, s.ActiveStart)));
+            s.Parent.AddGoto(name, g.Line, Math.Min(g.Active, s.ActiveStart));
         }
+        for (var i = _fs.Active.Count - 1; i >= s.ActiveStart; i--) _fs.ActiveByName[_fs.Active[i].Name].RemoveAt(_fs.ActiveByName[_fs.Active[i].Name].Count - 1);
         _fs.Active.RemoveRange(s.ActiveStart, _fs.Active.Count - s.ActiveStart);
         _fs.Scope = s.Parent;
     }
@@ -193,15 +209,11 @@ internal sealed partial class Parser
     /// <summary>A name read in an expression: a local of this function, an upvalue, or a global.</summary>
     private Expr ResolveName(string name, int line)
     {
-        for (var i = _fs.Active.Count - 1; i >= 0; i--)
+        if (_fs.Find(name) is { } l)
         {
-            var l = _fs.Active[i];
-            if (l.Name == name)
-            {
-                var e = At(new LocalExpr(l), line);
-                l.Uses.Add(e);
-                return e;
-            }
+            var e = At(new LocalExpr(l), line);
+            l.Uses.Add(e);
+            return e;
         }
         var up = FindUpvalue(_fs, name);
         if (up >= 0) return At(new UpvalExpr(up, name), line);
@@ -229,10 +241,8 @@ internal sealed partial class Parser
         if (fs.UpvalueIndex.TryGetValue(name, out var known)) return known;
         if (fs.Parent is null || fs.KnownGlobals.Contains(name)) return -1;
         var parent = fs.Parent;
-        for (var i = parent.Active.Count - 1; i >= 0; i--)
+        if (parent.Find(name) is { } l)
         {
-            var l = parent.Active[i];
-            if (l.Name != name) continue;
             l.Captured = true;
             return AddUpvalue(fs, new UpvalueSource(true, l.Slot, name));
         }

@@ -3,7 +3,8 @@ namespace Chainlab.Contracts.Vm;
 /// <summary>
 /// A growing byte buffer for results built piece by piece (gsub, format). Its bytes are charged as they are added
 /// (at 16 per gas, paid at least every 1,024 bytes and before any large copy), and its capacity is reserved against
-/// the memory limit before it grows.
+/// the memory limit before it grows. Its capacity counts as memory while it lives (gsub calls Lua replacement
+/// functions, which may nest more buffers); <see cref="ToLuaString"/> gives it back once the result is made.
 /// </summary>
 internal sealed class LuaBuffer(Machine m)
 {
@@ -11,6 +12,7 @@ internal sealed class LuaBuffer(Machine m)
     private byte[] _b = [];
     private int _n;
     private long _pending;
+    private long _counted;
 
     public Machine Machine => m;
     public int Length => _n;
@@ -71,6 +73,8 @@ internal sealed class LuaBuffer(Machine m)
         // Near the limits, grow only as far as memory (and a .NET array) allows: never refuse what would fit.
         cap = Math.Min(cap, Math.Max(need, Math.Min(Array.MaxLength, m.MemoryLimit - m.Memory)));
         StringLib.Reserve(m, cap);
+        m.Allocate(cap - _b.Length);
+        _counted += cap - _b.Length;
         Array.Resize(ref _b, (int)cap);
     }
 
@@ -78,6 +82,9 @@ internal sealed class LuaBuffer(Machine m)
     public LuaString ToLuaString()
     {
         Pay();
+        // The buffer is garbage from here: its memory is given back, the result's is counted.
+        m.Release(_counted);
+        _counted = 0;
         return _n == 0 ? LuaString.Empty : m.NewString(_b.AsSpan(0, _n).ToArray());
     }
 }

@@ -193,11 +193,15 @@ public static class TableLib
         LibraryHelpers.Pay(m, 2 * n, PerElement);
 
         var count = (int)n;
+        // The copy and the merge buffer are held while comparators (Lua code, maybe sorting too) run.
+        var held = 2L * count * LuaTable.SlotBytes;
+        m.Allocate(held);
         var buf = new Value[count];
         for (var k = 0; k < count; k++) buf[k] = t.Get(k + 1);
         var sorted = MergeSort(m, buf, cmp);
         // Written back only when sorting finished: an error in a comparison leaves the table as it was.
         for (var k = 0; k < count; k++) t.SetInt(m, k + 1, sorted[k]);
+        m.Release(held);
         return Value.None;
     }
 

@@ -104,4 +104,34 @@ public sealed class RedTeamTests
         Assert.True(r.Ok, r.Error);
         Assert.Equal(ContractValue.Of(7999), ContractValue.Decode(r.Result));
     }
+
+    [Fact]
+    public void A_gsub_buffer_counts_as_memory_while_its_replacement_function_runs()
+    {
+        // Each level's 8.5 MB output buffer was reserved but not counted: 36 nested levels held ~500 MB.
+        var r = Run("""
+            local R = string.rep("x", 65536)
+            local src = string.rep("a", 130)
+            local function level(d)
+              local i = 0
+              return (string.gsub(src, "a", function()
+                i = i + 1
+                if i == #src then if d < 36 then level(d + 1) else error("deep") end end
+                return R
+              end))
+            end
+            function main() local ok, e = pcall(level, 1) return ok end
+            """, gas: 20_000_000);
+        Assert.False(r.Ok);
+        Assert.StartsWith("out of memory", r.Error);
+    }
+
+    [Fact]
+    public void Unwinding_an_error_out_of_deeply_nested_blocks_is_paid_per_unit_of_nesting()
+    {
+        static string Nested(int blocks, string inner) => string.Concat(Enumerable.Repeat("do ", blocks)) + inner + string.Concat(Enumerable.Repeat(" end", blocks));
+        ulong Gas(int blocks) => Run($"local function f() {Nested(blocks, "error('x')")} end function main() for i = 1, 100 do pcall(f) end end", gas: 50_000_000).GasUsed;
+        // 100 errors, each unwinding 180 more levels of nesting: at least 20 gas per level each time.
+        Assert.True(Gas(180) - Gas(0) >= 100 * 180 * 20, $"{Gas(180)} vs {Gas(0)}");
+    }
 }
