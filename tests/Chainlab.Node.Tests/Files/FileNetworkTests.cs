@@ -68,4 +68,26 @@ public sealed class FileNetworkTests : IAsyncLifetime
         Assert.True(late.Network.Bans > bansBefore, "the liar was banned");
         await Eventually.True(() => late.Network.Peers.All(p => Hash.Sha256(p.NodeKey) != liar.Network.Dht.SelfId), "the liar's link closed");
     }
+
+    [Fact]
+    public async Task A_node_that_holds_a_file_names_itself_as_its_provider_even_when_its_records_reached_no_one()
+    {
+        var spec = LoopbackNodes.SpecNow(_keys[0], _keys[1..], 500);
+        var holder = await _net.StartAsync(spec, _keys[0], []);
+        // Added before any peer exists: the announcement reaches no node, so no node holds a record of it.
+        var content = Bytes(2 * 262144 + 3, 12);
+        var added = await holder.Core.Files.AddAsync(new MemoryStream(content), new FileAddRequest("alone.bin", null, 0), default);
+        Assert.Equal(0, holder.Network!.Dht.RecordKeys);
+
+        var asker = await _net.StartAsync(spec, null, [holder.Network.Port]);
+        await Eventually.True(() => asker.Network!.Peers.Count >= 1 && asker.Network.Dht.Table.Count >= 1, "the asker linked to the holder", 30);
+        Assert.Equal(0, asker.Network!.Dht.RecordKeys);
+        var found = await asker.Network.Dht.FindProvidersAsync(added.Cid, default);
+        Assert.Contains(found.Providers, p => p.Id == holder.Network.Dht.SelfId);
+
+        await asker.Core.Files.EnsureAsync(added.Cid, default);
+        var read = new MemoryStream();
+        await UnixFsReader.WriteFileAsync(added.Cid, asker.Core.Files, read, default);
+        Assert.Equal(content, read.ToArray());
+    }
 }

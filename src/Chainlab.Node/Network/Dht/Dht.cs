@@ -12,6 +12,8 @@ namespace Chainlab.Node.Network.Dht;
 public interface IDhtLinks
 {
     byte[] SelfKey { get; }
+    /// <summary>This node as a contact (its listen address and port), or null before it listens.</summary>
+    PeerInfo? Self { get; }
     /// <summary>The linked peer with this contact's key, or a new short-lived link to it; null when it cannot be reached.</summary>
     Task<Peer?> LinkAsync(Contact contact, CancellationToken ct);
     /// <summary>Disconnects and bans a peer for a protocol violation found outside its read loop (a block that does not match its CID).</summary>
@@ -42,6 +44,7 @@ public sealed class Dht
     private readonly ConcurrentDictionary<ulong, (string Peer, TaskCompletionSource<Message> Answer)> _pending = new();
     private readonly ConcurrentDictionary<Hash, List<(Contact Provider, DateTimeOffset Expires)>> _records = new();
     private readonly ConcurrentDictionary<Cid, byte> _provided = new();
+    private readonly ConcurrentDictionary<Hash, Cid> _providedKeys = new();
 
     public RoutingTable Table { get; }
     public Hash SelfId { get; }
@@ -87,8 +90,11 @@ public sealed class Dht
                 await peer.SendAsync(new Nodes(f.Nonce, Closest(f.Target, peer)), ct);
                 return true;
             case GetProviders g:
-                await peer.SendAsync(new Providers(g.Nonce, ProvidersOf(g.Key).Where(c => !c.Key.AsSpan().SequenceEqual(peer.NodeKey)).Take(WireLimits.MaxContactsPerMessage).Select(Info).ToList(),
-                    Closest(g.Key, peer)), ct);
+                // A node that holds the file names itself first (under its own key; the asker knows where it
+                // reached it), so a file is found even when its records never reached the nodes asked.
+                var list = ProvidersOf(g.Key).Where(c => !c.Key.AsSpan().SequenceEqual(peer.NodeKey)).Select(Info);
+                if (_providedKeys.TryGetValue(g.Key, out var mine) && _links.Self is { } self && _fileBlock(mine) is not null) list = list.Prepend(self);
+                await peer.SendAsync(new Providers(g.Nonce, list.Take(WireLimits.MaxContactsPerMessage).ToList(), Closest(g.Key, peer)), ct);
                 return true;
             case AddProvider a:
                 if (peer.ListenPort == 0 || !IPAddress.TryParse(peer.Host, out var ip)) { peer.Penalise(5, "provides without a listen port"); return true; }
@@ -106,7 +112,8 @@ public sealed class Dht
                 if (_pending.TryGetValue(nonce, out var waiting) && waiting.Peer == Convert.ToHexStringLower(peer.NodeKey)) waiting.Answer.TrySetResult(m);
                 else peer.Penalise(5, $"an unasked {m.Type}");
                 if (m is Nodes ns) Seen(ns.List);
-                if (m is Providers ps) { Seen(ps.Closer); Seen(ps.List); }
+                // The answering node naming itself as a provider says nothing about where it listens: not a contact.
+                if (m is Providers ps) { Seen(ps.Closer); Seen(ps.List.Where(i => !i.NodeKey.AsSpan().SequenceEqual(peer.NodeKey))); }
                 return true;
             default:
                 return false;
@@ -199,14 +206,16 @@ public sealed class Dht
             var answers = await Task.WhenAll(next.Select(c => providers
                 ? Ask<Providers>(c, n => new GetProviders(n, target))
                 : Ask<Nodes>(c, n => new FindNode(n, target))));
-            foreach (var a in answers)
+            for (var q = 0; q < answers.Length; q++)
             {
+                var a = answers[q];
                 IEnumerable<PeerInfo> closer = a switch { Nodes n => n.List, Providers p => p.Closer, _ => [] };
                 foreach (var i in closer)
                     if (ContactOf(i) is { } c) known.TryAdd(c.Id, c);
                 if (a is Providers ps)
                     foreach (var i in ps.List)
-                        if (ContactOf(i) is { } c) found.TryAdd(c.Id, c);
+                        if (i.NodeKey.AsSpan().SequenceEqual(next[q].Key)) found.TryAdd(next[q].Id, next[q]); // the answering node holds it
+                        else if (ContactOf(i) is { } c) found.TryAdd(c.Id, c);
             }
         }
         return new LookupResult(known.Values.OrderBy(c => RoutingTable.Distance(c.Id, target)).Take(k).ToList(), found.Values.ToList(), hops, asked.Count);
@@ -220,6 +229,7 @@ public sealed class Dht
     {
         _provided[cid] = 0;
         var key = KeyOf(cid);
+        _providedKeys[key] = cid;
         var closest = (await LookupAsync(key, providers: false, ct)).Closest;
         var sent = 0;
         await Task.WhenAll(closest.Select(async c =>

@@ -82,6 +82,8 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
     /// <summary>The DHT over this node's links: providers of files, and file blocks.</summary>
     public Dht.Dht Dht { get; }
     byte[] Dht.IDhtLinks.SelfKey => _key.PublicKey;
+    PeerInfo? Dht.IDhtLinks.Self => Port == 0 ? null
+        : new(IPAddress.TryParse(_options.ListenAddress, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any) ? ip.ToString() : "127.0.0.1", (ushort)Port, _key.PublicKey);
     public string NodeId => Convert.ToHexStringLower(_key.PublicKey)[..16];
     public IReadOnlyCollection<Peer> Peers => _peers.Values.ToList();
     IReadOnlyCollection<Peer> IPeerLinks.Linked => _peers.Values.ToList();
