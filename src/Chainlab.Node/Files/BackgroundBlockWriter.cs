@@ -13,6 +13,8 @@ namespace Chainlab.Node.Files;
 internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
 {
     private readonly IFileWriter _writer;
+    private readonly IFileStore _store;
+    private readonly List<Cid> _reused = new();
     private readonly long _stored;
     private readonly FileStoreOptions _options;
     private readonly Channel<(Cid, byte[])> _queue = Channel.CreateBounded<(Cid, byte[])>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
@@ -22,6 +24,7 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
     public BackgroundBlockWriter(IFileStore store, long nowMs, FileStoreOptions options)
     {
         _writer = store.WriteFile(nowMs);
+        _store = store;
         _stored = store.FileBlockBytes();
         _options = options;
         _consumer = Task.Run(async () =>
@@ -49,12 +52,31 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
         if (!room) await _consumer; // the writer stopped: its exception comes out here
     }
 
-    /// <summary>Waits until every block is written (passing on a failure of the writes), then records the file.</summary>
-    public async Task CompleteAsync(StoredFile file)
+    /// <summary>
+    /// A block this file needs that the node already has (so it is not put again): when the file is recorded,
+    /// it and every block under it are referenced by the file, so the collector cannot take them while the file
+    /// is kept, whichever file brought them first.
+    /// </summary>
+    public void Reuse(Cid cid) => _reused.Add(cid);
+
+    /// <summary>Waits until every block is written (passing on a failure of the writes), references the reused blocks and all under them, then records the file.</summary>
+    public async Task CompleteAsync(StoredFile file, CancellationToken ct = default)
     {
         _queue.Writer.TryComplete();
         await _consumer;
+        if (_reused.Count > 0)
+        {
+            HashSet<Cid> under;
+            try { under = await DagWalk.ReachableAsync(_reused, new StoredBlocks(_store), ct); }
+            catch (FormatException e) { throw new FileRefusedException("incomplete-dag", 422, e.Message); }
+            foreach (var cid in under) _writer.Reference(cid);
+        }
         _writer.Complete(file);
+    }
+
+    private sealed class StoredBlocks(IFileStore store) : IBlockSource
+    {
+        public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(store.FileBlock(cid));
     }
 
     public async ValueTask DisposeAsync()

@@ -72,7 +72,9 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             try { node = PbNode.Decode(data); }
             catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node cannot read: {e.Message}"); }
             foreach (var l in node.Links)
-                if (seen.Add(l.Hash) && !store.HasFileBlock(l.Hash)) pending.Enqueue(l.Hash);
+                if (!seen.Add(l.Hash)) continue;
+                else if (store.HasFileBlock(l.Hash)) sink.Reuse(l.Hash); // referenced by this file too, with all under it
+                else pending.Enqueue(l.Hash);
         }
         if (pending.Count > 0 || rootBlock is null)
             throw new FileRefusedException("unavailable", 502, $"the providers of {root} could not give every block ({pending.Count} missing)");

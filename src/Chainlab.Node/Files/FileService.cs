@@ -140,10 +140,17 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             }
         }
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
-        if (!have.Contains(root) && !_store.HasFileBlock(root)) throw new FileRefusedException("incomplete-dag", 422, $"the CAR lacks its root block {root}");
+        if (!have.Contains(root))
+        {
+            if (!_store.HasFileBlock(root)) throw new FileRefusedException("incomplete-dag", 422, $"the CAR lacks its root block {root}");
+            sink.Reuse(root);
+        }
         foreach (var cid in linked)
-            if (!have.Contains(cid) && !_store.HasFileBlock(cid))
-                throw new FileRefusedException("incomplete-dag", 422, $"the DAG under {root} lacks block {cid}, which is neither in the CAR nor on this node");
+        {
+            if (have.Contains(cid)) continue;
+            if (!_store.HasFileBlock(cid)) throw new FileRefusedException("incomplete-dag", 422, $"the DAG under {root} lacks block {cid}, which is neither in the CAR nor on this node");
+            sink.Reuse(cid); // already here (perhaps another file's): this file references it and all under it
+        }
         var size = sizes.TryGetValue(root, out var s) ? s : (await UnixFsReader.StatAsync(root, this, ct)).Size;
         return await Record(sink, Options.NewFile(root, size, name, null, Now));
     }

@@ -42,6 +42,12 @@ public interface IFileWriter : IDisposable
 {
     /// <summary>Stores a block already checked against its CID. The array is the writer's to keep.</summary>
     void Put(Cid cid, byte[] block);
-    /// <summary>Flushes and records the file (its root must be among the blocks put); the file then counts as kept.</summary>
+    /// <summary>
+    /// A block already stored that this file needs (found on the node rather than put): referenced by the file
+    /// like the blocks put, so the collector keeps it while the file is kept, and checked to be there when the
+    /// file is recorded. The caller names every such block, the whole DAG under it included.
+    /// </summary>
+    void Reference(Cid cid);
+    /// <summary>Flushes and records the file (its root must be among the blocks put or referenced); the file then counts as kept.</summary>
     void Complete(StoredFile file);
 }

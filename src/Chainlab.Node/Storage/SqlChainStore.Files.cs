@@ -123,6 +123,7 @@ public abstract partial class SqlChainStore
         private DbCommand? _insert;
         private long _pending;
         private readonly HashSet<Cid> _written = new();
+        private readonly HashSet<Cid> _referenced = new();
         private bool _completed;
 
         private readonly long _nowMs;
@@ -154,6 +155,8 @@ public abstract partial class SqlChainStore
             if (_pending >= BatchBytes) Flush();
         }
 
+        public void Reference(Cid cid) => _referenced.Add(cid);
+
         private void Flush()
         {
             if (_tx is null) return;
@@ -167,7 +170,8 @@ public abstract partial class SqlChainStore
         public void Complete(StoredFile file)
         {
             Flush();
-            if (!_written.Contains(file.Cid) && !_store.HasFileBlock(file.Cid)) throw new InvalidOperationException($"file {file.Cid} has no root block");
+            if (!_written.Contains(file.Cid) && !_referenced.Contains(file.Cid) && !_store.HasFileBlock(file.Cid)) throw new InvalidOperationException($"file {file.Cid} has no root block");
+            var used = _referenced.Count == 0 ? _written : _written.Concat(_referenced).ToHashSet();
             _store.Guard("recording a file", () =>
             {
                 using var tx = _conn.BeginTransaction();
@@ -176,8 +180,9 @@ public abstract partial class SqlChainStore
                     check.Transaction = tx;
                     check.CommandText = "SELECT 1 FROM file_blocks WHERE cid=@c";
                     var pc = Param(check, "@c");
-                    // Another writer's clean-up may have taken a block this one found already stored: say so rather than record a hole.
-                    foreach (var cid in _written)
+                    // Another writer's clean-up, or the collector, may have taken a block this one found already
+                    // stored: say so rather than record a hole.
+                    foreach (var cid in used)
                     {
                         pc.Value = cid.ToBytes();
                         if (check.ExecuteScalar() is null) throw new StoreException($"block {cid} went missing while file {file.Cid} was written; add it again");
@@ -201,7 +206,7 @@ public abstract partial class SqlChainStore
                     c.CommandText = "INSERT INTO file_refs(root,block) VALUES(@r,@b) ON CONFLICT DO NOTHING";
                     Param(c, "@r", file.Cid.ToBytes());
                     var pb = Param(c, "@b");
-                    foreach (var cid in _written) { pb.Value = cid.ToBytes(); c.ExecuteNonQuery(); }
+                    foreach (var cid in used) { pb.Value = cid.ToBytes(); c.ExecuteNonQuery(); }
                 }
                 tx.Commit();
             });

@@ -225,6 +225,42 @@ public sealed class FileApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Anchored_files_read_back_in_full_after_the_collector_takes_the_file_that_brought_their_blocks_first()
+    {
+        // A file uploaded and left unanchored: it will expire, and its blocks were stored for it.
+        var content = Bytes(700_000, 21);
+        var first = await Files.AddAsync(new MemoryStream(content), new FileAddRequest("first.bin", null, 0), default);
+
+        // A directory naming that file, imported as a CAR that carries the directory's block only: the file's
+        // blocks are found on the node, not brought again.
+        var blocks = new MemoryBlocks();
+        var file = await UnixFsImporter.AddFileAsync(new MemoryStream(content), blocks, ImportOptions.V0);
+        Assert.Equal(first.Cid, file.Cid);
+        var dir = await UnixFsImporter.AddDirectoryAsync([("x.bin", file)], blocks, ImportOptions.V0);
+        var car = new MemoryStream();
+        await Car.WriteHeaderAsync(car, [dir.Cid], default);
+        await Car.WriteBlockAsync(car, dir.Cid, blocks.Blocks[dir.Cid], default);
+        car.Position = 0;
+        Assert.Equal(dir.Cid, (await Files.ImportCarAsync(car, "dir", default)).Cid);
+
+        // A second upload whose first 512 KiB are the first file's: two of its leaves are the same blocks.
+        var longer = content.Take(2 * 262144).Concat(Bytes(100_000, 22)).ToArray();
+        var second = await Files.AddAsync(new MemoryStream(longer), new FileAddRequest("second.bin", null, 0), default);
+
+        var anchor = FileTx.Anchor(_n.Keys[0], 0, 2, refs: [new FileRef(dir.Cid, 700_100, "dir", "inode/directory"), new FileRef(second.Cid, (ulong)longer.Length, "second.bin", "application/octet-stream")]);
+        Assert.True(_n.Node.Pool.Admit([anchor.Raw])[0].Accepted);
+        var (block, _) = await _n.ProduceAsync();
+        Assert.Equal(2, block!.FileRefs.Count);
+
+        _n.Time.Advance(TimeSpan.FromMinutes(61) + Limits.OrphanGrace);
+        await Eventually.True(() => Files.Store.StoredFile(first.Cid) is null, "the collector took the first file's record");
+        Files.Collect();
+        Assert.Equal(content, await (await _n.Http.GetAsync($"/ipfs/{dir.Cid}/x.bin")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(longer, await (await _n.Http.GetAsync($"/ipfs/{second.Cid}")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(content, await (await _n.Http.GetAsync($"/ipfs/{first.Cid}")).Content.ReadAsByteArrayAsync()); // its blocks stay, through the directory
+    }
+
+    [Fact]
     public async Task A_file_anchor_pays_per_file_and_must_be_well_formed()
     {
         var cid = Cid.Parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");

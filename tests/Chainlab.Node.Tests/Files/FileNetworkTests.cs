@@ -90,4 +90,46 @@ public sealed class FileNetworkTests : IAsyncLifetime
         await UnixFsReader.WriteFileAsync(added.Cid, asker.Core.Files, read, default);
         Assert.Equal(content, read.ToArray());
     }
+
+    [Fact]
+    public async Task A_fetch_that_skips_blocks_the_node_has_references_them_so_the_collector_leaves_them()
+    {
+        var spec = LoopbackNodes.SpecNow(_keys[0], _keys[1..], 500);
+        var holder = await _net.StartAsync(spec, _keys[0], []);
+        var asker = await _net.StartAsync(spec, null, [holder.Network!.Port]);
+        await Eventually.True(() => asker.Network!.Peers.Count >= 1 && asker.Network.Dht.Table.Count >= 1, "the asker linked to the holder", 30);
+
+        // The asker has a file of its own; the holder has a directory naming the same file and another one.
+        var shared = Bytes(600_000, 31);
+        var own = await asker.Core.Files.AddAsync(new MemoryStream(shared), new FileAddRequest("own.bin", null, 0), default);
+        var blocks = new MemoryBlocks();
+        var a = await UnixFsImporter.AddFileAsync(new MemoryStream(shared), blocks, ImportOptions.V0);
+        var b = await UnixFsImporter.AddFileAsync(new MemoryStream(Bytes(300_000, 32)), blocks, ImportOptions.V0);
+        var dir = await UnixFsImporter.AddDirectoryAsync([("a.bin", a), ("b.bin", b)], blocks, ImportOptions.V0);
+        using (var w = holder.Core.Store.WriteFile(0))
+        {
+            foreach (var (c, x) in blocks.Blocks) w.Put(c, x);
+            w.Complete(new StoredFile(dir.Cid, 900_000, "dir", null, 0, null));
+        }
+        await holder.Network.Dht.ProvideAsync(dir.Cid, default);
+
+        await Task.Delay(5); // the fetched directory's record expires after the asker's own file
+        await asker.Core.Files.EnsureAsync(dir.Cid, default);
+        var ownRecord = asker.Core.Store.StoredFile(own.Cid)!;
+        var fetched = asker.Core.Store.StoredFile(dir.Cid)!;
+        Assert.True(fetched.ExpiresMs > ownRecord.ExpiresMs);
+
+        // The asker's own file expires and the collector runs with no grace: the directory still reads back in full from its store alone.
+        asker.Core.Store.CollectFiles(ownRecord.ExpiresMs!.Value + 1, long.MaxValue);
+        Assert.Null(asker.Core.Store.StoredFile(own.Cid));
+        var read = new MemoryStream();
+        await UnixFsReader.WriteFileAsync(a.Cid, new StoreOnly(asker.Core.Store), read, default);
+        Assert.Equal(shared, read.ToArray());
+        Assert.All(blocks.Blocks.Keys, c => Assert.True(asker.Core.Store.HasFileBlock(c)));
+    }
+
+    private sealed class StoreOnly(IFileStore store) : IBlockSource
+    {
+        public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(store.FileBlock(cid));
+    }
 }

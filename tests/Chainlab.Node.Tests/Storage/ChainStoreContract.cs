@@ -230,6 +230,36 @@ public abstract class ChainStoreContract
     }
 
     [Fact]
+    public void A_block_a_file_references_rather_than_puts_outlives_the_file_that_brought_it()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var first = FileBlocks(7);
+        var second = FileBlocks(8);
+        using var s = Open(loc);
+        s.InitGenesis(g, state);
+        Write(s, first, expires: 5_000);
+        // The second file found the first's leaves already stored: it puts only its own blocks and references those.
+        using (var w = s.WriteFile(1000))
+        {
+            foreach (var (c, b) in second.Blocks) w.Put(c, b);
+            foreach (var (c, _) in first.Blocks.Take(3)) w.Reference(c);
+            w.Complete(new StoredFile(second.Root, 3003, "s.bin", null, 1000, null));
+        }
+        Assert.Equal((1, 1), s.CollectFiles(nowMs: 6_000, orphanBeforeMs: 2_000)); // the first file and its root go
+        Assert.Null(s.StoredFile(first.Root));
+        Assert.False(s.HasFileBlock(first.Root));
+        Assert.All(first.Blocks.Take(3), x => Assert.Equal(x.Block, s.FileBlock(x.Cid)));
+        Assert.All(second.Blocks, x => Assert.True(s.HasFileBlock(x.Cid)));
+
+        // A referenced block that is gone by the time the file is recorded is an error, not a hole.
+        using var gone = s.WriteFile(1000);
+        gone.Reference(first.Root);
+        Assert.ThrowsAny<StoreException>(() => gone.Complete(new StoredFile(second.Root, 3003, null, null, 1000, 1)));
+        Assert.Null(s.StoredFile(second.Root)!.ExpiresMs); // the record was left as it was
+    }
+
+    [Fact]
     public void Collection_removes_expired_files_and_orphan_blocks_but_keeps_what_a_kept_or_anchored_file_uses()
     {
         var loc = NewLocation();

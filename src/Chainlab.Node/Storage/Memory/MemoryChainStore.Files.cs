@@ -61,7 +61,10 @@ public sealed partial class MemoryChainStore
     private sealed class Writer(MemoryChainData d, long nowMs) : IFileWriter
     {
         private readonly HashSet<Cid> _written = new();
+        private readonly HashSet<Cid> _referenced = new();
         private bool _completed;
+
+        public void Reference(Cid cid) => _referenced.Add(cid);
 
         public void Put(Cid cid, byte[] block)
         {
@@ -74,13 +77,14 @@ public sealed partial class MemoryChainStore
             lock (d.Gate)
             {
                 if (!d.FileBlocks.ContainsKey(file.Cid)) throw new InvalidOperationException($"file {file.Cid} has no root block");
-                if (_written.FirstOrDefault(c => !d.FileBlocks.ContainsKey(c)) is { } gone)
+                if (_written.Concat(_referenced).FirstOrDefault(c => !d.FileBlocks.ContainsKey(c)) is { } gone)
                     throw new StoreException($"block {gone} went missing while file {file.Cid} was written; add it again");
                 d.Files[file.Cid] = d.Files.TryGetValue(file.Cid, out var old)
                     ? file with { ExpiresMs = old.ExpiresMs is null || file.ExpiresMs is null ? null : file.ExpiresMs, Name = file.Name ?? old.Name, MediaType = file.MediaType ?? old.MediaType, AddedMs = old.AddedMs }
                     : file;
                 if (!d.FileRefs.TryGetValue(file.Cid, out var refs)) d.FileRefs[file.Cid] = refs = new();
                 refs.UnionWith(_written);
+                refs.UnionWith(_referenced);
             }
             _completed = true;
         }
