@@ -5,7 +5,7 @@ using Chainlab.Node.Storage;
 namespace Chainlab.Node.Files;
 
 /// <summary>
-/// The blocks of one file on their way into the store, watching the node's quota. The database writes run on a
+/// The blocks of one file on their way into the store, each reserved in the node's quota before it is written. The database writes run on a
 /// task of their own, a few blocks behind the hashing or the network, so that the two overlap. Completing waits
 /// for every write and then records the file; disposing without completing waits for them too and lets the
 /// store's writer remove what it wrote.
@@ -15,18 +15,18 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
     private readonly IFileWriter _writer;
     private readonly IFileStore _store;
     private readonly List<Cid> _reused = new();
-    private readonly long _stored;
-    private readonly FileStoreOptions _options;
+    private readonly FileQuota _quota;
     private readonly Channel<(Cid, byte[])> _queue = Channel.CreateBounded<(Cid, byte[])>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
     private readonly Task _consumer;
     private long _added;
+    private bool _completed, _ended;
 
-    public BackgroundBlockWriter(IFileStore store, long nowMs, FileStoreOptions options)
+    public BackgroundBlockWriter(IFileStore store, long nowMs, FileQuota quota)
     {
         _writer = store.WriteFile(nowMs);
+        _quota = quota;
+        _quota.Begin();
         _store = store;
-        _stored = store.FileBlockBytes();
-        _options = options;
         _consumer = Task.Run(async () =>
         {
             try { await foreach (var (cid, block) in _queue.Reader.ReadAllAsync()) _writer.Put(cid, block); }
@@ -40,9 +40,8 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
 
     public async ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
     {
+        _quota.Reserve(block.Length); // before the block is written: concurrent writers share the quota
         _added += block.Length;
-        if (_stored + _added > _options.QuotaBytes)
-            throw new FileRefusedException("quota-exceeded", 413, $"the node keeps at most {_options.QuotaBytes} bytes of files and holds {_stored}; this file does not fit");
         // The block is ours to keep; only a block that is part of a larger array (the last, short chunk) is copied.
         var array = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length
             ? seg.Array : block.ToArray();
@@ -72,6 +71,7 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
             foreach (var cid in under) _writer.Reference(cid);
         }
         _writer.Complete(file);
+        _completed = true;
     }
 
     private sealed class StoredBlocks(IFileStore store) : IBlockSource
@@ -84,6 +84,11 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
         _queue.Writer.TryComplete();
         try { await _consumer; }
         catch (Exception) { } // the failure was passed on where it happened; here the writes only have to be over
-        _writer.Dispose();
+        try { _writer.Dispose(); }
+        finally
+        {
+            if (!_ended) _quota.End(_added, _completed);
+            _ended = true;
+        }
     }
 }

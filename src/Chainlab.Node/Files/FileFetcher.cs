@@ -13,7 +13,7 @@ namespace Chainlab.Node.Files;
 /// banned like any peer that breaks the protocol, and the block is asked of another. Nothing is recorded
 /// until every block is here.
 /// </summary>
-public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, FileStoreOptions options, TimeProvider time, ILogger log)
+public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, FileStoreOptions options, FileQuota quota, TimeProvider time, ILogger log)
 {
     public const int InFlight = 8;
 
@@ -30,7 +30,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         log.LogInformation("Fetching {Cid} from {Providers} providers (found in {Hops} rounds)", root, live.Count, lookup.Hops);
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var sink = new BackgroundBlockWriter(store, now, options);
+        await using var sink = new BackgroundBlockWriter(store, now, quota);
         var pending = new Queue<Cid>([root]);
         var seen = new HashSet<Cid> { root };
         var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches)>>();

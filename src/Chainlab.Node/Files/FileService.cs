@@ -31,10 +31,14 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public FileService(IChainStore store, FileStoreOptions options, TimeProvider time, ILogger log)
     {
         _store = store; Options = options; _time = time; _log = log;
+        Quota = new FileQuota(store, options.QuotaBytes);
         _collector = time.CreateTimer(_ => Collect(), null, options.CollectInterval, options.CollectInterval);
     }
 
     public IFileStore Store => _store;
+
+    /// <summary>The quota every writer of this node reserves its blocks in (uploads, imports, fetches).</summary>
+    public FileQuota Quota { get; }
 
     /// <summary>Files added (uploads and CAR imports), fetched from the network, and removed by the collector, since start.</summary>
     public long Added, Fetched, Collected;
@@ -102,7 +106,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public async Task<StoredFile> AddAsync(Stream content, FileAddRequest request, CancellationToken ct, Action<long>? progress = null)
     {
         if (request.CidVersion is not (0 or 1)) throw new FileRefusedException("bad-request", 400, $"cid version {request.CidVersion}: 0 or 1");
-        await using var sink = new BackgroundBlockWriter(_store, Now, Options);
+        await using var sink = new BackgroundBlockWriter(_store, Now, Quota);
         var node = await UnixFsImporter.AddFileAsync(new LimitedStream(content, Options.MaxFileBytes), sink,
             request.CidVersion == 1 ? ImportOptions.V1 : ImportOptions.V0, ct, progress);
         return await Record(sink, Options.NewFile(node.Cid, node.FileSize, request.Name, request.MediaType, Now));
@@ -117,7 +121,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
         if (roots.Count != 1) throw new FileRefusedException("bad-car", 400, $"the CAR names {roots.Count} roots; import takes one");
         var root = roots[0];
-        await using var sink = new BackgroundBlockWriter(_store, Now, Options);
+        await using var sink = new BackgroundBlockWriter(_store, Now, Quota);
         var have = new HashSet<Cid>();
         var linked = new List<Cid>();
         var sizes = new Dictionary<Cid, ulong>();

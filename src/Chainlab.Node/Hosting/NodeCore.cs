@@ -225,7 +225,7 @@ public sealed class NodeCore : IAsyncDisposable
         catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }
         Network = network;
         // Files: fetched through the DHT when missing, announced when kept (and once after start, for those kept before).
-        Files.Fetcher = new Files.FileFetcher(network.Dht, network, _store, Options.Files, Options.Time, Logging.CreateLogger("Chainlab.Files"));
+        Files.Fetcher = new Files.FileFetcher(network.Dht, network, _store, Options.Files, Files.Quota, Options.Time, Logging.CreateLogger("Chainlab.Files"));
         Files.Kept += cid => _ = network.Spawn(() => Announce(network, cid));
         _ = network.Spawn(async () =>
         {

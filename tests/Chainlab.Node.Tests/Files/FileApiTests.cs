@@ -225,6 +225,56 @@ public sealed class FileApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Uploads_running_at_once_never_take_the_store_past_its_quota_together()
+    {
+        // Six uploads of 1.5 MiB against a 5 MiB quota, held until all six have started (each read the
+        // stored figure, zero, before any wrote a block).
+        const int n = 6;
+        var started = 0;
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var contents = Enumerable.Range(0, n).Select(i => Bytes(3 << 19, 40 + i)).ToArray();
+        var uploads = contents.Select(c => Task.Run(async () =>
+        {
+            var gated = new GatedStream(new MemoryStream(c), async () =>
+            {
+                if (Interlocked.Increment(ref started) == n) allStarted.SetResult();
+                await allStarted.Task;
+            });
+            try { return (Ok: true, Cid: (await Files.AddAsync(gated, new FileAddRequest(null, null, 1), default)).Cid, Type: ""); }
+            catch (FileRefusedException e) { return (Ok: false, Cid: (Cid?)null, Type: e.Type); }
+        })).ToArray();
+        var results = await Task.WhenAll(uploads);
+
+        Assert.All(results.Where(r => !r.Ok), r => Assert.Equal("quota-exceeded", r.Type));
+        Assert.InRange(results.Count(r => r.Ok), 1, 3);
+        Assert.InRange(Files.Store.FileBlockBytes(), 1, Limits.QuotaBytes);
+        for (var i = 0; i < n; i++)
+            if (results[i].Ok) Assert.Equal(contents[i], await (await _n.Http.GetAsync($"/ipfs/{results[i].Cid}")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(Files.Store.FileBlockBytes(), Files.Quota.Used); // nothing left reserved
+    }
+
+    /// <summary>A stream whose first read waits for a signal.</summary>
+    private sealed class GatedStream(Stream inner, Func<Task> gate) : Stream
+    {
+        private bool _opened;
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            if (!_opened) { _opened = true; await gate(); }
+            return await inner.ReadAsync(buffer, ct);
+        }
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Anchored_files_read_back_in_full_after_the_collector_takes_the_file_that_brought_their_blocks_first()
     {
         // A file uploaded and left unanchored: it will expire, and its blocks were stored for it.
