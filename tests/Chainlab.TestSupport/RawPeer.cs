@@ -19,14 +19,14 @@ public static class RawPeer
         return MessageCodec.DecodeBody(type, body);
     }
 
-    /// <summary>Connects and completes the handshake with a fresh node key, claiming the given height.</summary>
-    public static async Task<(TcpClient Client, KeyPair Key)> Handshaken(int port, string chainId, Hash genesis, ulong bestHeight = 0)
+    /// <summary>Connects and completes the handshake with a fresh node key, claiming the given height (and a listen port, 0 for none).</summary>
+    public static async Task<(TcpClient Client, KeyPair Key)> Handshaken(int port, string chainId, Hash genesis, ulong bestHeight = 0, ushort listenPort = 0)
     {
         var key = KeyPair.Generate();
         var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port);
         var s = client.GetStream();
-        var ours = Handshake.CreateHello(key, chainId, genesis, 0, bestHeight);
+        var ours = Handshake.CreateHello(key, chainId, genesis, listenPort, bestHeight);
         await s.WriteAsync(MessageCodec.Encode(ours));
         var theirs = Assert.IsType<Hello>(await ReadFrame(s));
         await s.WriteAsync(MessageCodec.Encode(Handshake.Answer(key, theirs, genesis)));

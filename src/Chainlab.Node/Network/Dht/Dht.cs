@@ -42,7 +42,11 @@ public sealed class Dht
     private readonly ILogger _log;
     private readonly Func<Cid, byte[]?> _fileBlock;
     private readonly ConcurrentDictionary<ulong, (string Peer, TaskCompletionSource<Message> Answer)> _pending = new();
-    private readonly ConcurrentDictionary<Hash, List<(Contact Provider, DateTimeOffset Expires)>> _records = new();
+    // Provider records other nodes announced to this one, under one lock: per key, and how many each provider holds.
+    private readonly object _recordsGate = new();
+    private readonly Dictionary<Hash, List<(Contact Provider, DateTimeOffset Expires)>> _records = new();
+    private readonly Dictionary<Hash, int> _recordsByProvider = new();
+    private DateTimeOffset _lastSweep;
     private readonly ConcurrentDictionary<Cid, byte> _provided = new();
     private readonly ConcurrentDictionary<Hash, Cid> _providedKeys = new();
 
@@ -50,7 +54,9 @@ public sealed class Dht
     public Hash SelfId { get; }
     public const int MaxRecordKeys = 10_000;
     /// <summary>File keys this node holds provider records for.</summary>
-    public int RecordKeys => _records.Count;
+    public int RecordKeys { get { lock (_recordsGate) return _records.Count; } }
+    /// <summary>Routing requests dropped because their sender was over its DHT budget, since start.</summary>
+    public long DroppedRequests;
 
     public Dht(IDhtLinks links, PeerOptions options, TimeProvider time, Random random, ILogger log, Func<Cid, byte[]?> fileBlock)
     {
@@ -84,6 +90,11 @@ public sealed class Dht
     /// <summary>Answers DHT requests and takes the answers to ours. Returns false for a message that is not the DHT's.</summary>
     public async Task<bool> HandleAsync(Peer peer, Message m, CancellationToken ct)
     {
+        if (m is FindNode or GetProviders or AddProvider && !peer.TakeDhtToken(_time.GetTimestamp(), _options.DhtRequestsPerSecond, _options.DhtRequestBurst, _time))
+        {
+            Interlocked.Increment(ref DroppedRequests); // over its budget: dropped unanswered (a holder republishing many files is not punished for it)
+            return true;
+        }
         switch (m)
         {
             case FindNode f:
@@ -109,8 +120,12 @@ public sealed class Dht
                 return true;
             case Nodes or Providers or FileBlock:
                 var nonce = m switch { Nodes n => n.Nonce, Providers p => p.Nonce, FileBlock b => b.Nonce, _ => 0UL };
-                if (_pending.TryGetValue(nonce, out var waiting) && waiting.Peer == Convert.ToHexStringLower(peer.NodeKey)) waiting.Answer.TrySetResult(m);
-                else peer.Penalise(5, $"an unasked {m.Type}");
+                if (!_pending.TryGetValue(nonce, out var waiting) || waiting.Peer != Convert.ToHexStringLower(peer.NodeKey))
+                {
+                    peer.Penalise(5, $"an unasked {m.Type}"); // and nothing in it is taken
+                    return true;
+                }
+                waiting.Answer.TrySetResult(m);
                 if (m is Nodes ns) Seen(ns.List);
                 // The answering node naming itself as a provider says nothing about where it listens: not a contact.
                 if (m is Providers ps) { Seen(ps.Closer); Seen(ps.List.Where(i => !i.NodeKey.AsSpan().SequenceEqual(peer.NodeKey))); }
@@ -123,25 +138,60 @@ public sealed class Dht
     private List<PeerInfo> Closest(Hash target, Peer asking) =>
         Table.Closest(target, Table.K + 1).Where(c => !c.Key.AsSpan().SequenceEqual(asking.NodeKey)).Take(WireLimits.MaxContactsPerMessage).Select(Info).ToList();
 
+    /// <summary>
+    /// Keeps a provider record: refreshed when the provider announced the key before; ignored when the provider
+    /// already holds its share of records here, or the table is full of records that have not expired.
+    /// </summary>
     private void AddRecord(Hash key, Contact provider)
     {
-        if (!_records.ContainsKey(key) && _records.Count >= MaxRecordKeys) return;
-        var list = _records.GetOrAdd(key, _ => new());
-        lock (list)
+        var now = _time.GetUtcNow();
+        lock (_recordsGate)
         {
-            list.RemoveAll(r => r.Provider.Id == provider.Id || r.Expires <= _time.GetUtcNow());
-            if (list.Count >= WireLimits.MaxContactsPerMessage) list.RemoveAt(0);
-            list.Add((provider, _time.GetUtcNow() + _options.ProviderRecordTtl));
+            if (!_records.ContainsKey(key) && _records.Count >= MaxRecordKeys)
+            {
+                if (now - _lastSweep < TimeSpan.FromMinutes(1)) return;
+                _lastSweep = now;
+                foreach (var k in _records.Keys.ToList()) Expire(k, now);
+                if (_records.Count >= MaxRecordKeys) return;
+            }
+            var list = _records.TryGetValue(key, out var l) ? l : _records[key] = new();
+            var known = list.FindIndex(r => r.Provider.Id == provider.Id);
+            if (known >= 0) { list[known] = (provider, now + _options.ProviderRecordTtl); return; }
+            if (_recordsByProvider.GetValueOrDefault(provider.Id) >= _options.ProviderRecordsPerPeer)
+            {
+                if (list.Count == 0) _records.Remove(key);
+                return;
+            }
+            if (list.Count >= WireLimits.MaxContactsPerMessage) { Uncount(list[0].Provider.Id); list.RemoveAt(0); }
+            list.Add((provider, now + _options.ProviderRecordTtl));
+            _recordsByProvider[provider.Id] = _recordsByProvider.GetValueOrDefault(provider.Id) + 1;
         }
     }
 
+    /// <summary>Drops a key's expired records, and the key when none is left (under the records' lock).</summary>
+    private void Expire(Hash key, DateTimeOffset now)
+    {
+        if (!_records.TryGetValue(key, out var list)) return;
+        foreach (var r in list.Where(r => r.Expires <= now)) Uncount(r.Provider.Id);
+        list.RemoveAll(r => r.Expires <= now);
+        if (list.Count == 0) _records.Remove(key);
+    }
+
+    private void Uncount(Hash provider)
+    {
+        if (_recordsByProvider.TryGetValue(provider, out var n) && n > 1) _recordsByProvider[provider] = n - 1;
+        else _recordsByProvider.Remove(provider);
+    }
+
+    /// <summary>Records this node holds for a provider (tests and the status page).</summary>
+    public int RecordsOf(Hash provider) { lock (_recordsGate) return _recordsByProvider.GetValueOrDefault(provider); }
+
     private List<Contact> ProvidersOf(Hash key)
     {
-        if (!_records.TryGetValue(key, out var list)) return [];
-        lock (list)
+        lock (_recordsGate)
         {
-            list.RemoveAll(r => r.Expires <= _time.GetUtcNow());
-            return list.Select(r => r.Provider).ToList();
+            Expire(key, _time.GetUtcNow());
+            return _records.TryGetValue(key, out var list) ? list.Select(r => r.Provider).ToList() : [];
         }
     }
 
@@ -191,7 +241,10 @@ public sealed class Dht
         var hops = 0;
         Hash? best = null;
         var improved = true;
-        while (!ct.IsCancellationRequested)
+        // A lookup has a round limit and a deadline: silent or endless contacts cannot keep it going.
+        using var deadline = new CancellationTokenSource(_options.LookupTimeout, _time);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        while (!both.IsCancellationRequested && hops < _options.LookupRounds)
         {
             var next = known.Values.Where(c => !asked.Contains(c.Id)).OrderBy(c => RoutingTable.Distance(c.Id, target)).Take(Alpha).ToList();
             var closest = known.Values.OrderBy(c => RoutingTable.Distance(c.Id, target)).Take(k).ToList();
@@ -203,9 +256,14 @@ public sealed class Dht
             best = nearest;
             hops++;
             foreach (var c in next) asked.Add(c.Id);
-            var answers = await Task.WhenAll(next.Select(c => providers
-                ? Ask<Providers>(c, n => new GetProviders(n, target))
-                : Ask<Nodes>(c, n => new FindNode(n, target))));
+            Message?[] answers;
+            try
+            {
+                answers = await Task.WhenAll(next.Select(c => providers
+                    ? Ask<Providers>(c, n => new GetProviders(n, target))
+                    : Ask<Nodes>(c, n => new FindNode(n, target))));
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { break; } // the deadline: what was found so far
             for (var q = 0; q < answers.Length; q++)
             {
                 var a = answers[q];
@@ -221,7 +279,7 @@ public sealed class Dht
         return new LookupResult(known.Values.OrderBy(c => RoutingTable.Distance(c.Id, target)).Take(k).ToList(), found.Values.ToList(), hops, asked.Count);
 
         async Task<Message?> Ask<T>(Contact c, Func<ulong, Message> make) where T : Message =>
-            await RequestAsync<T>(c, make, ct) is { } r ? r.Answer : null;
+            await RequestAsync<T>(c, make, both.Token) is { } r ? r.Answer : null;
     }
 
     /// <summary>Announces that this node provides a file: a provider record on the k nodes closest to its key (and here).</summary>

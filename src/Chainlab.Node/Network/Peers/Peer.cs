@@ -121,18 +121,28 @@ public sealed class Peer : IAsyncDisposable
     internal string TopMessages() => string.Join(", ", _received.OrderByDescending(kv => kv.Value).Take(3).Select(kv => $"{kv.Value} {kv.Key}"));
 
     // Message budget (token bucket) against floods.
-    private double _tokens = -1;
-    private long _lastRefill;
+    private readonly TokenBucket _messages = new(), _dhtRequests = new();
 
-    /// <summary>Takes one message from the budget; false when the peer sends faster than allowed.</summary>
-    internal bool TakeToken(long now, double perSecond, double burst, TimeProvider time)
+    /// <summary>Takes one message from this peer's budget; false when it is spent (read loop only).</summary>
+    internal bool TakeToken(long now, double perSecond, double burst, TimeProvider time) => _messages.Take(now, perSecond, burst, time);
+
+    /// <summary>Takes one DHT routing request from this peer's own, smaller budget (read loop only).</summary>
+    internal bool TakeDhtToken(long now, double perSecond, double burst, TimeProvider time) => _dhtRequests.Take(now, perSecond, burst, time);
+
+    private sealed class TokenBucket
     {
-        if (_tokens < 0) { _tokens = burst; _lastRefill = now; }
-        _tokens = Math.Min(burst, _tokens + time.GetElapsedTime(_lastRefill, now).TotalSeconds * perSecond);
-        _lastRefill = now;
-        if (_tokens < 1) return false;
-        _tokens -= 1;
-        return true;
+        private double _tokens = -1;
+        private long _lastRefill;
+
+        public bool Take(long now, double perSecond, double burst, TimeProvider time)
+        {
+            if (_tokens < 0) { _tokens = burst; _lastRefill = now; }
+            _tokens = Math.Min(burst, _tokens + time.GetElapsedTime(_lastRefill, now).TotalSeconds * perSecond);
+            _lastRefill = now;
+            if (_tokens < 1) return false;
+            _tokens -= 1;
+            return true;
+        }
     }
 
     /// <summary>Faults the adversary lab puts on this link (devnets only): delay, jitter, loss.</summary>

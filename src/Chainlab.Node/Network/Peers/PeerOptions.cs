@@ -51,6 +51,14 @@ public sealed record PeerOptions
     public TimeSpan ProviderRecordTtl { get; init; } = TimeSpan.FromHours(24);
     /// <summary>How often a node announces again the files it provides (well inside the records' life).</summary>
     public TimeSpan RepublishInterval { get; init; } = TimeSpan.FromHours(12);
+    /// <summary>Provider records one peer may hold on this node (past it, its announcements are ignored; holders answer for their files anyway).</summary>
+    public int ProviderRecordsPerPeer { get; init; } = 1000;
+    /// <summary>Routing requests (FindNode, GetProviders, AddProvider) one peer may send: sustained rate and burst; past it they are dropped unanswered.</summary>
+    public double DhtRequestsPerSecond { get; init; } = 100;
+    public double DhtRequestBurst { get; init; } = 1000;
+    /// <summary>An iterative lookup stops after this many rounds or this long, with what it found so far.</summary>
+    public int LookupRounds { get; init; } = 20;
+    public TimeSpan LookupTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>A link the DHT made for a query is closed after this long without use.</summary>
     public TimeSpan EphemeralIdle { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How links are made: TCP unless a test or simulator supplies its own.</summary>
