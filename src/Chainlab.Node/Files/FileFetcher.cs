@@ -33,22 +33,33 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         await using var sink = new BackgroundBlockWriter(store, now, quota);
         var pending = new Queue<Cid>([root]);
         var seen = new HashSet<Cid> { root };
-        var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches)>>();
+        var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches, TimeSpan Took)>>();
+        var started = time.GetTimestamp();
         byte[]? rootBlock = null;
         long total = 0, blocks = 0;
-        var turn = 0;
+        var load = new Dictionary<Peer, int>(); // requests in flight per provider: the least loaded is asked next, so faster ones get more
         while (pending.Count > 0 || inflight.Count > 0)
         {
             while (pending.Count > 0 && inflight.Count < InFlight && live.Count > 0)
             {
                 var cid = pending.Dequeue();
-                var peer = live[turn++ % live.Count];
+                var peer = live.MinBy(p => load.GetValueOrDefault(p))!;
+                load[peer] = load.GetValueOrDefault(peer) + 1;
                 inflight.Add(Ask(cid, peer));
             }
             if (inflight.Count == 0) break;
             var done = await Task.WhenAny(inflight);
             inflight.Remove(done);
-            var (got, from, data, matches) = await done;
+            var (got, from, data, matches, took) = await done;
+            load[from]--;
+            // Slow providers are left for faster ones; providers that are all slow end the fetch, which would
+            // otherwise hold one of the node's few fetch slots for as long as they like.
+            if (took > options.SlowBlockAnswer && live.Count > 1 && live.Remove(from))
+                log.LogInformation("Fetching {Cid}: provider {Peer} took {Seconds:0.0} s for a block; asking the others", root, from.Id, took.TotalSeconds);
+            var elapsed = time.GetElapsedTime(started);
+            if (elapsed > options.FetchGrace && (total + (data?.Length ?? 0)) < options.FetchMinBytesPerSecond * elapsed.TotalSeconds)
+                throw new FileRefusedException("unavailable", 504,
+                    $"the providers of {root} sent {total} bytes in {elapsed.TotalSeconds:0.0} s, slower than this node's minimum of {options.FetchMinBytesPerSecond} bytes a second");
             if (data is null)
             {
                 live.Remove(from); // it lacks the block or did not answer: ask another
@@ -85,11 +96,12 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         return store.StoredFile(root) ?? file;
 
         // The check against the CID runs here, on the request's own task, so several run at once.
-        async Task<(Cid, Peer, byte[]?, bool)> Ask(Cid cid, Peer peer)
+        async Task<(Cid, Peer, byte[]?, bool, TimeSpan)> Ask(Cid cid, Peer peer)
         {
+            var asked = time.GetTimestamp();
             var answer = await dht.RequestAsync<FileBlock>(peer, n => new GetFileBlock(n, cid.ToBytes()), ct);
             var data = answer is { Answer: { Found: true } b } && b.Cid.AsSpan().SequenceEqual(cid.Bytes) ? b.Data : null;
-            return (cid, peer, data, data is not null && cid.Matches(data));
+            return (cid, peer, data, data is not null && cid.Matches(data), time.GetElapsedTime(asked));
         }
     }
 

@@ -14,6 +14,12 @@ public sealed record FileStoreOptions
     /// <summary>Blocks no file uses are removed only when older than this (a writer may still be at work).</summary>
     public TimeSpan OrphanGrace { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>After this long, a fetch whose providers have sent less than <see cref="FetchMinBytesPerSecond"/> on average is given up.</summary>
+    public TimeSpan FetchGrace { get; init; } = TimeSpan.FromSeconds(10);
+    public long FetchMinBytesPerSecond { get; init; } = 64 * 1024;
+    /// <summary>A provider that takes longer than this to answer a block is not asked again in that fetch while others are left.</summary>
+    public TimeSpan SlowBlockAnswer { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The record of a file kept from nowMs, expiring after the unanchored time.</summary>
     public Storage.StoredFile NewFile(Chainlab.Core.Files.Cid cid, ulong size, string? name, string? mediaType, long nowMs) =>
         new(cid, size, name, mediaType, nowMs, nowMs + (long)UnanchoredTtl.TotalMilliseconds);

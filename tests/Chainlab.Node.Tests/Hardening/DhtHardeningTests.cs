@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Tests.Hardening;
 
-/// <summary>What the file-service red team did to the DHT (issue 29, item 4): floods of records, answers nobody asked for, request floods.</summary>
+/// <summary>What the file-service red team did to the DHT and to fetches (issue 29, items 4 and 5): floods of records, answers nobody asked for, request floods, slow providers.</summary>
 [Collection(RealTimeNetwork.Name)]
 public sealed class DhtHardeningTests : IAsyncLifetime
 {
@@ -21,6 +21,7 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         {
             DataDir = _dir, Spec = spec, LogLevel = LogLevel.Warning,
             Peers = new PeerOptions { Port = 0, ProviderRecordsPerPeer = 50, DhtRequestsPerSecond = 10, DhtRequestBurst = 300 },
+            Files = new Chainlab.Node.Files.FileStoreOptions { FetchGrace = TimeSpan.FromSeconds(1), FetchMinBytesPerSecond = 512 << 10, SlowBlockAnswer = TimeSpan.FromMilliseconds(300) },
         });
     }
 
@@ -85,6 +86,102 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         await Eventually.True(() => dht.DroppedRequests >= 150, "requests past the budget are dropped");
         Assert.InRange(dht.DroppedRequests, 150, 300);
         Assert.Single(_node.Network.Peers); // still linked: a burst of routing requests is not a ban
+    }
+
+    [Fact]
+    public async Task A_provider_that_answers_every_block_slowly_ends_the_fetch_instead_of_holding_a_slot()
+    {
+        // A file of one root and five 256 KiB leaves, served only by a raw peer that answers each block after 0.8 s:
+        // at most 0.3 MiB a second at first, under this node's minimum of 512 KiB a second after a grace of 1 s.
+        var blocks = new MemoryBlocks();
+        var file = await Chainlab.Core.Files.UnixFsImporter.AddFileAsync(new MemoryStream(new Random(8).GetItems<byte>(Enumerable.Range(0, 256).Select(i => (byte)i).ToArray(), 5 * 262144)), blocks, Chainlab.Core.Files.ImportOptions.V1);
+        await using var provider = await ServingPeer.StartAsync(this, 40003, blocks, TimeSpan.FromMilliseconds(800));
+        var files = _node.Core.Files;
+        var e = await Assert.ThrowsAsync<Chainlab.Node.Files.FileRefusedException>(() => files.EnsureAsync(file.Cid, default));
+        Assert.Equal(("unavailable", 504), (e.Type, e.Status));
+        Assert.Contains("slower than this node's minimum", e.Message);
+        Assert.True(provider.Served >= 1, "the raw peer served blocks");
+        Assert.Null(_node.Core.Store.StoredFile(file.Cid));
+        Assert.False(_node.Core.Store.HasFileBlock(file.Cid));
+    }
+
+    [Fact]
+    public async Task A_slow_provider_is_left_for_a_fast_one_during_a_fetch()
+    {
+        var blocks = new MemoryBlocks();
+        var file = await Chainlab.Core.Files.UnixFsImporter.AddFileAsync(new MemoryStream(new Random(9).GetItems<byte>(Enumerable.Range(0, 256).Select(i => (byte)i).ToArray(), 40 * 262144)), blocks, Chainlab.Core.Files.ImportOptions.V1);
+        // Slower than this node's 300 ms for a block, yet not so slow that the fetch as a whole is given up.
+        await using var slow = await ServingPeer.StartAsync(this, 40004, blocks, TimeSpan.FromMilliseconds(500));
+        await using var fast = await ServingPeer.StartAsync(this, 40005, blocks, TimeSpan.Zero);
+        await _node.Core.Files.EnsureAsync(file.Cid, default);
+        Assert.NotNull(_node.Core.Store.StoredFile(file.Cid));
+        // The least loaded provider is asked next, and one slower than 300 ms is not asked again: the fast one
+        // serves nearly all. Taking turns, each would serve about half of the 41 blocks.
+        Assert.InRange(slow.Served, 0, 4);
+        Assert.Equal(41, slow.Served + fast.Served);
+    }
+
+    /// <summary>A raw peer that says it provides every file and serves blocks from a dictionary after a delay.</summary>
+    private sealed class ServingPeer : IAsyncDisposable
+    {
+        private readonly System.Net.Sockets.TcpClient _client;
+        private readonly SemaphoreSlim _writes = new(1, 1);
+        private readonly CancellationTokenSource _stop = new();
+        private Task _loop = Task.CompletedTask;
+        private int _served;
+        public int Served => Volatile.Read(ref _served);
+
+        private ServingPeer(System.Net.Sockets.TcpClient client) => _client = client;
+
+        public static async Task<ServingPeer> StartAsync(DhtHardeningTests t, ushort listenPort, MemoryBlocks blocks, TimeSpan delay)
+        {
+            var (client, key) = await t.Connect(listenPort);
+            var p = new ServingPeer(client);
+            var id = Chainlab.Core.Crypto.Hash.Sha256(key.PublicKey);
+            await Eventually.True(() => t._node.Network!.Peers.Any(x => x.NodeKey.AsSpan().SequenceEqual(key.PublicKey)) && t._node.Network.Dht.Table.Closest(id, 20).Any(c => c.Id == id),
+                "the node linked the raw peer and knows it as a contact");
+            var stream = client.GetStream();
+            p._loop = Task.Run(async () =>
+            {
+                try
+                {
+                    while (!p._stop.IsCancellationRequested)
+                    {
+                        switch (await RawPeer.ReadFrame(stream))
+                        {
+                            case FindNode f: await p.Send(new Nodes(f.Nonce, [])); break;
+                            case GetProviders g: await p.Send(new Providers(g.Nonce, [new PeerInfo("127.0.0.1", listenPort, key.PublicKey)], [])); break;
+                            case GetFileBlock b:
+                                var data = blocks.Blocks[Chainlab.Core.Files.Cid.FromBytes(b.Cid)];
+                                _ = Task.Run(async () =>
+                                {
+                                    await Task.Delay(delay);
+                                    Interlocked.Increment(ref p._served);
+                                    await p.Send(new FileBlock(b.Nonce, b.Cid, true, data));
+                                });
+                                break;
+                        }
+                    }
+                }
+                catch (Exception) { } // the link closed
+            });
+            return p;
+        }
+
+        private async Task Send(Message m)
+        {
+            await _writes.WaitAsync();
+            try { await _client.GetStream().WriteAsync(MessageCodec.Encode(m)); }
+            catch (Exception) { }
+            finally { _writes.Release(); }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            _client.Dispose();
+            await _loop;
+        }
     }
 
     private static async Task<T> ReadUntil<T>(System.Net.Sockets.TcpClient c) where T : Message
