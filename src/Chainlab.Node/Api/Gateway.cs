@@ -29,7 +29,8 @@ public static class Gateway
     {
         var ct = ctx.RequestAborted;
         if (!Cid.TryParse(cidText, out var root, out var why)) { await Problems.Malformed(why!).ExecuteAsync(ctx); return; }
-        var segments = (path ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries).Select(WebUtility.UrlDecode).ToList();
+        // The route value is decoded once already (a second decoding would turn %252e%252e into "..").
+        var segments = (path ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
         var wanted = Wanted(ctx.Request, format);
         if (wanted is null)
         {
@@ -46,7 +47,8 @@ public static class Gateway
         catch (Exception e) when (e is FormatException or NotSupportedException) { await Problems.Of("unsupported", 422, "Not a UnixFS file", e.Message).ExecuteAsync(ctx); return; }
 
         var r = ctx.Response;
-        var ipfsPath = "/ipfs/" + root + (segments.Count > 0 ? "/" + string.Join('/', segments) : "");
+        // Escaped: a segment may hold any character, CR and LF among them, and headers may not.
+        var ipfsPath = "/ipfs/" + root + (segments.Count > 0 ? "/" + string.Join('/', segments.Select(Uri.EscapeDataString)) : "");
         r.Headers["X-Ipfs-Path"] = ipfsPath;
         r.Headers["X-Ipfs-Roots"] = string.Join(',', pathBlocks.Select(p => p.Cid.ToString()).Append(entry.Cid.ToString()));
         r.Headers.CacheControl = "public, max-age=29030400, immutable";
@@ -84,7 +86,7 @@ public static class Gateway
         {
             if (entry.Links.FirstOrDefault(l => l.Name == "index.html") is { } index)
             {
-                await SendFile(ctx, files, index.Hash, "index.html", (await UnixFsReader.StatAsync(index.Hash, files, ct)).Size);
+                await SendFile(ctx, files, index.Hash, "index.html");
                 return;
             }
             r.ContentType = "text/html; charset=utf-8";
@@ -92,7 +94,7 @@ public static class Gateway
             return;
         }
         var name = segments.LastOrDefault() ?? files.Store.StoredFile(entry.Cid)?.Name ?? files.Store.AnchorsOf(entry.Cid).FirstOrDefault()?.Ref.Name;
-        await SendFile(ctx, files, entry.Cid, name, entry.Size, files.Store.StoredFile(entry.Cid)?.MediaType);
+        await SendFile(ctx, files, entry.Cid, name, files.Store.StoredFile(entry.Cid)?.MediaType);
     }
 
     /// <summary>raw, car, or "" for the file's bytes; null for a format this gateway does not serve.</summary>
@@ -127,14 +129,61 @@ public static class Gateway
         }
     }
 
-    private static async Task SendFile(HttpContext ctx, FileService files, Cid cid, string? name, ulong size, string? mediaType = null)
+    /// <summary>
+    /// The file's bytes as they are read: no Content-Length from the sizes its blocks claim (a root may claim
+    /// anything), so the length served is the length read. A single `Range: bytes=a-b` (or `a-`, or `-n`) is
+    /// answered 206 with those bytes, placed with the root's claimed size, as path gateways do; other ranges get
+    /// the whole file.
+    /// </summary>
+    private static async Task SendFile(HttpContext ctx, FileService files, Cid cid, string? name, string? mediaType = null)
     {
         var r = ctx.Response;
         r.ContentType = mediaType ?? (name is not null && Types.TryGetContentType(name, out var t) ? t : await Sniff(files, cid, ctx.RequestAborted));
-        r.ContentLength = (long)size;
+        r.Headers.AcceptRanges = "bytes";
+        var range = await RangeOf(ctx.Request, files, cid);
+        if (range is { Length: 0 } none)
+        {
+            r.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
+            r.Headers.ContentRange = $"bytes */{none.Size}";
+            return;
+        }
+        if (range is { } w)
+        {
+            r.StatusCode = StatusCodes.Status206PartialContent;
+            r.Headers.ContentRange = $"bytes {w.From}-{w.From + w.Length - 1}/{w.Size}";
+        }
         if (HttpMethods.IsHead(ctx.Request.Method)) return;
-        try { await UnixFsReader.WriteFileAsync(cid, files, r.Body, ctx.RequestAborted); }
-        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException) { ctx.Abort(); }
+        var body = range is { } x ? new WindowStream(r.Body, x.From, x.Length) : r.Body;
+        try { await UnixFsReader.WriteFileAsync(cid, files, body, ctx.RequestAborted); }
+        catch (WindowStream.Done) { }
+        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException or OverflowException) { ctx.Abort(); }
+    }
+
+    /// <summary>
+    /// The one byte range asked for, placed with the size the root claims: (from, length, size); length 0 when it
+    /// starts past the end (416). Null for the whole file: no Range, several ranges, or one that does not parse.
+    /// </summary>
+    private static async Task<(long From, long Length, long Size)?> RangeOf(HttpRequest req, FileService files, Cid cid)
+    {
+        var h = req.Headers.Range.ToString();
+        if (!h.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase) || h.Contains(',')) return null;
+        var spec = h[6..].Trim();
+        var dash = spec.IndexOf('-');
+        if (dash < 0) return null;
+        var (a, b) = (spec[..dash].Trim(), spec[(dash + 1)..].Trim());
+        long first, last;
+        if (a.Length == 0) { if (!long.TryParse(b, out var n) || n <= 0) return null; (first, last) = (-n, -1); }
+        else if (!long.TryParse(a, out first) || first < 0) return null;
+        else if (b.Length == 0) last = long.MaxValue;
+        else if (!long.TryParse(b, out last) || last < first) return null;
+        ulong claimed;
+        try { claimed = (await UnixFsReader.StatAsync(cid, files, req.HttpContext.RequestAborted)).Size; }
+        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException) { return null; }
+        if (claimed > long.MaxValue) return null;
+        var size = (long)claimed;
+        if (first < 0) (first, last) = (Math.Max(0, size + first), long.MaxValue); // the last n bytes
+        if (first >= size) return (first, 0, size);
+        return (first, Math.Min(last, size - 1) - first + 1, size);
     }
 
     /// <summary>The media type of the first bytes: a few well-known signatures, else UTF-8 text or bytes.</summary>
@@ -172,6 +221,31 @@ public static class Gateway
             h.Append("<li><a href=\"").Append(WebUtility.HtmlEncode(path + "/" + Uri.EscapeDataString(l.Name ?? ""))).Append("\">")
                 .Append(WebUtility.HtmlEncode(l.Name ?? "")).Append("</a> ").Append(WebUtility.HtmlEncode(l.Hash.ToString())).Append("</li>");
         return h.Append("</ul>").ToString();
+    }
+
+    /// <summary>Passes on the bytes of one window of what is written to it, then stops the writer.</summary>
+    private sealed class WindowStream(Stream inner, long from, long length) : Stream
+    {
+        public sealed class Done : Exception;
+        private long _seen, _sent;
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            var skip = (int)Math.Clamp(from - _seen, 0, buffer.Length);
+            _seen += buffer.Length;
+            var take = (int)Math.Min(buffer.Length - skip, length - _sent);
+            if (take > 0) { await inner.WriteAsync(buffer.Slice(skip, take), ct); _sent += take; }
+            if (_sent >= length) throw new Done();
+        }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _sent;
+        public override long Position { get => _sent; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>Keeps the first bytes written to it, then stops the writer.</summary>

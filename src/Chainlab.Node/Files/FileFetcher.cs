@@ -33,6 +33,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         await using var sink = new BackgroundBlockWriter(store, now, quota);
         var pending = new Queue<Cid>([root]);
         var seen = new HashSet<Cid> { root };
+        var claimed = new Dictionary<Cid, ulong>();
         var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches, TimeSpan Took)>>();
         var started = time.GetTimestamp();
         byte[]? rootBlock = null;
@@ -78,6 +79,13 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             if (total > options.MaxFileBytes + (options.MaxFileBytes >> 4)) throw new FileRefusedException("too-large", 413, $"{root} is larger than this node's {options.MaxFileBytes}-byte limit");
             await sink.PutAsync(got, data, ct); // over the quota: a 413 from here
             if (got == root) rootBlock = data;
+            try
+            {
+                // Sizes are checked as parts arrive: what this block holds against what its parent claimed of it.
+                if (claimed.Remove(got, out var said)) UnixFsClaims.CheckPart(got, data, said);
+                foreach (var (part, partSize) in UnixFsClaims.Check(got, data)) claimed.TryAdd(part, partSize);
+            }
+            catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node will not keep: {e.Message}"); }
             if (got.Codec != Cid.DagPb) continue;
             PbNode node;
             try { node = PbNode.Decode(data); }

@@ -125,12 +125,16 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         var have = new HashSet<Cid>();
         var linked = new List<Cid>();
         var sizes = new Dictionary<Cid, ulong>();
+        var claims = new List<(Cid Part, ulong Size)>(); // what file nodes say of their parts, checked at the end
+        var holds = new Dictionary<Cid, ulong>(); // what each file block in the CAR holds by its own account
         try
         {
             while (await Car.ReadBlockAsync(limited, ct) is { } section)
             {
                 if (have.Count >= DagLimits.Default.MaxBlocks) throw new FormatException($"the CAR holds more than {DagLimits.Default.MaxBlocks} blocks");
                 if (!have.Add(section.Cid)) continue;
+                claims.AddRange(UnixFsClaims.Check(section.Cid, section.Block));
+                if (UnixFsClaims.ContentSize(section.Cid, section.Block) is { } n) holds[section.Cid] = n;
                 if (section.Cid.Codec == Cid.DagPb)
                 {
                     var (node, fs) = UnixFsReader.Decode(section.Cid, section.Block);
@@ -144,6 +148,8 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             }
         }
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
+        // A CAR must bring something: a bare header naming a block already here would only make or renew a record.
+        if (have.Count == 0) throw new FileRefusedException("bad-car", 400, "the CAR carries no blocks");
         if (!have.Contains(root))
         {
             if (!_store.HasFileBlock(root)) throw new FileRefusedException("incomplete-dag", 422, $"the CAR lacks its root block {root}");
@@ -155,6 +161,15 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             if (!_store.HasFileBlock(cid)) throw new FileRefusedException("incomplete-dag", 422, $"the DAG under {root} lacks block {cid}, which is neither in the CAR nor on this node");
             sink.Reuse(cid); // already here (perhaps another file's): this file references it and all under it
         }
+        try
+        {
+            foreach (var (part, claimed) in claims)
+            {
+                if (holds.TryGetValue(part, out var n)) { if (n != claimed) throw new FormatException($"{part} holds {n} bytes where its parent says {claimed}"); }
+                else if (!have.Contains(part) && _store.FileBlock(part) is { } stored) UnixFsClaims.CheckPart(part, stored, claimed);
+            }
+        }
+        catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
         var size = sizes.TryGetValue(root, out var s) ? s : (await UnixFsReader.StatAsync(root, this, ct)).Size;
         return await Record(sink, Options.NewFile(root, size, name, null, Now));
     }

@@ -310,6 +310,95 @@ public sealed class FileApiTests : IAsyncLifetime
         Assert.Equal(content, await (await _n.Http.GetAsync($"/ipfs/{first.Cid}")).Content.ReadAsByteArrayAsync()); // its blocks stay, through the directory
     }
 
+    private async Task<Cid> ImportCar(Cid root, params (Cid Cid, byte[] Block)[] blocks)
+    {
+        var car = new MemoryStream();
+        await Car.WriteHeaderAsync(car, [root], default);
+        foreach (var (c, b) in blocks) await Car.WriteBlockAsync(car, c, b, default);
+        var r = await Upload(car.ToArray(), "", FileEndpoints.CarType);
+        Assert.True(r.StatusCode == HttpStatusCode.Created, await r.Content.ReadAsStringAsync());
+        return root;
+    }
+
+    private static (Cid, byte[]) Block(PbNode n) { var b = n.Encode(); return (Cid.Of(1, Cid.DagPb, b), b); }
+
+    [Fact]
+    public async Task A_single_byte_range_is_served_as_206_and_one_past_the_end_as_416()
+    {
+        var content = Bytes(700_000, 50);
+        var cid = (await (await Upload(content)).Content.ReadFromJsonAsync<JsonObject>())!["cid"]!.GetValue<string>();
+        async Task<HttpResponseMessage> Get(string range)
+        {
+            var req = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{cid}");
+            req.Headers.TryAddWithoutValidation("Range", range);
+            return await _n.Http.SendAsync(req);
+        }
+        var mid = await Get("bytes=300000-300999");
+        Assert.Equal(HttpStatusCode.PartialContent, mid.StatusCode);
+        Assert.Equal("bytes 300000-300999/700000", mid.Content.Headers.ContentRange!.ToString());
+        Assert.Equal(content[300_000..301_000], await mid.Content.ReadAsByteArrayAsync());
+        Assert.Equal(content[^100..], await (await Get("bytes=-100")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(content[699_990..], await (await Get("bytes=699990-")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(content[699_990..], await (await Get("bytes=699990-800000")).Content.ReadAsByteArrayAsync());
+        var past = await Get("bytes=700000-");
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, past.StatusCode);
+        Assert.Equal("bytes */700000", past.Content.Headers.ContentRange!.ToString());
+        var two = await Get("bytes=0-1,5-6");
+        Assert.Equal(HttpStatusCode.OK, two.StatusCode);
+        Assert.Equal(content, await two.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_root_that_claims_a_false_size_is_refused_on_import()
+    {
+        var leaf = Bytes(10, 51);
+        var leafCid = Cid.Of(1, Cid.Raw, leaf);
+        foreach (var (claim, parts) in new[] { (5UL, 10UL), (ulong.MaxValue, 10UL), (10UL, 9UL) })
+        {
+            var (root, block) = Block(new PbNode([new PbLink(leafCid, "", 10)], new UnixFsData(UnixFsType.File, null, claim, [parts]).Encode()));
+            var car = new MemoryStream();
+            await Car.WriteHeaderAsync(car, [root], default);
+            await Car.WriteBlockAsync(car, root, block, default);
+            await Car.WriteBlockAsync(car, leafCid, leaf, default);
+            var r = await Upload(car.ToArray(), "", FileEndpoints.CarType);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            Assert.Equal("bad-car", await ProblemType(r));
+            Assert.Null(Files.Store.StoredFile(root));
+            Assert.Equal(HttpStatusCode.NotFound, (await _n.Http.GetAsync($"/ipfs/{root}")).StatusCode);
+        }
+        // The honest root over the same leaf is kept and served with its length.
+        var (honest, honestBlock) = Block(new PbNode([new PbLink(leafCid, "", 10)], new UnixFsData(UnixFsType.File, null, 10, [10]).Encode()));
+        await ImportCar(honest, (honest, honestBlock), (leafCid, leaf));
+        Assert.Equal(leaf, await (await _n.Http.GetAsync($"/ipfs/{honest}")).Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Path_segments_are_decoded_once_and_any_name_is_escaped_in_the_path_header()
+    {
+        var leaf = "hi"u8.ToArray();
+        var leafCid = Cid.Of(1, Cid.Raw, leaf);
+        var (dir, block) = Block(new PbNode([new PbLink(leafCid, "..", 2), new PbLink(leafCid, "a\r\nb", 2)], new UnixFsData(UnixFsType.Directory).Encode()));
+        await ImportCar(dir, (dir, block), (leafCid, leaf));
+        // %252e%252e is the text "%2e%2e" once decoded: no entry has that name.
+        Assert.Equal(HttpStatusCode.NotFound, (await _n.Http.GetAsync($"/ipfs/{dir}/%252e%252e")).StatusCode);
+        var crlf = await _n.Http.GetAsync($"/ipfs/{dir}/a%0D%0Ab");
+        Assert.Equal(HttpStatusCode.OK, crlf.StatusCode);
+        Assert.Equal($"/ipfs/{dir}/a%0D%0Ab", crlf.Headers.GetValues("X-Ipfs-Path").Single());
+        Assert.Equal(leaf, await crlf.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_CAR_that_carries_no_blocks_is_refused_even_when_its_root_is_here()
+    {
+        var cid = Cid.Parse((await (await Upload("here"u8.ToArray())).Content.ReadFromJsonAsync<JsonObject>())!["cid"]!.GetValue<string>());
+        var before = Files.Store.StoredFile(cid)!;
+        _n.Time.Advance(TimeSpan.FromMinutes(10));
+        var r = await Upload(Car.Header([cid]), "", FileEndpoints.CarType);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal("bad-car", await ProblemType(r));
+        Assert.Equal(before.ExpiresMs, Files.Store.StoredFile(cid)!.ExpiresMs); // not renewed
+    }
+
     [Fact]
     public async Task A_file_anchor_pays_per_file_and_must_be_well_formed()
     {

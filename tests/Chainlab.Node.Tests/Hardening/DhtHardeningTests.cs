@@ -121,6 +121,25 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         Assert.Equal(41, slow.Served + fast.Served);
     }
 
+    [Fact]
+    public async Task A_fetched_root_whose_size_claims_do_not_hold_is_refused_and_nothing_is_kept()
+    {
+        var leaf = new byte[10];
+        var leafCid = Chainlab.Core.Files.Cid.Of(1, Chainlab.Core.Files.Cid.Raw, leaf);
+        var rootBlock = new Chainlab.Core.Files.PbNode([new Chainlab.Core.Files.PbLink(leafCid, "", 10)],
+            new Chainlab.Core.Files.UnixFsData(Chainlab.Core.Files.UnixFsType.File, null, 1UL << 40, [1UL << 40]).Encode()).Encode();
+        var root = Chainlab.Core.Files.Cid.Of(1, Chainlab.Core.Files.Cid.DagPb, rootBlock);
+        var blocks = new MemoryBlocks();
+        blocks.Blocks[root] = rootBlock;
+        blocks.Blocks[leafCid] = leaf;
+        await using var provider = await ServingPeer.StartAsync(this, 40006, blocks, TimeSpan.Zero);
+        var e = await Assert.ThrowsAsync<Chainlab.Node.Files.FileRefusedException>(() => _node.Core.Files.EnsureAsync(root, default));
+        Assert.Equal(("unsupported", 422), (e.Type, e.Status));
+        Assert.Contains("holds 10 bytes where its parent says 1099511627776", e.Message);
+        Assert.Null(_node.Core.Store.StoredFile(root));
+        Assert.False(_node.Core.Store.HasFileBlock(root));
+    }
+
     /// <summary>A raw peer that says it provides every file and serves blocks from a dictionary after a delay.</summary>
     private sealed class ServingPeer : IAsyncDisposable
     {
