@@ -190,7 +190,8 @@ public static class Gateway
     private static async Task<string> Sniff(FileService files, Cid cid, CancellationToken ct)
     {
         var head = new HeadStream(512);
-        try { await UnixFsReader.WriteFileAsync(cid, files, head, ct); }
+        // At most 64 blocks: a file of empty parts never brings 512 bytes, and is not walked to its end for them.
+        try { await UnixFsReader.WriteFileAsync(cid, files, head, ct, new DagLimits { MaxBlocks = 64 }); }
         catch (HeadStream.Full) { }
         catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException) { return "application/octet-stream"; }
         var b = head.Bytes;

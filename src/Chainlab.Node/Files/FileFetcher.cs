@@ -34,6 +34,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         var pending = new Queue<Cid>([root]);
         var seen = new HashSet<Cid> { root };
         var claimed = new Dictionary<Cid, ulong>();
+        long linkCount = 0;
         var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches, TimeSpan Took)>>();
         var started = time.GetTimestamp();
         byte[]? rootBlock = null;
@@ -86,10 +87,12 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
                 foreach (var (part, partSize) in UnixFsClaims.Check(got, data)) claimed.TryAdd(part, partSize);
             }
             catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node will not keep: {e.Message}"); }
+            FileService.CheckApparentSize(got, data, options);
             if (got.Codec != Cid.DagPb) continue;
             PbNode node;
             try { node = PbNode.Decode(data); }
             catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node cannot read: {e.Message}"); }
+            FileService.CheckLinks(linkCount += node.Links.Count, root, options);
             foreach (var l in node.Links)
                 if (!seen.Add(l.Hash)) continue;
                 else if (store.HasFileBlock(l.Hash)) sink.Reuse(l.Hash); // referenced by this file too, with all under it

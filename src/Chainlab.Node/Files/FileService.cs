@@ -81,7 +81,25 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         finally { _fetchSlots.Release(); }
     }
 
-    public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult(_store.FileBlock(cid));
+    public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested(); // a reader whose client left stops at its next block
+        return ValueTask.FromResult(_store.FileBlock(cid));
+    }
+
+    /// <summary>Refuses a file block that claims more bytes than a file on this node may hold (a DAG whose parts are shared many times over).</summary>
+    internal static void CheckApparentSize(Cid cid, ReadOnlySpan<byte> block, FileStoreOptions options)
+    {
+        if (UnixFsClaims.ContentSize(cid, block) is { } n && n > (ulong)options.MaxFileBytes)
+            throw new FileRefusedException("too-large", 413, $"{cid} is a file of {n} bytes (its parts shared over and over); a file is at most {options.MaxFileBytes} bytes on this node");
+    }
+
+    /// <summary>Refuses an import or fetch that has brought more links than <see cref="FileStoreOptions.MaxLinks"/>.</summary>
+    internal static void CheckLinks(long links, Cid root, FileStoreOptions options)
+    {
+        if (links > options.MaxLinks)
+            throw new FileRefusedException("too-large", 413, $"the DAG under {root} has more than {options.MaxLinks} links; this node takes at most that many in one file");
+    }
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -135,10 +153,12 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
                 if (!have.Add(section.Cid)) continue;
                 claims.AddRange(UnixFsClaims.Check(section.Cid, section.Block));
                 if (UnixFsClaims.ContentSize(section.Cid, section.Block) is { } n) holds[section.Cid] = n;
+                CheckApparentSize(section.Cid, section.Block, Options);
                 if (section.Cid.Codec == Cid.DagPb)
                 {
                     var (node, fs) = UnixFsReader.Decode(section.Cid, section.Block);
                     linked.AddRange(node.Links.Select(l => l.Hash));
+                    CheckLinks(linked.Count, root, Options);
                     sizes[section.Cid] = fs.Type == UnixFsType.Directory
                         ? (ulong)section.Block.Length + node.Links.Aggregate(0UL, (s, l) => s + (l.Tsize ?? 0))
                         : fs.FileSize ?? (ulong)(fs.Data?.Length ?? 0);

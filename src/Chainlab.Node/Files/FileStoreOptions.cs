@@ -14,6 +14,11 @@ public sealed record FileStoreOptions
     /// <summary>Blocks no file uses are removed only when older than this (a writer may still be at work).</summary>
     public TimeSpan OrphanGrace { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Links one import or fetch may bring (each is held until the DAG is checked complete): far more than a file
+    /// of the largest size needs, so a DAG of link-only blocks cannot take the node's memory.
+    /// </summary>
+    public int MaxLinks { get; init; } = 262_144;
     /// <summary>After this long, a fetch whose providers have sent less than <see cref="FetchMinBytesPerSecond"/> on average is given up.</summary>
     public TimeSpan FetchGrace { get; init; } = TimeSpan.FromSeconds(10);
     public long FetchMinBytesPerSecond { get; init; } = 64 * 1024;

@@ -15,7 +15,7 @@ namespace Chainlab.Node.Tests.Files;
 public sealed class FileApiTests : IAsyncLifetime
 {
     private TestNode _n = null!;
-    private static readonly FileStoreOptions Limits = new() { MaxFileBytes = 2 << 20, QuotaBytes = 5 << 20, UnanchoredTtl = TimeSpan.FromHours(1) };
+    private static readonly FileStoreOptions Limits = new() { MaxFileBytes = 2 << 20, QuotaBytes = 5 << 20, UnanchoredTtl = TimeSpan.FromHours(1), MaxLinks = 2_000 };
 
     public async Task InitializeAsync() => _n = await TestNode.StartAsync(files: Limits);
     public async Task DisposeAsync() => await _n.DisposeAndDeleteAsync();
@@ -370,6 +370,36 @@ public sealed class FileApiTests : IAsyncLifetime
         var (honest, honestBlock) = Block(new PbNode([new PbLink(leafCid, "", 10)], new UnixFsData(UnixFsType.File, null, 10, [10]).Encode()));
         await ImportCar(honest, (honest, honestBlock), (leafCid, leaf));
         Assert.Equal(leaf, await (await _n.Http.GetAsync($"/ipfs/{honest}")).Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_DAG_whose_shared_parts_make_a_file_larger_than_the_limit_or_with_too_many_links_is_refused()
+    {
+        // A 1 KiB leaf, a node naming it 64 times (64 KiB), a root naming that node 64 times: a 4 MiB file from 3 blocks.
+        var leaf = Bytes(1024, 52);
+        var leafCid = Cid.Of(1, Cid.Raw, leaf);
+        var (mid, midBlock) = Block(new PbNode(Enumerable.Repeat(new PbLink(leafCid, "", 1024), 64).ToList(), new UnixFsData(UnixFsType.File, null, 65536, Enumerable.Repeat(1024UL, 64).ToList()).Encode()));
+        var (bomb, bombBlock) = Block(new PbNode(Enumerable.Repeat(new PbLink(mid, "", 65536), 64).ToList(), new UnixFsData(UnixFsType.File, null, 64UL * 65536, Enumerable.Repeat(65536UL, 64).ToList()).Encode()));
+        async Task<HttpResponseMessage> Import(Cid root, params (Cid Cid, byte[] Block)[] blocks)
+        {
+            var car = new MemoryStream();
+            await Car.WriteHeaderAsync(car, [root], default);
+            foreach (var (c, b) in blocks) await Car.WriteBlockAsync(car, c, b, default);
+            return await Upload(car.ToArray(), "", FileEndpoints.CarType);
+        }
+        var r = await Import(bomb, (bomb, bombBlock), (mid, midBlock), (leafCid, leaf));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
+        Assert.Contains("is a file of 4194304 bytes", (await r.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Null(Files.Store.StoredFile(bomb));
+
+        // 2,500 links (to one 10-byte leaf) against this node's 2,000.
+        var small = Bytes(10, 53);
+        var smallCid = Cid.Of(1, Cid.Raw, small);
+        var (wide, wideBlock) = Block(new PbNode(Enumerable.Repeat(new PbLink(smallCid, "", 10), 2500).ToList(), new UnixFsData(UnixFsType.File, null, 25_000, Enumerable.Repeat(10UL, 2500).ToList()).Encode()));
+        r = await Import(wide, (wide, wideBlock), (smallCid, small));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
+        Assert.Contains("more than 2000 links", (await r.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(0, Files.Store.FileBlockBytes());
     }
 
     [Fact]
