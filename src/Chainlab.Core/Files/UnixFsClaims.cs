@@ -33,7 +33,7 @@ public static class UnixFsClaims
 
     private static ulong Total(Cid cid, PbNode node, UnixFsData fs)
     {
-        if (node.Links.Count > 0 && fs.BlockSizes.Count != node.Links.Count) throw new FormatException($"{cid} has {node.Links.Count} links but {fs.BlockSizes.Count} block sizes");
+        if (fs.BlockSizes.Count != node.Links.Count) throw new FormatException($"{cid} has {node.Links.Count} links but {fs.BlockSizes.Count} block sizes");
         try { return checked(fs.BlockSizes.Aggregate((ulong)(fs.Data?.Length ?? 0), (s, b) => s + b)); }
         catch (OverflowException) { throw new FormatException($"the block sizes of {cid} add up to more than 2^64 − 1"); }
     }

@@ -140,7 +140,7 @@ public static class Gateway
         var r = ctx.Response;
         r.ContentType = mediaType ?? (name is not null && Types.TryGetContentType(name, out var t) ? t : await Sniff(files, cid, ctx.RequestAborted));
         r.Headers.AcceptRanges = "bytes";
-        var range = await RangeOf(ctx.Request, files, cid);
+        var range = HttpMethods.IsGet(ctx.Request.Method) ? await RangeOf(ctx.Request, files, cid) : null; // ranges are for GET only
         if (range is { Length: 0 } none)
         {
             r.StatusCode = StatusCodes.Status416RangeNotSatisfiable;

@@ -18,18 +18,23 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
     private readonly FileQuota _quota;
     private readonly Channel<(Cid, byte[])> _queue = Channel.CreateBounded<(Cid, byte[])>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
     private readonly Task _consumer;
-    private long _added;
+    private long _added, _inserted;
     private bool _completed, _ended;
 
     public BackgroundBlockWriter(IFileStore store, long nowMs, FileQuota quota)
     {
         _writer = store.WriteFile(nowMs);
         _quota = quota;
-        _quota.Begin();
+        try { _quota.Begin(); }
+        catch { _writer.Dispose(); throw; }
         _store = store;
         _consumer = Task.Run(async () =>
         {
-            try { await foreach (var (cid, block) in _queue.Reader.ReadAllAsync()) _writer.Put(cid, block); }
+            try
+            {
+                await foreach (var (cid, block) in _queue.Reader.ReadAllAsync())
+                    if (_writer.Put(cid, block)) Interlocked.Add(ref _inserted, block.Length);
+            }
             catch (Exception e)
             {
                 _queue.Writer.TryComplete(e); // a producer waiting for room stops instead of waiting for ever
@@ -87,7 +92,7 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
         try { _writer.Dispose(); }
         finally
         {
-            if (!_ended) _quota.End(_added, _completed);
+            if (!_ended) _quota.End(_added, _completed ? Interlocked.Read(ref _inserted) : 0);
             _ended = true;
         }
     }

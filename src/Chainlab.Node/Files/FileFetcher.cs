@@ -33,7 +33,9 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         await using var sink = new BackgroundBlockWriter(store, now, quota);
         var pending = new Queue<Cid>([root]);
         var seen = new HashSet<Cid> { root };
-        var claimed = new Dictionary<Cid, ulong>();
+        var claimed = new Dictionary<Cid, ulong>(); // what a parent said of a part not examined yet
+        var holds = new Dictionary<Cid, ulong>(); // what each file part examined holds by its own account
+        var demoted = new List<Peer>(); // slow providers, asked again only when no other is left
         long linkCount = 0;
         var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches, TimeSpan Took)>>();
         var started = time.GetTimestamp();
@@ -42,9 +44,18 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         var load = new Dictionary<Peer, int>(); // requests in flight per provider: the least loaded is asked next, so faster ones get more
         while (pending.Count > 0 || inflight.Count > 0)
         {
+            if (live.Count == 0 && demoted.Count > 0) { live.AddRange(demoted); demoted.Clear(); }
             while (pending.Count > 0 && inflight.Count < InFlight && live.Count > 0)
             {
                 var cid = pending.Dequeue();
+                // A block this node has (another file's, or one a fetch running beside this one has just stored)
+                // is not asked for: it is referenced by this file too, and its parts are looked at like any other.
+                if (store.FileBlock(cid) is { } stored)
+                {
+                    sink.Reuse(cid);
+                    Examine(cid, stored);
+                    continue;
+                }
                 var peer = live.MinBy(p => load.GetValueOrDefault(p))!;
                 load[peer] = load.GetValueOrDefault(peer) + 1;
                 inflight.Add(Ask(cid, peer));
@@ -57,7 +68,10 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             // Slow providers are left for faster ones; providers that are all slow end the fetch, which would
             // otherwise hold one of the node's few fetch slots for as long as they like.
             if (took > options.SlowBlockAnswer && live.Count > 1 && live.Remove(from))
+            {
+                demoted.Add(from);
                 log.LogInformation("Fetching {Cid}: provider {Peer} took {Seconds:0.0} s for a block; asking the others", root, from.Id, took.TotalSeconds);
+            }
             var elapsed = time.GetElapsedTime(started);
             if (elapsed > options.FetchGrace && (total + (data?.Length ?? 0)) < options.FetchMinBytesPerSecond * elapsed.TotalSeconds)
                 throw new FileRefusedException("unavailable", 504,
@@ -79,24 +93,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             if (++blocks > DagLimits.Default.MaxBlocks) throw new FileRefusedException("too-large", 413, $"{root} has more than {DagLimits.Default.MaxBlocks} blocks");
             if (total > options.MaxFileBytes + (options.MaxFileBytes >> 4)) throw new FileRefusedException("too-large", 413, $"{root} is larger than this node's {options.MaxFileBytes}-byte limit");
             await sink.PutAsync(got, data, ct); // over the quota: a 413 from here
-            if (got == root) rootBlock = data;
-            try
-            {
-                // Sizes are checked as parts arrive: what this block holds against what its parent claimed of it.
-                if (claimed.Remove(got, out var said)) UnixFsClaims.CheckPart(got, data, said);
-                foreach (var (part, partSize) in UnixFsClaims.Check(got, data)) claimed.TryAdd(part, partSize);
-            }
-            catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node will not keep: {e.Message}"); }
-            FileService.CheckApparentSize(got, data, options);
-            if (got.Codec != Cid.DagPb) continue;
-            PbNode node;
-            try { node = PbNode.Decode(data); }
-            catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node cannot read: {e.Message}"); }
-            FileService.CheckLinks(linkCount += node.Links.Count, root, options);
-            foreach (var l in node.Links)
-                if (!seen.Add(l.Hash)) continue;
-                else if (store.HasFileBlock(l.Hash)) sink.Reuse(l.Hash); // referenced by this file too, with all under it
-                else pending.Enqueue(l.Hash);
+            Examine(got, data);
         }
         if (pending.Count > 0 || rootBlock is null)
             throw new FileRefusedException("unavailable", 502, $"the providers of {root} could not give every block ({pending.Count} missing)");
@@ -105,6 +102,32 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         await sink.CompleteAsync(file);
         log.LogInformation("Fetched {Cid}: {Blocks} blocks, {Bytes} bytes", root, blocks, total);
         return store.StoredFile(root) ?? file;
+
+        // A block now here (fetched, or found on this node): its sizes against every claim made of it, and its parts queued.
+        void Examine(Cid cid, byte[] data)
+        {
+            if (cid == root) rootBlock = data;
+            try
+            {
+                if (UnixFsClaims.ContentSize(cid, data) is { } n)
+                {
+                    holds[cid] = n;
+                    if (claimed.Remove(cid, out var said) && said != n) throw new FormatException($"{cid} holds {n} bytes where its parent says {said}");
+                }
+                foreach (var (part, size) in UnixFsClaims.Check(cid, data))
+                    if (holds.TryGetValue(part, out var h) ? h != size : claimed.TryGetValue(part, out var other) ? other != size : !claimed.TryAdd(part, size))
+                        throw new FormatException($"{cid} says {part} holds {size} bytes; it, or another part of the file, says otherwise");
+            }
+            catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node will not keep: {e.Message}"); }
+            FileService.CheckApparentSize(cid, data, options);
+            if (cid.Codec != Cid.DagPb) return;
+            PbNode node;
+            try { node = PbNode.Decode(data); }
+            catch (FormatException e) { throw new FileRefusedException("unsupported", 422, $"{root} holds a block this node cannot read: {e.Message}"); }
+            FileService.CheckLinks(linkCount += node.Links.Count, root, options);
+            foreach (var l in node.Links)
+                if (seen.Add(l.Hash)) pending.Enqueue(l.Hash);
+        }
 
         // The check against the CID runs here, on the request's own task, so several run at once.
         async Task<(Cid, Peer, byte[]?, bool, TimeSpan)> Ask(Cid cid, Peer peer)

@@ -5,9 +5,11 @@ namespace Chainlab.Node.Files;
 /// <summary>
 /// The node's file quota, shared by every writer (uploads, CAR imports, fetches): bytes are reserved before they
 /// are written, so writers at work together can never pass it. The stored figure is read from the store when
-/// the first of a group of concurrent writers starts; while writers are at work a completed one adds what it
-/// reserved (an upper bound: blocks the store already had count again) and a failed one gives its reservation
-/// back. So the quota can refuse a little early while several writers overlap, never let one past it.
+/// the first of a group of concurrent writers starts; while writers are at work a completed one gives its
+/// reservation back and adds the bytes it newly stored, and a failed one only gives its reservation back
+/// (blocks the store already had are reserved while written, never counted twice once done). Files the
+/// collector removes while writers overlap count until the last of them ends: the quota may refuse a little
+/// early then, never let a writer past it.
 /// </summary>
 public sealed class FileQuota(IFileStore store, long quotaBytes)
 {
@@ -24,7 +26,10 @@ public sealed class FileQuota(IFileStore store, long quotaBytes)
     public void Begin()
     {
         lock (_gate)
-            if (_writers++ == 0) { _stored = store.FileBlockBytes(); _reserved = 0; }
+        {
+            if (_writers == 0) { _stored = store.FileBlockBytes(); _reserved = 0; } // may throw: then no writer began
+            _writers++;
+        }
     }
 
     /// <summary>Reserves room for a block before it is written, or refuses the file.</summary>
@@ -39,14 +44,14 @@ public sealed class FileQuota(IFileStore store, long quotaBytes)
         }
     }
 
-    /// <summary>A writer ends, having reserved <paramref name="reserved"/> bytes; completed, they now count as stored.</summary>
-    public void End(long reserved, bool completed)
+    /// <summary>A writer ends, having reserved <paramref name="reserved"/> bytes and newly stored <paramref name="stored"/> (0 unless it completed).</summary>
+    public void End(long reserved, long stored)
     {
         lock (_gate)
         {
             _writers--;
             _reserved -= reserved;
-            if (completed) _stored += reserved;
+            _stored += stored;
         }
     }
 }

@@ -74,7 +74,10 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             throw new FileRefusedException("unavailable", 503, "this node is fetching as many files as it will at once; try again");
         try
         {
-            var file = await fetcher.FetchAsync(root, _stop.Token);
+            StoredFile file;
+            try { file = await fetcher.FetchAsync(root, _stop.Token); }
+            catch (StoreException e) { throw new FileRefusedException("unavailable", 503, $"{root} could not be stored: {e.Message}"); }
+            catch (NotSupportedException e) { throw new FileRefusedException("unsupported", 422, $"{root} is not a file this node can keep: {e.Message}"); }
             Interlocked.Increment(ref Fetched);
             Kept?.Invoke(file.Cid);
         }

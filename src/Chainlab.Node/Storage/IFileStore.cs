@@ -40,8 +40,8 @@ public interface IFileStore
 /// <summary>Blocks of one file on their way in. Dispose without <see cref="Complete"/> removes the blocks no other file uses.</summary>
 public interface IFileWriter : IDisposable
 {
-    /// <summary>Stores a block already checked against its CID. The array is the writer's to keep.</summary>
-    void Put(Cid cid, byte[] block);
+    /// <summary>Stores a block already checked against its CID. The array is the writer's to keep. True when the block was not stored before.</summary>
+    bool Put(Cid cid, byte[] block);
     /// <summary>
     /// A block already stored that this file needs (found on the node rather than put): referenced by the file
     /// like the blocks put, so the collector keeps it while the file is kept, and checked to be there when the

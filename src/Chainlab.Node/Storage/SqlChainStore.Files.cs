@@ -135,9 +135,9 @@ public abstract partial class SqlChainStore
             _conn = store.OpenFileWriter();
         }
 
-        public void Put(Cid cid, byte[] block)
+        public bool Put(Cid cid, byte[] block)
         {
-            if (!_written.Add(cid)) return;
+            if (!_written.Add(cid)) return false;
             if (_tx is null)
             {
                 _tx = _conn.BeginTransaction();
@@ -150,9 +150,11 @@ public abstract partial class SqlChainStore
             _insert.Parameters[1].Value = block;
             _insert.Parameters[2].Value = (long)block.Length;
             _insert.Parameters[3].Value = _nowMs;
-            _store.Guard("storing a file block", () => _insert.ExecuteNonQuery());
+            var inserted = 0;
+            _store.Guard("storing a file block", () => inserted = _insert.ExecuteNonQuery());
             _pending += block.Length;
             if (_pending >= BatchBytes) Flush();
+            return inserted > 0;
         }
 
         public void Reference(Cid cid) => _referenced.Add(cid);

@@ -253,6 +253,20 @@ public sealed class FileApiTests : IAsyncLifetime
         Assert.Equal(Files.Store.FileBlockBytes(), Files.Quota.Used); // nothing left reserved
     }
 
+    [Fact]
+    public async Task Adding_the_same_file_again_while_another_upload_is_open_does_not_use_up_the_quota()
+    {
+        // One upload stays open (its stream waits), so the quota's figure is not read afresh between the others.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var open = Task.Run(() => Files.AddAsync(new GatedStream(new MemoryStream(Bytes(1000, 60)), () => release.Task), new FileAddRequest(null, null, 1), default));
+        var same = Bytes(3 << 19, 61); // 1.5 MiB: four times over a 5 MiB quota
+        for (var i = 0; i < 4; i++) await Files.AddAsync(new MemoryStream(same), new FileAddRequest(null, null, 1), default);
+        release.SetResult();
+        await open;
+        Assert.InRange(Files.Store.FileBlockBytes(), 3 << 19, Limits.QuotaBytes);
+        Assert.Equal(Files.Store.FileBlockBytes(), Files.Quota.Used);
+    }
+
     /// <summary>A stream whose first read waits for a signal.</summary>
     private sealed class GatedStream(Stream inner, Func<Task> gate) : Stream
     {

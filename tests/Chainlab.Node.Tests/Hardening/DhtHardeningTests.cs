@@ -127,7 +127,7 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         var leaf = new byte[10];
         var leafCid = Chainlab.Core.Files.Cid.Of(1, Chainlab.Core.Files.Cid.Raw, leaf);
         var rootBlock = new Chainlab.Core.Files.PbNode([new Chainlab.Core.Files.PbLink(leafCid, "", 10)],
-            new Chainlab.Core.Files.UnixFsData(Chainlab.Core.Files.UnixFsType.File, null, 1UL << 40, [1UL << 40]).Encode()).Encode();
+            new Chainlab.Core.Files.UnixFsData(Chainlab.Core.Files.UnixFsType.File, null, 1000, [1000]).Encode()).Encode();
         var root = Chainlab.Core.Files.Cid.Of(1, Chainlab.Core.Files.Cid.DagPb, rootBlock);
         var blocks = new MemoryBlocks();
         blocks.Blocks[root] = rootBlock;
@@ -135,9 +135,27 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         await using var provider = await ServingPeer.StartAsync(this, 40006, blocks, TimeSpan.Zero);
         var e = await Assert.ThrowsAsync<Chainlab.Node.Files.FileRefusedException>(() => _node.Core.Files.EnsureAsync(root, default));
         Assert.Equal(("unsupported", 422), (e.Type, e.Status));
-        Assert.Contains("holds 10 bytes where its parent says 1099511627776", e.Message);
+        Assert.Contains("holds 10 bytes where its parent says 1000", e.Message);
         Assert.Null(_node.Core.Store.StoredFile(root));
         Assert.False(_node.Core.Store.HasFileBlock(root));
+    }
+
+    [Fact]
+    public async Task A_fetch_fills_in_the_parts_missing_under_a_block_the_node_already_has()
+    {
+        var blocks = new MemoryBlocks();
+        var file = await Chainlab.Core.Files.UnixFsImporter.AddFileAsync(new MemoryStream(new Random(10).GetItems<byte>(Enumerable.Range(0, 256).Select(i => (byte)i).ToArray(), 3 * 262144)), blocks, Chainlab.Core.Files.ImportOptions.V1);
+        // A directory naming the file; the node has the file's root block only (kept as a record of its own), none of its leaves.
+        var dir = await Chainlab.Core.Files.UnixFsImporter.AddDirectoryAsync([("f.bin", file)], blocks, Chainlab.Core.Files.ImportOptions.V1);
+        using (var w = _node.Core.Store.WriteFile(0))
+        {
+            w.Put(file.Cid, blocks.Blocks[file.Cid]);
+            w.Complete(new Chainlab.Node.Storage.StoredFile(file.Cid, 3 * 262144, null, null, 0, null));
+        }
+        await using var provider = await ServingPeer.StartAsync(this, 40007, blocks, TimeSpan.Zero);
+        await _node.Core.Files.EnsureAsync(dir.Cid, default);
+        Assert.All(blocks.Blocks.Keys, c => Assert.True(_node.Core.Store.HasFileBlock(c)));
+        Assert.Equal(4, provider.Served); // the directory and three leaves; the file's root was here
     }
 
     /// <summary>A raw peer that says it provides every file and serves blocks from a dictionary after a delay.</summary>

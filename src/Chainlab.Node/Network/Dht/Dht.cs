@@ -125,7 +125,7 @@ public sealed class Dht
                     peer.Penalise(5, $"an unasked {m.Type}"); // and nothing in it is taken
                     return true;
                 }
-                waiting.Answer.TrySetResult(m);
+                if (!waiting.Answer.TrySetResult(m)) return true; // a second answer to one request: nothing in it is taken
                 if (m is Nodes ns) Seen(ns.List);
                 // The answering node naming itself as a provider says nothing about where it listens: not a contact.
                 if (m is Providers ps) { Seen(ps.Closer); Seen(ps.List.Where(i => !i.NodeKey.AsSpan().SequenceEqual(peer.NodeKey))); }
@@ -147,13 +147,15 @@ public sealed class Dht
         var now = _time.GetUtcNow();
         lock (_recordsGate)
         {
-            if (!_records.ContainsKey(key) && _records.Count >= MaxRecordKeys)
+            Expire(key, now);
+            // A full table, or a provider at its share: expired records go first (at most once a minute), then it is a refusal.
+            if ((!_records.ContainsKey(key) && _records.Count >= MaxRecordKeys || _recordsByProvider.GetValueOrDefault(provider.Id) >= _options.ProviderRecordsPerPeer)
+                && now - _lastSweep >= TimeSpan.FromMinutes(1))
             {
-                if (now - _lastSweep < TimeSpan.FromMinutes(1)) return;
                 _lastSweep = now;
                 foreach (var k in _records.Keys.ToList()) Expire(k, now);
-                if (_records.Count >= MaxRecordKeys) return;
             }
+            if (!_records.ContainsKey(key) && _records.Count >= MaxRecordKeys) return;
             var list = _records.TryGetValue(key, out var l) ? l : _records[key] = new();
             var known = list.FindIndex(r => r.Provider.Id == provider.Id);
             if (known >= 0) { list[known] = (provider, now + _options.ProviderRecordTtl); return; }

@@ -66,10 +66,10 @@ public sealed partial class MemoryChainStore
 
         public void Reference(Cid cid) => _referenced.Add(cid);
 
-        public void Put(Cid cid, byte[] block)
+        public bool Put(Cid cid, byte[] block)
         {
-            if (!_written.Add(cid)) return;
-            lock (d.Gate) d.FileBlocks.TryAdd(cid, (block, nowMs));
+            if (!_written.Add(cid)) return false;
+            lock (d.Gate) return d.FileBlocks.TryAdd(cid, (block, nowMs));
         }
 
         public void Complete(StoredFile file)
