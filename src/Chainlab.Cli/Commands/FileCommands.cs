@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Chainlab.Core.Files;
-using Spectre.Console;
 
 namespace Chainlab.Cli.Commands;
 
@@ -144,54 +143,41 @@ public static class FileCommands
     {
         var cid = new Argument<string>("cid");
         var output = new Option<string?>("-o", "--output") { Description = "Where to write it (default: the CID as the file name)" };
-        var c = new Command("get", "Download a file by CID into a file") { cid, output };
+        var maxSize = new Option<long>("--max-size") { Description = "Refuse files larger than this many bytes (0: no limit)", DefaultValueFactory = _ => 1L << 30 };
+        var c = new Command("get", "Download a file by CID into a file: every block is checked against its CID, whatever the node sends") { cid, output, maxSize };
         c.SetAction(async (pr, ct) =>
         {
             var id = ParseCid(pr.GetValue(cid)!);
             var target = pr.GetValue(output) ?? id.ToString();
+            var max = pr.GetValue(maxSize) is > 0 and var m ? m : long.MaxValue / 2;
+            if (pr.GetValue(maxSize) < 0) throw new CliException("--max-size must be 0 (no limit) or a number of bytes", ExitCodes.BadInput);
             using var client = new NodeClient(pr.GetValue(Global.Node), Transfer);
             var stat = await client.GetAsync($"/api/v1/files/{id}", ct);
             if (stat["kind"]?.GetValue<string>() == "directory")
                 throw new CliException($"{id} is a directory: `file export {id} DIR.car` saves it whole", ExitCodes.BadInput);
             var size = stat["size"]!.GetValue<long>();
-            using var resp = await client.OpenAsync(new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{id}"), ct);
+            if (size > max) throw new CliException($"{id} is {size} bytes, over --max-size {max}; raise it (or 0 for no limit) to download it", ExitCodes.BadInput);
+            // The file's blocks as a CAR, each checked against its CID, rather than bytes the node could have changed.
+            var req = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{id}?format=car&dag-scope=entity");
+            using var resp = await client.OpenAsync(req, ct);
             var partial = target + ".part";
+            long written;
             try
             {
                 await using (var body = await resp.Content.ReadAsStreamAsync(ct))
                 await using (var file = File.Create(partial))
-                    await Copy(body, file, size, $"get {id.ToString()[..12]}…", pr.GetValue(Global.Json), ct);
-                if (new FileInfo(partial).Length != size) throw new CliException($"the node sent {new FileInfo(partial).Length} of {size} bytes", ExitCodes.Failure);
+                {
+                    try { written = await CarFile.ExtractAsync(new BufferedStream(body, 1 << 16), id, file, max, target + ".blocks", ct); }
+                    catch (FormatException e) { throw new CliException($"the node's answer for {id} does not hold: {e.Message}", ExitCodes.Failure); }
+                }
                 File.Move(partial, target, overwrite: true);
             }
             finally { if (File.Exists(partial)) File.Delete(partial); }
-            if (!pr.GetValue(Global.Json)) Console.Out.WriteLine($"saved {target} ({size} bytes)");
-            else Console.Out.WriteLine(new JsonObject { ["cid"] = id.ToString(), ["path"] = target, ["size"] = size }.ToJsonString());
+            if (!pr.GetValue(Global.Json)) Console.Out.WriteLine($"saved {target} ({written} bytes, every block checked)");
+            else Console.Out.WriteLine(new JsonObject { ["cid"] = id.ToString(), ["path"] = target, ["size"] = written }.ToJsonString());
             return 0;
         });
         return c;
-    }
-
-    /// <summary>Copies with a progress bar on a terminal.</summary>
-    private static async Task Copy(Stream from, Stream to, long total, string label, bool quiet, CancellationToken ct)
-    {
-        if (quiet || Console.IsOutputRedirected)
-        {
-            await from.CopyToAsync(to, 256 * 1024, ct);
-            return;
-        }
-        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask(label, maxValue: Math.Max(1, total));
-                var buffer = new byte[256 * 1024];
-                int n;
-                while ((n = await from.ReadAsync(buffer, ct)) > 0)
-                {
-                    await to.WriteAsync(buffer.AsMemory(0, n), ct);
-                    task.Increment(n);
-                }
-            });
     }
 
     private static Command Stat()

@@ -36,6 +36,11 @@ public sealed class FileCliTests
             var got = Path.Combine(work, "got.bin");
             await Eventually.True(async () => (await CliRunner.RunAsync(env3, "file", "get", cid, "-o", got)).Code == 0, "node 3 fetched the file", 60);
             Assert.Equal(data, await File.ReadAllBytesAsync(got));
+            // A file over the download limit is refused before anything is written.
+            var capped = await CliRunner.RunAsync(env3, "file", "get", cid, "-o", got + ".2", "--max-size", "1000");
+            Assert.NotEqual(0, capped.Code);
+            Assert.Contains("over --max-size 1000", capped.Stderr);
+            Assert.False(File.Exists(got + ".2"));
 
             var car = Path.Combine(work, "tree.car");
             (code, o, err) = await CliRunner.RunAsync(env1, "file", "export", dir, car);
