@@ -90,6 +90,37 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         return ValueTask.FromResult(_store.FileBlock(cid));
     }
 
+    /// <summary>
+    /// Gives every kept file a reference to every block under its root. Files recorded by older versions
+    /// referenced only the blocks they brought, so a block they found already stored could go with the file that
+    /// brought it. Run once per data folder (in the background at start); returns the files brought up to date.
+    /// </summary>
+    public async Task<int> ReferenceAllAsync(CancellationToken ct)
+    {
+        var done = 0;
+        for (var offset = 0; !ct.IsCancellationRequested; offset += 100)
+        {
+            var page = _store.StoredFiles(100, offset);
+            foreach (var f in page)
+            {
+                try
+                {
+                    var under = await DagWalk.ReachableAsync([f.Cid], this, ct);
+                    using var w = _store.WriteFile(f.AddedMs);
+                    foreach (var c in under) w.Reference(c);
+                    w.Complete(f); // the same record: its expiry, name and time stay as they are
+                    done++;
+                }
+                catch (Exception e) when (e is FormatException or StoreException or InvalidOperationException)
+                {
+                    _log.LogWarning("Could not reference the blocks of {Cid}: {Message}", f.Cid, e.Message);
+                }
+            }
+            if (page.Count < 100) break;
+        }
+        return done;
+    }
+
     /// <summary>Refuses a file block that claims more bytes than a file on this node may hold (a DAG whose parts are shared many times over).</summary>
     internal static void CheckApparentSize(Cid cid, ReadOnlySpan<byte> block, FileStoreOptions options)
     {

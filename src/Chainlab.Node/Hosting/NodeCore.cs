@@ -231,6 +231,17 @@ public sealed class NodeCore : IAsyncDisposable
         {
             try { await Task.Delay(TimeSpan.FromSeconds(2), Options.Time, _stop.Token); }
             catch (OperationCanceledException) { return; }
+            // Once per data folder: files recorded by older versions get references to every block under them.
+            var referenced = Path.Combine(Options.DataDir, "files-referenced");
+            if (!File.Exists(referenced))
+            {
+                try
+                {
+                    var n = await Files.ReferenceAllAsync(_stop.Token);
+                    await File.WriteAllTextAsync(referenced, $"{n} files referenced every block under them\n");
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException) { }
+            }
             for (var offset = 0; offset < 100_000 && !_stop.IsCancellationRequested; offset += 500)
             {
                 var page = _store.StoredFiles(500, offset);

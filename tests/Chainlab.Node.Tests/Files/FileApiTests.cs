@@ -444,6 +444,29 @@ public sealed class FileApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Files_recorded_with_only_the_blocks_they_brought_are_given_the_rest_once_and_then_survive_collection()
+    {
+        var content = Bytes(600_000, 70);
+        var first = await Files.AddAsync(new MemoryStream(content), new FileAddRequest("first.bin", null, 0), default);
+        // A kept directory recorded the way older versions did: referencing its own block only, not the file under it.
+        var blocks = new MemoryBlocks();
+        var file = await UnixFsImporter.AddFileAsync(new MemoryStream(content), blocks, ImportOptions.V0);
+        var dir = await UnixFsImporter.AddDirectoryAsync([("x.bin", file)], blocks, ImportOptions.V0);
+        using (var w = Files.Store.WriteFile(0))
+        {
+            w.Put(dir.Cid, blocks.Blocks[dir.Cid]);
+            w.Complete(new Chainlab.Node.Storage.StoredFile(dir.Cid, 600_100, "dir", null, 0, null));
+        }
+        Assert.Equal(2, await Files.ReferenceAllAsync(default));
+        Assert.Null(Files.Store.StoredFile(dir.Cid)!.ExpiresMs); // the record is as it was
+
+        _n.Time.Advance(TimeSpan.FromMinutes(61) + Limits.OrphanGrace);
+        await Eventually.True(() => Files.Store.StoredFile(first.Cid) is null, "the collector took the first file");
+        Files.Collect();
+        Assert.Equal(content, await (await _n.Http.GetAsync($"/ipfs/{dir.Cid}/x.bin")).Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task A_file_anchor_pays_per_file_and_must_be_well_formed()
     {
         var cid = Cid.Parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
