@@ -37,7 +37,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         var holds = new Dictionary<Cid, ulong>(); // what each file part examined holds by its own account
         var demoted = new List<Peer>(); // slow providers, asked again only when no other is left
         long linkCount = 0;
-        var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches, TimeSpan Took)>>();
+        var inflight = new List<Task<(Cid Cid, Peer Peer, byte[]? Data, bool Matches, TimeSpan Took, bool Answered)>>();
         var started = time.GetTimestamp();
         byte[]? rootBlock = null;
         long total = 0, blocks = 0;
@@ -63,8 +63,14 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
             if (inflight.Count == 0) break;
             var done = await Task.WhenAny(inflight);
             inflight.Remove(done);
-            var (got, from, data, matches, took) = await done;
+            var (got, from, data, matches, took, answered) = await done;
             load[from]--;
+            // A provider that says it has a file and then does not answer for one of its blocks costs score.
+            if (!answered && !ct.IsCancellationRequested)
+            {
+                try { from.Penalise(10, $"did not answer a request for block {got}"); }
+                catch (ProtocolViolation e) { links.Ban(from, e.Message); }
+            }
             // Slow providers are left for faster ones; providers that are all slow end the fetch, which would
             // otherwise hold one of the node's few fetch slots for as long as they like.
             if (took > options.SlowBlockAnswer && live.Count > 1 && live.Remove(from))
@@ -130,12 +136,12 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
         }
 
         // The check against the CID runs here, on the request's own task, so several run at once.
-        async Task<(Cid, Peer, byte[]?, bool, TimeSpan)> Ask(Cid cid, Peer peer)
+        async Task<(Cid, Peer, byte[]?, bool, TimeSpan, bool)> Ask(Cid cid, Peer peer)
         {
             var asked = time.GetTimestamp();
             var answer = await dht.RequestAsync<FileBlock>(peer, n => new GetFileBlock(n, cid.ToBytes()), ct);
             var data = answer is { Answer: { Found: true } b } && b.Cid.AsSpan().SequenceEqual(cid.Bytes) ? b.Data : null;
-            return (cid, peer, data, data is not null && cid.Matches(data), time.GetElapsedTime(asked));
+            return (cid, peer, data, data is not null && cid.Matches(data), time.GetElapsedTime(asked), answer is not null);
         }
     }
 

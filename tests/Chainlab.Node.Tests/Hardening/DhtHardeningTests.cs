@@ -20,7 +20,7 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         _node = await NodeHost.StartAsync(new NodeOptions
         {
             DataDir = _dir, Spec = spec, LogLevel = LogLevel.Warning,
-            Peers = new PeerOptions { Port = 0, ProviderRecordsPerPeer = 50, DhtRequestsPerSecond = 10, DhtRequestBurst = 300 },
+            Peers = new PeerOptions { Port = 0, ProviderRecordsPerPeer = 50, DhtRequestsPerSecond = 10, DhtRequestBurst = 300, RequestTimeout = TimeSpan.FromSeconds(1) },
             Files = new Chainlab.Node.Files.FileStoreOptions { FetchGrace = TimeSpan.FromSeconds(1), FetchMinBytesPerSecond = 512 << 10, SlowBlockAnswer = TimeSpan.FromMilliseconds(300) },
         });
     }
@@ -158,6 +158,18 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         Assert.Equal(4, provider.Served); // the directory and three leaves; the file's root was here
     }
 
+    [Fact]
+    public async Task A_provider_that_never_answers_for_a_block_costs_score_and_the_fetch_ends()
+    {
+        var blocks = new MemoryBlocks();
+        var file = await Chainlab.Core.Files.UnixFsImporter.AddFileAsync(new MemoryStream(new byte[1000]), blocks, Chainlab.Core.Files.ImportOptions.V1);
+        await using var silent = await ServingPeer.StartAsync(this, 40008, blocks, TimeSpan.FromHours(1));
+        var e = await Assert.ThrowsAsync<Chainlab.Node.Files.FileRefusedException>(() => _node.Core.Files.EnsureAsync(file.Cid, default));
+        Assert.Contains(e.Status, new[] { 502, 504 }); // no provider left, or under the minimum rate: either way it ends
+        var peer = _node.Network!.Peers.Single(p => p.NodeKey.AsSpan().SequenceEqual(silent.Key));
+        Assert.True(peer.Score <= -10, $"score {peer.Score}");
+    }
+
     /// <summary>A raw peer that says it provides every file and serves blocks from a dictionary after a delay.</summary>
     private sealed class ServingPeer : IAsyncDisposable
     {
@@ -167,13 +179,14 @@ public sealed class DhtHardeningTests : IAsyncLifetime
         private Task _loop = Task.CompletedTask;
         private int _served;
         public int Served => Volatile.Read(ref _served);
+        public byte[] Key { get; private set; } = [];
 
         private ServingPeer(System.Net.Sockets.TcpClient client) => _client = client;
 
         public static async Task<ServingPeer> StartAsync(DhtHardeningTests t, ushort listenPort, MemoryBlocks blocks, TimeSpan delay)
         {
             var (client, key) = await t.Connect(listenPort);
-            var p = new ServingPeer(client);
+            var p = new ServingPeer(client) { Key = key.PublicKey };
             var id = Chainlab.Core.Crypto.Hash.Sha256(key.PublicKey);
             await Eventually.True(() => t._node.Network!.Peers.Any(x => x.NodeKey.AsSpan().SequenceEqual(key.PublicKey)) && t._node.Network.Dht.Table.Closest(id, 20).Any(c => c.Id == id),
                 "the node linked the raw peer and knows it as a contact");
