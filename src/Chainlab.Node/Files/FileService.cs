@@ -176,6 +176,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         await using var sink = new BackgroundBlockWriter(_store, Now, Quota);
         var have = new HashSet<Cid>();
         var linked = new List<Cid>();
+        var children = new Dictionary<Cid, Cid[]>(); // per dag-pb block of the CAR, for checking that every block is under the root
         var sizes = new Dictionary<Cid, ulong>();
         var claims = new List<(Cid Part, ulong Size)>(); // what file nodes say of their parts, checked at the end
         var holds = new Dictionary<Cid, ulong>(); // what each file block in the CAR holds by its own account
@@ -192,6 +193,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
                 {
                     var (node, fs) = UnixFsReader.Decode(section.Cid, section.Block);
                     linked.AddRange(node.Links.Select(l => l.Hash));
+                    children[section.Cid] = node.Links.Select(l => l.Hash).ToArray();
                     CheckLinks(linked.Count, root, Options);
                     sizes[section.Cid] = fs.Type == UnixFsType.Directory
                         ? (ulong)section.Block.Length + node.Links.Aggregate(0UL, (s, l) => s + (l.Tsize ?? 0))
@@ -215,6 +217,16 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             if (!_store.HasFileBlock(cid)) throw new FileRefusedException("incomplete-dag", 422, $"the DAG under {root} lacks block {cid}, which is neither in the CAR nor on this node");
             sink.Reuse(cid); // already here (perhaps another file's): this file references it and all under it
         }
+        // And nothing else: every block in it must be under its root (others would be stored and counted for nothing).
+        var under = new HashSet<Cid>();
+        var walk = new Stack<Cid>([root]);
+        if (!have.Contains(root) && root.Codec == Cid.DagPb && _store.FileBlock(root) is { } storedRoot) // a root already here: what the CAR brings is under it
+            foreach (var l in PbNode.Decode(storedRoot).Links) walk.Push(l.Hash);
+        while (walk.TryPop(out var c))
+            if (have.Contains(c) && under.Add(c) && children.TryGetValue(c, out var kids))
+                foreach (var k in kids) walk.Push(k);
+        if (under.Count < have.Count)
+            throw new FileRefusedException("bad-car", 400, $"the CAR holds {have.Count - under.Count} blocks that are not under its root {root}, such as {have.First(x => !under.Contains(x))}");
         try
         {
             foreach (var (part, claimed) in claims)

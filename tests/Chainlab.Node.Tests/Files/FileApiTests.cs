@@ -432,6 +432,22 @@ public sealed class FileApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_CAR_with_blocks_that_are_not_under_its_root_is_refused_and_leaves_nothing()
+    {
+        var leaf = Bytes(10, 80);
+        var leafCid = Cid.Of(1, Cid.Raw, leaf);
+        var stray = Bytes(100_000, 81);
+        var (root, block) = Block(new PbNode([new PbLink(leafCid, "", 10)], new UnixFsData(UnixFsType.File, null, 10, [10]).Encode()));
+        var car = new MemoryStream();
+        await Car.WriteHeaderAsync(car, [root], default);
+        foreach (var (c, b) in new[] { (root, block), (leafCid, leaf), (Cid.Of(1, Cid.Raw, stray), stray) }) await Car.WriteBlockAsync(car, c, b, default);
+        var r = await Upload(car.ToArray(), "", FileEndpoints.CarType);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains("1 blocks that are not under its root", (await r.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(0, Files.Store.FileBlockBytes());
+    }
+
+    [Fact]
     public async Task A_CAR_that_carries_no_blocks_is_refused_even_when_its_root_is_here()
     {
         var cid = Cid.Parse((await (await Upload("here"u8.ToArray())).Content.ReadFromJsonAsync<JsonObject>())!["cid"]!.GetValue<string>());
