@@ -18,13 +18,18 @@ public static class UnixFsClaims
 
     /// <summary>
     /// Checks a block's own claims and returns what it claims of each part it names: (part, bytes). A file node
-    /// must give one size per link and a file size equal to its own data plus those sizes. Raw blocks and nodes
-    /// that are not file parts claim nothing. A claim that does not hold is a <see cref="FormatException"/>.
+    /// must give one size per link and a file size equal to its own data plus those sizes; a directory's entries
+    /// must have names a path can reach (not empty, `.` or `..`, without `/` or control characters). Raw blocks
+    /// and other nodes claim nothing. A claim that does not hold is a <see cref="FormatException"/>.
     /// </summary>
     public static IReadOnlyList<(Cid Part, ulong Size)> Check(Cid cid, ReadOnlySpan<byte> block)
     {
         if (cid.Codec != Cid.DagPb) return [];
         var (node, fs) = UnixFsReader.Decode(cid, block);
+        if (fs.Type == UnixFsType.Directory)
+            foreach (var l in node.Links)
+                if (l.Name is null or "" or "." or ".." || l.Name.Any(ch => ch == '/' || char.IsControl(ch)))
+                    throw new FormatException($"directory {cid} has an entry named {System.Text.Json.JsonSerializer.Serialize(l.Name)}, which no path can name");
         if (fs.Type is not (UnixFsType.File or UnixFsType.Raw)) return [];
         var total = Total(cid, node, fs);
         if (fs.FileSize is { } claimed && claimed != total) throw new FormatException($"{cid} says it holds {claimed} bytes but its data and parts hold {total}");

@@ -417,18 +417,29 @@ public sealed class FileApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Path_segments_are_decoded_once_and_any_name_is_escaped_in_the_path_header()
+    public async Task Path_segments_are_decoded_once_and_entry_names_no_path_can_reach_are_refused()
     {
         var leaf = "hi"u8.ToArray();
         var leafCid = Cid.Of(1, Cid.Raw, leaf);
-        var (dir, block) = Block(new PbNode([new PbLink(leafCid, "..", 2), new PbLink(leafCid, "a\r\nb", 2)], new UnixFsData(UnixFsType.Directory).Encode()));
+        // An entry named "%2e%2e" is reached by /%252e%252e (decoded once); decoding twice would look for "..".
+        var (dir, block) = Block(new PbNode([new PbLink(leafCid, "%2e%2e", 2)], new UnixFsData(UnixFsType.Directory).Encode()));
         await ImportCar(dir, (dir, block), (leafCid, leaf));
-        // %252e%252e is the text "%2e%2e" once decoded: no entry has that name.
-        Assert.Equal(HttpStatusCode.NotFound, (await _n.Http.GetAsync($"/ipfs/{dir}/%252e%252e")).StatusCode);
-        var crlf = await _n.Http.GetAsync($"/ipfs/{dir}/a%0D%0Ab");
-        Assert.Equal(HttpStatusCode.OK, crlf.StatusCode);
-        Assert.Equal($"/ipfs/{dir}/a%0D%0Ab", crlf.Headers.GetValues("X-Ipfs-Path").Single());
-        Assert.Equal(leaf, await crlf.Content.ReadAsByteArrayAsync());
+        var named = await _n.Http.GetAsync($"/ipfs/{dir}/%252e%252e");
+        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+        Assert.Equal($"/ipfs/{dir}/%252e%252e", named.Headers.GetValues("X-Ipfs-Path").Single());
+        Assert.Equal(HttpStatusCode.NotFound, (await _n.Http.GetAsync($"/ipfs/{dir}/a%0D%0Ab")).StatusCode);
+
+        foreach (var bad in new[] { "..", ".", "", "a/b", "a\r\nb" })
+        {
+            var (d, db) = Block(new PbNode([new PbLink(leafCid, bad, 2)], new UnixFsData(UnixFsType.Directory).Encode()));
+            var car = new MemoryStream();
+            await Car.WriteHeaderAsync(car, [d], default);
+            await Car.WriteBlockAsync(car, d, db, default);
+            await Car.WriteBlockAsync(car, leafCid, leaf, default);
+            var r = await Upload(car.ToArray(), "", FileEndpoints.CarType);
+            Assert.True(r.StatusCode == HttpStatusCode.BadRequest, $"{bad}: {(int)r.StatusCode}");
+            Assert.Contains("which no path can name", (await r.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        }
     }
 
     [Fact]
