@@ -42,24 +42,14 @@ public static class CarFile
         }
     }
 
-    private sealed class Limited(Stream inner, long max) : Stream
+    private sealed class Limited(Stream inner, long max) : WriteOnlyStream
     {
-        public long Written { get; private set; }
+        public long Written => Passed;
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
         {
-            if (Written + buffer.Length > max) throw new FormatException($"the file is larger than this download's limit of {max} bytes");
+            if (Passed + buffer.Length > max) throw new FormatException($"the file is larger than this download's limit of {max} bytes");
             await inner.WriteAsync(buffer, ct);
-            Written += buffer.Length;
+            Passed += buffer.Length;
         }
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => Written;
-        public override long Position { get => Written; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -189,12 +189,12 @@ public static class Gateway
     /// <summary>The media type of the first bytes: a few well-known signatures, else UTF-8 text or bytes.</summary>
     private static async Task<string> Sniff(FileService files, Cid cid, CancellationToken ct)
     {
-        var head = new HeadStream(512);
+        var first = new MemoryStream();
         // At most 64 blocks: a file of empty parts never brings 512 bytes, and is not walked to its end for them.
-        try { await UnixFsReader.WriteFileAsync(cid, files, head, ct, new DagLimits { MaxBlocks = 64 }); }
-        catch (HeadStream.Full) { }
+        try { await UnixFsReader.WriteFileAsync(cid, files, new WindowStream(first, 0, 512), ct, new DagLimits { MaxBlocks = 64 }); }
+        catch (WindowStream.Done) { }
         catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException) { return "application/octet-stream"; }
-        var b = head.Bytes;
+        var b = first.ToArray();
         bool Starts(params byte[] sig) => b.AsSpan().StartsWith(sig);
         if (Starts(0x89, (byte)'P', (byte)'N', (byte)'G')) return "image/png";
         if (Starts(0xff, 0xd8, 0xff)) return "image/jpeg";
@@ -225,51 +225,17 @@ public static class Gateway
     }
 
     /// <summary>Passes on the bytes of one window of what is written to it, then stops the writer.</summary>
-    private sealed class WindowStream(Stream inner, long from, long length) : Stream
+    private sealed class WindowStream(Stream inner, long from, long length) : WriteOnlyStream
     {
         public sealed class Done : Exception;
-        private long _seen, _sent;
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        private long _seen;
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
         {
             var skip = (int)Math.Clamp(from - _seen, 0, buffer.Length);
             _seen += buffer.Length;
-            var take = (int)Math.Min(buffer.Length - skip, length - _sent);
-            if (take > 0) { await inner.WriteAsync(buffer.Slice(skip, take), ct); _sent += take; }
-            if (_sent >= length) throw new Done();
+            var take = (int)Math.Min(buffer.Length - skip, length - Passed);
+            if (take > 0) { await inner.WriteAsync(buffer.Slice(skip, take), ct); Passed += take; }
+            if (Passed >= length) throw new Done();
         }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _sent;
-        public override long Position { get => _sent; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-    }
-
-    /// <summary>Keeps the first bytes written to it, then stops the writer.</summary>
-    private sealed class HeadStream(int size) : Stream
-    {
-        public sealed class Full : Exception;
-        private readonly MemoryStream _bytes = new();
-        public byte[] Bytes => _bytes.ToArray();
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            _bytes.Write(buffer[..Math.Min(buffer.Length, size - (int)_bytes.Length)]);
-            if (_bytes.Length >= size) throw new Full();
-        }
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) { Write(buffer.Span); return ValueTask.CompletedTask; }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _bytes.Length;
-        public override long Position { get => _bytes.Length; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
