@@ -65,7 +65,7 @@ public static class FileEndpoints
             // The client went away half-way: nothing of the file was kept, and there is nobody to answer.
             catch (Exception e) when (e is IOException or OperationCanceledException && req.HttpContext.RequestAborted.IsCancellationRequested) { return Results.Empty; }
         }).WithBinaryBody("application/octet-stream", CarType).Produces<StoredFileDto>(201).WithProblems(400, 413, 422, 503).WithName("AddFile")
-          .WithSummary("Add a file: the body is its bytes (streamed; ?name=, ?mediaType=, ?cidVersion=0|1 as `ipfs add`), or a CARv1 with one root (Content-Type: application/vnd.ipld.car), every block checked. An unanchored file is kept for the node's set time after its last add; an anchored one for good.");
+          .WithSummary("Add a file: the body is its bytes (streamed; ?name=, ?mediaType=, ?cidVersion=0|1 as `ipfs add`), or a CARv1 with one root (Content-Type: application/vnd.ipld.car), every block checked. An unanchored file is kept for the node's set time after its last add; an anchored one for good while the anchored files fit half the node's quota (oldest anchors first).");
 
         api.MapGet("/files", (string? anchoredBy, int? limit, int? offset) =>
         {

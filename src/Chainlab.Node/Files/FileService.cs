@@ -137,13 +137,38 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Removes expired unanchored files and orphan blocks; returns what went.</summary>
+    /// <summary>
+    /// The anchored files this node keeps for good: in anchor order (oldest first), each kept file while the
+    /// stored bytes of those taken so far fit the anchored share of the quota.
+    /// </summary>
+    public HashSet<Cid> Pinned()
+    {
+        var share = (long)(Options.QuotaBytes * Math.Clamp(Options.AnchoredShare, 0, 1));
+        var pinned = new HashSet<Cid>();
+        var seen = new HashSet<Cid>();
+        long used = 0;
+        for (var offset = 0; ; offset += 500)
+        {
+            var page = _store.FileAnchors(null, 500, offset);
+            foreach (var a in page)
+            {
+                if (!seen.Add(a.Ref.Cid) || _store.StoredFile(a.Ref.Cid) is null) continue;
+                var bytes = _store.FileBytes(a.Ref.Cid);
+                if (used + bytes > share) continue; // past the share: this one expires like any other
+                used += bytes;
+                pinned.Add(a.Ref.Cid);
+            }
+            if (page.Count < 500) return pinned;
+        }
+    }
+
+    /// <summary>Removes expired files that are not pinned, and orphan blocks; returns what went.</summary>
     public (int Files, int Blocks) Collect()
     {
         try
         {
             var now = Now;
-            var done = _store.CollectFiles(now, now - (long)Options.OrphanGrace.TotalMilliseconds);
+            var done = _store.CollectFiles(now, now - (long)Options.OrphanGrace.TotalMilliseconds, Pinned());
             Interlocked.Add(ref Collected, done.Files);
             if (done.Files + done.Blocks > 0) _log.LogInformation("Collected {Files} expired files and {Blocks} unused blocks", done.Files, done.Blocks);
             return done;

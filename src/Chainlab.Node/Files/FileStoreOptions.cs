@@ -7,6 +7,12 @@ public sealed record FileStoreOptions
     public long MaxFileBytes { get; init; } = 1L << 30;
     /// <summary>Most bytes of file blocks the node keeps in all.</summary>
     public long QuotaBytes { get; init; } = 10L << 30;
+    /// <summary>
+    /// The part of the quota that anchored files may keep for good: anchors pin files oldest anchor first while
+    /// their stored bytes fit; a file anchored past that expires like an unanchored one, so anchoring (one
+    /// minimum fee per file) cannot pin a node's whole disk.
+    /// </summary>
+    public double AnchoredShare { get; init; } = 0.5;
     /// <summary>How long a file nobody anchored is kept after its last upload.</summary>
     public TimeSpan UnanchoredTtl { get; init; } = TimeSpan.FromHours(24);
     /// <summary>How often expired files and orphan blocks are removed.</summary>

@@ -26,11 +26,14 @@ public interface IFileStore
     IReadOnlyList<StoredFile> StoredFiles(int limit, int offset);
     /// <summary>Bytes of all stored file blocks (the quota counts these).</summary>
     long FileBlockBytes();
+    /// <summary>Bytes of the stored blocks a kept file references (every block under its root); 0 for a file not kept.</summary>
+    long FileBytes(Cid root);
     /// <summary>
-    /// Removes file records whose time is up and that no canonical anchor names, then blocks that no file
-    /// record uses and that are older than <paramref name="orphanBeforeMs"/> (so a writer still at work keeps its blocks).
+    /// Removes file records whose time is up and that are not pinned, then blocks that no file record uses and
+    /// that are older than <paramref name="orphanBeforeMs"/> (so a writer still at work keeps its blocks).
+    /// Pinned: the given set, or, when none is given, every file a canonical anchor names.
     /// </summary>
-    (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs);
+    (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs, IReadOnlySet<Cid>? pinned = null);
     /// <summary>Anchors in canonical blocks, oldest first; by one address when given.</summary>
     IReadOnlyList<FileAnchor> FileAnchors(Address? anchoredBy, int limit, int offset);
     /// <summary>Anchors of this CID in canonical blocks.</summary>

@@ -66,11 +66,14 @@ public abstract partial class SqlChainStore
 
     public long FileBlockBytes() => ReadFiles("SELECT COALESCE(SUM(size),0) FROM file_blocks", _ => { }, r => Convert.ToInt64(r[0]), 0L);
 
-    public (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs)
+    public long FileBytes(Cid root) => ReadFiles("SELECT COALESCE(SUM(b.size),0) FROM file_refs r JOIN file_blocks b ON b.cid = r.block WHERE r.root=@c",
+        c => Param(c, "@c", root.ToBytes()), r => Convert.ToInt64(r[0]), 0L);
+
+    public (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs, IReadOnlySet<Cid>? pinned = null)
     {
         // Anchors live with the chain, files may live apart (SQLite keeps them in a database of their own):
         // the anchored CIDs are read first, then the due files that none of them names are removed.
-        var anchored = ReadList("SELECT DISTINCT cid FROM file_anchors", _ => { }, r => Cid.FromBytes((byte[])r[0])).ToHashSet();
+        var anchored = pinned ?? ReadList("SELECT DISTINCT cid FROM file_anchors", _ => { }, r => Cid.FromBytes((byte[])r[0])).ToHashSet();
         using var conn = OpenFileWriter();
         using var tx = conn.BeginTransaction();
         var due = new List<byte[]>();

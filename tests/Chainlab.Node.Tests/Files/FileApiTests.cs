@@ -494,6 +494,24 @@ public sealed class FileApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Anchors_pin_files_oldest_first_only_while_they_fit_the_anchored_share_of_the_quota()
+    {
+        // A 5 MiB quota, half of it for anchored files: the first two 1 MiB files anchored fit, the third does not.
+        var contents = Enumerable.Range(0, 3).Select(i => Bytes(1 << 20, 90 + i)).ToArray();
+        var cids = new List<Cid>();
+        foreach (var c in contents) cids.Add((await Files.AddAsync(new MemoryStream(c), new FileAddRequest(null, null, 1), default)).Cid);
+        var anchor = FileTx.Anchor(_n.Keys[0], 0, 3, refs: cids.Select((c, i) => new FileRef(c, 1 << 20, $"f{i}.bin", "application/octet-stream")).ToArray());
+        Assert.True(_n.Node.Pool.Admit([anchor.Raw])[0].Accepted);
+        await _n.ProduceAsync();
+        Assert.Equal(cids.Take(2).ToHashSet(), Files.Pinned());
+
+        _n.Time.Advance(TimeSpan.FromMinutes(61) + Limits.OrphanGrace);
+        await Eventually.True(() => Files.Store.StoredFile(cids[2]) is null, "the file anchored past the share expired");
+        Assert.NotNull(Files.Store.StoredFile(cids[0]));
+        Assert.Equal(contents[1], await (await _n.Http.GetAsync($"/ipfs/{cids[1]}")).Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task A_file_anchor_pays_per_file_and_must_be_well_formed()
     {
         var cid = Cid.Parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");

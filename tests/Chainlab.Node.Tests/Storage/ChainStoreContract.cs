@@ -288,6 +288,10 @@ public abstract class ChainStoreContract
         Assert.Single(s.AnchorsOf(anchored.Root));
 
         Assert.Equal((0, 0), s.CollectFiles(nowMs: 4_000, orphanBeforeMs: 0)); // nothing due yet
+        Assert.Equal(anchored.Blocks.Sum(x => (long)x.Block.Length), s.FileBytes(anchored.Root));
+        Assert.Equal(0, s.FileBytes(FileBlocks(99).Root));
+        // A pinned set given by the caller replaces the anchors: the anchored file, not in it, would go.
+        Assert.Equal((0, 0), s.CollectFiles(nowMs: 4_000, orphanBeforeMs: 0, pinned: new HashSet<Cid>()));
         var (files, blocks) = s.CollectFiles(nowMs: 6_000, orphanBeforeMs: long.MaxValue);
         Assert.Equal((2, 4 + 1), (files, blocks)); // "expiring" (4 blocks) and the shared one's own block
         Assert.Null(s.StoredFile(expiring.Root));

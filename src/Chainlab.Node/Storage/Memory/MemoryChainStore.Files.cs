@@ -23,11 +23,17 @@ public sealed partial class MemoryChainStore
 
     public long FileBlockBytes() { lock (_d.Gate) return _d.FileBlocks.Values.Sum(b => (long)b.Data.Length); }
 
-    public (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs)
+    public long FileBytes(Cid root)
+    {
+        lock (_d.Gate)
+            return _d.FileRefs.TryGetValue(root, out var refs) ? refs.Sum(c => _d.FileBlocks.TryGetValue(c, out var b) ? (long)b.Data.Length : 0) : 0;
+    }
+
+    public (int Files, int Blocks) CollectFiles(long nowMs, long orphanBeforeMs, IReadOnlySet<Cid>? pinned = null)
     {
         lock (_d.Gate)
         {
-            var anchored = AllAnchors().Select(a => a.Ref.Cid).ToHashSet();
+            var anchored = pinned ?? AllAnchors().Select(a => a.Ref.Cid).ToHashSet();
             var files = _d.Files.Values.Where(f => f.ExpiresMs is { } e && e < nowMs && !anchored.Contains(f.Cid)).Select(f => f.Cid).ToList();
             foreach (var f in files) { _d.Files.Remove(f); _d.FileRefs.Remove(f); }
             var used = _d.FileRefs.Values.SelectMany(r => r).ToHashSet();
