@@ -46,7 +46,12 @@ public static class UnixFsClaims
     /// <summary>Checks a part against what its parent claimed of it.</summary>
     public static void CheckPart(Cid part, ReadOnlySpan<byte> block, ulong claimed)
     {
-        if (ContentSize(part, block) is { } holds && holds != claimed)
-            throw new FormatException($"{part} holds {holds} bytes where its parent says {claimed}");
+        if (ContentSize(part, block) is { } holds) CheckPart(part, holds, claimed);
+    }
+
+    /// <summary>Checks what a part holds against what its parent claimed of it.</summary>
+    public static void CheckPart(Cid part, ulong holds, ulong claimed)
+    {
+        if (holds != claimed) throw new FormatException($"{part} holds {holds} bytes where its parent says {claimed}");
     }
 }

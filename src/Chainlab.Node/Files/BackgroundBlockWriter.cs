@@ -87,8 +87,8 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        try { await _consumer; }
-        catch (Exception) { } // the failure was passed on where it happened; here the writes only have to be over
+        // The writes only have to be over: a failure was passed on where it happened (observed here, not thrown again).
+        await _consumer.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         try { _writer.Dispose(); }
         finally
         {

@@ -118,7 +118,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
                 if (UnixFsClaims.ContentSize(cid, data) is { } n)
                 {
                     holds[cid] = n;
-                    if (claimed.Remove(cid, out var said) && said != n) throw new FormatException($"{cid} holds {n} bytes where its parent says {said}");
+                    if (claimed.Remove(cid, out var said)) UnixFsClaims.CheckPart(cid, n, said);
                 }
                 foreach (var (part, size) in UnixFsClaims.Check(cid, data))
                     if (holds.TryGetValue(part, out var h) ? h != size : claimed.TryGetValue(part, out var other) ? other != size : !claimed.TryAdd(part, size))

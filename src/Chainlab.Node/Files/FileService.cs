@@ -256,7 +256,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         {
             foreach (var (part, claimed) in claims)
             {
-                if (holds.TryGetValue(part, out var n)) { if (n != claimed) throw new FormatException($"{part} holds {n} bytes where its parent says {claimed}"); }
+                if (holds.TryGetValue(part, out var n)) UnixFsClaims.CheckPart(part, n, claimed);
                 else if (!have.Contains(part) && _store.FileBlock(part) is { } stored) UnixFsClaims.CheckPart(part, stored, claimed);
             }
         }

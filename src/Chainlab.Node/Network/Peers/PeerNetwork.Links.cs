@@ -181,7 +181,8 @@ public sealed partial class PeerNetwork
             _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; {Outcome}", peer.Address, peer.NodeKey.Length > 0 ? peer.Id : "-", e.Message,
                 _options.BanOffenders ? "banned" : "disconnected, NOT banned (the ban defence is switched off)");
             if (peer.NodeKey.Length > 0) RecordBan(peer, e.Message);
-            try { await peer.SendAsync(new Disconnect(DisconnectReason.ProtocolViolation, e.Message), CancellationToken.None); } catch (Exception) { }
+            try { await peer.SendAsync(new Disconnect(DisconnectReason.ProtocolViolation, e.Message), CancellationToken.None); }
+            catch (Exception sendFailed) { _log.LogDebug("Could not tell {Id} why it is cut off: {Message}", peer.Id, sendFailed.Message); } // it goes either way
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException) { }
         finally

@@ -345,7 +345,8 @@ public sealed partial class PeerNetwork : IPeerDirectory, IPeerLinks, Dht.IDhtLi
         if (_options.Faults is { } faults) faults.Changed -= DropCutLinks;
         _listener?.Dispose();
         foreach (var p in _peers.Values) await p.DisposeAsync();
-        try { await Task.WhenAll(_tasks.Keys.ToArray()); } catch (Exception) { }
+        try { await Task.WhenAll(_tasks.Keys.ToArray()); }
+        catch (Exception e) { _log.LogDebug("A background task ended with {Message} while the network stopped", e.Message); } // stopping goes on
         _announcer.Dispose();
         _transactions.Dispose();
     }
