@@ -14,13 +14,14 @@ public sealed class LoopbackNodes : IAsyncDisposable
     public List<NodeHost> Nodes { get; } = new();
 
     /// <summary>A node on the wall clock with fast dials, linked to the nodes listening on the bootstrap ports.</summary>
-    public async Task<NodeHost> StartAsync(ChainSpec spec, KeyPair? producer, int[] bootstrap, int maxOutbound = 8, IReadOnlyList<string>? misbehave = null, int maxInbound = 32)
+    public async Task<NodeHost> StartAsync(ChainSpec spec, KeyPair? producer, int[] bootstrap, int maxOutbound = 8, IReadOnlyList<string>? misbehave = null, int maxInbound = 32,
+        Chainlab.Node.Files.FileStoreOptions? files = null)
     {
         var dir = TestNode.NewDir();
         _dirs.Add(dir);
         var node = await NodeHost.StartAsync(new NodeOptions
         {
-            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer, Misbehave = misbehave ?? [],
+            DataDir = dir, Spec = spec, ApiPort = 0, LogLevel = LogLevel.Warning, ProducerKey = producer, Misbehave = misbehave ?? [], Files = files ?? new(),
             Peers = new PeerOptions
             {
                 Port = 0, MaxOutbound = maxOutbound, MaxInbound = maxInbound, DialInterval = TimeSpan.FromMilliseconds(200),

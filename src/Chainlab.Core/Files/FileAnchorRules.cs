@@ -8,7 +8,9 @@ namespace Chainlab.Core.Files;
 /// <summary>
 /// File anchor transactions (kind 8): 1..16 file references (CID, size, name, media type) in the payload,
 /// no recipient, no amount. The fee is the chain's minimum fee per reference, whatever the files' sizes:
-/// the chain stores references, not bytes. Applying one changes nothing but fee and nonce; the block that
+/// the chain stores references, not bytes. What a reference says is a claim (docs/decisions/0008): the chain
+/// cannot know that anyone holds the file or that its size is true, so it checks only the form, and a size of
+/// at most 2^53 - 1 (the largest every JSON reader keeps exact; no node stores more). Applying one changes nothing but fee and nonce; the block that
 /// holds it lists its references, and the header's files root commits to them.
 /// </summary>
 public sealed class FileAnchorRules : ITransactionRules
@@ -24,6 +26,8 @@ public sealed class FileAnchorRules : ITransactionRules
         try { refs = FileRef.DecodePayload(tx.Payload); }
         catch (DecodeException e) { return new(TxError.Malformed, e.Message); }
         if (refs.Select(r => r.Cid).Distinct().Count() != refs.Count) return new(TxError.Malformed, "a file anchor names the same CID twice");
+        if (refs.FirstOrDefault(r => r.Size > FileRef.MaxAnchoredSize) is { } huge)
+            return new(TxError.Malformed, $"a file anchor says {huge.Cid} holds {huge.Size} bytes; an anchored file holds at most {FileRef.MaxAnchoredSize} (2^53 - 1)");
         var due = spec.MinFee * (ulong)refs.Count;
         if (tx.Fee < due) return new(TxError.FeeTooLow, $"fee {tx.Fee} is below {due}: a file anchor pays the minimum fee ({spec.MinFee}) for each of its {refs.Count} files");
         return TxRejection.Ok;

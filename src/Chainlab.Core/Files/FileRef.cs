@@ -11,6 +11,8 @@ namespace Chainlab.Core.Files;
 public sealed record FileRef(Cid Cid, ulong Size, string Name, string MediaType)
 {
     public const int MaxNameBytes = 255, MaxMediaTypeBytes = 127, MaxPerTransaction = 16;
+    /// <summary>The largest size a file anchor may claim (2^53 - 1); the encoding itself carries any u64.</summary>
+    public const ulong MaxAnchoredSize = (1UL << 53) - 1;
 
     public byte[] Encode()
     {

@@ -97,6 +97,7 @@ public static class UnixFsReader
 
         async Task Emit(byte[] bytes)
         {
+            if (bytes.Length == 0) return; // nothing to say yet: an answer not begun can still be an error
             await output.WriteAsync(bytes, ct);
             written += bytes.Length;
             progress?.Invoke(written);

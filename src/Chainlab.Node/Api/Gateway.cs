@@ -93,8 +93,10 @@ public static class Gateway
             if (!HttpMethods.IsHead(ctx.Request.Method)) await r.WriteAsync(Listing(ipfsPath, entry), ct);
             return;
         }
-        var name = segments.LastOrDefault() ?? files.Store.StoredFile(entry.Cid)?.Name ?? files.Store.AnchorsOf(entry.Cid).FirstOrDefault()?.Ref.Name;
-        await SendFile(ctx, files, entry.Cid, name, files.Store.StoredFile(entry.Cid)?.MediaType);
+        // The type comes from the path, or from what whoever uploaded it here said, else from its first bytes;
+        // never from an anchor, whose name and type anyone can write for any CID.
+        var kept = files.Store.StoredFile(entry.Cid);
+        await SendFile(ctx, files, entry.Cid, segments.LastOrDefault() ?? kept?.Name, kept?.MediaType);
     }
 
     /// <summary>raw, car, or "" for the file's bytes; null for a format this gateway does not serve.</summary>
@@ -120,7 +122,7 @@ public static class Gateway
                 if (written.Add(entry)) await Car.WriteBlockAsync(to, entry, (await files.GetAsync(entry, ct))!, ct);
                 return;
             }
-            await foreach (var (c, b) in UnixFsReader.WalkAsync(entry, files, entityOnly: scope == "entity", ct: ct))
+            await foreach (var (c, b) in UnixFsReader.WalkAsync(entry, files, entityOnly: scope == "entity", files.ReadLimits, ct))
                 if (written.Add(c)) await Car.WriteBlockAsync(to, c, b, ct);
         }
         catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException)
@@ -154,9 +156,16 @@ public static class Gateway
         }
         if (HttpMethods.IsHead(ctx.Request.Method)) return;
         var body = range is { } x ? new WindowStream(r.Body, x.From, x.Length) : r.Body;
-        try { await UnixFsReader.WriteFileAsync(cid, files, body, ctx.RequestAborted); }
+        try { await UnixFsReader.WriteFileAsync(cid, files, body, ctx.RequestAborted, files.ReadLimits); }
         catch (WindowStream.Done) { }
-        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException or OverflowException) { ctx.Abort(); }
+        catch (Exception e) when (e is BlockMissingException or FormatException or NotSupportedException or OverflowException)
+        {
+            // Before the first byte the client can still be told why; after it, only a cut answer can say it went wrong.
+            if (r.HasStarted) { ctx.Abort(); return; }
+            r.Headers.Remove("Content-Range"); r.Headers.Remove("ETag"); r.Headers.Remove("Accept-Ranges");
+            r.Headers.CacheControl = "no-store";
+            await Problems.Of("unsupported", 422, "File not readable", e.Message).ExecuteAsync(ctx);
+        }
     }
 
     /// <summary>

@@ -29,6 +29,16 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
                 : $"{root} is not on this node, and none of its {lookup.Providers.Count} providers could be reached");
         log.LogInformation("Fetching {Cid} from {Providers} providers (found in {Hops} rounds)", root, live.Count, lookup.Hops);
 
+        // Requests still out when the fetch ends (refused, or done with spare answers coming) are called off:
+        // they would otherwise hold everything the fetch had gathered until their answers or timeouts came.
+        using var asks = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try { return await Blocks(root, live, asks.Token); }
+        finally { asks.Cancel(); }
+    }
+
+    /// <summary>Fetches every block under root from the live providers, then records the file.</summary>
+    private async Task<StoredFile> Blocks(Cid root, List<Peer> live, CancellationToken ct)
+    {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var sink = new BackgroundBlockWriter(store, now, quota);
         var pending = new Queue<Cid>([root]);
@@ -96,7 +106,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
                 continue;
             }
             total += data.Length;
-            if (++blocks > DagLimits.Default.MaxBlocks) throw new FileRefusedException("too-large", 413, $"{root} has more than {DagLimits.Default.MaxBlocks} blocks");
+            if (++blocks > options.MaxLinks + 1L) throw new FileRefusedException("too-large", 413, $"{root} has more than {options.MaxLinks + 1L} blocks");
             if (total > options.MaxFileBytes + (options.MaxFileBytes >> 4)) throw new FileRefusedException("too-large", 413, $"{root} is larger than this node's {options.MaxFileBytes}-byte limit");
             await sink.PutAsync(got, data, ct); // over the quota: a 413 from here
             Examine(got, data);

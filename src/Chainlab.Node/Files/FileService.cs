@@ -32,6 +32,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     {
         _store = store; Options = options; _time = time; _log = log;
         Quota = new FileQuota(store, options.QuotaBytes);
+        ReadLimits = new DagLimits { MaxBlocks = options.MaxLinks + 1L };
         _collector = time.CreateTimer(_ => Collect(), null, options.CollectInterval, options.CollectInterval);
     }
 
@@ -42,6 +43,16 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
 
     /// <summary>Files added (uploads and CAR imports), fetched from the network, and removed by the collector, since start.</summary>
     public long Added, Fetched, Collected;
+
+    /// <summary>Blocks read from the store for readers (the gateway, exports), since start.</summary>
+    public long BlocksRead;
+
+    /// <summary>
+    /// What one read of a file (bytes, CAR, sniffing) may visit: as many blocks as a file may have links, plus
+    /// its root. A DAG whose parts are named over and over (2 million empty leaves from three blocks) ends at
+    /// this many visits however little it stores: a 1 GiB file in 4 KiB parts still reads in full.
+    /// </summary>
+    public DagLimits ReadLimits { get; }
 
     /// <summary>Fetches files this node lacks from the network (null when the node runs alone).</summary>
     public FileFetcher? Fetcher { get; set; }
@@ -87,6 +98,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested(); // a reader whose client left stops at its next block
+        Interlocked.Increment(ref BlocksRead);
         return ValueTask.FromResult(_store.FileBlock(cid));
     }
 
@@ -105,7 +117,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             {
                 try
                 {
-                    var under = await DagWalk.ReachableAsync([f.Cid], this, ct);
+                    var under = await DagWalk.ReachableAsync([f.Cid], this, ct, ReadLimits);
                     using var w = _store.WriteFile(f.AddedMs);
                     foreach (var c in under) w.Reference(c);
                     w.Complete(f); // the same record: its expiry, name and time stay as they are
@@ -192,6 +204,19 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     /// <summary>Imports a CARv1 with one root: every block checked against its CID, the DAG under the root complete (here or in the CAR).</summary>
     public async Task<StoredFile> ImportCarAsync(Stream car, string? name, CancellationToken ct)
     {
+        // An import holds what its blocks link to until the DAG is checked (up to ~120 MB at the links limit),
+        // so only a few run at once; the next one is told to come back rather than queued.
+        if (!_importSlots.Wait(0)) throw new FileRefusedException("unavailable", 503, $"this node is importing {ImportsAtOnce} CAR files already; try again");
+        try { return await ImportCar(car, name, ct); }
+        finally { _importSlots.Release(); }
+    }
+
+    public const int ImportsAtOnce = 4;
+    public int ImportsRunning => ImportsAtOnce - _importSlots.CurrentCount;
+    private readonly SemaphoreSlim _importSlots = new(ImportsAtOnce, ImportsAtOnce);
+
+    private async Task<StoredFile> ImportCar(Stream car, string? name, CancellationToken ct)
+    {
         var limited = new BufferedStream(new LimitedStream(car, Options.MaxFileBytes + (Options.MaxFileBytes >> 4) + 4096), 64 * 1024);
         IReadOnlyList<Cid> roots;
         try { roots = await Car.ReadHeaderAsync(limited, ct); }
@@ -209,7 +234,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         {
             while (await Car.ReadBlockAsync(limited, ct) is { } section)
             {
-                if (have.Count >= DagLimits.Default.MaxBlocks) throw new FormatException($"the CAR holds more than {DagLimits.Default.MaxBlocks} blocks");
+                if (have.Count >= ReadLimits.MaxBlocks) throw new FileRefusedException("too-large", 413, $"the CAR holds more than {ReadLimits.MaxBlocks} blocks; this node takes at most that many in one file");
                 if (!have.Add(section.Cid)) continue;
                 claims.AddRange(UnixFsClaims.Check(section.Cid, section.Block));
                 if (UnixFsClaims.ContentSize(section.Cid, section.Block) is { } n) holds[section.Cid] = n;

@@ -336,6 +336,139 @@ public sealed class FileApiTests : IAsyncLifetime
 
     private static (Cid, byte[]) Block(PbNode n) { var b = n.Encode(); return (Cid.Of(1, Cid.DagPb, b), b); }
 
+    /// <summary>A file node over the given parts, each holding the given bytes.</summary>
+    private static (Cid, byte[]) FileNode(IEnumerable<(Cid Part, ulong Holds)> parts)
+    {
+        var list = parts.ToList();
+        return Block(new PbNode(list.Select(p => new PbLink(p.Part, "", p.Holds)).ToList(),
+            new UnixFsData(UnixFsType.File, null, list.Aggregate(0UL, (s, p) => s + p.Holds), list.Select(p => p.Holds).ToList()).Encode()));
+    }
+
+    [Fact]
+    public async Task A_file_whose_parts_are_named_past_the_links_limit_is_not_read_to_its_end()
+    {
+        // Three blocks, 200 links (this node takes 2,000), nothing stored but a root, a middle and an empty leaf:
+        // reading it would visit 1 + 100 + 100 x 100 blocks. The red team's version had 2.25 million.
+        var empty = Cid.Of(1, Cid.Raw, []);
+        var (mid, midBlock) = FileNode(Enumerable.Repeat((empty, 0UL), 100));
+        var (root, rootBlock) = FileNode(Enumerable.Repeat((mid, 0UL), 100));
+        await ImportCar(root, (root, rootBlock), (mid, midBlock), (empty, Array.Empty<byte>()));
+
+        var before = Interlocked.Read(ref Files.BlocksRead);
+        var r = await _n.Http.GetAsync($"/ipfs/{root}");
+        var read = Interlocked.Read(ref Files.BlocksRead) - before;
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, r.StatusCode);
+        Assert.Contains($"more than {Files.ReadLimits.MaxBlocks} blocks", await r.Content.ReadAsStringAsync());
+        Assert.Equal("no-store", r.Headers.CacheControl!.ToString());
+        Assert.True(read <= Files.ReadLimits.MaxBlocks + 70, $"{read} blocks read for one request (limit {Files.ReadLimits.MaxBlocks}, sniffing 64)");
+
+        // HEAD reads only what the media type needs: at most 64 blocks of it.
+        before = Interlocked.Read(ref Files.BlocksRead);
+        Assert.Equal(HttpStatusCode.OK, (await _n.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/ipfs/{root}"))).StatusCode);
+        Assert.InRange(Interlocked.Read(ref Files.BlocksRead) - before, 1, 70);
+        // Its CAR holds each of its three blocks once.
+        var car = new MemoryStream(await (await _n.Http.GetAsync($"/ipfs/{root}?format=car")).Content.ReadAsByteArrayAsync());
+        Assert.Equal([root], await Car.ReadHeaderAsync(car, default));
+        var sections = 0;
+        while (await Car.ReadBlockAsync(car, default) is not null) sections++;
+        Assert.Equal(3, sections);
+        Assert.Equal(HttpStatusCode.OK, (await _n.Http.GetAsync("/api/v1/status")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sniffing_a_media_type_reads_at_most_64_blocks_and_bytes_that_come_later_are_served_as_bytes()
+    {
+        var empty = Cid.Of(1, Cid.Raw, []);
+        var png = new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0 };
+        var pngCid = Cid.Of(1, Cid.Raw, png);
+        var (late, lateBlock) = FileNode(Enumerable.Repeat((empty, 0UL), 70).Append((pngCid, 10UL)));
+        var (early, earlyBlock) = FileNode([(pngCid, 10UL)]);
+        await ImportCar(late, (late, lateBlock), (empty, Array.Empty<byte>()), (pngCid, png));
+        await ImportCar(early, (early, earlyBlock), (pngCid, png));
+
+        var r = await _n.Http.GetAsync($"/ipfs/{late}");
+        Assert.Equal("application/octet-stream", r.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(png, await r.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/png", (await _n.Http.GetAsync($"/ipfs/{early}")).Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Only_four_CAR_imports_run_at_once_and_the_fifth_is_told_to_come_back()
+    {
+        var (root, block) = FileNode([(Cid.Of(1, Cid.Raw, "x"u8.ToArray()), 1)]);
+        // Four clients send a CAR's header and no more: each import has begun and waits for blocks.
+        var header = Car.Header([root]);
+        var clients = new List<TcpClient>();
+        for (var i = 0; i < FileService.ImportsAtOnce; i++)
+        {
+            var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, _n.Http.BaseAddress!.Port);
+            await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FileEndpoints.CarType}\r\nContent-Length: 100000\r\n\r\n"));
+            await tcp.GetStream().WriteAsync(header);
+            clients.Add(tcp);
+        }
+        await Eventually.True(() => Files.ImportsRunning == FileService.ImportsAtOnce, "four imports running");
+
+        var fifth = new MemoryStream();
+        await Car.WriteHeaderAsync(fifth, [root], default);
+        await Car.WriteBlockAsync(fifth, root, block, default);
+        var r = await Upload(fifth.ToArray(), "", FileEndpoints.CarType);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
+        Assert.Equal("unavailable", await ProblemType(r));
+
+        foreach (var c in clients) c.Dispose(); // the clients go: each import ends and frees its slot
+        await Eventually.True(() => Files.ImportsRunning == 0, "the four imports ended");
+        Assert.Equal(0, Files.Store.FileBlockBytes());
+        Assert.Equal(0, Files.ImportsRunning);
+    }
+
+    [Fact]
+    public async Task A_reader_whose_client_left_stops_at_its_next_block()
+    {
+        // 1 MiB in 1 KiB parts: 1,024 leaves under a few nodes.
+        var content = Bytes(1 << 20, 61);
+        var blocks = new MemoryBlocks();
+        var file = await UnixFsImporter.AddFileAsync(new MemoryStream(content), blocks, ImportOptions.V0 with { ChunkSize = 1024 });
+        var car = new MemoryStream();
+        await Car.WriteHeaderAsync(car, [file.Cid], default);
+        foreach (var (c, b) in blocks.Blocks) await Car.WriteBlockAsync(car, c, b, default);
+        Assert.Equal(HttpStatusCode.Created, (await Upload(car.ToArray(), "", FileEndpoints.CarType)).StatusCode);
+
+        using var cts = new CancellationTokenSource();
+        var output = new CancelAfterWrites(10, cts);
+        var before = Interlocked.Read(ref Files.BlocksRead);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => UnixFsReader.WriteFileAsync(file.Cid, Files, output, cts.Token, Files.ReadLimits));
+        var read = Interlocked.Read(ref Files.BlocksRead) - before;
+        Assert.InRange(read, 10, 20); // the parts written and the few nodes above them, not 1,030 blocks
+    }
+
+    /// <summary>Takes writes and cancels a token after the n-th, as a client that goes away does.</summary>
+    private sealed class CancelAfterWrites(int n, CancellationTokenSource cts) : WriteOnlyStream
+    {
+        private int _writes;
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            if (++_writes == n) cts.Cancel();
+            Passed += buffer.Length;
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task An_anchors_name_does_not_set_the_type_a_file_is_served_with()
+    {
+        var page = "<script>alert(1)</script>"u8.ToArray();
+        var leaf = Cid.Of(1, Cid.Raw, page);
+        var (root, rootBlock) = FileNode([(leaf, (ulong)page.Length)]);
+        await ImportCar(root, (root, rootBlock), (leaf, page)); // no name: as a file fetched from another node
+        Assert.True(_n.Node.Pool.Admit([FileTx.Anchor(_n.Keys[0], 0, 1, refs: new FileRef(root, (ulong)page.Length, "page.html", "text/html")).Raw])[0].Accepted);
+        await _n.ProduceAsync();
+        Assert.Single(Files.Store.AnchorsOf(root));
+        var r = await _n.Http.GetAsync($"/ipfs/{root}");
+        Assert.Equal(page, await r.Content.ReadAsByteArrayAsync());
+        Assert.Equal("text/plain", r.Content.Headers.ContentType!.MediaType);
+    }
+
     [Fact]
     public async Task A_single_byte_range_is_served_as_206_and_one_past_the_end_as_416()
     {
@@ -522,8 +655,14 @@ public sealed class FileApiTests : IAsyncLifetime
         Assert.Equal("malformed", pool.Admit([FileTx.Anchor(_n.Keys[1], 0, 5, refs: [new FileRef(cid, 1, "a", "text/plain"), new FileRef(cid, 1, "b", "text/plain")]).Raw])[0].Result.Error.Slug());
         Assert.Equal("malformed", pool.Admit([Core.Model.Transaction.Create(_n.Keys[1], "test-chain", Core.Model.TxKind.FileAnchor, 0, 5, Core.Crypto.Address.Zero, 0, [0, 0, 0, 0]).Raw])[0].Result.Error.Slug());
         Assert.Equal("malformed", pool.Admit([FileTx.Anchor(_n.Keys[1], 0, 5, refs: new FileRef(cid, 1, "a/b", "text/plain")).Raw])[0].Result.Error.Slug());
+        // A size past 2^53 - 1 (the red team anchored 2^64 - 1) is refused; the largest one allowed is taken.
+        var huge = pool.Admit([FileTx.Anchor(_n.Keys[1], 0, 5, refs: new FileRef(cid, ulong.MaxValue, "a", "text/plain")).Raw])[0].Result;
+        Assert.Equal("malformed", huge.Error.Slug());
+        Assert.Contains("at most 9007199254740991", huge.Detail);
+        Assert.Equal("malformed", pool.Admit([FileTx.Anchor(_n.Keys[1], 0, 5, refs: new FileRef(cid, FileRef.MaxAnchoredSize + 1, "a", "text/plain")).Raw])[0].Result.Error.Slug());
+        Assert.True(pool.Admit([FileTx.Anchor(_n.Keys[1], 0, 5, refs: new FileRef(cid, FileRef.MaxAnchoredSize, "a", "text/plain")).Raw])[0].Accepted);
         var (block, _) = await _n.ProduceAsync();
-        Assert.Equal(3, block!.FileRefs.Count);
+        Assert.Equal(4, block!.FileRefs.Count);
         Assert.Equal(Core.Model.Block.ComputeFilesRoot(block.FileRefs), block.Header.FilesRoot);
     }
 }
