@@ -22,12 +22,15 @@ public sealed record DevnetSettings
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> DisabledDefences { get; init; } = [];
 
-    /// <summary>What node n does: the PoA devnet has one authority (node 1); in PoS every node validates, in PoW every node mines.</summary>
-    public string Role(int n) => Consensus switch { "pos" => "validator", "pow" => "miner", _ => n == 1 ? "authority" : "follower" };
+    /// <summary>PoA: nodes 1 to this many are authorities (node 1 is also the admin); the others follow.</summary>
+    public int Authorities { get; init; } = 1;
+
+    /// <summary>What node n does: in PoA nodes 1..Authorities are authorities (one by default); in PoS every node validates, in PoW every node mines.</summary>
+    public string Role(int n) => Consensus switch { "pos" => "validator", "pow" => "miner", _ => n <= Math.Max(1, Authorities) ? "authority" : "follower" };
 
     /// <summary>Key file of node n's producer key, or null for a follower.</summary>
     public string? KeyFile(string root, int n) =>
-        n == 1 ? Path.Combine(root, "keys", "node.json") : Consensus == "poa" ? null : Path.Combine(root, "keys", $"node{n}.json");
+        n == 1 ? Path.Combine(root, "keys", "node.json") : Consensus == "poa" && n > Authorities ? null : Path.Combine(root, "keys", $"node{n}.json");
     /// <summary>API port of node 1; node i listens on ApiPort + i - 1.</summary>
     public int ApiPort { get; init; } = 7700;
     /// <summary>Peer port of node 1; node i listens on P2PPort + i - 1.</summary>

@@ -27,8 +27,9 @@ public static class DevnetCommands
         var nodes = new Option<int?>("--nodes") { Description = "Node processes (default 4; node 1 is the authority, the others follow it over peer links)" };
         var p2pPort = new Option<int>("--p2p-port") { Description = "Peer port of node 1 (node i uses this + i - 1)", DefaultValueFactory = _ => 30300 };
         var consensus = new Option<string?>("--consensus") { Description = "poa (default: node 1 is the authority and admin), pos (every node a validator with equal stake) or pow (every node mines)" };
+        var authorities = new Option<int?>("--authorities") { Description = "poa: nodes 1..N are authorities taking slots in turn (default 1; node 1 is the admin)" };
         var malicious = new Option<string?>("--malicious") { Description = $"Nodes that break the rules on purpose for this run: N=NAME[,NAME][,M=NAME…] with names from {string.Join(", ", Chainlab.Node.Adversary.Misbehaviours.Names)} (docs/ATTACKS.md)" };
-        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort, consensus, malicious };
+        var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it") { dir, blockTime, reset, port, accounts, postgres, nodes, p2pPort, consensus, authorities, malicious };
         up.SetAction(async (pr, ct) =>
         {
             var root = Path.GetFullPath(pr.GetValue(dir)!);
@@ -60,11 +61,17 @@ public static class DevnetCommands
                 throw new CliException($"this devnet runs {settings.Consensus}; add --reset to start a {e2} one", ExitCodes.BadInput);
             if (exists && pr.GetValue(nodes) is { } n && n != settings.Nodes)
                 throw new CliException($"this devnet has {settings.Nodes} nodes; add --reset to start one with {n}", ExitCodes.BadInput);
+            if (pr.GetValue(authorities) is { } auth)
+            {
+                if (exists && auth != settings.Authorities) throw new CliException($"this devnet has {settings.Authorities} authorities; add --reset to start one with {auth}", ExitCodes.BadInput);
+                if ((pr.GetValue(consensus) ?? (exists ? settings.Consensus : "poa")) != "poa") throw new CliException("--authorities is for proof of authority (--consensus poa)", ExitCodes.BadInput);
+                if (auth < 1 || auth > (pr.GetValue(nodes) ?? (exists ? settings.Nodes : 4))) throw new CliException($"--authorities must be from 1 to the number of nodes", ExitCodes.BadInput);
+            }
             if (!exists)
             {
                 Console.Out.WriteLine($"creating a new devnet in {root}");
-                settings = settings with { Consensus = pr.GetValue(consensus) ?? "poa" };
-                var spec = Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(nodes) ?? 4);
+                settings = settings with { Consensus = pr.GetValue(consensus) ?? "poa", Authorities = pr.GetValue(authorities) ?? 1 };
+                var spec = Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(nodes) ?? 4, settings.Authorities);
                 File.WriteAllText(specPath, spec.ToJson());
             }
             else if (pr.GetResult(blockTime) is { Implicit: false } && ChainSpec.FromJson(File.ReadAllText(specPath)).BlockTimeMs != blockMs)
@@ -261,14 +268,14 @@ public static class DevnetCommands
     }
 
     /// <summary>Keys (node keys, dev accounts, their password file) in keysDir and the chain spec that funds and empowers them.</summary>
-    internal static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes)
+    internal static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1)
     {
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();
         PrivateFile.CreateNew(Path.Combine(keysDir, "node.json"), Keystore.Encrypt(nodeKey, DevPassword, "devnet node1"));
         var producers = new List<KeyPair> { nodeKey };
-        if (engine != "poa")
-            for (var i = 2; i <= nodes; i++)
+        if (engine != "poa" || authorities > 1)
+            for (var i = 2; i <= (engine == "poa" ? authorities : nodes); i++)
             {
                 var k = KeyPair.Generate();
                 PrivateFile.CreateNew(Path.Combine(keysDir, $"node{i}.json"), Keystore.Encrypt(k, DevPassword, $"devnet node{i}"));
@@ -296,7 +303,7 @@ public static class DevnetCommands
                 // (a few cores' worth, see docs/BENCHMARKS.md) and let retargeting settle the rest.
                 "pow" => new ConsensusSpec { Engine = "pow", InitialDifficulty = Math.Max(1000, blockMs * 5_000), RetargetInterval = 10 },
                 "pos" => new ConsensusSpec { Engine = "pos", Validators = producers.Select(k => new GenesisValidator(Convert.ToHexStringLower(k.PublicKey), 1_000_000)).ToList() },
-                _ => new ConsensusSpec { Engine = "poa", Authorities = [pub], Admin = pub },
+                _ => new ConsensusSpec { Engine = "poa", Authorities = producers.Select(k => Convert.ToHexStringLower(k.PublicKey)).ToList(), Admin = pub },
             },
             Alloc = dev.ToDictionary(k => k.Address.ToString(), _ => DevBalance),
         };

@@ -3,8 +3,21 @@ using System.Text.Json.Nodes;
 
 namespace Chainlab.Cli.Scenarios;
 
-/// <summary>An invariant's outcome, with the evidence for it.</summary>
-public sealed record Verdict(string Check, bool Holds, string Evidence);
+/// <summary>
+/// An invariant's outcome, with the evidence for it. A check that found nothing to test (no block got deep
+/// enough, no heal, no node ever linked to a malicious one) is not exercised: neither holds nor broken. It fails
+/// the run only when the scenario says the check must be exercised (Required).
+/// </summary>
+public sealed record Verdict(string Check, bool Holds, string Evidence, bool Exercised = true, bool Required = false)
+{
+    public static Verdict NotExercised(string check, string why) => new(check, false, why, Exercised: false);
+
+    /// <summary>holds, BROKEN, or not exercised.</summary>
+    public string Outcome => !Exercised ? "not exercised" : Holds ? "holds" : "BROKEN";
+
+    /// <summary>Whether the run may pass with this verdict.</summary>
+    public bool Passes => Exercised ? Holds : !Required;
+}
 
 /// <summary>
 /// The invariants a scenario may ask for. Each is checked on what the run observed and on the honest nodes
@@ -15,7 +28,10 @@ public static class Checks
     public static readonly string[] Known =
         ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming", "not-eclipsed", "valid-seals"];
 
-    public static Task<Verdict> RunAsync(Scenario.InvariantPart inv, Observations o, CancellationToken ct) => inv.Check switch
+    public static async Task<Verdict> RunAsync(Scenario.InvariantPart inv, Observations o, CancellationToken ct) =>
+        (await Run(inv, o, ct)) with { Required = inv.MustExercise };
+
+    private static Task<Verdict> Run(Scenario.InvariantPart inv, Observations o, CancellationToken ct) => inv.Check switch
     {
         "identical-below" => IdenticalBelow(inv.Depth, o, ct),
         "no-lost-commits" => NoLostCommits(inv.Depth, o, ct),
@@ -38,7 +54,7 @@ public static class Checks
         foreach (var n in o.LiveHonest)
             if (await o.GetAsync(n, "/api/v1/status", ct) is { } s) heights[n] = s["headHeight"]!.GetValue<ulong>();
         var min = heights.Values.Min();
-        if (min < (ulong)depth) return new(name, false, $"the lowest honest head is {min}, not past depth {depth}");
+        if (min < (ulong)depth) return Verdict.NotExercised(name, $"the lowest honest head is {min}, not past depth {depth}: nothing to compare");
         var at = min - (ulong)depth;
         var hashes = new Dictionary<int, string>();
         foreach (var n in heights.Keys)
@@ -83,12 +99,16 @@ public static class Checks
                 if (s?["status"]?.GetValue<string>() != "included") lost.Add($"transaction {t.Hash[..16]} (committed at {t.Height} per node{t.ReportedBy}) is {s?["status"]?.GetValue<string>() ?? "unknown"} on node{n}");
             }
         if (lost.Count > 0) return new(name, false, "lost: " + string.Join("; ", lost));
-        if (o.DeepBlocks.Count == 0) return new(name, false, $"no honest node ever had a block {depth} deep: nothing was tested");
+        if (o.DeepBlocks.Count == 0) return Verdict.NotExercised(name, $"no honest node ever had a block {depth} deep: nothing was tested");
         return new(name, true, $"{o.DeepBlocks.Count} blocks held {depth} deep by honest nodes are all still in place; " +
             (o.Sent.Count == 0 ? "the scenario sent no transactions" : $"{committed.Count} of {o.Sent.Count} sent transactions were reported committed at depth {depth}, and all are in the chains of {o.LiveHonest.Count} honest nodes"));
     }
 
-    /// <summary>At each honest head: coins in accounts (balances and stakes) = genesis + block rewards, or less by what slashing burned.</summary>
+    /// <summary>
+    /// At each honest head, exactly: coins in accounts (balances, stakes and stake being unbonded) = genesis + block
+    /// rewards − burnt (the burnt part of slashes; fees, under the burn policy). The burnt total is the chain's own
+    /// (a reserved account no key signs for); it must be zero on a chain that slashed nobody and burns no fees.
+    /// </summary>
     private static async Task<Verdict> SupplyConserved(Observations o, CancellationToken ct)
     {
         const string name = "supply-conserved";
@@ -99,12 +119,14 @@ public static class Checks
             var s = await o.GetAsync(n, "/api/v1/supply", ct);
             var status = await o.GetAsync(n, "/api/v1/status", ct);
             if (s is null || status is null) { holds = false; lines.Add($"node{n} did not answer"); continue; }
-            var total = BigInteger.Parse(s["total"]!.GetValue<string>());
-            var made = BigInteger.Parse(s["genesis"]!.GetValue<string>()) + BigInteger.Parse(s["minted"]!.GetValue<string>());
+            BigInteger Of(string k) => BigInteger.Parse(s[k]!.GetValue<string>());
+            var (total, genesis, minted, burned) = (Of("total"), Of("genesis"), Of("minted"), Of("burned"));
             var slashes = status["engine"]?["slashed"]?.AsArray().Count ?? 0;
-            var ok = slashes == 0 ? total == made : total < made;
+            var expected = genesis + minted - burned;
+            var ok = total == expected && (slashes > 0 || o.Spec.FeePolicy == Chainlab.Core.Model.FeePolicy.Burn || burned == 0);
             holds &= ok;
-            lines.Add($"node{n} at {s["height"]}: total {total} {(total == made ? "=" : total < made ? "<" : ">")} genesis+rewards {made}" + (slashes > 0 ? $" ({slashes} slashes burn part of it)" : "") + (ok ? "" : " VIOLATION"));
+            lines.Add($"node{n} at {s["height"]}: total {total} {(total == expected ? "=" : total < expected ? "<" : ">")} genesis {genesis} + rewards {minted} − burnt {burned}"
+                + (slashes > 0 ? $" ({slashes} slashes)" : "") + (ok ? "" : " VIOLATION"));
         }
         return new(name, holds, string.Join("; ", lines));
     }
@@ -117,7 +139,7 @@ public static class Checks
     {
         const string name = "equivocation-slashed";
         var offenders = DoubleSigners(o).ToList();
-        if (offenders.Count == 0) return new(name, true, "no node of this scenario signs twice");
+        if (offenders.Count == 0) return Verdict.NotExercised(name, "no node of this scenario signs twice");
         if (o.Scenario.Network.Consensus != "pos")
         {
             var agree = await IdenticalBelow(1, o, ct);
@@ -141,7 +163,7 @@ public static class Checks
     {
         const string name = "malicious-banned";
         var bad = o.Scenario.Malicious.Select(m => m.Node).ToList();
-        if (bad.Count == 0) return new(name, true, "no malicious node in this scenario");
+        if (bad.Count == 0) return Verdict.NotExercised(name, "no malicious node in this scenario");
         var missing = new List<string>();
         var found = new List<string>();
         foreach (var n in by ?? o.LiveHonest)
@@ -158,7 +180,7 @@ public static class Checks
                 else missing.Add($"node{n} was linked to node{m} and has not banned it");
             }
         }
-        if (found.Count == 0 && missing.Count == 0) return new(name, false, "no honest node was ever linked to a malicious one: nothing was tested");
+        if (found.Count == 0 && missing.Count == 0) return Verdict.NotExercised(name, "no honest node was ever linked to a malicious one: nothing was tested");
         return missing.Count == 0 ? new(name, true, string.Join("; ", found)) : new(name, false, string.Join("; ", missing) + (found.Count > 0 ? "; " + string.Join("; ", found) : ""));
     }
 
@@ -167,7 +189,7 @@ public static class Checks
     {
         const string name = "converges-after-heal";
         var heals = o.Timeline.Where(e => e.What.StartsWith("fault: heal") || e.What.StartsWith("fault: resume") || e.What.StartsWith("fault: restart")).ToList();
-        if (heals.Count == 0) return new(name, true, "no heal, resume or restart in this scenario");
+        if (heals.Count == 0) return Verdict.NotExercised(name, "no heal, resume or restart in this scenario");
         var lines = new List<string>();
         var holds = true;
         foreach (var h in heals)
@@ -221,7 +243,7 @@ public static class Checks
             holds &= fewest > 0;
             worst.Add($"node{n}: at least {fewest} honest peer(s) at every sample, up to {most} links in all");
         }
-        return new(name, holds && worst.Count > 0, worst.Count == 0 ? "no honest node was sampled after 10 s" : string.Join("; ", worst));
+        return worst.Count == 0 ? Verdict.NotExercised(name, "no honest node was sampled after 10 s") : new(name, holds, string.Join("; ", worst));
     }
 
     /// <summary>Why the seal of the block with this hash on node n does not check (against its parent there), or null.</summary>

@@ -29,6 +29,8 @@ public sealed class Scenario
     {
         public int Nodes { get; set; } = 4;
         public string Consensus { get; set; } = "poa";
+        /// <summary>poa: nodes 1..N are authorities (default 1).</summary>
+        public int Authorities { get; set; } = 1;
         public string BlockTime { get; set; } = "1s";
         /// <summary>sqlite (default) or postgres (needs `scenario run --db-postgres`).</summary>
         public string Backend { get; set; } = "sqlite";
@@ -71,6 +73,8 @@ public sealed class Scenario
         /// <summary>malicious-banned: the honest nodes that must ban (default: every honest node linked to a malicious one).
         /// An attack that only lies when asked (sync poisoning) reaches only the nodes that ask.</summary>
         public List<int>? By { get; set; }
+        /// <summary>A check that finds nothing to test fails the run (otherwise it is reported as not exercised and the run may pass).</summary>
+        public bool MustExercise { get; set; }
     }
 
     public sealed class TestOnlyPart
@@ -124,6 +128,8 @@ public sealed class Scenario
         if (Network.Nodes is < 1 or > 16) throw Bad("network.nodes must be 1..16");
         if (!Chainlab.Core.Model.ConsensusSpec.Engines.Contains(Network.Consensus)) throw Bad($"network.consensus must be one of {string.Join(", ", Chainlab.Core.Model.ConsensusSpec.Engines)}");
         if (Network.Backend is not ("sqlite" or "postgres")) throw Bad("network.backend must be sqlite or postgres");
+        if (Network.Authorities < 1 || Network.Authorities > Network.Nodes) throw Bad($"network.authorities must be 1..{Network.Nodes} (the number of nodes)");
+        if (Network.Authorities > 1 && Network.Consensus != "poa") throw Bad("network.authorities is for consensus poa");
         if (BlockTimeMs < 100) throw Bad("network.blockTime must be at least 100ms");
         if (Load.Rate is < 0 or > 2000) throw Bad("load.rate must be 0..2000 transactions per second");
         if (Load.Mix != "transfer") throw Bad("load.mix must be transfer");

@@ -47,9 +47,10 @@ public static class Figures
                 producers[k] = producers.GetValueOrDefault(k) + 1;
             }
             var total = producers.Values.Sum();
+            var makers = o.Scenario.Network.Consensus == "poa" ? o.Scenario.Network.Authorities : o.Scenario.Network.Nodes;
             foreach (var m in o.Scenario.Malicious.Where(m => o.ProducerKeys.ContainsKey(m.Node)))
                 f[$"share of blocks by node{m.Node} ({string.Join('+', m.Behaviours)})"] =
-                    $"{producers.GetValueOrDefault(o.ProducerKeys[m.Node])} of {total} = {100.0 * producers.GetValueOrDefault(o.ProducerKeys[m.Node]) / Math.Max(1, total):0.0} % (1 of {o.Scenario.Network.Nodes} producers: {100.0 / o.Scenario.Network.Nodes:0.0} %)";
+                    $"{producers.GetValueOrDefault(o.ProducerKeys[m.Node])} of {total} = {100.0 * producers.GetValueOrDefault(o.ProducerKeys[m.Node]) / Math.Max(1, total):0.0} % (1 of {makers} producers: {100.0 / makers:0.0} %)";
         }
         // Proof of work: the hashes each node tried in the run, its real share of the mining power (one thread
         // each on shared cores is not a third each: importing, restarts and the load take turns on the cores).
@@ -77,7 +78,7 @@ public static class Figures
 public sealed record ScenarioReport(Scenario Scenario, DateTimeOffset Started, TimeSpan Took, IReadOnlyList<Verdict> Verdicts,
     IReadOnlyList<TimelineEntry> Timeline, IReadOnlyDictionary<string, object> Figures)
 {
-    public bool Passed => Verdicts.All(v => v.Holds);
+    public bool Passed => Verdicts.All(v => v.Passes);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -103,7 +104,7 @@ public sealed record ScenarioReport(Scenario Scenario, DateTimeOffset Started, T
         if (s.Malicious.Count > 0) md.AppendLine($"Malicious: {string.Join(", ", s.Malicious.Select(m => $"node {m.Node} ({string.Join(", ", m.Behaviours)})"))}.");
         if (s.TestOnly?.DisableDefence is { Count: > 0 } off) md.AppendLine($"**Test only:** defences switched off on the honest nodes: {string.Join(", ", off)}.");
         md.AppendLine().AppendLine("## Verdicts").AppendLine().AppendLine("| Invariant | Verdict | Evidence |").AppendLine("|---|---|---|");
-        foreach (var v in Verdicts) md.AppendLine($"| {v.Check} | {(v.Holds ? "holds" : "**BROKEN**")} | {Cell(v.Evidence)} |");
+        foreach (var v in Verdicts) md.AppendLine($"| {v.Check} | {(v.Exercised && !v.Holds ? "**BROKEN**" : v.Outcome + (v.Required && !v.Exercised ? " (**required**)" : ""))} | {Cell(v.Evidence)} |");
         md.AppendLine().AppendLine("## Figures").AppendLine().AppendLine("| Figure | Value |").AppendLine("|---|---|");
         foreach (var (k, v) in Figures) md.AppendLine($"| {k} | {v} |");
         md.AppendLine().AppendLine("## Timeline").AppendLine().AppendLine("| Time (s) | Event |").AppendLine("|---|---|");

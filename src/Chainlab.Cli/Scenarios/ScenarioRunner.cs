@@ -26,11 +26,11 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             throw new CliException($"scenario {s.Name} runs on PostgreSQL: give --db-postgres CONNECTION", ExitCodes.BadInput);
         Prepare();
         var keys = Path.Combine(dir, "keys");
-        var spec = DevnetCommands.Create(keys, s.BlockTimeMs, 4, s.Network.Consensus, s.Network.Nodes);
+        var spec = DevnetCommands.Create(keys, s.BlockTimeMs, 4, s.Network.Consensus, s.Network.Nodes, s.Network.Authorities);
         File.WriteAllText(Path.Combine(dir, Chainlab.Node.NodeCore.SpecFileName), spec.ToJson());
         var settings = new DevnetSettings
         {
-            Nodes = s.Network.Nodes, Consensus = s.Network.Consensus, ApiPort = LoopbackPort.FreeRange(s.Network.Nodes),
+            Nodes = s.Network.Nodes, Consensus = s.Network.Consensus, Authorities = s.Network.Authorities, ApiPort = LoopbackPort.FreeRange(s.Network.Nodes),
             P2PPort = LoopbackPort.FreeRange(s.Network.Nodes), Postgres = s.Network.Backend == "postgres" ? postgres : null,
         };
         settings.Save(dir);
@@ -40,7 +40,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             DisabledDefences = s.TestOnly?.DisableDefence ?? [],
         };
         var honest = Enumerable.Range(1, s.Network.Nodes).Where(n => !settings.Malicious.ContainsKey(n)).ToHashSet();
-        output.WriteLine($"scenario {s.Name}: {s.Network.Nodes} {s.Network.Consensus} nodes, block time {s.Network.BlockTime}, {s.Load.Rate} tx/s for {s.Duration}, settle {s.Settle}; folder {dir}");
+        output.WriteLine($"scenario {s.Name}: {s.Network.Nodes} {s.Network.Consensus} nodes" + (s.Network.Authorities > 1 ? $" ({s.Network.Authorities} authorities)" : "") + $", block time {s.Network.BlockTime}, {s.Load.Rate} tx/s for {s.Duration}, settle {s.Settle}; folder {dir}");
 
         await using var supervisor = new DevnetSupervisor(dir, settings);
         var probes = Enumerable.Range(1, s.Network.Nodes).ToDictionary(n => n, n => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{supervisor.ApiPort(n)}"), Timeout = TimeSpan.FromSeconds(2) });
@@ -102,7 +102,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             {
                 var v = await Checks.RunAsync(inv, o, ct);
                 verdicts.Add(v);
-                output.WriteLine($"{(v.Holds ? "HOLDS " : "BROKEN")}  {v.Check}: {v.Evidence}");
+                output.WriteLine($"{v.Outcome.ToUpperInvariant(),-13} {v.Check}: {v.Evidence}" + (v.Required && !v.Exercised ? " (the scenario requires it)" : ""));
             }
             return new ScenarioReport(s, start, _clock.Elapsed, verdicts, o.Timeline.ToList(), await Figures.MeasureAsync(o, ct));
         }

@@ -7,6 +7,21 @@ public static class SystemAccounts
 {
     public static readonly Address Authorities = Of("chainlab/system/authorities");
     public static readonly Address Validators = Of("chainlab/system/validators");
+    /// <summary>
+    /// Where burnt coins go: the part of a slash not paid to the reporter, and fees under the burn policy. No key
+    /// signs for it, so its balance only grows, and coins in accounts plus it always equal genesis plus rewards.
+    /// </summary>
+    public static readonly Address Burned = Of("chainlab/system/burned");
+
+    /// <summary>Burns amount: credits it to <see cref="Burned"/>; false on overflow.</summary>
+    public static bool Burn(State.StateOverlay state, ulong amount)
+    {
+        if (amount == 0) return true;
+        var b = state.Get(Burned);
+        if (b.Balance > ulong.MaxValue - amount) return false;
+        state.Set(Burned, b with { Balance = b.Balance + amount });
+        return true;
+    }
 
     private static Address Of(string tag) => new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tag)).AsSpan(0, Address.Size));
 }

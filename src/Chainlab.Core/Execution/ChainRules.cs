@@ -130,7 +130,7 @@ public sealed class ChainRules
         return ex;
     }
 
-    /// <summary>Credits the block reward, and the fees when the spec gives them to the producer.</summary>
+    /// <summary>Credits the block reward, and the fees when the spec gives them to the producer (else burns them).</summary>
     public TxRejection CreditProducer(StateOverlay state, Address producer, ulong fees)
     {
         ulong credit = Spec.BlockReward;
@@ -139,6 +139,7 @@ public sealed class ChainRules
             credit += fees;
             if (credit < fees) return new(TxError.Overflow, "reward plus fees overflow");
         }
+        else if (!Consensus.SystemAccounts.Burn(state, fees)) return new(TxError.Overflow, "the burnt total would overflow");
         if (credit == 0) return TxRejection.Ok;
         var p = state.Get(producer);
         if (p.Balance > ulong.MaxValue - credit) return new(TxError.Overflow, "producer balance would overflow");

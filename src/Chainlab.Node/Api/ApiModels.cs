@@ -11,7 +11,7 @@ public sealed record StatusDto(string ChainId, string GenesisHash, string Consen
     IReadOnlyList<string> Misbehaving);
 
 /// <summary>Coins at a head, as decimal strings (sums may pass 2^64): total = balances + staked; genesis + minted is what the rules made.</summary>
-public sealed record SupplyDto(ulong Height, string Hash, int Accounts, string Balances, string Staked, string Total, string Genesis, string Minted);
+public sealed record SupplyDto(ulong Height, string Hash, int Accounts, string Balances, string Staked, string Unbonding, string Total, string Genesis, string Minted, string Burned, bool Conserved);
 
 /// <summary>Sync progress: the best height peers report; syncing while it is more than one block ahead of ours.</summary>
 public sealed record SyncDto(bool Syncing, ulong Height, ulong Target, double Percent);

@@ -27,6 +27,25 @@ public sealed class ChainRulesTests
     }
 
     [Theory]
+    [InlineData(FeePolicy.Producer)]
+    [InlineData(FeePolicy.Burn)]
+    public void Fees_go_to_the_producer_or_to_the_burnt_account_and_the_supply_holds_exactly(FeePolicy policy)
+    {
+        var spec = Spec with { FeePolicy = policy };
+        var state = new StateOverlay(spec.GenesisState());
+        var producer = _k[2].Address;
+        var txs = new[] { Build.Transfer(_k[0], _k[1].Address, 100, 0, fee: 2), Build.Transfer(_k[1], _k[0].Address, 5, 0, fee: 3) };
+        var ex = ChainRules.For(spec).ExecuteTransactions(state, 1, spec.GenesisTimeMs + spec.BlockTimeMs, producer, txs);
+        Assert.True(ex.Ok, ex.Error);
+        var burnt = policy == FeePolicy.Burn ? 5UL : 0UL;
+        Assert.Equal(1000 + spec.BlockReward + 5 - burnt, state.Get(producer).Balance);
+        Assert.Equal(burnt, state.Get(SystemAccounts.Burned).Balance);
+        // Coins in keyed accounts plus the burnt ones: genesis plus the one reward.
+        var inAccounts = _k.Aggregate(0UL, (sum, k) => sum + state.Get(k.Address).Balance);
+        Assert.Equal(3000 + spec.BlockReward, inAccounts + state.Get(SystemAccounts.Burned).Balance);
+    }
+
+    [Theory]
     [InlineData(TxError.NonceTooLow)]
     [InlineData(TxError.NonceGap)]
     [InlineData(TxError.InsufficientBalance)]

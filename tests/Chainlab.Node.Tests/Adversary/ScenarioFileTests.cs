@@ -28,7 +28,22 @@ public sealed class ScenarioFileTests : IDisposable
             Assert.Equal(Path.GetFileNameWithoutExtension(f), s.Name);
             Assert.NotEmpty(s.Invariants);
             Assert.NotEmpty(s.About);
+            // Every check of the library must find something to test: one that finds nothing fails the run.
+            Assert.All(s.Invariants, i => Assert.True(i.MustExercise, $"{s.Name}: {i.Check} may go unexercised"));
         }
+    }
+
+    [Fact]
+    public void A_check_that_found_nothing_to_test_fails_the_run_only_when_the_scenario_requires_it()
+    {
+        var idle = Verdict.NotExercised("no-lost-commits", "no honest node ever had a block 2 deep");
+        Assert.Equal("not exercised", idle.Outcome);
+        Assert.False(idle.Holds);
+        Assert.True(idle.Passes);
+        Assert.False((idle with { Required = true }).Passes);
+        Assert.True(new Verdict("identical-below", true, "same block").Passes);
+        Assert.False(new Verdict("identical-below", false, "two blocks", Required: false).Passes);
+        Assert.Equal("BROKEN", new Verdict("identical-below", false, "two blocks").Outcome);
     }
 
     [Theory]
@@ -41,6 +56,8 @@ public sealed class ScenarioFileTests : IDisposable
     [InlineData("testOnly:\n  disableDefence: [gravity]\n", "unknown defence 'gravity'")]
     [InlineData("network:\n  consensus: pbft\n", "network.consensus")]
     [InlineData("faults: [", "line")]
+    [InlineData("network:\n  nodes: 4\n  authorities: 5\n", "network.authorities must be 1..4")]
+    [InlineData("network:\n  consensus: pos\n  authorities: 2\n", "network.authorities is for consensus poa")]
     public void A_mistake_in_a_scenario_file_is_one_error_naming_it(string yaml, string expected)
     {
         var e = Assert.Throws<CliException>(() => Scenario.Read(Write("name: bad\n" + yaml)));

@@ -48,6 +48,30 @@ public sealed class ScenarioTests : IDisposable
         Assert.True(report["figures"]!["transactions committed (reported at depth)"]!.GetValue<int>() > 0);
     }
 
+    /// <summary>
+    /// The scenario that once passed three runs in four (which honest nodes got the forged twin decided it): a
+    /// short soak, as a user runs it, must pass every run, and prints the pass rate and each run's verdicts.
+    /// </summary>
+    [Fact]
+    public async Task A_short_soak_of_the_double_signing_authority_passes_every_run_and_reports_its_pass_rate()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "library")).FullName;
+        File.Copy(RepoFiles.Path("scenarios", "double-sign-poa.yaml"), Path.Combine(folder, "double-sign-poa.yaml"));
+        var output = Path.Combine(_dir, "soak");
+        var (code, stdout, err) = await CliRunner.RunAsync(null, "scenario", "soak", folder, "--runs", "2", "--out", output);
+        Assert.True(code == 0, stdout + err);
+        Assert.Contains("| double-sign-poa | 2 of 2 | passed | passed |", stdout);
+        Assert.Contains("PASSED: 2 of 2 runs passed", stdout);
+        Assert.True(File.Exists(Path.Combine(output, "soak.md")));
+        foreach (var run in new[] { 1, 2 })
+        {
+            var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "double-sign-poa", $"run-{run}.json")))!.AsObject();
+            Assert.True(report["passed"]!.GetValue<bool>());
+            Assert.All(report["verdicts"]!.AsArray(), v => Assert.True(v!["exercised"]!.GetValue<bool>(), v.ToJsonString()));
+            Assert.Contains("= genesis", Verdict(report, "supply-conserved")["evidence"]!.GetValue<string>());
+        }
+    }
+
     /// <summary>With bans on, the same scenario passes: the dashboard's adversary story runs it from the page
     /// (DashboardTests), so it is not run twice.</summary>
     [Fact]

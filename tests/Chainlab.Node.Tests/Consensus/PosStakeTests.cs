@@ -85,6 +85,11 @@ public sealed class PosStakeTests : IAsyncLifetime
         Assert.Equal(6_000UL, Chain.Account(v.Address).Stake);
         var (amount, release) = Assert.Single(Record.Find(v.PublicKey)!.Unbonding);
         Assert.Equal((4_000UL, block.Height + 5), (amount, release));
+        // Coins being unbonded are in no account's balance or stake, and still counted: the supply holds exactly.
+        var supply = await _n.GetJson("/api/v1/supply");
+        Assert.Equal("4000", supply["unbonding"]!.GetValue<string>());
+        Assert.Equal("0", supply["burned"]!.GetValue<string>());
+        Assert.True(supply["conserved"]!.GetValue<bool>(), supply.ToJsonString());
         var paid = Chain.Account(v.Address).Balance;
         while (Chain.Head.Height < release - 1) await NextBlock(Validators.Where(x => x != v));
         Assert.Equal(paid, Chain.Account(v.Address).Balance);
@@ -142,6 +147,11 @@ public sealed class PosStakeTests : IAsyncLifetime
         Assert.Equal(reporterBefore, Chain.Account(reporter.Address).Balance);
         Assert.Equal(stakeBefore / 2, Record.SnapshotStake(cheater.PublicKey));
         Assert.Single(Record.Slashed);
+        // What the reporter was not paid is burnt, to the reserved account, and the supply accounts for it exactly.
+        Assert.Equal(stakeBefore / 2 - stakeBefore / 2 / 10, Chain.Account(SystemAccounts.Burned).Balance);
+        var supply = await _n.GetJson("/api/v1/supply");
+        Assert.Equal((stakeBefore / 2 - stakeBefore / 2 / 10).ToString(), supply["burned"]!.GetValue<string>());
+        Assert.True(supply["conserved"]!.GetValue<bool>(), supply.ToJsonString());
 
         // The same equivocation cannot be punished twice.
         var again = _n.Node.Pool.Admit([Tx(reporter, TxKind.Evidence, 0, PosEngine.EvidencePayload(b, a)).Raw])[0];

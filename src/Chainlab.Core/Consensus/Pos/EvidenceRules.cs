@@ -7,8 +7,8 @@ namespace Chainlab.Core.Consensus.Pos;
 
 /// <summary>
 /// Evidence that one producer signed two headers for the same slot (payload: the two headers, each
-/// length-prefixed). Slashes <c>slashPpm</c> of all the producer's stake once per (producer, slot) and pays
-/// the reporter <c>reporterPpm</c> of it.
+/// length-prefixed). Slashes <c>slashPpm</c> of all the producer's stake once per (producer, slot), pays
+/// the reporter <c>reporterPpm</c> of it and burns the rest (<see cref="SystemAccounts.Burned"/>).
 /// </summary>
 public sealed class EvidenceRules : ITransactionRules
 {
@@ -53,6 +53,7 @@ public sealed class EvidenceRules : ITransactionRules
 
         var reward = (ulong)((UInt128)slashed * spec.Consensus.ReporterPpm / 1_000_000);
         state.Set(tx.Sender, after with { Balance = after.Balance + reward });
+        if (!SystemAccounts.Burn(state, slashed - reward)) return new(TxError.Overflow, "the burnt total would overflow");
         var offender = Address.FromPublicKey(a.Producer);
         var acc = state.Get(offender);
         state.Set(offender, acc with { Stake = acc.Stake - Math.Min(acc.Stake, fromBonded) });

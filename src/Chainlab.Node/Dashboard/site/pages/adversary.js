@@ -153,8 +153,10 @@ async function checks(seen) {
   out.push(h('li', { 'data-check': 'one-head' }, verdict(heads.size === 1, heads.size === 1 ? 'one head' : `${heads.size} different heads`)));
   const supply = await api('/api/v1/supply').catch(() => null);
   if (supply) {
-    const conserved = BigInt(supply.total) === BigInt(supply.genesis) + BigInt(supply.minted);
-    out.push(h('li', { 'data-check': 'supply-conserved' }, verdict(conserved, conserved ? `supply ${amount(supply.total)} = genesis + minted` : `supply ${amount(supply.total)} ≠ genesis + minted ${amount(BigInt(supply.genesis) + BigInt(supply.minted))} (slashing burns)`)));
+    const expected = BigInt(supply.genesis) + BigInt(supply.minted) - BigInt(supply.burned);
+    const conserved = BigInt(supply.total) === expected;
+    const burnt = BigInt(supply.burned) > 0n ? ` − burnt ${amount(supply.burned)}` : '';
+    out.push(h('li', { 'data-check': 'supply-conserved' }, verdict(conserved, `supply ${amount(supply.total)} ${conserved ? '=' : '≠'} genesis + minted${burnt}` + (conserved ? '' : ` = ${amount(expected)}`))));
   }
   for (const bad of seen.filter(n => n.up && n.status.misbehaving.length)) {
     const banners = up.filter(n => n.peers.banned.some(b => b.nodeId === bad.peers.nodeId)).map(n => n.name);
