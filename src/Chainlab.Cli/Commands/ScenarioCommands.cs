@@ -47,23 +47,37 @@ public static class ScenarioCommands
             var output = Path.GetFullPath(pr.GetValue(soakOut) ?? Path.Combine(".chainlab", "soak"));
             using var shutdown = new Shutdown(ct);
             var results = new List<(Scenario Scenario, List<ScenarioReport> Reports)>();
-            foreach (var scenario in scenarios)
+            var folders = new HashSet<string>();
+            try
             {
-                var reports = new List<ScenarioReport>();
-                results.Add((scenario, reports));
-                for (var i = 1; i <= n; i++)
+                foreach (var scenario in scenarios)
                 {
-                    var root = Path.Combine(output, scenario.Name, "devnet");
-                    var report = await new ScenarioRunner(scenario, root, pr.GetValue(postgres), TextWriter.Null).RunAsync(shutdown.Token);
-                    reports.Add(report);
+                    var reports = new List<ScenarioReport>();
+                    results.Add((scenario, reports));
+                    // Two files may give one name: each keeps a folder of its own.
                     var folder = Path.Combine(output, scenario.Name);
-                    await File.WriteAllTextAsync(Path.Combine(folder, $"run-{i}.md"), report.ToMarkdown(), CancellationToken.None);
-                    await File.WriteAllTextAsync(Path.Combine(folder, $"run-{i}.json"), report.ToJson(), CancellationToken.None);
-                    Console.Out.WriteLine($"{scenario.Name} run {i}/{n}: {(report.Passed ? "PASSED" : "FAILED")} in {report.Took.TotalSeconds:0} s: " +
-                        string.Join(", ", report.Verdicts.Select(v => $"{v.Check} {v.Outcome}")));
+                    for (var k = 2; !folders.Add(folder); k++) folder = Path.Combine(output, $"{scenario.Name}-{k}");
+                    for (var i = 1; i <= n; i++)
+                    {
+                        var started = DateTimeOffset.UtcNow;
+                        ScenarioReport report;
+                        try { report = await new ScenarioRunner(scenario, Path.Combine(folder, "devnet"), pr.GetValue(postgres), TextWriter.Null).RunAsync(shutdown.Token); }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            // A run that could not finish is a failed run; the soak goes on with the next.
+                            report = new ScenarioReport(scenario, started, DateTimeOffset.UtcNow - started, [new Verdict("run", false, $"the run stopped: {e.Message}")], [], new Dictionary<string, object>());
+                        }
+                        reports.Add(report);
+                        Directory.CreateDirectory(folder);
+                        await File.WriteAllTextAsync(Path.Combine(folder, $"run-{i}.md"), report.ToMarkdown(), CancellationToken.None);
+                        await File.WriteAllTextAsync(Path.Combine(folder, $"run-{i}.json"), report.ToJson(), CancellationToken.None);
+                        Console.Out.WriteLine($"{scenario.Name} run {i}/{n}: {(report.Passed ? "PASSED" : "FAILED")} in {report.Took.TotalSeconds:0} s: " +
+                            string.Join(", ", report.Verdicts.Select(v => $"{v.Check} {v.Outcome}")));
+                    }
                 }
             }
-            var table = SoakTable(results, n);
+            catch (OperationCanceledException) { Console.Out.WriteLine("stopped: the table below has the runs that finished"); }
+            var table = SoakTable(results.Where(r => r.Reports.Count > 0).ToList(), n);
             Directory.CreateDirectory(output);
             await File.WriteAllTextAsync(Path.Combine(output, "soak.md"), table, CancellationToken.None);
             Console.Out.WriteLine();
@@ -71,7 +85,7 @@ public static class ScenarioCommands
             var all = results.Sum(r => r.Reports.Count);
             var passed = results.Sum(r => r.Reports.Count(x => x.Passed));
             Console.Out.WriteLine($"{(passed == all ? "PASSED" : "FAILED")}: {passed} of {all} runs passed; {Path.Combine(output, "soak.md")}");
-            return passed == all ? 0 : ExitCodes.Failure;
+            return passed == all && !shutdown.Token.IsCancellationRequested ? 0 : ExitCodes.Failure;
         });
         cmd.Subcommands.Add(soak);
 
@@ -107,7 +121,7 @@ public static class ScenarioCommands
             var checks = reports.SelectMany(r => r.Verdicts).GroupBy(v => v.Check).Select(g =>
                 $"{g.Key}: " + string.Join(", ", g.GroupBy(v => v.Outcome).OrderBy(o => o.Key).Select(o => $"{o.Count()} {o.Key}")));
             md.AppendLine($"| {scenario.Name} | {reports.Count(r => r.Passed)} of {reports.Count} | " +
-                string.Join(" | ", reports.Select(r => r.Passed ? "passed" : "**failed**")) + $" | {string.Join("; ", checks)} |");
+                string.Join(" | ", reports.Select(r => r.Passed ? "passed" : "**failed**").Concat(Enumerable.Repeat("–", runs - reports.Count))) + $" | {string.Join("; ", checks)} |");
         }
         return md.ToString();
     }

@@ -53,6 +53,7 @@ public static class Checks
         var heights = new Dictionary<int, ulong>();
         foreach (var n in o.LiveHonest)
             if (await o.GetAsync(n, "/api/v1/status", ct) is { } s) heights[n] = s["headHeight"]!.GetValue<ulong>();
+        if (heights.Count == 0) return new(name, false, "no honest node answered its status route at the end");
         var min = heights.Values.Min();
         if (min < (ulong)depth) return Verdict.NotExercised(name, $"the lowest honest head is {min}, not past depth {depth}: nothing to compare");
         var at = min - (ulong)depth;
@@ -68,26 +69,51 @@ public static class Checks
     /// <summary>
     /// Nothing committed at the depth is lost: no honest node reorganised deeper than it, every block an honest node
     /// held with at least depth blocks on top (sampled twice a second) is still at its height on every live honest
-    /// node, and every transaction of the
-    /// load that an honest node reported committed at the depth is in every live honest node's chain.
+    /// node, and every transaction of the load that an honest node reported committed at the depth is in every
+    /// live honest node's chain. While a partition splits the honest nodes (from the partition until they show one
+    /// head after the heal), a block held deep is one side's, not the network's: which side's branch wins is chance
+    /// (in proof of work, whose side mined more), so what such a split undoes is reported, not counted as lost.
     /// </summary>
     private static async Task<Verdict> NoLostCommits(int depth, Observations o, CancellationToken ct)
     {
         const string name = "no-lost-commits";
+        var splits = SplitSpans(o);
+        bool Split(double t) => splits.Any(w => t >= w.From && t <= w.To);
         var lost = new List<string>();
+        var undone = new HashSet<(ulong, string)>();
+        var undoneTxs = 0;
         var finalHashes = new Dictionary<(int, ulong), string?>();
         foreach (var ((height, hash), (seenOn, t)) in o.DeepBlocks.OrderBy(b => b.Key.Height))
             foreach (var n in o.LiveHonest)
             {
                 if (!finalHashes.TryGetValue((n, height), out var now))
                     finalHashes[(n, height)] = now = (await o.GetAsync(n, $"/api/v1/blocks/{height}", ct))?["header"]?["hash"]?.GetValue<string>();
-                if (now != hash && lost.Count < 10) lost.Add($"block {height} {hash[..16]}, at depth {depth} on node{seenOn} at {t:0.0} s, is {(now is null ? "missing" : now[..16])} on node{n}");
+                if (now == hash) continue;
+                if (Split(t)) undone.Add((height, hash));
+                else if (lost.Count < 10) lost.Add($"block {height} {hash[..16]}, at depth {depth} on node{seenOn} at {t:0.0} s, is {(now is null ? "missing" : now[..16])} on node{n}");
             }
-        // A reorganisation deeper than the depth undid a block that was that deep, seen or not between two samples.
+        // A reorganisation deeper than the depth undid a block that was that deep, seen or not between two samples;
+        // one that came while the honest nodes were split (or as they came together) is the split's.
+        var splitReorg = 0UL;
         foreach (var n in o.Honest.Order())
         {
-            var deepest = o.Samples.SelectMany(s => s.Nodes).Where(x => x.Node == n && x.Up).Select(x => x.DeepestReorg).DefaultIfEmpty(0UL).Max();
-            if (o.LiveHonest.Contains(n) && await o.GetAsync(n, "/api/v1/status", ct) is { } st) deepest = Math.Max(deepest, st["forks"]!["deepestReorg"]!.GetValue<ulong>());
+            ulong before = 0, deepest = 0;
+            double last = 0;
+            foreach (var x in o.Samples.Select(s => (s.T, Node: s.Nodes.FirstOrDefault(y => y.Node == n && y.Up))).Where(x => x.Node is not null))
+            {
+                if (x.Node!.DeepestReorg > before)
+                {
+                    if (Split(x.T) || Split(last)) splitReorg = Math.Max(splitReorg, x.Node.DeepestReorg);
+                    else deepest = Math.Max(deepest, x.Node.DeepestReorg);
+                    before = x.Node.DeepestReorg;
+                }
+                last = x.T;
+            }
+            if (o.LiveHonest.Contains(n) && await o.GetAsync(n, "/api/v1/status", ct) is { } st && st["forks"]!["deepestReorg"]!.GetValue<ulong>() is var end && end > before)
+            {
+                if (Split(double.MaxValue)) splitReorg = Math.Max(splitReorg, end); // still split at the end
+                else deepest = Math.Max(deepest, end);
+            }
             if (deepest > (ulong)depth) lost.Add($"node{n} reorganised {deepest} blocks deep, undoing blocks that were {depth} deep");
         }
         var committed = o.Sent.Where(t => t.CommittedAt is not null).ToList();
@@ -96,12 +122,33 @@ public static class Checks
             {
                 if (lost.Count >= 10) break;
                 var s = await o.GetAsync(n, $"/api/v1/transactions/{t.Hash}", ct);
-                if (s?["status"]?.GetValue<string>() != "included") lost.Add($"transaction {t.Hash[..16]} (committed at {t.Height} per node{t.ReportedBy}) is {s?["status"]?.GetValue<string>() ?? "unknown"} on node{n}");
+                if (s?["status"]?.GetValue<string>() == "included") continue;
+                if (Split(t.CommittedAt!.Value)) { undoneTxs++; continue; }
+                lost.Add($"transaction {t.Hash[..16]} (committed at {t.Height} per node{t.ReportedBy}) is {s?["status"]?.GetValue<string>() ?? "unknown"} on node{n}");
             }
-        if (lost.Count > 0) return new(name, false, "lost: " + string.Join("; ", lost));
+        var split = undone.Count + undoneTxs > 0 || splitReorg > (ulong)depth
+            ? $"; while the network was split, {undone.Count} blocks held {depth} deep by one side were undone after the heal (deepest reorganisation {splitReorg}), and {undoneTxs} transaction reports with them: one side's commits, not the network's"
+            : "";
+        if (lost.Count > 0) return new(name, false, "lost: " + string.Join("; ", lost) + split);
         if (o.DeepBlocks.Count == 0) return Verdict.NotExercised(name, $"no honest node ever had a block {depth} deep: nothing was tested");
-        return new(name, true, $"{o.DeepBlocks.Count} blocks held {depth} deep by honest nodes are all still in place; " +
-            (o.Sent.Count == 0 ? "the scenario sent no transactions" : $"{committed.Count} of {o.Sent.Count} sent transactions were reported committed at depth {depth}, and all are in the chains of {o.LiveHonest.Count} honest nodes"));
+        return new(name, true, $"{o.DeepBlocks.Count - undone.Count} blocks held {depth} deep by honest nodes are all still in place; " +
+            (o.Sent.Count == 0 ? "the scenario sent no transactions" : $"{committed.Count} of {o.Sent.Count} sent transactions were reported committed at depth {depth}, and all are in the chains of {o.LiveHonest.Count} honest nodes") + split);
+    }
+
+    /// <summary>When a partition split the honest nodes: from each partition to the first sample with one honest head after the heal that ended it (open when never healed or never one head).</summary>
+    internal static List<(double From, double To)> SplitSpans(Observations o)
+    {
+        var spans = new List<(double, double)>();
+        List<TimelineEntry> faults;
+        lock (o.Timeline) faults = o.Timeline.Where(e => e.What.StartsWith("fault: ")).OrderBy(e => e.T).ToList();
+        for (var i = 0; i < faults.Count; i++)
+        {
+            if (!faults[i].What.StartsWith("fault: partition")) continue;
+            var heal = faults.Skip(i + 1).FirstOrDefault(e => e.What.StartsWith("fault: heal"));
+            var end = heal is null ? double.MaxValue : o.Samples.FirstOrDefault(s => s.T >= heal.T && Converged(s, o))?.T ?? double.MaxValue;
+            spans.Add((faults[i].T, end));
+        }
+        return spans;
     }
 
     /// <summary>
@@ -134,7 +181,12 @@ public static class Checks
     private static IEnumerable<int> DoubleSigners(Observations o) =>
         o.Scenario.Malicious.Where(m => m.Behaviours.Contains("double-sign")).Select(m => m.Node);
 
-    /// <summary>PoS: every double signer is in the slashed list of every live honest node. PoA: honest nodes keep one chain (PoA has no slashing; the admin removes the authority, docs/ATTACKS.md).</summary>
+    /// <summary>
+    /// PoS: every double signer whose two headers for one slot reached an honest node is in every live honest
+    /// node's slashed list. Which nodes get the twin is chance, and when the signer's own block of that slot never
+    /// reaches the honest chain, no honest node holds both headers: nothing could be punished, and the check says
+    /// it was not exercised rather than broken. PoA has no slashing: the honest nodes must keep one chain.
+    /// </summary>
     private static async Task<Verdict> EquivocationSlashed(Observations o, CancellationToken ct)
     {
         const string name = "equivocation-slashed";
@@ -143,19 +195,24 @@ public static class Checks
         if (o.Scenario.Network.Consensus != "pos")
         {
             var agree = await IdenticalBelow(1, o, ct);
+            if (!agree.Exercised) return agree with { Check = name };
             return agree with { Check = name, Evidence = $"proof of authority does not slash (docs/ATTACKS.md); honest nodes kept one chain: {agree.Evidence}" };
         }
         var missing = new List<string>();
         var seen = new List<string>();
+        long observed = 0;
         foreach (var n in o.LiveHonest)
         {
-            var slashed = (await o.GetAsync(n, "/api/v1/status", ct))?["engine"]?["slashed"]?.AsArray().Select(x => x!["key"]!.GetValue<string>()).ToHashSet() ?? [];
+            var status = await o.GetAsync(n, "/api/v1/status", ct);
+            observed += status?["forks"]?["equivocationsSeen"]?.GetValue<long>() ?? 0;
+            var slashed = status?["engine"]?["slashed"]?.AsArray().Select(x => x!["key"]!.GetValue<string>()).ToHashSet() ?? [];
             foreach (var m in offenders)
                 (slashed.Contains(o.ProducerKeys[m]) ? seen : missing).Add($"node{m} on node{n}");
         }
-        return missing.Count == 0
-            ? new(name, true, $"slashed: {string.Join(", ", seen)}")
-            : new(name, false, $"not slashed: {string.Join(", ", missing)}" + (seen.Count > 0 ? $"; slashed: {string.Join(", ", seen)}" : ""));
+        if (missing.Count == 0) return new(name, true, $"slashed: {string.Join(", ", seen)}; {observed} equivocations seen by honest nodes");
+        if (seen.Count == 0 && observed == 0)
+            return Verdict.NotExercised(name, $"no honest node saw both headers of one slot (the signer's own blocks never reached the honest chain), so nothing could be punished: not slashed: {string.Join(", ", missing)}");
+        return new(name, false, $"not slashed: {string.Join(", ", missing)}" + (seen.Count > 0 ? $"; slashed: {string.Join(", ", seen)}" : "") + $"; {observed} equivocations seen by honest nodes");
     }
 
     /// <summary>Every honest node that was ever linked to a malicious node (or banned it), or each of the named ones, holds a ban on it at the end.</summary>

@@ -13,6 +13,9 @@ public static class SystemAccounts
     /// </summary>
     public static readonly Address Burned = Of("chainlab/system/burned");
 
+    /// <summary>Whether the address is one of these: no transfer or contract may send coins to it (the records would overwrite them, or burnt coins would grow by hand).</summary>
+    public static bool IsReserved(Address address) => address == Authorities || address == Validators || address == Burned;
+
     /// <summary>Burns amount: credits it to <see cref="Burned"/>; false on overflow.</summary>
     public static bool Burn(State.StateOverlay state, ulong amount)
     {

@@ -17,7 +17,7 @@ public sealed record SupplyDto(ulong Height, string Hash, int Accounts, string B
 public sealed record SyncDto(bool Syncing, ulong Height, ulong Target, double Percent);
 
 /// <summary>Fork choice: the head branch's weight, side blocks kept, reorganisations since start.</summary>
-public sealed record ForkDto(ulong HeadWeight, int SideBlocks, long Reorgs, ulong LastReorgDepth, ulong DeepestReorg);
+public sealed record ForkDto(ulong HeadWeight, int SideBlocks, long Reorgs, ulong LastReorgDepth, ulong DeepestReorg, long EquivocationsSeen);
 
 public sealed record PeerDto(string NodeId, string Address, string Direction, ulong Height, double LatencyMs, int Score, long BlocksReceived);
 

@@ -293,7 +293,7 @@ public static class ApiSetup
         return Results.Ok(new StatusDto(spec.ChainId, node.Chain.GenesisHash.ToString(), node.Chain.EngineName, h.Height,
             h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), NodeCore.Version,
             spec.BlockTimeMs, node.Producer, node.Chain.CommittedTransactions, SyncOf(node, h.Height),
-            new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest),
+            new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest, node.Chain.Equivocations),
             node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee, node.Misbehaving ?? []));
     }
 

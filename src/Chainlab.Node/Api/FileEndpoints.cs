@@ -94,7 +94,8 @@ public static class FileEndpoints
                 var info = await UnixFsReader.StatAsync(c!, files, ct);
                 var entries = info.Kind == EntryKind.Directory ? info.Links.Select(l => new DirEntryDto(l.Name ?? "", l.Hash.ToString(), l.Tsize)).ToList() : null;
                 return Results.Ok(new FileDto(c!.ToString(), info.Kind == EntryKind.Directory ? "directory" : "file", info.Size,
-                    stored?.Name ?? anchors.FirstOrDefault()?.File.Name, stored?.MediaType ?? anchors.FirstOrDefault()?.File.MediaType,
+                    // Name and type as this node's uploader gave them; what anchors say is theirs, in anchors (decision 0008).
+                    stored?.Name, stored?.MediaType,
                     stored is not null, stored?.ExpiresMs, entries, anchors));
             }
             catch (BlockMissingException) { return Problems.NotFound($"{c} is not on this node"); }

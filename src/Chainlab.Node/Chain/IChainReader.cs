@@ -26,6 +26,8 @@ public interface IChainReader
     ulong HeadWeight { get; }
     int SideBlocks { get; }
     (long Count, ulong LastDepth, ulong Deepest) Reorgs { get; }
+    /// <summary>Producers seen signing two validly sealed headers for one slot, since start.</summary>
+    long Equivocations { get; }
     /// <summary>An account with its proof against the head's state root, all from one committed head.</summary>
     Task<(Account Account, StateProof Proof, BlockHeader Head)> ProveAccountAsync(Address address);
 }

@@ -50,7 +50,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     /// <summary>
     /// What one read of a file (bytes, CAR, sniffing) may visit: as many blocks as a file may have links, plus
     /// its root. A DAG whose parts are named over and over (2 million empty leaves from three blocks) ends at
-    /// this many visits however little it stores: a 1 GiB file in 4 KiB parts still reads in full.
+    /// this many visits however little it stores: a 1 GiB file in 8 KiB parts still reads in full.
     /// </summary>
     public DagLimits ReadLimits { get; }
 
@@ -117,7 +117,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             {
                 try
                 {
-                    var under = await DagWalk.ReachableAsync([f.Cid], this, ct, ReadLimits);
+                    var under = await DagWalk.ReachableAsync([f.Cid], this, ct); // files kept before the links limit may have more blocks
                     using var w = _store.WriteFile(f.AddedMs);
                     foreach (var c in under) w.Reference(c);
                     w.Complete(f); // the same record: its expiry, name and time stay as they are
@@ -204,7 +204,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     /// <summary>Imports a CARv1 with one root: every block checked against its CID, the DAG under the root complete (here or in the CAR).</summary>
     public async Task<StoredFile> ImportCarAsync(Stream car, string? name, CancellationToken ct)
     {
-        // An import holds what its blocks link to until the DAG is checked (up to ~120 MB at the links limit),
+        // An import holds what its blocks link to until the DAG is checked (+116 MB measured at the links limit),
         // so only a few run at once; the next one is told to come back rather than queued.
         if (!_importSlots.Wait(0)) throw new FileRefusedException("unavailable", 503, $"this node is importing {ImportsAtOnce} CAR files already; try again");
         try { return await ImportCar(car, name, ct); }
@@ -217,7 +217,9 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
 
     private async Task<StoredFile> ImportCar(Stream car, string? name, CancellationToken ct)
     {
-        var limited = new BufferedStream(new LimitedStream(car, Options.MaxFileBytes + (Options.MaxFileBytes >> 4) + 4096), 64 * 1024);
+        // A client that sends slower than a fetch may take would hold one of the few import slots for hours.
+        var limited = new BufferedStream(new LimitedStream(car, Options.MaxFileBytes + (Options.MaxFileBytes >> 4) + 4096,
+            (_time, Options.FetchGrace, Options.FetchMinBytesPerSecond)), 64 * 1024);
         IReadOnlyList<Cid> roots;
         try { roots = await Car.ReadHeaderAsync(limited, ct); }
         catch (FormatException e) { throw new FileRefusedException("bad-car", 400, e.Message); }
@@ -306,10 +308,14 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     }
 }
 
-/// <summary>Passes a stream through until a byte limit, then refuses the file.</summary>
-internal sealed class LimitedStream(Stream inner, long limit) : Stream
+/// <summary>
+/// Passes a stream through until a byte limit, then refuses the file; with a rate floor, also refuses a stream
+/// that after the grace time has brought less than the minimum bytes a second on average.
+/// </summary>
+internal sealed class LimitedStream(Stream inner, long limit, (TimeProvider Time, TimeSpan Grace, long MinBytesPerSecond)? floor = null) : Stream
 {
     private long _read;
+    private readonly long _started = floor?.Time.GetTimestamp() ?? 0;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
@@ -329,6 +335,8 @@ internal sealed class LimitedStream(Stream inner, long limit) : Stream
     {
         _read += n;
         if (_read > limit) throw new FileRefusedException("too-large", 413, $"a file is at most {limit} bytes on this node");
+        if (floor is { } f && f.Time.GetElapsedTime(_started) is var took && took > f.Grace && _read < f.MinBytesPerSecond * took.TotalSeconds)
+            throw new FileRefusedException("too-slow", 408, $"the upload brought {_read} bytes in {took.TotalSeconds:0.0} s, slower than this node's minimum of {f.MinBytesPerSecond} bytes a second");
     }
 
     public override bool CanRead => true;

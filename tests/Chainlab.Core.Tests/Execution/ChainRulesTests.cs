@@ -45,6 +45,17 @@ public sealed class ChainRulesTests
         Assert.Equal(3000 + spec.BlockReward, inAccounts + state.Get(SystemAccounts.Burned).Balance);
     }
 
+    [Fact]
+    public void No_transfer_may_send_coins_to_the_chains_reserved_accounts()
+    {
+        foreach (var reserved in new[] { SystemAccounts.Burned, SystemAccounts.Validators, SystemAccounts.Authorities })
+        {
+            var r = ChainRules.For(Spec).CheckStateless(Build.Transfer(_k[0], reserved, 5, 0));
+            Assert.Equal(TxError.Malformed, r.Error);
+            Assert.Contains("reserved", r.Detail);
+        }
+    }
+
     [Theory]
     [InlineData(TxError.NonceTooLow)]
     [InlineData(TxError.NonceGap)]

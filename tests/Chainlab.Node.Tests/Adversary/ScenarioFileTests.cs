@@ -28,8 +28,9 @@ public sealed class ScenarioFileTests : IDisposable
             Assert.Equal(Path.GetFileNameWithoutExtension(f), s.Name);
             Assert.NotEmpty(s.Invariants);
             Assert.NotEmpty(s.About);
-            // Every check of the library must find something to test: one that finds nothing fails the run.
-            Assert.All(s.Invariants, i => Assert.True(i.MustExercise, $"{s.Name}: {i.Check} may go unexercised"));
+            // Every check of the library must find something to test (one that finds nothing fails the run),
+            // unless the scenario says why chance may leave it nothing.
+            Assert.All(s.Invariants, i => Assert.True(i.MustExercise || s.About.Contains("not exercised"), $"{s.Name}: {i.Check} may go unexercised"));
         }
     }
 

@@ -87,11 +87,20 @@ public sealed class ScenarioTests : IDisposable
     [Fact]
     public async Task With_slashing_switched_off_a_double_signing_validator_goes_unpunished_and_the_check_reports_it()
     {
-        var (code, report, output) = await Run("double-sign-pos.yaml", "testOnly:\n  disableDefence: [slashing]\n");
-        Assert.True(code == 1, output);
-        var verdict = Verdict(report, "equivocation-slashed");
-        Assert.False(verdict["holds"]!.GetValue<bool>());
-        Assert.Contains("not slashed: node4", verdict["evidence"]!.GetValue<string>());
+        // Which nodes get the twin is chance: in about one run in five no honest node holds both headers, and the
+        // check says it was not exercised (the scenario allows that). Run until an honest node saw the equivocation.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (code, report, output) = await Run("double-sign-pos.yaml", "testOnly:\n  disableDefence: [slashing]\n");
+            var verdict = Verdict(report, "equivocation-slashed");
+            Assert.False(verdict["holds"]!.GetValue<bool>());
+            Assert.Contains("not slashed: node4", verdict["evidence"]!.GetValue<string>());
+            if (!verdict["exercised"]!.GetValue<bool>() && attempt < 3) continue;
+            Assert.True(verdict["exercised"]!.GetValue<bool>(), "three runs without an equivocation seen by an honest node");
+            Assert.True(code == 1, output);
+            Assert.Equal("BROKEN", verdict["outcome"]!.GetValue<string>());
+            break;
+        }
     }
 
     [Fact]

@@ -396,15 +396,26 @@ public sealed class FileApiTests : IAsyncLifetime
     public async Task Only_four_CAR_imports_run_at_once_and_the_fifth_is_told_to_come_back()
     {
         var (root, block) = FileNode([(Cid.Of(1, Cid.Raw, "x"u8.ToArray()), 1)]);
-        // Four clients send a CAR's header and no more: each import has begun and waits for blocks.
+        // Four clients send a CAR's header and the start of a large block, then trickle it at 512 bytes a second
+        // (above the server's own floor for request bodies, 240): each import has begun and waits for its block.
         var header = Car.Header([root]);
         var clients = new List<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var trickles = new List<Task>();
         for (var i = 0; i < FileService.ImportsAtOnce; i++)
         {
             var tcp = new TcpClient();
             await tcp.ConnectAsync(IPAddress.Loopback, _n.Http.BaseAddress!.Port);
-            await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FileEndpoints.CarType}\r\nContent-Length: 100000\r\n\r\n"));
-            await tcp.GetStream().WriteAsync(header);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FileEndpoints.CarType}\r\nContent-Length: 2000000\r\n\r\n"));
+            var section = new MemoryStream();
+            await Car.WriteBlockAsync(section, root, new byte[1 << 20], default); // only its start is sent
+            await stream.WriteAsync(header.Concat(section.ToArray()[..64]).ToArray());
+            trickles.Add(Task.Run(async () =>
+            {
+                try { while (true) { await Task.Delay(1000, stop.Token); await stream.WriteAsync(new byte[512], stop.Token); } }
+                catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { }
+            }));
             clients.Add(tcp);
         }
         await Eventually.True(() => Files.ImportsRunning == FileService.ImportsAtOnce, "four imports running");
@@ -416,10 +427,35 @@ public sealed class FileApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
         Assert.Equal("unavailable", await ProblemType(r));
 
+        await stop.CancelAsync();
+        await Task.WhenAll(trickles);
         foreach (var c in clients) c.Dispose(); // the clients go: each import ends and frees its slot
         await Eventually.True(() => Files.ImportsRunning == 0, "the four imports ended");
         Assert.Equal(0, Files.Store.FileBlockBytes());
         Assert.Equal(0, Files.ImportsRunning);
+    }
+
+    [Fact]
+    public async Task A_CAR_import_slower_than_the_fetch_floor_is_refused_after_the_grace_time()
+    {
+        var (root, _) = FileNode([(Cid.Of(1, Cid.Raw, "x"u8.ToArray()), 1)]);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, _n.Http.BaseAddress!.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FileEndpoints.CarType}\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"));
+        await stream.WriteAsync(Car.Header([root]));
+        await Eventually.True(() => Files.ImportsRunning == 1, "the import running");
+        // Eleven seconds (on the node's clock) and a few more bytes later: under 64 KiB a second after the 10 s grace.
+        _n.Time.Advance(TimeSpan.FromSeconds(11));
+        await stream.WriteAsync(new byte[100]);
+        var answer = new byte[4096];
+        var text = "";
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            while (!text.Contains("too-slow") && await stream.ReadAsync(answer, deadline.Token) is > 0 and var n)
+                text += Encoding.ASCII.GetString(answer, 0, n);
+        Assert.StartsWith("HTTP/1.1 408", text);
+        Assert.Contains("too-slow", text);
+        await Eventually.True(() => Files.ImportsRunning == 0, "the slot given back");
     }
 
     [Fact]
@@ -467,6 +503,11 @@ public sealed class FileApiTests : IAsyncLifetime
         var r = await _n.Http.GetAsync($"/ipfs/{root}");
         Assert.Equal(page, await r.Content.ReadAsByteArrayAsync());
         Assert.Equal("text/plain", r.Content.Headers.ContentType!.MediaType);
+        // The file's record gives no name or type (nobody said one here); the anchor's words stay the anchor's.
+        var stat = await _n.GetJson($"/api/v1/files/{root}");
+        Assert.Null(stat["name"]);
+        Assert.Null(stat["mediaType"]);
+        Assert.Equal("page.html", stat["anchors"]![0]!["file"]!["name"]!.GetValue<string>());
     }
 
     [Fact]

@@ -127,7 +127,7 @@ function drawRun(box, run) {
   const report = run.report;
   fill(box,
     h('p', {}, h('b', {}, run.name), run.running ? ' running…' : report ? [' ', h('span', { class: report.passed ? 'ok' : 'bad', id: 'scenario-outcome' }, report.passed ? 'PASSED' : 'FAILED'), ` in ${report.seconds} s`] : ` ended (exit ${run.exitCode}) without a report`),
-    report ? table(['invariant', 'holds', 'evidence'], report.verdicts.map(v => [v.check, verdict(v.holds, v.holds ? 'yes' : 'no'), v.evidence]), { id: 'scenario-verdicts' }) : null,
+    report ? table(['invariant', 'verdict', 'evidence'], report.verdicts.map(v => [v.check, verdict(v.passes ?? v.holds, v.outcome ?? (v.holds ? 'holds' : 'BROKEN')), v.evidence]), { id: 'scenario-verdicts' }) : null,
     report?.figures ? h('pre', {}, Object.entries(report.figures).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('\n')) : null,
     h('pre', { class: 'bytes' }, run.lines.slice(-15).join('\n')));
 }
