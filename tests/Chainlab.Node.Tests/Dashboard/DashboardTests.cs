@@ -200,7 +200,8 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
             await Expect(overview.Locator("#tx-root-check")).ToContainTextAsync("✔");
             Assert.Empty(net.Browser.ErrorsOf(overview));
             // The page whose node died reads from a sibling now, says so, and its head goes on rising.
-            await Expect(served3.Locator("#live")).ToContainTextAsync($"node :{net.Devnet.Port}");
+            // The first sibling in order that answers within 3 s: node 1, or node 2 when node 1 is slow on a loaded machine.
+            await Expect(served3.Locator("#live")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"live · node :({net.Devnet.Port}|{net.Devnet.Port + 1}|{net.Devnet.Port + 3})$"));
             var before = ulong.Parse((await served3.Locator("#head-height").TextContentAsync())!.Replace(",", ""));
             await Eventually.True(async () => ulong.Parse((await served3.Locator("#head-height").TextContentAsync())!.Replace(",", "")) > before + 1, "the head rising on the orphaned page", 30);
         }
