@@ -106,7 +106,7 @@ public sealed class FileFetcher(Dht dht, IDhtLinks links, IChainStore store, Fil
                 continue;
             }
             total += data.Length;
-            if (++blocks > options.MaxLinks + 1L) throw new FileRefusedException("too-large", 413, $"{root} has more than {options.MaxLinks + 1L} blocks");
+            if (++blocks > options.MaxBlocks) throw new FileRefusedException("too-large", 413, $"{root} has more than {options.MaxBlocks} blocks");
             if (total > options.MaxFileBytes + (options.MaxFileBytes >> 4)) throw new FileRefusedException("too-large", 413, $"{root} is larger than this node's {options.MaxFileBytes}-byte limit");
             await sink.PutAsync(got, data, ct); // over the quota: a 413 from here
             Examine(got, data);

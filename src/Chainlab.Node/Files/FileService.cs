@@ -32,7 +32,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     {
         _store = store; Options = options; _time = time; _log = log;
         Quota = new FileQuota(store, options.QuotaBytes);
-        ReadLimits = new DagLimits { MaxBlocks = options.MaxLinks + 1L };
+        ReadLimits = new DagLimits { MaxBlocks = options.MaxBlocks };
         _collector = time.CreateTimer(_ => Collect(), null, options.CollectInterval, options.CollectInterval);
     }
 

@@ -25,6 +25,8 @@ public sealed record FileStoreOptions
     /// of the largest size needs, so a DAG of link-only blocks cannot take the node's memory.
     /// </summary>
     public int MaxLinks { get; init; } = 262_144;
+    /// <summary>Blocks one import, fetch or read may visit: every link's block and the root.</summary>
+    public long MaxBlocks => MaxLinks + 1L;
     /// <summary>After this long, a fetch whose providers have sent less than <see cref="FetchMinBytesPerSecond"/> on average is given up.</summary>
     public TimeSpan FetchGrace { get; init; } = TimeSpan.FromSeconds(10);
     public long FetchMinBytesPerSecond { get; init; } = 64 * 1024;

@@ -31,6 +31,10 @@ public sealed class FileApiTests : IAsyncLifetime
         (await UnixFsImporter.AddFileAsync(new MemoryStream(content), new MemoryBlocks(), o)).Cid;
 
 
+    /// <summary>The head of an upload sent by hand over TCP, for clients that stop, stall or trickle.</summary>
+    private static byte[] UploadHead(string contentType, long length, string extraHeaders = "") =>
+        Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\n{extraHeaders}\r\n");
+
     private static async Task<string> ProblemType(HttpResponseMessage r) =>
         (await r.Content.ReadFromJsonAsync<JsonObject>())!["type"]!.GetValue<string>().Replace("urn:chainlab:problem:", "");
 
@@ -155,7 +159,7 @@ public sealed class FileApiTests : IAsyncLifetime
         {
             await tcp.ConnectAsync(IPAddress.Loopback, _n.Http.BaseAddress!.Port);
             var s = tcp.GetStream();
-            await s.WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: {2 << 20}\r\n\r\n"));
+            await s.WriteAsync(UploadHead("application/octet-stream", 2 << 20));
             await s.WriteAsync(Bytes(700_000, 6)); // two chunks' worth of blocks reach the store before the client goes
             await s.FlushAsync();
             await Task.Delay(300);
@@ -407,7 +411,7 @@ public sealed class FileApiTests : IAsyncLifetime
             var tcp = new TcpClient();
             await tcp.ConnectAsync(IPAddress.Loopback, _n.Http.BaseAddress!.Port);
             var stream = tcp.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FileEndpoints.CarType}\r\nContent-Length: 2000000\r\n\r\n"));
+            await stream.WriteAsync(UploadHead(FileEndpoints.CarType, 2_000_000));
             var section = new MemoryStream();
             await Car.WriteBlockAsync(section, root, new byte[1 << 20], default); // only its start is sent
             await stream.WriteAsync(header.Concat(section.ToArray()[..64]).ToArray());
@@ -442,7 +446,7 @@ public sealed class FileApiTests : IAsyncLifetime
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, _n.Http.BaseAddress!.Port);
         var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FileEndpoints.CarType}\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"));
+        await stream.WriteAsync(UploadHead(FileEndpoints.CarType, 100_000, "Connection: close\r\n"));
         await stream.WriteAsync(Car.Header([root]));
         await Eventually.True(() => Files.ImportsRunning == 1, "the import running");
         // Eleven seconds (on the node's clock) and a few more bytes later: under 64 KiB a second after the 10 s grace.
