@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Diagnostics;
 using Chainlab.Core.Consensus.Pow;
 using Chainlab.Core.Crypto;

@@ -1,6 +1,6 @@
+using Chainlab.Node.Hosting;
 using System.Diagnostics;
 using Chainlab.Contracts;
-using Chainlab.Contracts.Lua;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;

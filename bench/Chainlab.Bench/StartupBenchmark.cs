@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;

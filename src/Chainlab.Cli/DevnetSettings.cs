@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Text.Json;
 
 namespace Chainlab.Cli;
@@ -56,7 +57,7 @@ public sealed record DevnetSettings
 
     /// <summary>Does this folder look like a devnet (its chain spec, and its settings or its node key)? Only such a folder is ever deleted.</summary>
     public static bool IsDevnet(string root) =>
-        File.Exists(Path.Combine(root, Chainlab.Node.NodeCore.SpecFileName))
+        File.Exists(Path.Combine(root, Chainlab.Node.Hosting.NodeCore.SpecFileName))
         && (File.Exists(Path.Combine(root, FileName)) || File.Exists(Path.Combine(root, "keys", "node.json")));
 
     public static DevnetSettings Load(string root)

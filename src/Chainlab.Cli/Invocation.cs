@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.CommandLine;
 
 namespace Chainlab.Cli;
@@ -22,7 +23,7 @@ public static class Invocation
             Console.Error.WriteLine($"error: {e.Message}");
             return e.ExitCode;
         }
-        catch (Exception e) when (e is Chainlab.Node.NodeStartException or Chainlab.Node.Storage.StoreException)
+        catch (Exception e) when (e is Chainlab.Node.Hosting.NodeStartException or Chainlab.Node.Storage.StoreException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failure;

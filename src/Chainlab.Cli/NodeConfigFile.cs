@@ -9,6 +9,9 @@ namespace Chainlab.Cli;
 /// </summary>
 public sealed record NodeConfigFile
 {
+    /// <summary>The environment variable that carries a PostgreSQL connection string to a node.</summary>
+    public const string DbEnvVar = "CHAINLAB_DB";
+
     public string? Data { get; init; }
     public string? Spec { get; init; }
     public string? Key { get; init; }

@@ -1,4 +1,3 @@
-using Chainlab.Contracts.Lua;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
 using Chainlab.Core.Execution;

@@ -1,5 +1,4 @@
 using System.Text;
-using Chainlab.Contracts.Lua;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Net;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;

@@ -1,3 +1,5 @@
+using Chainlab.Cli.Devnets;
+using Chainlab.Node.Hosting;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Core.Crypto;
@@ -70,7 +72,7 @@ public sealed class TestNode : IAsyncDisposable
             Files = files ?? new(),
             ContractKinds = contractKinds,
         };
-        var node = await NodeHost.StartAsync(devnet?.Wrap(options) ?? options);
+        var node = await NodeHost.StartAsync(devnet is null ? options : options.ControlledBy(devnet));
         return new TestNode(node, time, authority, keys, dir, spec);
     }
 

@@ -1,3 +1,5 @@
+using Chainlab.Cli.Devnets;
+using Chainlab.Node.Hosting;
 using System.CommandLine;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
@@ -12,9 +14,6 @@ namespace Chainlab.Cli.Commands;
 /// <summary>chainlab devnet up: a local proof-of-authority network with funded dev accounts.</summary>
 public static class DevnetCommands
 {
-    public const string DevPassword = "devnet";
-    public const ulong DevBalance = 1_000_000_000_000;
-
     public static Command Build()
     {
         var cmd = new Command("devnet", "A local development network");
@@ -71,7 +70,7 @@ public static class DevnetCommands
             {
                 Console.Out.WriteLine($"creating a new devnet in {root}");
                 settings = settings with { Consensus = pr.GetValue(consensus) ?? "poa", Authorities = pr.GetValue(authorities) ?? 1 };
-                var spec = Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(nodes) ?? 4, settings.Authorities);
+                var spec = DevnetGenesis.Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(nodes) ?? 4, settings.Authorities);
                 File.WriteAllText(specPath, spec.ToJson());
             }
             else if (pr.GetResult(blockTime) is { Implicit: false } && ChainSpec.FromJson(File.ReadAllText(specPath)).BlockTimeMs != blockMs)
@@ -261,52 +260,10 @@ public static class DevnetCommands
     private static void DeleteDevnet(string root, DevnetSettings settings)
     {
         if (!DevnetSettings.IsDevnet(root))
-            throw new CliException($"{root} is not a devnet folder (no {DevnetSettings.FileName} and {Chainlab.Node.NodeCore.SpecFileName}); refusing to delete it", ExitCodes.BadInput);
+            throw new CliException($"{root} is not a devnet folder (no {DevnetSettings.FileName} and {Chainlab.Node.Hosting.NodeCore.SpecFileName}); refusing to delete it", ExitCodes.BadInput);
         if (settings.Postgres is { } old)
             for (var i = 1; i <= settings.Nodes; i++) PostgresChainStore.DropSchema(PostgresChainStore.ForSchema(old, settings.NodeSchema(i)));
         Directory.Delete(root, recursive: true);
-    }
-
-    /// <summary>Keys (node keys, dev accounts, their password file) in keysDir and the chain spec that funds and empowers them.</summary>
-    internal static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1)
-    {
-        Directory.CreateDirectory(keysDir);
-        var nodeKey = KeyPair.Generate();
-        PrivateFile.CreateNew(Path.Combine(keysDir, "node.json"), Keystore.Encrypt(nodeKey, DevPassword, "devnet node1"));
-        var producers = new List<KeyPair> { nodeKey };
-        if (engine != "poa" || authorities > 1)
-            for (var i = 2; i <= (engine == "poa" ? authorities : nodes); i++)
-            {
-                var k = KeyPair.Generate();
-                PrivateFile.CreateNew(Path.Combine(keysDir, $"node{i}.json"), Keystore.Encrypt(k, DevPassword, $"devnet node{i}"));
-                producers.Add(k);
-            }
-        PrivateFile.CreateNew(Path.Combine(keysDir, "password"), DevPassword);
-        var dev = new KeyPair[count];
-        Parallel.For(0, count, i =>
-        {
-            dev[i] = KeyPair.Generate();
-            PrivateFile.CreateNew(Path.Combine(keysDir, $"dev{i + 1}.json"), Keystore.Encrypt(dev[i], DevPassword, $"dev{i + 1}"));
-        });
-        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var pub = Convert.ToHexStringLower(nodeKey.PublicKey);
-        return new ChainSpec
-        {
-            ChainId = "chainlab-devnet",
-            GenesisTimeMs = now - now % blockMs,
-            BlockTimeMs = blockMs,
-            BlockReward = 1_000,
-            MinFee = 1,
-            Consensus = engine switch
-            {
-                // The miners share the laptop's cores: start near 5 million hashes per second of block time
-                // (a few cores' worth, see docs/BENCHMARKS.md) and let retargeting settle the rest.
-                "pow" => new ConsensusSpec { Engine = "pow", InitialDifficulty = Math.Max(1000, blockMs * 5_000), RetargetInterval = 10 },
-                "pos" => new ConsensusSpec { Engine = "pos", Validators = producers.Select(k => new GenesisValidator(Convert.ToHexStringLower(k.PublicKey), 1_000_000)).ToList() },
-                _ => new ConsensusSpec { Engine = "poa", Authorities = producers.Select(k => Convert.ToHexStringLower(k.PublicKey)).ToList(), Admin = pub },
-            },
-            Alloc = dev.ToDictionary(k => k.Address.ToString(), _ => DevBalance),
-        };
     }
 
     private static async Task PrintSummary(DevnetSupervisor supervisor, string root, DevnetSettings settings, CancellationToken ct)
@@ -320,7 +277,7 @@ public static class DevnetCommands
         for (var i = 1; i <= settings.Nodes; i++)
             Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {settings.Role(i)}"
                 + (settings.Malicious.TryGetValue(i, out var bad) ? $"  MISBEHAVING: {string.Join(", ", bad)}" : "") + $"  log {Path.Combine(root, "logs", $"node{i}.log")}");
-        Console.Out.WriteLine("dev accounts (key password: " + DevPassword + "):");
+        Console.Out.WriteLine("dev accounts (key password: " + DevnetGenesis.DevPassword + "):");
         var keysDir = Path.Combine(root, "keys");
         foreach (var f in Directory.GetFiles(keysDir, "dev*.json").OrderBy(f => f.Length).ThenBy(f => f))
         {

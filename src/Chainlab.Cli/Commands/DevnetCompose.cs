@@ -1,3 +1,5 @@
+using Chainlab.Cli.Devnets;
+using Chainlab.Node.Hosting;
 using System.CommandLine;
 using System.Text;
 using Chainlab.Core.Model;
@@ -50,7 +52,7 @@ public static class DevnetCompose
                 if (Directory.Exists(configDir)) Directory.Delete(configDir, recursive: true);
             }
             var keys = Path.Combine(configDir, "keys");
-            var spec = DevnetCommands.Create(keys, blockMs, pr.GetValue(accounts), engine, count);
+            var spec = DevnetGenesis.Create(keys, blockMs, pr.GetValue(accounts), engine, count);
             File.WriteAllText(Path.Combine(configDir, NodeCore.SpecFileName), spec.ToJson());
             // The node runs as its own user in the container and reads these through a bind mount, so they
             // cannot stay private to the user who wrote them. They are devnet keys: encrypted, with the
@@ -65,7 +67,7 @@ public static class DevnetCompose
             Console.Out.WriteLine($"build the image:  podman build -t {imageName} .   (or docker build, from the repository)");
             Console.Out.WriteLine($"start:            cd {root} && podman-compose up -d   (or docker compose up -d)");
             Console.Out.WriteLine($"API:              node1 http://127.0.0.1:{hostPort}/ … node{count} http://127.0.0.1:{hostPort + count - 1}/");
-            Console.Out.WriteLine($"dev keys:         {keys} (password: {DevnetCommands.DevPassword})");
+            Console.Out.WriteLine($"dev keys:         {keys} (password: {DevnetGenesis.DevPassword})");
             return 0;
         });
         return cmd;
@@ -85,7 +87,7 @@ public static class DevnetCompose
             y.AppendLine("    image: docker.io/library/postgres:15");
             y.AppendLine("    environment:");
             y.AppendLine("      POSTGRES_USER: chainlab");
-            y.AppendLine($"      POSTGRES_PASSWORD: {DevnetCommands.DevPassword}");
+            y.AppendLine($"      POSTGRES_PASSWORD: {DevnetGenesis.DevPassword}");
             y.AppendLine("      POSTGRES_DB: chainlab");
             y.AppendLine("    volumes:");
             y.AppendLine("      - postgres-data:/var/lib/postgresql/data");
@@ -106,9 +108,9 @@ public static class DevnetCompose
             y.AppendLine($"    image: ${{CHAINLAB_IMAGE:-{image}}}");
             y.AppendLine($"    command: [{string.Join(", ", args.Select(a => $"\"{a}\""))}]");
             y.AppendLine("    environment:");
-            y.AppendLine($"      CHAINLAB_PASSWORD: {DevnetCommands.DevPassword}");
+            y.AppendLine($"      CHAINLAB_PASSWORD: {DevnetGenesis.DevPassword}");
             if (postgres)
-                y.AppendLine($"      CHAINLAB_DB: \"Host=postgres;Database=chainlab;Username=chainlab;Password={DevnetCommands.DevPassword};Search Path=node{i}\"");
+                y.AppendLine($"      CHAINLAB_DB: \"Host=postgres;Database=chainlab;Username=chainlab;Password={DevnetGenesis.DevPassword};Search Path=node{i}\"");
             y.AppendLine("    volumes:");
             y.AppendLine("      - ./chainlab:/chainlab:ro");
             y.AppendLine($"      - node{i}-data:/data");

@@ -1,3 +1,4 @@
+using Chainlab.Cli.Devnets;
 using System.Net;
 using System.Text;
 using System.Text.Json;

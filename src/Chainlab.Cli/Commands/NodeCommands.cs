@@ -1,3 +1,5 @@
+using Chainlab.Cli.Devnets;
+using Chainlab.Node.Hosting;
 using System.CommandLine;
 using Chainlab.Core.Model;
 using Chainlab.Node;
@@ -10,7 +12,6 @@ namespace Chainlab.Cli.Commands;
 public static class NodeCommands
 {
     /// <summary>The environment variable holding the PostgreSQL connection string (the devnet passes it this way).</summary>
-    public const string DbEnvVar = "CHAINLAB_DB";
 
     public static Command Build()
     {
@@ -22,7 +23,7 @@ public static class NodeCommands
         var passwordFile = new Option<string?>("--password-file") { Description = "Password for --key (else $CHAINLAB_PASSWORD)" };
         var port = new Option<int?>("--port") { Description = "API port (default 7700; 0 = pick a free one)" };
         var listen = new Option<string?>("--listen") { Description = "API listen address (default 127.0.0.1; a wider bind must be asked for)" };
-        var db = new Option<string?>("--db") { Description = $"PostgreSQL connection string, e.g. \"Host=127.0.0.1;Database=chain;Username=me;Password=...\" (default: ${DbEnvVar}, else SQLite in --data); prefer the variable or --config, which ps does not show" };
+        var db = new Option<string?>("--db") { Description = $"PostgreSQL connection string, e.g. \"Host=127.0.0.1;Database=chain;Username=me;Password=...\" (default: ${NodeConfigFile.DbEnvVar}, else SQLite in --data); prefer the variable or --config, which ps does not show" };
         var capacity = new Option<int?>("--mempool-capacity") { Description = $"Most pending transactions (default {new MempoolOptions().Capacity})" };
         var perSender = new Option<int?>("--per-sender-limit") { Description = $"Most pending transactions per sender; 1 = one pending per wallet (default {new MempoolOptions().PerSenderLimit})" };
         var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information (default), Warning, Error" };
@@ -122,7 +123,7 @@ public static class NodeCommands
                 ProducerKey = producer,
                 ApiPort = apiPort,
                 ListenAddress = listenAt,
-                Postgres = pr.GetValue(db) ?? file.Db ?? Environment.GetEnvironmentVariable(DbEnvVar),
+                Postgres = pr.GetValue(db) ?? file.Db ?? Environment.GetEnvironmentVariable(NodeConfigFile.DbEnvVar),
                 Mempool = new MempoolOptions { Capacity = cap, PerSenderLimit = limit },
                 LogLevel = level,
                 JsonLogs = formatText == "json",
@@ -132,7 +133,7 @@ public static class NodeCommands
                 Misbehave = misbehaviours,
                 Defences = defences,
             };
-            await using var node = await NodeHost.StartAsync(control?.Wrap(options) ?? options, shutdown.Token);
+            await using var node = await NodeHost.StartAsync(control is null ? options : options.ControlledBy(control), shutdown.Token);
             if (formatText == "json")
                 Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
                 {

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using Npgsql;
 
 namespace Chainlab.Cli.Processes;
@@ -7,7 +8,7 @@ public static class StoreSize
 {
     /// <summary>The database file and its WAL in a data folder.</summary>
     public static long Sqlite(string dataDir) =>
-        Directory.GetFiles(dataDir, Node.NodeCore.DatabaseFileName + "*").Sum(f => new FileInfo(f).Length);
+        Directory.GetFiles(dataDir, Node.Storage.ChainStores.DatabaseFileName + "*").Sum(f => new FileInfo(f).Length);
 
     /// <summary>Tables, indexes and TOAST of the connection string's schema.</summary>
     public static long Postgres(string connectionString)

@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using System.Numerics;
 using System.Text.Json.Nodes;
 

@@ -1,3 +1,5 @@
+using Chainlab.Cli.Devnets;
+using Chainlab.Node.Hosting;
 using Chainlab.Cli.Commands;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -157,6 +159,6 @@ public sealed class Scenario
                 if (n < 1 || n > Network.Nodes || Malicious.Any(m => m.Node == n)) throw Bad($"{i.Check}.by: node {n} is not an honest node of this scenario");
         }
         foreach (var d in TestOnly?.DisableDefence ?? [])
-            if (!Chainlab.Node.Defences.Names.Contains(d)) throw Bad($"testOnly.disableDefence: unknown defence '{d}' ({string.Join(", ", Chainlab.Node.Defences.Names)})");
+            if (!Chainlab.Node.Hosting.Defences.Names.Contains(d)) throw Bad($"testOnly.disableDefence: unknown defence '{d}' ({string.Join(", ", Chainlab.Node.Hosting.Defences.Names)})");
     }
 }

@@ -1,3 +1,5 @@
+using Chainlab.Cli.Devnets;
+using Chainlab.Node.Hosting;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -26,8 +28,8 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             throw new CliException($"scenario {s.Name} runs on PostgreSQL: give --db-postgres CONNECTION", ExitCodes.BadInput);
         Prepare();
         var keys = Path.Combine(dir, "keys");
-        var spec = DevnetCommands.Create(keys, s.BlockTimeMs, 4, s.Network.Consensus, s.Network.Nodes, s.Network.Authorities);
-        File.WriteAllText(Path.Combine(dir, Chainlab.Node.NodeCore.SpecFileName), spec.ToJson());
+        var spec = DevnetGenesis.Create(keys, s.BlockTimeMs, 4, s.Network.Consensus, s.Network.Nodes, s.Network.Authorities);
+        File.WriteAllText(Path.Combine(dir, Chainlab.Node.Hosting.NodeCore.SpecFileName), spec.ToJson());
         var settings = new DevnetSettings
         {
             Nodes = s.Network.Nodes, Consensus = s.Network.Consensus, Authorities = s.Network.Authorities, ApiPort = LoopbackPort.FreeRange(s.Network.Nodes),
@@ -184,7 +186,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
     private async Task LoadLoop(Observations o, ChainSpec spec, string keys, DevnetSupervisor devnet, CancellationToken ct)
     {
         if (o.Scenario.Load.Rate <= 0) return;
-        var senders = Directory.GetFiles(keys, "dev*.json").Order().Select(f => Keystore.Decrypt(File.ReadAllText(f), DevnetCommands.DevPassword)).ToList();
+        var senders = Directory.GetFiles(keys, "dev*.json").Order().Select(f => Keystore.Decrypt(File.ReadAllText(f), DevnetGenesis.DevPassword)).ToList();
         var nonces = new Dictionary<Address, ulong>();
         var honest = o.Honest.Order().ToList();
         var interval = TimeSpan.FromSeconds(1 / o.Scenario.Load.Rate);

@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 

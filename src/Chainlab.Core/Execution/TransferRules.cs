@@ -14,7 +14,7 @@ public sealed class TransferRules : ITransactionRules
     {
         if (tx.Amount == 0) return new(TxError.ZeroAmount, "a transfer must move a positive amount");
         if (tx.Payload.Length != 0) return new(TxError.Malformed, "a transfer carries no payload");
-        if (Consensus.SystemAccounts.IsReserved(tx.To)) return new(TxError.Malformed, $"{tx.To} is reserved for the chain's own records; no coins can be sent to it");
+        if (SystemAccounts.IsReserved(tx.To)) return new(TxError.Malformed, $"{tx.To} is reserved for the chain's own records; no coins can be sent to it");
         return TxRejection.Ok;
     }
 

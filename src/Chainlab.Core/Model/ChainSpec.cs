@@ -84,23 +84,6 @@ public sealed record ChainSpec
         foreach (var (a, v) in alloc) { w.Address(a); w.U64(v); }
         return w.ToArray();
     }
-
-    /// <summary>The genesis state: allocations applied to an empty world.</summary>
-    public WorldState GenesisState()
-    {
-        var s = new WorldState();
-        foreach (var (addr, bal) in Alloc) s.Put(Address.Parse(addr), new Account(bal, 0, 0));
-        Chainlab.Core.Consensus.ConsensusEngines.For(this).InitGenesis(s);
-        return s;
-    }
-
-    /// <summary>The genesis block: height 0, no parent, seal = SHA-256 of the canonical spec.</summary>
-    public Block GenesisBlock()
-    {
-        var header = new BlockHeader(0, Hash.Zero, GenesisTimeMs, new byte[32], Hash.Zero, GenesisState().Root,
-            Hash.Zero, 0, Hash.Sha256(CanonicalBytes()).ToArray());
-        return new Block(header, [], []);
-    }
 }
 
 /// <summary>Consensus settings in the chain spec. Each engine reads its own group of fields.</summary>

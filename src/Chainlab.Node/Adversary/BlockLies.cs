@@ -22,7 +22,7 @@ public sealed class DoubleSign : IMisbehaviour
         // Blocks served once (the real one went out), then their twins.
         var twins = new Dictionary<Hash, byte[]?>();
         var mine = c.Key.PublicKey;
-        c.Network.AddBlockLie((peer, _, blocks) =>
+        c.Network.Serving.AddBlockLie((peer, _, blocks) =>
         {
             return blocks.Select(raw =>
             {
@@ -59,7 +59,7 @@ public sealed class InvalidBlocks : IMisbehaviour
 
     public Task RunAsync(MisbehaviourContext c, CancellationToken ct)
     {
-        c.Network.AddBlockLie((peer, _, blocks) => blocks.Select(raw => Spoil(Block.Decode(raw), c).Encode()).ToList());
+        c.Network.Serving.AddBlockLie((peer, _, blocks) => blocks.Select(raw => Spoil(Block.Decode(raw), c).Encode()).ToList());
         return Task.Delay(Timeout.Infinite, ct);
     }
 
@@ -98,7 +98,7 @@ public sealed class ForgedSeals : IMisbehaviour
         // Forged hash by real hash: each forged block's parent is the forged one before it (in this window or an
         // earlier one), so what it serves is one chain, as real blocks are.
         var forgedOf = new System.Collections.Concurrent.ConcurrentDictionary<Hash, Hash>();
-        c.Network.AddBlockLie((peer, _, blocks) =>
+        c.Network.Serving.AddBlockLie((peer, _, blocks) =>
         {
             var served = new List<byte[]>(blocks.Count);
             foreach (var raw in blocks)

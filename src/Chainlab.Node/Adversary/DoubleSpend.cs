@@ -24,7 +24,7 @@ public sealed class HiddenBranchDoubleSpend : IMisbehaviour
 
     public async Task RunAsync(MisbehaviourContext c, CancellationToken ct)
     {
-        c.Network.Withhold(h => h > Volatile.Read(ref _published));
+        c.Network.Serving.Withhold(h => h > Volatile.Read(ref _published));
         var merchant = KeyPair.FromRandom(new Random(1)).Address;
         var stash = KeyPair.FromRandom(c.Random).Address;
         var spec = c.Chain.Spec;

@@ -58,7 +58,7 @@ public sealed class Eclipse : IMisbehaviour
             await using var peer = new Peer(link, outbound: true, options.SendTimeout, c.Time);
             var sybil = KeyPair.FromRandom(c.Random);
             var handshake = new PeerHandshake(sybil, c.Chain, options, c.Time, c.Log);
-            if (!await handshake.RunAsync(peer, 0, new ConcurrentDictionary<string, DateTimeOffset>(), ct)) return;
+            if (!await handshake.RunAsync(peer, 0, new BanList(TimeSpan.Zero, c.Time), ct)) return;
             while (!ct.IsCancellationRequested)
                 if (await peer.ReadAsync(ct) is Ping ping) await peer.SendAsync(new Pong(ping.Nonce), ct);
         }

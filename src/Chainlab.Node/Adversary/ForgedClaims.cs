@@ -29,7 +29,7 @@ public sealed class ForgedClaims : IMisbehaviour
         var engine = new PosEngine(spec);
         var clock = new SlotClock(spec.GenesisTimeMs, spec.BlockTimeMs);
         // A request from the height of a forged block gets that block, whatever we hold there.
-        c.Network.AddBlockLie((peer, from, blocks) => _forged.TryGetValue(from, out var forged) ? [forged] : blocks);
+        c.Network.Serving.AddBlockLie((peer, from, blocks) => _forged.TryGetValue(from, out var forged) ? [forged] : blocks);
         for (var n = 0; !ct.IsCancellationRequested; n++)
         {
             var now = (ulong)c.Time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -1,3 +1,4 @@
+using Chainlab.Node.Network;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Node.Chain;

@@ -23,7 +23,7 @@ public sealed class SelfishMining : IMisbehaviour
     {
         var me = c.Key.PublicKey;
         _published = c.Chain.Head.Height;
-        c.Network.Withhold(h => h > Volatile.Read(ref _published));
+        c.Network.Serving.Withhold(h => h > Volatile.Read(ref _published));
         ulong lastPrivate = c.Chain.Head.Height, lastPublic = PublicHeight(c);
         while (!ct.IsCancellationRequested)
         {

@@ -1,3 +1,5 @@
+using Chainlab.Node.Common;
+using Chainlab.Node.Hosting;
 using System.Text.Json;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
@@ -49,7 +51,7 @@ public static class ApiSetup
         app.UseStatusCodePages();
         ApiGuards.Use(app, node.Settings.AllowedHosts, app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Chainlab.Api"));
         if (node.Devnet is { } siblings) DevnetEndpoints.UseSiblingReads(app, siblings);
-        Dashboard.DashboardFiles.Map(app);
+        DashboardEndpoints.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json");
         // A browsable reference of the same document; Scalar's script is served from the package, not a CDN.
         Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/api/docs", o =>
@@ -291,7 +293,7 @@ public static class ApiSetup
         var h = node.Chain.Head;
         var spec = node.Chain.Spec;
         return Results.Ok(new StatusDto(spec.ChainId, node.Chain.GenesisHash.ToString(), node.Chain.EngineName, h.Height,
-            h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), NodeCore.Version,
+            h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), NodeVersion.Current,
             spec.BlockTimeMs, node.Producer, node.Chain.CommittedTransactions, SyncOf(node, h.Height),
             new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest, node.Chain.Equivocations),
             node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee, node.Misbehaving ?? []));

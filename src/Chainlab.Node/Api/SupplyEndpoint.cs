@@ -1,3 +1,5 @@
+using Chainlab.Core.State;
+using Chainlab.Core.Rules;
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Consensus.Pos;
 using Microsoft.AspNetCore.Builder;

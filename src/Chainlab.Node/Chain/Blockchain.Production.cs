@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using Chainlab.Core.Files;
 using System.Diagnostics;
 using Chainlab.Core.Crypto;

@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using System.Diagnostics;
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
@@ -200,7 +201,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         if (Block.ComputeFilesRoot(block.FileRefs) != h.FilesRoot) return "files root does not match";
         // The block lists exactly the references of its file anchors, in order.
         IReadOnlyList<byte[]> refs;
-        try { refs = Core.Files.FileAnchorRules.BlockRefs(block.Transactions); }
+        try { refs = Core.Execution.FileAnchorRules.BlockRefs(block.Transactions); }
         catch (Core.Encoding.DecodeException e) { return $"a file anchor is malformed: {e.Message}"; }
         if (refs.Count != block.FileRefs.Count || refs.Zip(block.FileRefs).Any(p => !p.First.AsSpan().SequenceEqual(p.Second)))
             return "file references do not match the block's file anchors";

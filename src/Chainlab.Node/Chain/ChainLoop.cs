@@ -1,3 +1,5 @@
+using Chainlab.Node.Common;
+using Chainlab.Node.Hosting;
 namespace Chainlab.Node.Chain;
 
 /// <summary>

@@ -1,8 +1,5 @@
 using System.Reflection;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Chainlab.Node.Dashboard;
 
@@ -51,22 +48,6 @@ public static class DashboardFiles
     /// <summary>The names of the embedded files (tests check each is served).</summary>
     public static IEnumerable<string> Names => Files.Keys;
 
-    public static void Map(WebApplication app)
-    {
-        app.MapMethods("/", ["GET", "HEAD"], (HttpContext ctx) => Serve(ctx, "index.html")).ExcludeFromDescription();
-        app.MapMethods("/ui/{*path}", ["GET", "HEAD"], (HttpContext ctx, string path) => Serve(ctx, path)).ExcludeFromDescription();
-    }
-
-    private static IResult Serve(HttpContext ctx, string path)
-    {
-        if (!Files.TryGetValue(path, out var f)) return Api.Problems.NotFound($"the dashboard has no file '{(path.Length > 64 ? path[..64] + "…" : path)}'");
-        var h = ctx.Response.Headers;
-        h.ContentSecurityPolicy = Policy;
-        h.XContentTypeOptions = "nosniff";
-        h["Referrer-Policy"] = "no-referrer";
-        h.CacheControl = "no-cache";
-        h.ETag = f.ETag;
-        if (ctx.Request.Headers.IfNoneMatch.ToString() == f.ETag) return Results.StatusCode(304);
-        return Results.Bytes(f.Bytes, f.Type);
-    }
+    /// <summary>The embedded file at this path under site/, if there is one.</summary>
+    public static bool TryGet(string path, out (byte[] Bytes, string Type, string ETag) file) => Files.TryGetValue(path, out file);
 }

@@ -1,4 +1,3 @@
-using Chainlab.Node.Network.Peers;
 
 namespace Chainlab.Node.Faults;
 
@@ -47,14 +46,6 @@ public sealed class DevnetControl(string token, TimeProvider inner, Random rando
             System.Text.Encoding.UTF8.GetBytes(header[7..].Trim()), System.Text.Encoding.UTF8.GetBytes(token));
 
     public FaultSettings Current => Links.Settings with { ClockSkewMs = (long)Clock.Skew.TotalMilliseconds };
-
-    /// <summary>The options of a node under this control: its clock can be skewed and its links cut or shaped.</summary>
-    public NodeOptions Wrap(NodeOptions options) => options with
-    {
-        Time = Clock,
-        Peers = options.Peers is { } peers ? peers with { Faults = Links } : null,
-        Devnet = this,
-    };
 }
 
 /// <summary>One node of a devnet as the dashboard reaches it.</summary>

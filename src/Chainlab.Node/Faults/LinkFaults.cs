@@ -1,3 +1,4 @@
+using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
 
 namespace Chainlab.Node.Faults;
@@ -23,7 +24,7 @@ public sealed record FaultSettings(IReadOnlyList<string>? Cut = null, IReadOnlyD
 /// Faults put into a node's own links by the adversary lab (devnets only): cut links (partitions) and
 /// shaped ones (latency, jitter, loss). The peer network asks it before keeping a link and before each send.
 /// </summary>
-public sealed class LinkFaults(Random random)
+public sealed class LinkFaults(Random random) : ILinkFaults
 {
     private volatile FaultSettings _settings = FaultSettings.None;
     private HashSet<string> _cut = [];

@@ -1,7 +1,8 @@
+using Chainlab.Core.Rules;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 
-namespace Chainlab.Node;
+namespace Chainlab.Node.Hosting;
 
 /// <summary>The node's data folder: its lock, the copy of the chain spec and the node's identity key.</summary>
 internal static class DataFolder

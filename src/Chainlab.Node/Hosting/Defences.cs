@@ -1,4 +1,4 @@
-namespace Chainlab.Node;
+namespace Chainlab.Node.Hosting;
 
 /// <summary>
 /// Defences a test may switch off (`node run --test-only-disable-defence NAME`), so the adversary lab can show

@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Consensus.Pos;
 using Chainlab.Core.Consensus.Pow;
@@ -14,7 +15,7 @@ using Chainlab.Node.Production;
 using Chainlab.Node.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Chainlab.Node;
+namespace Chainlab.Node.Hosting;
 
 /// <summary>
 /// A node without a web host: store, state, rules, mempool, chain loop, network and producer, composed in
@@ -24,8 +25,6 @@ namespace Chainlab.Node;
 public sealed class NodeCore : IAsyncDisposable
 {
     public const string SpecFileName = "chainspec.json";
-    public const string DatabaseFileName = "chain.db";
-    public static readonly string Version = typeof(NodeCore).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     private readonly FileStream _lock;
     private readonly IChainStore _store;

@@ -2,7 +2,7 @@ using Chainlab.Core.State;
 using Chainlab.Node.Events;
 using Prometheus;
 
-namespace Chainlab.Node;
+namespace Chainlab.Node.Hosting;
 
 /// <summary>
 /// The node's Prometheus metrics (docs/metrics.md), in a registry of its own so that several nodes in one
@@ -88,9 +88,10 @@ public sealed class NodeMetrics : IDisposable
             produced.IncTo(node.Chain.ProducedBlocks);
             if (node.Network is { } net)
             {
-                foreach (var (type, n) in net.ReceivedByType)
+                var stats = net.Stats.Peers;
+                foreach (var (type, n) in stats.ReceivedByType)
                     if (n > 0) gossip.WithLabels(type.ToString()).IncTo(n);
-                bans.IncTo(net.Bans);
+                bans.IncTo(stats.Bans);
             }
             store.Set(StoreBytes(node.Options.DataDir));
             try { fileBytes.Set(node.Files.Store.FileBlockBytes()); }

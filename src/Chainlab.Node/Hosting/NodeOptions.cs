@@ -3,7 +3,7 @@ using Chainlab.Core.Model;
 using Chainlab.Node.Mempool;
 using Microsoft.Extensions.Logging;
 
-namespace Chainlab.Node;
+namespace Chainlab.Node.Hosting;
 
 /// <summary>How to run one node.</summary>
 public sealed record NodeOptions
@@ -59,4 +59,12 @@ public sealed record NodeOptions
     public IReadOnlyList<Chainlab.Core.Execution.ITransactionRules>? ContractKinds { get; init; }
     /// <summary>Largest API request body (batch submissions).</summary>
     public long MaxRequestBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>These options under a devnet's control: its clock can be skewed and its links cut or shaped.</summary>
+    public NodeOptions ControlledBy(Faults.DevnetControl control) => this with
+    {
+        Time = control.Clock,
+        Peers = Peers is { } peers ? peers with { Faults = control.Links } : null,
+        Devnet = control,
+    };
 }

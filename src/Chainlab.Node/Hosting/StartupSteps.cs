@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace Chainlab.Node;
+namespace Chainlab.Node.Hosting;
 
 /// <summary>Runs the node's start-up as named steps, each logged with its duration; a failing step is logged by name.
 /// Durations are measured on the stopwatch, not the injected clock: they report real work, and decide nothing.</summary>

@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
 using Chainlab.Core.Execution;

@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using System.Buffers.Binary;
 using Chainlab.Core.Consensus.Pow;
 using Chainlab.Core.Crypto;

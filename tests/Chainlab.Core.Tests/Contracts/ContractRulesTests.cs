@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using Chainlab.Contracts;
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;

@@ -1,5 +1,5 @@
 using Chainlab.Contracts;
-using Chainlab.Contracts.Lua;
+using Chainlab.Contracts;
 using Chainlab.Contracts.Vm;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;

@@ -37,7 +37,7 @@ public sealed class MisbehaviourTests : IAsyncLifetime
         var real = Build.Transfer(_keys[1], _keys[2].Address, 7, 0);
         Assert.True(producer.Pool.Admit([real.Raw])[0].Accepted);
 
-        await Eventually.True(() => producer.Network.Bans >= 1 && follower.Network.Bans >= 1, $"both honest nodes banned the {misbehaviour} node", 60);
+        await Eventually.True(() => producer.Network.Stats.Peers.Bans >= 1 && follower.Network.Stats.Peers.Bans >= 1, $"both honest nodes banned the {misbehaviour} node", 60);
         var before = producer.Chain.Head.Height;
         await Eventually.True(() => producer.Chain.Head.Height >= before + 4 && follower.Chain.Head.Height >= before + 4, "the chain goes on", 30);
         Assert.Equal(1UL, producer.Chain.Account(_keys[1].Address).Nonce); // only the real transfer: nothing the attacker relayed got in

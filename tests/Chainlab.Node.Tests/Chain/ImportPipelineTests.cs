@@ -1,3 +1,5 @@
+using Chainlab.Core.Execution;
+using Chainlab.Core.Rules;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Node.Chain;
@@ -91,7 +93,7 @@ public sealed class ImportPipelineTests : IAsyncLifetime
     public async Task A_block_lists_exactly_the_references_of_its_file_anchors_under_its_files_root()
     {
         var file = new Chainlab.Core.Files.FileRef(Chainlab.Core.Files.Cid.Parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"), 12, "hello.txt", "text/plain");
-        var refs = Chainlab.Core.Files.FileAnchorRules.BlockRefs([FileTx.Anchor(_n.Keys[0], 0, 1, refs: file)]);
+        var refs = Chainlab.Core.Execution.FileAnchorRules.BlockRefs([FileTx.Anchor(_n.Keys[0], 0, 1, refs: file)]);
         // References without the anchor that names them.
         var plain = await ValidNextBlock(_n.Transfer(0, 1, 10, 0));
         var r = await Import(Reseal(plain with { FileRefs = refs }, _n.Authority, h => h with { FilesRoot = Block.ComputeFilesRoot(refs) }));

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 
 namespace Chainlab.Node.Tests.Chain;
 
@@ -58,7 +59,7 @@ public sealed class RestartTests
         var dir = n.Dir;
         var spec = n.Spec;
         await n.DisposeAsync();
-        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, NodeCore.DatabaseFileName)};Pooling=false"))
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, Chainlab.Node.Storage.ChainStores.DatabaseFileName)};Pooling=false"))
         {
             c.Open();
             using var cmd = c.CreateCommand();

@@ -1,3 +1,4 @@
+using Chainlab.Cli.Devnets;
 using Chainlab.Cli;
 using Chainlab.Cli.Commands;
 

@@ -88,7 +88,7 @@ public sealed class PoaAuthorityTests : IAsyncLifetime
             Assert.Equal(ImportStatus.Imported, (await other.Node.Loop.Run(() => other.Node.Chain.Import(b))).Status);
             if (h == effective) Assert.Equal(newcomer.PublicKey, b.Header.Producer);
         }
-        Assert.Equal(Chain.State.Get(Chainlab.Core.Consensus.SystemAccounts.Authorities), other.Node.Chain.State.Get(Chainlab.Core.Consensus.SystemAccounts.Authorities));
+        Assert.Equal(Chain.State.Get(Chainlab.Core.State.SystemAccounts.Authorities), other.Node.Chain.State.Get(Chainlab.Core.State.SystemAccounts.Authorities));
         Assert.Equal(Chain.Head.StateRoot, other.Node.Chain.Head.StateRoot);
     }
 
@@ -96,7 +96,7 @@ public sealed class PoaAuthorityTests : IAsyncLifetime
     public async Task Changes_not_signed_by_the_admin_or_malformed_are_refused_and_change_nothing()
     {
         await NextBlock();
-        var before = Chain.State.Get(Chainlab.Core.Consensus.SystemAccounts.Authorities);
+        var before = Chain.State.Get(Chainlab.Core.State.SystemAccounts.Authorities);
         var notAdmin = _n.Node.Pool.Admit([Change(All[2], true, All[2]).Raw])[0];
         Assert.Equal(TxError.Unauthorised, notAdmin.Result.Error);
         Assert.Contains("admin", notAdmin.Result.Detail);
@@ -112,7 +112,7 @@ public sealed class PoaAuthorityTests : IAsyncLifetime
         Assert.Equal(403, (int)r.StatusCode);
         Assert.Contains("unauthorised", await r.Content.ReadAsStringAsync());
         await NextBlock();
-        Assert.Equal(before, Chain.State.Get(Chainlab.Core.Consensus.SystemAccounts.Authorities));
+        Assert.Equal(before, Chain.State.Get(Chainlab.Core.State.SystemAccounts.Authorities));
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public sealed class FileNetworkTests : IAsyncLifetime
             w.Complete(new StoredFile(honest.Cid, (ulong)second.Length, null, null, 0, null));
         }
         await liar.Network!.Dht.ProvideAsync(honest.Cid, default);
-        var bansBefore = late.Network.Bans;
+        var bansBefore = late.Network.Stats.Peers.Bans;
         await Eventually.True(async () => (await late.Network.Dht.FindProvidersAsync(honest.Cid, default)).Providers.Any(p => p.Id == liar.Network.Dht.SelfId),
             "the liar's provider record is found");
 
@@ -65,7 +65,7 @@ public sealed class FileNetworkTests : IAsyncLifetime
         read = new MemoryStream();
         await UnixFsReader.WriteFileAsync(honest.Cid, late.Core.Files, read, default);
         Assert.Equal(second, read.ToArray());
-        Assert.True(late.Network.Bans > bansBefore, "the liar was banned");
+        Assert.True(late.Network.Stats.Peers.Bans > bansBefore, "the liar was banned");
         await Eventually.True(() => late.Network.Peers.All(p => Hash.Sha256(p.NodeKey) != liar.Network.Dht.SelfId), "the liar's link closed");
     }
 

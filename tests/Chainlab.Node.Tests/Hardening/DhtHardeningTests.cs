@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using Chainlab.Core.Crypto;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;

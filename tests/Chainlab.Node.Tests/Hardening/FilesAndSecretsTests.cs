@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Text.Json.Nodes;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Wallet;

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using Chainlab.Core.Model;

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using Chainlab.Cli;
 using Chainlab.Cli.Commands;
 using Chainlab.Core.Model;

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using Chainlab.Core.Crypto;
@@ -61,7 +62,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var before = follower.Chain.Head.Height;
         await Eventually(() => follower.Chain.Head.Height >= before + 3, "network still producing");
         Assert.Single(producer.Network!.Peers);
-        Assert.True(producer.Network.Violations >= 2);
+        Assert.True(producer.Network.Stats.Peers.Violations >= 2);
     }
 
     private static async Task Eventually(Func<bool> condition, string what, int seconds = 30)
@@ -336,7 +337,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
             return seen.Count >= 7;
         }, "outbound links move over at least 7 of the 11 known peers", 30);
         // Links that drop and are replaced also add new peers, so "seen" can get there before two rotations.
-        await Eventually(() => rotating.Network!.Rotations >= 2, "at least two rotations", 10);
+        await Eventually(() => rotating.Network!.Stats.Peers.Rotations >= 2, "at least two rotations", 10);
         await Eventually(() => rotating.Network!.Peers.Count(p => p.Outbound) <= 3, "never more than 3 outbound links once settled", 5);
         await Eventually(() => rotating.Chain.Head.Hash == producer.Chain.Head.Hash || rotating.Chain.Head.Height + 1 >= producer.Chain.Head.Height, "still following the chain");
     }

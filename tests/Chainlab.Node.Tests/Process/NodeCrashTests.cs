@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Cli.Processes;
@@ -94,7 +95,7 @@ public sealed class NodeCrashTests
             Assert.True(seenIncluded.Count > 50, $"only {seenIncluded.Count} transactions were seen included");
 
             // No half-written block: every stored block has all its transactions and an undo record.
-            using var c = new SqliteConnection($"Data Source={Path.Combine(dir, "data", NodeCore.DatabaseFileName)};Mode=ReadOnly;Pooling=false");
+            using var c = new SqliteConnection($"Data Source={Path.Combine(dir, "data", Chainlab.Node.Storage.ChainStores.DatabaseFileName)};Mode=ReadOnly;Pooling=false");
             c.Open();
             using var cmd = c.CreateCommand();
             cmd.CommandText = """

@@ -77,7 +77,7 @@ public static class ProtocolVectors
         {
             ["address"] = new KeyPair(Seed(i)).Address.ToString(), ["balance"] = 1000UL * (ulong)(i + 1), ["nonce"] = (ulong)i, ["stake"] = i == 2 ? 77UL : 0UL, ["data"] = "",
         })]);
-        accounts.Add(new JsonObject { ["address"] = Chainlab.Core.Consensus.SystemAccounts.Authorities.ToString(), ["balance"] = 0, ["nonce"] = 0, ["stake"] = 0, ["data"] = "0102030405" });
+        accounts.Add(new JsonObject { ["address"] = Chainlab.Core.State.SystemAccounts.Authorities.ToString(), ["balance"] = 0, ["nonce"] = 0, ["stake"] = 0, ["data"] = "0102030405" });
         // Absent keys chosen so that one path ends at another account's leaf and one at an empty subtree.
         var (endsAtLeaf, endsEmpty) = AbsentAddresses(accounts);
         return

@@ -1,3 +1,4 @@
+using Chainlab.Core.Rules;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Files;
 using Chainlab.Core.Model;
@@ -49,9 +50,9 @@ public abstract class ChainStoreContract
         // Four funded accounts and the authority record, whose data must come back byte for byte.
         var loaded = s.LoadAccounts().ToDictionary(kv => kv.Key, kv => kv.Value);
         Assert.Equal(5, loaded.Count);
-        var record = state.Get(Chainlab.Core.Consensus.SystemAccounts.Authorities);
+        var record = state.Get(Chainlab.Core.State.SystemAccounts.Authorities);
         Assert.NotNull(record.Data);
-        Assert.Equal(record.Data, loaded[Chainlab.Core.Consensus.SystemAccounts.Authorities].Data);
+        Assert.Equal(record.Data, loaded[Chainlab.Core.State.SystemAccounts.Authorities].Data);
         Assert.Equal(g.Encode(), s.RawBlockByHeight(0));
     }
 

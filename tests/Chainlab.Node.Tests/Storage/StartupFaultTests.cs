@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Diagnostics;
 using Chainlab.Cli.Processes;
 using Microsoft.Data.Sqlite;
@@ -85,7 +86,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     {
         await WriteSpec();
         await MakeChain();
-        var db = Path.Combine(Data, NodeCore.DatabaseFileName);
+        var db = Path.Combine(Data, Chainlab.Node.Storage.ChainStores.DatabaseFileName);
         await using (var f = new FileStream(db, FileMode.Open, FileAccess.Write)) f.Write(new byte[100].Select((_, i) => (byte)(i * 7)).ToArray());
         var (code, _, err) = await CliRunner.RunAsync(null, "node", "run", "--data", Data, "--spec", Spec, "--port", "0");
         AssertOneLine(err, "corrupted", code);
@@ -96,7 +97,7 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     {
         await WriteSpec();
         var head = await MakeChain();
-        var db = Path.Combine(Data, NodeCore.DatabaseFileName);
+        var db = Path.Combine(Data, Chainlab.Node.Storage.ChainStores.DatabaseFileName);
         var current = new Chainlab.Node.Storage.Sqlite.SqliteChainStore(Path.Combine(Path.GetTempPath(), $"schema-probe-{Guid.NewGuid():n}.db")) is var probe ? probe.SchemaVersion : 0;
         probe.Dispose();
         SetSchemaVersion(db, current + 1);

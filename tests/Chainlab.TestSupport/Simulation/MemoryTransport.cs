@@ -1,3 +1,5 @@
+using Chainlab.Node.Common;
+using Chainlab.Node.Hosting;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Events;
 using Chainlab.Node.Network.Protocol;
 

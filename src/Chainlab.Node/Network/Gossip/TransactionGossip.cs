@@ -1,3 +1,5 @@
+using Chainlab.Node.Common;
+using Chainlab.Node.Hosting;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;

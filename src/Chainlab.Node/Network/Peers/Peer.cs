@@ -146,7 +146,7 @@ public sealed class Peer : IAsyncDisposable
     }
 
     /// <summary>Faults the adversary lab puts on this link (devnets only): delay, jitter, loss.</summary>
-    internal Faults.LinkFaults? Faults { get; init; }
+    internal ILinkFaults? Faults { get; init; }
 
     public async Task SendAsync(Message m, CancellationToken ct)
     {

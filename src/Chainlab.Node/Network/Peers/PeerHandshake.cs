@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Chainlab.Core.Crypto;
 using Chainlab.Node.Chain;
 using Chainlab.Node.Network.Protocol;
@@ -14,7 +13,7 @@ namespace Chainlab.Node.Network.Peers;
 internal sealed class PeerHandshake(KeyPair key, IChainReader chain, PeerOptions options, TimeProvider time, ILogger log)
 {
     /// <summary>True when the link is through the handshake; false when either side turned it down.</summary>
-    public async Task<bool> RunAsync(Peer peer, ushort listenPort, ConcurrentDictionary<string, DateTimeOffset> banned, CancellationToken ct)
+    public async Task<bool> RunAsync(Peer peer, ushort listenPort, BanList banned, CancellationToken ct)
     {
         using var deadline = new CancellationTokenSource(options.HandshakeTimeout, time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
@@ -31,7 +30,7 @@ internal sealed class PeerHandshake(KeyPair key, IChainReader chain, PeerOptions
                 return false;
             }
             var id = Convert.ToHexStringLower(theirs.NodeKey);
-            if (banned.TryGetValue(id, out var until) && until > time.GetUtcNow())
+            if (banned.IsBanned(id))
             {
                 await peer.SendAsync(new Disconnect(DisconnectReason.Banned, "banned"), timeout.Token);
                 return false;

@@ -1,3 +1,4 @@
+using Chainlab.Node.Hosting;
 using System.Net;
 
 namespace Chainlab.Node.Network.Peers;
@@ -64,7 +65,7 @@ public sealed record PeerOptions
     /// <summary>How links are made: TCP unless a test or simulator supplies its own.</summary>
     public ITransport Transport { get; init; } = TcpTransport.Instance;
     /// <summary>Cut and shaped links set by a devnet's control route (the adversary lab); null on every other node.</summary>
-    public Faults.LinkFaults? Faults { get; init; }
+    public ILinkFaults? Faults { get; init; }
     /// <summary>Ban peers that break the protocol (only a test switches this off, see Defences).</summary>
     public bool BanOffenders { get; init; } = true;
 }

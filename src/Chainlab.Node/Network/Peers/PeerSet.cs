@@ -1,14 +1,189 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
+using Chainlab.Node.Chain;
 using Chainlab.Node.Network.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Network.Peers;
 
-/// <summary>Making and keeping links: accepting, dialing, rotation, the handshake, the read loop and its score, one link per node.</summary>
-public sealed partial class PeerNetwork
+/// <summary>
+/// The node's set of links: accepting and dialing within the limits, the handshake, one link per node,
+/// rotation of outbound links, short-lived links for the DHT, bans, and sending. Each linked peer runs a
+/// <see cref="PeerSession"/>; what its messages mean to gossip, sync and the DHT is the
+/// <see cref="IPeerHandler"/>'s. Background work runs on the injected scheduler and is awaited when the set
+/// stops; all waits are on the injected clock, all choices on the injected random source.
+/// </summary>
+public sealed class PeerSet : IPeerLinks, IAsyncDisposable
 {
+    private readonly IChainReader _chain;
+    private readonly KeyPair _key;
+    private readonly PeerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TaskScheduler _scheduler;
+    private readonly Random _random;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, Peer> _peers = new();
+    private readonly BanList _bans;
+    private readonly CancellationTokenSource _stop = new();
+    // Background work still running (finished work leaves the set, so a long-lived node does not collect it).
+    private readonly ConcurrentDictionary<Task, byte> _tasks = new();
+    private readonly AddressBook _addresses;
+    private IPeerHandler? _handler;
+    private IPeerListener? _listener;
+    // Outbound links dialed but not yet through the handshake: they count against MaxOutbound.
+    private int _dialing;
+    // Inbound links accepted but not yet through the handshake.
+    private int _handshaking;
+    // Addresses being dialed right now (a slow dial must not be started twice).
+    private readonly ConcurrentDictionary<string, byte> _dialingTo = new();
+    // Held while a completed link is checked against the limits and added.
+    private readonly object _linkGate = new();
+    // Links waited for by the DHT, by node key.
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<Peer?>> _linkWaiters = new();
+    private readonly long[] _received = new long[256];
+    private long _violations, _rotations;
+
+    public PeerSet(IChainReader chain, KeyPair key, PeerOptions options, TimeProvider time, TaskScheduler scheduler, Random random, ILogger log)
+    {
+        _chain = chain; _key = key; _options = options; _time = time; _scheduler = scheduler; _random = random; _log = log;
+        _bans = new BanList(options.BanTime, time);
+        _addresses = new AddressBook(options, time, log);
+        if (options.Faults is { } faults) faults.Changed += DropCutLinks;
+    }
+
+    public int Port { get; private set; }
+    public PeerOptions Options => _options;
+    internal TimeProvider Time => _time;
+    public byte[] SelfKey => _key.PublicKey;
+    public IReadOnlyCollection<Peer> Linked => _peers.Values.ToList();
+    public IReadOnlyCollection<IPEndPoint> Known => _addresses.Known;
+    public BanList Bans => _bans;
+
+    /// <summary>What the set has counted since start.</summary>
+    public PeerSetStats Stats => new(Interlocked.Read(ref _violations), _bans.Count, Interlocked.Read(ref _rotations),
+        Enum.GetValues<MessageType>().ToDictionary(t => t, t => Interlocked.Read(ref _received[(byte)t])));
+
+    /// <summary>This node as a contact (its listen address and port), or null before it listens.</summary>
+    public PeerInfo? Self => Port == 0 ? null
+        : new(IPAddress.TryParse(_options.ListenAddress, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any) ? ip.ToString() : "127.0.0.1", (ushort)Port, _key.PublicKey);
+
+    private int Next(int max) { lock (_random) return _random.Next(max); }
+    internal ulong NextNonce() => (ulong)Next(int.MaxValue);
+    internal void CountReceived(MessageType type) => Interlocked.Increment(ref _received[(byte)type]);
+    internal int LearnAddresses(IEnumerable<IPEndPoint> addresses, int room) => _addresses.Add(addresses.Where(ep => !IsSelf(ep)), room);
+    internal void LogDisconnect(Peer peer, Disconnect d) => _log.LogInformation("Peer {Id} disconnected: {Reason} {Detail}", peer.Id, d.Reason, d.Detail);
+
+    /// <summary>Starts listening, accepting, dialing and rotating; every linked peer's messages go to the handler.</summary>
+    public void Start(IPeerHandler handler)
+    {
+        _handler = handler;
+        _addresses.Load();
+        _listener = _options.Transport.Listen(_options.ListenAddress, _options.Port);
+        Port = _listener.Port;
+        _ = Spawn(AcceptLoop);
+        _ = Spawn(DialLoop);
+        _ = Spawn(RotateLoop);
+    }
+
+    /// <summary>Runs background work on the node's scheduler (a simulator's virtual-time scheduler, or the thread pool); stopping awaits it.</summary>
+    public Task Spawn(Func<Task> work)
+    {
+        var t = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
+        _tasks[t] = 0;
+        t.ContinueWith(done => _tasks.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return t;
+    }
+
+    public async Task Send(Peer peer, Message message)
+    {
+        try { await peer.SendAsync(message, _stop.Token); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException) { }
+    }
+
+    public void Broadcast(Message message)
+    {
+        foreach (var p in _peers.Values) _ = Spawn(() => Send(p, message));
+    }
+
+    public void FlushRequests(Peer peer) => _ = Spawn(() => FlushOrDrop(peer));
+
+    private async Task FlushOrDrop(Peer p)
+    {
+        try { await p.FlushRequestsAsync(_stop.Token); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException) { }
+    }
+
+    private bool IsSelf(IPEndPoint ep) => ep.Port == Port && (IPAddress.IsLoopback(ep.Address) || ep.Address.ToString() == _options.ListenAddress);
+
+    private bool ConnectedTo(IPEndPoint ep) =>
+        _peers.Values.Any(p => (p.Outbound && p.Address == ep.ToString()) || (p.ListenPort == ep.Port && p.Host == ep.Address.ToString()));
+
+    private async Task Delay(TimeSpan by) => await Task.Delay(by, _time, _stop.Token);
+
+    /// <summary>Closes the links a new partition cuts (the adversary lab); they are refused again after each handshake.</summary>
+    private void DropCutLinks()
+    {
+        foreach (var p in _peers.Values.Where(p => _options.Faults!.IsCut(p.Id)))
+        {
+            _log.LogInformation("Link to {Id} cut by a devnet fault", p.Id);
+            _ = Spawn(() => Close(p, new Disconnect(DisconnectReason.Shutdown, "partitioned")));
+        }
+    }
+
+    private async Task Close(Peer peer, Disconnect why)
+    {
+        await Send(peer, why);
+        await peer.DisposeAsync();
+    }
+
+    /// <summary>The linked peer with this key, or a new short-lived link to it; null when it cannot be reached.</summary>
+    public async Task<Peer?> LinkAsync(byte[] nodeKey, IPEndPoint endpoint, CancellationToken ct)
+    {
+        var id = Convert.ToHexStringLower(nodeKey);
+        if (_peers.TryGetValue(id, out var linked)) return linked;
+        if (nodeKey.AsSpan().SequenceEqual(_key.PublicKey) || IsSelf(endpoint)) return null;
+        if (_bans.IsBanned(id)) return null;
+        var waiter = _linkWaiters.GetOrAdd(id, _ => new TaskCompletionSource<Peer?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_dialingTo.TryAdd(endpoint.ToString(), 0))
+        {
+            Interlocked.Increment(ref _dialing);
+            _ = Spawn(() => Dial(endpoint, ephemeralFor: id));
+        }
+        using var deadline = new CancellationTokenSource(_options.DialTimeout + _options.HandshakeTimeout, _time);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token, _stop.Token);
+        try { return await waiter.Task.WaitAsync(both.Token); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return null; }
+        // Gone whether it was answered or not, so contacts that never answer leave nothing behind.
+        finally { _linkWaiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<Peer?>>(id, waiter)); }
+    }
+
+    /// <summary>Disconnects and bans a peer for a protocol violation found outside its read loop.</summary>
+    public void Ban(Peer peer, string why)
+    {
+        Interlocked.Increment(ref _violations);
+        if (!_options.BanOffenders)
+        {
+            _log.LogWarning("Peer {Id} broke the protocol: {Reason}; NOT banned (the ban defence is switched off)", peer.Id, why);
+            return;
+        }
+        _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; banned", peer.Address, peer.Id, why);
+        if (peer.NodeKey.Length > 0) _bans.Add(peer.NodeKey, why);
+        _ = Spawn(() => Close(peer, new Disconnect(DisconnectReason.ProtocolViolation, why)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_options.Faults is { } faults) faults.Changed -= DropCutLinks;
+        _listener?.Dispose();
+        foreach (var p in _peers.Values) await p.DisposeAsync();
+        try { await Task.WhenAll(_tasks.Keys.ToArray()); }
+        catch (Exception e) { _log.LogDebug("A background task ended with {Message} while the network stopped", e.Message); } // stopping goes on
+    }
+
     /// <summary>Swaps one outbound link for a random unconnected known peer, so the network does not settle into cliques.</summary>
     private async Task RotateLoop()
     {
@@ -23,7 +198,7 @@ public sealed partial class PeerNetwork
             {
                 var drop = outbound[Next(outbound.Count)];
                 _log.LogInformation("Rotating out peer {Id}", drop.Id);
-                Interlocked.Increment(ref Rotations);
+                Interlocked.Increment(ref _rotations);
                 await Send(drop, new Disconnect(DisconnectReason.Shutdown, "rotating"));
                 await drop.DisposeAsync();
                 // The link leaves the table when its read loop ends; wait for that so the slot is really free.
@@ -77,7 +252,7 @@ public sealed partial class PeerNetwork
                 _dialingTo[ep.ToString()] = 0;
                 _ = Spawn(() => Dial(ep));
             }
-            _sync.Pump(); // also re-issues block requests that timed out
+            _handler?.OnRound(); // sync re-issues block requests that timed out
             // Without any peer yet (a node starting beside others that are starting too), look again sooner.
             var wait = _peers.IsEmpty ? _options.DialInterval / 4 : _options.DialInterval;
             try { await Delay(wait); }
@@ -136,7 +311,7 @@ public sealed partial class PeerNetwork
         try
         {
             bool linked;
-            try { linked = await new PeerHandshake(_key, _chain, _options, _time, _log).RunAsync(peer, (ushort)Port, _banned, life.Token); }
+            try { linked = await new PeerHandshake(_key, _chain, _options, _time, _log).RunAsync(peer, (ushort)Port, _bans, life.Token); }
             finally
             {
                 if (outbound) Interlocked.Decrement(ref _dialing);
@@ -151,36 +326,19 @@ public sealed partial class PeerNetwork
             if (full) await Send(peer, new Disconnect(DisconnectReason.TooManyPeers, $"this node has no room for another inbound peer from {peer.Host} (at most {_options.MaxInbound}, and {_options.MaxInboundPerAddress} per address)"));
             if (!ok) return;
             registered = true;
-            Dht.Seen(peer);
             var key = Convert.ToHexStringLower(peer.NodeKey);
             if (_linkWaiters.TryGetValue(key, out var waiter)) waiter.TrySetResult(peer);
             else if (ephemeralFor is not null && _linkWaiters.TryGetValue(ephemeralFor, out var other)) other.TrySetResult(null); // another node answered at that address
             _log.LogInformation("Peer {Id} {Address} connected ({Direction}), height {Height}", peer.Id, peer.Address, outbound ? "out" : "in", peer.BestHeight);
-            _ = Spawn(() => PingLoop(peer, life.Token));
-            if (peer.BestHeight > _chain.Head.Height) _sync.Pump();
             if (peer.ListenPort != 0 && IPAddress.TryParse(peer.Host, out var ip)) _addresses.Add([new IPEndPoint(ip, peer.ListenPort)]);
-            await peer.SendAsync(new GetPeers(), life.Token);
-            await _transactions.OnLinked(peer);
-            while (!life.IsCancellationRequested)
-            {
-                using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
-                using var read = CancellationTokenSource.CreateLinkedTokenSource(life.Token, idle.Token);
-                Message m;
-                try { m = await peer.ReadAsync(read.Token); }
-                catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
-                peer.Count(m.Type);
-                Interlocked.Increment(ref _received[(byte)m.Type]);
-                if (!peer.TakeToken(_time.GetTimestamp(), _options.MessagesPerSecond, _options.MessageBurst, _time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
-                await HandleAsync(peer, m, life.Token);
-                if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}: {peer.LastPenalty}");
-            }
+            await new PeerSession(peer, this, _handler!).RunAsync(life.Token);
         }
         catch (Exception e) when (e is DecodeException or ProtocolViolation)
         {
-            Interlocked.Increment(ref Violations);
+            Interlocked.Increment(ref _violations);
             _log.LogWarning("Peer {Address} {Id} broke the protocol: {Reason}; {Outcome}", peer.Address, peer.NodeKey.Length > 0 ? peer.Id : "-", e.Message,
                 _options.BanOffenders ? "banned" : "disconnected, NOT banned (the ban defence is switched off)");
-            if (peer.NodeKey.Length > 0) RecordBan(peer, e.Message);
+            if (peer.NodeKey.Length > 0 && _options.BanOffenders) _bans.Add(peer.NodeKey, e.Message);
             try { await peer.SendAsync(new Disconnect(DisconnectReason.ProtocolViolation, e.Message), CancellationToken.None); }
             catch (Exception sendFailed) { _log.LogDebug("Could not tell {Id} why it is cut off: {Message}", peer.Id, sendFailed.Message); } // it goes either way
         }
@@ -190,8 +348,7 @@ public sealed partial class PeerNetwork
             if (registered)
             {
                 _peers.TryRemove(new KeyValuePair<string, Peer>(Convert.ToHexStringLower(peer.NodeKey), peer));
-                _pings.TryRemove(peer, out _);
-                _sync.OnPeerGone(peer);
+                _handler?.OnGone(peer);
             }
             life.Cancel();
         }
@@ -215,7 +372,7 @@ public sealed partial class PeerNetwork
             {
                 if (old.Outbound == peer.Outbound || !DialedByLowerKey(peer)) return (false, false);
                 _peers[id] = peer;
-                _ = old.DisposeAsync().AsTask();
+                _ = Spawn(() => old.DisposeAsync().AsTask());
                 return (true, false);
             }
             if (!peer.Outbound && !InboundHasRoom(_peers.Values, peer, _options)) return (false, true);
@@ -242,3 +399,6 @@ public sealed partial class PeerNetwork
         return dialer.AsSpan().SequenceCompareTo(acceptor) < 0;
     }
 }
+
+/// <summary>What the peer set has counted since start.</summary>
+public sealed record PeerSetStats(long Violations, long Bans, long Rotations, IReadOnlyDictionary<MessageType, long> ReceivedByType);

@@ -1,6 +1,6 @@
 using Chainlab.Node.Faults;
 
-namespace Chainlab.Cli.Commands;
+namespace Chainlab.Cli.Devnets;
 
 /// <summary>One fault to apply to a running devnet (what `devnet fault` sends and a scenario's timeline holds).</summary>
 /// <param name="Action">kill, restart, pause, resume, partition, heal, latency or skew.</param>

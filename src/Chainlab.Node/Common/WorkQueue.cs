@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Chainlab.Node;
+namespace Chainlab.Node.Common;
 
 /// <summary>
 /// An unbounded queue with one asynchronous consumer that resumes on the scheduler it awaited on, and never

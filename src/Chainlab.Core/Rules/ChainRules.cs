@@ -1,9 +1,11 @@
 using Chainlab.Core.Consensus;
+using Chainlab.Core.Execution;
+using Chainlab.Core.Files;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 
-namespace Chainlab.Core.Execution;
+namespace Chainlab.Core.Rules;
 
 /// <summary>
 /// The rules of one chain, in one place: the consensus engine its spec names and the rules of every
@@ -28,7 +30,7 @@ public sealed class ChainRules
     /// <summary>The rules of the chain a spec describes, with a new engine instance.</summary>
     public static ChainRules For(ChainSpec spec) => new(spec, ConsensusEngines.For(spec));
 
-    private static IEnumerable<ITransactionRules> BaseKinds() => [new TransferRules(), new StakeRules(), new UnstakeRules(), new Files.FileAnchorRules()];
+    private static IEnumerable<ITransactionRules> BaseKinds() => [new TransferRules(), new StakeRules(), new UnstakeRules(), new FileAnchorRules()];
 
     public ChainSpec Spec { get; }
     public IConsensusEngine Engine { get; }
@@ -139,7 +141,7 @@ public sealed class ChainRules
             credit += fees;
             if (credit < fees) return new(TxError.Overflow, "reward plus fees overflow");
         }
-        else if (!Consensus.SystemAccounts.Burn(state, fees)) return new(TxError.Overflow, "the burnt total would overflow");
+        else if (!SystemAccounts.Burn(state, fees)) return new(TxError.Overflow, "the burnt total would overflow");
         if (credit == 0) return TxRejection.Ok;
         var p = state.Get(producer);
         if (p.Balance > ulong.MaxValue - credit) return new(TxError.Overflow, "producer balance would overflow");

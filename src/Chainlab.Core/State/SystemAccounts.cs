@@ -1,6 +1,6 @@
 using Chainlab.Core.Crypto;
 
-namespace Chainlab.Core.Consensus;
+namespace Chainlab.Core.State;
 
 /// <summary>Reserved accounts that hold consensus records in their data; no key can sign for them.</summary>
 public static class SystemAccounts
@@ -17,7 +17,7 @@ public static class SystemAccounts
     public static bool IsReserved(Address address) => address == Authorities || address == Validators || address == Burned;
 
     /// <summary>Burns amount: credits it to <see cref="Burned"/>; false on overflow.</summary>
-    public static bool Burn(State.StateOverlay state, ulong amount)
+    public static bool Burn(StateOverlay state, ulong amount)
     {
         if (amount == 0) return true;
         var b = state.Get(Burned);

@@ -4,7 +4,7 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 
-namespace Chainlab.Contracts.Lua;
+namespace Chainlab.Contracts;
 
 /// <summary>One call into a contract: who calls what, with which coins and arguments.</summary>
 public sealed record ContractCall(Address Contract, Address Caller, ulong Amount, string Function,

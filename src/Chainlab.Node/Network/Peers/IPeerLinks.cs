@@ -1,7 +1,6 @@
-using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
 
-namespace Chainlab.Node.Network;
+namespace Chainlab.Node.Network.Peers;
 
 /// <summary>
 /// What gossip and sync need of the peer links: who is linked and a way to send. A failed send is dropped

@@ -5,7 +5,7 @@ using Chainlab.Cli.Processes;
 using Chainlab.Node.Storage.Postgres;
 using Spectre.Console;
 
-namespace Chainlab.Cli.Commands;
+namespace Chainlab.Cli.Devnets;
 
 /// <summary>
 /// Runs a devnet as real node processes: node 1 holds the authority key, the others join it over
@@ -83,7 +83,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         else foreach (var off in settings.DisabledDefences) args.AddRange(["--test-only-disable-defence", off]);
         var psi = ChainlabProcess.Self(args);
         // Through the environment (readable only by the owner), not the command line (readable by anyone in ps).
-        if (settings.Postgres is { } pg) psi.Environment[NodeCommands.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));
+        if (settings.Postgres is { } pg) psi.Environment[NodeConfigFile.DbEnvVar] = PostgresChainStore.ForSchema(pg, settings.NodeSchema(i));
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         var log = new RotatingLog(Path.Combine(root, "logs", $"node{i}.log"));

@@ -3,7 +3,7 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 
-namespace Chainlab.Contracts.Lua;
+namespace Chainlab.Contracts;
 
 /// <summary>
 /// The host API as contracts see it: <c>chain</c> (the call's context and the chain functions) and <c>storage</c>.
@@ -146,7 +146,7 @@ public sealed partial class LuaExecution
         var a = state.Get(from);
         if (a.Balance < amount) return $"balance {a.Balance} of {from} is less than {amount}";
         if (from == to) return null;
-        if (Chainlab.Core.Consensus.SystemAccounts.IsReserved(to)) return $"{to} is reserved for the chain's own records; no coins can be sent to it";
+        if (Chainlab.Core.State.SystemAccounts.IsReserved(to)) return $"{to} is reserved for the chain's own records; no coins can be sent to it";
         var b = state.Get(to);
         if (b.Balance > ulong.MaxValue - amount) return "the recipient's balance would overflow";
         state.Set(from, a with { Balance = a.Balance - amount });

@@ -3,7 +3,7 @@ using Chainlab.Cli.Processes;
 using Chainlab.Node;
 using Chainlab.Node.Storage.Postgres;
 
-namespace Chainlab.Cli.Commands;
+namespace Chainlab.Cli.Devnets;
 
 /// <summary>
 /// Controls a devnet from another terminal: find it by its PID file, stop it, copy its data to a

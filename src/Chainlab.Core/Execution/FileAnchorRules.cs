@@ -1,9 +1,11 @@
-using Chainlab.Core.Encoding;
 using Chainlab.Core.Execution;
+using Chainlab.Core.Rules;
+using Chainlab.Core.Encoding;
+using Chainlab.Core.Files;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 
-namespace Chainlab.Core.Files;
+namespace Chainlab.Core.Execution;
 
 /// <summary>
 /// File anchor transactions (kind 8): 1..16 file references (CID, size, name, media type) in the payload,

@@ -1,6 +1,6 @@
 using Chainlab.Contracts.Vm;
 
-namespace Chainlab.Contracts.Lua;
+namespace Chainlab.Contracts;
 
 /// <summary>
 /// Values across the boundary. Reading a Lua value (a result, a stored value, an event, a call argument) walks it

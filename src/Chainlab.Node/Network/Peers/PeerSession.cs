@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using Chainlab.Node.Network.Protocol;
+
+namespace Chainlab.Node.Network.Peers;
+
+/// <summary>
+/// One linked peer's session: the read loop with its idle time-out, message budget and score, pings, the
+/// messages about the link itself (ping, pong, peer exchange, disconnect), and everything else handed to the
+/// protocols above (<see cref="IPeerHandler"/>). A protocol violation or a score at the ban line ends it
+/// with a <see cref="ProtocolViolation"/>, which the peer set turns into a ban.
+/// </summary>
+internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
+{
+    private (long Sent, ulong Nonce)? _ping;
+    private PeerOptions Options => set.Options;
+
+    public async Task RunAsync(CancellationToken life)
+    {
+        _ = set.Spawn(() => PingLoop(life));
+        await peer.SendAsync(new GetPeers(), life);
+        await handler.OnLinkedAsync(peer, life);
+        while (!life.IsCancellationRequested)
+        {
+            using var idle = new CancellationTokenSource(Options.IdleTimeout, set.Time);
+            using var read = CancellationTokenSource.CreateLinkedTokenSource(life, idle.Token);
+            Message m;
+            try { m = await peer.ReadAsync(read.Token); }
+            catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
+            peer.Count(m.Type);
+            set.CountReceived(m.Type);
+            if (!peer.TakeToken(set.Time.GetTimestamp(), Options.MessagesPerSecond, Options.MessageBurst, set.Time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
+            await HandleAsync(m, life);
+            if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}: {peer.LastPenalty}");
+        }
+    }
+
+    private async Task HandleAsync(Message m, CancellationToken ct)
+    {
+        switch (m)
+        {
+            case Ping p: await peer.SendAsync(new Pong(p.Nonce), ct); break;
+            case Pong p:
+                if (_ping is { } sent && sent.Nonce == p.Nonce) peer.LatencyMs = set.Time.GetElapsedTime(sent.Sent).TotalMilliseconds;
+                break;
+            case GetPeers:
+                await peer.SendAsync(new Protocol.Peers(set.Linked.Where(x => x != peer && x.ListenPort != 0).Take(WireLimits.MaxPeersPerMessage)
+                    .Select(x => new PeerInfo(x.Host, x.ListenPort, x.NodeKey)).ToList()), ct);
+                break;
+            case Protocol.Peers list:
+                // One peer may teach us only so many addresses (614 bogus ones once filled peers.txt).
+                var room = Options.MaxAddressesPerPeer - peer.AddressesGiven;
+                if (room > 0) peer.AddressesGiven += set.LearnAddresses(list.List.Select(i => new IPEndPoint(IPAddress.Parse(i.Host), i.Port)), room);
+                await handler.HandleAsync(peer, m, ct); // the DHT learns contacts from it too
+                break;
+            case Disconnect d:
+                set.LogDisconnect(peer, d);
+                throw new IOException("peer disconnected");
+            case Hello or HelloAck:
+                throw new ProtocolViolation($"unexpected {m.Type} after the handshake");
+            default:
+                await handler.HandleAsync(peer, m, ct);
+                break;
+        }
+    }
+
+    /// <summary>Pings at the ping interval, forgives a little score each time, and closes a short-lived link nobody uses.</summary>
+    private async Task PingLoop(CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(Options.PingInterval, set.Time, ct);
+                peer.Forgive();
+                if (peer.Ephemeral && set.Time.GetElapsedTime(Interlocked.Read(ref peer.LastUsed)) > Options.EphemeralIdle)
+                {
+                    await set.Send(peer, new Disconnect(DisconnectReason.Shutdown, "done asking"));
+                    await peer.DisposeAsync();
+                    return;
+                }
+                var nonce = set.NextNonce();
+                _ping = (set.Time.GetTimestamp(), nonce);
+                await peer.SendAsync(new Ping(nonce), ct);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException) { }
+    }
+}
