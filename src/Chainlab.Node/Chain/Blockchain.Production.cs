@@ -48,7 +48,7 @@ public sealed partial class Blockchain
         ulong fees = 0, gas = 0;
         var blockRefs = new List<byte[]>();
         HashSet<Address>? deferred = null;
-        foreach (var tx in _pool.Select(Spec.MaxBlockTransactions, height))
+        foreach (var tx in _pending.Select(Spec.MaxBlockTransactions, height))
         {
             // A contract transaction that would pass the block gas limit waits for the next block, and so do
             // the sender's later ones (their nonces follow it).
@@ -67,10 +67,10 @@ public sealed partial class Blockchain
             catch (Exception e) when (claimed > 0 && e is not OperationCanceledException)
             {
                 _log.LogError(e, "Transaction {Hash} failed inside this node and is dropped: {Message}", tx.Hash.Short, e.Message);
-                _pool.Drop(tx, new TxRejection(TxError.Malformed, $"this node could not run the transaction: {e.Message}"));
+                _pending.Drop(tx, new TxRejection(TxError.Malformed, $"this node could not run the transaction: {e.Message}"));
                 continue;
             }
-            if (!r.IsOk) { _pool.Drop(tx, r); continue; }
+            if (!r.IsOk) { _pending.Drop(tx, r); continue; }
             if (!ReferenceEquals(target, overlay)) foreach (var (a, acc) in target.Changes) overlay.Set(a, acc);
             var paid = outcome.FeePaid ?? tx.Fee;
             receipts.Add(new Receipt(tx.Hash, height, included.Count, outcome.Success, paid, outcome.Error, outcome.Contract));

@@ -6,7 +6,6 @@ using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 using Chainlab.Node.Events;
-using Chainlab.Node.Mempool;
 using Chainlab.Node.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -21,25 +20,36 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
 {
     private readonly IChainStore _store;
     private readonly WorldState _world;
-    private readonly TransactionPool _pool;
     private readonly NodeEvents _events;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private CommittedHead _committed;
+    private readonly SignatureChecks _signatures;
+    private readonly EquivocationWatch _equivocations;
+    private IPendingTransactions _pending = IPendingTransactions.None;
 
     public Blockchain(ChainRules rules, IChainStore store, WorldState world, BlockHeader head, ChainLoop loop,
-        TransactionPool pool, NodeEvents events, TimeProvider time, ILogger log)
+        NodeEvents events, TimeProvider time, ILogger log)
     {
         Rules = rules; _store = store; _world = world; Loop = loop;
         GenesisHash = store.GenesisHash ?? throw new StoreException("the store holds no chain");
         _committed = new CommittedHead(head, world.Freeze());
         var spec = rules.Spec;
         _headWeight = store.TotalWeight(head.Hash) ?? 0;
-        _pool = pool; _events = events; _time = time; _log = log;
+        _events = events; _time = time; _log = log;
+        _signatures = new SignatureChecks(() => _pending);
+        _equivocations = new EquivocationWatch(events, spec.BlockTimeMs, log);
         Clock = new SlotClock(spec.GenesisTimeMs, spec.BlockTimeMs);
     }
 
     public ChainRules Rules { get; }
+
+    /// <summary>Where blocks made here take their transactions from (the node's mempool, set once it exists).</summary>
+    public IPendingTransactions Pending
+    {
+        get => _pending;
+        set => _pending = _pending == IPendingTransactions.None ? value : throw new InvalidOperationException("the chain already has its pending transactions");
+    }
     /// <summary>The single writer: Import, Produce and everything that touches the live state run here.</summary>
     public ChainLoop Loop { get; }
     public Hash GenesisHash { get; }
@@ -118,7 +128,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         else return ImportResult.Orphan($"parent {h.Parent.Short} of block {h.Height} is unknown");
 
         if (CheckHeader(block, parent) is { } error) return error;
-        if (Engine.PunishesEquivocation) NoteSeal(h);
+        if (Engine.PunishesEquivocation) _equivocations.Note(h, Head.TimestampMs);
         var weight = parentWeight + Engine.Weight(h, parent);
 
         if (h.Parent == head.Hash)
@@ -135,7 +145,6 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
             }
             SetHead(h, weight);
             Interlocked.Add(ref _committedTransactions, block.Transactions.Count);
-            _pool.OnBlockCommitted(block);
             _events.Publish(new BlockConnected(block, commit.Receipts,
                 Stopwatch.GetElapsedTime(started, executed).TotalSeconds, Stopwatch.GetElapsedTime(executed).TotalSeconds));
             _events.Publish(new HeadChanged(h));
@@ -151,30 +160,8 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         return Reorganise(block, weight);
     }
 
-    // Validly sealed headers by (producer, timestamp), to catch a producer that signs two blocks for one slot.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Producer, ulong Timestamp), BlockHeader> _seals = new();
-    private readonly HashSet<(string, ulong)> _reported = new();
-    private long _equivocations;
-
-    public long Equivocations => Interlocked.Read(ref _equivocations);
-
-    private void NoteSeal(BlockHeader h)
-    {
-        var key = (Convert.ToHexStringLower(h.Producer), h.TimestampMs);
-        var first = _seals.GetOrAdd(key, h);
-        if (first.Hash != h.Hash && _reported.Add(key))
-        {
-            Interlocked.Increment(ref _equivocations);
-            _log.LogWarning("Equivocation: producer {Producer} signed {A} and {B} for the slot at {Time}", key.Item1[..16], first.Hash.Short, h.Hash.Short, h.TimestampMs);
-            _events.Publish(new EquivocationSeen(first, h));
-        }
-        if (_seals.Count > 8192)
-        {
-            var horizon = Head.TimestampMs - Math.Min(Head.TimestampMs, 1000 * Spec.BlockTimeMs);
-            foreach (var old in _seals.Keys.Where(k => k.Timestamp < horizon).ToList()) _seals.TryRemove(old, out _);
-            _reported.RemoveWhere(k => k.Item2 < horizon);
-        }
-    }
+    /// <summary>Equivocations seen since start.</summary>
+    public long Equivocations => _equivocations.Seen;
 
     /// <summary>
     /// Checks that need only the block and its parent's header. A block that fails one of the checks of the
@@ -216,21 +203,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
     private (BlockCommit? Commit, string? Error) Connect(Block block, BlockHeader parent, ulong totalWeight)
     {
         var h = block.Header;
-        // Signatures: a transaction in our mempool, or one checked ahead by VerifyAhead, has bytes identical to
-        // one already verified (the hash covers every byte, signature included).
-        if (_verifying.TryRemove(block.Hash, out var ahead)) ahead.Wait();
-        var unverified = _pool.NotPending(block.Transactions);
-        if (!_preVerified.IsEmpty)
-        {
-            unverified = unverified.Where(t => !_preVerified.ContainsKey(t.Hash)).ToList();
-            foreach (var t in block.Transactions) _preVerified.TryRemove(t.Hash, out _);
-        }
-        var bad = -1;
-        Parallel.For(0, unverified.Count, (i, state) =>
-        {
-            if (!unverified[i].VerifySignature()) { Volatile.Write(ref bad, i); state.Stop(); }
-        });
-        if (bad >= 0) return (null, $"transaction {unverified[bad].Hash.Short} has a bad signature");
+        if (_signatures.FirstBad(block) is { } bad) return (null, $"transaction {bad.Hash.Short} has a bad signature");
 
         var overlay = new StateOverlay(_world);
         BlockExecution ex;
@@ -253,30 +226,8 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         return (new BlockCommit(block, ex.Receipts, overlay.Changes, undo, totalWeight), null);
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, byte> _preVerified = new();
-    private const int MaxPreVerified = 1_000_000;
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, Task> _verifying = new();
-
-    /// <summary>
-    /// Starts checking the transaction signatures of a block that will be imported next (sync imports a
-    /// run of blocks in order), on the thread pool, so that its signatures are checked while the block
-    /// before it executes. Import waits for that check instead of repeating it; only valid signatures are
-    /// remembered, so a bad one is still caught (and reported) by the import itself.
-    /// </summary>
-    public void VerifyAhead(Block block)
-    {
-        if (block.Transactions.Count == 0) return;
-        if (_verifying.Count >= 64)
-            foreach (var done in _verifying.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList()) _verifying.TryRemove(done, out _);
-        if (_preVerified.Count > MaxPreVerified) _preVerified.Clear(); // left by blocks that were never imported
-        if (_verifying.Count >= 64) return;
-        _verifying.TryAdd(block.Hash, Task.Run(() =>
-        {
-            var txs = _pool.NotPending(block.Transactions);
-            Parallel.ForEach(txs, t => { if (t.VerifySignature()) _preVerified.TryAdd(t.Hash, 0); });
-        }));
-    }
+    /// <summary>Starts checking the signatures of a block that will be imported next (see <see cref="SignatureChecks"/>).</summary>
+    public void VerifyAhead(Block block) => _signatures.CheckAhead(block);
 
     /// <summary>
     /// Makes the branch ending in tip canonical: undo our blocks down to the common ancestor, execute the
@@ -340,12 +291,11 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
 
         var included = new HashSet<Hash>(branch.SelectMany(b => b.Block.Transactions).Select(t => t.Hash));
         var orphaned = disconnected.SelectMany(d => d.D.Block.Transactions).Where(t => !included.Contains(t.Hash)).ToList();
-        _pool.OnReorganised(tip.Height, orphaned);
         _log.LogWarning("Reorganised: {Depth} blocks off from {Old} ({OldHeight}), {Count} on to {New} ({NewHeight}); {Orphans} transactions back to the mempool, {Ms} ms",
             depth, oldHead.Hash.Short, oldHead.Height, branch.Count, tip.Hash.Short, tip.Height, orphaned.Count, sw.ElapsedMilliseconds);
         foreach (var (d, _, _) in disconnected) _events.Publish(new BlockDisconnected(d.Block));
         foreach (var c in commits) _events.Publish(new BlockConnected(c.Block, c.Receipts));
-        _events.Publish(new Reorganised(oldHead, tip.Header, depth, orphaned.Count));
+        _events.Publish(new Reorganised(oldHead, tip.Header, depth, orphaned));
         _events.Publish(new HeadChanged(tip.Header));
         return ImportResult.Imported;
     }

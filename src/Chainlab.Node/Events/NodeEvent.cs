@@ -17,7 +17,11 @@ public sealed record BlockConnected(Block Block, IReadOnlyList<Receipt> Receipts
 public sealed record BlockDisconnected(Block Block) : NodeEvent;
 
 /// <summary>The canonical chain switched branches: Depth blocks off from From, onto To.</summary>
-public sealed record Reorganised(BlockHeader From, BlockHeader To, ulong Depth, int Orphaned) : NodeEvent;
+public sealed record Reorganised(BlockHeader From, BlockHeader To, ulong Depth, IReadOnlyList<Transaction> OrphanedTransactions) : NodeEvent
+{
+    /// <summary>How many transactions only the abandoned blocks held.</summary>
+    public int Orphaned => OrphanedTransactions.Count;
+}
 
 /// <summary>The mempool accepted these transactions (one admission call).</summary>
 public sealed record TransactionsAdmitted(IReadOnlyList<Hash> Hashes) : NodeEvent;

@@ -106,9 +106,9 @@ public sealed class NodeCore : IAsyncDisposable
             events.HandlerFailed += (e, ex) => log.LogError(ex, "A handler of {Event} failed: {Message}", e.GetType().Name, ex.Message);
             var (pool, chain) = steps.Run("mempool and chain loop", () =>
             {
-                Blockchain? built = null;
-                var p = new TransactionPool(rules, () => built!.Committed.State, options.Mempool, events);
-                built = new Blockchain(rules, opened, world, head, new ChainLoop(options.Scheduler), p, events, options.Time, logging.CreateLogger("Chainlab.Chain"));
+                var built = new Blockchain(rules, opened, world, head, new ChainLoop(options.Scheduler), events, options.Time, logging.CreateLogger("Chainlab.Chain"));
+                var p = new TransactionPool(rules, built, options.Mempool, events);
+                built.Pending = p;
                 return (p, built);
             });
             foreach (var off in options.Defences.Off) log.LogWarning("DEFENCE SWITCHED OFF (a test-only setting): {Defence}", off);
@@ -257,6 +257,7 @@ public sealed class NodeCore : IAsyncDisposable
         if (Network is not null) await Network.DisposeAsync();
         foreach (var s in _subscriptions) s.Dispose();
         await Loop.DisposeAsync();
+        Pool.Dispose();
         await Files.DisposeAsync();
         _store.Dispose();
         _lock.Dispose();

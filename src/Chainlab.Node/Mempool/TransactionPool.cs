@@ -4,6 +4,7 @@ using Chainlab.Core.Encoding;
 using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
+using Chainlab.Node.Chain;
 using Chainlab.Node.Events;
 
 namespace Chainlab.Node.Mempool;
@@ -14,7 +15,7 @@ namespace Chainlab.Node.Mempool;
 /// Per sender, transactions are kept in nonce order without gaps; across senders, block building
 /// picks by fee. When full, the lowest-fee transaction that ends its sender's queue is evicted.
 /// </summary>
-public sealed class TransactionPool : ITransactionAdmission
+public sealed class TransactionPool : ITransactionAdmission, IPendingTransactions, IDisposable
 {
     private sealed class SenderQueue
     {
@@ -32,20 +33,33 @@ public sealed class TransactionPool : ITransactionAdmission
     private readonly Dictionary<Hash, string> _rejected = new();
     private readonly Queue<Hash> _rejectedOrder = new();
     private readonly ChainRules _rules;
-    private readonly Func<IAccountReader> _head;
+    private readonly IChainReader _chain;
+    private readonly IDisposable[] _subscriptions;
     private readonly MempoolOptions _options;
     private readonly NodeEvents? _events;
     private long _seq;
     private ulong _headHeight;
 
     /// <param name="rules">The chain's rules.</param>
-    /// <param name="headState">The committed head state (a frozen snapshot: the pool never sees a block half applied).</param>
+    /// <param name="chain">The chain: the pool reads its committed head state (a frozen snapshot: the pool never sees a block half applied).</param>
     /// <param name="options">Capacity and per-sender limits.</param>
-    /// <param name="events">Where <see cref="TransactionsAdmitted"/> is published (outside the pool's lock).</param>
-    public TransactionPool(ChainRules rules, Func<IAccountReader> headState, MempoolOptions options, NodeEvents? events = null)
+    /// <param name="events">The node's events: the pool follows the chain through <see cref="BlockConnected"/> and
+    /// <see cref="Reorganised"/>, and publishes <see cref="TransactionsAdmitted"/> (outside its lock).</param>
+    public TransactionPool(ChainRules rules, IChainReader chain, MempoolOptions options, NodeEvents events)
     {
-        _rules = rules; _head = headState; _options = options; _events = events;
+        _rules = rules; _chain = chain; _options = options; _events = events;
+        _subscriptions =
+        [
+            events.Subscribe<BlockConnected>(e => OnBlockCommitted(e.Block)),
+            events.Subscribe<Reorganised>(e => OnReorganised(e.To.Height, e.OrphanedTransactions)),
+        ];
     }
+
+    private IAccountReader HeadState => _chain.Committed.State;
+
+    public void Dispose() { foreach (var s in _subscriptions) s.Dispose(); }
+
+    IReadOnlyList<Transaction> IPendingTransactions.Select(int max, ulong height) => Select(max, height);
 
     public int Count { get { lock (_lock) return _byHash.Count; } }
 
@@ -76,7 +90,7 @@ public sealed class TransactionPool : ITransactionAdmission
     {
         lock (_lock)
         {
-            var nonce = _head().Get(sender).Nonce;
+            var nonce = HeadState.Get(sender).Nonce;
             if (!_bySender.TryGetValue(sender, out var q)) return nonce;
             return Math.Max(nonce, q.Txs[^1].Tx.Nonce + 1);
         }
@@ -135,7 +149,7 @@ public sealed class TransactionPool : ITransactionAdmission
         // The cheap checks against the head state come before the 45 µs signature check, so a flood of signed
         // transactions from unfunded accounts (or replays of included ones) costs almost nothing. A nonce below
         // the account's is already in a block (gossip often brings transactions a block has just carried).
-        var account = _head().Get(t.Sender);
+        var account = HeadState.Get(t.Sender);
         if (t.Nonce < account.Nonce)
             return new Admission(t.Hash, new(TxError.NonceTooLow, $"nonce {t.Nonce} was already used; next is {account.Nonce}"));
         if (!_rules.TryDebit(t, out var debit)) return new Admission(t.Hash, new(TxError.Overflow, "amount plus fee overflows"));
@@ -150,7 +164,7 @@ public sealed class TransactionPool : ITransactionAdmission
     {
         if (_byHash.ContainsKey(tx.Hash)) return new(TxError.Duplicate, "transaction is already pending");
         if (!_rules.TryDebit(tx, out var debit)) return new(TxError.Overflow, "amount plus fee overflows");
-        var head = _head();
+        var head = HeadState;
         var account = head.Get(tx.Sender);
         _bySender.TryGetValue(tx.Sender, out var q);
         // Entries below the account nonce are already in a block and about to be removed.
@@ -230,7 +244,7 @@ public sealed class TransactionPool : ITransactionAdmission
         lock (_lock)
         {
             var picked = new List<Transaction>(Math.Min(max, _byHash.Count));
-            var state = _head();
+            var state = HeadState;
             var heads = new PriorityQueue<(SenderQueue Q, int Pos), (ulong NegFee, long Seq)>();
             foreach (var q in _bySender.Values)
             {
@@ -253,12 +267,12 @@ public sealed class TransactionPool : ITransactionAdmission
     private static (ulong, long) Priority(Entry e) => (e.Tx.Kind == TxKind.Evidence ? 0 : ulong.MaxValue - e.Tx.Fee, e.Seq);
 
     /// <summary>Drops transactions a committed block included (and any that its state made stale).</summary>
-    public void OnBlockCommitted(Block block)
+    private void OnBlockCommitted(Block block)
     {
         lock (_lock)
         {
             _headHeight = block.Height;
-            var state = _head();
+            var state = HeadState;
             var senders = new HashSet<Address>();
             foreach (var tx in block.Transactions) senders.Add(tx.Sender);
             foreach (var sender in senders)
@@ -282,7 +296,7 @@ public sealed class TransactionPool : ITransactionAdmission
     /// back, and every pending one is checked again against the new state (their signatures were checked
     /// when they first arrived, here or in a block).
     /// </summary>
-    public void OnReorganised(ulong headHeight, IReadOnlyList<Transaction> orphaned)
+    private void OnReorganised(ulong headHeight, IReadOnlyList<Transaction> orphaned)
     {
         var accepted = new List<Hash>();
         lock (_lock)

@@ -3,7 +3,10 @@ using Chainlab.Core.Execution;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
+using Chainlab.Node.Chain;
+using Chainlab.Node.Events;
 using Chainlab.Node.Mempool;
+using Chainlab.Node.Storage;
 
 namespace Chainlab.Node.Tests.Mempool;
 
@@ -12,6 +15,28 @@ public sealed class TransactionPoolTests
     private readonly KeyPair[] _k = Build.Keys(6);
     private readonly ChainSpec _spec;
     private readonly WorldState _state;
+    private readonly NodeEvents _events = new();
+
+    /// <summary>A chain that is only a committed state: what the pool reads of it.</summary>
+    private sealed class StateOnly(ChainSpec spec, WorldState state) : IChainReader
+    {
+        private readonly BlockHeader _head = spec.GenesisBlock().Header;
+        public ChainSpec Spec => spec;
+        public CommittedHead Committed => new(_head, state.Freeze());
+        public Hash GenesisHash => _head.Hash;
+        public BlockHeader Head => _head;
+        public IBlockReader Blocks => throw new NotSupportedException();
+        public bool IsKnown(in Hash hash, ulong height) => false;
+        public string EngineName => "poa";
+        public ulong CapClaim(ulong claimed) => claimed;
+        public object ConsensusInfo() => new();
+        public long CommittedTransactions => 0;
+        public ulong HeadWeight => 0;
+        public int SideBlocks => 0;
+        public (long Count, ulong LastDepth, ulong Deepest) Reorgs => default;
+        public long Equivocations => 0;
+        public Task<(Account Account, StateProof Proof, BlockHeader Head)> ProveAccountAsync(Address address) => throw new NotSupportedException();
+    }
 
     public TransactionPoolTests()
     {
@@ -20,7 +45,7 @@ public sealed class TransactionPoolTests
     }
 
     private TransactionPool Pool(int capacity = 1000, int perSender = 100, ChainSpec? spec = null) =>
-        new(ChainRules.For(spec ?? _spec), () => _state, new MempoolOptions { Capacity = capacity, PerSenderLimit = perSender });
+        new(ChainRules.For(spec ?? _spec), new StateOnly(spec ?? _spec, _state), new MempoolOptions { Capacity = capacity, PerSenderLimit = perSender }, _events);
 
     private static TxError Admit(TransactionPool p, Transaction tx) => p.Admit([tx.Raw])[0].Result.Error;
 
@@ -106,7 +131,7 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
-    public void Committed_transactions_leave_the_pool()
+    public void Committed_transactions_leave_the_pool_when_the_chain_says_their_block_connected()
     {
         var p = Pool();
         var txs = Enumerable.Range(0, 5).Select(i => Build.Transfer(_k[0], _k[1].Address, 1, (ulong)i)).ToArray();
@@ -114,7 +139,7 @@ public sealed class TransactionPoolTests
         var overlay = new StateOverlay(_state);
         foreach (var t in txs[..3]) Assert.True(ChainRules.For(_spec).Apply(overlay, t).IsOk);
         _state.Apply(overlay.Changes);
-        p.OnBlockCommitted(new Block(new BlockHeader(1, Hash.Zero, 0, new byte[32], Hash.Zero, Hash.Zero, Hash.Zero, 3, []), txs[..3], []));
+        _events.Publish(new BlockConnected(new Block(new BlockHeader(1, Hash.Zero, 0, new byte[32], Hash.Zero, Hash.Zero, Hash.Zero, 3, []), txs[..3], []), []));
         Assert.Equal(2, p.Count);
         Assert.Equal(5UL, p.NextNonce(_k[0].Address));
         Assert.Equal(TxError.None, Admit(p, Build.Transfer(_k[0], _k[1].Address, 1, 5)));
