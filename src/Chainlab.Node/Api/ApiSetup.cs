@@ -307,7 +307,7 @@ public static class ApiSetup
     }
 
     private static List<PeerDto> PeerList(ApiContext node) =>
-        node.Peers?.Peers.Select(p => new PeerDto(p.Id, p.Address, p.Outbound ? "outbound" : "inbound", p.BestHeight, Math.Round(p.LatencyMs, 2), p.Score, Interlocked.Read(ref p.BlocksReceived))).ToList() ?? [];
+        node.Peers?.Peers.Select(p => new PeerDto(p.Id, p.Address, p.Outbound ? "outbound" : "inbound", p.BestHeight, Math.Round(p.LatencyMs, 2), p.Score, p.BlocksReceived)).ToList() ?? [];
 
     private static IResult GetBlock(ApiContext node, string id, string? transactions)
     {

@@ -41,11 +41,10 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     /// <summary>The quota every writer of this node reserves its blocks in (uploads, imports, fetches).</summary>
     public FileQuota Quota { get; }
 
-    /// <summary>Files added (uploads and CAR imports), fetched from the network, and removed by the collector, since start.</summary>
-    public long Added, Fetched, Collected;
+    private long _added, _fetched, _collected, _blocksRead;
 
-    /// <summary>Blocks read from the store for readers (the gateway, exports), since start.</summary>
-    public long BlocksRead;
+    /// <summary>What the file service has counted since start.</summary>
+    public FileStats Stats => new(Interlocked.Read(ref _added), Interlocked.Read(ref _fetched), Interlocked.Read(ref _collected), Interlocked.Read(ref _blocksRead));
 
     /// <summary>
     /// What one read of a file (bytes, CAR, sniffing) may visit: as many blocks as a file may have links, plus
@@ -89,7 +88,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
             try { file = await fetcher.FetchAsync(root, _stop.Token); }
             catch (StoreException e) { throw new FileRefusedException("unavailable", 503, $"{root} could not be stored: {e.Message}"); }
             catch (NotSupportedException e) { throw new FileRefusedException("unsupported", 422, $"{root} is not a file this node can keep: {e.Message}"); }
-            Interlocked.Increment(ref Fetched);
+            Interlocked.Increment(ref _fetched);
             Kept?.Invoke(file.Cid);
         }
         finally { _fetchSlots.Release(); }
@@ -98,7 +97,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     public ValueTask<byte[]?> GetAsync(Cid cid, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested(); // a reader whose client left stops at its next block
-        Interlocked.Increment(ref BlocksRead);
+        Interlocked.Increment(ref _blocksRead);
         return ValueTask.FromResult(_store.FileBlock(cid));
     }
 
@@ -181,7 +180,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
         {
             var now = Now;
             var done = _store.CollectFiles(now, now - (long)Options.OrphanGrace.TotalMilliseconds, Pinned());
-            Interlocked.Add(ref Collected, done.Files);
+            Interlocked.Add(ref _collected, done.Files);
             if (done.Files + done.Blocks > 0) _log.LogInformation("Collected {Files} expired files and {Blocks} unused blocks", done.Files, done.Blocks);
             return done;
         }
@@ -296,7 +295,7 @@ public sealed class FileService : IBlockSource, IAsyncDisposable
     private async Task<StoredFile> Record(BackgroundBlockWriter sink, StoredFile file)
     {
         await sink.CompleteAsync(file);
-        Interlocked.Increment(ref Added);
+        Interlocked.Increment(ref _added);
         Kept?.Invoke(file.Cid);
         return _store.StoredFile(file.Cid) ?? file;
     }
@@ -349,3 +348,9 @@ internal sealed class LimitedStream(Stream inner, long limit, (TimeProvider Time
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
+
+/// <summary>
+/// What a node's file service has counted since start: files added (uploads and CAR imports), fetched from the
+/// network and removed by the collector, and blocks read from the store for readers (the gateway, exports).
+/// </summary>
+public sealed record FileStats(long Added, long Fetched, long Collected, long BlocksRead);

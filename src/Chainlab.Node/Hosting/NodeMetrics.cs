@@ -96,9 +96,10 @@ public sealed class NodeMetrics : IDisposable
             store.Set(StoreBytes(node.Options.DataDir));
             try { fileBytes.Set(node.Files.Store.FileBlockBytes()); }
             catch (Exception e) when (e is Storage.StoreException or System.Data.Common.DbException) { }
-            filesAdded.IncTo(Interlocked.Read(ref node.Files.Added));
-            filesFetched.IncTo(Interlocked.Read(ref node.Files.Fetched));
-            filesCollected.IncTo(Interlocked.Read(ref node.Files.Collected));
+            var files = node.Files.Stats;
+            filesAdded.IncTo(files.Added);
+            filesFetched.IncTo(files.Fetched);
+            filesCollected.IncTo(files.Collected);
             if (node.Network is { } dhtNet)
             {
                 dhtContacts.Set(dhtNet.Dht.Table.Count);

@@ -56,7 +56,9 @@ public sealed class Dht
     /// <summary>File keys this node holds provider records for.</summary>
     public int RecordKeys { get { lock (_recordsGate) return _records.Count; } }
     /// <summary>Routing requests dropped because their sender was over its DHT budget, since start.</summary>
-    public long DroppedRequests;
+    private long _droppedRequests;
+    /// <summary>Requests dropped unanswered because their sender was over its budget, since start.</summary>
+    public long DroppedRequests => Interlocked.Read(ref _droppedRequests);
 
     public Dht(IDhtLinks links, PeerOptions options, TimeProvider time, Random random, ILogger log, Func<Cid, byte[]?> fileBlock)
     {
@@ -92,7 +94,7 @@ public sealed class Dht
     {
         if (m is FindNode or GetProviders or AddProvider && !peer.TakeDhtToken(_time.GetTimestamp(), _options.DhtRequestsPerSecond, _options.DhtRequestBurst, _time))
         {
-            Interlocked.Increment(ref DroppedRequests); // over its budget: dropped unanswered (a holder republishing many files is not punished for it)
+            Interlocked.Increment(ref _droppedRequests); // over its budget: dropped unanswered (a holder republishing many files is not punished for it)
             return true;
         }
         switch (m)

@@ -35,12 +35,15 @@ public sealed class Peer : IAsyncDisposable
     public double LatencyMs { get; set; }
     /// <summary>New addresses this peer has added to our address book.</summary>
     public int AddressesGiven { get; set; }
+    private long _blocksReceived, _lastUsed;
     /// <summary>Blocks this peer delivered for our sync requests.</summary>
-    public long BlocksReceived;
+    public long BlocksReceived => Interlocked.Read(ref _blocksReceived);
+    /// <summary>Counts blocks this peer delivered for our sync requests.</summary>
+    public void Delivered(int blocks) => Interlocked.Add(ref _blocksReceived, blocks);
     /// <summary>A short-lived link the DHT made to ask this node something; closed when it has been idle a while.</summary>
     public bool Ephemeral { get; set; }
     /// <summary>When the DHT last used this link (a timestamp of the node's clock).</summary>
-    public long LastUsed;
+    public long LastUsed { get => Interlocked.Read(ref _lastUsed); set => Interlocked.Exchange(ref _lastUsed, value); }
     public string Id => Convert.ToHexStringLower(NodeKey)[..16];
 
     /// <summary>Starts at 0; misbehaviour lowers it and at <see cref="BanScore"/> the peer is banned. Good behaviour slowly restores it.</summary>

@@ -73,7 +73,7 @@ internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
             {
                 await Task.Delay(Options.PingInterval, set.Time, ct);
                 peer.Forgive();
-                if (peer.Ephemeral && set.Time.GetElapsedTime(Interlocked.Read(ref peer.LastUsed)) > Options.EphemeralIdle)
+                if (peer.Ephemeral && set.Time.GetElapsedTime(peer.LastUsed) > Options.EphemeralIdle)
                 {
                     await set.Send(peer, new Disconnect(DisconnectReason.Shutdown, "done asking"));
                     await peer.DisposeAsync();

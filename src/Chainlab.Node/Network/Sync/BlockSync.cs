@@ -37,7 +37,7 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
         lock (_gate)
         {
             var peers = links.Linked.Select(p => new SyncPlanner<Peer>.PeerView(p, p.BestHeight, InFlight(p),
-                Preferred: p.Outbound || Interlocked.Read(ref p.BlocksReceived) > 0)).ToList();
+                Preferred: p.Outbound || p.BlocksReceived > 0)).ToList();
             plan = _planner.Next(chain.Head.Height, peers, NowMs);
             foreach (var (peer, from, count) in plan.Requests) peer.AddRequest(new BlockRequest(from, count, Probe: false));
         }
@@ -92,7 +92,7 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
             if (block.Height != request.From + (ulong)blocks.Count) throw new ProtocolViolation($"sent block {block.Height} where {request.From + (ulong)blocks.Count} was asked for");
             blocks.Add(block);
         }
-        Interlocked.Add(ref peer.BlocksReceived, blocks.Count);
+        peer.Delivered(blocks.Count);
         if (request.Probe) { await ImportProbe(peer, blocks); return; }
         lock (_gate)
         {
