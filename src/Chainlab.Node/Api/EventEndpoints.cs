@@ -1,11 +1,21 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace Chainlab.Node.Api;
 
 /// <summary>The server-sent event stream.</summary>
 public static class EventEndpoints
 {
+    public static void Map(RouteGroupBuilder api, ApiContext node)
+    {
+        // Two parameters keep this a described endpoint (a lone HttpContext lambda is a raw RequestDelegate, left out of OpenAPI).
+        api.MapGet("/events", (HttpContext ctx, CancellationToken ct) => EventEndpoints.Stream(node, ctx))
+            .Produces(200, contentType: "text/event-stream").WithProblems(503).WithName("Events")
+            .WithSummary("Server-sent events: 'head' for each new block, 'transactions' for each accepted batch.");
+    }
+
     /// <summary>
     /// Streams client events. Keep-alive comments go out when nothing happened for a while; the read that
     /// was waiting stays the same across them (a new read per keep-alive used to leave the old one behind,

@@ -6,6 +6,9 @@ namespace Chainlab.Node.Api;
 /// <summary>RFC 9457 problem responses with a stable type per cause (listed in docs/api.md).</summary>
 public static class Problems
 {
+    /// <summary>A piece of the client's input quoted in a problem's detail, cut at 80 characters.</summary>
+    internal static string Clip(string s) => s.Length > 80 ? s[..80] + "…" : s;
+
     public const string TypePrefix = "urn:chainlab:problem:";
 
     public static IResult Of(string slug, int status, string title, string detail) =>
