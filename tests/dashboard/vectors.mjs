@@ -1,6 +1,10 @@
 // The dashboard's own modules (the code the browser runs, on Node.js's WebCrypto) against the published
 // protocol vectors: addresses, transactions and their signatures, Merkle roots and proofs, state proofs,
-// contract payloads, file refs, and a key file round trip. Run: node tests/dashboard/vectors.mjs
+// contract payloads, file refs, and a key file round trip. Run: node --test tests/dashboard/vectors.mjs
+// With arguments (node tests/dashboard/vectors.mjs CLI_KEY_FILE PASSWORD OUT_FILE, as the C# suite runs it), it also
+// opens a key file the CLI wrote and writes one for the CLI to open; without them those two tests are skipped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,101 +15,127 @@ import { merkleRoot, verifyInclusion, verifyState, accountValueHash } from '../.
 
 const here = dirname(fileURLToPath(import.meta.url));
 const load = name => parseJson(readFileSync(join(here, '../../docs/vectors', `${name}.json`), 'utf8')).vectors;
-let failures = 0;
-const check = (what, got, want) => { if (got !== want) { failures++; console.error(`MISMATCH ${what}: got ${got}, want ${want}`); } };
+const keys = load('keys'), transactions = load('transactions'), merkle = load('merkle'), state = load('state');
+const contracts = load('contracts'), files = load('files');
+const refs = files.filter(v => v.cid), anchors = files.filter(v => v.refs);
+const proofs = state.flatMap(v => v.proofs.map(p => ({ ...p, root: v.root })));
+const [cliKeyFile, password, browserKeyFile] = process.argv.slice(2);
 
-for (const v of load('keys')) {
-  const k = await keyFromSeed(unhex(v.seed));
-  check('public key', hex(k.publicKey), v.publicKey);
-  check('address', k.address, v.address);
-  check('address bytes', hex(await parseAddress(v.address)), v.addressBytes);
-}
-let bad = 'none';
-try { await parseAddress(load('keys')[0].address.slice(0, -1) + 'z'); } catch (e) { bad = e.message; }
-check('a mistyped address is refused', bad.includes('checksum') || bad.includes('20 bytes'), true);
-console.log('keys: checked');
+test('every kind of vector is published, so none of the tests below passes for want of vectors', () => {
+  for (const [name, list] of Object.entries({ keys, transactions, merkle, proofs, refs, anchors })) assert.ok(list.length > 0, `no ${name} vectors`);
+  assert.ok(merkle.some(v => v.proof?.path.length > 0), 'no Merkle proof with a path');
+  assert.ok(proofs.some(p => p.present) && proofs.some(p => !p.present), 'state proofs of present and absent accounts');
+  assert.ok(['value', 'deploy', 'invoke', 'address'].every(kind => contracts.some(v => contractKind(v) === kind)), 'every kind of contract vector');
+});
 
-for (const v of load('transactions')) {
-  const k = await keyFromSeed(unhex(v.seed));
-  const t = await signTransaction(k, { kind: v.kind, chainId: v.chainId, nonce: v.nonce, fee: v.fee, to: v.to || null, amount: v.amount, payload: unhex(v.payload) });
-  check(`${v.name}: unsigned`, hex(t.unsigned), v.unsignedBytes);
-  check(`${v.name}: signing`, hex(t.signing), v.signingBytes);
-  check(`${v.name}: signature`, hex(t.signature), v.signature);
-  check(`${v.name}: raw`, t.rawHex, v.raw);
-  check(`${v.name}: hash`, t.hash, v.hash);
-  check(`${v.name}: verifies`, await verify(k.publicKey, t.signing, t.signature), true);
-}
-console.log('transactions: checked');
+for (const [i, v] of keys.entries())
+  test(`key ${i + 1} gives its public key, address and address bytes from its seed (${v.address})`, async () => {
+    const k = await keyFromSeed(unhex(v.seed));
+    assert.equal(hex(k.publicKey), v.publicKey);
+    assert.equal(k.address, v.address);
+    assert.equal(hex(await parseAddress(v.address)), v.addressBytes);
+  });
 
-for (const v of load('merkle')) {
-  check('merkle root', hex(await merkleRoot(v.items.map(unhex))), v.root);
-  if (v.proof) {
-    check('merkle proof', await verifyInclusion(v.items[v.proof.index], v.proof, v.root), true);
-    if (v.proof.path.length > 0) {
+test('a mistyped address is refused', async () => {
+  await assert.rejects(parseAddress(keys[0].address.slice(0, -1) + 'z'), /checksum|20 bytes/);
+});
+
+for (const v of transactions)
+  test(`the '${v.name}' transaction signs to the published unsigned bytes, signing bytes, signature, raw bytes and hash`, async () => {
+    const k = await keyFromSeed(unhex(v.seed));
+    const t = await signTransaction(k, { kind: v.kind, chainId: v.chainId, nonce: v.nonce, fee: v.fee, to: v.to || null, amount: v.amount, payload: unhex(v.payload) });
+    assert.equal(hex(t.unsigned), v.unsignedBytes);
+    assert.equal(hex(t.signing), v.signingBytes);
+    assert.equal(hex(t.signature), v.signature);
+    assert.equal(t.rawHex, v.raw);
+    assert.equal(t.hash, v.hash);
+    assert.equal(await verify(k.publicKey, t.signing, t.signature), true);
+  });
+
+for (const v of merkle) {
+  test(`the Merkle root of ${v.items.length} item(s) is the published one`, async () => {
+    assert.equal(hex(await merkleRoot(v.items.map(unhex))), v.root);
+  });
+  if (!v.proof) continue;
+  const { index, leafCount } = v.proof, item = v.items[index];
+  test(`the inclusion proof of item ${index} of ${leafCount} leads to the root`, async () => {
+    assert.equal(await verifyInclusion(item, v.proof, v.root), true);
+  });
+  if (v.proof.path.length > 0)
+    test(`the inclusion proof of item ${index} of ${leafCount} fails with a changed hash or an extra one`, async () => {
       const flipped = { ...v.proof, path: v.proof.path.map((p, i) => i === 0 ? p.replace(/^./, c => c === '0' ? '1' : '0') : p) };
-      check('a changed proof fails', await verifyInclusion(v.items[v.proof.index], flipped, v.root), false);
-      check('an extra hash fails', await verifyInclusion(v.items[v.proof.index], { ...v.proof, path: [...v.proof.path, v.root] }, v.root), false);
-    }
-  }
+      assert.equal(await verifyInclusion(item, flipped, v.root), false);
+      assert.equal(await verifyInclusion(item, { ...v.proof, path: [...v.proof.path, v.root] }, v.root), false);
+    });
 }
-console.log('merkle: checked');
 
-for (const v of load('state')) {
-  for (const p of v.proofs) {
-    const proof = { key: p.key, siblings: p.siblings, leafKey: p.leafKey, leafValue: p.leafValue, stateRoot: v.root };
+for (const p of proofs) {
+  const proof = { key: p.key, siblings: p.siblings, leafKey: p.leafKey, leafValue: p.leafValue, stateRoot: p.root };
+  const kind = p.present ? 'a present account' : p.leafKey ? 'an absent account (another leaf on its path)' : 'an absent account (an empty branch)';
+  test(`the state proof of ${kind} leads to the state root (${p.address})`, async () => {
     const r = await verifyState(p.address, proof, p.present ? unhex(p.valueHash) : null);
-    check(`state proof for ${p.address}: ${r.why}`, r.ok, true);
-    if (p.present) {
-      // The value hash from the account's fields (and data, for a system account), as the account page computes it.
-      const b = unhex(p.accountBytes);
-      const data = b.length > 24 ? b.subarray(28) : null;
-      check(`value hash of ${p.address}`, hex(await accountValueHash(readU64(b, 0), readU64(b, 8), readU64(b, 16), data)), p.valueHash);
-      const other = await verifyState(p.address, proof, await sha256(unhex('00')));
-      check('a different account value fails', other.ok, false);
+    assert.equal(r.ok, true, r.why);
+  });
+  if (!p.present) continue;
+  test(`the value hash of an account comes from its fields and data, as the account page computes it (${p.address})`, async () => {
+    const b = unhex(p.accountBytes);
+    const data = b.length > 24 ? b.subarray(28) : null;
+    assert.equal(hex(await accountValueHash(readU64(b, 0), readU64(b, 8), readU64(b, 16), data)), p.valueHash);
+  });
+  test(`the state proof of an account fails for a different value (${p.address})`, async () => {
+    assert.equal((await verifyState(p.address, proof, await sha256(unhex('00')))).ok, false);
+  });
+}
+
+/** Which layout a contract vector holds: a value, a deploy or invoke payload, or a contract address. */
+function contractKind(v) { return 'value' in v ? 'value' : v.kind === 'deploy' || v.kind === 'invoke' ? v.kind : 'address'; }
+
+for (const v of contracts)
+  test(`the contract vector '${v.name}' comes out as published`, async () => {
+    switch (contractKind(v)) {
+      case 'value': assert.equal(hex(contractValue(v.value)), v.encoded); break;
+      case 'deploy': assert.equal(hex(deployPayload(v.gasLimit, v.code, v.args)), v.payload); break;
+      case 'invoke': assert.equal(hex(invokePayload(v.gasLimit, v.function, v.args)), v.payload); break;
+      default: assert.equal(await contractAddress(v.deployer, v.nonce), v.contract);
     }
-  }
-}
-console.log('state: checked');
+  });
 
-for (const v of load('contracts')) {
-  if ('value' in v) check(v.name, hex(contractValue(v.value)), v.encoded);
-  else if (v.kind === 'deploy') check(v.name, hex(deployPayload(v.gasLimit, v.code, v.args)), v.payload);
-  else if (v.kind === 'invoke') check(v.name, hex(invokePayload(v.gasLimit, v.function, v.args)), v.payload);
-  else check(`${v.name}: contract`, await contractAddress(v.deployer, v.nonce), v.contract);
-}
-console.log('contracts: checked');
+const refOf = r => ({ cid: r.cid, size: r.size, name: r.fileName, mediaType: r.mediaType });
+for (const v of refs)
+  test(`the file ref '${v.name}' has the published CID bytes and encoding`, () => {
+    assert.equal(hex(cidBytes(v.cid)), v.cidBytes);
+    assert.equal(hex(fileRef(refOf(v))), v.ref);
+  });
 
-const files = load('files');
-const refs = files.filter(v => v.cid);
-for (const v of refs) {
-  check(`${v.name}: cid bytes`, hex(cidBytes(v.cid)), v.cidBytes);
-  check(`${v.name}: ref`, hex(fileRef({ cid: v.cid, size: v.size, name: v.fileName, mediaType: v.mediaType })), v.ref);
-}
-for (const v of files.filter(v => v.refs)) {
-  const picked = v.refs.map(i => refs[i]).map(r => ({ cid: r.cid, size: r.size, name: r.fileName, mediaType: r.mediaType }));
-  check(`${v.name}: payload`, hex(anchorPayload(picked)), v.payload);
-  check(`${v.name}: files root`, hex(await merkleRoot(await Promise.all(picked.map(r => sha256(fileRef(r)))))), v.filesRoot);
-}
-console.log('files: checked');
+for (const v of anchors)
+  test(`the anchor '${v.name}' has the published payload and files root`, async () => {
+    const picked = v.refs.map(i => refOf(refs[i]));
+    assert.equal(hex(anchorPayload(picked)), v.payload);
+    assert.equal(hex(await merkleRoot(await Promise.all(picked.map(r => sha256(fileRef(r)))))), v.filesRoot);
+  });
 
 // Key files: what the browser writes, the same code reads back; a wrong password is refused as the CLI says it.
-const k = await keyFromSeed(unhex(load('keys')[0].seed));
-const file = await encryptKey(k, 'correct horse', 'browser');
-check('key file address', file.address, k.address);
-check('key file round trip', hex((await decryptKey(JSON.stringify(file), 'correct horse')).seed), hex(k.seed));
-let why = '';
-try { await decryptKey(file, 'wrong'); } catch (e) { why = e.message; }
-check('wrong password', why, 'wrong password (or the key file was altered)');
-// A key file the CLI wrote (argv[2], password argv[3]) opens here too; argv[4]: where to write one for the CLI to open.
-if (process.argv[2]) {
-  const cli = await decryptKey(readFileSync(process.argv[2], 'utf8'), process.argv[3]);
-  console.log(`cli key file: ${cli.address}`);
-}
-if (process.argv[4]) {
-  writeFileSync(process.argv[4], JSON.stringify(await encryptKey(k, process.argv[3], 'from the browser code'), null, 2));
-  console.log(`browser key file: ${k.address}`);
-}
-console.log('key files: checked');
+const key = await keyFromSeed(unhex(keys[0].seed));
+const file = await encryptKey(key, 'correct horse', 'browser');
 
-if (failures > 0) { console.error(`${failures} mismatches`); process.exit(1); }
-console.log('all vectors match');
+test('a key file the browser writes names its address and opens again with its password', async () => {
+  assert.equal(file.address, key.address);
+  assert.equal(hex((await decryptKey(JSON.stringify(file), 'correct horse')).seed), hex(key.seed));
+});
+
+test('a key file refuses a wrong password in the CLI\'s words', async () => {
+  await assert.rejects(decryptKey(file, 'wrong'), { message: 'wrong password (or the key file was altered)' });
+});
+
+// The C# suite checks the addresses these two report: the CLI's key file's, and the one it then opens.
+test('a key file the CLI wrote opens in the browser code', { skip: cliKeyFile ? false : 'no CLI key file given' }, async t => {
+  const cli = await decryptKey(readFileSync(cliKeyFile, 'utf8'), password);
+  assert.match(cli.address, /^cl/);
+  t.diagnostic(`cli key file: ${cli.address}`);
+});
+
+test('the browser code writes a key file for the CLI to open', { skip: browserKeyFile ? false : 'no file to write given' }, async t => {
+  writeFileSync(browserKeyFile, JSON.stringify(await encryptKey(key, password, 'from the browser code'), null, 2));
+  assert.equal((await decryptKey(readFileSync(browserKeyFile, 'utf8'), password)).address, key.address);
+  t.diagnostic(`browser key file: ${key.address}`);
+});

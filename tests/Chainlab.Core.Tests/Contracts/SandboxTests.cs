@@ -1,5 +1,4 @@
 using Chainlab.Contracts;
-using Chainlab.Contracts;
 using Chainlab.Contracts.Vm;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;

@@ -21,8 +21,11 @@ const routes = {
 const view = document.getElementById('view');
 const live = document.getElementById('live');
 const headListeners = new Set();
-/** Pages subscribe to new heads (and get unsubscribed when the page changes). */
-const ctx = { onHead: f => { headListeners.add(f); }, devnet: null, devnetReady: null };
+/**
+ * What the shell gives each page: onHead subscribes to new heads (until the page changes), refresh draws the page
+ * again (a pending transaction's page, once a new head may include it).
+ */
+const ctx = { onHead: f => { headListeners.add(f); }, refresh, devnet: null, devnetReady: null };
 let cleanup = [];
 
 async function route() {
@@ -41,14 +44,18 @@ async function route() {
   if (!render) { fill(view, h('h1', {}, 'Not found'), h('p', {}, `No page '${name}'.`)); return; }
   try {
     const page = h('div', { class: 'page', 'data-page': name || 'overview' });
-    // Pages append optional parts as null: skip those (the DOM's own append would write "null").
-    page.append = (...parts) => Element.prototype.append.call(page, ...parts.flat(Infinity).filter(x => x !== null && x !== undefined && x !== false));
     const done = await render(page, param, ctx, name);
     fill(view, page);
     if (typeof done === 'function') cleanup.push(done);
   } catch (e) {
     fill(view, h('h1', {}, 'Could not load this page'), h('p', { class: 'bad', role: 'alert' }, e.message));
   }
+}
+
+/** Draws the page the hash names, afresh, and moves focus to it without scrolling: on a new hash and on ctx.refresh(). */
+function refresh() {
+  route();
+  view.focus({ preventScroll: true });
 }
 
 document.getElementById('search').addEventListener('submit', e => {
@@ -77,7 +84,7 @@ async function start() {
   onSwitch(m => toast(`node ${apiBase()} answers now (${m.name}); the one that served this page is gone`));
   // A heartbeat: a read every few seconds finds out when the node is gone (and moves to a sibling).
   setInterval(() => api('/api/v1/status').catch(() => setLive(false)), 4000);
-  window.addEventListener('hashchange', () => { route(); view.focus({ preventScroll: true }); });
+  window.addEventListener('hashchange', refresh);
   chip();
   await route();
 }

@@ -1,5 +1,4 @@
 using Chainlab.Contracts;
-using Chainlab.Contracts;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;

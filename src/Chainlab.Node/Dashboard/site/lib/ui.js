@@ -11,15 +11,19 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  append(el, children);
-  return el;
+  return put(el, children);
 }
 
-function append(el, children) {
+/**
+ * Appends children to el, arrays flattened: a part left out (null, undefined or false, as in `cond ? x : null`) is
+ * skipped, where the DOM's own append would write "null"; anything else not a node becomes text. Returns el.
+ */
+export function put(el, ...children) {
   for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
+  return el;
 }
 
 export const link = (href, label, attrs = {}) => h('a', { href, ...attrs }, label);
@@ -91,7 +95,7 @@ export function lineChart(title, points, { unit = '', width = 360, height = 90, 
 }
 
 /** Replaces the children of el. */
-export function fill(el, ...children) { el.replaceChildren(); append(el, children); return el; }
+export function fill(el, ...children) { el.replaceChildren(); return put(el, children); }
 
 /** A labelled form control. */
 export function field(label, control, hint) {

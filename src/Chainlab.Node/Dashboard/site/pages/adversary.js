@@ -2,7 +2,7 @@
 // devnet's control route (token-guarded, reached through this node), then watch every node's height on a timeline
 // and live verdicts of the lab's invariants as far as the page can see them.
 import { api, apiAt } from '../lib/api.js';
-import { h, fill, card, table, field, busy, toast, verdict, amount } from '../lib/ui.js';
+import { h, fill, put, card, table, field, busy, toast, verdict, amount } from '../lib/ui.js';
 
 const TOKEN = 'chainlab.devnet.token', LOG = 'chainlab.devnet.timeline';
 const heights = new Map(); // node name → [{x: ms, y: height}]
@@ -15,10 +15,10 @@ function note(line, ok = true) {
 
 export async function render(page, _param, ctx) {
   await ctx.devnetReady;
-  page.append(h('h1', {}, 'Adversary lab'));
+  put(page, h('h1', {}, 'Adversary lab'));
   const d = ctx.devnet;
   if (!d) {
-    page.append(h('p', {}, 'Faults and malicious nodes are for devnets started with `chainlab devnet up`; this node is not part of one.'));
+    put(page, h('p', {}, 'Faults and malicious nodes are for devnets started with `chainlab devnet up`; this node is not part of one.'));
     return;
   }
   const token = h('input', { type: 'password', id: 'devnet-token', autocomplete: 'off', value: sessionStorage.getItem(TOKEN) ?? '', placeholder: 'contents of keys/control-token' });
@@ -64,7 +64,7 @@ export async function render(page, _param, ctx) {
   const verdicts = h('div', { id: 'verdicts' });
   const chart = h('div');
 
-  page.append(
+  put(page,
     h('p', { class: 'muted' }, 'Every change goes to the devnet\'s supervisor (the `devnet up` process) through this node\'s devnet control route, with the devnet\'s token from keys/control-token. Scenario files run from the CLI: chainlab scenario run scenarios/NAME.yaml (docs/ATTACKS.md).'),
     d.control ? null : h('p', { class: 'bad' }, 'This node was not told its supervisor\'s address: faults can be put in with `chainlab devnet fault` only.'),
     card('Control', field('devnet token', token),

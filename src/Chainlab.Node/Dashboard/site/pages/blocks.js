@@ -1,6 +1,6 @@
 // Blocks: the chain newest first, 25 a page; the top page grows live as blocks arrive.
 import { api } from '../lib/api.js';
-import { h, fill, table, hashLink, ago, short, amount } from '../lib/ui.js';
+import { h, fill, put, table, hashLink, ago, short, amount } from '../lib/ui.js';
 
 const PAGE = 25n;
 
@@ -20,7 +20,7 @@ export async function render(page, param, ctx) {
         upTo < head ? h('a', { href: `#/blocks/${upTo + PAGE > head ? head : upTo + PAGE}` }, '← newer') : null,
         from > 0n ? h('a', { href: `#/blocks/${from - 1n}` }, 'older →') : null));
   };
-  page.append(h('h1', {}, `Blocks (head ${amount(status.headHeight)})`), body);
+  put(page, h('h1', {}, `Blocks (head ${amount(status.headHeight)})`), body);
   await load(top);
   if (top === head) ctx.onHead(hd => load(BigInt(hd.height)));
 }

@@ -2,7 +2,7 @@
 // order and takeovers, PoS validators, stakes and slot wins, PoW difficulty and hash rate; forks for all.
 // Stake, unstake and authority changes are signed here by the wallet.
 import { api } from '../lib/api.js';
-import { h, fill, card, wideCard, fields, table, lineChart, amount, mono, short, link, field, busy, toast } from '../lib/ui.js';
+import { h, fill, put, card, wideCard, fields, table, lineChart, amount, mono, short, link, field, busy, toast } from '../lib/ui.js';
 import { addressOf } from '../lib/keys.js';
 import { unhex, readU64 } from '../lib/bytes.js';
 import { authorityPayload } from '../lib/codec.js';
@@ -12,7 +12,7 @@ export async function render(page, _param, ctx) {
   const body = h('div');
   // The forms stay put while the engine's cards are redrawn at each head (a redraw must not eat what is typed).
   const forms = h('div', { class: 'grid' });
-  page.append(h('h1', {}, 'Consensus'), body, forms);
+  put(page, h('h1', {}, 'Consensus'), body, forms);
   const draw = async () => {
     const s = await api('/api/v1/status');
     const head = BigInt(s.headHeight), from = head > 99n ? head - 99n : 0n;

@@ -1,7 +1,7 @@
 // Contracts: deploy Lua source (typed or from a file) and invoke functions, both signed by the wallet; read a
 // contract's code, storage and events, and make read-only view calls.
 import { api } from '../lib/api.js';
-import { h, fill, card, fields, table, amount, mono, link, field, busy, toast, hashLink } from '../lib/ui.js';
+import { h, fill, put, card, fields, table, amount, mono, link, field, busy, toast, hashLink } from '../lib/ui.js';
 import { deployPayload, invokePayload, contractAddress } from '../lib/codec.js';
 import * as wallet from '../lib/wallet.js';
 
@@ -22,13 +22,13 @@ const toJson = value => JSON.stringify(value, (_k, x) => typeof x === 'bigint' ?
 export async function render(page, param, _ctx, name) {
   const status = await api('/api/v1/status');
   const gasPrice = BigInt(status.contracts.gasPrice);
-  page.append(h('h1', {}, name === 'contract' && param ? 'Contract' : 'Contracts'));
-  if (!status.contracts.enabled) { page.append(h('p', {}, 'This chain\'s spec disables contracts.')); return; }
+  put(page, h('h1', {}, name === 'contract' && param ? 'Contract' : 'Contracts'));
+  if (!status.contracts.enabled) { put(page, h('p', {}, 'This chain\'s spec disables contracts.')); return; }
   const lookup = h('input', { type: 'text', placeholder: 'cl… contract address', id: 'contract-address', value: param ?? '' });
-  page.append(h('form', { class: 'row', onsubmit: e => { e.preventDefault(); location.hash = `#/contract/${lookup.value.trim()}`; } },
+  put(page, h('form', { class: 'row', onsubmit: e => { e.preventDefault(); location.hash = `#/contract/${lookup.value.trim()}`; } },
     field('open a contract', lookup), h('button', { type: 'submit' }, 'Open')));
-  if (name === 'contract' && param) page.append(await contractView(param, gasPrice));
-  page.append(deployForm(gasPrice, status));
+  if (name === 'contract' && param) put(page, await contractView(param, gasPrice));
+  put(page, deployForm(gasPrice, status));
 }
 
 function deployForm(gasPrice, status) {

@@ -1,7 +1,7 @@
 // Block, transaction and account pages, and the search box. Each recomputes what it can in the browser:
 // the transaction root of a block, a transaction's hash, signature and inclusion proof, an account's state proof.
 import { api, ApiError } from '../lib/api.js';
-import { h, fill, card, fields, table, hashLink, mono, amount, time, ago, short, verdict, link, busy } from '../lib/ui.js';
+import { h, fill, put, card, fields, table, hashLink, mono, amount, time, ago, short, verdict, link, busy } from '../lib/ui.js';
 import { unhex, hex, sha256, concat, utf8, u8 } from '../lib/bytes.js';
 import { verify } from '../lib/keys.js';
 import { merkleRoot, verifyInclusion, verifyState, accountValueHash } from '../lib/proofs.js';
@@ -14,7 +14,7 @@ export async function block(page, id) {
   const hashesOk = (await Promise.all(b.transactions.map(async t => hex(await sha256(unhex(t.raw))) === t.hash))).every(x => x);
   const filesRoot = hex(await merkleRoot(await Promise.all(b.files.map(f => sha256(fileRef(f))))));
   const height = BigInt(hd.height);
-  page.append(h('h1', {}, `Block ${amount(hd.height)}`),
+  put(page, h('h1', {}, `Block ${amount(hd.height)}`),
     h('div', { class: 'actions' }, height > 0n ? link(`#/block/${height - 1n}`, '← parent') : null, link(`#/block/${height + 1n}`, 'next →')),
     card('Checked in this browser',
       h('p', { id: 'tx-root-check' }, verdict(txRoot === hd.txRoot, txRoot === hd.txRoot
@@ -34,12 +34,12 @@ export async function block(page, id) {
 
 export async function transaction(page, hash, ctx) {
   const t = await api(`/api/v1/transactions/${encodeURIComponent(hash)}`);
-  page.append(h('h1', {}, `Transaction ${short(t.hash, 16)}`));
+  put(page, h('h1', {}, `Transaction ${short(t.hash, 16)}`));
   if (t.status !== 'included') {
-    page.append(card('Status', fields([['hash', mono(t.hash)], ['status', h('b', { id: 'tx-status' }, t.status)], ['reason', t.reason]])),
+    put(page, card('Status', fields([['hash', mono(t.hash)], ['status', h('b', { id: 'tx-status' }, t.status)], ['reason', t.reason]])),
       h('p', { class: 'muted' }, t.status === 'pending' ? 'Waiting for a block; this page updates when one includes it.' : ''));
     // Asked again at each new head until a block includes it.
-    if (t.status === 'pending') ctx.onHead(() => window.dispatchEvent(new HashChangeEvent('hashchange')));
+    if (t.status === 'pending') ctx.onHead(() => ctx.refresh());
     return;
   }
   const tx = t.transaction, raw = unhex(tx.raw);
@@ -48,7 +48,7 @@ export async function transaction(page, hash, ctx) {
   const header = (await api(`/api/v1/blocks/${t.blockHash}`)).header;
   const proofOk = await verifyInclusion(t.hash, t.proof, header.txRoot) && t.proof.txRoot === header.txRoot;
   const r = t.receipt;
-  page.append(
+  put(page,
     card('Checked in this browser',
       h('p', { id: 'proof-check' }, verdict(proofOk, proofOk
         ? `inclusion proof (${t.proof.path.length} hash(es), leaf ${t.proof.index} of ${t.proof.leafCount}) leads to the transaction root of block ${amount(t.blockHeight)}`
@@ -86,7 +86,7 @@ export async function account(page, address) {
   const root = (await api(`/api/v1/blocks/${p.height}`)).header.stateRoot;
   const check = root === p.stateRoot ? await verifyState(a.address, p, value) : { ok: false, why: 'the proof names another state root than the block' };
   const recent = h('div', { id: 'account-txs' });
-  page.append(h('h1', {}, contract ? 'Contract account' : 'Account'), h('p', { class: 'mono' }, a.address),
+  put(page, h('h1', {}, contract ? 'Contract account' : 'Account'), h('p', { class: 'mono' }, a.address),
     card('Checked in this browser', h('p', { id: 'state-check' }, verdict(check.ok, check.ok
       ? `state proof (${p.siblings.length} sibling hash(es)) leads to the state root of block ${amount(p.height)}: this ${exists ? 'account is' : 'address is empty'} as shown`
       : `state proof failed: ${check.why}`))),
@@ -136,5 +136,5 @@ export async function search(page, q) {
   const r = await api(`/api/v1/search?q=${encodeURIComponent(q.trim())}`);
   const route = { block: 'block', transaction: 'tx', account: 'account', file: 'file' }[r.kind];
   if (route) { location.replace(`#/${route}/${r.id}`); return; }
-  page.append(h('h1', {}, 'Nothing found'), h('p', {}, `'${q}' is not a height, block or transaction hash, address or CID this node knows.`));
+  put(page, h('h1', {}, 'Nothing found'), h('p', {}, `'${q}' is not a height, block or transaction hash, address or CID this node knows.`));
 }

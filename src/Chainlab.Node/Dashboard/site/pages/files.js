@@ -1,20 +1,20 @@
 // Files: upload to a CID (with progress), anchor it on chain with the wallet, list what the node keeps and what
 // an address anchored, look up and download by CID (through the node's /ipfs/ gateway).
 import { api, apiBase, ownBase, ApiError } from '../lib/api.js';
-import { h, fill, card, fields, table, amount, mono, link, field, busy, toast, hashLink, time } from '../lib/ui.js';
+import { h, fill, put, card, fields, table, amount, mono, link, field, busy, toast, hashLink, time } from '../lib/ui.js';
 import { anchorPayload } from '../lib/codec.js';
 import * as wallet from '../lib/wallet.js';
 
 export async function render(page, param, _ctx, name) {
-  page.append(h('h1', {}, 'Files'));
+  put(page, h('h1', {}, 'Files'));
   const lookup = h('input', { type: 'text', id: 'cid-input', placeholder: 'Qm… or bafy…', value: name === 'file' ? param : '' });
-  page.append(h('form', { class: 'row', onsubmit: e => { e.preventDefault(); location.hash = `#/file/${lookup.value.trim()}`; } },
+  put(page, h('form', { class: 'row', onsubmit: e => { e.preventDefault(); location.hash = `#/file/${lookup.value.trim()}`; } },
     field('find a file by CID', lookup), h('button', { type: 'submit' }, 'Find')));
-  if (name === 'file' && param) page.append(await fileView(param));
-  page.append(uploadCard());
+  if (name === 'file' && param) put(page, await fileView(param));
+  put(page, uploadCard());
   const by = name === 'files' && param?.startsWith('cl') ? param : wallet.current();
   const [kept, anchored] = await Promise.all([api('/api/v1/files?limit=50'), by ? api(`/api/v1/files?anchoredBy=${by}&limit=50`) : null]);
-  page.append(
+  put(page,
     anchored ? card(`Anchored by ${by}`, table(['block', 'CID', 'name', 'size', 'tx'], anchored.anchors.map(a =>
       [link(`#/block/${a.height}`, String(a.height)), hashLink('file', a.file.cid, 16), a.file.name, amount(a.file.size), hashLink('tx', a.txHash, 10)]), { id: 'anchored-files' })) : null,
     card('Kept by this node', table(['CID', 'name', 'size', 'type', 'added', 'expires'], kept.files.map(f =>

@@ -1,14 +1,14 @@
 // Network: every node of the devnet (read from each node's own API) drawn as a graph of its peer links, with
 // heights, sync, latencies and bans. Outside a devnet: this node and its peers.
 import { apiAt, apiBase } from '../lib/api.js';
-import { h, fill, card, table, amount, short } from '../lib/ui.js';
+import { h, fill, put, card, table, amount, short } from '../lib/ui.js';
 
 export async function render(page, _param, ctx) {
   await ctx.devnetReady;
   const graph = h('div', { id: 'network-graph' });
   const nodes = h('div');
   const bans = h('div');
-  page.append(h('h1', {}, 'Network'),
+  put(page, h('h1', {}, 'Network'),
     ctx.devnet ? null : h('p', { class: 'muted' }, 'This node is not part of a devnet started by `chainlab devnet up`: only its own links are shown.'),
     card('Links', graph), card('Nodes', nodes), card('Bans', bans));
   const draw = async () => {

@@ -1,7 +1,7 @@
 // Overview: the chain at a glance, a live block feed and charts of the last minutes, all from the event stream
 // (new heads) and a status read every two seconds.
 import { api } from '../lib/api.js';
-import { h, fill, card, lineChart, hashLink, amount, ago, short } from '../lib/ui.js';
+import { h, fill, put, card, lineChart, hashLink, amount, ago, short } from '../lib/ui.js';
 
 const WINDOW_MS = 5 * 60 * 1000;
 // Kept across visits to the page, so the charts do not start empty each time.
@@ -34,7 +34,7 @@ export async function render(page, _param, ctx) {
   const stats = h('div', { class: 'stats' });
   const blocksList = h('ol', { class: 'feed', reversed: true, id: 'block-feed' });
   const charts = h('div', { class: 'grid' });
-  page.append(h('h1', {}, 'Overview'), stats,
+  put(page, h('h1', {}, 'Overview'), stats,
     h('div', { class: 'grid' }, card('Latest blocks (live)', blocksList), card('Last five minutes', charts)));
 
   const draw = s => {

@@ -1,15 +1,15 @@
 // Wallet: make or import keys (CLI key files), unlock, export, and send transfers signed in this browser.
 import { api } from '../lib/api.js';
-import { h, fill, card, table, field, busy, toast, amount, link, short, download, mono } from '../lib/ui.js';
+import { h, fill, put, card, table, field, busy, toast, amount, link, short, download, mono } from '../lib/ui.js';
 import { parseAddress } from '../lib/keys.js';
 import * as wallet from '../lib/wallet.js';
 
 export async function render(page, _param, ctx) {
-  page.append(h('h1', {}, 'Wallet'),
+  put(page, h('h1', {}, 'Wallet'),
     h('p', { class: 'muted' }, 'Keys are made and used in this browser (WebCrypto Ed25519) and kept in IndexedDB only as key files encrypted under your password, the same format as the CLI\'s (docs/keystore.md): a file exported here works with the CLI (`--from`, `--key`), and a CLI key file imports here.'));
   const mine = h('div');
   const keys = h('div');
-  page.append(mine, h('div', { class: 'grid' }, createCard(), importCard()), card('Keys in this browser', keys));
+  put(page, mine, h('div', { class: 'grid' }, createCard(), importCard()), card('Keys in this browser', keys));
   const draw = async () => {
     const files = await wallet.list();
     const current = wallet.current();
