@@ -95,7 +95,9 @@ public abstract record ContractValue
 
     /// <summary>
     /// From JSON: integers, strings, booleans, null, arrays (a table 1..n) and objects (a table with string keys).
-    /// Numbers with a fraction or outside the i64 range are refused: floats never cross the boundary.
+    /// Numbers with a fraction or outside the i64 range are refused: floats never cross the boundary. This is the
+    /// argument form (the CLI's, the API's view calls, the dashboard's): every object is a table with string keys,
+    /// so the tagged forms <see cref="ToJson"/> writes (<c>{"hex": …}</c>, <c>{"entries": …}</c>) are not read as tags.
     /// </summary>
     public static ContractValue FromJson(JsonNode? node, int depth = 0)
     {
@@ -148,9 +150,18 @@ public abstract record ContractValue
         return a.Select(x => FromJson(x)).ToList();
     }
 
+    /// <summary>The member name of the JSON form of a string that is not UTF-8: <c>{"hex": "…"}</c>.</summary>
+    public const string HexTag = "hex";
+    /// <summary>The member name of the JSON form of a table that has other keys than strings: <c>{"entries": [[key, value], …]}</c>.</summary>
+    public const string EntriesTag = "entries";
+
     /// <summary>
-    /// To JSON: a table whose keys are exactly 1..n becomes an array, any other table an object (integer keys
-    /// as decimal text); a string that is not UTF-8 becomes {"hex": "…"}.
+    /// To JSON, without loss (two different values never give the same JSON; docs/contracts.md): nil is null,
+    /// booleans and integers are themselves, a UTF-8 string is a JSON string and any other string
+    /// <c>{"hex": "…"}</c>. A table whose keys are exactly 1..n (n ≥ 1) is an array; a table whose keys are all
+    /// UTF-8 strings is an object, unless it has one entry only, keyed "hex" or "entries" (it would read as a
+    /// tagged form); every other table is <c>{"entries": [[key, value], …]}</c> in key order. So an object of
+    /// exactly one member named "hex" or "entries" is always a tagged form, and any other object a table.
     /// </summary>
     public abstract JsonNode? ToJson();
 
@@ -196,7 +207,7 @@ public sealed record StringValue(byte[] Bytes) : ContractValue
     private static readonly UTF8Encoding Strict = new(false, true);
     public override void Write(CanonicalWriter w) { w.U8(4); w.Bytes(Bytes); }
     public string? Text { get { try { return Strict.GetString(Bytes); } catch (DecoderFallbackException) { return null; } } }
-    public override JsonNode? ToJson() => Text is { } t ? JsonValue.Create(t) : new JsonObject { ["hex"] = Convert.ToHexStringLower(Bytes) };
+    public override JsonNode? ToJson() => Text is { } t ? JsonValue.Create(t) : new JsonObject { [HexTag] = Convert.ToHexStringLower(Bytes) };
     public bool Equals(StringValue? o) => o is not null && Bytes.AsSpan().SequenceEqual(o.Bytes);
     public override int GetHashCode() => Bytes.Length;
 }
@@ -218,10 +229,26 @@ public sealed record TableValue(IReadOnlyList<KeyValuePair<ContractValue, Contra
         var isArray = true;
         for (var i = 0; i < Entries.Count && isArray; i++) isArray = Entries[i].Key is IntValue iv && iv.Value == i + 1;
         if (isArray && Entries.Count > 0) return new JsonArray(Entries.Select(e => e.Value.ToJson()).ToArray());
-        var o = new JsonObject();
-        foreach (var (k, v) in Entries)
-            o[k switch { IntValue i => i.Value.ToString(), StringValue s => s.Text ?? "0x" + Convert.ToHexStringLower(s.Bytes), BoolValue b => b.Value ? "true" : "false", _ => "?" }] = v.ToJson();
-        return o;
+        // An object only when every key is a UTF-8 string (distinct bytes are distinct texts) and it cannot be
+        // mistaken for a tagged form; integer, boolean and non-UTF-8 keys would collide with string keys.
+        var names = new string[Entries.Count];
+        var plain = true;
+        for (var i = 0; i < Entries.Count && plain; i++)
+        {
+            if (Entries[i].Key is StringValue { Text: { } t }) names[i] = t;
+            else plain = false;
+        }
+        if (plain && Entries.Count == 1 && names[0] is HexTag or EntriesTag) plain = false;
+        if (plain)
+        {
+            var o = new JsonObject();
+            for (var i = 0; i < Entries.Count; i++) o[names[i]] = Entries[i].Value.ToJson();
+            return o;
+        }
+        return new JsonObject
+        {
+            [EntriesTag] = new JsonArray(Entries.Select(e => (JsonNode)new JsonArray(e.Key.ToJson(), e.Value.ToJson())).ToArray()),
+        };
     }
 
     public bool Equals(TableValue? o) => o is not null && Entries.Count == o.Entries.Count &&

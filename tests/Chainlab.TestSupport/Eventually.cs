@@ -24,4 +24,30 @@ public static class Eventually
             await Task.Delay(100);
         }
     }
+
+    /// <summary>
+    /// Checks that the condition keeps holding for the whole period (polled every 20 ms), for claims that
+    /// something does not happen; fails the test the moment it breaks.
+    /// </summary>
+    public static async Task Holds(Func<bool> condition, string what, TimeSpan period)
+    {
+        var until = DateTime.UtcNow + period;
+        do
+        {
+            if (!condition()) Assert.Fail($"stopped holding within {period.TotalMilliseconds:0} ms: {what}");
+            await Task.Delay(20);
+        } while (DateTime.UtcNow < until);
+        Assert.True(condition(), $"stopped holding at the end of {period.TotalMilliseconds:0} ms: {what}");
+    }
+
+    /// <summary>The asynchronous form of <see cref="Holds(Func{bool}, string, TimeSpan)"/>, polled every 250 ms.</summary>
+    public static async Task Holds(Func<Task<bool>> condition, string what, TimeSpan period)
+    {
+        var until = DateTime.UtcNow + period;
+        do
+        {
+            if (!await condition()) Assert.Fail($"stopped holding within {period.TotalMilliseconds:0} ms: {what}");
+            await Task.Delay(250);
+        } while (DateTime.UtcNow < until);
+    }
 }

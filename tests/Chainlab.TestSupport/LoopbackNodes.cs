@@ -43,6 +43,6 @@ public sealed class LoopbackNodes : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var n in Nodes) await n.DisposeAsync();
-        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+        foreach (var d in _dirs) TempDir.Delete(d);
     }
 }

@@ -42,7 +42,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     {
         try { await RunPg("pg_ctl", "-D", DataDir, "-m", "immediate", "-w", "stop"); }
         catch (InvalidOperationException) { }
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDir.Delete(_dir);
     }
 
     private static bool IsRoot => Environment.UserName == "root";

@@ -115,6 +115,6 @@ public sealed class TestNode : IAsyncDisposable
     public async ValueTask DisposeAndDeleteAsync()
     {
         await DisposeAsync();
-        try { Directory.Delete(Dir, true); } catch (IOException) { }
+        TempDir.Delete(Dir);
     }
 }

@@ -116,11 +116,15 @@ internal static class TransactionEndpoints
         if (r.Raw is not null)
         {
             if (fieldsGiven) return Malformed("send either 'raw' or the transaction fields, not both");
+            var digits = r.Raw.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? r.Raw.Length - 2 : r.Raw.Length;
+            if (digits > 2 * Limits.MaxTransactionBytes)
+                return (false, [], Problems.Of("too-large", 413, "Too large", $"transaction exceeds {Limits.MaxTransactionBytes} bytes"));
             return TryHex(r.Raw, out var bytes, out error) ? (true, bytes, Results.Empty) : Malformed(error);
         }
         if (r.Kind is null || r.ChainId is null || r.SenderKey is null || r.Signature is null || r.Nonce is null || r.Fee is null || r.Amount is null)
             return Malformed("required: 'raw', or all of kind, chainId, senderKey, nonce, fee, amount, signature (and 'to' for transfers)");
-        if (!Enum.TryParse<TxKind>(r.Kind, true, out var kind) || !Enum.IsDefined(kind) || int.TryParse(r.Kind, out _))
+        // One name only: Enum.TryParse would OR a comma-separated list of names together.
+        if (r.Kind.Contains(',') || !Enum.TryParse<TxKind>(r.Kind, true, out var kind) || !Enum.IsDefined(kind) || int.TryParse(r.Kind, out _))
             return Malformed($"unknown kind '{Problems.Clip(r.Kind)}'");
         var to = Address.Zero;
         if (r.To is not null && !Address.TryParse(r.To, out to, out var addrErr))

@@ -8,7 +8,7 @@ public sealed class ScenarioFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("chainlab-scenario-file-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose() => TempDir.Delete(_dir);
 
     private string Write(string yaml)
     {

@@ -14,7 +14,7 @@ public sealed class ScenarioTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDir.Delete(_dir);
     }
 
     private async Task<(int Code, JsonObject Report, string Output)> Run(string file, string? extra = null)

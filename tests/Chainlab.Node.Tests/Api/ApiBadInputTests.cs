@@ -44,6 +44,7 @@ public sealed class ApiBadInputTests : IAsyncLifetime
             ("truncated tx", () => SubmitRaw(first.Raw[..40]), 400, "malformed"),
             ("trailing bytes", () => SubmitRaw([.. _n.Transfer(0, 1, 1, 1).Raw, 0]), 400, "malformed"),
             ("oversized body", () => _n.PostRaw("/api/v1/transactions", "{\"raw\":\"" + new string('a', 300_000) + "\"}"), 413, "too-large"),
+            ("transaction hex over the largest transaction", () => _n.PostRaw("/api/v1/transactions", "{\"raw\":\"" + new string('a', 2 * Chainlab.Core.Model.Limits.MaxTransactionBytes + 2) + "\"}"), 413, "too-large"),
             ("oversized batch", () => _n.PostRaw("/api/v1/transactions/batch", "{\"transactions\":[" + string.Join(",", Enumerable.Repeat("\"00\"", 20_001)) + "]}"), 413, "too-large"),
             ("unknown field", () => _n.PostRaw("/api/v1/transactions", $"{{\"raw\":\"{Hex(first.Raw)}\",\"extra\":1}}"), 400, "unknown-field"),
             ("deep nesting", () => _n.PostRaw("/api/v1/transactions", new string('[', 5000) + new string(']', 5000)), 400, "too-deep"),
@@ -92,6 +93,20 @@ public sealed class ApiBadInputTests : IAsyncLifetime
         Assert.Equal(tx.Hash.ToString(), JsonNode.Parse(await resp.Content.ReadAsStringAsync())!["hash"]!.GetValue<string>());
         var status = await _n.GetJson($"/api/v1/transactions/{tx.Hash}");
         Assert.Equal("pending", status["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_kind_written_as_a_list_of_names_is_refused_even_when_the_names_make_a_valid_kind()
+    {
+        var tx = _n.Transfer(2, 3, 42, 0, fee: 3);
+        var body = new JsonObject
+        {
+            ["kind"] = "transfer,transfer", ["chainId"] = tx.ChainId, ["senderKey"] = Hex(tx.SenderKey), ["nonce"] = tx.Nonce, ["fee"] = tx.Fee,
+            ["to"] = tx.To.ToString(), ["amount"] = tx.Amount, ["signature"] = Hex(tx.Signature),
+        };
+        var (status, type, detail) = await Problem(await _n.PostRaw("/api/v1/transactions", body.ToJsonString()));
+        Assert.Equal((400, "malformed"), (status, type));
+        Assert.Contains("unknown kind", detail);
     }
 
     [Fact]

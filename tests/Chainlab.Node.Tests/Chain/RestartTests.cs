@@ -47,7 +47,7 @@ public sealed class RestartTests
         var other = TestNode.SpecFor(Build.Keys(1, seed: 5)[0], Build.Keys(2, seed: 6));
         var e2 = await Assert.ThrowsAsync<NodeStartException>(() => TestNode.StartAsync(dir: n.Dir, spec: other));
         Assert.Contains("differs", e2.Message);
-        Directory.Delete(n.Dir, true);
+        TempDir.Delete(n.Dir);
     }
 
     [Fact]
@@ -68,6 +68,6 @@ public sealed class RestartTests
         }
         var e = await Assert.ThrowsAsync<NodeStartException>(() => TestNode.StartAsync(dir: dir, spec: spec));
         Assert.Contains("damaged", e.Message);
-        Directory.Delete(dir, true);
+        TempDir.Delete(dir);
     }
 }

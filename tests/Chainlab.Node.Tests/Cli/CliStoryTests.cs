@@ -55,7 +55,7 @@ public sealed class CliStoryTests
             Assert.Equal(2, code);
             Assert.Contains("32 bytes", err);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { TempDir.Delete(dir); }
     }
 
     [Fact]
@@ -126,6 +126,6 @@ public sealed class CliStoryTests
             Assert.Equal(2, code);
             Assert.Contains("--mine needs --key", err);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { TempDir.Delete(dir); }
     }
 }

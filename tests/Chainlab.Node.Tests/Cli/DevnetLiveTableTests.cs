@@ -26,16 +26,11 @@ public sealed class DevnetLiveTableTests
         try
         {
             string Screen() { lock (output) return Regex.Replace(output.ToString(), @"\x1b\[[0-9;?]*[A-Za-z]", ""); }
-            var ready = false;
-            for (var i = 0; i < 600 && !ready; i++)
-            {
-                var s = Screen();
-                ready = s.Contains("Reorgs") && s.Contains("node3") && Regex.IsMatch(s, @"node3.*follower.*in sync");
-                if (!ready) await Task.Delay(100);
-            }
-            if (ready) await Task.Delay(1500); // a few more refreshes (250 ms blocks)
+            static bool Ready(string s) => s.Contains("Reorgs") && s.Contains("node3") && Regex.IsMatch(s, @"node3.*follower.*in sync");
+            await Eventually.True(() => Ready(Screen()), "a live table with three nodes in sync", 60);
+            var drawn = Regex.Matches(Screen(), @"node1\W+" + port).Count;
+            await Eventually.True(() => Regex.Matches(Screen(), @"node1\W+" + port).Count >= drawn + 4, "a few more refreshes of the table (250 ms blocks)", 10);
             var screen = Screen();
-            Assert.True(ready, "no live table with three nodes in sync:\n" + screen[^Math.Min(screen.Length, 3000)..]);
             foreach (var header in new[] { "Node", "API", "P2P", "Role", "Height", "Peers", "Sync", "Reorgs" }) Assert.Contains(header, screen);
             // Each row on one line at 80 columns: node, API port, P2P port, role, height.
             var rows = Regex.Matches(screen, @"node1\W+" + port + @"\W+" + p2p + @"\W+authority\W+(\d+)");
@@ -50,7 +45,7 @@ public sealed class DevnetLiveTableTests
         finally
         {
             if (!up.HasExited) up.Kill(true);
-            try { Directory.Delete(Path.GetDirectoryName(root)!, true); } catch (IOException) { }
+            TempDir.Delete(Path.GetDirectoryName(root)!);
         }
     }
 }

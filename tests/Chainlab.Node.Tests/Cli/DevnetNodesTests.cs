@@ -36,31 +36,21 @@ public sealed class DevnetNodesTests
             Assert.True(code == 0, err);
             using var first = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             // The block may have been made by another node (PoS, PoW): give it a moment to reach node 1.
-            ulong balance = 0;
-            for (var i = 0; i < 100 && balance != 1_000_000_000_321UL; i++)
-            {
-                balance = (await first.GetFromJsonAsync<JsonObject>($"/api/v1/accounts/{dev2}"))!["balance"]!.GetValue<ulong>();
-                if (balance != 1_000_000_000_321UL) await Task.Delay(100);
-            }
-            Assert.Equal(1_000_000_000_321UL, balance);
+            await Eventually.True(async () => (await first.GetFromJsonAsync<JsonObject>($"/api/v1/accounts/{dev2}"))!["balance"]!.GetValue<ulong>() == 1_000_000_000_321UL,
+                "node 1 shows dev2's new balance", 10);
 
             // Every node agrees on the block at the lowest head height, and the chain keeps moving.
             var clients = Enumerable.Range(0, 4).Select(i => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port + i}") }).ToList();
             async Task<ulong[]> Heights() => await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>("/api/v1/status"))!["headHeight"]!.GetValue<ulong>()));
             var start = (await Heights()).Min();
-            for (var i = 0; i < 300 && (await Heights()).Min() < start + 4; i++) await Task.Delay(100);
-            var common = (await Heights()).Min();
-            Assert.True(common >= start + 4, $"the network stalled at {common}");
+            await Eventually.True(async () => (await Heights()).Min() >= start + 4, $"every node four blocks past {start}");
             // Competing blocks (several PoS winners, PoW races) are normal for a moment; the nodes must settle on one.
-            string[] hashes = [];
-            for (var i = 0; i < 100; i++)
+            await Eventually.True(async () =>
             {
                 var h = (await Heights()).Min() - 2;
-                hashes = await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{h}"))!["header"]!["hash"]!.GetValue<string>()));
-                if (hashes.Distinct().Count() == 1) break;
-                await Task.Delay(100);
-            }
-            Assert.Single(hashes.Distinct());
+                var hashes = await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{h}"))!["header"]!["hash"]!.GetValue<string>()));
+                return hashes.Distinct().Count() == 1;
+            }, "all nodes agree on the block two below the lowest head", 10);
 
             // The engine's own view through the CLI.
             var node = $"http://127.0.0.1:{port + 1}";
@@ -95,7 +85,7 @@ public sealed class DevnetNodesTests
         finally
         {
             devnet.Dispose();
-            try { Directory.Delete(Path.GetDirectoryName(root)!, true); } catch (IOException) { }
+            TempDir.Delete(Path.GetDirectoryName(root)!);
         }
     }
 }

@@ -35,15 +35,9 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
         try
         {
             await WaitUp(http);
-            string text;
-            var until = DateTime.UtcNow.AddSeconds(30);
-            while (true)
-            {
-                lock (output) text = output.ToString();
-                if (text.Contains("Ctrl+C")) break; // the summary is complete
-                if (DateTime.UtcNow > until) throw new TimeoutException("devnet summary not printed: " + text);
-                await Task.Delay(50);
-            }
+            string Text() { lock (output) return output.ToString(); }
+            await Eventually.True(() => Text().Contains("Ctrl+C"), "the devnet's summary is printed (it ends with the Ctrl+C line)");
+            var text = Text();
             var dev2 = text.Split('\n').First(l => l.TrimStart().StartsWith("dev2")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
             if (postgres is not null)
             {
@@ -81,7 +75,7 @@ public sealed class DevnetSnapshotTests(PostgresCluster pg)
         {
             await CliRunner.RunAsync(null, "devnet", "stop", "--dir", root);
             if (!up.HasExited) up.Kill(true);
-            try { Directory.Delete(Path.GetDirectoryName(root)!, true); } catch (IOException) { }
+            TempDir.Delete(Path.GetDirectoryName(root)!);
         }
     }
 

@@ -76,6 +76,6 @@ public sealed class FileCliTests
             (code, _, err) = await CliRunner.RunAsync(env1, "file", "stat", cid);
             Assert.True(code == 0, err);
         }
-        finally { Directory.Delete(work, true); }
+        finally { TempDir.Delete(work); }
     }
 }

@@ -117,7 +117,7 @@ public sealed class ContractDeterminismTests
             Assert.True(succeeded > 30 && failed > 5, $"{succeeded} runs succeeded and {failed} failed: the workload should have both");
             async Task<ulong[]> Heights() => await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>("/api/v1/status"))!["headHeight"]!.GetValue<ulong>()));
             var target = (await Heights()).Max();
-            for (var i = 0; i < 300 && (await Heights()).Min() < target; i++) await Task.Delay(100);
+            await Eventually.True(async () => (await Heights()).Min() >= target, "every node reaches the highest head");
             var roots = await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{target}"))!["header"]!["stateRoot"]!.GetValue<string>()));
             Assert.Single(roots.Distinct());
             var orders = await Task.WhenAll(clients.Select(c => c.GetStringAsync($"/api/v1/contracts/{mixers[0]}")));

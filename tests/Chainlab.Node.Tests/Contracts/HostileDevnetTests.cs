@@ -102,7 +102,7 @@ public sealed class HostileDevnetTests
 
             async Task<ulong[]> Heights() => await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>("/api/v1/status"))!["headHeight"]!.GetValue<ulong>()));
             var end = (await Heights()).Max();
-            for (var i = 0; i < 300 && (await Heights()).Min() < end; i++) await Task.Delay(100);
+            await Eventually.True(async () => (await Heights()).Min() >= end, "every node reaches the highest head");
             var roots = await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{end}"))!["header"]!["stateRoot"]!.GetValue<string>()));
             Assert.Single(roots.Distinct());
 

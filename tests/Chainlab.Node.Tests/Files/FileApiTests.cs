@@ -162,7 +162,7 @@ public sealed class FileApiTests : IAsyncLifetime
             await s.WriteAsync(UploadHead("application/octet-stream", 2 << 20));
             await s.WriteAsync(Bytes(700_000, 6)); // two chunks' worth of blocks reach the store before the client goes
             await s.FlushAsync();
-            await Task.Delay(300);
+            await Eventually.True(() => Files.Quota.Used > 0, "blocks of the unfinished upload are on their way into the store before the client goes");
         }
         await Eventually.True(() => Files.Store.FileBlockBytes() == 0 && Files.Store.StoredFiles(10, 0).Count == 0, "the unfinished upload's blocks are gone");
         Assert.Equal(HttpStatusCode.Created, (await Upload("after"u8.ToArray())).StatusCode);

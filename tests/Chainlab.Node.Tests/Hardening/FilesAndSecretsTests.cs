@@ -11,7 +11,7 @@ namespace Chainlab.Node.Tests.Hardening;
 public sealed class FilesAndSecretsTests : IDisposable
 {
     private readonly string _dir = TestNode.NewDir();
-    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+    public void Dispose() { TempDir.Delete(_dir); }
 
     private static readonly Dictionary<string, string> Pw = new() { ["CHAINLAB_PASSWORD"] = "s3cret" };
 

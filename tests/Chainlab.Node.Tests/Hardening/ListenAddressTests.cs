@@ -9,7 +9,7 @@ namespace Chainlab.Node.Tests.Hardening;
 public sealed class ListenAddressTests : IDisposable
 {
     private readonly string _dir = TestNode.NewDir();
-    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+    public void Dispose() { TempDir.Delete(_dir); }
 
     private static async Task<bool> Accepts(string host, int port)
     {

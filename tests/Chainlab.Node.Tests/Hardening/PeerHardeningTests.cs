@@ -36,7 +36,7 @@ public sealed class PeerHardeningTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _node.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDir.Delete(_dir);
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class PeerHardeningTests : IAsyncLifetime
         finally
         {
             foreach (var c in strangers) c.Dispose();
-            foreach (var d in dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+            foreach (var d in dirs) TempDir.Delete(d);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Chainlab.Node.Tests.Hardening;
 public sealed class RotatingLogTests : IDisposable
 {
     private readonly string _dir = TestNode.NewDir();
-    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+    public void Dispose() { TempDir.Delete(_dir); }
 
     [Fact]
     public void A_log_past_its_limit_moves_aside_once_and_the_disk_holds_at_most_two_limits()

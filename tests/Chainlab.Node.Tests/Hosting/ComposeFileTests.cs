@@ -122,6 +122,6 @@ public sealed class ComposeFileTests
             Assert.Equal(ExitCodes.BadInput, code);
             Assert.False(Directory.Exists(dir + "x"));
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDir.Delete(dir); }
     }
 }

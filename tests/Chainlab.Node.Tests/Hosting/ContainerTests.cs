@@ -71,7 +71,7 @@ public sealed class ContainerTests(ITestOutputHelper output)
             foreach (var volume in (await podman.TryAsync("volume ls", () => podman.RunAsync(null, "volume", "ls", "-q", "--filter", $"name={project}")) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 await podman.TryAsync("volume rm", () => podman.RunAsync(null, "volume", "rm", "-f", volume));
             await podman.TryAsync("network rm", () => podman.RunAsync(null, "network", "rm", "-f", $"{project}_default"));
-            Directory.Delete(dir, true);
+            TempDir.Delete(dir);
         }
     }
 
@@ -151,7 +151,7 @@ internal sealed class Podman
             var ca = Directory.Exists("/usr/local/share/ca-certificates") ? "/usr/local/share/ca-certificates" : context;
             await RunAsync(null, "build", "--format", "docker", "-v", $"{dotnetRoot}:/mnt/dotnet:ro", "-v", $"{ca}:/mnt/ca:ro", "-t", name, context);
         }
-        finally { Directory.Delete(context, true); }
+        finally { TempDir.Delete(context); }
     }
 
     public Task<string> RunAsync(string? workDir, params string[] args) => Tool("podman", workDir, args);

@@ -46,6 +46,6 @@ public sealed class JsonLogTests
             Assert.Equal(2, code);
             Assert.Contains("unknown log format 'xml'", err);
         }
-        finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
+        finally { TempDir.Delete(dir); }
     }
 }

@@ -25,7 +25,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var n in _nodes) await n.DisposeAsync();
-        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+        foreach (var d in _dirs) TempDir.Delete(d);
     }
 
     private ChainSpec Spec(ulong blockMs, ulong genesisMs) => TestNode.SpecFor(Authority, Users) with { BlockTimeMs = blockMs, GenesisTimeMs = genesisMs };
@@ -60,19 +60,9 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     private static async Task AssertUnharmed(NodeHost producer, NodeHost follower)
     {
         var before = follower.Chain.Head.Height;
-        await Eventually(() => follower.Chain.Head.Height >= before + 3, "network still producing");
+        await Eventually.True(() => follower.Chain.Head.Height >= before + 3, "network still producing");
         Assert.Single(producer.Network!.Peers);
         Assert.True(producer.Network.Stats.Peers.Violations >= 2);
-    }
-
-    private static async Task Eventually(Func<bool> condition, string what, int seconds = 30)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"timed out waiting for: {what}");
-            await Task.Delay(50);
-        }
     }
 
     private static ulong Now => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -86,17 +76,17 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var a = await Start(spec, false, p);
         var b = await Start(spec, false, p, a.Network!.Port);
         var c = await Start(spec, false, b.Network!.Port);
-        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count >= 1) && producer.Network!.Peers.Count >= 2, "links");
-        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= 5), "five blocks everywhere");
+        await Eventually.True(() => _nodes.All(n => n.Network!.Peers.Count >= 1) && producer.Network!.Peers.Count >= 2, "links");
+        await Eventually.True(() => _nodes.All(n => n.Chain.Head.Height >= 5), "five blocks everywhere");
 
         var tx = Build.Transfer(Users[0], Users[1].Address, 42, 0);
         Assert.True(c.Pool.Admit([tx.Raw])[0].Accepted); // c is two hops from the producer
-        await Eventually(() => _nodes.All(n => n.Store.Transaction(tx.Hash) is not null), "transaction included on every node");
+        await Eventually.True(() => _nodes.All(n => n.Store.Transaction(tx.Hash) is not null), "transaction included on every node");
         var blocks = _nodes.Select(n => n.Store.Transaction(tx.Hash)!.BlockHash).Distinct().ToList();
         Assert.Single(blocks);
 
         var target = _nodes.Min(n => n.Chain.Head.Height);
-        await Eventually(() => _nodes.All(n => n.Store.HeaderByHeight(target) is not null), "common height");
+        await Eventually.True(() => _nodes.All(n => n.Store.HeaderByHeight(target) is not null), "common height");
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.Hash).Distinct());
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.StateRoot).Distinct());
         Assert.Equal(1_000_000UL + 42, c.Chain.Account(Users[1].Address).Balance);
@@ -121,10 +111,10 @@ public sealed class PeerNetworkTests : IAsyncLifetime
                     : Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound));
             },
         });
-        await Eventually(() => Volatile.Read(ref lookups) >= 3, "several lookups while the name is unknown");
+        await Eventually.True(() => Volatile.Read(ref lookups) >= 3, "several lookups while the name is unknown");
         Assert.Empty(follower.Network!.Peers);
         Volatile.Write(ref resolvable, true);
-        await Eventually(() => follower.Network.Peers.Count == 1 && follower.Chain.Head.Height >= 3, "linked through the resolved name and syncing");
+        await Eventually.True(() => follower.Network.Peers.Count == 1 && follower.Chain.Head.Height >= 3, "linked through the resolved name and syncing");
         Assert.Equal($"127.0.0.1:{producer.Network!.Port}", follower.Network.Peers.Single().Address);
     }
 
@@ -134,16 +124,16 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var spec = Spec(250, Now - Now % 250);
         var a = await Start(spec, producer: true);
         var b = await Start(spec, false, a.Network!.Port);
-        await Eventually(() => a.Network.Peers.Count == 1, "b linked to a");
+        await Eventually.True(() => a.Network.Peers.Count == 1, "b linked to a");
         var c = await Start(spec, false, a.Network.Port); // c is told only about a
-        await Eventually(() => c.Network!.Peers.Count == 2, "c found b through a's peer list");
+        await Eventually.True(() => c.Network!.Peers.Count == 2, "c found b through a's peer list");
         var dir = c.Options.DataDir;
         Assert.Contains($"127.0.0.1:{b.Network!.Port}", File.ReadAllText(Path.Combine(dir, "peers.txt")));
         await c.DisposeAsync();
         _nodes.Remove(c);
 
         var again = await Start(spec, false, dir); // no bootstrap: it uses the remembered peers
-        await Eventually(() => again.Network!.Peers.Count >= 1 && again.Chain.Head.Height >= a.Chain.Head.Height - 1, "restarted node rejoins from peers.txt");
+        await Eventually.True(() => again.Network!.Peers.Count >= 1 && again.Chain.Head.Height >= a.Chain.Head.Height - 1, "restarted node rejoins from peers.txt");
     }
 
     [Fact]
@@ -154,7 +144,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var tx = Build.Transfer(Users[1], Users[2].Address, 9, 0);
         Assert.True(lonely.Pool.Admit([tx.Raw])[0].Accepted);
         var producer = await Start(spec, true, lonely.Network!.Port);
-        await Eventually(() => producer.Store.Transaction(tx.Hash) is not null && lonely.Store.Transaction(tx.Hash) is not null, "pending transaction gossiped on link-up and included");
+        await Eventually.True(() => producer.Store.Transaction(tx.Hash) is not null && lonely.Store.Transaction(tx.Hash) is not null, "pending transaction gossiped on link-up and included");
     }
 
     [Fact]
@@ -171,9 +161,9 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         }
         var tx = Build.Transfer(Users[2], Users[3].Address, 5, 0);
         Assert.True(producer.Pool.Admit([tx.Raw])[0].Accepted);
-        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= 8), "eight blocks on all 16 nodes", 60);
+        await Eventually.True(() => _nodes.All(n => n.Chain.Head.Height >= 8), "eight blocks on all 16 nodes", 60);
         // On a busy machine the block with the transfer may still be on its way to some nodes.
-        await Eventually(() => _nodes.All(n => n.Store.Transaction(tx.Hash) is not null), "the transfer's block on all 16 nodes", 60);
+        await Eventually.True(() => _nodes.All(n => n.Store.Transaction(tx.Hash) is not null), "the transfer's block on all 16 nodes", 60);
         var target = _nodes.Min(n => n.Chain.Head.Height);
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.Hash).Distinct());
         Assert.Single(_nodes.Select(n => n.Store.HeaderByHeight(target)!.StateRoot).Distinct());
@@ -195,11 +185,11 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         }
         var first = await Start(spec, false, producer.Network!.Port);
         var second = await Start(spec, false, producer.Network.Port);
-        await Eventually(() => first.Chain.Head.Height == 1000 && second.Chain.Head.Height == 1000, "two nodes synced from the producer", 60);
+        await Eventually.True(() => first.Chain.Head.Height == 1000 && second.Chain.Head.Height == 1000, "two nodes synced from the producer", 60);
 
         // A node that knows all three downloads windows from several of them in parallel.
         var late = await Start(spec, false, producer.Network.Port, first.Network!.Port, second.Network!.Port);
-        await Eventually(() => late.Chain.Head.Height == 1000, "late node at height 1000", 60);
+        await Eventually.True(() => late.Chain.Head.Height == 1000, "late node at height 1000", 60);
         Assert.Equal(producer.Chain.Head.Hash, late.Chain.Head.Hash);
         Assert.Equal(producer.Chain.Head.StateRoot, late.Chain.Head.StateRoot);
         Assert.True(late.Network!.Peers.Count(p => p.BlocksReceived >= 128) >= 2,
@@ -212,7 +202,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var spec = Spec(200, Now - Now % 200);
         var producer = await Start(spec, producer: true);
         var follower = await Start(spec, false, producer.Network!.Port);
-        await Eventually(() => follower.Chain.Head.Height >= 2, "follower in sync");
+        await Eventually.True(() => follower.Chain.Head.Height >= 2, "follower in sync");
         var port = producer.Network.Port;
 
         // Garbage: closed without a handshake.
@@ -249,12 +239,12 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var net = new CuttableNetwork();
         for (var i = 0; i < 4; i++)
             await Start(spec, authorities[i], null, net.ForNode(), _nodes.Select(n => n.Network!.Port).ToArray());
-        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count == 3), "full mesh");
-        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= 4), "four blocks everywhere");
+        await Eventually.True(() => _nodes.All(n => n.Network!.Peers.Count == 3), "full mesh");
+        await Eventually.True(() => _nodes.All(n => n.Chain.Head.Height >= 4), "four blocks everywhere");
 
         var ports = _nodes.Select(n => n.Network!.Port).ToArray();
         net.Split([ports[0], ports[1]], [ports[2], ports[3]]);
-        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count == 1), "links cut between the halves");
+        await Eventually.True(() => _nodes.All(n => n.Network!.Peers.Count == 1), "links cut between the halves");
         var splitAt = _nodes.Max(n => n.Chain.Head.Height);
 
         // One transaction on each side; each lands in its own half's branch.
@@ -262,17 +252,17 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var right = Build.Transfer(Users[2], Users[3].Address, 22, 0);
         Assert.True(_nodes[0].Pool.Admit([left.Raw])[0].Accepted);
         Assert.True(_nodes[3].Pool.Admit([right.Raw])[0].Accepted);
-        await Eventually(() => _nodes[1].Store.Transaction(left.Hash) is not null && _nodes[2].Store.Transaction(right.Hash) is not null, "included on each side");
-        await Eventually(() => _nodes.All(n => n.Chain.Head.Height >= splitAt + 6), "both halves keep producing");
+        await Eventually.True(() => _nodes[1].Store.Transaction(left.Hash) is not null && _nodes[2].Store.Transaction(right.Hash) is not null, "included on each side");
+        await Eventually.True(() => _nodes.All(n => n.Chain.Head.Height >= splitAt + 6), "both halves keep producing");
         var h = _nodes.Min(n => n.Chain.Head.Height);
         Assert.NotEqual(_nodes[0].Store.HeaderByHeight(h)!.Hash, _nodes[3].Store.HeaderByHeight(h)!.Hash);
         Assert.Null(_nodes[0].Store.Transaction(right.Hash));
         Assert.Null(_nodes[3].Store.Transaction(left.Hash));
 
         net.Heal();
-        await Eventually(() => _nodes.All(n => n.Network!.Peers.Count == 3), "links back");
-        await Eventually(() => _nodes.All(n => n.Store.Transaction(left.Hash) is not null && n.Store.Transaction(right.Hash) is not null), "both transactions included everywhere", 60);
-        await Eventually(() =>
+        await Eventually.True(() => _nodes.All(n => n.Network!.Peers.Count == 3), "links back");
+        await Eventually.True(() => _nodes.All(n => n.Store.Transaction(left.Hash) is not null && n.Store.Transaction(right.Hash) is not null), "both transactions included everywhere", 60);
+        await Eventually.True(() =>
         {
             var common = _nodes.Min(n => n.Chain.Head.Height);
             return _nodes.Select(n => n.Store.HeaderByHeight(common)?.Hash).Distinct().Count() == 1;
@@ -291,7 +281,7 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var spec = Spec(250, Now - Now % 250);
         var producer = await Start(spec, producer: true);
         var follower = await Start(spec, false, producer.Network!.Port);
-        await Eventually(() => follower.Chain.Head.Height >= 2, "follower in sync");
+        await Eventually.True(() => follower.Chain.Head.Height >= 2, "follower in sync");
 
         // Flood: a handshaken peer sends 20,000 pings as fast as it can.
         var (flooder, floodKey) = await Handshaken(producer);
@@ -331,15 +321,15 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         var rotating = await Start(spec, null, null, null,
             o => o with { MaxOutbound = 3, MaxInbound = 0, RotationInterval = TimeSpan.FromMilliseconds(300) }, ports);
         var seen = new HashSet<string>();
-        await Eventually(() =>
+        await Eventually.True(() =>
         {
             foreach (var p in rotating.Network!.Peers.Where(p => p.Outbound)) seen.Add(p.Id);
             return seen.Count >= 7;
         }, "outbound links move over at least 7 of the 11 known peers", 30);
         // Links that drop and are replaced also add new peers, so "seen" can get there before two rotations.
-        await Eventually(() => rotating.Network!.Stats.Peers.Rotations >= 2, "at least two rotations", 10);
-        await Eventually(() => rotating.Network!.Peers.Count(p => p.Outbound) <= 3, "never more than 3 outbound links once settled", 5);
-        await Eventually(() => rotating.Chain.Head.Hash == producer.Chain.Head.Hash || rotating.Chain.Head.Height + 1 >= producer.Chain.Head.Height, "still following the chain");
+        await Eventually.True(() => rotating.Network!.Stats.Peers.Rotations >= 2, "at least two rotations", 10);
+        await Eventually.True(() => rotating.Network!.Peers.Count(p => p.Outbound) <= 3, "never more than 3 outbound links once settled", 5);
+        await Eventually.True(() => rotating.Chain.Head.Hash == producer.Chain.Head.Hash || rotating.Chain.Head.Height + 1 >= producer.Chain.Head.Height, "still following the chain");
     }
 
     [Fact]
@@ -353,10 +343,9 @@ public sealed class PeerNetworkTests : IAsyncLifetime
         // Nonces 2 and 1 first (as if they came by a shorter path), then 0.
         await s.WriteAsync(MessageCodec.Encode(new Txs([txs[2].Raw])));
         await s.WriteAsync(MessageCodec.Encode(new Txs([txs[1].Raw])));
-        await Task.Delay(300);
-        Assert.Equal(0, node.Pool.Count);
+        await Eventually.Holds(() => node.Pool.Count == 0, "nothing is admitted while nonce 0 is missing", TimeSpan.FromMilliseconds(300));
         await s.WriteAsync(MessageCodec.Encode(new Txs([txs[0].Raw])));
-        await Eventually(() => node.Pool.Count == 3, "all three admitted once the gap closed", 10);
+        await Eventually.True(() => node.Pool.Count == 3, "all three admitted once the gap closed", 10);
         Assert.Equal(3UL, node.Pool.NextNonce(Users[0].Address));
         peer.Dispose();
     }

@@ -100,7 +100,7 @@ public sealed class VirtualTimeNetworkTests
         finally
         {
             foreach (var n in nodes) vt.Run(() => n.DisposeAsync().AsTask());
-            foreach (var dir in dirs) try { Directory.Delete(dir, true); } catch (IOException) { }
+            foreach (var dir in dirs) TempDir.Delete(dir);
         }
     }
 

@@ -111,7 +111,7 @@ public sealed class NodeCrashTests
         finally
         {
             SqliteConnection.ClearAllPools();
-            Directory.Delete(dir, true);
+            TempDir.Delete(dir);
         }
     }
 
@@ -134,7 +134,7 @@ public sealed class NodeCrashTests
             Assert.Equal(3, code);
             Assert.Contains("cannot reach node", err);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { TempDir.Delete(dir); }
     }
 
     private static async Task<(int Code, string Stderr)> RunCli(params string[] args)

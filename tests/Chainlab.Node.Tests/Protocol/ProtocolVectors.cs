@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Merkle;
 using Chainlab.Core.Model;
+using Chainlab.Core.Rules;
 using Chainlab.Core.State;
 using Chainlab.Node.Network.Protocol;
 
@@ -14,7 +15,7 @@ namespace Chainlab.Node.Tests.Protocol;
 /// </summary>
 public static class ProtocolVectors
 {
-    public static readonly string[] Files = ["keys", "transactions", "headers", "merkle", "state", "frames", "contracts", "contract-runs", "files"];
+    public static readonly string[] Files = ["keys", "transactions", "headers", "genesis", "merkle", "state", "frames", "contracts", "contract-runs", "files"];
 
     private static string Hex(ReadOnlySpan<byte> b) => Convert.ToHexStringLower(b);
     private static byte[] Bytes(JsonNode? n) => Convert.FromHexString((string)n!);
@@ -30,14 +31,22 @@ public static class ProtocolVectors
         "transactions" => TransactionInputs(),
         "contracts" => ContractInputs(),
         "contract-runs" => ContractRunInputs(),
+        // Each ref names the CID of bytes given here (a file's content, or a directory of such files), so a client can
+        // make the CID itself (docs/files.md); the size is the anchorer's claim and is not checked against them.
         "files" =>
         [
-            new JsonObject { ["name"] = "CIDv0 (hello world)", ["cid"] = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", ["size"] = 12, ["fileName"] = "hello.txt", ["mediaType"] = "text/plain" },
-            new JsonObject { ["name"] = "CIDv1, raw leaf", ["cid"] = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4", ["size"] = 12, ["fileName"] = "héllo.txt", ["mediaType"] = "text/plain" },
-            new JsonObject { ["name"] = "CIDv1, dag-pb, a large size", ["cid"] = "bafybeibuwd5kwiaqeoy3izwup5m3sxumj5llp2ro4uy776faxihij3jqie", ["size"] = 18446744073709551615UL, ["fileName"] = "site", ["mediaType"] = "application/octet-stream" },
+            new JsonObject { ["name"] = "CIDv0 of a file (hello world)", ["content"] = Hex("hello world\n"u8), ["cidVersion"] = 0, ["size"] = 12, ["fileName"] = "hello.txt", ["mediaType"] = "text/plain" },
+            new JsonObject { ["name"] = "CIDv1 of the same file: one raw block", ["content"] = Hex("hello world\n"u8), ["cidVersion"] = 1, ["size"] = 12, ["fileName"] = "héllo.txt", ["mediaType"] = "text/plain" },
+            new JsonObject
+            {
+                ["name"] = "CIDv1 of a directory holding that file, with a size claim the chain does not check",
+                ["directory"] = new JsonArray(new JsonObject { ["name"] = "hello.txt", ["content"] = Hex("hello world\n"u8) }),
+                ["cidVersion"] = 1, ["size"] = 18446744073709551615UL, ["fileName"] = "site", ["mediaType"] = "application/octet-stream",
+            },
             new JsonObject { ["name"] = "an anchor payload and the files root of a block with these refs", ["refs"] = new JsonArray(0, 1, 2) },
         ],
         "headers" => HeaderInputs(),
+        "genesis" => GenesisInputs(),
         "merkle" => [.. new[] { 0, 1, 2, 3, 5 }.Select(n => new JsonObject
         {
             ["items"] = new JsonArray([.. Enumerable.Range(0, n).Select(i => (JsonNode)Hex(Hash.Sha256([(byte)i]).ToArray()))]),
@@ -65,11 +74,81 @@ public static class ProtocolVectors
         new JsonObject
         {
             ["name"] = "proof-of-authority header, seal = Ed25519 signature",
+            ["engine"] = "poa",
             ["seed"] = Hex(Seed(0)), ["height"] = 12, ["parent"] = Hex(Hash.Sha256("parent"u8).ToArray()), ["timestampMs"] = 1700000012000UL,
             ["txRoot"] = Hex(Hash.Sha256("txs"u8).ToArray()), ["stateRoot"] = Hex(Hash.Sha256("state"u8).ToArray()),
             ["filesRoot"] = Hex(new byte[32]), ["txCount"] = 3,
         },
+        PosHeaderInput(),
+        new JsonObject
+        {
+            ["name"] = "proof-of-work header, seal = difficulty | window start | nonce (the smallest nonce from 0 that meets the target)",
+            ["engine"] = "pow",
+            ["seed"] = Hex(Seed(1)), ["height"] = 11, ["parent"] = Hex(Hash.Sha256("parent"u8).ToArray()), ["timestampMs"] = 1700000021337UL,
+            ["txRoot"] = Hex(new byte[32]), ["stateRoot"] = Hex(Hash.Sha256("state"u8).ToArray()), ["filesRoot"] = Hex(new byte[32]), ["txCount"] = 0,
+            ["difficulty"] = 1000, ["windowStartMs"] = 1700000001000UL,
+        },
     ];
+
+    /// <summary>A proof-of-stake header in the first slot from 20 on that the producer wins with 300 of 1,000 staked.</summary>
+    private static JsonObject PosHeaderInput()
+    {
+        var key = new KeyPair(Seed(2));
+        var randomness = Hash.Sha256("epoch randomness"u8).ToArray();
+        var threshold = Chainlab.Core.Consensus.Pos.PosEngine.Threshold(300, 1000, 600_000);
+        var slot = 20UL;
+        while (!Chainlab.Core.Consensus.Pos.PosEngine.Wins(Vrf.ProofToHash(Vrf.Prove(key.Seed, Chainlab.Core.Consensus.Pos.PosEngine.Alpha(randomness, slot)))!, threshold)) slot++;
+        return new JsonObject
+        {
+            ["name"] = "proof-of-stake header, seal = claimed stake | VRF proof | Ed25519 signature",
+            ["engine"] = "pos",
+            ["seed"] = Hex(Seed(2)), ["genesisTimeMs"] = 1700000000000UL, ["blockTimeMs"] = 2000, ["slot"] = slot,
+            ["epochRandomness"] = Hex(randomness), ["snapshotStake"] = 300, ["totalStake"] = 1000, ["activeSlotsPpm"] = 600_000,
+            ["height"] = 17, ["parent"] = Hex(Hash.Sha256("parent"u8).ToArray()),
+            ["txRoot"] = Hex(Hash.Sha256("txs"u8).ToArray()), ["stateRoot"] = Hex(Hash.Sha256("state"u8).ToArray()), ["filesRoot"] = Hex(new byte[32]), ["txCount"] = 1,
+        };
+    }
+
+    /// <summary>
+    /// Chain specs, each written out in full as a node stores it (every field, defaults included), whose
+    /// genesis blocks a client recomputes: canonical spec bytes, seal, genesis state (allocations and the
+    /// engine's system account) and header.
+    /// </summary>
+    private static JsonArray GenesisInputs()
+    {
+        string Key(int i) => Hex(new KeyPair(Seed(i)).PublicKey);
+        string Addr(int i) => new KeyPair(Seed(i)).Address.ToString();
+        var poa = new ChainSpec
+        {
+            ChainId = "vector-poa", GenesisTimeMs = 1700000000000, BlockTimeMs = 2000, BlockReward = 1000,
+            Consensus = new ConsensusSpec { Engine = "poa", Authorities = [Key(0), Key(1)], Admin = Key(0), TakeoverMs = 400 },
+            Alloc = new() { [Addr(0)] = 1_000_000, [Addr(3)] = 18446744073709551615UL - 1_000_000 },
+        };
+        var pos = new ChainSpec
+        {
+            ChainId = "vector-pos", GenesisTimeMs = 1700000000000, BlockTimeMs = 1000, MinFee = 10,
+            Consensus = new ConsensusSpec
+            {
+                Engine = "pos", EpochSlots = 8,
+                // One key in upper case (the canonical bytes hold it in lower case) and one with no stake (kept in the spec, left out of the state).
+                Validators = [new(Key(1), 300), new(Key(2).ToUpperInvariant(), 500), new(Key(0), 200), new(Key(3), 0)],
+            },
+            Alloc = new() { [Addr(2)] = 5_000, [Addr(4)] = 77 },
+        };
+        var pow = new ChainSpec
+        {
+            ChainId = "vector-pow", GenesisTimeMs = 1700000000000, BlockTimeMs = 10000, BlockReward = 50, FeePolicy = FeePolicy.Burn, InclusionDelay = 2,
+            Consensus = new ConsensusSpec { Engine = "pow", InitialDifficulty = 123_456, RetargetInterval = 20 },
+            Contracts = new ContractSpec { Enabled = false },
+            Alloc = new() { [Addr(1)] = 42 },
+        };
+        return
+        [
+            new JsonObject { ["name"] = "proof-of-authority genesis: alloc and the authority record", ["spec"] = JsonNode.Parse(poa.ToJson()) },
+            new JsonObject { ["name"] = "proof-of-stake genesis: alloc, validator stakes and the validator record", ["spec"] = JsonNode.Parse(pos.ToJson()) },
+            new JsonObject { ["name"] = "proof-of-work genesis: alloc only, burnt fees, contracts off", ["spec"] = JsonNode.Parse(pow.ToJson()) },
+        ];
+    }
 
     private static JsonArray StateInputs()
     {
@@ -194,14 +273,82 @@ public static class ProtocolVectors
             case "headers":
             {
                 var k = Key(v["seed"]);
-                var draft = new BlockHeader(U64(v["height"]), Hash.Parse((string)v["parent"]!), U64(v["timestampMs"]), k.PublicKey,
+                var engine = (string)v["engine"]!;
+                var timestamp = engine == "pos" ? U64(v["genesisTimeMs"]) + U64(v["slot"]) * U64(v["blockTimeMs"]) : U64(v["timestampMs"]);
+                var draft = new BlockHeader(U64(v["height"]), Hash.Parse((string)v["parent"]!), timestamp, k.PublicKey,
                     Hash.Parse((string)v["txRoot"]!), Hash.Parse((string)v["stateRoot"]!), Hash.Parse((string)v["filesRoot"]!), (uint)U64(v["txCount"]), []);
-                var h = draft with { Seal = Chainlab.Core.Consensus.SignedSeal.Sign(draft, k) };
+                if (engine == "pos") v["timestampMs"] = timestamp;
                 v["producer"] = Hex(k.PublicKey);
-                v["sealingBytes"] = Hex(h.SealingMessage());
+                v["sealingBytes"] = Hex(draft.SealingMessage());
+                BlockHeader h;
+                switch (engine)
+                {
+                    case "poa":
+                        h = draft with { Seal = Chainlab.Core.Consensus.SignedSeal.Sign(draft, k) };
+                        if (Chainlab.Core.Consensus.SignedSeal.Verify(h, 0) is { } poaError) throw new InvalidOperationException(poaError);
+                        break;
+                    case "pos":
+                    {
+                        var alpha = Chainlab.Core.Consensus.Pos.PosEngine.Alpha(Bytes(v["epochRandomness"]), U64(v["slot"]));
+                        var proof = Vrf.Prove(k.Seed, alpha);
+                        var beta = Vrf.Verify(k.PublicKey, proof, alpha) ?? throw new InvalidOperationException("the VRF proof does not verify");
+                        var threshold = Chainlab.Core.Consensus.Pos.PosEngine.Threshold(U64(v["snapshotStake"]), U64(v["totalStake"]), U64(v["activeSlotsPpm"]));
+                        v["vrfInput"] = Hex(alpha);
+                        v["vrfProof"] = Hex(proof);
+                        v["vrfOutput"] = Hex(beta);
+                        v["threshold"] = threshold;
+                        v["wins"] = Chainlab.Core.Consensus.Pos.PosEngine.Wins(beta, threshold);
+                        byte[] prefix = [.. new byte[8], .. proof];
+                        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(prefix, U64(v["snapshotStake"]));
+                        var withPrefix = draft with { Seal = prefix };
+                        h = withPrefix with { Seal = Chainlab.Core.Consensus.SignedSeal.Sign(withPrefix, k) };
+                        if (Chainlab.Core.Consensus.SignedSeal.Verify(h, Chainlab.Core.Consensus.Pos.PosEngine.PrefixSize) is { } posError) throw new InvalidOperationException(posError);
+                        v["signedBytes"] = Hex(Chainlab.Core.Consensus.SignedSeal.Message(h, prefix));
+                        break;
+                    }
+                    case "pow":
+                    {
+                        byte[] prefix = new byte[16];
+                        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(prefix, U64(v["difficulty"]));
+                        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(prefix.AsSpan(8), U64(v["windowStartMs"]));
+                        var work = Chainlab.Core.Consensus.Pow.PowEngine.WorkHeader(draft with { Seal = prefix });
+                        var target = Chainlab.Core.Consensus.Pow.PowEngine.Target(U64(v["difficulty"]));
+                        ulong nonce = 0;
+                        while (Chainlab.Core.Consensus.Pow.PowEngine.Work(work, nonce) >= target) nonce++;
+                        byte[] worked = [.. work, .. new byte[8]];
+                        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(worked.AsSpan(32), nonce);
+                        v["workHeader"] = Hex(work);
+                        v["target"] = target;
+                        v["nonce"] = nonce;
+                        v["work"] = Hex(Hash.Sha256(Hash.Sha256(worked).ToArray()).ToArray());
+                        byte[] seal = [.. prefix, .. new byte[8]];
+                        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(seal.AsSpan(16), nonce);
+                        h = draft with { Seal = seal };
+                        break;
+                    }
+                    default: throw new ArgumentException(engine);
+                }
                 v["seal"] = Hex(h.Seal);
                 v["encoded"] = Hex(h.Encode());
                 v["hash"] = h.Hash.ToString();
+                break;
+            }
+            case "genesis":
+            {
+                var spec = ChainSpec.FromJson(v["spec"]!.ToJsonString());
+                var canonical = spec.CanonicalBytes();
+                var state = spec.GenesisState();
+                var genesis = spec.GenesisBlock();
+                v["canonicalSpec"] = Hex(canonical);
+                v["seal"] = Hash.Sha256(canonical).ToString();
+                // Every account of the genesis state, in key order (the order of the trie's leaves).
+                v["accounts"] = new JsonArray([.. state.All.OrderBy(a => StateTree.KeyOf(a.Key).ToString(), StringComparer.Ordinal).Select(a => (JsonNode)new JsonObject
+                {
+                    ["address"] = a.Key.ToString(), ["key"] = StateTree.KeyOf(a.Key).ToString(), ["accountBytes"] = Hex(a.Value.Encode()),
+                })]);
+                v["stateRoot"] = genesis.Header.StateRoot.ToString();
+                v["encoded"] = Hex(genesis.Header.Encode());
+                v["hash"] = genesis.Hash.ToString();
                 break;
             }
             case "merkle":
@@ -245,7 +392,7 @@ public static class ProtocolVectors
             case "files":
             {
                 var all = Inputs("files").Take(3).Select(x => (JsonObject)x!).Select(x => new Chainlab.Core.Files.FileRef(
-                    Chainlab.Core.Files.Cid.Parse((string)x["cid"]!), U64(x["size"]), (string)x["fileName"]!, (string)x["mediaType"]!)).ToList();
+                    FileCid(x), U64(x["size"]), (string)x["fileName"]!, (string)x["mediaType"]!)).ToList();
                 if (v["refs"] is JsonArray picks)
                 {
                     var refs = picks.Select(i => all[(int)I64(i)]).ToList();
@@ -254,7 +401,8 @@ public static class ProtocolVectors
                 }
                 else
                 {
-                    var f = new Chainlab.Core.Files.FileRef(Chainlab.Core.Files.Cid.Parse((string)v["cid"]!), U64(v["size"]), (string)v["fileName"]!, (string)v["mediaType"]!);
+                    var f = new Chainlab.Core.Files.FileRef(FileCid(v), U64(v["size"]), (string)v["fileName"]!, (string)v["mediaType"]!);
+                    v["cid"] = f.Cid.ToString();
                     v["cidBytes"] = Hex(f.Cid.Bytes);
                     v["ref"] = Hex(f.Encode());
                     v["leafItem"] = Hash.Sha256(f.Encode()).ToString();
@@ -314,6 +462,24 @@ public static class ProtocolVectors
             }
         }
         return v;
+    }
+
+    /// <summary>The CID `ipfs add` (or `ipfs add -r`) gives the vector's content or directory, made by the node's importer.</summary>
+    private static Chainlab.Core.Files.Cid FileCid(JsonObject v)
+    {
+        var options = I64(v["cidVersion"]) == 1 ? Chainlab.Core.Files.ImportOptions.V1 : Chainlab.Core.Files.ImportOptions.V0;
+        var sink = new DiscardBlocks();
+        Chainlab.Core.Files.ImportedNode Add(JsonNode? content) =>
+            Chainlab.Core.Files.UnixFsImporter.AddFileAsync(new MemoryStream(Bytes(content)), sink, options).GetAwaiter().GetResult();
+        if (v["directory"] is JsonArray entries)
+            return Chainlab.Core.Files.UnixFsImporter.AddDirectoryAsync([.. entries.Select(e => ((string)e!["name"]!, Add(e["content"])))], sink, options)
+                .GetAwaiter().GetResult().Cid;
+        return Add(v["content"]).Cid;
+    }
+
+    private sealed class DiscardBlocks : Chainlab.Core.Files.IBlockSink
+    {
+        public ValueTask PutAsync(Chainlab.Core.Files.Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct) => ValueTask.CompletedTask;
     }
 
     /// <summary>The whole file as it should read.</summary>

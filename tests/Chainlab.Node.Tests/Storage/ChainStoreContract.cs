@@ -379,7 +379,7 @@ public sealed class SqliteChainStoreTests : ChainStoreContract, IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var d in _dirs) try { Directory.Delete(d, true); } catch (IOException) { }
+        foreach (var d in _dirs) TempDir.Delete(d);
     }
 }
 

@@ -141,6 +141,6 @@ public sealed class StartupFaultTests(PostgresCluster pg) : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDir.Delete(_dir);
     }
 }
