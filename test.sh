@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. The container tests need Podman from Debian's packages, the dashboard tests Debian's
-# Chromium; they are installed here when missing (as root, as CI runs). Extra arguments go to dotnet test.
+# Chromium; they are installed here when missing (as root, as CI runs). The C# whitespace is checked against
+# .editorconfig first. Extra arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
@@ -12,4 +13,8 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q "${need[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }
 fi
+# The house style (.editorconfig): C# whitespace as dotnet format would write it.
+dotnet restore Chainlab.sln --verbosity quiet
+dotnet format whitespace Chainlab.sln --verify-no-changes --no-restore \
+  || { echo "whitespace differs from .editorconfig: run 'dotnet format whitespace Chainlab.sln'" >&2; exit 1; }
 exec dotnet test Chainlab.sln "$@"

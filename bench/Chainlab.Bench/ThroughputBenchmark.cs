@@ -172,7 +172,7 @@ public sealed class ThroughputBenchmark(ThroughputOptions options, Func<IReadOnl
                 var size = pg is null ? StoreSize.Sqlite(Path.Combine(dir, "data")) : StoreSize.Postgres(pg);
                 if (pg is not null) Node.Storage.Postgres.PostgresChainStore.DropSchema(pg);
                 return new ThroughputRun((int)committed, submitted, total, committed / total, idle, peak, rejected, size, nodes.Count, agreed);
-                }
+            }
             finally
             {
                 foreach (var n in nodes) await n.DisposeAsync();

@@ -78,7 +78,10 @@ public static class Global
             throw new CliException($"{name} '{text}' is not a duration (e.g. 24h, 30m, 7d)", ExitCodes.BadInput);
         return unit switch
         {
-            's' => TimeSpan.FromSeconds(v), 'm' => TimeSpan.FromMinutes(v), 'h' => TimeSpan.FromHours(v), 'd' => TimeSpan.FromDays(v),
+            's' => TimeSpan.FromSeconds(v),
+            'm' => TimeSpan.FromMinutes(v),
+            'h' => TimeSpan.FromHours(v),
+            'd' => TimeSpan.FromDays(v),
             _ => throw new CliException($"{name} '{text}': the unit is s, m, h or d", ExitCodes.BadInput),
         };
     }

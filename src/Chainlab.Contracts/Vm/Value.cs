@@ -65,8 +65,12 @@ public readonly struct Value : IEquatable<Value>
 
     public string TypeName => Type switch
     {
-        LuaType.Nil => "nil", LuaType.Boolean => "boolean", LuaType.Number => "number",
-        LuaType.String => "string", LuaType.Table => "table", _ => "function",
+        LuaType.Nil => "nil",
+        LuaType.Boolean => "boolean",
+        LuaType.Number => "number",
+        LuaType.String => "string",
+        LuaType.Table => "table",
+        _ => "function",
     };
 
     /// <summary>Raw equality (Lua's rawequal): numbers by value across integer and float, strings by content, the rest by identity.</summary>

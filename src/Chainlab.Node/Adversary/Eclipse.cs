@@ -63,6 +63,7 @@ public sealed class Eclipse : IMisbehaviour
                 if (await peer.ReadAsync(ct) is Ping ping) await peer.SendAsync(new Pong(ping.Nonce), ct);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ProtocolViolation or System.Net.Sockets.SocketException
-            or ObjectDisposedException or Chainlab.Core.Encoding.DecodeException) { }
+            or ObjectDisposedException or Chainlab.Core.Encoding.DecodeException)
+        { }
     }
 }

@@ -110,7 +110,8 @@ public sealed class FileMemoryTests(ITestOutputHelper output) : IAsyncLifetime
                     if (now > Interlocked.Read(ref peak)) Interlocked.Exchange(ref peak, now);
                     Thread.Sleep(1);
                 }
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             sampler.Start();
             try
             {

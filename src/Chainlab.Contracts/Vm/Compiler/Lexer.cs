@@ -204,7 +204,8 @@ internal sealed class Lexer
                 case '\\': buf.Add((byte)'\\'); _pos++; break;
                 case '"': buf.Add((byte)'"'); _pos++; break;
                 case '\'': buf.Add((byte)'\''); _pos++; break;
-                case '\n': case '\r':
+                case '\n':
+                case '\r':
                     Line++;
                     _pos++;
                     if ((Peek() == '\n' || Peek() == '\r') && Peek() != e) _pos++;

@@ -165,7 +165,9 @@ internal sealed partial class Parser
                     e = Op(call, line, [e, .. call.Args]);
                     break;
                 }
-                case T.LParen: case T.String: case T.LBrace:
+                case T.LParen:
+                case T.String:
+                case T.LBrace:
                 {
                     var call = new CallExpr(e);
                     call.Args = ParseArgs();

@@ -149,7 +149,7 @@ internal sealed class LuaMatcher(Machine m, LuaPattern pattern, byte[] subject)
                     continue;
             }
         }
-        done:
+    done:
         _depth++;
         return s;
     }
