@@ -10,8 +10,22 @@ public static class ChainCommands
 {
     public static Command Build()
     {
-        var cmd = new Command("chain", "Read the chain from a node");
+        var file = new Argument<string>("file") { Description = "Export file" };
+        return new Command("chain", "Read the chain from a node")
+        {
+            Peers(),
+            Export(file),
+            Import(file),
+            Info(),
+            Sync(),
+            Block(),
+            Tx(),
+            Account(),
+        };
+    }
 
+    private static Command Info()
+    {
         var info = new Command("info", "Chain id, consensus, head and mempool");
         info.SetAction(async (pr, ct) =>
         {
@@ -33,55 +47,77 @@ public static class ChainCommands
                 ("peers", s["peers"]!.AsArray().Count), ("version", s["version"]));
             return 0;
         });
+        return info;
+    }
 
+    private static Command Sync()
+    {
         var sync = new Command("sync", "Wait until the node has caught up with its peers, with a progress bar");
-        var syncTimeout = new Option<int>("--timeout") { Description = "Give up after this many seconds (exit 6)", DefaultValueFactory = _ => 3600 };
-        sync.Options.Add(syncTimeout);
-        sync.SetAction(async (pr, ct) =>
-        {
-            using var c = new NodeClient(pr.GetValue(Global.Node));
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, pr.GetValue(syncTimeout))));
-            JsonNode s = await c.GetAsync("/api/v1/status", ct);
-            var json = pr.GetValue(Global.Json);
-            async Task<JsonNode> Poll()
-            {
-                while (true)
-                {
-                    s = await c.GetAsync("/api/v1/status", limit.Token);
-                    if (!s["sync"]!["syncing"]!.GetValue<bool>()) return s;
-                    await Task.Delay(250, limit.Token);
-                }
-            }
-            try
-            {
-                if (json || Console.IsOutputRedirected) s = await Poll();
-                else
-                    await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                        .StartAsync(async p =>
-                        {
-                            var bar = p.AddTask("syncing");
-                            while (true)
-                            {
-                                var sy = s["sync"]!;
-                                bar.MaxValue = Math.Max(1, sy["target"]!.GetValue<ulong>());
-                                bar.Value = sy["height"]!.GetValue<ulong>();
-                                bar.Description = $"block {sy["height"]} of {sy["target"]}";
-                                if (!sy["syncing"]!.GetValue<bool>()) { bar.Value = bar.MaxValue; return; }
-                                await Task.Delay(250, limit.Token);
-                                s = await c.GetAsync("/api/v1/status", limit.Token);
-                            }
-                        });
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new CliException($"still syncing after {pr.GetValue(syncTimeout)} s: at {s["sync"]!["height"]} of {s["sync"]!["target"]}", ExitCodes.Timeout);
-            }
-            if (json) { Global.PrintJson(s["sync"]!); return 0; }
-            Console.Out.WriteLine($"in sync at height {s["headHeight"]} ({s["peers"]!.AsArray().Count} peers)");
-            return 0;
-        });
+        var timeout = new Option<int>("--timeout") { Description = "Give up after this many seconds (exit 6)", DefaultValueFactory = _ => 3600 };
+        sync.Options.Add(timeout);
+        sync.SetAction((pr, ct) => RunSyncAsync(pr, timeout, ct));
+        return sync;
+    }
 
+    private static async Task<int> RunSyncAsync(ParseResult pr, Option<int> timeout, CancellationToken ct)
+    {
+        using var c = new NodeClient(pr.GetValue(Global.Node));
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, pr.GetValue(timeout))));
+        var watch = new SyncWatch(c, await c.GetAsync("/api/v1/status", ct), limit.Token);
+        var json = pr.GetValue(Global.Json);
+        try
+        {
+            if (json || Console.IsOutputRedirected) await watch.PollAsync();
+            else await watch.ShowProgressAsync();
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            var last = watch.Status["sync"]!;
+            throw new CliException($"still syncing after {pr.GetValue(timeout)} s: at {last["height"]} of {last["target"]}", ExitCodes.Timeout);
+        }
+        var s = watch.Status;
+        if (json) { Global.PrintJson(s["sync"]!); return 0; }
+        Console.Out.WriteLine($"in sync at height {s["headHeight"]} ({s["peers"]!.AsArray().Count} peers)");
+        return 0;
+    }
+
+    /// <summary>chain sync's wait: asks the node's status every 250 ms until it is no longer syncing;
+    /// <see cref="Status"/> is the last answer, also when the wait is cut short.</summary>
+    private sealed class SyncWatch(NodeClient client, JsonNode status, CancellationToken token)
+    {
+        public JsonNode Status { get; private set; } = status;
+
+        public async Task PollAsync()
+        {
+            while (true)
+            {
+                Status = await client.GetAsync("/api/v1/status", token);
+                if (!Status["sync"]!["syncing"]!.GetValue<bool>()) return;
+                await Task.Delay(250, token);
+            }
+        }
+
+        public Task ShowProgressAsync() =>
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async p =>
+                {
+                    var bar = p.AddTask("syncing");
+                    while (true)
+                    {
+                        var sy = Status["sync"]!;
+                        bar.MaxValue = Math.Max(1, sy["target"]!.GetValue<ulong>());
+                        bar.Value = sy["height"]!.GetValue<ulong>();
+                        bar.Description = $"block {sy["height"]} of {sy["target"]}";
+                        if (!sy["syncing"]!.GetValue<bool>()) { bar.Value = bar.MaxValue; return; }
+                        await Task.Delay(250, token);
+                        Status = await client.GetAsync("/api/v1/status", token);
+                    }
+                });
+    }
+
+    private static Command Block()
+    {
         var id = new Argument<string>("id") { Description = "Block height or hash" };
         var full = new Option<bool>("--full") { Description = "Include every transaction" };
         var block = new Command("block", "Show a block") { id, full };
@@ -100,7 +136,11 @@ public static class ChainCommands
                 Console.Out.WriteLine($"  file {f!["cid"]} {f["size"]} bytes {f["name"]} ({f["mediaType"]})");
             return 0;
         });
+        return block;
+    }
 
+    private static Command Tx()
+    {
         var hash = new Argument<string>("hash") { Description = "Transaction hash" };
         var tx = new Command("tx", "Show a transaction, its receipt and its checked Merkle proof") { hash };
         tx.SetAction(async (pr, ct) =>
@@ -118,7 +158,11 @@ public static class ChainCommands
                 ("proof", proofOk is null ? "-" : proofOk.Value ? "verified against the block's tx root" : "DID NOT VERIFY"));
             return proofOk == false ? ExitCodes.Failure : 0;
         });
+        return tx;
+    }
 
+    private static Command Account()
+    {
         var address = new Argument<string>("address") { Description = "Account address" };
         var account = new Command("account", "Show an account with a state proof checked against the head's state root") { address };
         account.SetAction(async (pr, ct) =>
@@ -133,8 +177,11 @@ public static class ChainCommands
                 ("stake", acc["stake"]), ("proof", ok ? $"verified against state root of block {acc["proof"]!["height"]}" : "DID NOT VERIFY"));
             return ok ? 0 : ExitCodes.Failure;
         });
+        return account;
+    }
 
-        var file = new Argument<string>("file") { Description = "Export file" };
+    private static Command Export(Argument<string> file)
+    {
         var from = new Option<ulong>("--from") { Description = "First height", DefaultValueFactory = _ => 1 };
         var to = new Option<ulong?>("--to") { Description = "Last height (default: the head)" };
         var export = new Command("export", "Write the node's blocks to a portable file") { file, from, to };
@@ -145,6 +192,11 @@ public static class ChainCommands
             if (pr.GetValue(Global.Json)) Global.PrintJson(new { exported = n, file = pr.GetValue(file) });
             return 0;
         });
+        return export;
+    }
+
+    private static Command Import(Argument<string> file)
+    {
         var import = new Command("import", "Send an export file's blocks through the node's full validation") { file };
         import.SetAction(async (pr, ct) =>
         {
@@ -153,6 +205,11 @@ public static class ChainCommands
             if (pr.GetValue(Global.Json)) Global.PrintJson(new { imported, known });
             return 0;
         });
+        return import;
+    }
+
+    private static Command Peers()
+    {
         var peers = new Command("peers", "The node's peer links");
         peers.SetAction(async (pr, ct) =>
         {
@@ -166,15 +223,7 @@ public static class ChainCommands
             AnsiConsole.Write(t);
             return 0;
         });
-        cmd.Subcommands.Add(peers);
-        cmd.Subcommands.Add(export);
-        cmd.Subcommands.Add(import);
-        cmd.Subcommands.Add(info);
-        cmd.Subcommands.Add(sync);
-        cmd.Subcommands.Add(block);
-        cmd.Subcommands.Add(tx);
-        cmd.Subcommands.Add(account);
-        return cmd;
+        return peers;
     }
 
     private static void Grid(params (string Key, object? Value)[] rows)

@@ -20,6 +20,17 @@ public static class WalletCommands
         PasswordFile.Recursive = true;
 
         var label = new Option<string?>("--label") { Description = "A name to remember the key by" };
+        var target = new Argument<string>("key") { Description = "Key file or address in the keystore" };
+        cmd.Subcommands.Add(New(label));
+        cmd.Subcommands.Add(List());
+        cmd.Subcommands.Add(Show(target));
+        cmd.Subcommands.Add(Import(label));
+        cmd.Subcommands.Add(Export(target));
+        return cmd;
+    }
+
+    private static Command New(Option<string?> label)
+    {
         var @new = new Command("new", "Create a key and store it encrypted") { label };
         @new.SetAction(pr =>
         {
@@ -29,7 +40,11 @@ public static class WalletCommands
             Report(pr, key.Address.ToString(), Convert.ToHexStringLower(key.PublicKey), path, pr.GetValue(label));
             return 0;
         });
+        return @new;
+    }
 
+    private static Command List()
+    {
         var list = new Command("list", "List the keys in the keystore");
         list.SetAction(pr =>
         {
@@ -48,8 +63,11 @@ public static class WalletCommands
             if (rows.Count == 0) Console.Error.WriteLine($"no keys in {dir}");
             return 0;
         });
+        return list;
+    }
 
-        var target = new Argument<string>("key") { Description = "Key file or address in the keystore" };
+    private static Command Show(Argument<string> target)
+    {
         var show = new Command("show", "Show a key's address and public key") { target };
         show.SetAction(pr =>
         {
@@ -58,48 +76,62 @@ public static class WalletCommands
             Report(pr, k.Address, k.PublicKey, path, k.Label);
             return 0;
         });
+        return show;
+    }
 
+    private static Command Import(Option<string?> label)
+    {
         var seedFile = new Option<string?>("--seed-file")
         {
             Description = "Import a raw 32-byte Ed25519 seed, as hex, from this file ('-' reads standard input); never from the command line, where ps and the shell history would see it",
         };
         var file = new Argument<string?>("file") { Description = "A chainlab key file to copy into the keystore", Arity = ArgumentArity.ZeroOrOne };
         var import = new Command("import", "Import a key file or a raw seed") { file, seedFile, label };
-        import.SetAction(pr =>
-        {
-            if (pr.GetValue(seedFile) is { } seedPath)
-            {
-                string hex;
-                try { hex = (seedPath == "-" ? Console.In.ReadToEnd() : File.ReadAllText(seedPath)).Trim(); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                { throw new CliException($"cannot read seed file {seedPath}: {e.Message}", ExitCodes.BadInput); }
-                byte[] seed;
-                try { seed = Convert.FromHexString(hex.StartsWith("0x") ? hex[2..] : hex); }
-                catch (FormatException) { throw new CliException("the seed is not hex", ExitCodes.BadInput); }
-                if (seed.Length != 32) throw new CliException($"the seed must be 32 bytes, got {seed.Length}", ExitCodes.BadInput);
-                var key = new KeyPair(seed);
-                var pw = Passwords.Get(pr.GetValue(PasswordFile), "encrypt the imported key", confirm: true);
-                var path = Save(pr, key, pw, pr.GetValue(label));
-                Report(pr, key.Address.ToString(), Convert.ToHexStringLower(key.PublicKey), path, pr.GetValue(label));
-                return 0;
-            }
-            var src = pr.GetValue(file) ?? throw new CliException("give a key file or --seed-file", ExitCodes.BadInput);
-            var text = KeyFiles.ReadText(src);
-            var k = KeyFiles.ReadPublic(src);
-            // The file name comes from the key itself, never from the file's own 'address' field (which could be
-            // '../../x' or an absolute path).
-            byte[] publicKey;
-            try { publicKey = Convert.FromHexString(k.PublicKey); }
-            catch (FormatException) { throw new CliException($"{src}: publicKey is not hex", ExitCodes.BadInput); }
-            if (publicKey.Length != 32) throw new CliException($"{src}: publicKey must be 32 bytes", ExitCodes.BadInput);
-            var address = Address.FromPublicKey(publicKey).ToString();
-            if (address != k.Address) throw new CliException($"{src}: its address does not belong to its public key", ExitCodes.BadInput);
-            var dest = Path.Combine(pr.GetValue(KeystoreDir) ?? KeyFiles.DefaultKeystore, address + ".json");
-            KeyFiles.WriteNew(dest, text);
-            Report(pr, address, k.PublicKey, dest, k.Label);
-            return 0;
-        });
+        import.SetAction(pr => pr.GetValue(seedFile) is { } seedPath
+            ? ImportSeed(pr, seedPath, pr.GetValue(label))
+            : ImportKeyFile(pr, pr.GetValue(file) ?? throw new CliException("give a key file or --seed-file", ExitCodes.BadInput)));
+        return import;
+    }
 
+    /// <summary>wallet import --seed-file: a raw seed, as hex, stored encrypted.</summary>
+    private static int ImportSeed(ParseResult pr, string seedPath, string? label)
+    {
+        string hex;
+        try { hex = (seedPath == "-" ? Console.In.ReadToEnd() : File.ReadAllText(seedPath)).Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new CliException($"cannot read seed file {seedPath}: {e.Message}", ExitCodes.BadInput); }
+        byte[] seed;
+        try { seed = Convert.FromHexString(hex.StartsWith("0x") ? hex[2..] : hex); }
+        catch (FormatException) { throw new CliException("the seed is not hex", ExitCodes.BadInput); }
+        if (seed.Length != 32) throw new CliException($"the seed must be 32 bytes, got {seed.Length}", ExitCodes.BadInput);
+        var key = new KeyPair(seed);
+        var pw = Passwords.Get(pr.GetValue(PasswordFile), "encrypt the imported key", confirm: true);
+        var path = Save(pr, key, pw, label);
+        Report(pr, key.Address.ToString(), Convert.ToHexStringLower(key.PublicKey), path, label);
+        return 0;
+    }
+
+    /// <summary>wallet import FILE: a chainlab key file copied into the keystore as it is.</summary>
+    private static int ImportKeyFile(ParseResult pr, string src)
+    {
+        var text = KeyFiles.ReadText(src);
+        var k = KeyFiles.ReadPublic(src);
+        // The file name comes from the key itself, never from the file's own 'address' field (which could be
+        // '../../x' or an absolute path).
+        byte[] publicKey;
+        try { publicKey = Convert.FromHexString(k.PublicKey); }
+        catch (FormatException) { throw new CliException($"{src}: publicKey is not hex", ExitCodes.BadInput); }
+        if (publicKey.Length != 32) throw new CliException($"{src}: publicKey must be 32 bytes", ExitCodes.BadInput);
+        var address = Address.FromPublicKey(publicKey).ToString();
+        if (address != k.Address) throw new CliException($"{src}: its address does not belong to its public key", ExitCodes.BadInput);
+        var dest = Path.Combine(pr.GetValue(KeystoreDir) ?? KeyFiles.DefaultKeystore, address + ".json");
+        KeyFiles.WriteNew(dest, text);
+        Report(pr, address, k.PublicKey, dest, k.Label);
+        return 0;
+    }
+
+    private static Command Export(Argument<string> target)
+    {
         var showSeed = new Option<bool>("--seed") { Description = "Print the raw seed (hex) after checking the password; handle with care" };
         var export = new Command("export", "Print a key file (portable), or its raw seed with --seed") { target, showSeed };
         export.SetAction(pr =>
@@ -118,13 +150,7 @@ public static class WalletCommands
             }
             return 0;
         });
-
-        cmd.Subcommands.Add(@new);
-        cmd.Subcommands.Add(list);
-        cmd.Subcommands.Add(show);
-        cmd.Subcommands.Add(import);
-        cmd.Subcommands.Add(export);
-        return cmd;
+        return export;
     }
 
     private static string Save(ParseResult pr, KeyPair key, string password, string? label)
