@@ -19,6 +19,16 @@ public static class Global
         Recursive = true,
     };
 
+    public static readonly Option<bool> NoColor = new("--no-color")
+    {
+        Description = "Plain output without colours (also when the NO_COLOR variable is set, see no-color.org)",
+        Recursive = true,
+    };
+
+    /// <summary>Should output go without colours: --no-color given, or NO_COLOR set to anything but the empty string?</summary>
+    public static bool Plain(ParseResult parse) =>
+        parse.GetValue(NoColor) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+
     private static readonly JsonSerializerOptions Pretty = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static void PrintJson(object value)

@@ -9,7 +9,10 @@ public static class Invocation
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        if (Global.Plain(parse)) Spectre.Console.AnsiConsole.Profile.Capabilities.ColorSystem = Spectre.Console.ColorSystem.NoColors;
+        // A shell asking for completions ([suggest:N]) gets them even for a line that does not parse yet.
+        var completing = root.Directives.OfType<System.CommandLine.Completions.SuggestDirective>().Any(d => parse.GetResult(d) is not null);
+        if (parse.Errors.Count > 0 && !completing)
         {
             foreach (var e in parse.Errors.Take(1)) Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;

@@ -1,18 +1,4 @@
-using System.CommandLine;
 using Chainlab.Cli;
 using Chainlab.Cli.Commands;
 
-var root = new RootCommand("chainlab: run, use and break a blockchain network");
-root.Options.Add(Global.Node);
-root.Options.Add(Global.Json);
-root.Subcommands.Add(DevnetCommands.Build());
-root.Subcommands.Add(NodeCommands.Build());
-root.Subcommands.Add(WalletCommands.Build());
-root.Subcommands.Add(TxCommands.Build());
-root.Subcommands.Add(ContractCommands.Build());
-root.Subcommands.Add(FileCommands.Build());
-foreach (var c in ConsensusCommands.Build()) root.Subcommands.Add(c);
-root.Subcommands.Add(ChainCommands.Build());
-root.Subcommands.Add(BenchCommands.Build());
-root.Subcommands.Add(ScenarioCommands.Build());
-return await Invocation.RunAsync(root, args);
+return await Invocation.RunAsync(CommandTree.Build(), args);

@@ -107,6 +107,7 @@ public static class NodeCommands
             Mempool = mempool,
             LogLevel = level,
             JsonLogs = json,
+            ColorLogs = !Global.Plain(pr),
             Peers = peers,
             MineThreads = pr.GetValue(o.Mine) ? threads : 0,
             Files = fileLimits,

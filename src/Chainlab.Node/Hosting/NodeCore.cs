@@ -63,7 +63,7 @@ public sealed class NodeCore : IAsyncDisposable
     /// </summary>
     public static NodeCore Start(NodeOptions options, ILoggerFactory? logging = null)
     {
-        logging ??= CreateLogging(options.LogLevel, options.JsonLogs);
+        logging ??= CreateLogging(options.LogLevel, options.JsonLogs, options.ColorLogs);
         var log = logging.CreateLogger("Chainlab.Node");
         var steps = new StartupSteps(log);
         steps.Run("check crypto", () =>
@@ -144,7 +144,7 @@ public sealed class NodeCore : IAsyncDisposable
     }
 
     /// <summary>The console log every node process writes: one line per entry, with a timestamp.</summary>
-    public static ILoggerFactory CreateLogging(LogLevel level, bool json = false) => LoggerFactory.Create(b =>
+    public static ILoggerFactory CreateLogging(LogLevel level, bool json = false, bool color = true) => LoggerFactory.Create(b =>
     {
         if (json)
             b.AddJsonConsole(o =>
@@ -153,7 +153,12 @@ public sealed class NodeCore : IAsyncDisposable
                 o.UseUtcTimestamp = true;
                 o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
             });
-        else b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        else b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.ColorBehavior = color ? Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Default : Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled;
+        });
         b.SetMinimumLevel(level);
         b.AddFilter("Microsoft", LogLevel.Warning);
     });

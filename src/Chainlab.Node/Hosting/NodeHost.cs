@@ -51,7 +51,7 @@ public sealed class NodeHost : IAsyncDisposable
     {
         if (options.Devnet is not null && !IPAddress.IsLoopback(IPAddress.Parse(options.ListenAddress)))
             throw new NodeStartException($"the devnet control route listens on loopback only, and the API is asked to listen on {options.ListenAddress}");
-        var logging = NodeCore.CreateLogging(options.LogLevel, options.JsonLogs);
+        var logging = NodeCore.CreateLogging(options.LogLevel, options.JsonLogs, options.ColorLogs);
         var core = NodeCore.Start(options, logging);
         var log = logging.CreateLogger("Chainlab.Node");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -39,6 +39,8 @@ public sealed record NodeOptions
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     /// <summary>Log lines as text (default) or one JSON object per line (category, event id, level, message, state).</summary>
     public bool JsonLogs { get; init; }
+    /// <summary>Colour the text log when it goes to a terminal (off with --no-color or NO_COLOR).</summary>
+    public bool ColorLogs { get; init; } = true;
     /// <summary>Most API connections open at once; more are refused by the server (file descriptors stay for peers and the store).</summary>
     public int MaxApiConnections { get; init; } = 1024;
     /// <summary>Most event streams open at once; more get a 503 problem.</summary>
