@@ -51,7 +51,7 @@ public static class CliReference
 
             ```sh
             source <(chainlab completion bash)                                   # bash: add to ~/.bashrc
-            chainlab completion zsh > "${fpath[1]}/_chainlab"                    # zsh: then restart it (compinit)
+            chainlab completion zsh > ~/.zfunc/_chainlab   # zsh: with fpath+=(~/.zfunc) before compinit in ~/.zshrc
             chainlab completion fish > ~/.config/fish/completions/chainlab.fish  # fish
             ```
 

@@ -40,8 +40,12 @@ public static class CompletionCommands
             local line="${COMP_LINE:0:COMP_POINT}"
             local rest="${line#*[[:space:]]}"
             [[ "$rest" == "$line" ]] && rest=""
-            local IFS=$'\n'
-            COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" "[suggest:${#rest}]" "$rest" 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
+            local cur="${COMP_WORDS[COMP_CWORD]}" suggestion
+            COMPREPLY=()
+            # Read line by line and compare as text: no word splitting, globbing or expansion of what chainlab says.
+            while IFS= read -r suggestion; do
+                [[ -n "$suggestion" && "$suggestion" == "$cur"* ]] && COMPREPLY+=("$suggestion")
+            done < <("${COMP_WORDS[0]}" "[suggest:${#rest}]" "$rest" 2>/dev/null)
         }
         complete -o default -F _chainlab_complete chainlab
 
@@ -49,17 +53,24 @@ public static class CompletionCommands
 
     private const string Zsh = """
         #compdef chainlab
-        # chainlab completion for zsh: chainlab completion zsh > "${fpath[1]}/_chainlab", or source it after compinit
+        # chainlab completion for zsh: chainlab completion zsh > ~/.zfunc/_chainlab (a folder in $fpath, before
+        # compinit runs), or source <(chainlab completion zsh) after compinit.
         _chainlab()
         {
-            local line="${BUFFER[1,CURSOR]}"
-            local rest="${line#*[[:space:]]}"
-            [[ "$rest" == "$line" ]] && rest=""
+            # This command's words before the cursor, without the program's name (not the whole edit buffer).
+            local rest="${(j: :)${(@)words[2,CURRENT-1]}}"
+            [[ -n "$rest" ]] && rest="$rest "
+            rest="$rest$PREFIX"
             local -a suggestions
             suggestions=("${(@f)$(${words[1]} "[suggest:${#rest}]" "$rest" 2>/dev/null)}")
-            compadd -- "${suggestions[@]}"
+            suggestions=(${suggestions:#})
+            if (( ${#suggestions} )); then compadd -- "${suggestions[@]}"; else _files; fi
         }
-        compdef _chainlab chainlab
+        if [[ "${zsh_eval_context[-1]}" == loadautofunc ]]; then
+            _chainlab "$@"
+        else
+            compdef _chainlab chainlab
+        fi
 
         """;
 
@@ -70,7 +81,8 @@ public static class CompletionCommands
             set -l rest (string replace -r '^\S+\s*' '' -- $line)
             chainlab "[suggest:"(string length -- "$rest")"]" "$rest" 2>/dev/null
         end
-        complete -c chainlab -f -a '(__chainlab_complete)'
+        # File names stay offered too (file add PATH, chain import FILE).
+        complete -c chainlab -a '(__chainlab_complete)'
 
         """;
 }

@@ -37,7 +37,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         var spec = rules.Spec;
         _headWeight = store.TotalWeight(head.Hash) ?? 0;
         _events = events; _time = time; _log = log;
-        _signatures = new SignatureChecks(() => _pending);
+        _signatures = new SignatureChecks(() => Pending);
         _equivocations = new EquivocationWatch(events, spec.BlockTimeMs, log);
         Clock = new SlotClock(spec.GenesisTimeMs, spec.BlockTimeMs);
     }
@@ -47,8 +47,13 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
     /// <summary>Where blocks made here take their transactions from (the node's mempool, set once it exists).</summary>
     public IPendingTransactions Pending
     {
-        get => _pending;
-        set => _pending = _pending == IPendingTransactions.None ? value : throw new InvalidOperationException("the chain already has its pending transactions");
+        get => Volatile.Read(ref _pending);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (Interlocked.CompareExchange(ref _pending, value, IPendingTransactions.None) != IPendingTransactions.None)
+                throw new InvalidOperationException("the chain already has its pending transactions");
+        }
     }
     /// <summary>The single writer: Import, Produce and everything that touches the live state run here.</summary>
     public ChainLoop Loop { get; }

@@ -67,16 +67,18 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
 
     public void Start()
     {
+        _set.Listen(); // first: a port already taken fails the start before any loop runs
         _sync.Start(_stop.Token);
         _transactions.Start(_stop.Token);
         _announcer.Start(_stop.Token);
-        _set.Start(this);
+        _set.Run(this);
         _ = _set.Spawn(RepublishLoop);
     }
 
     /// <summary>Runs background work on the node's scheduler; stopping the network awaits it.</summary>
     public Task Spawn(Func<Task> work) => _set.Spawn(work);
     public Task Send(Peer peer, Message message) => _set.Send(peer, message);
+    public void Post(Peer peer, Message message) => _set.Post(peer, message);
     public void Broadcast(Message message) => _set.Broadcast(message);
     public void Ban(Peer peer, string why) => _set.Ban(peer, why);
 
@@ -95,12 +97,13 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
         }
     }
 
-    async Task IPeerHandler.OnLinkedAsync(Peer peer, CancellationToken ct)
+    void IPeerHandler.OnLinked(Peer peer)
     {
         Dht.Seen(peer);
         if (peer.BestHeight > _chain.Head.Height) _sync.Pump();
-        await _transactions.OnLinked(peer);
     }
+
+    Task IPeerHandler.OnSessionStartedAsync(Peer peer, CancellationToken ct) => _transactions.OnLinked(peer);
 
     void IPeerHandler.OnGone(Peer peer) => _sync.OnPeerGone(peer);
 

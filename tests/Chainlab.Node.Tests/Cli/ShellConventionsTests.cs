@@ -49,6 +49,43 @@ public sealed class ShellConventionsTests
     }
 
     [Fact]
+    public async Task The_zsh_and_fish_scripts_complete_a_partial_command_in_their_shells()
+    {
+        Assert.True(Which("zsh") is not null && Which("fish") is not null, "zsh and fish are needed (test.sh installs them)");
+        using var dir = new TempDir("chainlab-completion");
+        foreach (var shell in new[] { "zsh", "fish" })
+        {
+            var (code, script, stderr) = await CliRunner.RunAsync(null, "completion", shell);
+            Assert.True(code == 0, stderr);
+            File.WriteAllText(dir[$"complete.{shell}"], script);
+        }
+        // zsh: the function as the completion system calls it, with compadd and compdef standing in for zle's.
+        var zsh = await Run("zsh", ["-c", $$"""
+            chainlab() { dotnet '{{NodeProcess.ChainlabDll}}' "$@"; }
+            compdef() { }
+            compadd() { shift; print -r -l -- "$@"; }
+            _files() { print -r -- '(files)'; }
+            source '{{dir["complete.zsh"]}}'
+            words=(chainlab wal); CURRENT=2; PREFIX=wal; _chainlab; print -r -- ---
+            words=(chainlab devnet up ''); CURRENT=4; PREFIX=--p; _chainlab
+            """]);
+        var parts = zsh.Split("---");
+        Assert.Contains("wallet", parts[0].Split('\n', StringSplitOptions.TrimEntries));
+        Assert.Contains("--p2p-port", parts[1].Split('\n', StringSplitOptions.TrimEntries));
+        Assert.DoesNotContain("wallet", parts[1]);
+        // fish completes a command line by itself (complete -C), as it does on Tab.
+        var fish = await Run("fish", ["-c", $$"""
+            function chainlab; dotnet '{{NodeProcess.ChainlabDll}}' $argv; end
+            source '{{dir["complete.fish"]}}'
+            complete -C 'chainlab wal'; echo ---; complete -C 'chainlab wallet '
+            """]);
+        var fishParts = fish.Split("---");
+        Assert.Contains("wallet", fishParts[0].Split('\n', StringSplitOptions.TrimEntries));
+        var subcommands = fishParts[1].Split('\n', StringSplitOptions.TrimEntries);
+        foreach (var sub in new[] { "new", "list", "show", "import", "export" }) Assert.Contains(sub, subcommands);
+    }
+
+    [Fact]
     public async Task Every_completion_script_is_valid_for_its_shell_and_an_unknown_shell_is_refused()
     {
         foreach (var shell in new[] { "bash", "zsh", "fish" })

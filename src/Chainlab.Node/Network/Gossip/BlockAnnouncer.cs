@@ -26,7 +26,7 @@ internal sealed class BlockAnnouncer(NodeEvents events, IPeerLinks links, Transa
                 if (withheld?.Invoke(e.Head.Height) == true) continue; // a selfish miner's private block (adversary lab)
                 var announce = new AnnounceBlock(e.Head.Hash, e.Head.Height);
                 foreach (var p in links.Linked)
-                    if (p.BestHeight < e.Head.Height) _ = links.Spawn(() => links.Send(p, announce));
+                    if (p.BestHeight < e.Head.Height) links.Post(p, announce);
                 transactions.OnNewHead();
             }
         }

@@ -8,8 +8,11 @@ namespace Chainlab.Node.Network.Peers;
 /// </summary>
 public interface IPeerHandler
 {
-    /// <summary>A peer passed the handshake and took a slot.</summary>
-    Task OnLinkedAsync(Peer peer, CancellationToken ct);
+    /// <summary>A peer passed the handshake and took a slot (before anyone waiting for the link hears of it).</summary>
+    void OnLinked(Peer peer);
+
+    /// <summary>The session has started: pings run and the peer was asked for its peers.</summary>
+    Task OnSessionStartedAsync(Peer peer, CancellationToken ct);
 
     /// <summary>A message the session does not answer itself.</summary>
     Task HandleAsync(Peer peer, Message message, CancellationToken ct);

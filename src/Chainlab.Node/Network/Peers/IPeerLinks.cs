@@ -11,6 +11,8 @@ internal interface IPeerLinks
 {
     IReadOnlyCollection<Peer> Linked { get; }
     Task Send(Peer peer, Message message);
+    /// <summary>Sends without waiting: the send starts now (so messages to one peer keep their order) and stopping awaits it.</summary>
+    void Post(Peer peer, Message message);
     void Broadcast(Message message);
     /// <summary>Writes the block requests queued on the peer, in queue order.</summary>
     void FlushRequests(Peer peer);

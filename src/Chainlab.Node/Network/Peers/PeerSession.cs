@@ -12,14 +12,16 @@ namespace Chainlab.Node.Network.Peers;
 /// </summary>
 internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
 {
-    private (long Sent, ulong Nonce)? _ping;
+    private sealed record PingSent(long Sent, ulong Nonce);
+    // Written by the ping loop, read by the read loop: one reference, so a read never sees half of it.
+    private volatile PingSent? _ping;
     private PeerOptions Options => set.Options;
 
     public async Task RunAsync(CancellationToken life)
     {
         _ = set.Spawn(() => PingLoop(life));
         await peer.SendAsync(new GetPeers(), life);
-        await handler.OnLinkedAsync(peer, life);
+        await handler.OnSessionStartedAsync(peer, life);
         while (!life.IsCancellationRequested)
         {
             using var idle = new CancellationTokenSource(Options.IdleTimeout, set.Time);
@@ -80,7 +82,7 @@ internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
                     return;
                 }
                 var nonce = set.NextNonce();
-                _ping = (set.Time.GetTimestamp(), nonce);
+                _ping = new PingSent(set.Time.GetTimestamp(), nonce);
                 await peer.SendAsync(new Ping(nonce), ct);
             }
         }

@@ -76,13 +76,18 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
     internal int LearnAddresses(IEnumerable<IPEndPoint> addresses, int room) => _addresses.Add(addresses.Where(ep => !IsSelf(ep)), room);
     internal void LogDisconnect(Peer peer, Disconnect d) => _log.LogInformation("Peer {Id} disconnected: {Reason} {Detail}", peer.Id, d.Reason, d.Detail);
 
-    /// <summary>Starts listening, accepting, dialing and rotating; every linked peer's messages go to the handler.</summary>
-    public void Start(IPeerHandler handler)
+    /// <summary>Loads the known addresses and opens the listening port (nothing is accepted yet).</summary>
+    public void Listen()
     {
-        _handler = handler;
         _addresses.Load();
         _listener = _options.Transport.Listen(_options.ListenAddress, _options.Port);
         Port = _listener.Port;
+    }
+
+    /// <summary>Starts accepting, dialing and rotating; every linked peer's messages go to the handler.</summary>
+    public void Run(IPeerHandler handler)
+    {
+        _handler = handler;
         _ = Spawn(AcceptLoop);
         _ = Spawn(DialLoop);
         _ = Spawn(RotateLoop);
@@ -103,12 +108,22 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException) { }
     }
 
+    public void Post(Peer peer, Message message) => Track(Send(peer, message));
+
     public void Broadcast(Message message)
     {
-        foreach (var p in _peers.Values) _ = Spawn(() => Send(p, message));
+        foreach (var p in _peers.Values) Post(p, message);
     }
 
-    public void FlushRequests(Peer peer) => _ = Spawn(() => FlushOrDrop(peer));
+    public void FlushRequests(Peer peer) => Track(FlushOrDrop(peer));
+
+    /// <summary>Remembers work started inline (not through the scheduler, so it starts in call order) until it ends; stopping awaits it.</summary>
+    private void Track(Task t)
+    {
+        if (t.IsCompleted) return;
+        _tasks[t] = 0;
+        t.ContinueWith(done => _tasks.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
 
     private async Task FlushOrDrop(Peer p)
     {
@@ -326,6 +341,7 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
             if (full) await Send(peer, new Disconnect(DisconnectReason.TooManyPeers, $"this node has no room for another inbound peer from {peer.Host} (at most {_options.MaxInbound}, and {_options.MaxInboundPerAddress} per address)"));
             if (!ok) return;
             registered = true;
+            _handler!.OnLinked(peer);
             var key = Convert.ToHexStringLower(peer.NodeKey);
             if (_linkWaiters.TryGetValue(key, out var waiter)) waiter.TrySetResult(peer);
             else if (ephemeralFor is not null && _linkWaiters.TryGetValue(ephemeralFor, out var other)) other.TrySetResult(null); // another node answered at that address
@@ -372,7 +388,7 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
             {
                 if (old.Outbound == peer.Outbound || !DialedByLowerKey(peer)) return (false, false);
                 _peers[id] = peer;
-                _ = Spawn(() => old.DisposeAsync().AsTask());
+                Track(old.DisposeAsync().AsTask());
                 return (true, false);
             }
             if (!peer.Outbound && !InboundHasRoom(_peers.Values, peer, _options)) return (false, true);
