@@ -9,7 +9,7 @@ for tool in podman runc podman-compose debootstrap chromium zsh fish; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || need+=("$tool")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} for the container and dashboard tests (apt-get)"
+  echo "installing ${need[*]} for the container, dashboard and shell completion tests (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q "${need[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }
 fi

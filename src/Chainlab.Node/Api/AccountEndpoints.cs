@@ -24,14 +24,14 @@ internal static class AccountEndpoints
             if (proof != true)
             {
                 var acc = node.Chain.Committed.State.Get(a);
-                return Results.Ok(new AccountDto(a.ToString(), acc.Balance, acc.Nonce, acc.Stake, node.Pool.NextNonce(a), null));
+                return Results.Ok(new AccountDto(a.ToString(), acc.Balance, acc.Nonce, acc.Stake, node.Pool.NextNonce(a), null, Convert.ToHexStringLower(acc.Data ?? [])));
             }
             // The trie is owned by the chain loop; prove there so the proof matches one head.
             var (account, p, head) = await node.Chain.ProveAccountAsync(a);
             var dto = new StateProofDto(head.StateRoot.ToString(), head.Height, StateTree.KeyOf(a).ToString(),
                 p.Siblings.Select(s => s.ToString()).ToList(), p.LeafKey?.ToString(), p.LeafValue?.ToString());
-            return Results.Ok(new AccountDto(a.ToString(), account.Balance, account.Nonce, account.Stake, node.Pool.NextNonce(a), dto));
-        }).Produces<AccountDto>().WithProblems(400).WithName("GetAccount").WithSummary("Balance, nonce and stake; ?proof=true adds a state proof against the head's state root.");
+            return Results.Ok(new AccountDto(a.ToString(), account.Balance, account.Nonce, account.Stake, node.Pool.NextNonce(a), dto, Convert.ToHexStringLower(account.Data ?? [])));
+        }).Produces<AccountDto>().WithProblems(400).WithName("GetAccount").WithSummary("Balance, nonce, stake and data (hex); ?proof=true adds a state proof against the head's state root.");
 
     }
 }

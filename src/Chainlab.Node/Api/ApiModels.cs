@@ -75,7 +75,8 @@ public sealed record TxStatusDto(string Hash, string Status, string? Reason, str
 
 public sealed record StateProofDto(string StateRoot, ulong Height, string Key, IReadOnlyList<string> Siblings, string? LeafKey, string? LeafValue);
 
-public sealed record AccountDto(string Address, ulong Balance, ulong Nonce, ulong Stake, ulong NextNonce, StateProofDto? Proof);
+/// <param name="Data">The account's data as hex ("" for most accounts; the system accounts hold the authority and validator records there), so a client can hash the value a proof commits to.</param>
+public sealed record AccountDto(string Address, ulong Balance, ulong Nonce, ulong Stake, ulong NextNonce, StateProofDto? Proof, string Data);
 
 public sealed record MempoolDto(int Count, IReadOnlyList<TxDto> Transactions);
 
