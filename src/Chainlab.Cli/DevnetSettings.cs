@@ -1,4 +1,3 @@
-using Chainlab.Node.Hosting;
 using System.Text.Json;
 
 namespace Chainlab.Cli;

@@ -1,4 +1,3 @@
-using Chainlab.Node.Hosting;
 using System.CommandLine;
 
 namespace Chainlab.Cli;

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Chainlab.Core.Crypto;
-using Chainlab.Core.Encoding;
 using Chainlab.Core.State;
 
 namespace Chainlab.Contracts;

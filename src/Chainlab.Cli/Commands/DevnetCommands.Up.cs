@@ -3,7 +3,6 @@ using Chainlab.Node.Hosting;
 using System.CommandLine;
 using Chainlab.Core.Model;
 using Chainlab.Core.Wallet;
-using Chainlab.Node;
 using System.Net.Http.Json;
 
 namespace Chainlab.Cli.Commands;

@@ -3,7 +3,6 @@ using Chainlab.Node.Hosting;
 using System.CommandLine;
 using System.Text;
 using Chainlab.Core.Model;
-using Chainlab.Node;
 
 namespace Chainlab.Cli.Commands;
 

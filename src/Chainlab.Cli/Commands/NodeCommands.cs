@@ -1,8 +1,6 @@
-using Chainlab.Cli.Devnets;
 using Chainlab.Node.Hosting;
 using System.CommandLine;
 using Chainlab.Core.Model;
-using Chainlab.Node;
 using Chainlab.Node.Mempool;
 using Microsoft.Extensions.Logging;
 

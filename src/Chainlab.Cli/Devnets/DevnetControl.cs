@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Chainlab.Cli.Processes;
-using Chainlab.Node;
 using Chainlab.Node.Storage.Postgres;
 
 namespace Chainlab.Cli.Devnets;

@@ -1,4 +1,3 @@
-using Chainlab.Node.Hosting;
 using Npgsql;
 
 namespace Chainlab.Cli.Processes;

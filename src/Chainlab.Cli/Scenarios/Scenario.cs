@@ -1,5 +1,4 @@
 using Chainlab.Cli.Devnets;
-using Chainlab.Node.Hosting;
 using Chainlab.Cli.Commands;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;

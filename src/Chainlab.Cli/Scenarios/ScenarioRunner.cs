@@ -1,8 +1,6 @@
 using Chainlab.Cli.Devnets;
-using Chainlab.Node.Hosting;
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Chainlab.Cli.Commands;
 using Chainlab.Cli.Processes;
 using Chainlab.Core.Crypto;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Chainlab.Contracts.Vm.Compiler;
 
 namespace Chainlab.Contracts.Vm;
 

@@ -1,4 +1,3 @@
-using Chainlab.Core.Execution;
 using Chainlab.Core.Rules;
 using Chainlab.Core.Encoding;
 using Chainlab.Core.Files;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
-using Chainlab.Core.State;
 
 namespace Chainlab.Core.Model;
 

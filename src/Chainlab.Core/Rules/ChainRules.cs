@@ -1,6 +1,5 @@
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Execution;
-using Chainlab.Core.Files;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;

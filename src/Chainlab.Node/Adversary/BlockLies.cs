@@ -1,7 +1,6 @@
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Adversary;
 

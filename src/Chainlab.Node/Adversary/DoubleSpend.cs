@@ -1,7 +1,6 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Adversary;
 

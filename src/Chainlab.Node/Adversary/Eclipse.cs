@@ -3,7 +3,6 @@ using System.Net;
 using Chainlab.Core.Crypto;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Adversary;
 

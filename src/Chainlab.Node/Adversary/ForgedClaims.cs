@@ -4,7 +4,6 @@ using Chainlab.Core.Consensus.Pos;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Adversary;
 

@@ -2,9 +2,7 @@ using Chainlab.Node.Network;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Node.Chain;
-using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Adversary;
 

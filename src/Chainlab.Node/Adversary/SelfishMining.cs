@@ -1,5 +1,4 @@
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Adversary;
 

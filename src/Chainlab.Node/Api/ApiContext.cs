@@ -1,7 +1,6 @@
 using Chainlab.Node.Chain;
 using Chainlab.Node.Events;
 using Chainlab.Node.Mempool;
-using Chainlab.Node.Network;
 using Chainlab.Node.Network.Peers;
 
 namespace Chainlab.Node.Api;

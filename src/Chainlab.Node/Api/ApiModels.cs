@@ -1,7 +1,6 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Merkle;
 using Chainlab.Core.Model;
-using Chainlab.Core.State;
 
 namespace Chainlab.Node.Api;
 

@@ -1,7 +1,5 @@
-using Chainlab.Node.Common;
 using Chainlab.Node.Hosting;
 using System.Text.Json;
-using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
 using Chainlab.Core.Merkle;
 using Chainlab.Core.Model;

@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
 using Chainlab.Contracts;
 using Chainlab.Core.Crypto;
-using Chainlab.Core.Model;
 using Chainlab.Core.State;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 

@@ -1,5 +1,4 @@
 using Chainlab.Node.Dashboard;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 

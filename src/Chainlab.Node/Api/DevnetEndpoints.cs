@@ -1,5 +1,4 @@
 using Chainlab.Node.Faults;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 

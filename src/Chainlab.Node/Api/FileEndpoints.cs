@@ -2,10 +2,8 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Files;
 using Chainlab.Node.Files;
 using Chainlab.Node.Storage;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
 
 namespace Chainlab.Node.Api;
 

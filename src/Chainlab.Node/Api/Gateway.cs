@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Chainlab.Core.Files;
 using Chainlab.Node.Files;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.StaticFiles;
 

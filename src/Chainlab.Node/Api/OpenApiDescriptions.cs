@@ -1,10 +1,8 @@
-using Chainlab.Node.Common;
 using System.Text.Json;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
 using Chainlab.Core.Merkle;
 using Chainlab.Core.Model;
-using Chainlab.Core.State;
 using Chainlab.Node.Mempool;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,5 +1,4 @@
 using Chainlab.Core.State;
-using Microsoft.AspNetCore.Http;
 
 namespace Chainlab.Node.Api;
 

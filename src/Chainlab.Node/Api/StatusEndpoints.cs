@@ -1,5 +1,4 @@
 using Chainlab.Node.Common;
-using System.Text.Json;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
 using Chainlab.Core.Merkle;

@@ -1,8 +1,6 @@
 using Chainlab.Core.State;
 using Chainlab.Core.Rules;
-using Chainlab.Core.Consensus;
 using Chainlab.Core.Consensus.Pos;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 

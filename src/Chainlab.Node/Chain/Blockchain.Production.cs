@@ -1,11 +1,9 @@
-using Chainlab.Core.Rules;
 using Chainlab.Core.Files;
 using System.Diagnostics;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Chain;
 

@@ -2,12 +2,10 @@ using Chainlab.Core.Rules;
 using System.Diagnostics;
 using Chainlab.Core.Consensus;
 using Chainlab.Core.Crypto;
-using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 using Chainlab.Node.Events;
 using Chainlab.Node.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Chain;
 

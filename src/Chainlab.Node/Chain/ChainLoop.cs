@@ -1,5 +1,4 @@
 using Chainlab.Node.Common;
-using Chainlab.Node.Hosting;
 namespace Chainlab.Node.Chain;
 
 /// <summary>

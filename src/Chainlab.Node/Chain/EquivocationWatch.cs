@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Chainlab.Core.Model;
 using Chainlab.Node.Events;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Chain;
 

@@ -3,7 +3,6 @@ using Chainlab.Node.Network.Dht;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
 using Chainlab.Node.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Files;
 

@@ -1,6 +1,5 @@
 using Chainlab.Core.Files;
 using Chainlab.Node.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Files;
 

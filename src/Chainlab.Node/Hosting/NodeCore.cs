@@ -3,7 +3,6 @@ using Chainlab.Core.Consensus;
 using Chainlab.Core.Consensus.Pos;
 using Chainlab.Core.Consensus.Pow;
 using Chainlab.Core.Crypto;
-using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 using Chainlab.Node.Chain;
@@ -13,7 +12,6 @@ using Chainlab.Node.Network;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Production;
 using Chainlab.Node.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Hosting;
 

@@ -5,13 +5,10 @@ using Chainlab.Node.Chain;
 using Chainlab.Node.Events;
 using Chainlab.Node.Mempool;
 using Chainlab.Node.Network;
-using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Storage;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Hosting;

@@ -1,7 +1,6 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Node.Mempool;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Hosting;
 

@@ -1,7 +1,6 @@
 using Chainlab.Core.Rules;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
-using Chainlab.Core.Execution;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;
 using Chainlab.Node.Chain;

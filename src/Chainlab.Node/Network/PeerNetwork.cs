@@ -7,7 +7,6 @@ using Chainlab.Node.Network.Gossip;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
 using Chainlab.Node.Network.Sync;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Network;
 

@@ -1,7 +1,6 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Node.Chain;
 using Chainlab.Node.Events;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Production;
 

@@ -17,12 +17,12 @@ public sealed class InboundRoomTests
     {
         var options = new PeerOptions { MaxInbound = 32, MaxInboundPerAddress = 4 };
         var linked = Enumerable.Range(0, 4).Select(_ => From("203.0.113.7")).ToList();
-        Assert.False(PeerSet.InboundHasRoom(linked, From("203.0.113.7"), options));
-        Assert.True(PeerSet.InboundHasRoom(linked, From("203.0.113.8"), options));
+        Assert.False(LinkSlots.InboundHasRoom(linked, From("203.0.113.7"), options));
+        Assert.True(LinkSlots.InboundHasRoom(linked, From("203.0.113.8"), options));
         // Outbound links to that address do not count against it.
-        Assert.True(PeerSet.InboundHasRoom([.. linked.Take(3), From("203.0.113.7", outbound: true)], From("203.0.113.7"), options));
+        Assert.True(LinkSlots.InboundHasRoom([.. linked.Take(3), From("203.0.113.7", outbound: true)], From("203.0.113.7"), options));
         var devnet = Enumerable.Range(0, 20).Select(_ => From("127.0.0.1")).ToList();
-        Assert.True(PeerSet.InboundHasRoom(devnet, From("127.0.0.1"), options));
-        Assert.False(PeerSet.InboundHasRoom([.. devnet, .. Enumerable.Range(0, 12).Select(_ => From("127.0.0.1"))], From("127.0.0.1"), options));
+        Assert.True(LinkSlots.InboundHasRoom(devnet, From("127.0.0.1"), options));
+        Assert.False(LinkSlots.InboundHasRoom([.. devnet, .. Enumerable.Range(0, 12).Select(_ => From("127.0.0.1"))], From("127.0.0.1"), options));
     }
 }

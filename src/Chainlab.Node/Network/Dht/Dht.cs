@@ -4,7 +4,6 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Files;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Network.Dht;
 

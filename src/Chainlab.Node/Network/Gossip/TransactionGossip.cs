@@ -1,5 +1,4 @@
 using Chainlab.Node.Common;
-using Chainlab.Node.Hosting;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 using Chainlab.Core.State;

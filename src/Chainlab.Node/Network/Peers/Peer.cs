@@ -1,4 +1,3 @@
-using System.Net;
 using Chainlab.Node.Network.Protocol;
 
 namespace Chainlab.Node.Network.Peers;

@@ -1,4 +1,3 @@
-using Chainlab.Node.Hosting;
 using System.Net;
 
 namespace Chainlab.Node.Network.Peers;

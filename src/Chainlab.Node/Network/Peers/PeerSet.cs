@@ -5,7 +5,6 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Encoding;
 using Chainlab.Node.Chain;
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Network.Peers;
 
@@ -373,10 +372,7 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
     /// <summary>
     /// Adds a linked peer, under one lock so that the limits hold however many handshakes finish at once. The
     /// inbound limit is checked here, when links complete, and not only when sockets are accepted (3,000
-    /// handshakes in a burst all passed the accept-time check). One link per node: when two nodes dial each
-    /// other at the same moment, both ends keep the same one of the two links, the one dialed by the lower
-    /// node key, and drop the other; otherwise each end would keep its own dial, drop the other's, and both
-    /// links would die (and again on every retry).
+    /// handshakes in a burst all passed the accept-time check). One link per node (<see cref="LinkSlots"/>).
     /// </summary>
     private (bool Registered, bool Full) Register(Peer peer)
     {
@@ -386,33 +382,15 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
         {
             if (_peers.TryGetValue(id, out var old))
             {
-                if (old.Outbound == peer.Outbound || !DialedByLowerKey(peer)) return (false, false);
+                if (old.Outbound == peer.Outbound || !LinkSlots.DialedByLowerKey(peer, _key.PublicKey)) return (false, false);
                 _peers[id] = peer;
                 Track(old.DisposeAsync().AsTask());
                 return (true, false);
             }
-            if (!peer.Outbound && !InboundHasRoom(_peers.Values, peer, _options)) return (false, true);
+            if (!peer.Outbound && !LinkSlots.InboundHasRoom(_peers.Values, peer, _options)) return (false, true);
             _peers[id] = peer;
             return (true, false);
         }
-    }
-
-    /// <summary>
-    /// May this inbound peer take a slot: under the inbound limit, and under the limit per address? Loopback is
-    /// exempt from the second (every node of a devnet connects from 127.0.0.1); the first still holds there.
-    /// </summary>
-    internal static bool InboundHasRoom(IEnumerable<Peer> linked, Peer candidate, PeerOptions options)
-    {
-        var inbound = linked.Where(p => !p.Outbound).ToList();
-        if (inbound.Count >= options.MaxInbound) return false;
-        if (IPAddress.TryParse(candidate.Host, out var ip) && IPAddress.IsLoopback(ip)) return true;
-        return inbound.Count(p => p.Host == candidate.Host) < options.MaxInboundPerAddress;
-    }
-
-    private bool DialedByLowerKey(Peer p)
-    {
-        var (dialer, acceptor) = p.Outbound ? (_key.PublicKey, p.NodeKey) : (p.NodeKey, _key.PublicKey);
-        return dialer.AsSpan().SequenceCompareTo(acceptor) < 0;
     }
 }
 

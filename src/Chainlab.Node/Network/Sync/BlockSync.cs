@@ -3,7 +3,6 @@ using Chainlab.Core.Model;
 using Chainlab.Node.Chain;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Network.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Network.Sync;
 
