@@ -177,19 +177,23 @@ public static class BenchCommands
 
         var fileMiB = new Option<int>("--mib") { Description = "File size in MiB", DefaultValueFactory = _ => 256 };
         var fruns = new Option<int>("--runs") { Description = "Runs (medians are reported)", DefaultValueFactory = _ => 3 };
-        var files = new Command("files", "Adding a file (importer alone, into SQLite, through a node's API), reading it back, fetching it from another node, and DHT lookups with 16 and 32 nodes") { fileMiB, fruns };
+        var files = new Command("files", "Adding a file (importer alone, into SQLite, through a node's API), reading it back, fetching it from one and from three other nodes, and DHT lookups with 16 and 32 nodes") { fileMiB, fruns };
         files.SetAction(async (pr, ct) =>
         {
             if (pr.GetValue(fileMiB) is < 1 or > 4096 || pr.GetValue(fruns) is < 1 or > 50) throw new CliException("--mib 1..4096, --runs 1..50", ExitCodes.BadInput);
             await new FileBenchmark(SelfLaunch, Console.Out).RunAsync((long)pr.GetValue(fileMiB) << 20, pr.GetValue(fruns), ct);
             var net = new FileNetworkBenchmark(SelfLaunch, Console.Out);
-            var fetches = new List<double>();
-            for (var i = 0; i < pr.GetValue(fruns); i++)
+            foreach (var providers in new[] { 1, 3 })
             {
-                fetches.Add(await net.Fetch((long)pr.GetValue(fileMiB) << 20, ct));
-                Console.Out.WriteLine($"fetch run {i + 1}: {fetches[^1]:N0} MB/s");
+                var fetches = new List<double>();
+                for (var i = 0; i < pr.GetValue(fruns); i++)
+                {
+                    var (mbps, served) = await net.Fetch((long)pr.GetValue(fileMiB) << 20, providers, ct);
+                    fetches.Add(mbps);
+                    Console.Out.WriteLine($"fetch from {providers} run {i + 1}: {mbps:N0} MB/s; blocks sent by each provider: {string.Join(" / ", served)}");
+                }
+                Console.Out.WriteLine($"median: a node process fetches the file from {providers} other{(providers > 1 ? "s" : "")} over loopback at {ThroughputBenchmark.Median(fetches):N0} MB/s (DHT lookup included)");
             }
-            Console.Out.WriteLine($"median: a node process fetches the file from another over loopback at {ThroughputBenchmark.Median(fetches):N0} MB/s (DHT lookup included)");
             foreach (var n in new[] { 16, 32 })
             {
                 var (ph, pms, nh, nms, max) = await net.Lookups(n, ct);

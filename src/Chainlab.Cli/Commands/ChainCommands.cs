@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Chainlab.Client;
 using Chainlab.Core.Crypto;
 using Spectre.Console;
 
@@ -145,11 +147,13 @@ public static class ChainCommands
         var tx = new Command("tx", "Show a transaction, its receipt and its checked Merkle proof") { hash };
         tx.SetAction(async (pr, ct) =>
         {
+            if (!Hash.TryParse(pr.GetValue(hash), out var h)) throw new CliException("hash: a transaction hash is 64 hex digits", ExitCodes.BadInput);
             using var c = new NodeClient(pr.GetValue(Global.Node));
-            var t = await c.GetAsync($"/api/v1/transactions/{Uri.EscapeDataString(pr.GetValue(hash)!)}", ct);
+            var typed = await c.Call(api => api.GetTransactionAsync(h, ct));
             bool? proofOk = null;
-            if (t["status"]!.GetValue<string>() == "included")
-                proofOk = Proofs.VerifyTransaction(t, (await c.GetAsync($"/api/v1/blocks/{t["blockHeight"]}", ct))["header"]!);
+            if (typed.Status == "included")
+                proofOk = ProofChecks.Transaction(typed, await c.Call(async api => (await api.GetBlockAsync(typed.BlockHeight!.Value, ct)).Header));
+            var t = JsonSerializer.SerializeToNode(typed, ChainlabClient.Json)!;
             if (pr.GetValue(Global.Json)) { t["proofVerified"] = proofOk; Global.PrintJson(t); return 0; }
             var body = t["transaction"];
             Grid(("hash", t["hash"]), ("status", t["status"]), ("reason", t["reason"] ?? "-"), ("block", t["blockHeight"] ?? "-"),
@@ -169,9 +173,9 @@ public static class ChainCommands
         {
             if (!Address.TryParse(pr.GetValue(address), out var a, out var err)) throw new CliException(err, ExitCodes.BadInput);
             using var c = new NodeClient(pr.GetValue(Global.Node));
-            var acc = await c.GetAsync($"/api/v1/accounts/{a}?proof=true", ct);
-            var header = (await c.GetAsync($"/api/v1/blocks/{acc["proof"]!["height"]}", ct))["header"]!;
-            var ok = Proofs.VerifyAccount(acc, header);
+            var typed = await c.Call(api => api.GetAccountAsync(a, proof: true, ct));
+            var ok = ProofChecks.Account(typed, await c.Call(async api => (await api.GetBlockAsync(typed.Proof!.Height, ct)).Header));
+            var acc = JsonSerializer.SerializeToNode(typed, ChainlabClient.Json)!;
             if (pr.GetValue(Global.Json)) { acc["proofVerified"] = ok; Global.PrintJson(acc); return ok ? 0 : ExitCodes.Failure; }
             Grid(("address", acc["address"]), ("balance", acc["balance"]), ("nonce", acc["nonce"]), ("next nonce", acc["nextNonce"]),
                 ("stake", acc["stake"]), ("proof", ok ? $"verified against state root of block {acc["proof"]!["height"]}" : "DID NOT VERIFY"));

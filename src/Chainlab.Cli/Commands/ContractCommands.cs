@@ -33,9 +33,9 @@ public static class ContractCommands
 
     private static ulong GasOf(ParseResult pr, Option<string?> gas) => pr.GetValue(gas) is { } g ? Global.ParseAmount(g, "--gas") : DefaultGas;
 
-    private static Func<JsonNode, ulong> FeeFor(ulong gas) => status =>
+    private static Func<Chainlab.Client.Models.StatusDto, ulong> FeeFor(ulong gas) => status =>
     {
-        var price = status["contracts"]?["gasPrice"]?.GetValue<ulong>() ?? throw new CliException("the node does not report a gas price (is it too old for contracts?)");
+        var price = status.Contracts.GasPrice;
         if (gas != 0 && price > ulong.MaxValue / gas) throw new CliException("--gas times the gas price overflows", ExitCodes.BadInput);
         return gas * price;
     };

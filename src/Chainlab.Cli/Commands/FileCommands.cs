@@ -301,7 +301,7 @@ public static class FileCommands
                 }
             var fee = pr.GetValue(o.Fee) is { } given ? Global.ParseAmount(given, "--fee") : (ulong?)null;
             return await TxCommands.SendAsync(pr, o, Core.Model.TxKind.FileAnchor, Core.Crypto.Address.Zero, 0, FileRef.EncodePayload(refs), ct,
-                feeFromStatus: status => fee ?? (status["minFee"]?.GetValue<ulong>() ?? 1UL) * (ulong)refs.Count);
+                feeFromStatus: status => fee ?? status.MinFee * (ulong)refs.Count);
         });
         return c;
     }

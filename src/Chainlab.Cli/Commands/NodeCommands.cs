@@ -205,7 +205,7 @@ public static class NodeCommands
         try { token = File.ReadAllText(tokenFile).Trim(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read {tokenFile}: {e.Message}", ExitCodes.BadInput); }
         if (token.Length < 32) throw new CliException($"{tokenFile}: the devnet token must be at least 32 characters", ExitCodes.BadInput);
-        IReadOnlyList<Chainlab.Node.Faults.DevnetMember> members;
+        IReadOnlyList<Chainlab.Client.Models.DevnetMember> members;
         try { members = Chainlab.Node.Faults.DevnetControl.ParseMembers(pr.GetValue(o.DevnetMembers) ?? ""); }
         catch (ArgumentException e) { throw new CliException($"--devnet-members: {e.Message}", ExitCodes.BadInput); }
         var controlUrl = pr.GetValue(o.DevnetControlUrl);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
+using Chainlab.Client;
+using Chainlab.Client.Models;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;
 
@@ -27,56 +28,49 @@ public static class TxCommands
 
     /// <summary>Signs one transaction with --from, submits it, and with --wait follows it into a block and checks its proof.</summary>
     public static async Task<int> SendAsync(ParseResult pr, SendOptions o, TxKind kind, Address to, ulong amount, byte[] payload, CancellationToken ct,
-        Chainlab.Core.Crypto.KeyPair? signer = null, Func<JsonNode, ulong>? feeFromStatus = null)
+        Chainlab.Core.Crypto.KeyPair? signer = null, Func<StatusDto, ulong>? feeFromStatus = null)
     {
         var waitFor = TimeSpan.FromMilliseconds(Global.ParseDurationMs(pr.GetValue(o.Timeout)!, "--timeout"));
         using var client = new NodeClient(pr.GetValue(Global.Node));
-        var status = await client.GetAsync("/api/v1/status", ct);
+        var status = await client.Call(c => c.GetStatusAsync(ct));
         var key = signer ?? o.Key(pr);
-        var chainId = status["chainId"]!.GetValue<string>();
-        var n = pr.GetValue(o.Nonce) is { } nn ? Global.ParseAmount(nn, "--nonce")
-            : (await client.GetAsync($"/api/v1/accounts/{key.Address}", ct))["nextNonce"]!.GetValue<ulong>();
-        var f = feeFromStatus is not null ? feeFromStatus(status)
-            : pr.GetValue(o.Fee) is { } ff ? Global.ParseAmount(ff, "--fee") : status["minFee"]?.GetValue<ulong>() ?? 1UL;
-        var tx = Transaction.Create(key, chainId, kind, n, f, to, amount, payload);
-        var result = await client.PostAsync("/api/v1/transactions", new { raw = Convert.ToHexStringLower(tx.Raw) }, ct);
-        var hash = result["hash"]!.GetValue<string>();
+        var nonce = pr.GetValue(o.Nonce) is { } nn ? Global.ParseAmount(nn, "--nonce") : (ulong?)null;
+        var fee = feeFromStatus is not null ? feeFromStatus(status)
+            : pr.GetValue(o.Fee) is { } ff ? Global.ParseAmount(ff, "--fee") : status.MinFee;
+        var tx = await client.Call(c => c.SendAsync(key, kind, to, amount, payload, fee, nonce, ct));
+        var hash = tx.Hash.ToString();
         if (!pr.GetValue(o.Wait))
         {
-            if (pr.GetValue(Global.Json)) Global.PrintJson(new { hash, status = "pending", from = key.Address.ToString(), nonce = n });
-            else Console.Out.WriteLine($"submitted {hash} (nonce {n})");
+            if (pr.GetValue(Global.Json)) Global.PrintJson(new { hash, status = "pending", from = key.Address.ToString(), nonce = tx.Nonce });
+            else Console.Out.WriteLine($"submitted {hash} (nonce {tx.Nonce})");
             return 0;
         }
-        var sw = Stopwatch.StartNew();
-        while (true)
+        Inclusion inclusion;
+        try { inclusion = await client.Call(c => c.WaitForInclusionAsync(tx.Hash, waitFor, ct)); }
+        catch (TimeoutException e) { throw new CliException(e.Message, ExitCodes.Timeout); }
+        catch (CliException e) when (e.Message.StartsWith("rejected: ", StringComparison.Ordinal)) { throw new CliException(e.Message["rejected: ".Length..], ExitCodes.Rejected); }
+        var (st, proofOk) = (inclusion.Transaction, inclusion.ProofVerified);
+        var receipt = st.Receipt!;
+        if (pr.GetValue(Global.Json))
         {
-            var st = await client.GetAsync($"/api/v1/transactions/{hash}", ct);
-            var s = st["status"]!.GetValue<string>();
-            if (s == "included")
-            {
-                var header = (await client.GetAsync($"/api/v1/blocks/{st["blockHeight"]}", ct))["header"]!;
-                var proofOk = Proofs.VerifyTransaction(st, header);
-                if (pr.GetValue(Global.Json)) { st["proofVerified"] = proofOk; Global.PrintJson(st); }
-                else
-                {
-                    Console.Out.WriteLine($"included {hash}");
-                    Console.Out.WriteLine($"block    {st["blockHeight"]} {st["blockHash"]}");
-                    var receipt = st["receipt"]!;
-                    Console.Out.WriteLine($"receipt  success={receipt["success"]} feePaid={receipt["feePaid"]}{(receipt["gasUsed"] is { } g ? $" gasUsed={g}" : "")}");
-                    if (receipt["contractAddress"] is { } created) Console.Out.WriteLine($"contract {created}");
-                    if (receipt["returnValue"] is { } rv) Console.Out.WriteLine($"returned {rv.ToJsonString()}");
-                    foreach (var e in receipt["events"]?.AsArray() ?? []) Console.Out.WriteLine($"event    {e!["name"]} {e["value"]?.ToJsonString() ?? "null"}");
-                    if (receipt["error"] is { } error) Console.Out.WriteLine($"error    {error}");
-                    Console.Out.WriteLine($"proof    {(proofOk ? "verified against the block's tx root" : "DID NOT VERIFY")}");
-                }
-                if (st["receipt"]!["success"]!.GetValue<bool>() == false)
-                    throw new CliException($"transaction {hash} was included but failed: {st["receipt"]!["error"]}", ExitCodes.Failure);
-                return proofOk ? 0 : ExitCodes.Failure;
-            }
-            if (s == "rejected") throw new CliException($"transaction {hash} was rejected: {st["reason"]}", ExitCodes.Rejected);
-            if (sw.Elapsed > waitFor) throw new CliException($"transaction {hash} is still {s} after {waitFor.TotalSeconds:0}s", ExitCodes.Timeout);
-            await Task.Delay(250, ct);
+            var json = System.Text.Json.JsonSerializer.SerializeToNode(st, ChainlabClient.Json)!;
+            json["proofVerified"] = proofOk;
+            Global.PrintJson(json);
         }
+        else
+        {
+            Console.Out.WriteLine($"included {hash}");
+            Console.Out.WriteLine($"block    {st.BlockHeight} {st.BlockHash}");
+            Console.Out.WriteLine($"receipt  success={receipt.Success} feePaid={receipt.FeePaid}{(receipt.GasUsed is { } g ? $" gasUsed={g}" : "")}");
+            if (receipt.ContractAddress is { } created) Console.Out.WriteLine($"contract {created}");
+            if (receipt.ReturnValue is { } rv) Console.Out.WriteLine($"returned {rv.ToJsonString()}");
+            foreach (var e in receipt.Events ?? []) Console.Out.WriteLine($"event    {e.Name} {e.Value?.ToJsonString() ?? "null"}");
+            if (receipt.Error is { } error) Console.Out.WriteLine($"error    {error}");
+            Console.Out.WriteLine($"proof    {(proofOk ? "verified against the block's tx root" : "DID NOT VERIFY")}");
+        }
+        if (!receipt.Success)
+            throw new CliException($"transaction {hash} was included but failed: {receipt.Error}", ExitCodes.Failure);
+        return proofOk ? 0 : ExitCodes.Failure;
     }
 
     public static Command Build()

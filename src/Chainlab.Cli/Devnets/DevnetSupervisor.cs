@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Chainlab.Cli.Processes;
+using Chainlab.Client;
 using Chainlab.Node.Storage.Postgres;
 using Spectre.Console;
 
@@ -228,25 +229,19 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
 
     private async Task FollowEvents(HttpClient node, HashSet<int> reported, CancellationToken ct)
     {
-        using var sse = new HttpClient { BaseAddress = node.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var client = new ChainlabClient(node.BaseAddress!);
         try
         {
-            using var stream = await sse.GetStreamAsync("/api/v1/events", ct);
-            using var reader = new StreamReader(stream);
-            string? line;
-            var type = "";
-            while ((line = await reader.ReadLineAsync(ct)) is not null)
+            await foreach (var e in client.EventsAsync(["head"], ct))
             {
-                if (line.StartsWith("event: ", StringComparison.Ordinal)) { type = line[7..]; continue; }
-                if (type != "head" || !line.StartsWith("data: ", StringComparison.Ordinal)) continue;
-                var h = JsonNode.Parse(line[6..])!;
-                var text = $"{DateTimeOffset.FromUnixTimeMilliseconds(h["timestampMs"]!.GetValue<long>()):HH:mm:ss} block {h["height"],6} {h["hash"]!.GetValue<string>()[..16]} {h["txCount"],6} txs";
+                var h = e.Head!;
+                var text = $"{DateTimeOffset.FromUnixTimeMilliseconds((long)h.TimestampMs):HH:mm:ss} block {h.Height,6} {h.Hash[..16]} {h.TxCount,6} txs";
                 if (_nodes.Count > 1) text += "  heights " + string.Join(' ', (await Task.WhenAll(_nodes.Select(n => StatusOrNull(n.Http, ct)))).Select(s => s?["headHeight"]?.ToString() ?? "-"));
                 Console.Out.WriteLine(text);
                 ReportExited(reported);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException) { }
+        catch (Exception e) when (e is OperationCanceledException or ChainlabConnectionException or ChainlabApiException) { }
     }
 
     private async Task WatchLiveAsync(CancellationToken ct)

@@ -96,7 +96,3 @@ public static class DevnetEndpoints
         catch (HttpRequestException e) { return Problems.Of("unavailable", 503, "Supervisor unreachable", $"the devnet's control route does not answer: {e.Message}"); }
     }
 }
-
-public sealed record DevnetInfoDto(string? Self, IReadOnlyList<DevnetMember> Nodes, bool Control, IReadOnlyList<MisbehaviourDto> Misbehaviours);
-
-public sealed record MisbehaviourDto(string Name, string What, IReadOnlyList<string>? Engines);

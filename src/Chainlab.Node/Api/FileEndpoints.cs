@@ -7,31 +7,6 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Chainlab.Node.Api;
 
-/// <summary>A file or directory as the API shows it.</summary>
-public sealed record FileDto(string Cid, string Kind, ulong Size, string? Name, string? MediaType, bool Kept, long? ExpiresMs,
-    IReadOnlyList<DirEntryDto>? Entries, IReadOnlyList<FileAnchorDto> Anchors);
-
-public sealed record DirEntryDto(string Name, string Cid, ulong? Size);
-
-/// <summary>A file this node keeps (uploaded, imported or fetched).</summary>
-public sealed record StoredFileDto(string Cid, ulong Size, string? Name, string? MediaType, long AddedMs, long? ExpiresMs)
-{
-    public static StoredFileDto Of(StoredFile f) => new(f.Cid.ToString(), f.Size, f.Name, f.MediaType, f.AddedMs, f.ExpiresMs);
-}
-
-public sealed record FileRefDto(string Cid, ulong Size, string Name, string MediaType)
-{
-    public static FileRefDto Of(FileRef f) => new(f.Cid.ToString(), f.Size, f.Name, f.MediaType);
-}
-
-public sealed record FileAnchorDto(ulong Height, string TxHash, string AnchoredBy, FileRefDto File)
-{
-    public static FileAnchorDto Of(FileAnchor a) => new(a.Height, a.TxHash.ToString(), a.AnchoredBy.ToString(), FileRefDto.Of(a.Ref));
-}
-
-/// <summary>A page of kept files, or of anchors (with ?anchoredBy=).</summary>
-public sealed record FileListDto(IReadOnlyList<StoredFileDto>? Files, IReadOnlyList<FileAnchorDto>? Anchors, int? NextOffset);
-
 /// <summary>The file routes under /api/v1: upload (bytes or a CAR), metadata, lists of kept and anchored files.</summary>
 public static class FileEndpoints
 {
@@ -55,7 +30,7 @@ public static class FileEndpoints
                 var stored = isCar
                     ? await files.ImportCarAsync(req.Body, name, ct)
                     : await files.AddAsync(req.Body, new FileAddRequest(name, mediaType ?? MediaTypeOf(req.ContentType), cidVersion ?? 0), ct);
-                return Results.Created($"/api/v1/files/{stored.Cid}", StoredFileDto.Of(stored));
+                return Results.Created($"/api/v1/files/{stored.Cid}", Dtos.StoredFile(stored));
             }
             catch (FileRefusedException e) { return Problems.Of(e.Type, e.Status, "File refused", e.Message); }
             catch (NotSupportedException e) { return Problems.Of("unsupported", 422, "File refused", e.Message); }
@@ -73,10 +48,10 @@ public static class FileEndpoints
             {
                 if (!Address.TryParse(anchoredBy, out var by, out var why)) return Problems.Of("bad-address", 400, "Bad address", $"anchoredBy: {why}");
                 var anchors = files.Store.FileAnchors(by, n, skip);
-                return Results.Ok(new FileListDto(null, anchors.Select(FileAnchorDto.Of).ToList(), anchors.Count == n ? skip + n : null));
+                return Results.Ok(new FileListDto(null, anchors.Select(Dtos.Anchor).ToList(), anchors.Count == n ? skip + n : null));
             }
             var kept = files.Store.StoredFiles(n, skip);
-            return Results.Ok(new FileListDto(kept.Select(StoredFileDto.Of).ToList(), null, kept.Count == n ? skip + n : null));
+            return Results.Ok(new FileListDto(kept.Select(Dtos.StoredFile).ToList(), null, kept.Count == n ? skip + n : null));
         }).Produces<FileListDto>().WithProblems(400).WithName("ListFiles")
           .WithSummary("Files this node keeps, newest first; with ?anchoredBy=ADDRESS, the files that address anchored on chain, oldest first.");
 
@@ -86,7 +61,7 @@ public static class FileEndpoints
             try { await files.EnsureAsync(c!, ct); }
             catch (FileRefusedException e) { return Problems.Of(e.Type, e.Status, "File not available", e.Message); }
             var stored = files.Store.StoredFile(c!);
-            var anchors = files.Store.AnchorsOf(c!).Select(FileAnchorDto.Of).ToList();
+            var anchors = files.Store.AnchorsOf(c!).Select(Dtos.Anchor).ToList();
             try
             {
                 var info = await UnixFsReader.StatAsync(c!, files, ct);

@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Chainlab.Node.Api;
 
-/// <summary>What a search text names: a height or block hash, a transaction, an address, a CID (for the dashboard's search box).</summary>
-public sealed record SearchDto(string Query, string Kind, string? Id);
 
 /// <summary>GET /api/v1/search?q=: one answer for any text, 200 even when it names nothing (kind "none").</summary>
 public static class SearchEndpoint

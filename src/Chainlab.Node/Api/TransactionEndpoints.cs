@@ -84,7 +84,7 @@ internal static class TransactionEndpoints
             var leaves = block.Transactions.Select(t => t.Hash).ToArray();
             var proof = MerkleTree.Prove(leaves, loc.Index);
             return Results.Ok(new TxStatusDto(hash.ToString(), "included", null, loc.BlockHash.ToString(), loc.Height, loc.Index,
-                ReceiptDto.Of(loc.Receipt),
+                Dtos.Receipt(loc.Receipt),
                 MerkleProofDto.From(proof, block.Header.TxRoot), TxDto.Of(block.Transactions[loc.Index])));
         }
         if (node.Pool.RejectionReason(hash) is { } reason)

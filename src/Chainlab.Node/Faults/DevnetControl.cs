@@ -48,5 +48,3 @@ public sealed class DevnetControl(string token, TimeProvider inner, Random rando
     public FaultSettings Current => Links.Settings with { ClockSkewMs = (long)Clock.Skew.TotalMilliseconds };
 }
 
-/// <summary>One node of a devnet as the dashboard reaches it.</summary>
-public sealed record DevnetMember(string Name, string Api);

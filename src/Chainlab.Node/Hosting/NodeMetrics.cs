@@ -47,6 +47,7 @@ public sealed class NodeMetrics : IDisposable
         var filesCollected = f.CreateCounter("chainlab_files_collected_total", "Unanchored files removed when their time was up.");
         var dhtContacts = f.CreateGauge("chainlab_dht_contacts", "Contacts in the DHT's routing table.");
         var dhtRecords = f.CreateGauge("chainlab_dht_provider_record_keys", "File keys this node holds provider records for.");
+        var blocksServed = f.CreateCounter("chainlab_file_blocks_served_total", "File blocks sent to peers that asked for them (this node as a provider).");
 
         _subscription = node.Events.Subscribe(e =>
         {
@@ -104,6 +105,7 @@ public sealed class NodeMetrics : IDisposable
             {
                 dhtContacts.Set(dhtNet.Dht.Table.Count);
                 dhtRecords.Set(dhtNet.Dht.RecordKeys);
+                blocksServed.IncTo(dhtNet.Dht.BlocksServed);
             }
         });
     }

@@ -17,10 +17,11 @@ public sealed class LayerTests
     static readonly Lazy<ArchUnitNET.Domain.Architecture> Loaded = new(() => new ArchLoader().LoadAssemblies(
         typeof(Chainlab.Core.Model.Block).Assembly,
         typeof(Chainlab.Contracts.DeployRules).Assembly,
+        typeof(Chainlab.Client.ChainlabClient).Assembly,
         typeof(Chainlab.Node.Hosting.NodeCore).Assembly,
         typeof(Chainlab.Cli.Invocation).Assembly).Build());
 
-    static readonly string[] Projects = ["Chainlab.Core", "Chainlab.Contracts", "Chainlab.Node", "Chainlab.Cli"];
+    static readonly string[] Projects = ["Chainlab.Core", "Chainlab.Contracts", "Chainlab.Client", "Chainlab.Node", "Chainlab.Cli"];
 
     /// <summary>The folder a namespace belongs to, or null outside our projects.</summary>
     public static string? FolderOf(string ns)
@@ -96,14 +97,18 @@ public sealed class LayerTests
     }
 
     [Fact]
-    public void The_protocol_and_the_contracts_never_reach_the_node_or_the_command_line()
+    public void The_protocol_the_contracts_and_the_client_library_never_reach_the_node_or_the_command_line()
     {
         var wrong = FolderGraph()
-            .Where(kv => kv.Key.StartsWith("Chainlab.Core", StringComparison.Ordinal) || kv.Key.StartsWith("Chainlab.Contracts", StringComparison.Ordinal))
-            .SelectMany(kv => kv.Value.Where(e => e.Key.StartsWith("Chainlab.Node", StringComparison.Ordinal) || e.Key.StartsWith("Chainlab.Cli", StringComparison.Ordinal))
+            .Where(kv => In(kv.Key, "Chainlab.Core", "Chainlab.Contracts", "Chainlab.Client"))
+            .SelectMany(kv => kv.Value.Where(e => In(e.Key, "Chainlab.Node", "Chainlab.Cli"))
                 .Select(e => $"{kv.Key} → {e.Key} ({e.Value})"))
             .ToList();
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+
+        // "Chainlab.Client" is not in "Chainlab.Cli": a project is its name or its name and a dot.
+        static bool In(string folder, params string[] projects) =>
+            projects.Any(p => folder == p || folder.StartsWith(p + ".", StringComparison.Ordinal));
     }
 
     [Fact]

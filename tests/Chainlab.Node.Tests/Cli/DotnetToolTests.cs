@@ -47,10 +47,10 @@ public sealed class DotnetToolTests
         }
     }
 
-    private static string Configuration =>
+    internal static string Configuration =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 
-    private static async Task<string> Run(string file, string[] args, bool mayFail = false)
+    internal static async Task<string> Run(string file, string[] args, bool mayFail = false)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

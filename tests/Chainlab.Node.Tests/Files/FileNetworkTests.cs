@@ -44,6 +44,8 @@ public sealed class FileNetworkTests : IAsyncLifetime
         await UnixFsReader.WriteFileAsync(added.Cid, late.Core.Files, read, default);
         Assert.Equal(content, read.ToArray());
         Assert.NotNull(late.Core.Store.StoredFile(added.Cid));
+        // The provider counted what it sent: four leaves and the root, once each unless a request was asked again.
+        Assert.InRange(first.Network!.Dht.BlocksServed, 5, 10);
 
         // A liar provides a second file with every block altered; the honest copy is on node 1.
         var second = Bytes(4 * 262144, 9);

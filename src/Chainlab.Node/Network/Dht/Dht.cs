@@ -55,9 +55,11 @@ public sealed class Dht
     /// <summary>File keys this node holds provider records for.</summary>
     public int RecordKeys { get { lock (_recordsGate) return _records.Count; } }
     /// <summary>Routing requests dropped because their sender was over its DHT budget, since start.</summary>
-    private long _droppedRequests;
+    private long _droppedRequests, _blocksServed;
     /// <summary>Requests dropped unanswered because their sender was over its budget, since start.</summary>
     public long DroppedRequests => Interlocked.Read(ref _droppedRequests);
+    /// <summary>File blocks this node has sent to peers that asked for them.</summary>
+    public long BlocksServed => Interlocked.Read(ref _blocksServed);
 
     public Dht(IDhtLinks links, PeerOptions options, TimeProvider time, Random random, ILogger log, Func<Cid, byte[]?> fileBlock)
     {
@@ -117,6 +119,7 @@ public sealed class Dht
                 try { cid = Cid.FromBytes(g.Cid); }
                 catch (FormatException e) { throw new ProtocolViolation($"GetFileBlock: {e.Message}"); }
                 var block = _fileBlock(cid);
+                if (block is not null) Interlocked.Increment(ref _blocksServed);
                 await peer.SendAsync(new FileBlock(g.Nonce, g.Cid, block is not null, block ?? []), ct);
                 return true;
             case Nodes or Providers or FileBlock:

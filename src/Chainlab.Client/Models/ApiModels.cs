@@ -1,8 +1,9 @@
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Merkle;
 using Chainlab.Core.Model;
+using System.Text.Json.Nodes;
 
-namespace Chainlab.Node.Api;
+namespace Chainlab.Client.Models;
 
 public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
     ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<PeerDto> Peers, string Version, ulong BlockTimeMs,
@@ -52,17 +53,11 @@ public sealed record TxDto(string Hash, string Kind, string ChainId, string From
         Convert.ToHexStringLower(t.Payload), Convert.ToHexStringLower(t.Signature), Convert.ToHexStringLower(t.Raw));
 }
 
+/// <summary>What a transaction did: success, the fee paid, and for contract calls the gas, return value, events and created contract.</summary>
 public sealed record ReceiptDto(bool Success, ulong FeePaid, string? Error, ulong? GasUsed = null,
-    System.Text.Json.Nodes.JsonNode? ReturnValue = null, IReadOnlyList<ReceiptEventDto>? Events = null, string? ContractAddress = null)
-{
-    public static ReceiptDto Of(Receipt r) => r.Contract is not { } c
-        ? new(r.Success, r.FeePaid, r.Error)
-        : new(r.Success, r.FeePaid, r.Error, c.GasUsed, ContractEndpoints.ValueJson(c.ReturnValue),
-            c.Events.Select(e => new ReceiptEventDto(e.Contract.ToString(), e.Name, ContractEndpoints.ValueJson(e.Value))).ToList(),
-            c.Created?.ToString());
-}
+    JsonNode? ReturnValue = null, IReadOnlyList<ReceiptEventDto>? Events = null, string? ContractAddress = null);
 
-public sealed record ReceiptEventDto(string Contract, string Name, System.Text.Json.Nodes.JsonNode? Value);
+public sealed record ReceiptEventDto(string Contract, string Name, JsonNode? Value);
 
 public sealed record MerkleProofDto(int Index, int LeafCount, IReadOnlyList<string> Path, string TxRoot)
 {
@@ -74,6 +69,13 @@ public sealed record TxStatusDto(string Hash, string Status, string? Reason, str
 
 public sealed record StateProofDto(string StateRoot, ulong Height, string Key, IReadOnlyList<string> Siblings, string? LeafKey, string? LeafValue);
 
+/// <summary>An account at the head, with its state proof when asked (?proof=true).</summary>
+/// <param name="Address">The account's address.</param>
+/// <param name="Balance">Spendable coins.</param>
+/// <param name="Nonce">The nonce its next transaction in a block must carry.</param>
+/// <param name="Stake">Coins staked (proof of stake).</param>
+/// <param name="NextNonce">The nonce to sign with next, counting its transactions waiting in this node's pool.</param>
+/// <param name="Proof">The state proof of the account under the head's state root.</param>
 /// <param name="Data">The account's data as hex ("" for most accounts; the system accounts hold the authority and validator records there), so a client can hash the value a proof commits to.</param>
 public sealed record AccountDto(string Address, ulong Balance, ulong Nonce, ulong Stake, ulong NextNonce, StateProofDto? Proof, string Data);
 
