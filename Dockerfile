@@ -10,6 +10,8 @@ FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/ src/
+# The JavaScript client's modules, which the node embeds for its dashboard.
+COPY clients/js/src/ clients/js/src/
 RUN dotnet publish src/Chainlab.Cli -c Release -o /app --nologo
 
 FROM ${BASE_IMAGE}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite. The container tests need Podman from Debian's packages, the dashboard tests Debian's
 # Chromium, the shell completion tests zsh and fish; they are installed here when missing (as root, as CI
-# runs). The C# whitespace is checked against .editorconfig first. Extra arguments go to dotnet test.
+# runs). The C# whitespace is checked against .editorconfig first, and the JavaScript client (Node.js 20 and npm)
+# is packed. Extra arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
@@ -17,4 +18,12 @@ fi
 dotnet restore Chainlab.sln --verbosity quiet
 dotnet format whitespace Chainlab.sln --verify-no-changes --no-restore \
   || { echo "whitespace differs from .editorconfig: run 'dotnet format whitespace Chainlab.sln'" >&2; exit 1; }
+# The JavaScript client packs as it is (no build step, no dependencies, offline): the tarball holds exactly its
+# modules, types, package.json and README, and none of its tests.
+pack=$(mktemp -d)
+(cd clients/js && npm pack --offline --silent --pack-destination "$pack" >/dev/null)
+tar -tzf "$pack"/chainlab-client-*.tgz | sed 's|^package/||' | sort >"$pack/got"
+(cd clients/js && ls package.json README.md index.js index.d.ts src/*.js) | sort >"$pack/want"
+diff -u "$pack/want" "$pack/got" || { echo "npm pack of clients/js holds other files than expected" >&2; rm -rf "$pack"; exit 1; }
+rm -rf "$pack"
 exec dotnet test Chainlab.sln "$@"

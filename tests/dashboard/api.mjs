@@ -3,6 +3,10 @@
 // (siblings let other pages read them, nothing else). Run: node --test tests/dashboard/api.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { register } from 'node:module';
+
+// The dashboard imports the client's modules where the node serves them (../client/); on disk they are in clients/js.
+register('./served-paths.mjs', import.meta.url);
 
 const home = 'http://127.0.0.1:7700', sibling = 'http://127.0.0.1:7701', third = 'http://127.0.0.1:7702';
 globalThis.location = { origin: home };

@@ -4,7 +4,7 @@ namespace Chainlab.Node.Dashboard;
 
 /// <summary>
 /// The web dashboard (docs/dashboard.md): plain ES modules, CSS and SVG embedded in this assembly, served at `/`
-/// (the page) and `/ui/…` (its files). No build step and no third-party script; the page reads the same public
+/// (the page) and `/ui/…` (its files), the JavaScript client's modules (clients/js/src) among them under `client/`. No build step and no third-party script; the page reads the same public
 /// API as any client. A strict content security policy lets it load only its own files and talk only to this
 /// node and the other loopback nodes of a devnet.
 /// </summary>

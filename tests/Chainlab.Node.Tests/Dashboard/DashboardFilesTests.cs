@@ -1,18 +1,24 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Chainlab.Core.Crypto;
-using Chainlab.Core.Wallet;
 using Chainlab.Node.Dashboard;
 using Chainlab.Node.Faults;
 using Chainlab.TestSupport;
 
 namespace Chainlab.Node.Tests.Dashboard;
 
-/// <summary>How the node serves the dashboard, and the dashboard's own code checked against the protocol's vectors.</summary>
+/// <summary>How the node serves the dashboard (its own files and the JavaScript client's modules) and the dashboard's API rules.</summary>
 public sealed class DashboardFilesTests
 {
     private static string Site => RepoFiles.Path("src", "Chainlab.Node", "Dashboard", "site");
+    /// <summary>The JavaScript client's modules, which the node serves beside the dashboard's files, under client/.</summary>
+    private static string Client => RepoFiles.Path("clients", "js", "src");
+
+    /// <summary>Every file the node should serve under /ui/, by its path there, with where it is on disk.</summary>
+    private static Dictionary<string, string> Served() =>
+        Directory.GetFiles(Site, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(Site, f).Replace('\\', '/'))
+            .Concat(Directory.GetFiles(Client, "*.js").ToDictionary(f => "client/" + Path.GetFileName(f)))
+            .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
 
     [Fact]
     public async Task The_node_serves_every_dashboard_file_with_its_type_and_a_policy_that_allows_only_its_own_scripts()
@@ -28,12 +34,15 @@ public sealed class DashboardFilesTests
             Assert.DoesNotContain("unsafe", policy);
             Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
 
-            var onDisk = Directory.GetFiles(Site, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Site, f).Replace('\\', '/')).Order().ToList();
-            Assert.Equal(onDisk, DashboardFiles.Names.Order().ToList());
-            foreach (var name in onDisk)
+            var onDisk = Served();
+            Assert.Contains("client/client.js", onDisk.Keys);
+            Assert.Equal(onDisk.Keys.Order(StringComparer.Ordinal), DashboardFiles.Names.Order(StringComparer.Ordinal));
+            foreach (var (name, file) in onDisk)
             {
                 var r = await n.Http.GetAsync("/ui/" + name);
                 Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                Assert.Equal(await File.ReadAllBytesAsync(file), await r.Content.ReadAsByteArrayAsync());
+                Assert.Equal(policy, r.Headers.GetValues("Content-Security-Policy").Single());
                 Assert.Equal(Path.GetExtension(name) switch { ".js" => "text/javascript", ".css" => "text/css", ".svg" => "image/svg+xml", _ => "text/html" },
                     r.Content.Headers.ContentType?.MediaType);
                 // Revalidation is cheap: the same ETag gives 304.
@@ -54,15 +63,22 @@ public sealed class DashboardFilesTests
     }
 
     [Fact]
-    public void Every_module_the_dashboard_imports_is_one_of_its_own_files_and_none_is_fetched_from_elsewhere()
+    public void Every_module_the_dashboard_imports_is_one_of_the_files_the_node_serves_and_none_is_fetched_from_elsewhere()
     {
-        foreach (var file in Directory.GetFiles(Site, "*.js", SearchOption.AllDirectories))
+        var served = Served();
+        var imports = 0;
+        foreach (var (name, file) in served.Where(e => e.Key.EndsWith(".js", StringComparison.Ordinal)))
             foreach (Match m in Regex.Matches(File.ReadAllText(file), @"^import .* from '([^']+)';", RegexOptions.Multiline))
             {
+                // Resolved as the browser does, against the module's URL under /ui/.
                 Assert.StartsWith(".", m.Groups[1].Value);
-                Assert.True(File.Exists(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, m.Groups[1].Value))), $"{file} imports {m.Groups[1].Value}");
+                var target = new Uri(new Uri("http://node/ui/" + name), m.Groups[1].Value).AbsolutePath;
+                Assert.True(target.StartsWith("/ui/", StringComparison.Ordinal) && served.ContainsKey(target["/ui/".Length..]), $"{name} imports {m.Groups[1].Value}, which the node does not serve");
+                imports++;
             }
-        foreach (var file in Directory.GetFiles(Site, "*", SearchOption.AllDirectories))
+        Assert.True(imports > 20, $"only {imports} imports found");
+        Assert.Contains(served, e => e.Key.StartsWith("pages/", StringComparison.Ordinal) && File.ReadAllText(e.Value).Contains("from '../client/"));
+        foreach (var file in served.Values)
             Assert.DoesNotMatch(@"https?://(?!127\.0\.0\.1|localhost|www\.w3\.org/2000/svg)", File.ReadAllText(file));
     }
 
@@ -151,26 +167,8 @@ public sealed class DashboardFilesTests
         AssertEveryNodeTestPassed(output);
     }
 
-    [Fact]
-    [Trait("Category", Categories.Process)]
-    public async Task The_browser_code_reproduces_every_protocol_vector_and_its_key_files_and_the_CLIs_open_each_other()
-    {
-        var dir = TestNode.NewDir();
-        var cliKey = KeyPair.Generate();
-        var cliFile = Path.Combine(dir, "cli.json");
-        await File.WriteAllTextAsync(cliFile, Keystore.Encrypt(cliKey, "pass phrase", "cli"));
-        var browserFile = Path.Combine(dir, "browser.json");
-        var (code, output) = await NodeJs.RunAsync("--test-reporter=tap", RepoFiles.Path("tests", "dashboard", "vectors.mjs"), cliFile, "pass phrase", browserFile);
-        Assert.True(code == 0, output);
-        AssertEveryNodeTestPassed(output);
-        Assert.Contains($"cli key file: {cliKey.Address}", output);
-        var fromBrowser = Keystore.Decrypt(await File.ReadAllTextAsync(browserFile), "pass phrase");
-        Assert.Contains($"browser key file: {fromBrowser.Address}", output);
-        Assert.Throws<KeystoreException>(() => Keystore.Decrypt(File.ReadAllText(browserFile), "wrong"));
-    }
-
     /// <summary>The TAP summary of a node:test run: tests ran, and none failed or was skipped (the key file tests run only with their arguments).</summary>
-    private static void AssertEveryNodeTestPassed(string output)
+    internal static void AssertEveryNodeTestPassed(string output)
     {
         Assert.Matches(@"(?m)^# pass [1-9]\d*$", output);
         Assert.Matches(@"(?m)^# fail 0$", output);

@@ -1,7 +1,9 @@
-// The node's public REST API and event stream: the only things the dashboard uses. Problems (RFC 9457) become
-// errors carrying their detail. When the node that served the page stops answering, reads move to another
-// node of the same devnet (each allows the others' pages to read it).
-import { parseJson } from './bytes.js';
+// The dashboard's way to the node's public REST API and event stream, on the JavaScript client's transport
+// (clients/js, served at /ui/client/): problems (RFC 9457) are the client's ChainlabProblem errors. What is the
+// dashboard's own: when the node that served the page stops answering, reads move to another node of the same
+// devnet (each allows the others' pages to read it).
+import { request, ChainlabProblem } from '../client/client.js';
+import { parseJson } from '../client/bytes.js';
 
 let base = location.origin;
 let members = null;
@@ -10,24 +12,10 @@ const listeners = new Set();
 export const apiBase = () => base;
 export const onSwitch = f => listeners.add(f);
 
-export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
-    this.status = status; this.type = (problem?.type ?? '').replace('urn:chainlab:problem:', '');
-  }
-}
+/** The client's problem error, by the name the pages use. */
+export const ApiError = ChainlabProblem;
 
-async function once(root, path, options = {}, timeoutMs = 8000) {
-  const res = await fetch(root + path, { ...options, signal: AbortSignal.timeout(timeoutMs) });
-  const body = await res.text();
-  if (!res.ok) {
-    let problem = null;
-    try { problem = JSON.parse(body); } catch { /* not JSON */ }
-    throw new ApiError(res.status, problem);
-  }
-  const type = res.headers.get('content-type') ?? '';
-  return type.includes('json') ? parseJson(body) : body;
-}
+const once = (root, path, options = {}, timeoutMs = 8000) => request(root, path, { ...options, timeoutMs });
 
 /**
  * A plain read goes to the node this dashboard reads from and moves to a live sibling when that one is gone.

@@ -1,9 +1,9 @@
 // The in-browser wallet: keys made here with WebCrypto Ed25519, kept in IndexedDB only as password-encrypted key
 // files in the CLI's format (docs/keystore.md), unlocked into memory as non-extractable CryptoKeys. Every
 // transaction is shown byte for byte before it is signed; the private key never leaves the page.
-import { hex } from './bytes.js';
-import { generateKey, encryptKey, decryptKey, readKeyFile } from './keys.js';
-import { signTransaction, KINDS } from './codec.js';
+import { hex } from '../client/bytes.js';
+import { generateKey, encryptKey, decryptKey, readKeyFile } from '../client/keys.js';
+import { signTransaction, KINDS } from '../client/codec.js';
 import { api, post } from './api.js';
 import { h, fill, amount } from './ui.js';
 

@@ -3,9 +3,9 @@
 // Stake, unstake and authority changes are signed here by the wallet.
 import { api } from '../lib/api.js';
 import { h, fill, put, card, wideCard, fields, table, lineChart, amount, mono, short, link, field, busy, toast } from '../lib/ui.js';
-import { addressOf } from '../lib/keys.js';
-import { unhex, readU64 } from '../lib/bytes.js';
-import { authorityPayload } from '../lib/codec.js';
+import { addressOf } from '../client/keys.js';
+import { unhex, readU64 } from '../client/bytes.js';
+import { authorityPayload } from '../client/codec.js';
 import * as wallet from '../lib/wallet.js';
 
 export async function render(page, _param, ctx) {

@@ -2,7 +2,7 @@
 // contract's code, storage and events, and make read-only view calls.
 import { api } from '../lib/api.js';
 import { h, fill, put, card, fields, table, amount, mono, link, field, busy, toast, hashLink } from '../lib/ui.js';
-import { deployPayload, invokePayload, contractAddress } from '../lib/codec.js';
+import { deployPayload, invokePayload, contractAddress } from '../client/codec.js';
 import * as wallet from '../lib/wallet.js';
 
 /** "[1, \"a\"]" → [1n, "a"]: integers stay exact (BigInt, from the number's own digits), as contract values are i64. */

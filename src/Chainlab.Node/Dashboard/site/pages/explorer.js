@@ -2,10 +2,10 @@
 // the transaction root of a block, a transaction's hash, signature and inclusion proof, an account's state proof.
 import { api, ApiError } from '../lib/api.js';
 import { h, fill, put, card, fields, table, hashLink, mono, amount, time, ago, short, verdict, link, busy } from '../lib/ui.js';
-import { unhex, hex, sha256, concat, utf8, u8 } from '../lib/bytes.js';
-import { verify } from '../lib/keys.js';
-import { merkleRoot, verifyInclusion, verifyState, accountValueHash } from '../lib/proofs.js';
-import { fileRef } from '../lib/codec.js';
+import { unhex, hex, sha256, concat, utf8, u8 } from '../client/bytes.js';
+import { verify } from '../client/keys.js';
+import { merkleRoot, verifyInclusion, verifyState, accountValueHash } from '../client/proofs.js';
+import { fileRef } from '../client/codec.js';
 
 export async function block(page, id) {
   const b = await api(`/api/v1/blocks/${encodeURIComponent(id)}?transactions=full`);

@@ -2,7 +2,7 @@
 // an address anchored, look up and download by CID (through the node's /ipfs/ gateway).
 import { api, apiBase, ownBase, ApiError } from '../lib/api.js';
 import { h, fill, put, card, fields, table, amount, mono, link, field, busy, toast, hashLink, time } from '../lib/ui.js';
-import { anchorPayload } from '../lib/codec.js';
+import { anchorPayload } from '../client/codec.js';
 import * as wallet from '../lib/wallet.js';
 
 export async function render(page, param, _ctx, name) {

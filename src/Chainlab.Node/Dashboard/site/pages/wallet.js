@@ -1,7 +1,7 @@
 // Wallet: make or import keys (CLI key files), unlock, export, and send transfers signed in this browser.
 import { api } from '../lib/api.js';
 import { h, fill, put, card, table, field, busy, toast, amount, link, short, download, mono } from '../lib/ui.js';
-import { parseAddress } from '../lib/keys.js';
+import { parseAddress } from '../client/keys.js';
 import * as wallet from '../lib/wallet.js';
 
 export async function render(page, _param, ctx) {

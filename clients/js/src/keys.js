@@ -56,7 +56,7 @@ export async function keyFromSeed(seed) {
   return { seed: new Uint8Array(seed), publicKey, address: await addressOf(publicKey), privateKey };
 }
 
-/** A new key made in this browser. */
+/** A new key (WebCrypto Ed25519, in a browser or in Node.js). */
 export async function generateKey() {
   const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
