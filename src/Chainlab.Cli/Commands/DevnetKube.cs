@@ -58,7 +58,7 @@ public static partial class DevnetKube
             var size = pr.GetValue(storage)!;
             if (!Quantity().IsMatch(size)) throw new CliException($"--storage '{size}' must be a size such as 512Mi or 1Gi", ExitCodes.BadInput);
             var port = pr.GetValue(hostPort);
-            if (port < 0 || port > 0 && port + net.Settings.Nodes - 1 > 65535) throw new CliException("--host-port must leave room for every node below 65536", ExitCodes.BadInput);
+            if (port < 0 || port > 0 && port + net.Settings.Nodes - 1 > 65535) throw new CliException("--host-port must be 0 (none) or leave room for every node below 65536", ExitCodes.BadInput);
 
             var spec = net.WriteChain(FileName, "a new chain: delete the old volume claims too");
             var keys = SecretKeys(net.Settings).ToDictionary(k => k, k => File.ReadAllBytes(Path.Combine(net.KeysDir, k)));

@@ -160,7 +160,8 @@ public sealed class KubeManifestTests
                 (["--consensus", "raft"], "error: --consensus must be one of"),
                 (["--name", "Lab_1"], "error: --name 'Lab_1' must be"),
                 (["--storage", "1GB"], "error: --storage '1GB' must be"),
-                (["--host-port", "65535", "--nodes", "2"], "error: --host-port must leave room"),
+                (["--host-port", "65535", "--nodes", "2"], "error: --host-port must be 0 (none) or leave room"),
+                (["--host-port", "-1"], "error: --host-port must be 0 (none) or leave room"),
                 (["--image", "a b"], "error: --image 'a b' is not an image name"),
             })
             {
