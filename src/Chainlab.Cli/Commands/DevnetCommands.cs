@@ -7,7 +7,7 @@ using Chainlab.Node.Storage.Postgres;
 namespace Chainlab.Cli.Commands;
 
 /// <summary>chainlab devnet up: a local proof-of-authority network with funded dev accounts.</summary>
-/// <remarks>One builder per subcommand: up (DevnetCommands.Up.cs), compose (DevnetCompose), fault (DevnetCommands.Fault.cs),
+/// <remarks>One builder per subcommand: up (DevnetCommands.Up.cs), compose (DevnetCompose), kube (DevnetKube), fault (DevnetCommands.Fault.cs),
 /// stop, reset, status (here) and snapshot (DevnetCommands.Snapshot.cs).</remarks>
 public static partial class DevnetCommands
 {
@@ -18,6 +18,7 @@ public static partial class DevnetCommands
         {
             Up(dir),
             DevnetCompose.Build(),
+            DevnetKube.Build(),
             Fault(dir),
             Stop(dir),
             Reset(dir),

@@ -1,5 +1,4 @@
 using Chainlab.Cli.Devnets;
-using Chainlab.Node.Hosting;
 using System.CommandLine;
 using System.Text;
 using Chainlab.Core.Model;
@@ -13,60 +12,41 @@ namespace Chainlab.Cli.Commands;
 public static class DevnetCompose
 {
     /// <summary>The API and peer ports inside every container (the Dockerfile exposes them).</summary>
-    public const int ApiPort = 8080, P2PPort = 30300;
+    public const int ApiPort = ContainerPorts.Api, P2PPort = ContainerPorts.P2P;
 
     public static Command Build()
     {
-        var output = new Option<string>("--out") { Description = "Folder to write compose.yaml, the chain spec and the keys into", DefaultValueFactory = _ => Path.Combine(".chainlab", "compose") };
-        var nodes = new Option<int>("--nodes") { Description = "Node containers (1..32)", DefaultValueFactory = _ => 4 };
-        var consensus = new Option<string>("--consensus") { Description = "poa (node 1 is the authority), pos (every node a validator) or pow (every node mines)", DefaultValueFactory = _ => "poa" };
-        var blockTime = new Option<string>("--block-time") { Description = "Block time, e.g. 2s or 500ms", DefaultValueFactory = _ => "2s" };
-        var accounts = new Option<int>("--accounts") { Description = "Funded dev accounts", DefaultValueFactory = _ => 4 };
+        var o = new ContainerDevnetOptions("compose.yaml", Path.Combine(".chainlab", "compose"), "Node containers", " (the file also honours $CHAINLAB_IMAGE)",
+            "Replace a compose network already in --out (its old volumes must go too: compose down -v)");
         var port = new Option<int>("--port") { Description = "Host port of node 1's API on 127.0.0.1 (node i: this + i - 1)", DefaultValueFactory = _ => 7700 };
-        var image = new Option<string>("--image") { Description = "Node image (the file also honours $CHAINLAB_IMAGE)", DefaultValueFactory = _ => "localhost/chainlab:latest" };
         var postgres = new Option<bool>("--postgres") { Description = "Add a PostgreSQL service and keep each node's chain in its own schema there (default: SQLite in each node's volume)" };
-        var force = new Option<bool>("--force") { Description = "Replace a compose network already in --out (its old volumes must go too: compose down -v)" };
-        var cmd = new Command("compose", "Write a compose file for an N-node devnet in containers (see docs/containers.md)")
-            { output, nodes, consensus, blockTime, accounts, port, image, postgres, force };
+        var cmd = new Command("compose", "Write a compose file for an N-node devnet in containers (see docs/containers.md)");
+        foreach (var option in o.All) cmd.Options.Add(option);
+        cmd.Options.Add(port);
+        cmd.Options.Add(postgres);
+        cmd.Options.Add(o.Force);
         cmd.SetAction(pr =>
         {
-            var root = Path.GetFullPath(pr.GetValue(output)!);
-            var count = pr.GetValue(nodes);
-            if (count is < 1 or > 32) throw new CliException("--nodes must be 1..32", ExitCodes.BadInput);
-            var engine = pr.GetValue(consensus)!;
-            if (!ConsensusSpec.Engines.Contains(engine)) throw new CliException($"--consensus must be one of {string.Join(", ", ConsensusSpec.Engines)}", ExitCodes.BadInput);
-            var blockMs = Global.ParseDurationMs(pr.GetValue(blockTime)!, "--block-time");
-            if (blockMs < 50) throw new CliException("--block-time must be at least 50ms", ExitCodes.BadInput);
-            if (pr.GetValue(accounts) is < 1 or > 100) throw new CliException("--accounts must be 1..100", ExitCodes.BadInput);
+            var net = o.Check(pr);
+            var count = net.Settings.Nodes;
             var hostPort = pr.GetValue(port);
             if (hostPort < 1 || hostPort + count - 1 > 65535) throw new CliException("--port must leave room for every node below 65536", ExitCodes.BadInput);
-            var imageName = pr.GetValue(image)!;
-            if (imageName.Length == 0 || imageName.Any(c => char.IsWhiteSpace(c) || c is '"' or '$' or '\'')) throw new CliException($"--image '{imageName}' is not an image name", ExitCodes.BadInput);
 
-            var composeFile = Path.Combine(root, "compose.yaml");
-            var configDir = Path.Combine(root, "chainlab");
-            if (File.Exists(composeFile) || Directory.Exists(configDir))
-            {
-                if (!pr.GetValue(force)) throw new CliException($"{root} already holds a compose network; --force replaces it (a new chain: remove the old volumes with compose down -v)", ExitCodes.BadInput);
-                if (Directory.Exists(configDir)) Directory.Delete(configDir, recursive: true);
-            }
-            var keys = Path.Combine(configDir, "keys");
-            var spec = DevnetGenesis.Create(keys, blockMs, pr.GetValue(accounts), engine, count);
-            File.WriteAllText(Path.Combine(configDir, NodeCore.SpecFileName), spec.ToJson());
+            var spec = net.WriteChain("compose.yaml", "a new chain: remove the old volumes with compose down -v");
             // The node runs as its own user in the container and reads these through a bind mount, so they
             // cannot stay private to the user who wrote them. They are devnet keys: encrypted, with the
             // password everyone knows ("devnet"), and worth nothing outside this network.
             if (!OperatingSystem.IsWindows())
-                foreach (var f in Directory.GetFiles(keys))
+                foreach (var f in Directory.GetFiles(net.KeysDir))
                     File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            var settings = new DevnetSettings { Consensus = engine, Nodes = count };
-            File.WriteAllText(composeFile, Yaml(settings, spec, imageName, hostPort, pr.GetValue(postgres)));
+            var composeFile = Path.Combine(net.Root, "compose.yaml");
+            File.WriteAllText(composeFile, Yaml(net.Settings, spec, net.Image, hostPort, pr.GetValue(postgres)));
 
-            Console.Out.WriteLine($"wrote {composeFile}: {count} node(s), {engine}, block time {blockMs} ms, store {(pr.GetValue(postgres) ? "postgres" : "sqlite")}");
-            Console.Out.WriteLine($"build the image:  podman build -t {imageName} .   (or docker build, from the repository)");
-            Console.Out.WriteLine($"start:            cd {root} && podman-compose up -d   (or docker compose up -d)");
+            Console.Out.WriteLine($"wrote {composeFile}: {count} node(s), {net.Settings.Consensus}, block time {net.BlockMs} ms, store {(pr.GetValue(postgres) ? "postgres" : "sqlite")}");
+            Console.Out.WriteLine($"build the image:  podman build -t {net.Image} .   (or docker build, from the repository)");
+            Console.Out.WriteLine($"start:            cd {net.Root} && podman-compose up -d   (or docker compose up -d)");
             Console.Out.WriteLine($"API:              node1 http://127.0.0.1:{hostPort}/ … node{count} http://127.0.0.1:{hostPort + count - 1}/");
-            Console.Out.WriteLine($"dev keys:         {keys} (password: {DevnetGenesis.DevPassword})");
+            Console.Out.WriteLine($"dev keys:         {net.KeysDir} (password: {DevnetGenesis.DevPassword})");
             return 0;
         });
         return cmd;
@@ -98,10 +78,7 @@ public static class DevnetCompose
         }
         for (var i = 1; i <= settings.Nodes; i++)
         {
-            var args = new List<string> { "node", "run", "--data", "/data", "--spec", $"/chainlab/{NodeCore.SpecFileName}",
-                "--listen", "0.0.0.0", "--port", ApiPort.ToString(), "--p2p-listen", "0.0.0.0", "--p2p-port", P2PPort.ToString() };
-            if (settings.KeyFile("/chainlab", i) is { } key) args.AddRange(["--key", key]);
-            if (settings.Consensus == "pow") args.Add("--mine");
+            var args = ContainerDevnet.NodeArgs(settings, i, "/chainlab", "/chainlab");
             if (i > 1) args.AddRange(["--bootstrap", $"node1:{P2PPort}"]);
             y.AppendLine($"  node{i}:");
             y.AppendLine($"    image: ${{CHAINLAB_IMAGE:-{image}}}");

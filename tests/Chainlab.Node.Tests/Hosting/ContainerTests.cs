@@ -13,25 +13,19 @@ namespace Chainlab.Node.Tests.Hosting;
 /// arguments. When a step cannot run, the test fails and says which step and why; it never passes quietly.
 /// </summary>
 [Trait("Category", Categories.Process)]
+[Collection(Podman.Collection)]
 public sealed class ContainerTests(ITestOutputHelper output)
 {
-    /// <summary>Debian with this machine's .NET; the tag changes with what goes into it (Podman.Packages).</summary>
-    private const string DotnetImage = "localhost/chainlab-test/dotnet:10.0-b2";
-    private const string NodeImage = "localhost/chainlab-test/node:latest";
-
     [Fact]
     public async Task The_image_runs_a_compose_network_of_three_nodes_as_a_non_root_user_with_a_passing_health_check_and_chains_that_outlive_their_containers()
     {
         var podman = new Podman(output);
-        await podman.EnsureDotnetImageAsync(DotnetImage);
-        await podman.RunAsync(null, "build", "--format", "docker", "--network", "host",
-            "-v", $"{Podman.NuGetPackages}:/root/.nuget/packages", "--build-arg", $"SDK_IMAGE={DotnetImage}", "--build-arg", $"BASE_IMAGE={DotnetImage}",
-            "-t", NodeImage, RepoRoot);
+        await podman.BuildNodeImageAsync();
 
         var dir = Path.Combine(Path.GetTempPath(), "chainlab-containers-" + Guid.NewGuid().ToString("n")[..8]);
         var project = "cl" + Guid.NewGuid().ToString("n")[..10];
         var port = LoopbackPort.FreeRange(3);
-        var (code, o, err) = await CliRunner.RunAsync(null, "devnet", "compose", "--nodes", "3", "--out", dir, "--image", NodeImage, "--port", port.ToString(), "--block-time", "500ms");
+        var (code, o, err) = await CliRunner.RunAsync(null, "devnet", "compose", "--nodes", "3", "--out", dir, "--image", Podman.NodeImage, "--port", port.ToString(), "--block-time", "500ms");
         Assert.True(code == 0, err);
         try
         {
@@ -94,12 +88,17 @@ public sealed class ContainerTests(ITestOutputHelper output)
         throw new TimeoutException($"waited 3 minutes for {what}; the containers said:\n{logs}");
     }
 
-    private static string RepoRoot => RepoFiles.Root;
 }
+
+[CollectionDefinition(Podman.Collection)]
+public sealed class PodmanCollection;
 
 /// <summary>Podman and podman-compose with this machine's settings (runc, cgroupfs, no default ulimits).</summary>
 internal sealed class Podman
 {
+    /// <summary>The tests that build and run images, one at a time: they share the base images, their cache and the node image's tag.</summary>
+    public const string Collection = "podman";
+
     private readonly ITestOutputHelper _output;
     private readonly string _conf;
 
@@ -108,6 +107,12 @@ internal sealed class Podman
 
     /// <summary>What the .NET images have beside Debian's minimal base: ICU (the SDK needs it) and CA certificates.</summary>
     private const string Packages = "ca-certificates,libicu72";
+
+    /// <summary>Debian with this machine's .NET; the tag changes with what goes into it (Packages).</summary>
+    public const string DotnetImage = "localhost/chainlab-test/dotnet:10.0-b2";
+
+    /// <summary>What the repository's Dockerfile builds, on <see cref="DotnetImage"/>.</summary>
+    public const string NodeImage = "localhost/chainlab-test/node:latest";
 
     public static string NuGetPackages =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -152,6 +157,15 @@ internal sealed class Podman
             await RunAsync(null, "build", "--format", "docker", "-v", $"{dotnetRoot}:/mnt/dotnet:ro", "-v", $"{ca}:/mnt/ca:ro", "-t", name, context);
         }
         finally { TempDir.Delete(context); }
+    }
+
+    /// <summary>Builds the repository's Dockerfile as <see cref="NodeImage"/>, with <see cref="DotnetImage"/> as both of its base images.</summary>
+    public async Task BuildNodeImageAsync()
+    {
+        await EnsureDotnetImageAsync(DotnetImage);
+        await RunAsync(null, "build", "--format", "docker", "--network", "host",
+            "-v", $"{NuGetPackages}:/root/.nuget/packages", "--build-arg", $"SDK_IMAGE={DotnetImage}", "--build-arg", $"BASE_IMAGE={DotnetImage}",
+            "-t", NodeImage, RepoFiles.Root);
     }
 
     public Task<string> RunAsync(string? workDir, params string[] args) => Tool("podman", workDir, args);
