@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite. The container tests need Podman from Debian's packages, the dashboard tests Debian's
-# Chromium, the shell completion tests zsh and fish; they are installed here when missing (as root, as CI
-# runs). The C# whitespace is checked against .editorconfig first, and the JavaScript client (Node.js 20 and npm)
-# is packed. Extra arguments go to dotnet test.
+# Chromium, the shell completion tests zsh and fish, the JavaScript client's pack check npm; they are installed
+# here when missing (as root, as CI runs). The C# whitespace is checked against .editorconfig first, and the
+# JavaScript client (Node.js 20 and npm) is packed. Extra arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
-for tool in podman runc podman-compose debootstrap chromium zsh fish; do
+for tool in podman runc podman-compose debootstrap chromium zsh fish npm; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || need+=("$tool")
 done
 if [ ${#need[@]} -gt 0 ]; then

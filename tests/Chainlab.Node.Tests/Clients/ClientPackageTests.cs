@@ -4,7 +4,7 @@ using Chainlab.Cli.Processes;
 using Chainlab.Core.Wallet;
 using Chainlab.Node.Tests.Cli;
 
-namespace Chainlab.Node.Tests.Client;
+namespace Chainlab.Node.Tests.Clients;
 
 /// <summary>Chainlab.Client as a NuGet package: packed by dotnet pack, used by a program of someone else's (the README's example).</summary>
 [Trait("Category", Categories.Process)]

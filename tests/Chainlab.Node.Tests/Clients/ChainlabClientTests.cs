@@ -9,7 +9,7 @@ using Chainlab.Core.Crypto;
 using Chainlab.Core.Files;
 using Chainlab.Core.Wallet;
 
-namespace Chainlab.Node.Tests.Client;
+namespace Chainlab.Node.Tests.Clients;
 
 /// <summary>The .NET client library (src/Chainlab.Client): its parsing, its coverage of the API, and a story against a node process.</summary>
 public sealed class ChainlabClientTests
