@@ -153,7 +153,7 @@ public sealed partial class ChainlabClient : IDisposable
 
     // ---- Files ----
 
-    /// <summary>Adds a file (its bytes, streamed); the node answers its CID.</summary>
+    /// <summary>Adds a file (its bytes, streamed to their end; the stream is disposed with the request, as HttpClient does); the node answers its CID.</summary>
     public async Task<StoredFileDto> AddFileAsync(Stream content, string? name = null, string? mediaType = null, int? cidVersion = null, CancellationToken ct = default)
     {
         using var body = new StreamContent(content);

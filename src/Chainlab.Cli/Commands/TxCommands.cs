@@ -46,9 +46,10 @@ public static class TxCommands
             return 0;
         }
         Inclusion inclusion;
-        try { inclusion = await client.Call(c => c.WaitForInclusionAsync(tx.Hash, waitFor, ct)); }
+        try { inclusion = await client.Api.WaitForInclusionAsync(tx.Hash, waitFor, ct); }
         catch (TimeoutException e) { throw new CliException(e.Message, ExitCodes.Timeout); }
-        catch (CliException e) when (e.Message.StartsWith("rejected: ", StringComparison.Ordinal)) { throw new CliException(e.Message["rejected: ".Length..], ExitCodes.Rejected); }
+        catch (ChainlabApiException e) when (e.Type == "rejected") { throw new CliException(e.Message, ExitCodes.Rejected); }
+        catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException) { throw NodeClient.Failed(e); }
         var (st, proofOk) = (inclusion.Transaction, inclusion.ProofVerified);
         var receipt = st.Receipt!;
         if (pr.GetValue(Global.Json))

@@ -141,10 +141,23 @@ public sealed class ChainlabClientTests
             var raw = Chainlab.Core.Model.Block.Decode(await client.GetRawBlockAsync(inclusion.Header.Height));
             Assert.Equal(inclusion.Header.Hash, raw.Hash.ToString());
             Assert.Equal("known", (await client.ImportBlockAsync(raw.Encode())).Status);
+
             cts.Cancel();
             await seen.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
         }
         finally { TempDir.Delete(dir); }
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_transaction_that_stays_pending_ends_with_its_status_and_finds_it_once_a_block_holds_it()
+    {
+        await using var node = await TestNode.StartAsync(); // blocks only when the test produces them
+        var client = new ChainlabClient(node.Http);
+        var tx = await client.TransferAsync(node.Keys[0], node.Keys[1].Address, 5);
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => client.WaitForInclusionAsync(tx.Hash, TimeSpan.FromMilliseconds(600)));
+        Assert.Contains("still pending", e.Message);
+        await node.ProduceAsync();
+        Assert.True((await client.WaitForInclusionAsync(tx.Hash, TimeSpan.FromSeconds(10))).ProofVerified);
     }
 
     [Fact]
