@@ -8,7 +8,7 @@ public sealed class InboundRoomTests
 {
     private static Peer From(string ip, bool outbound = false)
     {
-        var (a, _) = TestSupport.Simulation.MemoryStreamEnd.Pair();
+        var (a, _) = Chainlab.Sim.Network.MemoryStreamEnd.Pair();
         return new Peer(new PeerLink(a, new System.Net.IPEndPoint(System.Net.IPAddress.Parse(ip), 40_000)), outbound);
     }
 

@@ -5,7 +5,7 @@ using Chainlab.Core.Model;
 using Chainlab.Node.Events;
 using Chainlab.Node.Network.Peers;
 using Chainlab.Node.Storage.Memory;
-using Chainlab.TestSupport.Simulation;
+using Chainlab.Sim.Network;
 using Microsoft.Extensions.Logging;
 
 namespace Chainlab.Node.Tests.Network;

@@ -1,4 +1,4 @@
-namespace Chainlab.TestSupport;
+namespace Chainlab.Sim.Time;
 
 /// <summary>A clock that moves only when the test says so; timers fire on Advance.</summary>
 public sealed class ManualTime(DateTimeOffset start) : TimeProvider

@@ -1,4 +1,4 @@
-namespace Chainlab.TestSupport.Simulation;
+namespace Chainlab.Sim.Time;
 
 /// <summary>
 /// A task scheduler that runs nothing on its own: queued work waits until <see cref="RunUntilIdle"/> runs it,

@@ -6,23 +6,48 @@ using System.Net.Sockets;
 using Chainlab.Node;
 using Chainlab.Node.Network.Peers;
 
-namespace Chainlab.TestSupport.Simulation;
+namespace Chainlab.Sim.Network;
 
 /// <summary>
 /// Links between nodes in one process, without sockets: each node gets a transport with an address
 /// (127.0.0.1 and a made-up port). A link is a pair of in-memory byte queues whose readers resume on the
 /// scheduler they waited on, so no thread pool is involved and a deterministic scheduler sees every step. The
-/// network can be split into groups (links between groups are cut, new ones refused) and healed.
+/// network can be split into groups (links between groups are cut, new ones refused) and healed. With an
+/// <see cref="InternetModel"/> and a clock, each write arrives when the model says (bandwidth, queueing, latency),
+/// on a timer of that clock; without one, at once.
 /// </summary>
-public sealed class MemoryNetwork
+public sealed class MemoryNetwork(InternetModel? model = null, TimeProvider? clock = null, int seed = 0)
 {
     private readonly ConcurrentDictionary<int, Listener> _listeners = new();
     private readonly List<(int A, int B, MemoryStreamEnd EndA, MemoryStreamEnd EndB)> _links = new();
     private readonly Dictionary<int, int> _groupOf = new();
+    private readonly ConcurrentDictionary<int, Traffic> _traffic = new();
+    private readonly Random _random = new(seed);
     private int _nextPort = 40_000;
     private bool _split;
 
-    public ITransport ForNode() => new Transport(this);
+    /// <summary>A node's transport; its region (an index into the model's regions) sets its links' bandwidth and latency.</summary>
+    public ITransport ForNode(int region = 0)
+    {
+        if (model is not null && (region < 0 || region >= model.Regions.Count)) throw new ArgumentOutOfRangeException(nameof(region));
+        if (model is not null && clock is null) throw new InvalidOperationException("a modelled network needs the clock its deliveries wait on");
+        return new Transport(this, region);
+    }
+
+    /// <summary>Writes and bytes the node listening on this port has sent so far.</summary>
+    public (long Writes, long Bytes) SentBy(int port) => _traffic.TryGetValue(port, out var t) ? (t.Writes, t.Bytes) : (0, 0);
+
+    /// <summary>Counts one node's sending.</summary>
+    public sealed class Traffic
+    {
+        private long _writes, _bytes;
+        public long Writes => Interlocked.Read(ref _writes);
+        public long Bytes => Interlocked.Read(ref _bytes);
+        public void Add(long bytes) { Interlocked.Increment(ref _writes); Interlocked.Add(ref _bytes, bytes); }
+    }
+
+    /// <summary>How one end's writes reach the other: the clock to wait on and the link direction's queue.</summary>
+    public sealed record Delivery(TimeProvider Clock, LinkQueue Queue, Traffic Sender);
 
     /// <summary>Puts the nodes listening on these ports into numbered groups and cuts every link between groups.</summary>
     public void Split(params int[][] groups)
@@ -45,14 +70,14 @@ public sealed class MemoryNetwork
 
     private bool Allowed(int a, int b) => !_split || !_groupOf.TryGetValue(a, out var ga) || !_groupOf.TryGetValue(b, out var gb) || ga == gb;
 
-    private sealed class Transport(MemoryNetwork net) : ITransport
+    private sealed class Transport(MemoryNetwork net, int region) : ITransport
     {
         private int _port;
 
         public IPeerListener Listen(string address, int port)
         {
             _port = port != 0 ? port : Interlocked.Increment(ref net._nextPort);
-            var l = new Listener(_port, () => net._listeners.TryRemove(_port, out _));
+            var l = new Listener(_port, region, () => net._listeners.TryRemove(_port, out _));
             if (!net._listeners.TryAdd(_port, l)) throw new SocketException((int)SocketError.AddressAlreadyInUse);
             return l;
         }
@@ -63,7 +88,7 @@ public sealed class MemoryNetwork
             {
                 if (!net._listeners.TryGetValue(endpoint.Port, out var listener) || !net.Allowed(_port, endpoint.Port))
                     throw new SocketException((int)SocketError.ConnectionRefused);
-                var (mine, theirs) = MemoryStreamEnd.Pair();
+                var (mine, theirs) = MemoryStreamEnd.Pair(net.Deliveries(_port, region, endpoint.Port, listener.Region));
                 net._links.Add((_port, endpoint.Port, mine, theirs));
                 // The accepting side sees the dialer at its own listen port; ephemeral ports do not matter here.
                 listener.Offer(new PeerLink(theirs, new IPEndPoint(IPAddress.Loopback, _port)));
@@ -72,10 +97,24 @@ public sealed class MemoryNetwork
         }
     }
 
-    private sealed class Listener(int port, Action remove) : IPeerListener
+    /// <summary>The two directions of a new link (null for instant links).</summary>
+    private (Delivery AtoB, Delivery BtoA)? Deliveries(int portA, int regionA, int portB, int regionB)
+    {
+        if (model is null) return null;
+        lock (_random)
+        {
+            var a = _traffic.GetOrAdd(portA, _ => new Traffic());
+            var b = _traffic.GetOrAdd(portB, _ => new Traffic());
+            return (new Delivery(clock!, new LinkQueue(model, regionA, regionB, new Random(_random.Next())), a),
+                new Delivery(clock!, new LinkQueue(model, regionB, regionA, new Random(_random.Next())), b));
+        }
+    }
+
+    private sealed class Listener(int port, int region, Action remove) : IPeerListener
     {
         private readonly WorkQueue<PeerLink> _pending = new();
         public int Port => port;
+        public int Region => region;
         public void Offer(PeerLink link) => _pending.TryWrite(link);
 
         public async Task<PeerLink> AcceptAsync(CancellationToken ct)
@@ -94,14 +133,16 @@ public sealed class MemoryStreamEnd : Stream
 {
     private readonly WorkQueue<byte[]> _incoming = new();
     private MemoryStreamEnd? _other;
+    private MemoryNetwork.Delivery? _delivery;
     private byte[] _current = [];
     private int _offset;
     private bool _closed;
 
-    public static (MemoryStreamEnd, MemoryStreamEnd) Pair()
+    /// <summary>Two connected ends; with deliveries, each end's writes arrive when its direction's queue says.</summary>
+    public static (MemoryStreamEnd, MemoryStreamEnd) Pair((MemoryNetwork.Delivery AtoB, MemoryNetwork.Delivery BtoA)? deliveries = null)
     {
-        var a = new MemoryStreamEnd();
-        var b = new MemoryStreamEnd();
+        var a = new MemoryStreamEnd { _delivery = deliveries?.AtoB };
+        var b = new MemoryStreamEnd { _delivery = deliveries?.BtoA };
         a._other = b;
         b._other = a;
         return (a, b);
@@ -134,7 +175,25 @@ public sealed class MemoryStreamEnd : Stream
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
-        if (_closed || _other is null || !_other._incoming.TryWrite(buffer.ToArray())) throw new IOException("link closed");
+        if (_closed || _other is null) throw new IOException("link closed");
+        var bytes = buffer.ToArray();
+        if (_delivery is not { } d)
+        {
+            if (!_other._incoming.TryWrite(bytes)) throw new IOException("link closed");
+            return ValueTask.CompletedTask;
+        }
+        d.Sender.Add(bytes.Length);
+        var now = d.Clock.GetUtcNow();
+        var wait = d.Queue.Send(now, bytes.Length) - now;
+        var other = _other;
+        if (wait <= TimeSpan.Zero) other._incoming.TryWrite(bytes);
+        else
+        {
+            // A one-shot timer on the simulation's clock; timers due at one instant fire in the order they were
+            // set, and a direction's deliveries never go backwards, so the stream keeps its order.
+            ITimer? timer = null;
+            timer = d.Clock.CreateTimer(_ => { other._incoming.TryWrite(bytes); timer?.Dispose(); }, null, wait, Timeout.InfiniteTimeSpan);
+        }
         return ValueTask.CompletedTask;
     }
 

@@ -1,4 +1,4 @@
-namespace Chainlab.TestSupport.Simulation;
+namespace Chainlab.Sim.Time;
 
 /// <summary>
 /// Runs node parts in virtual time: all their work on one <see cref="DeterministicScheduler"/>, all their
@@ -23,7 +23,7 @@ public sealed class VirtualTime(DateTimeOffset start)
         }
     }
 
-    /// <summary>Runs until the condition holds (checked whenever the work goes idle); fails after the virtual deadline.</summary>
+    /// <summary>Runs until the condition holds (checked whenever the work goes idle); throws TimeoutException after the virtual deadline.</summary>
     public void RunUntil(Func<bool> condition, TimeSpan deadline, string what)
     {
         var until = Now + deadline;
@@ -35,7 +35,7 @@ public sealed class VirtualTime(DateTimeOffset start)
             {
                 Scheduler.RunUntilIdle();
                 if (condition()) return;
-                Assert.Fail($"not within {deadline.TotalSeconds:0.#} virtual seconds: {what}");
+                throw new TimeoutException($"not within {deadline.TotalSeconds:0.#} virtual seconds: {what}");
             }
         }
     }
