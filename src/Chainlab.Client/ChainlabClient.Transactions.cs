@@ -16,15 +16,28 @@ public sealed partial class ChainlabClient
 {
     /// <summary>
     /// Signs a transaction of any kind for this node's chain: the nonce is the sender's next (counting its pending
-    /// transactions) and the fee the chain's minimum, unless given.
+    /// transactions) and the fee what the rules ask of the kind (<see cref="DefaultFee"/>), unless given.
     /// </summary>
     public async Task<Transaction> SignAsync(KeyPair key, TxKind kind, Address to, ulong amount, byte[]? payload = null,
         ulong? fee = null, ulong? nonce = null, CancellationToken ct = default)
     {
         var status = await GetStatusAsync(ct);
         var n = nonce ?? (await GetAccountAsync(key.Address, ct: ct)).NextNonce;
-        return Transaction.Create(key, status.ChainId, kind, n, fee ?? status.MinFee, to, amount, payload ?? []);
+        return Transaction.Create(key, status.ChainId, kind, n, fee ?? DefaultFee(kind, payload ?? [], status), to, amount, payload ?? []);
     }
+
+    /// <summary>
+    /// The fee a kind needs on this chain: evidence none; a contract deploy or invoke its gas limit (the payload's
+    /// first 8 bytes) times the gas price, exactly; a file anchor the minimum per ref; anything else the minimum.
+    /// </summary>
+    public static ulong DefaultFee(TxKind kind, ReadOnlySpan<byte> payload, StatusDto status) => kind switch
+    {
+        TxKind.Evidence => 0,
+        TxKind.Deploy or TxKind.Invoke when payload.Length >= 8 =>
+            checked(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(payload) * status.Contracts.GasPrice),
+        TxKind.FileAnchor => checked(status.MinFee * (ulong)Math.Max(1, FileRef.DecodePayload(payload).Count)),
+        _ => status.MinFee,
+    };
 
     /// <summary>Signs and submits; answers the signed transaction (its Hash is what to wait for).</summary>
     public async Task<Transaction> SendAsync(KeyPair key, TxKind kind, Address to, ulong amount, byte[]? payload = null,
@@ -85,6 +98,7 @@ public sealed partial class ChainlabClient
         while (true)
         {
             var st = await GetTransactionAsync(tx, ct);
+            if (st.Hash != tx.ToString()) throw new InvalidDataException($"asked for transaction {tx}, the node answered {st.Hash}");
             if (st.Status == "included")
             {
                 var header = (await GetBlockAsync(st.BlockHeight!.Value, ct)).Header;
@@ -104,6 +118,8 @@ public sealed partial class ChainlabClient
     public async Task<(AccountDto Account, HeaderDto Header)> GetVerifiedAccountAsync(Address address, CancellationToken ct = default)
     {
         var account = await GetAccountAsync(address, proof: true, ct);
+        if (account.Address != address.ToString()) throw new InvalidDataException($"asked for {address}, the node answered {account.Address}");
+        if (account.Proof is null) throw new InvalidDataException($"the node sent no state proof for {address}");
         var header = (await GetBlockAsync(account.Proof!.Height, ct)).Header;
         return ProofChecks.Account(account, header)
             ? (account, header)

@@ -24,6 +24,7 @@ public sealed partial class ChainlabClient : IDisposable
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.AllowReadingFromString };
 
     private readonly HttpClient _http;
+    private readonly Uri _root;
     private readonly bool _owned;
 
     /// <summary>A client of the node at this http(s) URL, with its own connection pool.</summary>
@@ -33,6 +34,7 @@ public sealed partial class ChainlabClient : IDisposable
             throw new ArgumentException($"'{node}' is not an http(s) URL", nameof(node));
         _http = new HttpClient { BaseAddress = node, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
         _owned = true;
+        _root = Root(node);
     }
 
     /// <summary>A client over an HttpClient the caller owns (its BaseAddress is the node).</summary>
@@ -40,7 +42,11 @@ public sealed partial class ChainlabClient : IDisposable
     {
         _http = http;
         if (http.BaseAddress is null) throw new ArgumentException("the HttpClient needs a BaseAddress (the node's URL)", nameof(http));
+        _root = Root(http.BaseAddress);
     }
+
+    /// <summary>The base address as a folder, so a node behind a path prefix (http://host/chainlab/) keeps it.</summary>
+    private static Uri Root(Uri node) => node.AbsoluteUri.EndsWith('/') ? node : new Uri(node.AbsoluteUri + "/");
 
     /// <summary>Parses a user's node URL: the error says what is wrong with it.</summary>
     public static bool TryParseUrl(string text, out Uri url, out string error)
@@ -153,13 +159,30 @@ public sealed partial class ChainlabClient : IDisposable
 
     // ---- Files ----
 
-    /// <summary>Adds a file (its bytes, streamed to their end; the stream is disposed with the request, as HttpClient does); the node answers its CID.</summary>
+    /// <summary>Adds a file (its bytes, read from the stream to its end; the stream stays the caller's); the node answers its CID.</summary>
     public async Task<StoredFileDto> AddFileAsync(Stream content, string? name = null, string? mediaType = null, int? cidVersion = null, CancellationToken ct = default)
     {
-        using var body = new StreamContent(content);
+        var body = new StreamContent(new Unowned(content));
         body.Headers.ContentType = new("application/octet-stream");
         var path = "/api/v1/files" + Query(("name", name), ("mediaType", mediaType), ("cidVersion", cidVersion?.ToString()));
         return await SendAsync<StoredFileDto>(new HttpRequestMessage(HttpMethod.Post, path) { Content = body }, ct);
+    }
+
+    /// <summary>A caller's stream read through without being disposed with the request.</summary>
+    private sealed class Unowned(Stream inner) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A file's or directory's metadata and anchors (the node fetches it from its providers when it lacks it).</summary>
@@ -184,11 +207,8 @@ public sealed partial class ChainlabClient : IDisposable
     /// </summary>
     public async IAsyncEnumerable<NodeEvent> EventsAsync(IReadOnlyCollection<string>? types = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        // The stream is long-lived: a client timeout must not end it, so it gets a client of its own without one.
-        using var sse = new HttpClient { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        HttpResponseMessage resp;
-        try { resp = await sse.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v1/events"), HttpCompletionOption.ResponseHeadersRead, ct); }
-        catch (HttpRequestException e) { throw new ChainlabConnectionException(BaseAddress, false, e); }
+        // Read as it comes (headers first): the client's timeout covers the answer's start, not the long-lived body.
+        var resp = await TransportAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v1/events"), HttpCompletionOption.ResponseHeadersRead, ct);
         using (resp)
         {
             if (!resp.IsSuccessStatusCode) throw ChainlabApiException.From(resp.StatusCode, await resp.Content.ReadAsStringAsync(ct));
@@ -211,8 +231,9 @@ public sealed partial class ChainlabClient : IDisposable
     public async Task<JsonNode> PostJsonAsync(string path, object body, CancellationToken ct = default) =>
         await SendAsync<JsonNode>(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) }, ct);
 
+    /// <summary>Posts the caller's content (which stays the caller's to dispose).</summary>
     public async Task<JsonNode> PostContentAsync(string path, HttpContent content, CancellationToken ct = default) =>
-        await SendAsync<JsonNode>(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, ct);
+        await SendAsync<JsonNode>(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, ct, disposeRequest: false);
 
     public async Task<byte[]> GetBytesAsync(string path, CancellationToken ct = default)
     {
@@ -233,11 +254,11 @@ public sealed partial class ChainlabClient : IDisposable
     private Task<T> PostAsync<T>(string path, object body, CancellationToken ct) =>
         SendAsync<T>(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) }, ct);
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct, bool disposeRequest = true)
     {
-        using (request)
-        using (var resp = await TransportAsync(request, HttpCompletionOption.ResponseContentRead, ct))
+        try
         {
+            using var resp = await TransportAsync(request, HttpCompletionOption.ResponseContentRead, ct);
             var text = await resp.Content.ReadAsStringAsync(ct);
             if (!resp.IsSuccessStatusCode) throw ChainlabApiException.From(resp.StatusCode, text);
             try { return JsonSerializer.Deserialize<T>(text, Json) ?? throw new JsonException("the answer is null"); }
@@ -247,10 +268,15 @@ public sealed partial class ChainlabClient : IDisposable
                     $"{request.Method} {request.RequestUri} answered {(int)resp.StatusCode} with a body that is not the expected JSON ({e.Message})", null);
             }
         }
+        finally
+        {
+            if (disposeRequest) request.Dispose();
+        }
     }
 
     private async Task<HttpResponseMessage> TransportAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
     {
+        if (request.RequestUri is { IsAbsoluteUri: false } relative) request.RequestUri = new Uri(_root, relative.OriginalString.TrimStart('/'));
         try { return await _http.SendAsync(request, completion, ct); }
         catch (HttpRequestException e) { throw new ChainlabConnectionException(BaseAddress, false, e); }
         catch (TaskCanceledException e) when (!ct.IsCancellationRequested) { throw new ChainlabConnectionException(BaseAddress, true, e); }

@@ -35,7 +35,8 @@ public sealed record NodeEvent(string Type, JsonElement Data)
             if (line[0] == ':') continue; // a comment: ": connected", ": keep-alive"
             var colon = line.IndexOf(':');
             var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+            var value = colon < 0 ? "" : line[(colon + 1)..];
+            if (value.StartsWith(' ')) value = value[1..]; // one space after the colon belongs to the syntax, any more to the value
             if (field == "event") type = value;
             else if (field == "data") { if (data.Length > 0) data.Append('\n'); data.Append(value); }
         }

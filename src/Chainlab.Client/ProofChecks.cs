@@ -12,8 +12,8 @@ public static class ProofChecks
     public static bool Transaction(TxStatusDto tx, HeaderDto header)
     {
         if (tx.Proof is not { } p || tx.BlockHash != header.Hash) return false;
-        var proof = new MerkleProof(p.Index, p.LeafCount, p.Path.Select(Hash.Parse).ToList());
-        return MerkleTree.Verify(Hash.Parse(header.TxRoot), Hash.Parse(tx.Hash), proof);
+        return Checked(() => MerkleTree.Verify(Hash.Parse(header.TxRoot), Hash.Parse(tx.Hash),
+            new MerkleProof(p.Index, p.LeafCount, p.Path.Select(Hash.Parse).ToList())));
     }
 
     /// <summary>
@@ -23,11 +23,21 @@ public static class ProofChecks
     public static bool Account(AccountDto account, HeaderDto header)
     {
         if (account.Proof is not { } p || p.StateRoot != header.StateRoot) return false;
-        var address = Address.Parse(account.Address);
-        var value = new Account(account.Balance, account.Nonce, account.Stake, Convert.FromHexString(account.Data));
-        Hash? leafKey = p.LeafKey is { } lk ? Hash.Parse(lk) : null;
-        Hash? leafValue = p.LeafValue is { } lv ? Hash.Parse(lv) : null;
-        return StateTree.Verify(Hash.Parse(header.StateRoot), StateTree.KeyOf(address), value.IsEmpty ? null : value.ValueHash(),
-            new StateProof(p.Siblings.Select(Hash.Parse).ToList(), leafKey, leafValue));
+        return Checked(() =>
+        {
+            var address = Address.Parse(account.Address);
+            var value = new Account(account.Balance, account.Nonce, account.Stake, Convert.FromHexString(account.Data));
+            Hash? leafKey = p.LeafKey is { } lk ? Hash.Parse(lk) : null;
+            Hash? leafValue = p.LeafValue is { } lv ? Hash.Parse(lv) : null;
+            return StateTree.Verify(Hash.Parse(header.StateRoot), StateTree.KeyOf(address), value.IsEmpty ? null : value.ValueHash(),
+                new StateProof(p.Siblings.Select(Hash.Parse).ToList(), leafKey, leafValue));
+        });
+    }
+
+    /// <summary>A proof with a malformed part (bad hex, a bad address, an impossible index) does not verify; it is not an error.</summary>
+    private static bool Checked(Func<bool> check)
+    {
+        try { return check(); }
+        catch (Exception e) when (e is FormatException or ArgumentException or Chainlab.Core.Encoding.DecodeException) { return false; }
     }
 }

@@ -161,6 +161,65 @@ public sealed class ChainlabClientTests
     }
 
     [Fact]
+    public async Task The_event_stream_outlives_the_clients_request_timeout_and_a_base_address_with_a_path_keeps_it()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var client = new ChainlabClient(node.Http.BaseAddress!, TimeSpan.FromSeconds(1));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var heads = client.EventsAsync(["head"], cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = heads.MoveNextAsync().AsTask();
+        await Task.Delay(2500); // longer than the timeout: the stream is still open
+        await node.ProduceAsync();
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(1UL, heads.Current.Head!.Height);
+        await heads.DisposeAsync();
+
+        // A base address with a path: routes go under it, not to the host's root.
+        var seen = new List<Uri>();
+        using var prefixed = new ChainlabClient(new HttpClient(new Recorder(seen)) { BaseAddress = new Uri("http://127.0.0.1:9/some/prefix") });
+        await Assert.ThrowsAsync<ChainlabApiException>(() => prefixed.GetStatusAsync());
+        Assert.Equal("http://127.0.0.1:9/some/prefix/api/v1/status", Assert.Single(seen).AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task A_node_answering_about_another_account_or_transaction_is_caught_and_fees_follow_each_kinds_rule()
+    {
+        var (asked, other) = (Build.Keys(2, seed: 5)[0].Address, Build.Keys(2, seed: 5)[1].Address);
+        var answer = $$$"""{"address":"{{{other}}}","balance":1,"nonce":0,"stake":0,"nextNonce":0,"data":"","proof":{"stateRoot":"{{{new string('0', 64)}}}","height":1,"key":"{{{new string('0', 64)}}}","siblings":[],"leafKey":null,"leafValue":null}}""";
+        using var liar = new ChainlabClient(new HttpClient(new Canned(answer)) { BaseAddress = new Uri("http://127.0.0.1:9/") });
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => liar.GetVerifiedAccountAsync(asked));
+        Assert.Contains(other.ToString(), e.Message);
+        var tx = $$"""{"hash":"{{new string('b', 64)}}","status":"pending"}""";
+        using var liar2 = new ChainlabClient(new HttpClient(new Canned(tx)) { BaseAddress = new Uri("http://127.0.0.1:9/") });
+        await Assert.ThrowsAsync<InvalidDataException>(() => liar2.WaitForInclusionAsync(Hash.Parse(new string('a', 64)), TimeSpan.FromSeconds(1)));
+
+        await using var node = await TestNode.StartAsync();
+        var status = await new ChainlabClient(node.Http).GetStatusAsync();
+        var refs = new[] { new FileRef(Cid.Parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"), 6, "a", "text/plain"), new FileRef(Cid.Parse("QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"), 1, "b", "text/plain") };
+        Assert.Equal(status.MinFee * 2, ChainlabClient.DefaultFee(Chainlab.Core.Model.TxKind.FileAnchor, FileRef.EncodePayload(refs), status));
+        Assert.Equal(0UL, ChainlabClient.DefaultFee(Chainlab.Core.Model.TxKind.Evidence, [], status));
+        Assert.Equal(50_000 * status.Contracts.GasPrice, ChainlabClient.DefaultFee(Chainlab.Core.Model.TxKind.Invoke, ContractPayload.Invoke(50_000, "f", []), status));
+        Assert.Equal(status.MinFee, ChainlabClient.DefaultFee(Chainlab.Core.Model.TxKind.Transfer, [], status));
+    }
+
+    /// <summary>Answers every request with one JSON document (a node that lies), for the client's own checks.</summary>
+    private sealed class Canned(string json) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
+    }
+
+    /// <summary>Answers every request 503 and remembers where it went (a unit of URL building, no node).</summary>
+    private sealed class Recorder(List<Uri> seen) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            seen.Add(request.RequestUri!);
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        }
+    }
+
+    [Fact]
     public async Task A_node_that_is_not_there_is_a_connection_error_not_a_problem()
     {
         using var client = new ChainlabClient(new Uri($"http://127.0.0.1:{LoopbackPort.Free()}"), TimeSpan.FromSeconds(5));
