@@ -29,6 +29,11 @@ public sealed class DeterministicScheduler : TaskScheduler
 
     public int Pending { get { lock (_gate) return _queue.Count; } }
 
+    private long _executed;
+
+    /// <summary>Work items run so far (a simulation's measure of how much happened).</summary>
+    public long Executed => Interlocked.Read(ref _executed);
+
     /// <summary>Runs queued work (and the work it queues) until none is left; returns how many items ran.</summary>
     public int RunUntilIdle(int limit = 10_000_000)
     {
@@ -45,6 +50,7 @@ public sealed class DeterministicScheduler : TaskScheduler
                 Task? next;
                 lock (_gate) if (!_queue.TryDequeue(out next)) return ran;
                 TryExecuteTask(next);
+                Interlocked.Increment(ref _executed);
                 if (++ran > limit) throw new InvalidOperationException($"more than {limit} work items without going idle: a busy loop?");
             }
         }

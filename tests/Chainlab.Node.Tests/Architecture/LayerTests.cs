@@ -18,10 +18,11 @@ public sealed class LayerTests
         typeof(Chainlab.Core.Model.Block).Assembly,
         typeof(Chainlab.Contracts.DeployRules).Assembly,
         typeof(Chainlab.Client.ChainlabClient).Assembly,
+        typeof(Chainlab.Sim.Simulation).Assembly,
         typeof(Chainlab.Node.Hosting.NodeCore).Assembly,
         typeof(Chainlab.Cli.Invocation).Assembly).Build());
 
-    static readonly string[] Projects = ["Chainlab.Core", "Chainlab.Contracts", "Chainlab.Client", "Chainlab.Node", "Chainlab.Cli"];
+    static readonly string[] Projects = ["Chainlab.Core", "Chainlab.Contracts", "Chainlab.Client", "Chainlab.Node", "Chainlab.Sim", "Chainlab.Cli"];
 
     /// <summary>The folder a namespace belongs to, or null outside our projects.</summary>
     public static string? FolderOf(string ns)

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Chainlab.Sim;
+using Chainlab.Sim.Network;
+
+namespace Chainlab.Cli.Commands;
+
+/// <summary>chainlab sim run: many node cores of the real node code in virtual time over a modelled Internet (docs/SIMULATION.md).</summary>
+public static class SimCommands
+{
+    public static Command Build()
+    {
+        var file = new Argument<string>("file") { Description = "Scenario file (YAML; examples in scenarios/sim/)" };
+        var seed = new Option<int?>("--seed") { Description = "Seed instead of the file's (same seed and file: the same report)" };
+        var nodes = new Option<int?>("--nodes") { Description = "Node count instead of the file's" };
+        var outDir = new Option<string?>("--out") { Description = "Folder for report.md and report.json (default: .chainlab/sim/NAME)" };
+        var run = new Command("run", "Run a scenario and write its report (Markdown and JSON)") { file, seed, nodes, outDir };
+        run.SetAction((pr, ct) =>
+        {
+            var path = pr.GetValue(file)!;
+            if (!File.Exists(path)) throw new CliException($"{path}: no such scenario file", ExitCodes.BadInput);
+            SimScenario s;
+            try
+            {
+                s = SimScenario.Parse(File.ReadAllText(path));
+                if (pr.GetValue(seed) is { } sd) s = s with { Seed = sd };
+                if (pr.GetValue(nodes) is { } n) s = (s with { Nodes = n }).Checked();
+            }
+            catch (FormatException e) { throw new CliException($"{path}: {e.Message}", ExitCodes.BadInput); }
+            var dir = pr.GetValue(outDir) ?? Path.Combine(".chainlab", "sim", s.Name);
+            var quiet = pr.GetValue(Global.Json) || Console.IsErrorRedirected;
+            var report = Simulation.Run(s, quiet ? null : p => Console.Error.Write(
+                $"\r  simulated {p.Simulated:hh\\:mm\\:ss} of {p.Total:hh\\:mm\\:ss} · wall {p.Wall.TotalSeconds:0.0} s · {p.WorkItems / Math.Max(p.Wall.TotalSeconds, 1e-9):N0} work items/s · height {p.Height}   "), ct);
+            if (!quiet) Console.Error.WriteLine();
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "report.json"), report.ResultsJson());
+            File.WriteAllText(Path.Combine(dir, "report.md"), report.Markdown());
+            if (pr.GetValue(Global.Json)) Console.Out.WriteLine(report.ResultsJson());
+            else
+            {
+                Console.Out.Write(report.Markdown());
+                Console.Out.WriteLine($"wrote {Path.Combine(dir, "report.md")} and report.json");
+            }
+            return Task.FromResult(0);
+        });
+        var cmd = new Command("sim", $"Simulate many nodes of the real node code in virtual time over a modelled Internet (presets: {string.Join(", ", InternetModel.Presets.Keys)}, uniform)") { run };
+        return cmd;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Sim.Network;
+
+namespace Chainlab.Sim;
+
+/// <summary>Percentiles over blocks of one propagation figure, in milliseconds.</summary>
+public sealed record Spread(double P50, double P90, double Max);
+
+/// <summary>
+/// What a run measured. <see cref="Results"/> follows from the scenario and the seed alone (two runs give the same
+/// bytes); <see cref="WallSeconds"/> and <see cref="WorkItemsPerSecond"/> describe the machine that ran it.
+/// </summary>
+public sealed record SimReport(SimResults Results, double WallSeconds, double WorkItemsPerSecond)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public static SimReport Of(SimScenario s, InternetModel model, int[] regions, IReadOnlyDictionary<Hash, SimBlock> seen, IReadOnlySet<Hash> canonical,
+        int nodes, long reorgs, ulong deepest, IReadOnlyList<(long Writes, long Bytes)> sent, BlockHeader head, long refused, long workItems, TimeSpan wall)
+    {
+        // Blocks made in the last 30 simulated seconds may still be on their way: propagation counts the others.
+        var settled = seen.Where(kv => kv.Value.First <= seen.Values.Max(b => b.First) - TimeSpan.FromSeconds(30)).ToList();
+        var canon = settled.Where(kv => canonical.Contains(kv.Key)).Select(kv => kv.Value).ToList();
+        Spread? Of(double fraction)
+        {
+            var delays = canon.Select(b => b.Until(fraction, nodes)).OfType<double>().Order().ToList();
+            return delays.Count == 0 ? null : new Spread(Percentile(delays, 0.5), Percentile(delays, 0.9), delays[^1]);
+        }
+        var stale = settled.Count(kv => !canonical.Contains(kv.Key));
+        var results = new SimResults(
+            s.Name, s.Seed, nodes, model.Name, s.Consensus, s.Producers, s.BlockTimeSpan.TotalMilliseconds, s.DurationSpan.TotalSeconds, s.TransactionsPerSecond,
+            model.Regions.Select((r, i) => new RegionCount(r.Name, regions.Count(x => x == i))).ToList(),
+            head.Height, head.Hash.ToString(), seen.Count, canon.Count, stale, settled.Count == 0 ? 0 : (double)stale / settled.Count,
+            reorgs, deepest, Of(0.5), Of(0.9), Of(1.0), canon.Count(b => b.NodesReached == nodes),
+            canon.Count == 0 ? 0 : canon.Average(b => b.Bytes), canon.Sum(b => b.Transactions), refused,
+            sent.Count == 0 ? 0 : sent.Average(x => x.Bytes), sent.Count == 0 ? 0 : sent.Average(x => x.Writes), workItems);
+        return new SimReport(results, wall.TotalSeconds, workItems / Math.Max(wall.TotalSeconds, 1e-9));
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    public string ResultsJson() => JsonSerializer.Serialize(Results, Json);
+
+    public string Markdown()
+    {
+        var r = Results;
+        var c = CultureInfo.InvariantCulture;
+        string S(Spread? x) => x is null ? "-" : string.Format(c, "{0:0} / {1:0} / {2:0}", x.P50, x.P90, x.Max);
+        var m = new StringBuilder();
+        m.AppendLine(c, $"# Simulation: {r.Name}");
+        m.AppendLine();
+        m.AppendLine(c, $"{r.Nodes} nodes over `{r.Internet}` ({string.Join(", ", r.Regions.Where(x => x.Nodes > 0).Select(x => $"{x.Region} {x.Nodes}"))}), {r.Consensus} with {r.Producers} producers, block time {r.BlockTimeMs:0} ms, {r.DurationSeconds:0} simulated seconds, {r.TransactionsPerSecond} transfers a second, seed {r.Seed}.");
+        m.AppendLine();
+        m.AppendLine("| figure | value |");
+        m.AppendLine("|---|---|");
+        m.AppendLine(c, $"| head | {r.HeadHeight} `{r.HeadHash[..16]}` |");
+        m.AppendLine(c, $"| blocks seen / canonical (settled) / stale | {r.BlocksSeen} / {r.CanonicalBlocks} / {r.StaleBlocks} |");
+        m.AppendLine(c, $"| stale rate | {r.StaleRate:P2} |");
+        m.AppendLine(c, $"| reorganisations (all nodes) / deepest | {r.Reorganisations} / {r.DeepestReorganisation} |");
+        m.AppendLine(c, $"| propagation to 50 % of nodes, ms (median / p90 / max over blocks) | {S(r.To50)} |");
+        m.AppendLine(c, $"| propagation to 90 % | {S(r.To90)} |");
+        m.AppendLine(c, $"| propagation to 100 % | {S(r.To100)} |");
+        m.AppendLine(c, $"| canonical blocks that reached every node | {r.ReachedEveryNode} of {r.CanonicalBlocks} |");
+        m.AppendLine(c, $"| mean block size | {r.MeanBlockBytes:N0} bytes |");
+        m.AppendLine(c, $"| transactions in settled canonical blocks / refused by the pool | {r.TransactionsIncluded:N0} / {r.TransactionsRefused:N0} |");
+        m.AppendLine(c, $"| sent per node | {r.MeanBytesSentPerNode:N0} bytes in {r.MeanWritesPerNode:N0} writes |");
+        m.AppendLine();
+        m.AppendLine(c, $"Run: {WallSeconds:0.0} s of wall time, {r.WorkItems:N0} work items ({WorkItemsPerSecond:N0} a second).");
+        return m.ToString();
+    }
+}
+
+public sealed record RegionCount(string Region, int Nodes);
+
+public sealed record SimResults(string Name, int Seed, int Nodes, string Internet, string Consensus, int Producers, double BlockTimeMs, double DurationSeconds,
+    int TransactionsPerSecond, IReadOnlyList<RegionCount> Regions, ulong HeadHeight, string HeadHash, int BlocksSeen, int CanonicalBlocks, int StaleBlocks,
+    double StaleRate, long Reorganisations, ulong DeepestReorganisation, Spread? To50, Spread? To90, Spread? To100, int ReachedEveryNode,
+    double MeanBlockBytes, int TransactionsIncluded, long TransactionsRefused, double MeanBytesSentPerNode, double MeanWritesPerNode, long WorkItems);

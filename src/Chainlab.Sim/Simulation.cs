@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Model;
+using Chainlab.Node.Events;
+using Chainlab.Node.Hosting;
+using Chainlab.Node.Network.Peers;
+using Chainlab.Node.Storage.Memory;
+using Chainlab.Sim.Network;
+using Chainlab.Sim.Time;
+using Microsoft.Extensions.Logging;
+
+namespace Chainlab.Sim;
+
+/// <summary>Where a run stands, for a progress line.</summary>
+public sealed record SimProgress(TimeSpan Simulated, TimeSpan Total, TimeSpan Wall, long WorkItems, ulong Height);
+
+/// <summary>
+/// Runs a scenario: N node cores of the real node code (import, fork choice, mempool, gossip, sync, the engine) on
+/// one deterministic scheduler and one virtual clock, linked over the modelled Internet, and measures what
+/// happened. Everything the report says comes from the seed and the scenario; the same pair gives the same report.
+/// </summary>
+public static class Simulation
+{
+    private static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_767_225_600_000); // 2026-01-01T00:00Z
+
+    public static SimReport Run(SimScenario s, Action<SimProgress>? progress = null, CancellationToken ct = default)
+    {
+        var wall = Stopwatch.StartNew();
+        var random = new Random(s.Seed);
+        var vt = new VirtualTime(Start);
+        var model = s.Model();
+        var net = new MemoryNetwork(model, vt.Clock, s.Seed);
+        var producers = Keys(s.Producers, random);
+        var users = Keys(Math.Max(1, Math.Min(64, s.TransactionsPerSecond)), random);
+        var blockMs = (ulong)s.BlockTimeSpan.TotalMilliseconds;
+        var spec = new ChainSpec
+        {
+            ChainId = "sim-" + s.Name, GenesisTimeMs = (ulong)Start.ToUnixTimeMilliseconds(), BlockTimeMs = blockMs, BlockReward = 50, MinFee = 1,
+            Consensus = new ConsensusSpec
+            {
+                Authorities = producers.Select(p => Convert.ToHexStringLower(p.PublicKey)).ToList(),
+                Admin = Convert.ToHexStringLower(producers[0].PublicKey),
+            },
+            Alloc = users.ToDictionary(u => u.Address.ToString(), _ => 1_000_000_000UL),
+        };
+        var root = Directory.CreateTempSubdirectory("chainlab-sim-").FullName;
+        var nodes = new List<NodeCore>();
+        var regions = new int[s.Nodes];
+        var seen = new Dictionary<Hash, SimBlock>();
+        var canonical = new HashSet<Hash>();
+        long reorgs = 0;
+        ulong deepest = 0;
+        // Producers go to random places in the network.
+        var producerAt = Enumerable.Range(0, s.Nodes).OrderBy(_ => random.Next()).Take(s.Producers).Select((node, k) => (node, k)).ToDictionary(x => x.node, x => x.k);
+        try
+        {
+            for (var i = 0; i < s.Nodes; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                regions[i] = model.DrawRegion(random);
+                var bootstrap = i == 0 ? [] : Enumerable.Range(0, Math.Min(3, i)).Select(_ => nodes[random.Next(i)].Network!.Port).Distinct()
+                    .Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList();
+                var dir = Path.Combine(root, i.ToString());
+                var node = NodeCore.Start(new NodeOptions
+                {
+                    DataDir = dir, Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
+                    Store = () => new MemoryChainStore(), NodeKey = KeyPair.FromRandom(random), LogLevel = LogLevel.None,
+                    ProducerKey = producerAt.TryGetValue(i, out var k) ? producers[k] : null,
+                    Peers = new PeerOptions { Transport = net.ForNode(regions[i]), Bootstrap = bootstrap, MaxOutbound = s.Outbound, MaxInbound = s.Inbound },
+                }, LoggerFactory.Create(_ => { }));
+                var index = i;
+                node.Events.Subscribe(e =>
+                {
+                    switch (e)
+                    {
+                        case BlockConnected c:
+                            if (!seen.TryGetValue(c.Block.Hash, out var b)) seen[c.Block.Hash] = b = new SimBlock(c.Block.Height, vt.Now, c.Block.Transactions.Count, c.Block.Encode().Length);
+                            b.Reached(index, vt.Now);
+                            if (index == 0) canonical.Add(c.Block.Hash);
+                            break;
+                        case BlockDisconnected d when index == 0:
+                            canonical.Remove(d.Block.Hash);
+                            break;
+                        case Reorganised r:
+                            reorgs++;
+                            deepest = Math.Max(deepest, r.Depth);
+                            break;
+                    }
+                });
+                nodes.Add(node);
+            }
+
+            var nonces = new ulong[users.Length];
+            var home = users.Select(_ => random.Next(nodes.Count)).ToArray();
+            long refused = 0;
+            var end = Start + s.DurationSpan;
+            var step = TimeSpan.FromSeconds(1);
+            var lastReport = wall.Elapsed;
+            while (vt.Now < end)
+            {
+                ct.ThrowIfCancellationRequested();
+                for (var t = 0; t < s.TransactionsPerSecond; t++)
+                {
+                    var u = random.Next(users.Length);
+                    var tx = Transaction.Create(users[u], spec.ChainId, TxKind.Transfer, nonces[u]++, 1, users[(u + 1) % users.Length].Address, 1);
+                    // Each sender uses one node (its wallet's), as a real one would: its nonces arrive there in order.
+                    if (!nodes[home[u]].Pool.Admit([tx.Raw])[0].Accepted) refused++;
+                }
+                vt.RunFor(end - vt.Now < step ? end - vt.Now : step);
+                if (progress is not null && wall.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+                {
+                    lastReport = wall.Elapsed;
+                    progress(new SimProgress(vt.Now - Start, s.DurationSpan, wall.Elapsed, vt.Scheduler.Executed, nodes[0].Chain.Head.Height));
+                }
+            }
+            progress?.Invoke(new SimProgress(vt.Now - Start, s.DurationSpan, wall.Elapsed, vt.Scheduler.Executed, nodes[0].Chain.Head.Height));
+            return SimReport.Of(s, model, regions, seen, canonical, nodes.Count, reorgs, deepest,
+                nodes.Select(n => net.SentBy(n.Network!.Port)).ToList(), nodes[0].Chain.Head, refused, vt.Scheduler.Executed, wall.Elapsed);
+        }
+        finally
+        {
+            foreach (var n in nodes) vt.Run(() => n.DisposeAsync().AsTask());
+            try { Directory.Delete(root, true); } catch (IOException) { }
+        }
+    }
+
+    private static KeyPair[] Keys(int n, Random random) => Enumerable.Range(0, n).Select(_ => KeyPair.FromRandom(random)).ToArray();
+}
+
+/// <summary>One block as the simulation saw it: when each node connected it.</summary>
+public sealed class SimBlock(ulong height, DateTimeOffset first, int transactions, int bytes)
+{
+    private readonly Dictionary<int, DateTimeOffset> _reached = new();
+    public ulong Height { get; } = height;
+    public DateTimeOffset First { get; } = first;
+    public int Transactions { get; } = transactions;
+    public int Bytes { get; } = bytes;
+    public int NodesReached => _reached.Count;
+
+    public void Reached(int node, DateTimeOffset at) => _reached.TryAdd(node, at);
+
+    /// <summary>Milliseconds from the first node to the node that made the fraction complete, or null if it never did.</summary>
+    public double? Until(double fraction, int nodes)
+    {
+        var need = (int)Math.Ceiling(fraction * nodes);
+        if (_reached.Count < need) return null;
+        return _reached.Values.Order().ElementAt(need - 1).Subtract(First).TotalMilliseconds;
+    }
+}

@@ -1,0 +1,102 @@
+using Chainlab.Sim;
+using Chainlab.Sim.Network;
+
+namespace Chainlab.Node.Tests.Sim;
+
+/// <summary>The simulator: its model of links, and runs of real node cores in virtual time.</summary>
+public sealed class SimulatorTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_000_000);
+
+    [Fact]
+    public void A_message_of_s_bytes_over_bandwidth_b_arrives_after_s_over_b_plus_the_latency_and_the_next_one_queues_behind_it()
+    {
+        var model = InternetModel.Uniform(TimeSpan.FromMilliseconds(100), 8_000_000); // 1 MB/s
+        var link = new LinkQueue(model, 0, 0, new Random(1));
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(100 + 500), link.Send(T0, 500_000)); // 0.5 s on the wire, then 100 ms
+        // Sent at the same instant: it waits until the first has left, then takes its own time.
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(100 + 500 + 250), link.Send(T0, 250_000));
+        // Sent after the link went idle: no queue.
+        Assert.Equal(T0 + TimeSpan.FromSeconds(10) + TimeSpan.FromMilliseconds(101), link.Send(T0 + TimeSpan.FromSeconds(10), 1_000));
+    }
+
+    [Fact]
+    public void The_slower_end_sets_the_bandwidth_and_the_regions_latency_applies()
+    {
+        var m = InternetModel.Bitcoin2019;
+        // South America uploads at 5.8 Mbit/s; Europe downloads at 40: a megabyte from South America to Europe takes 8/5.8 s + 227 ms.
+        var sa = m.Regions.ToList().FindIndex(r => r.Name == "south-america");
+        var eu = m.Regions.ToList().FindIndex(r => r.Name == "europe");
+        var arrives = new LinkQueue(m, sa, eu, new Random(1)).Send(T0, 1_000_000);
+        Assert.Equal(8.0 / 5.8 + 0.227, (arrives - T0).TotalSeconds, 3);
+        // The other way Europe uploads at 20.7 and South America downloads at 18: 18 is the slower end.
+        Assert.Equal(8.0 / 18 + 0.227, (new LinkQueue(m, eu, sa, new Random(1)).Send(T0, 1_000_000) - T0).TotalSeconds, 3);
+    }
+
+    [Fact]
+    public void Jitter_varies_the_latency_but_never_lets_a_later_message_overtake_an_earlier_one()
+    {
+        var link = new LinkQueue(InternetModel.Uniform(TimeSpan.FromMilliseconds(200), 1_000_000_000).WithJitter(0.5), 0, 0, new Random(9));
+        var arrivals = Enumerable.Range(0, 500).Select(i => link.Send(T0 + TimeSpan.FromMilliseconds(i), 100)).ToList();
+        Assert.Equal(arrivals.Order(), arrivals);
+        var delays = arrivals.Select((a, i) => (a - T0 - TimeSpan.FromMilliseconds(i)).TotalMilliseconds).ToList();
+        Assert.True(delays.Max() - delays.Min() > 50, "jitter should spread the delays");
+        Assert.All(delays, d => Assert.InRange(d, 100, 300 + 1));
+    }
+
+    [Fact]
+    public void New_nodes_land_in_regions_in_proportion_to_the_measured_shares()
+    {
+        var m = InternetModel.Bitcoin2019;
+        var random = new Random(4);
+        var counts = new int[m.Regions.Count];
+        for (var i = 0; i < 20_000; i++) counts[m.DrawRegion(random)]++;
+        for (var r = 0; r < counts.Length; r++) Assert.InRange(counts[r] / 20_000.0, m.Regions[r].Share - 0.015, m.Regions[r].Share + 0.015);
+    }
+
+    [Fact]
+    public void Blocks_take_longer_to_reach_every_node_over_slower_links_and_every_canonical_block_gets_there()
+    {
+        var s = new SimScenario { Name = "t", Seed = 5, Nodes = 10, Internet = "uniform", Producers = 2, BlockTime = "1s", Duration = "50s", Outbound = 3, Inbound = 12, TransactionsPerSecond = 2 };
+        var fast = Simulation.Run((s with { LatencyMs = 10 }).Checked()).Results;
+        var slow = Simulation.Run((s with { LatencyMs = 150 }).Checked()).Results;
+        Assert.True(fast.CanonicalBlocks >= 15, $"only {fast.CanonicalBlocks} settled canonical blocks");
+        Assert.Equal(fast.CanonicalBlocks, fast.ReachedEveryNode);
+        Assert.True(slow.To100!.P50 > fast.To100!.P50 + 140, $"to every node: {slow.To100.P50} ms over 150 ms links, {fast.To100.P50} ms over 10 ms links");
+        Assert.True(fast.TransactionsIncluded > 0 && fast.TransactionsRefused == 0, $"{fast.TransactionsIncluded} included, {fast.TransactionsRefused} refused");
+    }
+
+    [Fact]
+    public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
+    {
+        Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
+        Assert.Contains("internet", Assert.Throws<FormatException>(() => SimScenario.Parse("internet: mars")).Message);
+        Assert.Contains("blockTime", Assert.Throws<FormatException>(() => SimScenario.Parse("blockTime: soon")).Message);
+        Assert.StartsWith("line 2", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 5\ncolour: blue")).Message);
+        Assert.Contains("pos", Assert.Throws<FormatException>(() => SimScenario.Parse("consensus: pos")).Message);
+    }
+
+    [Fact]
+    [Trait("Category", Categories.Process)]
+    public async Task Two_runs_of_one_scenario_in_separate_processes_write_byte_identical_reports()
+    {
+        using var work = new TempDir("chainlab-sim");
+        var file = RepoFiles.Path("scenarios", "sim", "small.yaml");
+        var (code, output, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["a"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("propagation to 100 %", output);
+        (code, _, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["b"]);
+        Assert.True(code == 0, err);
+        var a = File.ReadAllBytes(Path.Combine(work["a"], "report.json"));
+        Assert.Equal(a, File.ReadAllBytes(Path.Combine(work["b"], "report.json")));
+        // Another seed is another run.
+        (code, _, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--seed", "4", "--out", work["c"]);
+        Assert.True(code == 0, err);
+        Assert.NotEqual(a, File.ReadAllBytes(Path.Combine(work["c"], "report.json")));
+
+        (code, _, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--nodes", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("nodes: 2 to 20000", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+}
