@@ -177,7 +177,8 @@ public static partial class DevnetKube
         y.AppendLine($"    fsGroup: {ImageUid} # the claim's volume becomes writable by the node's user");
         y.AppendLine("  containers:");
         y.AppendLine("  - name: node");
-        y.AppendLine($"    image: {net.Image}");
+        // Quoted: a plain YAML scalar cannot start with *, [, &, ! and the like, which an image name could.
+        y.AppendLine($"    image: \"{net.Image.Replace("\\", "\\\\")}\"");
         y.AppendLine("    imagePullPolicy: IfNotPresent");
         y.AppendLine($"    args: [{string.Join(", ", args.Select(a => $"\"{a}\""))}]");
         // Ports listed only to publish the API on the loopback: Podman 4.3 publishes every listed port on all
