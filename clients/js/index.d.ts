@@ -21,8 +21,10 @@ export function bytes(b: Uint8Array): Uint8Array;
 export function text(s: string): Uint8Array;
 export function readU64(b: Uint8Array, at?: number): bigint;
 export function sha256(...parts: Uint8Array[]): Promise<Uint8Array>;
-/** JSON.parse keeping integers of 16 digits or more exact, as strings. */
+/** JSON.parse keeping bare integers of 16 digits or more exact, as strings; strings are left as they are. */
 export function parseJson(text: string): any;
+/** JSON.stringify writing BigInts as JSON numbers (5n as 5). */
+export function stringifyJson(value: unknown): string;
 
 // ---- keys.js
 
@@ -141,6 +143,7 @@ export function deploy(gasLimit: U64, code: string, args?: ContractValue[], amou
 export function invoke(contract: Address, gasLimit: U64, fn: string, args?: ContractValue[], amount?: U64): TransactionBody;
 export function fileAnchor(refs: FileRef[]): TransactionBody;
 
+/** Throws for an integer outside the signed 64-bit range, or a number past Number.MAX_SAFE_INTEGER (pass a BigInt). */
 export function contractValue(v: ContractValue, depth?: number): Uint8Array;
 export function contractArgs(list: ContractValue[]): Uint8Array;
 export function deployPayload(gasLimit: U64, code: string, args: ContractValue[]): Uint8Array;
@@ -184,7 +187,10 @@ export function verifyFinality(header: HeaderJson, finalityProof: unknown): Prom
 
 // ---- client.js
 
-/** A problem answer (RFC 9457). type is the slug of docs/api.md ("nonce-gap"). */
+/**
+ * A problem answer (RFC 9457). type is the slug of docs/api.md ("nonce-gap"), or 'bad-answer' for a successful
+ * answer that is not the JSON expected (problem is then null).
+ */
 export class ChainlabProblem extends Error {
   constructor(status: number, problem: object | null);
   status: number;
@@ -201,6 +207,8 @@ export interface RequestOptions {
   body?: BodyInit;
   timeoutMs?: number;
   binary?: boolean;
+  /** The answer's text as it is, JSON or not. */
+  text?: boolean;
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
@@ -266,7 +274,9 @@ export class Client {
   files(options?: { limit?: number; offset?: number; anchoredBy?: Address }): Promise<any>;
   file(cid: string): Promise<any>;
   addFile(data: BodyInit, options?: { name?: string; mediaType?: string; cidVersion?: 0 | 1 }): Promise<{ cid: string }>;
+  /** fee, when not given: gas limit × gas price (deploy, invoke), minimum fee × files (file anchor), 0 (evidence), else the minimum fee. */
   send(key: Key, fields: TransactionBody & { fee?: U64; nonce?: U64 }): Promise<{ hash: Hex; signed: SignedTransaction }>;
   events(options?: { signal?: AbortSignal }): Promise<EventStream>;
-  waitForTransaction(hash: Hex, options?: { timeoutMs?: number }): Promise<TransactionStatus>;
+  /** Wakes on each head of the event stream; should the stream end early, polls every pollMs (1000) until timeoutMs. */
+  waitForTransaction(hash: Hex, options?: { timeoutMs?: number; pollMs?: number }): Promise<TransactionStatus>;
 }

@@ -45,7 +45,21 @@ export async function sha256(...parts) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', concat(...parts)));
 }
 
-/** JSON.parse that keeps integers past 2^53 exact: long digit runs become strings (use BigInt on them). */
+/**
+ * JSON.parse that keeps integers past 2^53 exact: bare numbers of 16 or more digits become strings (use BigInt on
+ * them). Strings are matched first and left as they are, so digits inside one ("a,1234567890123456,b") stay text.
+ */
 export function parseJson(textValue) {
-  return JSON.parse(textValue.replace(/([:\[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"'));
+  return JSON.parse(textValue.replace(/"(?:[^"\\]|\\.)*"|(?<=^\s*|[:\[,]\s*)(-?\d{16,})(?=\s*[,\]}]|\s*$)/g, (match, digits) => (digits ? `"${digits}"` : match)));
+}
+
+/**
+ * JSON.stringify that writes BigInts as JSON numbers (a contract argument 5n arrives as 5, not "5"): each is
+ * written as a marked string first, then the marks and quotes are taken off.
+ */
+export function stringifyJson(value) {
+  const mark = `\u0001bigint${Math.random().toString(36).slice(2)}:`;
+  const json = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? mark + v : v));
+  const escaped = JSON.stringify(mark).slice(1, -1);
+  return json?.replace(new RegExp(`"${escaped.replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g'), '$1');
 }

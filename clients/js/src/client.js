@@ -1,6 +1,6 @@
 // The node's REST API (docs/api.md) over fetch: one method per route, problems (RFC 9457) as ChainlabProblem
 // errors, and the event stream read from a streamed fetch, so the same code runs in a browser and in Node.js.
-import { parseJson, hex } from './bytes.js';
+import { parseJson, stringifyJson, hex } from './bytes.js';
 import { signTransaction, gasLimitOf, KINDS } from './codec.js';
 
 const PROBLEM = 'urn:chainlab:problem:';
@@ -22,10 +22,12 @@ export class ChainlabProblem extends Error {
 }
 
 /**
- * One HTTP exchange with a node: the answer's JSON (u64s past 2^53 as strings), its text, or its bytes with
- * { binary: true }; a problem answer throws ChainlabProblem, a node that does not answer fetch's own error.
+ * One HTTP exchange with a node: the answer's JSON (u64s past 2^53 as strings), its text with { text: true }, or
+ * its bytes with { binary: true }; a problem answer throws ChainlabProblem, and so does a successful answer that
+ * is not the JSON expected (type 'bad-answer': a proxy's page, say); a node that does not answer throws fetch's
+ * own error.
  */
-export async function request(base, path, { method = 'GET', headers, body, timeoutMs = 10000, binary = false, signal, fetch: doFetch } = {}) {
+export async function request(base, path, { method = 'GET', headers, body, timeoutMs = 10000, binary = false, text = false, signal, fetch: doFetch } = {}) {
   const init = { method, headers, body, signal: signal ?? AbortSignal.timeout(timeoutMs) };
   if (body instanceof ReadableStream) init.duplex = 'half';
   const res = await (doFetch ? doFetch(base + path, init) : globalThis.fetch(base + path, init));
@@ -37,7 +39,22 @@ export async function request(base, path, { method = 'GET', headers, body, timeo
   }
   if (binary) return new Uint8Array(await res.arrayBuffer());
   const textBody = await res.text();
-  return (res.headers.get('content-type') ?? '').includes('json') ? parseJson(textBody) : textBody;
+  if (text) return textBody;
+  if (res.status === 204) return null; // no content, as asked
+  const type = res.headers.get('content-type') ?? '';
+  let why = null;
+  if (!type.includes('json')) why = `its content type is ${type ? `'${type}'` : 'missing'}`;
+  else {
+    try { return parseJson(textBody); } catch (e) { why = `it does not parse (${e.message})`; }
+  }
+  throw badAnswer(res.status, `${method} ${path} answered ${res.status} with a body that is not JSON: ${why}; it begins '${textBody.slice(0, 80)}'`);
+}
+
+/** A successful answer that is not what was expected: a ChainlabProblem of type 'bad-answer', with no problem object. */
+function badAnswer(status, detail) {
+  const e = new ChainlabProblem(status, { type: PROBLEM + 'bad-answer', title: 'The answer is not what was expected', detail });
+  e.problem = null; // the node sent no problem; this one is the client's
+  return e;
 }
 
 const query = params => {
@@ -45,6 +62,21 @@ const query = params => {
   return q.length ? '?' + q.join('&') : '';
 };
 const seg = s => encodeURIComponent(String(s));
+
+/** The fee a transaction of these fields is due on a chain with this status (FileAnchorRules, EvidenceRules). */
+function feeDue(fields, status) {
+  const kind = typeof fields.kind === 'number' ? fields.kind : KINDS[String(fields.kind).toLowerCase()];
+  const payload = fields.payload ?? new Uint8Array(0);
+  switch (kind) {
+    case KINDS.deploy: case KINDS.invoke: return gasLimitOf(payload) * BigInt(status.contracts.gasPrice);
+    case KINDS.evidence: return 0n;
+    case KINDS.anchor: {
+      if (payload.length < 4) throw new Error('a file anchor payload starts with its number of files');
+      return BigInt(status.minFee) * BigInt(new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0));
+    }
+    default: return BigInt(status.minFee);
+  }
+}
 const rawHex = tx => (typeof tx === 'string' ? tx : tx instanceof Uint8Array ? hex(tx) : tx.rawHex ?? hex(tx.raw));
 
 /** A node's API at a base URL ("http://127.0.0.1:7700"). */
@@ -56,13 +88,13 @@ export class Client {
     this.fetch = doFetch ?? ((...a) => globalThis.fetch(...a));
   }
 
-  /** Any route: GET unless options.method says otherwise; a JSON body is sent as such. */
+  /** Any route: GET unless options.method says otherwise; a JSON body is sent as such, its BigInts as JSON numbers. */
   request(path, options = {}) {
     const json = options.json !== undefined;
     return request(this.baseUrl, path, {
       timeoutMs: this.timeoutMs, fetch: this.fetch, ...options,
       headers: { ...this.headers, ...(json ? { 'content-type': 'application/json' } : {}), ...options.headers },
-      body: json ? JSON.stringify(options.json, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) : options.body,
+      body: json ? stringifyJson(options.json) : options.body,
     });
   }
 
@@ -104,14 +136,13 @@ export class Client {
 
   /**
    * Signs and submits a transaction from key (keyFromSeed, decryptKey): fields from transfer(), stake() and the
-   * other kind builders, or written out. Chain id and nonce come from the node, the fee too unless given (the
-   * minimum fee, or gas limit × gas price for deploy and invoke). Resolves to { hash, signed } once accepted.
+   * other kind builders, or written out. Chain id and nonce come from the node, the fee too unless given: what
+   * the kind is due (gas limit × gas price for deploy and invoke, the minimum fee for each file of a file anchor,
+   * nothing for evidence, the minimum fee for the rest). Resolves to { hash, signed } once accepted.
    */
   async send(key, fields) {
     const [status, account] = await Promise.all([this.status(), this.account(key.address)]);
-    const kind = typeof fields.kind === 'number' ? fields.kind : KINDS[String(fields.kind).toLowerCase()];
-    const contract = kind === KINDS.deploy || kind === KINDS.invoke;
-    const fee = fields.fee ?? (contract ? gasLimitOf(fields.payload) * BigInt(status.contracts.gasPrice) : BigInt(status.minFee));
+    const fee = fields.fee ?? feeDue(fields, status);
     const signed = await signTransaction(key, { ...fields, chainId: status.chainId, nonce: fields.nonce ?? BigInt(account.nextNonce), fee });
     const accepted = await this.submit(signed);
     return { hash: accepted.hash, signed };
@@ -135,11 +166,12 @@ export class Client {
 
   /**
    * Waits until a transaction is included or rejected, looking again at every new head on the event stream;
-   * resolves to GET /api/v1/transactions/{hash}'s answer. Throws when timeoutMs passes first.
+   * should the stream end early (the node restarting, say), it asks every pollMs instead until the deadline.
+   * Resolves to GET /api/v1/transactions/{hash}'s answer. Throws when timeoutMs passes first.
    */
-  async waitForTransaction(hash, { timeoutMs = 60000 } = {}) {
+  async waitForTransaction(hash, { timeoutMs = 60000, pollMs = 1000 } = {}) {
     const deadline = AbortSignal.timeout(timeoutMs);
-    const stream = await this.events({ signal: deadline });
+    const late = () => new Error(`transaction ${hash} was neither included nor rejected within ${timeoutMs} ms`);
     const settled = async () => {
       try {
         const r = await this.transaction(hash);
@@ -149,13 +181,29 @@ export class Client {
         throw e;
       }
     };
+    const stream = await this.events({ signal: deadline });
     try {
       let r = await settled();
       if (r) return r;
-      for await (const e of stream) if (e.type === 'head' && (r = await settled())) return r;
-      throw new Error(`transaction ${hash} was neither included nor rejected within ${timeoutMs} ms`);
+      try {
+        for await (const e of stream) if (e.type === 'head' && (r = await settled())) return r;
+      } catch (e) {
+        if (deadline.aborted || e instanceof ChainlabProblem) throw e;
+        // the connection broke: poll below
+      }
+      // The stream ended before the deadline: ask again every pollMs until it passes.
+      while (!deadline.aborted) {
+        await new Promise(resolve => {
+          const done = () => { clearTimeout(t); deadline.removeEventListener('abort', done); resolve(); };
+          const t = setTimeout(done, pollMs);
+          deadline.addEventListener('abort', done, { once: true });
+        });
+        if (deadline.aborted) break;
+        try { if ((r = await settled())) return r; } catch (e) { if (e instanceof ChainlabProblem || deadline.aborted) throw e; /* the node is not back yet */ }
+      }
+      throw late();
     } catch (e) {
-      if (deadline.aborted) throw new Error(`transaction ${hash} was neither included nor rejected within ${timeoutMs} ms`);
+      if (deadline.aborted) throw late();
       throw e;
     } finally { stream.close(); }
   }

@@ -40,9 +40,13 @@ export function contractValue(v, depth = 0) {
   if (v === null || v === undefined) return u8(0);
   if (v === false) return u8(1);
   if (v === true) return u8(2);
-  if (typeof v === 'bigint') return concat(u8(3), i64(v));
+  if (typeof v === 'bigint') {
+    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new Error(`${v} is outside a contract integer's range (signed 64-bit: -2^63 to 2^63 - 1)`);
+    return concat(u8(3), i64(v));
+  }
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw new Error(`${v}: contract numbers are integers`);
+    if (!Number.isSafeInteger(v)) throw new Error(`${v} is past 2^53 - 1, where JavaScript numbers lose digits: pass it as a BigInt`);
     return concat(u8(3), i64(v));
   }
   if (typeof v === 'string') return concat(u8(4), bytes(utf8(v)));

@@ -53,8 +53,13 @@ export async function verifyState(address, proof, valueHash) {
     if (proof.leafKey !== proof.key) return { ok: false, why: 'the path does not end at this account' };
     if (proof.leafValue !== hex(valueHash)) return { ok: false, why: 'the account in the proof differs from the one shown' };
     h = await sha256(u8(0), key, valueHash);
-  } else if (proof.leafKey) {
+  } else if (proof.leafKey !== null && proof.leafKey !== undefined) {
+    // Absence: the path ends at another account's leaf (or at an empty branch, below). The account's own leaf
+    // proves it present, never absent; and another leaf is hashed with its value, which must be there.
     const other = unhex(proof.leafKey);
+    if (other.length !== 32) return { ok: false, why: 'the other leaf\'s key is not 32 bytes' };
+    if (hex(other) === hex(key)) return { ok: false, why: 'the path ends at this account\'s own leaf: it is present, not absent' };
+    if (typeof proof.leafValue !== 'string' || proof.leafValue.length !== 64) return { ok: false, why: 'the other leaf carries no 32-byte value' };
     for (let i = 0; i < proof.siblings.length; i++) if (bit(other, i) !== bit(key, i)) return { ok: false, why: 'the other leaf is not on our path' };
     h = await sha256(u8(0), other, unhex(proof.leafValue));
   } else h = new Uint8Array(32);

@@ -14,7 +14,7 @@ import * as client from '../index.js';
 import {
   hex, unhex, sha256, parseJson, readU64, keyFromSeed, encryptKey, decryptKey, verify, parseAddress, signTransaction,
   contractValue, deployPayload, invokePayload, contractAddress, cidBytes, fileRef, anchorPayload, merkleRoot,
-  verifyInclusion, verifyState, accountValueHash, decodeTransaction, headerBytes, evidencePayload, KIND_NAMES,
+  verifyInclusion, verifyState, verifyAccountProof, accountValueHash, decodeTransaction, headerBytes, evidencePayload, KIND_NAMES,
   transfer, stake, unstake, authorityChange, evidence, deploy, invoke, fileAnchor, verifyFinality, FinalityProofsUnavailable,
 } from '../index.js';
 
@@ -132,7 +132,31 @@ for (const p of proofs) {
   test(`the state proof of an account fails for a different value (${p.address})`, async () => {
     assert.equal((await verifyState(p.address, proof, await sha256(unhex('00')))).ok, false);
   });
+  test(`an account's own leaf is no proof of its absence (${p.address})`, async () => {
+    const r = await verifyState(p.address, proof, null);
+    assert.equal(r.ok, false);
+    assert.match(r.why, /own leaf/);
+    // Nor does verifyAccountProof take the account for an empty one when the answer shows zeros.
+    const zeros = { address: p.address, balance: '0', nonce: '0', stake: '0', data: '', proof: { ...proof, height: 1 } };
+    assert.equal((await verifyAccountProof(zeros)).ok, false);
+  });
+  test(`verifyAccountProof checks the account's data as well as its balance, nonce and stake (${p.address})`, async () => {
+    const b = unhex(p.accountBytes);
+    const account = { address: p.address, balance: readU64(b, 0), nonce: readU64(b, 8), stake: readU64(b, 16), data: b.length > 24 ? hex(b.subarray(28)) : '', proof: { ...proof, height: 1 } };
+    const r = await verifyAccountProof(account, { stateRoot: p.root, height: 1 });
+    assert.equal(r.ok, true, r.why);
+    assert.equal((await verifyAccountProof({ ...account, data: account.data ? '' : '43' + '00'.repeat(32) })).ok, false);
+  });
 }
+
+test('a proof of absence that ends at another leaf without its value is refused', async () => {
+  const p = proofs.find(q => !q.present && q.leafKey);
+  for (const leafValue of [undefined, null, '']) {
+    const r = await verifyState(p.address, { key: p.key, siblings: p.siblings, leafKey: p.leafKey, leafValue, stateRoot: p.root }, null);
+    assert.equal(r.ok, false);
+    assert.match(r.why, /no 32-byte value/);
+  }
+});
 
 /** Which layout a contract vector holds: a value, a deploy or invoke payload, or a contract address. */
 function contractKind(v) { return 'value' in v ? 'value' : v.kind === 'deploy' || v.kind === 'invoke' ? v.kind : 'address'; }

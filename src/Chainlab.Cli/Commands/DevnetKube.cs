@@ -42,7 +42,7 @@ public static partial class DevnetKube
             "Replace the manifests already in --out (a new chain: delete the old claims too)");
         var name = new Option<string>("--name") { Description = "Name of the network: pods NAME-0 … NAME-(N-1), Services NAME-peers and NAME-api", DefaultValueFactory = _ => "chainlab" };
         var storage = new Option<string>("--storage") { Description = "Size each node's volume claim asks for", DefaultValueFactory = _ => "1Gi" };
-        var hostPort = new Option<int>("--host-port") { Description = "Also publish node i's API on 127.0.0.1:PORT+i of the machine that runs its pod (podman kube play; 0: not at all)" };
+        var hostPort = new Option<int>("--host-port") { Description = "Also publish pod i's API (pods NAME-0 …) on 127.0.0.1:PORT+i of the machine that runs it (podman kube play; 0: not at all)" };
         var cmd = new Command("kube", "Write Kubernetes manifests for an N-node devnet (kubectl apply, podman kube play; see docs/containers.md)");
         foreach (var option in o.All) cmd.Options.Add(option);
         cmd.Options.Add(name);
@@ -70,7 +70,11 @@ public static partial class DevnetKube
             Console.Out.WriteLine($"image:       build {net.Image} from the repository and push it where the cluster pulls from");
             Console.Out.WriteLine($"start:       kubectl apply -f {file}");
             Console.Out.WriteLine($"API:         kubectl port-forward svc/{network}-api 7700:{ContainerPorts.Api}   (then http://127.0.0.1:7700/)");
-            if (port > 0) Console.Out.WriteLine($"or locally:  podman network create {network} && podman kube play --network {network} {file}   (node i: http://127.0.0.1:{port}+i/)");
+            if (port > 0)
+            {
+                Console.Out.WriteLine($"or locally:  podman network create {network} && podman kube play --network {network} {file}   (pod i: http://127.0.0.1:{port}+i/)");
+                Console.Out.WriteLine($"Podman 4.3:  it mounts the Secret still base64-encoded: create the secret {network}-keys yourself and play the file without it (docs/containers.md, \"With Podman\")");
+            }
             Console.Out.WriteLine($"dev keys:    {net.KeysDir} (password: {DevnetGenesis.DevPassword})");
             return 0;
         });
@@ -88,7 +92,8 @@ public static partial class DevnetKube
         var n = net.Name;
         var y = new StringBuilder();
         y.AppendLine($"# A Chainlab devnet: {net.Settings.Nodes} node(s), {net.Settings.Consensus}, block time {spec.BlockTimeMs} ms. Written by `chainlab devnet kube`.");
-        y.AppendLine($"# On a cluster: kubectl apply -f {FileName} (the image must be pullable there). With Podman: podman kube play --network NET {FileName}.");
+        y.AppendLine($"# On a cluster: kubectl apply -f {FileName} (the image must be pullable there). With Podman: podman kube play --network NET {FileName};");
+        y.AppendLine($"# Podman 4.3 mounts the Secret still base64-encoded: there, create the secret {n}-keys first and play the rest (docs/containers.md).");
         y.AppendLine("# Pods rather than a StatefulSet, so that each node has its own key and Podman plays the same file (docs/containers.md).");
         y.AppendLine("# The keys in the Secret are devnet keys, encrypted with the password everyone knows: never put real keys here.");
 
@@ -177,7 +182,8 @@ public static partial class DevnetKube
         y.AppendLine($"    fsGroup: {ImageUid} # the claim's volume becomes writable by the node's user");
         y.AppendLine("  containers:");
         y.AppendLine("  - name: node");
-        y.AppendLine($"    image: {net.Image}");
+        // Quoted: a plain YAML scalar cannot start with *, [, &, ! and the like, which an image name could.
+        y.AppendLine($"    image: \"{net.Image.Replace("\\", "\\\\")}\"");
         y.AppendLine("    imagePullPolicy: IfNotPresent");
         y.AppendLine($"    args: [{string.Join(", ", args.Select(a => $"\"{a}\""))}]");
         // Ports listed only to publish the API on the loopback: Podman 4.3 publishes every listed port on all

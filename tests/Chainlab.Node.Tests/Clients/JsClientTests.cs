@@ -88,6 +88,14 @@ public sealed class JsClientTests
     }
 
     [Fact]
+    public async Task The_clients_HTTP_side_sends_BigInts_as_numbers_pays_each_kinds_fee_refuses_answers_that_are_not_JSON_and_outwaits_a_closed_event_stream()
+    {
+        var (code, output) = await NodeJs.RunAsync("--test-reporter=tap", Tests("client.mjs"));
+        Assert.True(code == 0, output);
+        DashboardFilesTests.AssertEveryNodeTestPassed(output);
+    }
+
+    [Fact]
     public async Task The_client_sends_a_transfer_to_a_live_devnet_follows_it_on_the_event_stream_and_checks_its_proofs_offline()
     {
         using var devnet = DevnetProcess.Start(1, "500ms");

@@ -113,6 +113,19 @@ public sealed class KubeManifestTests
         Assert.Equal(claims.Count, pods.Select(p => p.Spec.Volumes.Single(v => v.Name == "data").PersistentVolumeClaim.ClaimName).Distinct().Count());
     }
 
+    [Theory]
+    [InlineData("*chainlab:1")]
+    [InlineData("[lab]/chainlab")]
+    [InlineData("&anchor")]
+    [InlineData("!tag:1")]
+    [InlineData(@"odd\name")]
+    public void An_image_name_that_YAML_would_read_as_something_else_reaches_the_pod_as_written(string image)
+    {
+        var settings = new DevnetSettings { Consensus = "poa", Nodes = 2 };
+        var objects = Load(DevnetKube.Yaml(new KubeNetwork("lab", settings, image), Spec, Keys(settings)));
+        Assert.All(objects.OfType<V1Pod>(), pod => Assert.Equal(image, pod.Spec.Containers.Single().Image));
+    }
+
     [Fact]
     public void With_a_host_port_each_pod_publishes_only_its_API_and_only_on_the_loopback()
     {
