@@ -8,7 +8,7 @@ public enum VoteRefusal
     WrongChain,
     /// <summary>The target is not a checkpoint of this chain (wrong height, another branch's block, or not reached yet).</summary>
     UnknownTarget,
-    /// <summary>The source is not a justified checkpoint of this chain.</summary>
+    /// <summary>The source is not a justified checkpoint of this chain, or lies below the last finalised checkpoint.</summary>
     SourceNotJustified,
     /// <summary>The key is not in the voter set of the target checkpoint.</summary>
     UnknownVoter,
@@ -30,7 +30,7 @@ public sealed record VoteOutcome(VoteRefusal Refusal, string Reason, Vote? Confl
 /// The finality state machine of one branch, pure and deterministic (Casper FFG rules). Feed it, in chain order,
 /// the branch's checkpoints (the block at every multiple of the interval, with the voter set of its epoch) and the
 /// votes the branch's blocks include. A vote counts when it is for this chain, its target is a checkpoint of the
-/// branch, its source is a justified checkpoint of the branch, its voter is in the target's voter set, it is new,
+/// branch, its source is a justified checkpoint of the branch no lower than the last finalised one, its voter is in the target's voter set, it is new,
 /// it breaks no slashing condition with the voter's counted votes, and its signature holds. A checkpoint is
 /// justified when the votes of one link from a justified source to it weigh more than two thirds of its voter
 /// set; a justified checkpoint is finalised when such a link goes from it to the very next checkpoint.
@@ -111,6 +111,8 @@ public sealed class FinalityTracker
         if (Find(vote.Target) is not { } ti) return new(VoteRefusal.UnknownTarget, $"the target {vote.Target} is not a checkpoint of this branch");
         if (Find(vote.Source) is null || !IsJustified(vote.Source))
             return new(VoteRefusal.SourceNotJustified, $"the source {vote.Source} is not a justified checkpoint of this branch");
+        if (vote.Source.Height < LastFinalised.Height)
+            return new(VoteRefusal.SourceNotJustified, $"the source {vote.Source} is below the last finalised checkpoint {LastFinalised}");
         var voters = _checkpoints[ti].Voters;
         var weight = voters.WeightOf(vote.VoterKey);
         if (weight == 0) return new(VoteRefusal.UnknownVoter, $"the voter is not in the voter set of {vote.Target}");

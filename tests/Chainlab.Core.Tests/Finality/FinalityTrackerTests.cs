@@ -90,6 +90,19 @@ public sealed class FinalityTrackerTests
     }
 
     [Fact]
+    public void A_vote_whose_source_lies_below_the_last_finalised_checkpoint_is_refused()
+    {
+        var t = Tracker(Voters(Keys[..3]), 4, 4);
+        t.VoteAll(Keys[..3], Genesis, t.Cp(1));
+        t.VoteAll(Keys[..3], t.Cp(1), t.Cp(2));
+        Assert.Equal(t.Cp(1), t.LastFinalised);
+        var o = t.Include(Vote.Create(Keys[0], ChainId, Genesis, t.Cp(3)));
+        Assert.Equal(VoteRefusal.SourceNotJustified, o.Refusal);
+        Assert.Contains("below the last finalised", o.Reason);
+        Assert.True(t.Include(Vote.Create(Keys[0], ChainId, t.Cp(1), t.Cp(3))).Counted);
+    }
+
+    [Fact]
     public void Votes_from_keys_outside_the_target_voter_set_are_ignored_and_weigh_nothing()
     {
         var t = Tracker(Voters(Keys[..3]), 4, 2);
