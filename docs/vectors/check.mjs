@@ -404,3 +404,128 @@ for (const v of fileVectors.filter(v => v.refs))
     }
     assert.equal(hex(level[0]), v.filesRoot);
   });
+
+// Finality (protocol.md, "Finality votes and proofs"): votes, voter sets, evidence and proofs, read and checked
+// from the layouts alone.
+const finality = load('finality');
+const checkpoint = c => Buffer.concat([u64(c.height), unhex(c.hash)]);
+// A cursor over bytes for the decoders below; every read checks the length first.
+const reader = buf => {
+  let pos = 0;
+  const take = n => { if (n < 0 || pos + n > buf.length) throw new Error('truncated'); const s = buf.subarray(pos, pos + n); pos += n; return s; };
+  const r = {
+    u8: () => take(1)[0], u32: () => take(4).readUInt32BE(0), u64: () => take(8).readBigUInt64BE(0), fixed: take,
+    bytes: max => { const n = r.u32(); if (n > max) throw new Error('too long'); return take(n); },
+    end: () => { if (pos !== buf.length) throw new Error('trailing bytes'); },
+  };
+  return r;
+};
+const decodeVote = raw => {
+  const r = reader(raw);
+  if (r.u8() !== 1) throw new Error('unknown vote version');
+  const chainId = new TextDecoder('utf-8', { fatal: true }).decode(r.bytes(32));
+  const source = { height: r.u64(), hash: hex(r.fixed(32)) }, target = { height: r.u64(), hash: hex(r.fixed(32)) };
+  if (source.height >= target.height) throw new Error('the source is not below the target');
+  const voter = r.fixed(32), signature = r.fixed(64);
+  r.end();
+  const signing = Buffer.concat([Buffer.from('chainlab/vote/v1', 'ascii'), raw.subarray(0, raw.length - 64)]);
+  return { chainId, source, target, voter, signature, unsigned: hex(raw.subarray(0, raw.length - 64)), valid: verify(null, signing, publicKey(voter), signature) };
+};
+const readVoters = r => {
+  const n = r.u32(), voters = new Map();
+  let previous = null, total = 0n;
+  if (n === 0) throw new Error('no voters');
+  for (let i = 0; i < n; i++) {
+    const key = hex(r.fixed(32)), weight = r.u64();
+    if (previous !== null && key <= previous) throw new Error('voter keys are not ascending');
+    if (weight === 0n) throw new Error('a weight is 0');
+    voters.set(key, weight); total += weight; previous = key;
+  }
+  return { voters, total, count: n };
+};
+const sameHeightOrSurround = (a, b) =>
+  a.target.height === b.target.height ? 'double-vote'
+    : (a.source.height < b.source.height && b.target.height < a.target.height) || (b.source.height < a.source.height && a.target.height < b.target.height) ? 'surround-vote' : null;
+// The verifier of protocol.md: null when the proof holds for this chain id, interval and trusted anchor.
+const verifyFinalityProof = (raw, chainId, interval, anchor) => {
+  const r = reader(raw);
+  if (r.u8() !== 1) return 'unknown version';
+  if (r.bytes(32).toString('utf8') !== chainId) return 'another chain';
+  if (r.u64() !== BigInt(interval)) return 'another interval';
+  const a = { height: r.u64(), hash: hex(r.fixed(32)) };
+  if (a.height !== BigInt(anchor.height) || a.hash !== anchor.hash) return 'another anchor';
+  const K = BigInt(interval), justified = new Map([[a.height, a.hash]]);
+  const links = r.u32();
+  if (links === 0) return 'no links';
+  let last = null;
+  for (let i = 0; i < links; i++) {
+    const { voters, total, count } = readVoters(r);
+    const n = r.u32();
+    if (n === 0 || n > count) return `link ${i}: bad vote count`;
+    const votes = Array.from({ length: n }, () => decodeVote(Buffer.from(r.bytes(213))));
+    const { source, target } = votes[0], seen = new Set();
+    let weight = 0n;
+    for (const v of votes) {
+      if (v.source.height !== source.height || v.source.hash !== source.hash || v.target.height !== target.height || v.target.hash !== target.hash) return `link ${i}: mixed links`;
+      if (v.chainId !== chainId || seen.has(hex(v.voter)) || !voters.has(hex(v.voter)) || !v.valid) return `link ${i}: a bad vote`;
+      seen.add(hex(v.voter)); weight += voters.get(hex(v.voter));
+    }
+    if (target.height % K !== 0n) return `link ${i}: target off the checkpoints`;
+    if (justified.get(source.height) !== source.hash) return `link ${i}: source not justified`;
+    if (!(weight * 3n > total * 2n)) return `link ${i}: ${weight} of ${total} is not more than two thirds`;
+    if (justified.has(target.height) && justified.get(target.height) !== target.hash) return `link ${i}: two justified at one height`;
+    justified.set(target.height, target.hash);
+    last = { source, target };
+  }
+  r.end();
+  return last.target.height === last.source.height + K ? null : 'the last link skips a checkpoint';
+};
+
+test('every kind of finality vector is published', () => {
+  for (const kind of ['vote', 'voter-set', 'evidence', 'finality-proof']) assert.ok(finality.some(v => v.kind === kind), `no ${kind} vector`);
+  assert.ok(finality.some(v => v.kind === 'finality-proof' && !v.valid), 'no finality proof that must fail');
+});
+for (const v of finality.filter(v => v.kind === 'vote'))
+  test(`the bytes, signature and id of the vote '${v.name}' follow from its fields`, () => {
+    const seed = unhex(v.seed), pub = publicFromSeed(seed);
+    assert.equal(hex(pub), v.voterKey);
+    const unsigned = Buffer.concat([u8(1), text(v.chainId), checkpoint(v.source), checkpoint(v.target), pub]);
+    assert.equal(hex(unsigned), v.unsignedBytes);
+    const signing = Buffer.concat([Buffer.from('chainlab/vote/v1', 'ascii'), unsigned]);
+    assert.equal(hex(signing), v.signingBytes);
+    const signature = sign(null, signing, privateKey(seed, pub));
+    assert.equal(hex(signature), v.signature);
+    const raw = Buffer.concat([unsigned, signature]);
+    assert.equal(hex(raw), v.raw);
+    assert.equal(hex(sha256(raw)), v.id);
+    assert.equal(decodeVote(raw).valid, true);
+  });
+for (const v of finality.filter(v => v.kind === 'voter-set'))
+  test(`the voter set '${v.name}' sorts by key and has the published bytes, id and two-thirds line`, () => {
+    const sorted = [...v.voters].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const encoded = Buffer.concat([u32(sorted.length), ...sorted.map(x => Buffer.concat([unhex(x.key), u64(x.weight)]))]);
+    assert.equal(hex(encoded), v.bytes);
+    assert.equal(hex(sha256(Buffer.from('chainlab/voters/v1', 'ascii'), encoded)), v.id);
+    const total = sorted.reduce((s, x) => s + BigInt(x.weight), 0n);
+    assert.equal(total, BigInt(v.total));
+    assert.equal(total * 2n / 3n + 1n, BigInt(v.supermajorityWeight));
+    assert.equal(readVoters(reader(encoded)).total, total);
+  });
+for (const v of finality.filter(v => v.kind === 'evidence'))
+  test(`the evidence '${v.name}' holds two validly signed votes of one voter that meet the published condition`, () => {
+    const payload = Buffer.concat([bytes(unhex(v.first)), bytes(unhex(v.second))]);
+    assert.equal(hex(payload), v.payload);
+    const a = decodeVote(unhex(v.first)), b = decodeVote(unhex(v.second));
+    assert.ok(a.valid && b.valid);
+    assert.equal(hex(a.voter), hex(b.voter));
+    assert.notEqual(a.unsigned, b.unsigned);
+    assert.equal(sameHeightOrSurround(a, b), v.offence);
+  });
+for (const v of finality.filter(v => v.kind === 'finality-proof'))
+  test(`the finality proof '${v.name}' is ${v.valid ? 'accepted' : 'refused'} by a verifier written from protocol.md`, () => {
+    const raw = unhex(v.proof);
+    assert.equal(verifyFinalityProof(raw, v.chainId, v.interval, v.anchor) === null, v.valid);
+    // A flipped bit in any vote signature (the last 64 bytes of the proof) makes any proof fail.
+    const tampered = Buffer.from(raw); tampered[tampered.length - 1] ^= 1;
+    assert.notEqual(verifyFinalityProof(tampered, v.chainId, v.interval, v.anchor), null);
+  });
