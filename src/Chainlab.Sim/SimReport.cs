@@ -20,7 +20,7 @@ public sealed record SimReport(SimResults Results, double WallSeconds, double Wo
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static SimReport Of(SimScenario s, InternetModel model, int[] regions, IReadOnlyDictionary<Hash, SimBlock> seen, IReadOnlySet<Hash> canonical,
-        int nodes, long reorgs, ulong deepest, IReadOnlyList<(long Writes, long Bytes)> sent, BlockHeader head, long refused, long workItems, TimeSpan wall)
+        int nodes, long reorgs, ulong deepest, IReadOnlyList<(long Writes, long Bytes)> sent, BlockHeader head, long refused, long partitions, long workItems, TimeSpan wall)
     {
         // Blocks made in the last 30 simulated seconds may still be on their way: propagation counts the others.
         var settled = seen.Where(kv => kv.Value.First <= seen.Values.Max(b => b.First) - TimeSpan.FromSeconds(30)).ToList();
@@ -37,13 +37,30 @@ public sealed record SimReport(SimResults Results, double WallSeconds, double Wo
             head.Height, head.Hash.ToString(), seen.Count, canon.Count, stale, settled.Count == 0 ? 0 : (double)stale / settled.Count,
             reorgs, deepest, Of(0.5), Of(0.9), Of(1.0), canon.Count(b => b.NodesReached == nodes),
             canon.Count == 0 ? 0 : canon.Average(b => b.Bytes), canon.Sum(b => b.Transactions), refused,
-            sent.Count == 0 ? 0 : sent.Average(x => x.Bytes), sent.Count == 0 ? 0 : sent.Average(x => x.Writes), workItems);
+            sent.Count == 0 ? 0 : sent.Average(x => x.Bytes), sent.Count == 0 ? 0 : sent.Average(x => x.Writes), workItems, partitions);
         return new SimReport(results, wall.TotalSeconds, workItems / Math.Max(wall.TotalSeconds, 1e-9));
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     public string ResultsJson() => JsonSerializer.Serialize(Results, Json);
+
+    /// <summary>One row per value of a sweep: what changes when the parameter does.</summary>
+    public static string SweepTable(string parameter, IReadOnlyList<(string Value, SimReport Report)> runs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var m = new StringBuilder();
+        m.AppendLine(c, $"# Sweep over {parameter}");
+        m.AppendLine();
+        m.AppendLine(c, $"| {parameter} | blocks (canonical) | stale rate | reorganisations | to 50 % (ms, median) | to 90 % | to 100 % | sent per node (bytes) |");
+        m.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var (value, report) in runs)
+        {
+            var r = report.Results;
+            m.AppendLine(c, $"| {value} | {r.CanonicalBlocks} | {r.StaleRate:P2} | {r.Reorganisations} | {r.To50?.P50:0} | {r.To90?.P50:0} | {r.To100?.P50:0} | {r.MeanBytesSentPerNode:N0} |");
+        }
+        return m.ToString();
+    }
 
     public string Markdown()
     {
@@ -61,6 +78,7 @@ public sealed record SimReport(SimResults Results, double WallSeconds, double Wo
         m.AppendLine(c, $"| blocks seen / canonical (settled) / stale | {r.BlocksSeen} / {r.CanonicalBlocks} / {r.StaleBlocks} |");
         m.AppendLine(c, $"| stale rate | {r.StaleRate:P2} |");
         m.AppendLine(c, $"| reorganisations (all nodes) / deepest | {r.Reorganisations} / {r.DeepestReorganisation} |");
+        if (r.Partitions > 0) m.AppendLine(c, $"| partitions | {r.Partitions} |");
         m.AppendLine(c, $"| propagation to 50 % of nodes, ms (median / p90 / max over blocks) | {S(r.To50)} |");
         m.AppendLine(c, $"| propagation to 90 % | {S(r.To90)} |");
         m.AppendLine(c, $"| propagation to 100 % | {S(r.To100)} |");
@@ -79,4 +97,4 @@ public sealed record RegionCount(string Region, int Nodes);
 public sealed record SimResults(string Name, int Seed, int Nodes, string Internet, string Consensus, int Producers, double BlockTimeMs, double DurationSeconds,
     int TransactionsPerSecond, IReadOnlyList<RegionCount> Regions, ulong HeadHeight, string HeadHash, int BlocksSeen, int CanonicalBlocks, int StaleBlocks,
     double StaleRate, long Reorganisations, ulong DeepestReorganisation, Spread? To50, Spread? To90, Spread? To100, int ReachedEveryNode,
-    double MeanBlockBytes, int TransactionsIncluded, long TransactionsRefused, double MeanBytesSentPerNode, double MeanWritesPerNode, long WorkItems);
+    double MeanBlockBytes, int TransactionsIncluded, long TransactionsRefused, double MeanBytesSentPerNode, double MeanWritesPerNode, long WorkItems, long Partitions);

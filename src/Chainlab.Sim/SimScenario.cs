@@ -30,6 +30,12 @@ public sealed record SimScenario
     /// <summary>Signed transfers sent to random nodes each simulated second.</summary>
     public int TransactionsPerSecond { get; init; }
 
+    /// <summary>Splits of the network at given times (links between groups cut, new ones refused) and when each heals.</summary>
+    public List<SimPartition> Partitions { get; init; } = [];
+
+    /// <summary>Runs the scenario once per value of one parameter; the report has a row per value.</summary>
+    public SimSweep? Sweep { get; init; }
+
     public TimeSpan BlockTimeSpan => ParseDuration(BlockTime, "blockTime");
     public TimeSpan DurationSpan => ParseDuration(Duration, "duration");
 
@@ -54,8 +60,44 @@ public sealed record SimScenario
         if (LatencyMs is < 0 or > 10_000 || BandwidthMbps is <= 0 or > 100_000) throw new FormatException("latencyMs: 0 to 10000, bandwidthMbps: more than 0");
         if (Jitter is < 0 or > 1) throw new FormatException("jitter: 0 to 1");
         if (TransactionsPerSecond is < 0 or > 100_000) throw new FormatException("transactionsPerSecond: 0 to 100000");
-        Model();
+        var model = Model();
+        foreach (var (p, i) in Partitions.Select((p, i) => (p, i)))
+        {
+            var at = ParseDuration(p.At, $"partitions[{i}].at");
+            if (p.Heal is { } heal && ParseDuration(heal, $"partitions[{i}].heal") <= at) throw new FormatException($"partitions[{i}].heal: after its 'at'");
+            if ((p.Fraction is null) == (p.Regions.Count == 0)) throw new FormatException($"partitions[{i}]: give either fraction (the share of nodes cut off) or regions (the regions cut off)");
+            if (p.Fraction is { } f && f is <= 0 or >= 1) throw new FormatException($"partitions[{i}].fraction: between 0 and 1");
+            foreach (var r in p.Regions)
+                if (!model.Regions.Any(x => x.Name == r)) throw new FormatException($"partitions[{i}].regions: '{r}' is not a region of {model.Name} ({string.Join(", ", model.Regions.Select(x => x.Name))})");
+        }
+        if (Sweep is { } sw)
+        {
+            if (sw.Values.Count is 0 or > 50) throw new FormatException("sweep.values: 1 to 50 values");
+            foreach (var v in sw.Values) (this with { Sweep = null }).With(sw.Parameter, v).Checked();
+        }
         return this;
+    }
+
+    /// <summary>The parameters a sweep may vary.</summary>
+    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed"];
+
+    /// <summary>This scenario with one parameter set from a sweep's value.</summary>
+    public SimScenario With(string parameter, string value)
+    {
+        int Int() => int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"sweep: '{value}' is not a whole number for {parameter}");
+        double Real() => double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"sweep: '{value}' is not a number for {parameter}");
+        return parameter switch
+        {
+            "nodes" => this with { Nodes = Int() },
+            "latencyMs" => this with { LatencyMs = Int() },
+            "bandwidthMbps" => this with { BandwidthMbps = Real() },
+            "jitter" => this with { Jitter = Real() },
+            "producers" => this with { Producers = Int() },
+            "blockTime" => this with { BlockTime = value },
+            "transactionsPerSecond" => this with { TransactionsPerSecond = Int() },
+            "seed" => this with { Seed = Int() },
+            _ => throw new FormatException($"sweep.parameter: '{parameter}' is not one of {string.Join(", ", SweepParameters)}"),
+        };
     }
 
     /// <summary>Reads and checks a scenario; errors name the line or the field.</summary>
@@ -71,7 +113,7 @@ public sealed record SimScenario
         return (s ?? new SimScenario()).Checked();
     }
 
-    private static TimeSpan ParseDuration(string text, string field)
+    public static TimeSpan ParseDuration(string text, string field)
     {
         var t = text.Trim();
         (string Suffix, double Ms)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
@@ -80,4 +122,20 @@ public sealed record SimScenario
                 return TimeSpan.FromMilliseconds(v * ms);
         throw new FormatException($"{field}: '{text}' is not a duration such as 500ms, 2s, 10m or 1h");
     }
+}
+
+/// <summary>A split of the network: from `at`, the nodes in `regions` (or the first `fraction` of the nodes) are cut off from the rest, until `heal`.</summary>
+public sealed record SimPartition
+{
+    public string At { get; init; } = "0s";
+    public string? Heal { get; init; }
+    public double? Fraction { get; init; }
+    public List<string> Regions { get; init; } = [];
+}
+
+/// <summary>One parameter and the values to run it at.</summary>
+public sealed record SimSweep
+{
+    public string Parameter { get; init; } = "";
+    public List<string> Values { get; init; } = [];
 }

@@ -97,9 +97,28 @@ public static class Simulation
             var end = Start + s.DurationSpan;
             var step = TimeSpan.FromSeconds(1);
             var lastReport = wall.Elapsed;
+            var splits = s.Partitions.Select(p => (At: Start + SimScenario.ParseDuration(p.At, "at"),
+                Heal: p.Heal is { } h ? Start + SimScenario.ParseDuration(h, "heal") : (DateTimeOffset?)null, Part: p)).ToList();
+            var split = -1;
+            long partitions = 0;
             while (vt.Now < end)
             {
                 ct.ThrowIfCancellationRequested();
+                // One split at a time: the latest that has begun and not healed.
+                var now = splits.Select((x, i) => (x, i)).LastOrDefault(y => y.x.At <= vt.Now && (y.x.Heal is null || y.x.Heal > vt.Now), (default, -1)).Item2;
+                if (now != split)
+                {
+                    if (now < 0) net.Heal();
+                    else
+                    {
+                        var p = splits[now].Part;
+                        var cut = Enumerable.Range(0, nodes.Count).Where(i => p.Fraction is { } f ? i < (int)Math.Round(f * nodes.Count)
+                            : p.Regions.Contains(model.Regions[regions[i]].Name)).ToHashSet();
+                        net.Split([.. cut.Select(i => nodes[i].Network!.Port)], [.. Enumerable.Range(0, nodes.Count).Where(i => !cut.Contains(i)).Select(i => nodes[i].Network!.Port)]);
+                        partitions++;
+                    }
+                    split = now;
+                }
                 for (var t = 0; t < s.TransactionsPerSecond; t++)
                 {
                     var u = random.Next(users.Length);
@@ -116,7 +135,7 @@ public static class Simulation
             }
             progress?.Invoke(new SimProgress(vt.Now - Start, s.DurationSpan, wall.Elapsed, vt.Scheduler.Executed, nodes[0].Chain.Head.Height));
             return SimReport.Of(s, model, regions, seen, canonical, nodes.Count, reorgs, deepest,
-                nodes.Select(n => net.SentBy(n.Network!.Port)).ToList(), nodes[0].Chain.Head, refused, vt.Scheduler.Executed, wall.Elapsed);
+                nodes.Select(n => net.SentBy(n.Network!.Port)).ToList(), nodes[0].Chain.Head, refused, partitions, vt.Scheduler.Executed, wall.Elapsed);
         }
         finally
         {

@@ -28,16 +28,38 @@ public static class SimCommands
             catch (FormatException e) { throw new CliException($"{path}: {e.Message}", ExitCodes.BadInput); }
             var dir = pr.GetValue(outDir) ?? Path.Combine(".chainlab", "sim", s.Name);
             var quiet = pr.GetValue(Global.Json) || Console.IsErrorRedirected;
-            var report = Simulation.Run(s, quiet ? null : p => Console.Error.Write(
-                $"\r  simulated {p.Simulated:hh\\:mm\\:ss} of {p.Total:hh\\:mm\\:ss} · wall {p.Wall.TotalSeconds:0.0} s · {p.WorkItems / Math.Max(p.Wall.TotalSeconds, 1e-9):N0} work items/s · height {p.Height}   "), ct);
-            if (!quiet) Console.Error.WriteLine();
+            Action<SimProgress>? progress = quiet ? null : p => Console.Error.Write(
+                $"\r  simulated {p.Simulated:hh\\:mm\\:ss} of {p.Total:hh\\:mm\\:ss} · wall {p.Wall.TotalSeconds:0.0} s · {p.WorkItems / Math.Max(p.Wall.TotalSeconds, 1e-9):N0} work items/s · height {p.Height}   ");
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "report.json"), report.ResultsJson());
-            File.WriteAllText(Path.Combine(dir, "report.md"), report.Markdown());
-            if (pr.GetValue(Global.Json)) Console.Out.WriteLine(report.ResultsJson());
+            if (s.Sweep is not { } sweep)
+            {
+                var report = Simulation.Run(s, progress, ct);
+                if (!quiet) Console.Error.WriteLine();
+                File.WriteAllText(Path.Combine(dir, "report.json"), report.ResultsJson());
+                File.WriteAllText(Path.Combine(dir, "report.md"), report.Markdown());
+                if (pr.GetValue(Global.Json)) Console.Out.WriteLine(report.ResultsJson());
+                else
+                {
+                    Console.Out.Write(report.Markdown());
+                    Console.Out.WriteLine($"wrote {Path.Combine(dir, "report.md")} and report.json");
+                }
+                return Task.FromResult(0);
+            }
+            var runs = new List<(string Value, SimReport Report)>();
+            foreach (var value in sweep.Values)
+            {
+                if (!quiet) Console.Error.WriteLine($"{sweep.Parameter} = {value}");
+                runs.Add((value, Simulation.Run((s with { Sweep = null }).With(sweep.Parameter, value), progress, ct)));
+                if (!quiet) Console.Error.WriteLine();
+            }
+            var table = SimReport.SweepTable(sweep.Parameter, runs);
+            var json = System.Text.Json.JsonSerializer.Serialize(new { sweep.Parameter, Runs = runs.Select(r => new { r.Value, r.Report.Results }) }, SimReport.Json);
+            File.WriteAllText(Path.Combine(dir, "report.json"), json);
+            File.WriteAllText(Path.Combine(dir, "report.md"), table + "\n" + string.Join("\n", runs.Select(r => $"## {sweep.Parameter} = {r.Value}\n\n{r.Report.Markdown()}")));
+            if (pr.GetValue(Global.Json)) Console.Out.WriteLine(json);
             else
             {
-                Console.Out.Write(report.Markdown());
+                Console.Out.Write(table);
                 Console.Out.WriteLine($"wrote {Path.Combine(dir, "report.md")} and report.json");
             }
             return Task.FromResult(0);

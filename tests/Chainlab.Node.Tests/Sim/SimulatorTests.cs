@@ -67,6 +67,58 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void A_partition_forks_the_chain_and_after_the_heal_every_node_follows_one_head()
+    {
+        var s = SimScenario.Parse("""
+            name: split
+            seed: 6
+            nodes: 12
+            internet: uniform
+            latencyMs: 20
+            producers: 4
+            blockTime: 1s
+            duration: 80s
+            outbound: 4
+            inbound: 12
+            partitions:
+              - at: 10s
+                heal: 40s
+                fraction: 0.5
+            """);
+        var whole = Simulation.Run(s with { Partitions = [] }).Results;
+        var split = Simulation.Run(s).Results;
+        Assert.Equal((0, 0L), (whole.StaleBlocks, whole.Reorganisations));
+        Assert.Equal(1, split.Partitions);
+        Assert.True(split.StaleBlocks > 0 && split.Reorganisations > 0, $"{split.StaleBlocks} stale blocks, {split.Reorganisations} reorganisations");
+        // Healed: every settled canonical block reached every node.
+        Assert.Equal(split.CanonicalBlocks, split.ReachedEveryNode);
+    }
+
+    [Fact]
+    public void A_sweep_runs_the_scenario_once_per_value_and_its_table_has_a_row_for_each()
+    {
+        var s = SimScenario.Parse("""
+            nodes: 8
+            internet: uniform
+            producers: 2
+            blockTime: 1s
+            duration: 40s
+            outbound: 3
+            inbound: 8
+            sweep:
+              parameter: latencyMs
+              values: [5, 120]
+            """);
+        var runs = s.Sweep!.Values.Select(v => (v, Simulation.Run((s with { Sweep = null }).With(s.Sweep.Parameter, v)))).ToList();
+        var table = SimReport.SweepTable("latencyMs", runs);
+        Assert.Contains("| 5 |", table);
+        Assert.Contains("| 120 |", table);
+        Assert.True(runs[1].Item2.Results.To50!.P50 > runs[0].Item2.Results.To50!.P50);
+        Assert.Contains("sweep.parameter", Assert.Throws<FormatException>(() => SimScenario.Parse("sweep:\n  parameter: colour\n  values: [1]")).Message);
+        Assert.Contains("partitions[0]", Assert.Throws<FormatException>(() => SimScenario.Parse("partitions:\n  - at: 5s\n    regions: [mars]")).Message);
+    }
+
+    [Fact]
     public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
     {
         Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
