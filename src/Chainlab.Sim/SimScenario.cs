@@ -20,8 +20,10 @@ public sealed record SimScenario
     public double BandwidthMbps { get; init; } = 20;
     /// <summary>Each latency varies by up to this fraction either way.</summary>
     public double Jitter { get; init; }
-    /// <summary>poa (the engine's own slot clock; pos and pow are for a later version of the simulator).</summary>
+    /// <summary>poa (the engine's own slot clock) or pow (simulated work: each miner finds blocks as a Poisson process with its share of the hash power); pos is for a later version.</summary>
     public string Consensus { get; init; } = "poa";
+    /// <summary>Proof of work: each miner's share of the hash power (default: equal shares); as many as there are producers.</summary>
+    public List<double> HashShares { get; init; } = [];
     public int Producers { get; init; } = 4;
     public string BlockTime { get; init; } = "2s";
     public string Duration { get; init; } = "2m";
@@ -52,8 +54,10 @@ public sealed record SimScenario
     public SimScenario Checked()
     {
         if (Nodes is < 2 or > 20_000) throw new FormatException("nodes: 2 to 20000");
-        if (Consensus != "poa") throw new FormatException($"consensus: '{Consensus}' is not simulated yet (poa is)");
-        if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes");
+        if (Consensus is not ("poa" or "pow")) throw new FormatException($"consensus: '{Consensus}' is not simulated yet (poa and pow are)");
+        if (HashShares.Count > 0 && (Consensus != "pow" || HashShares.Count != Producers || HashShares.Any(h => h <= 0) || Math.Abs(HashShares.Sum() - 1) > 1e-6))
+            throw new FormatException("hashShares: proof of work only, one positive share per producer, summing to 1");
+        if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes (the authorities of poa, the miners of pow)");
         if (BlockTimeSpan < TimeSpan.FromMilliseconds(100)) throw new FormatException("blockTime: at least 100ms");
         if (DurationSpan <= TimeSpan.Zero || DurationSpan > TimeSpan.FromDays(7)) throw new FormatException("duration: more than 0, at most 7 days");
         if (Outbound is < 1 or > 64 || Inbound is < 1 or > 1024) throw new FormatException("outbound: 1 to 64, inbound: 1 to 1024");

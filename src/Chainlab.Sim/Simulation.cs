@@ -37,11 +37,13 @@ public static class Simulation
         var spec = new ChainSpec
         {
             ChainId = "sim-" + s.Name, GenesisTimeMs = (ulong)Start.ToUnixTimeMilliseconds(), BlockTimeMs = blockMs, BlockReward = 50, MinFee = 1,
-            Consensus = new ConsensusSpec
-            {
-                Authorities = producers.Select(p => Convert.ToHexStringLower(p.PublicKey)).ToList(),
-                Admin = Convert.ToHexStringLower(producers[0].PublicKey),
-            },
+            Consensus = s.Consensus == "pow"
+                ? new ConsensusSpec { Engine = "pow", InitialDifficulty = 1_000_000, RetargetInterval = 20 }
+                : new ConsensusSpec
+                {
+                    Authorities = producers.Select(p => Convert.ToHexStringLower(p.PublicKey)).ToList(),
+                    Admin = Convert.ToHexStringLower(producers[0].PublicKey),
+                },
             Alloc = users.ToDictionary(u => u.Address.ToString(), _ => 1_000_000_000UL),
         };
         var root = Directory.CreateTempSubdirectory("chainlab-sim-").FullName;
@@ -67,6 +69,8 @@ public static class Simulation
                     DataDir = dir, Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
                     Store = () => new MemoryChainStore(), NodeKey = KeyPair.FromRandom(random), LogLevel = LogLevel.None,
                     ProducerKey = producerAt.TryGetValue(i, out var k) ? producers[k] : null,
+                    SimulatedWork = s.Consensus != "pow" ? null
+                        : new SimulatedWork(producerAt.TryGetValue(i, out var m) ? (s.HashShares.Count > 0 ? s.HashShares[m] : 1.0 / s.Producers) : 0),
                     Peers = new PeerOptions { Transport = net.ForNode(regions[i]), Bootstrap = bootstrap, MaxOutbound = s.Outbound, MaxInbound = s.Inbound },
                 }, LoggerFactory.Create(_ => { }));
                 var index = i;

@@ -96,6 +96,7 @@ public sealed class NodeCore : IAsyncDisposable
                 {
                     pow.Threads = Math.Max(1, options.MineThreads);
                     if (options.Seed is { } seed) pow.NonceStart = new Random(seed);
+                    pow.SimulatedWork = options.SimulatedWork is not null;
                 }
                 if (!options.Defences.SealCheck) engine = new Adversary.UncheckedSeals(engine);
                 return new ChainRules(spec, engine, options.ContractKinds ?? Chainlab.Contracts.ContractKinds.All);
@@ -119,7 +120,10 @@ public sealed class NodeCore : IAsyncDisposable
             if (options.ProducerKey is { } key && (rules.Engine is not PowEngine || options.MineThreads > 0))
                 steps.Run("producer", () =>
                 {
-                    var producer = new BlockProducer(chain, events, key, (TimeProvider?)node._producerClock ?? options.Time, logging.CreateLogger("Chainlab.Producer"));
+                    var producer = new BlockProducer(chain, events, key, (TimeProvider?)node._producerClock ?? options.Time, logging.CreateLogger("Chainlab.Producer"))
+                    {
+                        Simulated = options.SimulatedWork is { HashShare: > 0 } sim ? (sim, new Random(options.Seed ?? 0)) : null,
+                    };
                     node._producer = Task.Factory.StartNew(() => producer.RunAsync(node._stop.Token), CancellationToken.None,
                         TaskCreationOptions.DenyChildAttach, options.Scheduler).Unwrap();
                 });

@@ -17,6 +17,12 @@ public sealed record NodeOptions
     public KeyPair? EvidenceKey { get; init; }
     /// <summary>Proof of work only: mining threads for the producer key (0 = do not mine).</summary>
     public int MineThreads { get; init; } = 1;
+    /// <summary>
+    /// The simulator's proof of work (docs/SIMULATION.md): seals need no work, and this node's miner, holding this
+    /// share of the hash power, finds a block after an exponential time on the node's clock. Set only in code by
+    /// the simulator; no configuration file, flag or route can set it, so no real node accepts simulated work.
+    /// </summary>
+    public SimulatedWork? SimulatedWork { get; init; }
     /// <summary>A PostgreSQL connection string; null keeps the embedded SQLite store in the data folder.</summary>
     public string? Postgres { get; init; }
     /// <summary>Opens the store to use instead of SQLite or PostgreSQL (the memory store, in tests and simulations).</summary>
@@ -69,3 +75,6 @@ public sealed record NodeOptions
         Devnet = control,
     };
 }
+
+/// <summary>A simulated miner's share of the network's hash power (0 for a node that only checks).</summary>
+public sealed record SimulatedWork(double HashShare);

@@ -13,6 +13,9 @@ namespace Chainlab.Node.Production;
 public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair key, TimeProvider time, ILogger log)
 {
     private ChainLoop Loop => chain.Loop;
+
+    /// <summary>Proof of work in a simulation: this miner's share of the hash power, and its random source.</summary>
+    public (Hosting.SimulatedWork Work, Random Random)? Simulated { get; init; }
     private ulong Now => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public async Task RunAsync(CancellationToken ct)
@@ -46,18 +49,33 @@ public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair k
                 {
                     if (chain.Head.Hash != parent) continue;
                     // The nonce search is CPU work on its own threads, off the node's scheduler.
-                    var seal = await Task.Factory.StartNew(() => chain.Engine.Seal(draft.Header, key, moved.Token), CancellationToken.None,
-                        TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                    var seal = Simulated is { } sim ? await SimulatedSealAsync(draft.Header, sim.Work, sim.Random, moved.Token)
+                        : await Task.Factory.StartNew(() => chain.Engine.Seal(draft.Header, key, moved.Token), CancellationToken.None,
+                            TaskCreationOptions.LongRunning, TaskScheduler.Default);
                     if (seal is null) continue; // the head moved: start again on the new one
                     await Loop.Run(() => chain.Submit(draft with { Header = draft.Header with { Seal = seal } }));
                 }
             }
-            catch (OperationCanceledException) { return; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) { } // the head moved under a simulated search: start again on the new one
             catch (Exception e)
             {
                 log.LogError(e, "Mining failed: {Message}", e.Message);
                 try { await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct); } catch (OperationCanceledException) { return; }
             }
         }
+    }
+
+    /// <summary>
+    /// A simulated search: the time to a block is exponential with mean blockTime × difficulty / (initial
+    /// difficulty × share), as if the network's hash power at the start were initial difficulty per block time.
+    /// </summary>
+    private async Task<byte[]?> SimulatedSealAsync(Chainlab.Core.Model.BlockHeader draft, Hosting.SimulatedWork work, Random random, CancellationToken moved)
+    {
+        var spec = chain.Spec;
+        var meanMs = spec.BlockTimeMs * (double)Chainlab.Core.Consensus.Pow.PowEngine.DifficultyOf(draft) / (spec.Consensus.InitialDifficulty * work.HashShare);
+        var waitMs = -Math.Log(1 - random.NextDouble()) * meanMs;
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(waitMs, TimeSpan.FromDays(365).TotalMilliseconds)), time, moved);
+        return Chainlab.Core.Consensus.Pow.PowEngine.SealWith(draft, (ulong)random.NextInt64());
     }
 }

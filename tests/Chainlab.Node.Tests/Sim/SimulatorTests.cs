@@ -119,6 +119,19 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Simulated_proof_of_work_finds_blocks_at_the_chains_rate_and_shorter_intervals_make_more_of_them_stale()
+    {
+        var s = new SimScenario { Name = "pow", Seed = 4, Nodes = 16, Internet = "bitcoin-2019", Consensus = "pow", Producers = 4, Duration = "4m", Outbound = 5, Inbound = 16 };
+        var slow = Simulation.Run((s with { BlockTime = "10s" }).Checked()).Results;
+        var fast = Simulation.Run((s with { BlockTime = "500ms" }).Checked()).Results;
+        // About 21 blocks are expected in the 210 settled seconds at one every 10 s (a Poisson count: well within 8..40).
+        Assert.InRange(slow.CanonicalBlocks + slow.StaleBlocks, 8, 40);
+        Assert.True(fast.StaleRate > slow.StaleRate, $"stale rate {fast.StaleRate:P2} at 500 ms, {slow.StaleRate:P2} at 10 s");
+        Assert.True(fast.StaleBlocks > 0);
+        Assert.Contains("hashShares", Assert.Throws<FormatException>(() => (s with { HashShares = [0.5, 0.5] }).Checked()).Message);
+    }
+
+    [Fact]
     public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
     {
         Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
@@ -126,6 +139,7 @@ public sealed class SimulatorTests
         Assert.Contains("blockTime", Assert.Throws<FormatException>(() => SimScenario.Parse("blockTime: soon")).Message);
         Assert.StartsWith("line 2", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 5\ncolour: blue")).Message);
         Assert.Contains("pos", Assert.Throws<FormatException>(() => SimScenario.Parse("consensus: pos")).Message);
+        Assert.Contains("hashShares", Assert.Throws<FormatException>(() => SimScenario.Parse("consensus: poa\nhashShares: [1]\nproducers: 1")).Message);
     }
 
     [Fact]

@@ -119,12 +119,27 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
             }
         });
         Interlocked.Add(ref _miningTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
-        if (Interlocked.Read(ref found) < 0) return null;
+        return Interlocked.Read(ref found) < 0 ? null : SealWith(draft, nonce);
+    }
+
+    /// <summary>
+    /// Simulated work: any nonce meets the target (the difficulty and its window are still checked). Only the
+    /// simulator sets it (NodeOptions.SimulatedWork, which no file, flag or route reaches): its miners wait an
+    /// exponential time on the virtual clock instead of hashing, so a real network never accepts such a block.
+    /// </summary>
+    public bool SimulatedWork { get; set; }
+
+    /// <summary>The seal of a draft with this nonce (what mining found; with simulated work, any nonce).</summary>
+    public static byte[] SealWith(BlockHeader draft, ulong nonce)
+    {
         var seal = new byte[SealSize];
         draft.Seal.AsSpan(0, 16).CopyTo(seal);
         BinaryPrimitives.WriteUInt64BigEndian(seal.AsSpan(16), nonce);
         return seal;
     }
+
+    /// <summary>The difficulty a draft or a block's seal carries.</summary>
+    public static ulong DifficultyOf(BlockHeader header) => BinaryPrimitives.ReadUInt64BigEndian(header.Seal);
 
     public string? VerifySeal(BlockHeader header, BlockHeader parent)
     {
@@ -134,7 +149,7 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
         var (ed, estart) = Expected(parent, header.TimestampMs);
         if (d != ed) return $"difficulty {d} should be {ed}";
         if (start != estart) return "difficulty window start is wrong";
-        if (Work(WorkHeader(header), BinaryPrimitives.ReadUInt64BigEndian(header.Seal.AsSpan(16))) >= Target(d))
+        if (!SimulatedWork && Work(WorkHeader(header), BinaryPrimitives.ReadUInt64BigEndian(header.Seal.AsSpan(16))) >= Target(d))
             return "proof of work does not meet the target";
         return null;
     }
