@@ -29,8 +29,12 @@ public sealed class Observations(Scenario scenario, Chainlab.Core.Model.ChainSpe
     public Scenario Scenario { get; } = scenario;
     /// <summary>The chain spec of the run's devnet (the checks verify seals with its engine).</summary>
     public Chainlab.Core.Model.ChainSpec Spec { get; } = spec;
-    /// <summary>Nodes started without misbehaviours.</summary>
-    public IReadOnlySet<int> Honest { get; } = honest;
+    private readonly HashSet<int> _honest = honest.ToHashSet();
+    /// <summary>Nodes started without misbehaviours (a lesson that makes one misbehave later takes it out).</summary>
+    public IReadOnlySet<int> Honest => _honest;
+
+    /// <summary>Node n misbehaves from now on: the checks no longer count it as honest.</summary>
+    public void NoLongerHonest(int n) => _honest.Remove(n);
     public List<Sample> Samples { get; } = new();
     public List<TimelineEntry> Timeline { get; } = new();
     public List<SentTx> Sent { get; } = new();
