@@ -328,8 +328,6 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         }
         foreach (var next in f.Next)
             if (!Lesson.IsName(next)) Error(FrontLine("next"), $"next: '{next}' is not a lesson name");
-        if (lesson.Steps.Count == 0) Error(1, "the lesson has no steps: each begins with a '## ' heading");
-        if (lesson.Steps.All(s => s.Checks.Count == 0)) Error(1, "the lesson checks nothing: give at least one step a check");
 
         var sent = new HashSet<string>();
         foreach (var step in lesson.Steps)
@@ -337,6 +335,9 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
             foreach (var a in step.Actions) ValidateAction(a, f, sent);
             foreach (var c in step.Checks) ValidateCheck(c, f, sent);
         }
+        // Said only of a file that otherwise reads: a broken block would make them follow from it.
+        if (errors.Count == 0 && lesson.Steps.Count == 0) Error(1, "the lesson has no steps: each begins with a '## ' heading");
+        else if (errors.Count == 0 && lesson.Steps.All(s => s.Checks.Count == 0)) Error(1, "the lesson checks nothing: give at least one step a check");
     }
 
     private void ValidateAction(LessonAction a, Lesson.FrontMatter f, HashSet<string> sent)

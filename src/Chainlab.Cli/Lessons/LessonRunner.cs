@@ -110,7 +110,8 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
     {
         output.Write("Press Enter for the next step (Ctrl+C stops the lesson and its devnet) ");
         output.Flush();
-        var line = input.ReadLineAsync(ct).AsTask();
+        // Console.In reads synchronously even when asked asynchronously: read on the pool, so Ctrl+C is not held up.
+        var line = Task.Run(input.ReadLine, CancellationToken.None);
         await Task.WhenAny(line, Task.Delay(Timeout.Infinite, ct));
         ct.ThrowIfCancellationRequested();
     }
@@ -122,16 +123,7 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
         if (a.IsFault)
         {
             var command = Scenario.Command(a.ToFault());
-            if (a.Action == "misbehave")
-                foreach (var n in a.Nodes ?? [])
-                {
-                    scenario.Malicious.RemoveAll(m => m.Node == n);
-                    if (a.Behaviours is { Count: > 0 } b)
-                    {
-                        scenario.Malicious.Add(new Scenario.MaliciousPart { Node = n, Behaviours = b.ToList() });
-                        o.NoLongerHonest(n);
-                    }
-                }
+            ScenarioRunner.MarkMisbehaving(scenario, o, command);
             var applied = await live.Faults.ApplyAsync(command, ct);
             o.Note(runner.Now, "fault: " + applied);
             return applied;

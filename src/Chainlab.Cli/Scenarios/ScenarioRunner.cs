@@ -114,6 +114,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             var wait = Scenario.Span(f.At, "at") - _clock.Elapsed;
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
             var command = Scenario.Command(f);
+            MarkMisbehaving(s, o, command);
             try
             {
                 var applied = await faults.ApplyAsync(command, ct);
@@ -146,6 +147,22 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             output.WriteLine($"{v.Outcome.ToUpperInvariant(),-13} {v.Check}: {v.Evidence}" + (v.Required && !v.Exercised ? " (the scenario requires it)" : ""));
         }
         return new ScenarioReport(s, start, _clock.Elapsed, verdicts, o.Timeline.ToList(), await Figures.MeasureAsync(o, ct));
+    }
+
+    /// <summary>
+    /// A misbehave fault changes who is honest: the checks must count its nodes as malicious from now on (a
+    /// double signer is one equivocation-slashed looks for), or as honest again when it takes no behaviours.
+    /// </summary>
+    internal static void MarkMisbehaving(Scenario s, Observations o, FaultCommand c)
+    {
+        if (c.Action != "misbehave") return;
+        foreach (var n in c.Nodes ?? [])
+        {
+            s.Malicious.RemoveAll(m => m.Node == n);
+            var misbehaves = c.Misbehave is { Count: > 0 };
+            if (misbehaves) s.Malicious.Add(new Scenario.MaliciousPart { Node = n, Behaviours = c.Misbehave!.ToList() });
+            o.SetHonest(n, !misbehaves);
+        }
     }
 
     /// <summary>A new folder for the run; an old run's devnet folder is replaced, anything else is refused.</summary>
