@@ -410,6 +410,9 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
                 else if (AccountProblem(c.Account, f) is { } why) Bad(why);
                 if (c.AtLeast is null && c.Below is null) Bad("needs atLeast or below");
                 break;
+            case "peers" when c.AtLeast is null && c.Below is null:
+                Bad("needs atLeast or below (a number of links)");
+                break;
             case "slashed" when c.Node is null:
                 Bad("needs node: the validator that must be slashed");
                 break;

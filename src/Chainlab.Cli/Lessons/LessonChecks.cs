@@ -15,7 +15,7 @@ public sealed record CheckState(bool Passed, string Evidence);
 /// </summary>
 public static class LessonChecks
 {
-    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised"];
+    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers"];
 
     /// <summary>The live devnet a lesson runs on, what it sent, and where each node stood when the step began.</summary>
     public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, long> reorgsAtStepStart, Func<string, Address> address)
@@ -46,6 +46,7 @@ public static class LessonChecks
             "balance" or "stake" => await Amount(c, x, ct),
             "slashed" => await Slashed(c.Node!.Value, o, ct),
             "reorganised" => await Reorganised(c.Nodes ?? o.LiveHonest, x, ct),
+            "peers" => await Peers(c, o, ct),
             _ => throw new ArgumentException($"unknown check {c.Check}"),
         };
     }
@@ -141,6 +142,21 @@ public static class LessonChecks
             lines.Add($"node{n} {(slashed.Contains(key) ? "has slashed" : "has not slashed")} node{node}");
         }
         return new(ok, string.Join(", ", lines));
+    }
+
+    /// <summary>How many peer links each node holds (inbound and outbound), at least or below a count.</summary>
+    private static async Task<CheckState> Peers(LessonCheck c, Observations o, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        var ok = true;
+        foreach (var n in c.Nodes ?? o.LiveHonest)
+        {
+            if ((await o.GetAsync(n, "/api/v1/status", ct))?["peers"]?.AsArray() is not { } peers) { ok = false; lines.Add($"node{n}: no answer"); continue; }
+            var honest = peers.Count(p => o.Honest.Any(h => o.Ids.GetValueOrDefault(h) == p!["nodeId"]!.GetValue<string>()));
+            ok &= (c.AtLeast is not { } min || (ulong)peers.Count >= min) && (c.Below is not { } max || (ulong)peers.Count < max);
+            lines.Add($"node{n} {peers.Count} ({honest} honest)");
+        }
+        return new(ok && lines.Count > 0, $"links: {string.Join(", ", lines)}");
     }
 
     /// <summary>At least one of the nodes reorganised (dropped blocks for a heavier branch) since the step began.</summary>

@@ -72,6 +72,15 @@ public sealed class LessonRunTests : IDisposable
     }
 
     [Fact]
+    public async Task An_eclipse_attempt_fills_the_honest_nodes_inbound_slots_but_leaves_each_an_honest_peer()
+    {
+        var (code, output) = await Run("eclipse-attempt");
+        AssertPassed(code, output, "eclipse-attempt");
+        Assert.Contains("> restart node 4 misbehaving: eclipse", output);
+        Assert.Contains("at least 2 honest peer(s) at every sample", output);
+    }
+
+    [Fact]
     public async Task A_check_that_cannot_pass_stops_the_run_naming_it_and_its_line_and_every_node_is_stopped()
     {
         var lesson = Path.Combine(_dir, "too-high.md");
