@@ -168,6 +168,10 @@ public sealed class LessonCheck
     public ulong? AtLeast { get; set; }
     public ulong? Below { get; set; }
     public ulong? Height { get; set; }
+    /// <summary>producers: how many blocks to look at (default 5).</summary>
+    public int? Blocks { get; set; }
+    /// <summary>producers: nodes that must have made none of them.</summary>
+    public List<int>? Without { get; set; }
 
     [YamlIgnore] public int Line { get; set; }
 
@@ -388,6 +392,7 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         if (c.MaxGap is { } g) Duration(g, c.Line, "maxGap");
         Nodes(c.Nodes, "nodes");
         Nodes(c.By, "by");
+        Nodes(c.Without, "without");
         foreach (var group in c.Groups ?? []) Nodes(group, "groups");
         if (c.Node is { } node) Nodes([node], "node");
         if (c.Depth is < 0 or > 1000) Bad("depth must be 0..1000");
@@ -412,6 +417,9 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
                 break;
             case "peers" when c.AtLeast is null && c.Below is null:
                 Bad("needs atLeast or below (a number of links)");
+                break;
+            case "producers" when c.Blocks is < 1 or > 100:
+                Bad("blocks must be 1..100");
                 break;
             case "slashed" when c.Node is null:
                 Bad("needs node: the validator that must be slashed");

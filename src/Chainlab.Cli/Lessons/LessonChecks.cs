@@ -15,11 +15,14 @@ public sealed record CheckState(bool Passed, string Evidence);
 /// </summary>
 public static class LessonChecks
 {
-    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers"];
+    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers", "producers"];
 
     /// <summary>The live devnet a lesson runs on, what it sent, and where each node stood when the step began.</summary>
-    public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, long> reorgsAtStepStart, Func<string, Address> address)
+    public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, long> reorgsAtStepStart, Func<string, Address> address,
+        ulong heightAfterActions = 0)
     {
+        /// <summary>The best honest height when the step's actions were done: producers counts the blocks above it.</summary>
+        public ulong HeightAfterActions { get; } = heightAfterActions;
         public Observations O { get; } = o;
         public IReadOnlyDictionary<string, string> Txs { get; } = txs;
         public IReadOnlyDictionary<int, long> ReorgsAtStepStart { get; } = reorgsAtStepStart;
@@ -47,6 +50,7 @@ public static class LessonChecks
             "slashed" => await Slashed(c.Node!.Value, o, ct),
             "reorganised" => await Reorganised(c.Nodes ?? o.LiveHonest, x, ct),
             "peers" => await Peers(c, o, ct),
+            "producers" => await Producers(c, x, ct),
             _ => throw new ArgumentException($"unknown check {c.Check}"),
         };
     }
@@ -142,6 +146,32 @@ public static class LessonChecks
             lines.Add($"node{n} {(slashed.Contains(key) ? "has slashed" : "has not slashed")} node{node}");
         }
         return new(ok, string.Join(", ", lines));
+    }
+
+    /// <summary>
+    /// Who made the blocks since the step's actions, on the first live honest node: passes once there are at least
+    /// `blocks` of them, each node of `nodes` made one or more, and no node of `without` made any.
+    /// </summary>
+    private static async Task<CheckState> Producers(LessonCheck c, Context x, CancellationToken ct)
+    {
+        var o = x.O;
+        if (o.LiveHonest.Count == 0) return new(false, "no honest node answers");
+        var n = o.LiveHonest[0];
+        var from = x.HeightAfterActions + 1;
+        var byNode = new Dictionary<string, int>();
+        var count = 0;
+        var page = await o.GetAsync(n, $"/api/v1/blocks?from={from}&limit=100", ct);
+        foreach (var h in page?["blocks"]?.AsArray() ?? [])
+        {
+            var key = h!["producerKey"]!.GetValue<string>();
+            var who = o.ProducerKeys.FirstOrDefault(p => p.Value == key).Key is var k and > 0 ? $"node{k}" : key[..8];
+            byNode[who] = byNode.GetValueOrDefault(who) + 1;
+            count++;
+        }
+        var want = (ulong)(c.Blocks ?? 5);
+        var ok = (ulong)count >= want && (c.Nodes ?? []).All(m => byNode.ContainsKey($"node{m}")) && (c.Without ?? []).All(m => !byNode.ContainsKey($"node{m}"));
+        return new(ok, count == 0 ? $"no block above {from - 1} yet on node{n}"
+            : $"blocks {from}..{from + (ulong)count - 1} on node{n}: " + string.Join(", ", byNode.OrderBy(b => b.Key).Select(b => $"{b.Key} made {b.Value}")));
     }
 
     /// <summary>How many peer links each node holds (inbound and outbound), at least or below a count.</summary>

@@ -61,7 +61,10 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
                     if (await o.GetAsync(n, "/api/v1/status", ct) is { } st) reorgs[n] = st["forks"]!["reorgs"]!.GetValue<long>();
                 foreach (var a in step.Actions)
                     output.WriteLine($"  [{runner.Now,5:0.0}s] > {await ActAsync(a, runner, live, scenario, ct)}");
-                var context = new LessonChecks.Context(o, _txs, reorgs, a => AccountAddress(a, live));
+                ulong height = 0;
+                for (var n = 1; n <= f.Nodes; n++)
+                    if (o.Honest.Contains(n) && await o.GetAsync(n, "/api/v1/status", ct) is { } st) height = Math.Max(height, st["headHeight"]!.GetValue<ulong>());
+                var context = new LessonChecks.Context(o, _txs, reorgs, a => AccountAddress(a, live), height);
                 foreach (var c in step.Checks)
                 {
                     var state = await AwaitCheckAsync(c, context, ct);

@@ -18,7 +18,7 @@ public sealed class LessonFileTests
     public void Every_lesson_of_the_library_reads_checks_something_and_suggests_lessons_that_exist()
     {
         var files = Directory.GetFiles(RepoFiles.Path("lessons"), "*.md");
-        Assert.True(files.Length >= 4, $"only {files.Length} lessons");
+        Assert.True(files.Length >= 5, $"only {files.Length} lessons");
         var names = files.Select(Path.GetFileNameWithoutExtension).ToHashSet();
         foreach (var f in files)
         {
@@ -86,6 +86,8 @@ public sealed class LessonFileTests
     [InlineData("## S\n```yaml\nchecks:\n  - check: balance\n    account: dev1\n```\n", 9, "needs atLeast or below")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: slashed\n    node: 2\n```\n", 9, "only proof of stake slashes")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: peers\n    nodes: [1]\n```\n", 9, "needs atLeast or below (a number of links)")]
+    [InlineData("## S\n```yaml\nchecks:\n  - check: producers\n    blocks: 0\n```\n", 9, "blocks must be 1..100")]
+    [InlineData("## S\n```yaml\nchecks:\n  - check: producers\n    without: [6]\n```\n", 9, "without: no node 6")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: one-head\n    nodez: [1]\n```\n", 10, "unknown field 'nodez'")]
     [InlineData("## S\n```yaml\nchecks: [\n```\n", 9, "")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: one-head\n```\n```yaml\nchecks:\n  - check: one-head\n```\n", 11, "one block a step")]

@@ -81,6 +81,15 @@ public sealed class LessonRunTests : IDisposable
     }
 
     [Fact]
+    public async Task When_a_proof_of_authority_authority_falls_silent_the_next_ones_seal_its_slots_until_it_returns()
+    {
+        var (code, output) = await Run("poa-hand-over");
+        AssertPassed(code, output, "poa-hand-over");
+        Assert.Contains("> pause node 1", output);
+        Assert.Contains("> resume node 1", output);
+    }
+
+    [Fact]
     public async Task A_check_that_cannot_pass_stops_the_run_naming_it_and_its_line_and_every_node_is_stopped()
     {
         var lesson = Path.Combine(_dir, "too-high.md");
