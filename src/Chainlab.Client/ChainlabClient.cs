@@ -72,6 +72,10 @@ public sealed partial class ChainlabClient : IDisposable
     /// <summary>The devnet this node belongs to (its members and whether fault control is on).</summary>
     public Task<DevnetInfoDto> GetDevnetAsync(CancellationToken ct = default) => GetAsync<DevnetInfoDto>("/api/v1/devnet", ct);
 
+    /// <summary>Devnets only: the devnet's faucet pays a fixed amount to this address (a ChainlabApiException when refused, empty, or not a devnet).</summary>
+    public Task<FaucetDripDto> FaucetAsync(Address to, CancellationToken ct = default) =>
+        PostAsync<FaucetDripDto>("/api/v1/faucet", new FaucetRequest(to.ToString()), ct);
+
     /// <summary>Devnets only, with the devnet's token (keys/control-token): the faults set on this node's links and clock.</summary>
     public Task<JsonNode> GetDevnetFaultsAsync(string token, CancellationToken ct = default) =>
         SendAsync<JsonNode>(Authorised(new HttpRequestMessage(HttpMethod.Get, "/api/v1/devnet/faults"), token), ct);

@@ -22,6 +22,7 @@ public static class CommandTree
         root.Subcommands.Add(BenchCommands.Build());
         root.Subcommands.Add(ScenarioCommands.Build());
         root.Subcommands.Add(SimCommands.Build());
+        root.Subcommands.Add(LabCommands.Build());
         root.Subcommands.Add(CompletionCommands.Build());
         return root;
     }

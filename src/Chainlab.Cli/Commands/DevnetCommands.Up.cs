@@ -162,6 +162,8 @@ public static partial class DevnetCommands
             var balance = (await supervisor.First.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/v1/accounts/{k.Address}", ct))!["balance"]!.GetValue<ulong>();
             Console.Out.WriteLine($"  {k.Label,-6} {k.Address,-36} {balance,22:N0}  {f}");
         }
+        if (File.Exists(DevnetGenesis.FaucetKeyFile(keysDir)))
+            Console.Out.WriteLine($"faucet   curl -X POST http://127.0.0.1:{supervisor.ApiPort(1)}/api/v1/faucet -H 'content-type: application/json' -d '{{\"address\": \"<address>\"}}'  (any node; once a minute per address)");
         Console.Out.WriteLine($"try: chainlab tx send --from {Path.Combine(keysDir, "dev1.json")} --to <address> --amount 100 --wait");
         Console.Out.WriteLine("Ctrl+C (or devnet stop) stops it; running the command again resumes it; --reset starts a new chain.");
     }

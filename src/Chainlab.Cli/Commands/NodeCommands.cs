@@ -48,13 +48,14 @@ public static class NodeCommands
         public readonly Option<int> MineThreads = new("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
         public readonly Option<string?> DevnetToken = new("--devnet-token-file") { Description = "Devnets only: serve the devnet control route (faults on this node's links and clock) to requests bearing the token in this file; the API must listen on loopback" };
         public readonly Option<string?> DevnetMembers = new("--devnet-members") { Description = "Devnets only (with --devnet-token-file): every node of the devnet as NAME=http://127.0.0.1:PORT,…, for the dashboard's network and adversary pages" };
+        public readonly Option<string?> DevnetFaucetKey = new("--devnet-faucet-key") { Description = "Devnets only (with --devnet-token-file): the key file of the devnet's faucet account, unlocked with --password-file; the node then pays drips from it (POST /api/v1/faucet)" };
         public readonly Option<string?> DevnetControlUrl = new("--devnet-control-url") { Description = "Devnets only (with --devnet-token-file): the supervisor's control route, which the dashboard's adversary page reaches through this node" };
         public readonly Option<string[]> Disable = new("--test-only-disable-defence") { Description = $"Tests only: switch a defence off ({string.Join(", ", Defences.Names)}) to show the adversary lab's checks catch it", Hidden = true, AllowMultipleArgumentsPerToken = true };
 
         /// <summary>The options in the order node run --help lists them.</summary>
         public Option[] InHelpOrder =>
             [Disable, Config, Data, Spec, Key, PasswordFile, Port, Listen, Db, Capacity, PerSender, Level, Format, P2pListen, P2pPort, Bootstrap,
-             Mine, MineThreads, MaxFile, FilesQuota, FilesTtl, Misbehave, DevnetToken, DevnetMembers, DevnetControlUrl];
+             Mine, MineThreads, MaxFile, FilesQuota, FilesTtl, Misbehave, DevnetToken, DevnetMembers, DevnetControlUrl, DevnetFaucetKey];
     }
 
     private static async Task<int> RunAsync(ParseResult pr, RunOptions o, CancellationToken ct)
@@ -195,8 +196,8 @@ public static class NodeCommands
     {
         if (pr.GetValue(o.DevnetToken) is not { } tokenFile)
         {
-            if (pr.GetValue(o.DevnetMembers) is not null || pr.GetValue(o.DevnetControlUrl) is not null)
-                throw new CliException("--devnet-members and --devnet-control-url need --devnet-token-file", ExitCodes.BadInput);
+            if (pr.GetValue(o.DevnetMembers) is not null || pr.GetValue(o.DevnetControlUrl) is not null || pr.GetValue(o.DevnetFaucetKey) is not null)
+                throw new CliException("--devnet-members, --devnet-control-url and --devnet-faucet-key need --devnet-token-file", ExitCodes.BadInput);
             return null;
         }
         if (!System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(listenAt)))
@@ -211,7 +212,9 @@ public static class NodeCommands
         var controlUrl = pr.GetValue(o.DevnetControlUrl);
         if (controlUrl is not null && !(Uri.TryCreate(controlUrl, UriKind.Absolute, out var cu) && cu.Scheme == "http" && cu.IsLoopback))
             throw new CliException($"--devnet-control-url: '{controlUrl}' is not a loopback http:// address", ExitCodes.BadInput);
-        return new Chainlab.Node.Faults.DevnetControl(token, TimeProvider.System, new Random()) { Members = members, ControlUrl = controlUrl };
+        var faucet = pr.GetValue(o.DevnetFaucetKey) is { } faucetKey
+            ? new Chainlab.Node.Faults.Faucet(KeyFiles.Unlock(faucetKey, pr.GetValue(o.PasswordFile)), TimeProvider.System) : null;
+        return new Chainlab.Node.Faults.DevnetControl(token, TimeProvider.System, new Random()) { Members = members, ControlUrl = controlUrl, Faucet = faucet };
     }
 
     private static Defences ParseDefences(string[]? names)

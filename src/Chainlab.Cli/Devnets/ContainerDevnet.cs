@@ -68,7 +68,7 @@ public sealed record ContainerDevnet(string Root, DevnetSettings Settings, ulong
             if (!Force) throw new CliException($"{Root} already holds a network; --force replaces it ({replaceHint})", ExitCodes.BadInput);
             if (Directory.Exists(ConfigDir)) Directory.Delete(ConfigDir, recursive: true);
         }
-        var spec = DevnetGenesis.Create(KeysDir, BlockMs, Accounts, Settings.Consensus, Settings.Nodes);
+        var spec = DevnetGenesis.Create(KeysDir, BlockMs, Accounts, Settings.Consensus, Settings.Nodes, faucet: false);
         File.WriteAllText(Path.Combine(ConfigDir, NodeCore.SpecFileName), spec.ToJson());
         return spec;
     }

@@ -9,9 +9,14 @@ public static class DevnetGenesis
 {
     public const string DevPassword = "devnet";
     public const ulong DevBalance = 1_000_000_000_000;
+    /// <summary>What the faucet account (keys/faucet.json) starts with: a thousand drips of the default size.</summary>
+    public const ulong FaucetBalance = 1_000_000_000_000;
+    /// <summary>The faucet's key file in a devnet's keys folder; every node of the devnet is given it (docs/LEARN.md).</summary>
+    public static string FaucetKeyFile(string keysDir) => Path.Combine(keysDir, "faucet.json");
 
     /// <summary>Keys (node keys, dev accounts, their password file) in keysDir and the chain spec that funds and empowers them.</summary>
-    public static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1)
+    /// <param name="faucet">Make and fund the faucet account (keys/faucet.json): devnets whose nodes run under the supervisor's control; container networks have no faucet.</param>
+    public static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1, bool faucet = true)
     {
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();
@@ -31,11 +36,13 @@ public static class DevnetGenesis
             dev[i] = KeyPair.Generate();
             PrivateFile.CreateNew(Path.Combine(keysDir, $"dev{i + 1}.json"), Keystore.Encrypt(dev[i], DevPassword, $"dev{i + 1}"));
         });
+        var faucetKey = faucet ? KeyPair.Generate() : null;
+        if (faucetKey is not null) PrivateFile.CreateNew(FaucetKeyFile(keysDir), Keystore.Encrypt(faucetKey, DevPassword, "faucet"));
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var pub = Convert.ToHexStringLower(nodeKey.PublicKey);
         return new ChainSpec
         {
-            ChainId = "chainlab-devnet",
+            ChainId = Chainlab.Node.Faults.Faucet.DevnetChainId,
             GenesisTimeMs = now - now % blockMs,
             BlockTimeMs = blockMs,
             BlockReward = 1_000,
@@ -48,7 +55,8 @@ public static class DevnetGenesis
                 "pos" => new ConsensusSpec { Engine = "pos", Validators = producers.Select(k => new GenesisValidator(Convert.ToHexStringLower(k.PublicKey), 1_000_000)).ToList() },
                 _ => new ConsensusSpec { Engine = "poa", Authorities = producers.Select(k => Convert.ToHexStringLower(k.PublicKey)).ToList(), Admin = pub },
             },
-            Alloc = dev.ToDictionary(k => k.Address.ToString(), _ => DevBalance),
+            Alloc = dev.Select(k => (k.Address, DevBalance)).Concat(faucetKey is null ? [] : [(faucetKey.Address, FaucetBalance)])
+                .ToDictionary(a => a.Address.ToString(), a => a.Item2),
         };
     }
 }

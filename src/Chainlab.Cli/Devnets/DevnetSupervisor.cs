@@ -77,7 +77,10 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             "--port", ApiPort(i).ToString(), "--p2p-port", P2PPort(i).ToString(), "--log-level", "Warning", "--devnet-token-file", TokenFile(root)];
         args.AddRange(["--devnet-members", string.Join(',', Enumerable.Range(1, settings.Nodes).Select(n => $"node{n}=http://127.0.0.1:{ApiPort(n)}"))]);
         if (ControlUrl is { } control) args.AddRange(["--devnet-control-url", control]);
-        if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile, "--password-file", Path.Combine(keys, "password")]);
+        if (settings.KeyFile(root, i) is { } keyFile) args.AddRange(["--key", keyFile]);
+        // Every node pays from the devnet's faucet (a devnet made before the faucet existed has no faucet key).
+        if (File.Exists(DevnetGenesis.FaucetKeyFile(keys))) args.AddRange(["--devnet-faucet-key", DevnetGenesis.FaucetKeyFile(keys)]);
+        if (args.Contains("--key") || args.Contains("--devnet-faucet-key")) args.AddRange(["--password-file", Path.Combine(keys, "password")]);
         if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
         if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
         if (_misbehaving.TryGetValue(i, out var chosen) ? chosen.Count > 0 : settings.Malicious.TryGetValue(i, out chosen)) args.AddRange(["--misbehave", string.Join(',', chosen!)]);

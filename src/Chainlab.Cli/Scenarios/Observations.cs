@@ -29,8 +29,19 @@ public sealed class Observations(Scenario scenario, Chainlab.Core.Model.ChainSpe
     public Scenario Scenario { get; } = scenario;
     /// <summary>The chain spec of the run's devnet (the checks verify seals with its engine).</summary>
     public Chainlab.Core.Model.ChainSpec Spec { get; } = spec;
-    /// <summary>Nodes started without misbehaviours.</summary>
-    public IReadOnlySet<int> Honest { get; } = honest;
+    // Replaced whole, never changed in place: the sampler reads it while a misbehave fault changes it.
+    private volatile IReadOnlySet<int> _honest = honest.ToHashSet();
+    /// <summary>Nodes running without misbehaviours (a misbehave fault takes a node out, or back in).</summary>
+    public IReadOnlySet<int> Honest => _honest;
+
+    /// <summary>Node n runs honestly, or misbehaves, from now on: the checks count it accordingly.</summary>
+    public void SetHonest(int n, bool honest)
+    {
+        var next = _honest.ToHashSet();
+        if (honest) next.Add(n);
+        else next.Remove(n);
+        _honest = next;
+    }
     public List<Sample> Samples { get; } = new();
     public List<TimelineEntry> Timeline { get; } = new();
     public List<SentTx> Sent { get; } = new();

@@ -63,6 +63,8 @@ public sealed class Scenario
         public double Loss { get; set; }
         /// <summary>skew: e.g. 30s, or -30s.</summary>
         public string? By { get; set; }
+        /// <summary>misbehave: the misbehaviours the nodes restart with (none: honest again).</summary>
+        public List<string>? Behaviours { get; set; }
     }
 
     public sealed class InvariantPart
@@ -94,7 +96,7 @@ public sealed class Scenario
     {
         var skew = f.By is { } b ? Global.ParseSignedDurationMs(b, "by") : 0;
         return new FaultCommand(f.Action, f.Nodes, f.Groups?.Select(g => (IReadOnlyList<int>)g).ToList(), f.Bridge,
-            f.Delay is { } d ? Global.ParseDurationMs(d, "delay") : 0, f.Jitter is { } j ? Global.ParseDurationMs(j, "jitter") : 0, f.Loss, skew);
+            f.Delay is { } d ? Global.ParseDurationMs(d, "delay") : 0, f.Jitter is { } j ? Global.ParseDurationMs(j, "jitter") : 0, f.Loss, skew, f.Behaviours);
     }
 
     /// <summary>Reads and checks a scenario file; every mistake is a CliException naming the field.</summary>

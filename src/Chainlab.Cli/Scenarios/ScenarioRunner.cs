@@ -17,9 +17,36 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
 {
     private readonly Stopwatch _clock = new();
     private int _loadErrors;
-    private double Now => _clock.Elapsed.TotalSeconds;
 
-    public async Task<ScenarioReport> RunAsync(CancellationToken ct)
+    /// <summary>Seconds since the run's clock started (after start-up).</summary>
+    internal double Now => _clock.Elapsed.TotalSeconds;
+
+    /// <summary>
+    /// A devnet started for a run: its supervisor and faults, and the observations the checks read. Disposing it
+    /// stops every node.
+    /// </summary>
+    internal sealed class LiveDevnet(DevnetSupervisor supervisor, DevnetFaults faults, Observations observations, ChainSpec spec, string keys,
+        Dictionary<int, HttpClient> probes) : IAsyncDisposable
+    {
+        public DevnetSupervisor Supervisor { get; } = supervisor;
+        public DevnetFaults Faults { get; } = faults;
+        public Observations Observations { get; } = observations;
+        public ChainSpec Spec { get; } = spec;
+        /// <summary>The folder of the devnet's keys (node keys, dev accounts, their password).</summary>
+        public string Keys { get; } = keys;
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var p in probes.Values) p.Dispose();
+            await Supervisor.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Makes the scenario's devnet in a new folder (free ports unless given), starts every node, learns their ids
+    /// and producer keys, and starts the clock once all answer.
+    /// </summary>
+    internal async Task<LiveDevnet> StartDevnetAsync(int? apiPort, int? p2pPort, CancellationToken ct)
     {
         var s = scenario;
         if (s.Network.Backend == "postgres" && postgres is null)
@@ -30,8 +57,8 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
         File.WriteAllText(Path.Combine(dir, Chainlab.Node.Hosting.NodeCore.SpecFileName), spec.ToJson());
         var settings = new DevnetSettings
         {
-            Nodes = s.Network.Nodes, Consensus = s.Network.Consensus, Authorities = s.Network.Authorities, ApiPort = LoopbackPort.FreeRange(s.Network.Nodes),
-            P2PPort = LoopbackPort.FreeRange(s.Network.Nodes), Postgres = s.Network.Backend == "postgres" ? postgres : null,
+            Nodes = s.Network.Nodes, Consensus = s.Network.Consensus, Authorities = s.Network.Authorities, ApiPort = apiPort ?? LoopbackPort.FreeRange(s.Network.Nodes),
+            P2PPort = p2pPort ?? LoopbackPort.FreeRange(s.Network.Nodes), Postgres = s.Network.Backend == "postgres" ? postgres : null,
         };
         settings.Save(dir);
         settings = settings with
@@ -42,15 +69,15 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
         var honest = Enumerable.Range(1, s.Network.Nodes).Where(n => !settings.Malicious.ContainsKey(n)).ToHashSet();
         output.WriteLine($"scenario {s.Name}: {s.Network.Nodes} {s.Network.Consensus} nodes" + (s.Network.Authorities > 1 ? $" ({s.Network.Authorities} authorities)" : "") + $", block time {s.Network.BlockTime}, {s.Load.Rate} tx/s for {s.Duration}, settle {s.Settle}; folder {dir}");
 
-        await using var supervisor = new DevnetSupervisor(dir, settings);
+        var supervisor = new DevnetSupervisor(dir, settings);
         var probes = Enumerable.Range(1, s.Network.Nodes).ToDictionary(n => n, n => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{supervisor.ApiPort(n)}"), Timeout = TimeSpan.FromSeconds(2) });
+        var o = new Observations(s, spec, honest, n => probes[n], supervisor.IsRunning);
+        var live = new LiveDevnet(supervisor, new DevnetFaults(supervisor), o, spec, keys, probes);
         try
         {
-            var o = new Observations(s, spec, honest, n => probes[n], supervisor.IsRunning);
             _clock.Start();
             await supervisor.StartAsync(ct);
-            var faults = new DevnetFaults(supervisor);
-            await faults.LearnIdsAsync(ct);
+            await live.Faults.LearnIdsAsync(ct);
             for (var n = 1; n <= s.Network.Nodes; n++)
             {
                 o.Ids[n] = await supervisor.NodeIdAsync(n, ct);
@@ -58,57 +85,83 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             }
             var startup = _clock.Elapsed;
             _clock.Restart();
-            var start = DateTimeOffset.UtcNow;
             o.Note(0, $"{s.Network.Nodes} nodes up after {startup.TotalSeconds:0.0} s of start-up" + (settings.Malicious.Count > 0 ? "; misbehaving: " + string.Join(", ", settings.Malicious.Select(m => $"node{m.Key} {string.Join('+', m.Value)}")) : "")
                 + (settings.DisabledDefences.Count > 0 ? $"; TEST ONLY, defences off on honest nodes: {string.Join(", ", settings.DisabledDefences)}" : ""));
-
-            using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var depth = s.Invariants.Where(i => i.Check == "no-lost-commits").Select(i => i.Depth).DefaultIfEmpty(2).Max();
-            var sampler = Task.Run(() => SampleLoop(o, depth, stopSampling.Token), CancellationToken.None);
-            var load = Task.Run(() => LoadLoop(o, spec, keys, supervisor, stopLoad.Token), CancellationToken.None);
-
-            foreach (var f in s.Faults.OrderBy(f => Scenario.Span(f.At, "at")))
-            {
-                var wait = Scenario.Span(f.At, "at") - _clock.Elapsed;
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
-                var command = Scenario.Command(f);
-                try
-                {
-                    var applied = await faults.ApplyAsync(command, ct);
-                    o.Note(Now, "fault: " + applied);
-                    output.WriteLine($"[{Now,5:0.0}s] fault: {applied}");
-                }
-                catch (CliException e)
-                {
-                    o.Note(Now, $"fault FAILED: {command}: {e.Message}");
-                    output.WriteLine($"[{Now,5:0.0}s] fault failed: {command}: {e.Message}");
-                }
-            }
-            var rest = s.DurationSpan - _clock.Elapsed;
-            if (rest > TimeSpan.Zero) await Task.Delay(rest, ct);
-            stopLoad.Cancel();
-            await load;
-            o.Note(Now, $"load stopped ({o.Sent.Count} sent); settling for {s.Settle}");
-            await Task.Delay(s.SettleSpan, ct);
-            stopSampling.Cancel();
-            await sampler;
-            o.Note(Now, "checks");
-
-            foreach (var n in honest)
-                if (supervisor.IsRunning(n) && !supervisor.IsPaused(n) && await o.GetAsync(n, "/api/v1/status", ct) is not null) o.LiveHonest.Add(n);
-            var verdicts = new List<Verdict>();
-            foreach (var inv in s.Invariants)
-            {
-                var v = await Checks.RunAsync(inv, o, ct);
-                verdicts.Add(v);
-                output.WriteLine($"{v.Outcome.ToUpperInvariant(),-13} {v.Check}: {v.Evidence}" + (v.Required && !v.Exercised ? " (the scenario requires it)" : ""));
-            }
-            return new ScenarioReport(s, start, _clock.Elapsed, verdicts, o.Timeline.ToList(), await Figures.MeasureAsync(o, ct));
+            return live;
         }
-        finally
+        catch
         {
-            foreach (var p in probes.Values) p.Dispose();
+            await live.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<ScenarioReport> RunAsync(CancellationToken ct)
+    {
+        var s = scenario;
+        await using var live = await StartDevnetAsync(null, null, ct);
+        var (supervisor, faults, o, spec, keys) = (live.Supervisor, live.Faults, live.Observations, live.Spec, live.Keys);
+        var honest = o.Honest;
+        var start = DateTimeOffset.UtcNow;
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var depth = s.Invariants.Where(i => i.Check == "no-lost-commits").Select(i => i.Depth).DefaultIfEmpty(2).Max();
+        var sampler = Task.Run(() => SampleLoop(o, depth, stopSampling.Token), CancellationToken.None);
+        var load = Task.Run(() => LoadLoop(o, spec, keys, supervisor, stopLoad.Token), CancellationToken.None);
+
+        foreach (var f in s.Faults.OrderBy(f => Scenario.Span(f.At, "at")))
+        {
+            var wait = Scenario.Span(f.At, "at") - _clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+            var command = Scenario.Command(f);
+            MarkMisbehaving(s, o, command);
+            try
+            {
+                var applied = await faults.ApplyAsync(command, ct);
+                o.Note(Now, "fault: " + applied);
+                output.WriteLine($"[{Now,5:0.0}s] fault: {applied}");
+            }
+            catch (CliException e)
+            {
+                o.Note(Now, $"fault FAILED: {command}: {e.Message}");
+                output.WriteLine($"[{Now,5:0.0}s] fault failed: {command}: {e.Message}");
+            }
+        }
+        var rest = s.DurationSpan - _clock.Elapsed;
+        if (rest > TimeSpan.Zero) await Task.Delay(rest, ct);
+        stopLoad.Cancel();
+        await load;
+        o.Note(Now, $"load stopped ({o.Sent.Count} sent); settling for {s.Settle}");
+        await Task.Delay(s.SettleSpan, ct);
+        stopSampling.Cancel();
+        await sampler;
+        o.Note(Now, "checks");
+
+        foreach (var n in honest)
+            if (supervisor.IsRunning(n) && !supervisor.IsPaused(n) && await o.GetAsync(n, "/api/v1/status", ct) is not null) o.LiveHonest.Add(n);
+        var verdicts = new List<Verdict>();
+        foreach (var inv in s.Invariants)
+        {
+            var v = await Checks.RunAsync(inv, o, ct);
+            verdicts.Add(v);
+            output.WriteLine($"{v.Outcome.ToUpperInvariant(),-13} {v.Check}: {v.Evidence}" + (v.Required && !v.Exercised ? " (the scenario requires it)" : ""));
+        }
+        return new ScenarioReport(s, start, _clock.Elapsed, verdicts, o.Timeline.ToList(), await Figures.MeasureAsync(o, ct));
+    }
+
+    /// <summary>
+    /// A misbehave fault changes who is honest: the checks must count its nodes as malicious from now on (a
+    /// double signer is one equivocation-slashed looks for), or as honest again when it takes no behaviours.
+    /// </summary>
+    internal static void MarkMisbehaving(Scenario s, Observations o, FaultCommand c)
+    {
+        if (c.Action != "misbehave") return;
+        foreach (var n in c.Nodes ?? [])
+        {
+            s.Malicious.RemoveAll(m => m.Node == n);
+            var misbehaves = c.Misbehave is { Count: > 0 };
+            if (misbehaves) s.Malicious.Add(new Scenario.MaliciousPart { Node = n, Behaviours = c.Misbehave!.ToList() });
+            o.SetHonest(n, !misbehaves);
         }
     }
 
@@ -128,7 +181,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
     }
 
     /// <summary>Every node twice a second; pending transactions checked for commitment; a progress line every 2 s.</summary>
-    private async Task SampleLoop(Observations o, int depth, CancellationToken ct)
+    internal async Task SampleLoop(Observations o, int depth, CancellationToken ct)
     {
         var nodes = o.Scenario.Network.Nodes;
         var turn = 0;
@@ -181,7 +234,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
     }
 
     /// <summary>Transfers among the dev accounts at the scenario's rate, each to the next live honest node in turn.</summary>
-    private async Task LoadLoop(Observations o, ChainSpec spec, string keys, DevnetSupervisor devnet, CancellationToken ct)
+    internal async Task LoadLoop(Observations o, ChainSpec spec, string keys, DevnetSupervisor devnet, CancellationToken ct)
     {
         if (o.Scenario.Load.Rate <= 0) return;
         var senders = Directory.GetFiles(keys, "dev*.json").Order().Select(f => Keystore.Decrypt(File.ReadAllText(f), DevnetGenesis.DevPassword)).ToList();

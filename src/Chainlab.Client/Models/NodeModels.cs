@@ -13,3 +13,9 @@ public sealed record SearchDto(string Query, string Kind, string? Id);
 
 /// <summary>The data of a 'head' event: a new head block.</summary>
 public sealed record HeadEvent(ulong Height, string Hash, uint TxCount, ulong TimestampMs, string StateRoot);
+
+/// <summary>A devnet faucet request: the address to pay.</summary>
+public sealed record FaucetRequest(string? Address);
+
+/// <summary>A faucet's drip: the transfer it signed and put in the node's mempool (wait for it by its hash).</summary>
+public sealed record FaucetDripDto(string Hash, string To, ulong Amount, string From);

@@ -16,6 +16,9 @@ public sealed class DevnetControl(string token, TimeProvider inner, Random rando
     /// <summary>The address of the devnet supervisor's control route (faults, restarts), if it told the node.</summary>
     public string? ControlUrl { get; init; }
 
+    /// <summary>The devnet's faucet, when the devnet gave this node its key (POST /api/v1/faucet).</summary>
+    public Faucet? Faucet { get; init; }
+
     /// <summary>Web origins of the devnet's own dashboards (each node's API, by 127.0.0.1 and by localhost): the only ones allowed to read across nodes.</summary>
     public IReadOnlyList<string> Origins => Members.SelectMany(m => new[] { m.Api, m.Api.Replace("://127.0.0.1:", "://localhost:") })
         .Select(o => o.TrimEnd('/')).Distinct().ToList();

@@ -24,7 +24,7 @@ public sealed class ChainlabClientTests
         ["GetTransaction"] = "GetTransactionAsync", ["SubmitTransaction"] = "SubmitAsync", ["SubmitTransactionBatch"] = "SubmitBatchAsync",
         ["ListMempool"] = "GetMempoolAsync", ["GetAccount"] = "GetAccountAsync", ["GetContract"] = "GetContractAsync",
         ["GetContractStorage"] = "GetStorageAsync", ["CallContract"] = "CallAsync", ["ListContractEvents"] = "GetContractEventsAsync",
-        ["AddFile"] = "AddFileAsync", ["GetFile"] = "GetFileAsync", ["ListFiles"] = "ListFilesAsync", ["Events"] = "EventsAsync",
+        ["AddFile"] = "AddFileAsync", ["GetFile"] = "GetFileAsync", ["ListFiles"] = "ListFilesAsync", ["Events"] = "EventsAsync", ["DevnetFaucet"] = "FaucetAsync",
     };
 
     [Fact]

@@ -1,0 +1,207 @@
+using System.Text.Json.Nodes;
+using Chainlab.Cli.Scenarios;
+using Chainlab.Client;
+using Chainlab.Client.Models;
+using Chainlab.Core.Crypto;
+
+namespace Chainlab.Cli.Lessons;
+
+/// <summary>Where a check stands now: passed or not, and what the lab saw.</summary>
+public sealed record CheckState(bool Passed, string Evidence);
+
+/// <summary>
+/// The checks only lessons have, each read from the live nodes as they are now (the lab asks again every half
+/// second until it passes or its time is up). Scenario invariants are run by Checks, on the same observations.
+/// </summary>
+public static class LessonChecks
+{
+    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers", "producers"];
+
+    /// <summary>The live devnet a lesson runs on, what it sent, and where each node stood when the step began.</summary>
+    public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, long> reorgsAtStepStart, Func<string, Address> address,
+        ulong heightAfterActions = 0)
+    {
+        /// <summary>The best honest height when the step's actions were done: producers counts the blocks above it.</summary>
+        public ulong HeightAfterActions { get; } = heightAfterActions;
+        public Observations O { get; } = o;
+        public IReadOnlyDictionary<string, string> Txs { get; } = txs;
+        public IReadOnlyDictionary<int, long> ReorgsAtStepStart { get; } = reorgsAtStepStart;
+        public Address AddressOf(string account) => address(account);
+    }
+
+    public static async Task<CheckState> EvaluateAsync(LessonCheck c, Context x, CancellationToken ct)
+    {
+        var o = x.O;
+        o.LiveHonest.Clear();
+        foreach (var n in o.Honest.Order())
+            if (o.Running(n) && await o.GetAsync(n, "/api/v1/status", ct) is not null) o.LiveHonest.Add(n);
+        if (c.IsInvariant)
+        {
+            var v = await Checks.RunAsync(c.ToInvariant(), o, ct);
+            return new(v.Exercised && v.Holds, v.Evidence);
+        }
+        return c.Check switch
+        {
+            "heads-differ" => await HeadsDiffer(c.Groups!, o, ct),
+            "one-head" => await OneHead(c.Nodes ?? o.LiveHonest, o, ct),
+            "height-at-least" => await HeightAtLeast(c.Nodes ?? o.LiveHonest, c.Height!.Value, o, ct),
+            "tx-included" => await TxIncluded(c, x, ct),
+            "balance" or "stake" => await Amount(c, x, ct),
+            "slashed" => await Slashed(c.Node!.Value, o, ct),
+            "reorganised" => await Reorganised(c.Nodes ?? o.LiveHonest, x, ct),
+            "peers" => await Peers(c, o, ct),
+            "producers" => await Producers(c, x, ct),
+            _ => throw new ArgumentException($"unknown check {c.Check}"),
+        };
+    }
+
+    private static async Task<Dictionary<int, (ulong Height, string Hash)>> Heads(IEnumerable<int> nodes, Observations o, CancellationToken ct)
+    {
+        var heads = new Dictionary<int, (ulong, string)>();
+        foreach (var n in nodes)
+            if (await o.GetAsync(n, "/api/v1/status", ct) is { } s) heads[n] = (s["headHeight"]!.GetValue<ulong>(), s["headHash"]!.GetValue<string>());
+        return heads;
+    }
+
+    private static string Show(Dictionary<int, (ulong Height, string Hash)> heads) =>
+        string.Join(", ", heads.OrderBy(h => h.Key).Select(h => $"node{h.Key} {h.Value.Height} {h.Value.Hash[..8]}"));
+
+    /// <summary>No head is shared between two groups: each side of a split has its own.</summary>
+    private static async Task<CheckState> HeadsDiffer(List<List<int>> groups, Observations o, CancellationToken ct)
+    {
+        var heads = await Heads(groups.SelectMany(g => g), o, ct);
+        var sets = groups.Select(g => g.Where(heads.ContainsKey).Select(n => heads[n].Hash).ToHashSet()).ToList();
+        var apart = sets.All(s => s.Count > 0) && sets.SelectMany((s, i) => sets.Skip(i + 1).Select(t => !s.Overlaps(t))).All(b => b);
+        return new(apart, $"heads {Show(heads)}");
+    }
+
+    private static async Task<CheckState> OneHead(IEnumerable<int> nodes, Observations o, CancellationToken ct)
+    {
+        var heads = await Heads(nodes, o, ct);
+        return new(heads.Count > 0 && heads.Values.Select(h => h.Hash).Distinct().Count() == 1, $"heads {Show(heads)}");
+    }
+
+    private static async Task<CheckState> HeightAtLeast(IEnumerable<int> nodes, ulong height, Observations o, CancellationToken ct)
+    {
+        var list = nodes.ToList();
+        var heads = await Heads(list, o, ct);
+        return new(heads.Count == list.Count && heads.Values.All(h => h.Height >= height), $"heads {Show(heads)}");
+    }
+
+    /// <summary>
+    /// The named transaction is in a block, with depth blocks on top, on every live honest node (or the nodes
+    /// given); with proof, its Merkle proof leads to that block's transaction root, checked here.
+    /// </summary>
+    private static async Task<CheckState> TxIncluded(LessonCheck c, Context x, CancellationToken ct)
+    {
+        var hash = x.Txs[c.Tx!];
+        var depth = (ulong)(c.Depth ?? 0);
+        var lines = new List<string>();
+        var ok = true;
+        foreach (var n in c.Nodes ?? x.O.LiveHonest)
+        {
+            var client = new ChainlabClient(x.O.Api(n));
+            try
+            {
+                var tx = await client.GetTransactionAsync(Hash.Parse(hash), ct);
+                var head = (await client.GetStatusAsync(ct)).HeadHeight;
+                if (tx.Status != "included" || tx.BlockHeight is not { } h) { ok = false; lines.Add($"node{n}: {tx.Status}"); continue; }
+                var deep = head - h;
+                var proved = !c.Proof || ProofChecks.Transaction(tx, (await client.GetBlockAsync(Hash.Parse(tx.BlockHash!), ct)).Header);
+                ok &= deep >= depth && proved;
+                lines.Add($"node{n}: in block {h} ({deep} on top)" + (c.Proof ? proved ? ", Merkle proof checks against its transaction root" : ", its Merkle proof DOES NOT check" : ""));
+            }
+            catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException) { ok = false; lines.Add($"node{n}: {e.Message}"); }
+        }
+        return new(ok && lines.Count > 0, $"{c.Tx} {hash[..16]}: {string.Join("; ", lines)}");
+    }
+
+    /// <summary>An account's balance or stake, on every live honest node, at least or below a value.</summary>
+    private static async Task<CheckState> Amount(LessonCheck c, Context x, CancellationToken ct)
+    {
+        var address = x.AddressOf(c.Account!);
+        var lines = new List<string>();
+        var ok = true;
+        foreach (var n in c.Nodes ?? x.O.LiveHonest)
+        {
+            if (await x.O.GetAsync(n, $"/api/v1/accounts/{address}", ct) is not { } a) { ok = false; lines.Add($"node{n}: no answer"); continue; }
+            var v = a[c.Check]!.GetValue<ulong>();
+            ok &= (c.AtLeast is not { } min || v >= min) && (c.Below is not { } max || v < max);
+            lines.Add($"node{n} {v}");
+        }
+        var want = string.Join(" and ", new[] { c.AtLeast is { } l ? $"at least {l}" : null, c.Below is { } b ? $"below {b}" : null }.OfType<string>());
+        return new(ok && lines.Count > 0, $"{c.Check} of {c.Account} ({want}): {string.Join(", ", lines)}");
+    }
+
+    /// <summary>Every live honest node lists the node's producer key among the slashed.</summary>
+    private static async Task<CheckState> Slashed(int node, Observations o, CancellationToken ct)
+    {
+        if (!o.ProducerKeys.TryGetValue(node, out var key)) return new(false, $"node{node} has no producer key");
+        var lines = new List<string>();
+        var ok = o.LiveHonest.Count > 0;
+        foreach (var n in o.LiveHonest)
+        {
+            var slashed = (await o.GetAsync(n, "/api/v1/status", ct))?["engine"]?["slashed"]?.AsArray().Select(s => s!["key"]!.GetValue<string>()).ToHashSet() ?? [];
+            ok &= slashed.Contains(key);
+            lines.Add($"node{n} {(slashed.Contains(key) ? "has slashed" : "has not slashed")} node{node}");
+        }
+        return new(ok, string.Join(", ", lines));
+    }
+
+    /// <summary>
+    /// Who made the blocks since the step's actions, on the first live honest node: passes once there are at least
+    /// `blocks` of them, each node of `nodes` made one or more, and no node of `without` made any.
+    /// </summary>
+    private static async Task<CheckState> Producers(LessonCheck c, Context x, CancellationToken ct)
+    {
+        var o = x.O;
+        if (o.LiveHonest.Count == 0) return new(false, "no honest node answers");
+        var n = o.LiveHonest[0];
+        var from = x.HeightAfterActions + 1;
+        var byNode = new Dictionary<string, int>();
+        var count = 0;
+        var page = await o.GetAsync(n, $"/api/v1/blocks?from={from}&limit=100", ct);
+        foreach (var h in page?["blocks"]?.AsArray() ?? [])
+        {
+            var key = h!["producerKey"]!.GetValue<string>();
+            var who = o.ProducerKeys.FirstOrDefault(p => p.Value == key).Key is var k and > 0 ? $"node{k}" : key[..8];
+            byNode[who] = byNode.GetValueOrDefault(who) + 1;
+            count++;
+        }
+        var want = (ulong)(c.Blocks ?? 5);
+        var ok = (ulong)count >= want && (c.Nodes ?? []).All(m => byNode.ContainsKey($"node{m}")) && (c.Without ?? []).All(m => !byNode.ContainsKey($"node{m}"));
+        return new(ok, count == 0 ? $"no block above {from - 1} yet on node{n}"
+            : $"blocks {from}..{from + (ulong)count - 1} on node{n}: " + string.Join(", ", byNode.OrderBy(b => b.Key).Select(b => $"{b.Key} made {b.Value}")));
+    }
+
+    /// <summary>How many peer links each node holds (inbound and outbound), at least or below a count.</summary>
+    private static async Task<CheckState> Peers(LessonCheck c, Observations o, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        var ok = true;
+        foreach (var n in c.Nodes ?? o.LiveHonest)
+        {
+            if ((await o.GetAsync(n, "/api/v1/status", ct))?["peers"]?.AsArray() is not { } peers) { ok = false; lines.Add($"node{n}: no answer"); continue; }
+            var honest = peers.Count(p => o.Honest.Any(h => o.Ids.GetValueOrDefault(h) == p!["nodeId"]!.GetValue<string>()));
+            ok &= (c.AtLeast is not { } min || (ulong)peers.Count >= min) && (c.Below is not { } max || (ulong)peers.Count < max);
+            lines.Add($"node{n} {peers.Count} ({honest} honest)");
+        }
+        return new(ok && lines.Count > 0, $"links: {string.Join(", ", lines)}");
+    }
+
+    /// <summary>At least one of the nodes reorganised (dropped blocks for a heavier branch) since the step began.</summary>
+    private static async Task<CheckState> Reorganised(IEnumerable<int> nodes, Context x, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        var any = false;
+        foreach (var n in nodes)
+        {
+            if (await x.O.GetAsync(n, "/api/v1/status", ct) is not JsonObject s) continue;
+            var now = s["forks"]!["reorgs"]!.GetValue<long>();
+            var since = now - x.ReorgsAtStepStart.GetValueOrDefault(n);
+            any |= since > 0;
+            lines.Add($"node{n} {since} (deepest ever {s["forks"]!["deepestReorg"]})");
+        }
+        return new(any, $"reorganisations since the step began: {string.Join(", ", lines)}");
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Chainlab.Cli.Devnets;
+using Chainlab.Cli.Scenarios;
+using Chainlab.Client;
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Wallet;
+
+namespace Chainlab.Cli.Lessons;
+
+/// <summary>How a lesson run ended: how long it took, its checks, its figures.</summary>
+public sealed record LessonResult(TimeSpan Took, int ChecksPassed, IReadOnlyDictionary<string, object> Figures);
+
+/// <summary>
+/// Runs a lesson on a devnet of its own, started the way a scenario starts one (ScenarioRunner.StartDevnetAsync)
+/// and sampled the same way: each step's narration, its actions, then each check awaited until it passes (the
+/// run stops at the first that does not, naming it), a pause for Enter between steps unless auto, and a summary.
+/// Every node stops when the run ends, fails or is cancelled (Ctrl+C).
+/// </summary>
+public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p2pPort, bool auto, TextWriter output, TextReader input)
+{
+    private readonly Dictionary<string, string> _txs = new();
+
+    public async Task<LessonResult> RunAsync(CancellationToken ct)
+    {
+        try { return await RunInnerAsync(ct); }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            // An HTTP time limit, not Ctrl+C: say so rather than end as if stopped.
+            if (Environment.GetEnvironmentVariable("CHAINLAB_LAB_TRACE") is not null) Console.Error.WriteLine(e);
+            throw new CliException($"a node of the lesson's devnet did not answer in time ({e.Message}); the machine may be too busy: see the logs in {Path.Combine(dir, "logs")}", ExitCodes.Timeout);
+        }
+    }
+
+    private async Task<LessonResult> RunInnerAsync(CancellationToken ct)
+    {
+        var f = lesson.Front;
+        var scenario = lesson.ToScenario();
+        var runner = new ScenarioRunner(scenario, dir, null, TextWriter.Null);
+        output.WriteLine($"{lesson.Title}");
+        output.WriteLine(new string('=', Math.Min(lesson.Title.Length, 78)));
+        if (lesson.Intro.Length > 0) output.WriteLine(lesson.Intro);
+        output.WriteLine();
+        output.WriteLine($"Starting {f.Nodes} {f.Engine} nodes (block time {f.BlockTime}) in {dir} …");
+        var clock = Stopwatch.StartNew();
+        await using var live = await runner.StartDevnetAsync(apiPort, p2pPort, ct);
+        var o = live.Observations;
+        output.WriteLine($"The devnet is up: node 1's API at http://127.0.0.1:{live.Supervisor.ApiPort(1)} (try `chainlab --node http://127.0.0.1:{live.Supervisor.ApiPort(1)} node status` in another terminal).");
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sampler = Task.Run(() => runner.SampleLoop(o, 2, stopSampling.Token), CancellationToken.None);
+        var passed = 0;
+        try
+        {
+            for (var k = 0; k < lesson.Steps.Count; k++)
+            {
+                var step = lesson.Steps[k];
+                output.WriteLine();
+                output.WriteLine($"Step {k + 1} of {lesson.Steps.Count}: {step.Title}");
+                if (step.Narration.Length > 0) output.WriteLine(step.Narration);
+                var reorgs = new Dictionary<int, long>();
+                for (var n = 1; n <= f.Nodes; n++)
+                    if (await o.GetAsync(n, "/api/v1/status", ct) is { } st) reorgs[n] = st["forks"]!["reorgs"]!.GetValue<long>();
+                foreach (var a in step.Actions)
+                    output.WriteLine($"  [{runner.Now,5:0.0}s] > {await ActAsync(a, runner, live, scenario, ct)}");
+                ulong height = 0;
+                for (var n = 1; n <= f.Nodes; n++)
+                    if (o.Honest.Contains(n) && await o.GetAsync(n, "/api/v1/status", ct) is { } st) height = Math.Max(height, st["headHeight"]!.GetValue<ulong>());
+                var context = new LessonChecks.Context(o, _txs, reorgs, a => AccountAddress(a, live), height);
+                foreach (var c in step.Checks)
+                {
+                    var state = await AwaitCheckAsync(c, context, ct);
+                    if (!state.Passed)
+                        throw new CliException($"step {k + 1} '{step.Title}': check {c.Check} (line {c.Line}) did not pass within {c.WithinSpan.TotalSeconds:0.#} s: {state.Evidence}");
+                    passed++;
+                    output.WriteLine($"  [{runner.Now,5:0.0}s] ✓ {c.Say ?? c.Check}: {state.Evidence}");
+                }
+                if (step.Afterword.Length > 0) output.WriteLine(step.Afterword);
+                if (!auto && k < lesson.Steps.Count - 1) await PauseAsync(ct);
+            }
+        }
+        finally
+        {
+            stopSampling.Cancel();
+            await sampler;
+        }
+        var figures = await Figures.MeasureAsync(o, ct);
+        var result = new LessonResult(clock.Elapsed, passed, figures);
+        output.WriteLine();
+        output.WriteLine($"Done: {lesson.Steps.Count} steps, {passed} checks passed, in {result.Took.TotalSeconds:0} s.");
+        foreach (var key in new[] { "best honest height", "transactions sent", "reorganisations on honest nodes", "deepest reorganisation", "slashes", "bans held by honest nodes" })
+            if (figures.TryGetValue(key, out var v)) output.WriteLine($"  {key}: {v}");
+        if (f.Next.Count > 0)
+        {
+            output.WriteLine("Try this next:");
+            foreach (var next in f.Next) output.WriteLine($"  chainlab lab run {next}");
+        }
+        output.WriteLine("The devnet stops now; its folder stays for a look at the logs: " + dir);
+        return result;
+    }
+
+    /// <summary>Asks every half second until the check passes or its time is up; answers the last state seen.</summary>
+    private static async Task<CheckState> AwaitCheckAsync(LessonCheck c, LessonChecks.Context context, CancellationToken ct)
+    {
+        var until = Stopwatch.StartNew();
+        while (true)
+        {
+            var state = await LessonChecks.EvaluateAsync(c, context, ct);
+            if (state.Passed || until.Elapsed >= c.WithinSpan) return state;
+            await Task.Delay(500, ct);
+        }
+    }
+
+    private async Task PauseAsync(CancellationToken ct)
+    {
+        output.Write("Press Enter for the next step (Ctrl+C stops the lesson and its devnet) ");
+        output.Flush();
+        // Console.In reads synchronously even when asked asynchronously: read on the pool, so Ctrl+C is not held up.
+        var line = Task.Run(input.ReadLine, CancellationToken.None);
+        await Task.WhenAny(line, Task.Delay(Timeout.Infinite, ct));
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Does one action and says what it did, in one line.</summary>
+    private async Task<string> ActAsync(LessonAction a, ScenarioRunner runner, ScenarioRunner.LiveDevnet live, Scenario scenario, CancellationToken ct)
+    {
+        var o = live.Observations;
+        if (a.IsFault)
+        {
+            var command = Scenario.Command(a.ToFault());
+            ScenarioRunner.MarkMisbehaving(scenario, o, command);
+            var applied = await live.Faults.ApplyAsync(command, ct);
+            o.Note(runner.Now, "fault: " + applied);
+            return applied;
+        }
+        switch (a.Action)
+        {
+            case "wait":
+                await Task.Delay(Scenario.Span(a.For!, "for"), ct);
+                return $"waited {a.For}";
+            case "load":
+            {
+                scenario.Load.Rate = a.Rate;
+                var before = o.Sent.Count;
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                stop.CancelAfter(Scenario.Span(a.For!, "for"));
+                await runner.LoadLoop(o, live.Spec, live.Keys, live.Supervisor, stop.Token);
+                ct.ThrowIfCancellationRequested();
+                return $"sent {o.Sent.Count - before} transfers among the dev accounts at {a.Rate} a second for {a.For}";
+            }
+            case "send":
+            {
+                var node = a.Via ?? o.Honest.Order().First(n => live.Supervisor.IsRunning(n) && !live.Supervisor.IsPaused(n));
+                var key = AccountKey(a.From!, live);
+                var to = AccountAddress(a.To!, live);
+                var client = new ChainlabClient(o.Api(node));
+                Chainlab.Core.Model.Transaction tx;
+                try { tx = await client.TransferAsync(key, to, a.Amount, ct: ct); }
+                catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException)
+                {
+                    throw new CliException($"send (line {a.Line}): node {node} refused the transfer: {e.Message}");
+                }
+                if (a.Name is { } name) _txs[name] = tx.Hash.ToString();
+                lock (o.Sent) o.Sent.Add(new SentTx(tx.Hash.ToString(), runner.Now, node));
+                return $"{a.From} sends {a.Amount} to {a.To} through node {node}: transaction {tx.Hash.ToString()[..16]}" + (a.Name is null ? "" : $" ({a.Name})");
+            }
+            default:
+                throw new ArgumentException($"unknown action {a.Action}");
+        }
+    }
+
+    private string KeyFile(string account, ScenarioRunner.LiveDevnet live) => account.StartsWith("dev")
+        ? Path.Combine(live.Keys, account + ".json")
+        : live.Supervisor.Settings.KeyFile(dir, int.Parse(account[4..])) ?? throw new CliException($"{account} has no producer key");
+
+    private KeyPair AccountKey(string account, ScenarioRunner.LiveDevnet live) => Keystore.Decrypt(File.ReadAllText(KeyFile(account, live)), DevnetGenesis.DevPassword);
+
+    private Address AccountAddress(string account, ScenarioRunner.LiveDevnet live) =>
+        Address.Parse(Keystore.ReadPublic(File.ReadAllText(KeyFile(account, live))).Address);
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Chainlab.Cli.Processes;
+
+namespace Chainlab.Node.Tests.Lessons;
+
+/// <summary>
+/// The lessons run as a learner runs them (`chainlab lab run NAME --auto`), each on a real devnet of its own,
+/// every check passing; a check that cannot pass stops the run naming it; Ctrl+C stops it; either way every
+/// node of the lesson's devnet is gone.
+/// </summary>
+[Trait("Category", Categories.Process)]
+[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
+public sealed class LessonRunTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("chainlab-lesson-").FullName;
+
+    public void Dispose() => TempDir.Delete(_dir);
+
+    private async Task<(int Code, string Output)> Run(string name, params string[] extra)
+    {
+        var (code, stdout, stderr) = await CliRunner.RunAsync(null, ["lab", "run", name, "--auto", "--lessons", RepoFiles.Path("lessons"), "--dir", Path.Combine(_dir, name), .. extra]);
+        return (code, stdout + stderr);
+    }
+
+    /// <summary>Every check of the lesson shows as passed, the summary follows, and the run exits 0.</summary>
+    private static void AssertPassed(int code, string output, string lesson)
+    {
+        Assert.True(code == 0, output);
+        var checks = Chainlab.Cli.Lessons.Lesson.Read(RepoFiles.Path("lessons", lesson + ".md")).Steps.SelectMany(s => s.Checks).ToList();
+        foreach (var c in checks) Assert.Contains($"✓ {c.Say ?? c.Check}: ", output);
+        Assert.Contains($"{checks.Count} checks passed", output);
+        Assert.Contains("Try this next:", output);
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var c = new TcpClient();
+            c.Connect("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException) { return false; }
+    }
+
+    [Fact]
+    public async Task A_transactions_life_runs_on_a_proof_of_authority_devnet_and_its_proof_checks()
+    {
+        var (code, output) = await Run("transaction-life");
+        AssertPassed(code, output, "transaction-life");
+        Assert.Contains("Merkle proof checks against its transaction root", output);
+        Assert.Contains("transactions sent: 1", output);
+    }
+
+    [Fact]
+    public async Task Forks_and_reorganisations_split_a_proof_of_work_devnet_and_after_the_heal_the_lighter_branch_is_undone()
+    {
+        var (code, output) = await Run("forks-and-reorgs");
+        AssertPassed(code, output, "forks-and-reorgs");
+        Assert.Contains("> partition 1,2 | 3,4", output);
+        Assert.DoesNotContain("reorganisations on honest nodes: 0", output);
+    }
+
+    [Fact]
+    public async Task Slashing_a_double_signer_halves_the_stake_of_the_validator_made_to_sign_twice()
+    {
+        var (code, output) = await Run("slashing-double-signer");
+        AssertPassed(code, output, "slashing-double-signer");
+        Assert.Contains("> restart node 4 misbehaving: double-sign", output);
+        // Each slash takes half (slashPpm 500000): once, or again for a second proven equivocation.
+        var stakes = output.Split('\n').Single(l => l.Contains("stake of node4 (below 1000000): "));
+        var values = System.Text.RegularExpressions.Regex.Matches(stakes, @"node[1-3] (\d+)").Select(m => ulong.Parse(m.Groups[1].Value)).ToList();
+        Assert.NotEmpty(values);
+        Assert.All(values, v => Assert.True(v is 500000 or 250000 or 125000, stakes));
+    }
+
+    [Fact]
+    public async Task An_eclipse_attempt_fills_the_honest_nodes_inbound_slots_but_leaves_each_an_honest_peer()
+    {
+        var (code, output) = await Run("eclipse-attempt");
+        AssertPassed(code, output, "eclipse-attempt");
+        Assert.Contains("> restart node 4 misbehaving: eclipse", output);
+        Assert.Contains("at least 2 honest peer(s) at every sample", output);
+    }
+
+    [Fact]
+    public async Task When_a_proof_of_authority_authority_falls_silent_the_next_ones_seal_its_slots_until_it_returns()
+    {
+        var (code, output) = await Run("poa-hand-over");
+        AssertPassed(code, output, "poa-hand-over");
+        Assert.Contains("> pause node 1", output);
+        Assert.Contains("> resume node 1", output);
+    }
+
+    [Fact]
+    public async Task A_check_that_cannot_pass_stops_the_run_naming_it_and_its_line_and_every_node_is_stopped()
+    {
+        var lesson = Path.Combine(_dir, "too-high.md");
+        await File.WriteAllTextAsync(lesson, "---\ntitle: Too high\nengine: poa\nnodes: 2\n---\n## Wait for ever\n```yaml\nchecks:\n  - check: height-at-least\n    height: 100000\n    within: 3s\n```\n");
+        var port = LoopbackPort.FreeRange(2);
+        var (code, stdout, stderr) = await CliRunner.RunAsync(null, "lab", "run", lesson, "--auto", "--dir", Path.Combine(_dir, "too-high"), "--port", port.ToString());
+        Assert.True(code == 1, stdout + stderr);
+        Assert.Contains("error: step 1 'Wait for ever': check height-at-least (line 9) did not pass within 3 s: heads node1 ", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(Listening(port) || Listening(port + 1), "a node of the failed lesson still listens");
+    }
+
+    [Fact]
+    public async Task Without_auto_the_lesson_waits_for_enter_between_steps_and_ctrl_c_stops_it_and_its_nodes()
+    {
+        var port = LoopbackPort.FreeRange(3);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "lab", "run", "transaction-life", "--lessons", RepoFiles.Path("lessons"), "--dir", Path.Combine(_dir, "paused"), "--port", port.ToString() })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        string Seen() { lock (output) return output.ToString(); }
+        p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        try
+        {
+            // The prompt has no line end of its own: the first step's last check shows it has been reached.
+            await Eventually.True(() => Seen().Contains("✓ the three nodes agree on one head"), "the first step's checks", 90);
+            await Task.Delay(2000);
+            Assert.DoesNotContain("Step 2 of 3", Seen());
+            await p.StandardInput.WriteLineAsync();
+            await p.StandardInput.FlushAsync();
+            await Eventually.True(() => Seen().Contains("Step 2 of 3"), "the second step after Enter", 30);
+            await Eventually.True(() => Seen().Contains("✓ every node has the payment in a block"), "the second step's check", 60);
+            Assert.True(Listening(port));
+            System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await p.WaitForExitAsync(timeout.Token);
+            Assert.True(p.ExitCode == 130, Seen());
+            Assert.Contains("Stopped: every node of the lesson's devnet is shut down.", Seen());
+            Assert.DoesNotContain("Step 3 of 3", Seen());
+            Assert.False(Listening(port) || Listening(port + 1) || Listening(port + 2), "a node of the stopped lesson still listens");
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(true);
+        }
+    }
+}
