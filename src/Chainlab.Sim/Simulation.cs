@@ -70,7 +70,7 @@ public static class Simulation
                     Store = () => new MemoryChainStore(), NodeKey = KeyPair.FromRandom(random), LogLevel = LogLevel.None,
                     ProducerKey = producerAt.TryGetValue(i, out var k) ? producers[k] : null,
                     SimulatedWork = s.Consensus != "pow" ? null
-                        : new SimulatedWork(producerAt.TryGetValue(i, out var m) ? (s.HashShares.Count > 0 ? s.HashShares[m] : 1.0 / s.Producers) : 0),
+                        : new Chainlab.Node.Production.SimulatedWork(producerAt.TryGetValue(i, out var m) ? (s.HashShares.Count > 0 ? s.HashShares[m] : 1.0 / s.Producers) : 0),
                     Peers = new PeerOptions { Transport = net.ForNode(regions[i]), Bootstrap = bootstrap, MaxOutbound = s.Outbound, MaxInbound = s.Inbound },
                 }, LoggerFactory.Create(_ => { }));
                 var index = i;

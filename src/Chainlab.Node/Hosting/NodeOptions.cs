@@ -22,7 +22,7 @@ public sealed record NodeOptions
     /// share of the hash power, finds a block after an exponential time on the node's clock. Set only in code by
     /// the simulator; no configuration file, flag or route can set it, so no real node accepts simulated work.
     /// </summary>
-    public SimulatedWork? SimulatedWork { get; init; }
+    public Production.SimulatedWork? SimulatedWork { get; init; }
     /// <summary>A PostgreSQL connection string; null keeps the embedded SQLite store in the data folder.</summary>
     public string? Postgres { get; init; }
     /// <summary>Opens the store to use instead of SQLite or PostgreSQL (the memory store, in tests and simulations).</summary>
@@ -75,6 +75,3 @@ public sealed record NodeOptions
         Devnet = control,
     };
 }
-
-/// <summary>A simulated miner's share of the network's hash power (0 for a node that only checks).</summary>
-public sealed record SimulatedWork(double HashShare);

@@ -15,7 +15,7 @@ public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair k
     private ChainLoop Loop => chain.Loop;
 
     /// <summary>Proof of work in a simulation: this miner's share of the hash power, and its random source.</summary>
-    public (Hosting.SimulatedWork Work, Random Random)? Simulated { get; init; }
+    public (SimulatedWork Work, Random Random)? Simulated { get; init; }
     private ulong Now => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public async Task RunAsync(CancellationToken ct)
@@ -70,7 +70,7 @@ public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair k
     /// A simulated search: the time to a block is exponential with mean blockTime × difficulty / (initial
     /// difficulty × share), as if the network's hash power at the start were initial difficulty per block time.
     /// </summary>
-    private async Task<byte[]?> SimulatedSealAsync(Chainlab.Core.Model.BlockHeader draft, Hosting.SimulatedWork work, Random random, CancellationToken moved)
+    private async Task<byte[]?> SimulatedSealAsync(Chainlab.Core.Model.BlockHeader draft, SimulatedWork work, Random random, CancellationToken moved)
     {
         var spec = chain.Spec;
         var meanMs = spec.BlockTimeMs * (double)Chainlab.Core.Consensus.Pow.PowEngine.DifficultyOf(draft) / (spec.Consensus.InitialDifficulty * work.HashShare);
@@ -79,3 +79,6 @@ public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair k
         return Chainlab.Core.Consensus.Pow.PowEngine.SealWith(draft, (ulong)random.NextInt64());
     }
 }
+
+/// <summary>A simulated miner's share of the network's hash power (0 for a node that only checks); see NodeOptions.SimulatedWork.</summary>
+public sealed record SimulatedWork(double HashShare);
