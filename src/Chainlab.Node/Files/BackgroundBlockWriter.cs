@@ -16,24 +16,26 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
     private readonly IFileStore _store;
     private readonly List<Cid> _reused = new();
     private readonly FileQuota _quota;
-    private readonly Channel<(Cid, byte[])> _queue = Channel.CreateBounded<(Cid, byte[])>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+    private readonly FileQuota.Writer _share;
+    private readonly Channel<(Cid Cid, byte[]? Block, TaskCompletionSource? Flushed)> _queue = Channel.CreateBounded<(Cid, byte[]?, TaskCompletionSource?)>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
     private readonly Task _consumer;
-    private long _added, _inserted;
+    private long _inserted;
     private bool _completed, _ended;
 
     public BackgroundBlockWriter(IFileStore store, long nowMs, FileQuota quota)
     {
         _writer = store.WriteFile(nowMs);
         _quota = quota;
-        try { _quota.Begin(); }
+        try { _share = _quota.Begin(); }
         catch { _writer.Dispose(); throw; }
         _store = store;
         _consumer = Task.Run(async () =>
         {
             try
             {
-                await foreach (var (cid, block) in _queue.Reader.ReadAllAsync())
-                    if (_writer.Put(cid, block)) Interlocked.Add(ref _inserted, block.Length);
+                await foreach (var (cid, block, flushed) in _queue.Reader.ReadAllAsync())
+                    if (flushed is not null) { _writer.Flush(); flushed.SetResult(); }
+                    else if (_writer.Put(cid, block!)) Interlocked.Add(ref _inserted, block!.Length);
             }
             catch (Exception e)
             {
@@ -45,15 +47,22 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
 
     public async ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken ct)
     {
-        _quota.Reserve(block.Length); // before the block is written: concurrent writers share the quota
-        _added += block.Length;
+        // Before the block is written: concurrent writers share the quota. Before waiting there for younger writers
+        // to give way, what this one wrote is committed, so that they can finish their writes and end.
+        await _quota.ReserveAsync(_share, block.Length, () => Enqueue(null!, null, new(TaskCreationOptions.RunContinuationsAsynchronously), ct), ct);
         // The block is ours to keep; only a block that is part of a larger array (the last, short chunk) is copied.
         var array = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length
             ? seg.Array : block.ToArray();
+        await Enqueue(cid, array, null, ct);
+    }
+
+    private async Task Enqueue(Cid cid, byte[]? block, TaskCompletionSource? flushed, CancellationToken ct)
+    {
         bool room;
-        try { room = await _queue.Writer.WaitToWriteAsync(ct) && _queue.Writer.TryWrite((cid, array)); }
+        try { room = await _queue.Writer.WaitToWriteAsync(ct) && _queue.Writer.TryWrite((cid, block, flushed)); }
         catch (Exception) when (_consumer.IsFaulted) { room = false; }
         if (!room) await _consumer; // the writer stopped: its exception comes out here
+        if (flushed is not null && await Task.WhenAny(flushed.Task, _consumer) == _consumer) await _consumer;
     }
 
     /// <summary>
@@ -92,7 +101,7 @@ internal sealed class BackgroundBlockWriter : IBlockSink, IAsyncDisposable
         try { _writer.Dispose(); }
         finally
         {
-            if (!_ended) _quota.End(_added, _completed ? Interlocked.Read(ref _inserted) : 0);
+            if (!_ended) _quota.End(_share, _completed ? Interlocked.Read(ref _inserted) : 0);
             _ended = true;
         }
     }

@@ -51,6 +51,8 @@ public interface IFileWriter : IDisposable
     /// file is recorded. The caller names every such block, the whole DAG under it included.
     /// </summary>
     void Reference(Cid cid);
+    /// <summary>Commits the blocks put so far, so that the writer holds no lock on the store while it waits (for room in the quota).</summary>
+    void Flush();
     /// <summary>Flushes and records the file (its root must be among the blocks put or referenced); the file then counts as kept.</summary>
     void Complete(StoredFile file);
 }

@@ -162,7 +162,7 @@ public abstract partial class SqlChainStore
 
         public void Reference(Cid cid) => _referenced.Add(cid);
 
-        private void Flush()
+        public void Flush()
         {
             if (_tx is null) return;
             _store.Guard("storing file blocks", () => _tx.Commit());

@@ -27,7 +27,14 @@ public sealed class DevnetLiveTableTests
         {
             string Screen() { lock (output) return Regex.Replace(output.ToString(), @"\x1b\[[0-9;?]*[A-Za-z]", ""); }
             static bool Ready(string s) => s.Contains("Reorgs") && s.Contains("node3") && Regex.IsMatch(s, @"node3.*follower.*in sync");
-            await Eventually.True(() => Ready(Screen()), "a live table with three nodes in sync", 60);
+            // Three node processes starting beside the rest of the suite on two cores: give them two minutes, and
+            // when they are not ready, show what the terminal showed last.
+            try { await Eventually.True(() => Ready(Screen()), "a live table with three nodes in sync", 120); }
+            catch (Xunit.Sdk.FailException e)
+            {
+                var s = Screen();
+                Assert.Fail($"{e.Message}; the terminal's last lines:\n{s[Math.Max(0, s.Length - 2000)..]}");
+            }
             var drawn = Regex.Matches(Screen(), @"node1\W+" + port).Count;
             await Eventually.True(() => Regex.Matches(Screen(), @"node1\W+" + port).Count >= drawn + 4, "a few more refreshes of the table (250 ms blocks)", 10);
             var screen = Screen();

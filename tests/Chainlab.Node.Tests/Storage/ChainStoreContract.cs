@@ -231,6 +231,27 @@ public abstract class ChainStoreContract
     }
 
     [Fact]
+    public void A_writer_that_has_flushed_lets_another_write_and_what_it_flushed_still_goes_if_it_never_completes()
+    {
+        var loc = NewLocation();
+        var (g, state) = Genesis();
+        var waiting = FileBlocks(9);
+        var other = FileBlocks(10);
+        using var s = Open(loc);
+        s.InitGenesis(g, state);
+        using (var w = s.WriteFile(1000))
+        {
+            foreach (var (c, b) in waiting.Blocks.Take(2)) w.Put(c, b);
+            w.Flush(); // as an upload does before it waits for room in the quota
+            Assert.All(waiting.Blocks.Take(2), x => Assert.True(s.HasFileBlock(x.Cid)));
+            Write(s, other, expires: null); // another writer, meanwhile, writes and records its file
+            w.Put(waiting.Blocks[2].Cid, waiting.Blocks[2].Block);
+        } // never completed
+        Assert.All(waiting.Blocks, x => Assert.False(s.HasFileBlock(x.Cid)));
+        Assert.All(other.Blocks, x => Assert.Equal(x.Block, s.FileBlock(x.Cid)));
+    }
+
+    [Fact]
     public void A_block_a_file_references_rather_than_puts_outlives_the_file_that_brought_it()
     {
         var loc = NewLocation();

@@ -72,6 +72,8 @@ public sealed partial class MemoryChainStore
 
         public void Reference(Cid cid) => _referenced.Add(cid);
 
+        public void Flush() { } // every block is in the store as it is put
+
         public bool Put(Cid cid, byte[] block)
         {
             if (!_written.Add(cid)) return false;
