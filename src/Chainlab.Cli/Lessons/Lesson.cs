@@ -111,7 +111,7 @@ public sealed class StepBlock
 /// </summary>
 public sealed class LessonAction
 {
-    public static readonly string[] LessonActions = ["send", "wait", "load"];
+    public static readonly string[] LessonActions = ["send", "wait", "load", "deploy", "invoke", "add-file"];
     public static IEnumerable<string> Names => FaultCommand.Actions.Concat(LessonActions);
 
     public string Action { get; set; } = "";
@@ -135,6 +135,16 @@ public sealed class LessonAction
     // wait and load.
     public string? For { get; set; }
     public double Rate { get; set; }
+    // deploy (source, args, gas; name: the contract's name for later actions and checks) and invoke (contract,
+    // function, args, gas, amount; name: the transaction's). In args, "$dev2" or "$node1" is that account's
+    // address and "$NAME" a contract's; a string of digits is a number.
+    public string? Source { get; set; }
+    public List<object>? Args { get; set; }
+    public ulong Gas { get; set; } = 100_000;
+    public string? Contract { get; set; }
+    public string? Function { get; set; }
+    // add-file: the text stored (name: the file's name for later checks), through node via.
+    public string? Text { get; set; }
 
     [YamlIgnore] public int Line { get; set; }
 
@@ -172,6 +182,17 @@ public sealed class LessonCheck
     public int? Blocks { get; set; }
     /// <summary>producers: nodes that must have made none of them.</summary>
     public List<int>? Without { get; set; }
+    /// <summary>receipt: whether the transaction must have succeeded (true) or failed (false).</summary>
+    public bool? Success { get; set; }
+    /// <summary>receipt: words its error must contain.</summary>
+    public string? Error { get; set; }
+    /// <summary>call: the contract (by its deploy's name), function and args; equals: the value it must answer (as JSON).</summary>
+    public string? Contract { get; set; }
+    public string? Function { get; set; }
+    public List<object>? Args { get; set; }
+    [YamlMember(Alias = "equals")] public object? EqualsValue { get; set; }
+    /// <summary>file-found: the file (by its add-file's name).</summary>
+    public string? File { get; set; }
 
     [YamlIgnore] public int Line { get; set; }
 
@@ -314,6 +335,9 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         return block;
     }
 
+    // Names given by deploy and add-file actions, for the actions and checks after them.
+    private readonly HashSet<string> contracts = new(), files = new();
+
     private void Validate(Lesson lesson)
     {
         var f = lesson.Front;
@@ -354,6 +378,12 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
             catch (CliException e) { Error(a.Line, e.Message); }
             return;
         }
+        if (a.Action is "deploy" or "invoke")
+        {
+            if (a.From is null) Bad("needs from: the account that sends it");
+            else if (AccountProblem(a.From, f) is { } why) Bad(why);
+            if (a.Gas is 0 or > 10_000_000) Bad("gas must be 1..10,000,000");
+        }
         switch (a.Action)
         {
             case "send":
@@ -366,6 +396,22 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
             case "wait":
                 if (a.For is null) Bad("needs for: how long (e.g. 5s)");
                 else Duration(a.For, a.Line, "for");
+                break;
+            case "deploy":
+                if (string.IsNullOrWhiteSpace(a.Source)) Bad("needs source: the contract's Lua code");
+                if (a.Name is null) Bad("needs name: what later actions and checks call the contract");
+                else if (!contracts.Add(a.Name) || !sent.Add(a.Name)) Bad($"a contract or transaction is named '{a.Name}' already");
+                break;
+            case "invoke":
+                if (a.Contract is null || !contracts.Contains(a.Contract)) Bad($"contract: no deploy action before it names a contract '{a.Contract}'");
+                if (string.IsNullOrEmpty(a.Function)) Bad("needs function");
+                if (a.Name is { } called && !sent.Add(called)) Bad($"a transaction is named '{called}' already");
+                break;
+            case "add-file":
+                if (a.Text is null) Bad("needs text: what the file holds");
+                if (a.Name is null) Bad("needs name: what later checks call the file");
+                else if (!files.Add(a.Name)) Bad($"a file is named '{a.Name}' already");
+                if (a.Via is { } fv && (fv < 1 || fv > f.Nodes)) Bad($"via: no node {fv} (1..{f.Nodes})");
                 break;
             case "load":
                 if (a.Rate is <= 0 or > 500) Bad("rate must be above 0 and at most 500 transactions per second");
@@ -420,6 +466,17 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
                 break;
             case "producers" when c.Blocks is < 1 or > 100:
                 Bad("blocks must be 1..100");
+                break;
+            case "receipt" when c.Tx is null || !sent.Contains(c.Tx):
+                Bad($"needs tx: the name a send or invoke action before it gave its transaction");
+                break;
+            case "call":
+                if (c.Contract is null || !contracts.Contains(c.Contract)) Bad($"contract: no deploy action before it names a contract '{c.Contract}'");
+                if (string.IsNullOrEmpty(c.Function)) Bad("needs function");
+                if (c.EqualsValue is null) Bad("needs equals: the value the call must answer");
+                break;
+            case "file-found" when c.File is null || !files.Contains(c.File):
+                Bad($"needs file: the name an add-file action before it gave the file");
                 break;
             case "slashed" when c.Node is null:
                 Bad("needs node: the validator that must be slashed");

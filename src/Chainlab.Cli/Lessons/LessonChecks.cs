@@ -15,12 +15,17 @@ public sealed record CheckState(bool Passed, string Evidence);
 /// </summary>
 public static class LessonChecks
 {
-    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers", "producers"];
+    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers", "producers", "receipt", "call", "file-found"];
 
     /// <summary>The live devnet a lesson runs on, what it sent, and where each node stood when the step began.</summary>
     public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, long> reorgsAtStepStart, Func<string, Address> address,
-        ulong heightAfterActions = 0)
+        ulong heightAfterActions = 0, Func<object?, JsonNode?>? argument = null, IReadOnlyDictionary<string, Address>? contracts = null,
+        IReadOnlyDictionary<string, (string Cid, byte[] Bytes)>? files = null)
     {
+        /// <summary>A lesson's argument as JSON, with "$account" and "$contract" names replaced by addresses.</summary>
+        public JsonNode? Argument(object? value) => (argument ?? (v => JsonValue.Create(v?.ToString())))(value);
+        public IReadOnlyDictionary<string, Address> Contracts { get; } = contracts ?? new Dictionary<string, Address>();
+        public IReadOnlyDictionary<string, (string Cid, byte[] Bytes)> Files { get; } = files ?? new Dictionary<string, (string, byte[])>();
         /// <summary>The best honest height when the step's actions were done: producers counts the blocks above it.</summary>
         public ulong HeightAfterActions { get; } = heightAfterActions;
         public Observations O { get; } = o;
@@ -51,6 +56,9 @@ public static class LessonChecks
             "reorganised" => await Reorganised(c.Nodes ?? o.LiveHonest, x, ct),
             "peers" => await Peers(c, o, ct),
             "producers" => await Producers(c, x, ct),
+            "receipt" => await Receipt(c, x, ct),
+            "call" => await Call(c, x, ct),
+            "file-found" => await FileFound(c, x, ct),
             _ => throw new ArgumentException($"unknown check {c.Check}"),
         };
     }
@@ -172,6 +180,75 @@ public static class LessonChecks
         var ok = (ulong)count >= want && (c.Nodes ?? []).All(m => byNode.ContainsKey($"node{m}")) && (c.Without ?? []).All(m => !byNode.ContainsKey($"node{m}"));
         return new(ok, count == 0 ? $"no block above {from - 1} yet on node{n}"
             : $"blocks {from}..{from + (ulong)count - 1} on node{n}: " + string.Join(", ", byNode.OrderBy(b => b.Key).Select(b => $"{b.Key} made {b.Value}")));
+    }
+
+    /// <summary>
+    /// The named transaction's receipt, on the first live honest node: in a block, succeeded or failed as asked,
+    /// its error holding the words asked for, its gas used at least or below a figure.
+    /// </summary>
+    private static async Task<CheckState> Receipt(LessonCheck c, Context x, CancellationToken ct)
+    {
+        if (x.O.LiveHonest.Count == 0) return new(false, "no honest node answers");
+        var n = x.O.LiveHonest[0];
+        var hash = x.Txs[c.Tx!];
+        TxStatusDto tx;
+        try { tx = await new ChainlabClient(x.O.Api(n)).GetTransactionAsync(Hash.Parse(hash), ct); }
+        catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException) { return new(false, $"{c.Tx}: {e.Message}"); }
+        if (tx.Status != "included" || tx.Receipt is not { } r) return new(false, $"{c.Tx} {hash[..16]} is {tx.Status} on node{n}");
+        var gas = r.GasUsed ?? 0;
+        var ok = (c.Success is not { } want || r.Success == want)
+            && (c.Error is null || (r.Error ?? "").Contains(c.Error, StringComparison.OrdinalIgnoreCase))
+            && (c.AtLeast is not { } min || gas >= min) && (c.Below is not { } max || gas < max);
+        return new(ok, $"{c.Tx} in block {tx.BlockHeight}: {(r.Success ? "succeeded" : "failed")}" + (r.Error is { } err ? $" ({err})" : "")
+            + (r.GasUsed is { } g ? $", {g} gas used" : "") + $", fee {r.FeePaid} paid" + (r.ContractAddress is { } made ? $", contract {made}" : ""));
+    }
+
+    /// <summary>A read-only call of a contract function on every live honest node answers the value asked for.</summary>
+    private static async Task<CheckState> Call(LessonCheck c, Context x, CancellationToken ct)
+    {
+        if (!x.Contracts.TryGetValue(c.Contract!, out var address)) return new(false, $"contract {c.Contract} was not deployed");
+        var args = (c.Args ?? []).Select(x.Argument).ToList();
+        var want = x.Argument(c.EqualsValue)?.ToJsonString();
+        var lines = new List<string>();
+        var ok = x.O.LiveHonest.Count > 0;
+        foreach (var n in x.O.LiveHonest)
+        {
+            try
+            {
+                var got = (await new ChainlabClient(x.O.Api(n)).CallAsync(address, c.Function!, args, ct: ct)).Value?.ToJsonString() ?? "null";
+                ok &= got == want;
+                lines.Add($"node{n} {got}");
+            }
+            catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException) { ok = false; lines.Add($"node{n}: {e.Message}"); }
+        }
+        return new(ok, $"{c.Contract}.{c.Function}({string.Join(", ", args.Select(a => a?.ToJsonString()))}) = {string.Join(", ", lines)} (want {want})");
+    }
+
+    /// <summary>
+    /// Each node asked (default every live honest node) serves the named file with the bytes it was added with: a
+    /// node that lacks it finds a provider through the DHT and fetches it, every block checked against its CID.
+    /// </summary>
+    private static async Task<CheckState> FileFound(LessonCheck c, Context x, CancellationToken ct)
+    {
+        var (cid, bytes) = x.Files[c.File!];
+        var lines = new List<string>();
+        var ok = true;
+        foreach (var n in c.Nodes ?? x.O.LiveHonest)
+        {
+            var client = new ChainlabClient(x.O.Api(n));
+            try
+            {
+                await client.GetFileAsync(cid, ct); // fetched from a provider when the node lacks it
+                await using var s = await client.DownloadFileAsync(cid, ct);
+                using var got = new MemoryStream();
+                await s.CopyToAsync(got, ct);
+                var same = got.ToArray().AsSpan().SequenceEqual(bytes);
+                ok &= same;
+                lines.Add($"node{n} {(same ? "serves it" : "serves OTHER bytes")}");
+            }
+            catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException or IOException) { ok = false; lines.Add($"node{n}: {e.Message}"); }
+        }
+        return new(ok && lines.Count > 0, $"{c.File} {cid}: {string.Join(", ", lines)}");
     }
 
     /// <summary>How many peer links each node holds (inbound and outbound), at least or below a count.</summary>

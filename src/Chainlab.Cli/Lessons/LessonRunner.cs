@@ -19,6 +19,8 @@ public sealed record LessonResult(TimeSpan Took, int ChecksPassed, IReadOnlyDict
 public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p2pPort, bool auto, TextWriter output, TextReader input)
 {
     private readonly Dictionary<string, string> _txs = new();
+    private readonly Dictionary<string, Address> _contracts = new();
+    private readonly Dictionary<string, (string Cid, byte[] Bytes)> _files = new();
 
     public async Task<LessonResult> RunAsync(CancellationToken ct)
     {
@@ -64,7 +66,7 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
                 ulong height = 0;
                 for (var n = 1; n <= f.Nodes; n++)
                     if (o.Honest.Contains(n) && await o.GetAsync(n, "/api/v1/status", ct) is { } st) height = Math.Max(height, st["headHeight"]!.GetValue<ulong>());
-                var context = new LessonChecks.Context(o, _txs, reorgs, a => AccountAddress(a, live), height);
+                var context = new LessonChecks.Context(o, _txs, reorgs, a => AccountAddress(a, live), height, v => Argument(v, live), _contracts, _files);
                 foreach (var c in step.Checks)
                 {
                     var state = await AwaitCheckAsync(c, context, ct);
@@ -148,7 +150,7 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
             }
             case "send":
             {
-                var node = a.Via ?? o.Honest.Order().First(n => live.Supervisor.IsRunning(n) && !live.Supervisor.IsPaused(n));
+                var node = a.Via ?? FirstLiveHonest(live);
                 var key = AccountKey(a.From!, live);
                 var to = AccountAddress(a.To!, live);
                 var client = new ChainlabClient(o.Api(node));
@@ -162,10 +164,81 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
                 lock (o.Sent) o.Sent.Add(new SentTx(tx.Hash.ToString(), runner.Now, node));
                 return $"{a.From} sends {a.Amount} to {a.To} through node {node}: transaction {tx.Hash.ToString()[..16]}" + (a.Name is null ? "" : $" ({a.Name})");
             }
+            case "deploy" or "invoke":
+            {
+                var node = a.Via ?? FirstLiveHonest(live);
+                var client = new ChainlabClient(o.Api(node));
+                var key = AccountKey(a.From!, live);
+                List<Chainlab.Contracts.ContractValue> args;
+                try { args = (a.Args ?? []).Select(x => Chainlab.Contracts.ContractValue.FromJson(Argument(x, live))).ToList(); }
+                catch (FormatException e) { throw new CliException($"{a.Action} (line {a.Line}): {e.Message}"); }
+                Chainlab.Core.Model.Transaction tx;
+                try
+                {
+                    tx = a.Action == "deploy"
+                        ? await client.DeployAsync(key, System.Text.Encoding.UTF8.GetBytes(a.Source!), args, a.Gas, ct: ct)
+                        : await client.InvokeAsync(key, _contracts[a.Contract!], a.Function!, args, a.Gas, a.Amount, ct);
+                }
+                catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException)
+                {
+                    throw new CliException($"{a.Action} (line {a.Line}): node {node} refused the transaction: {e.Message}");
+                }
+                if (a.Name is { } name) _txs[name] = tx.Hash.ToString();
+                lock (o.Sent) o.Sent.Add(new SentTx(tx.Hash.ToString(), runner.Now, node));
+                // The lesson goes on once the transaction is in a block: later steps call the contract.
+                Inclusion included;
+                try { included = await client.WaitForInclusionAsync(tx.Hash, TimeSpan.FromSeconds(60), ct); }
+                catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException or TimeoutException)
+                {
+                    throw new CliException($"{a.Action} (line {a.Line}): transaction {tx.Hash} did not get into a block: {e.Message}");
+                }
+                var r = included.Transaction.Receipt!;
+                var what = $"{(r.Success ? "succeeded" : "FAILED")}" + (r.Error is { } err ? $" ({err})" : "") + $", {r.GasUsed ?? 0} gas used, fee {r.FeePaid} paid";
+                if (a.Action == "invoke")
+                    return $"{a.From} calls {a.Contract}.{a.Function} through node {node}: transaction {tx.Hash.ToString()[..16]} in block {included.Header.Height}, {what}";
+                if (!r.Success || r.ContractAddress is null)
+                    throw new CliException($"deploy (line {a.Line}): the contract was not created: {r.Error ?? "no address in the receipt"}");
+                _contracts[a.Name!] = Address.Parse(r.ContractAddress);
+                return $"{a.From} deploys {a.Name} through node {node}: contract {r.ContractAddress} in block {included.Header.Height}, {what}";
+            }
+            case "add-file":
+            {
+                var node = a.Via ?? FirstLiveHonest(live);
+                var bytes = System.Text.Encoding.UTF8.GetBytes(a.Text!);
+                Chainlab.Client.Models.StoredFileDto stored;
+                try { stored = await new ChainlabClient(o.Api(node)).AddFileAsync(new MemoryStream(bytes), a.Name + ".txt", "text/plain", 1, ct); }
+                catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException)
+                {
+                    throw new CliException($"add-file (line {a.Line}): node {node} refused the file: {e.Message}");
+                }
+                _files[a.Name!] = (stored.Cid, bytes);
+                return $"node {node} stores {a.Name} ({bytes.Length} bytes) as {stored.Cid}";
+            }
             default:
                 throw new ArgumentException($"unknown action {a.Action}");
         }
     }
+
+    private static int FirstLiveHonest(ScenarioRunner.LiveDevnet live) =>
+        live.Observations.Honest.Order().First(n => live.Supervisor.IsRunning(n) && !live.Supervisor.IsPaused(n));
+
+    /// <summary>
+    /// A value from a lesson's YAML as a contract argument in JSON: "$dev2", "$node1" and "$NAME" (a contract
+    /// deployed earlier) are addresses, a string of digits a number, true and false booleans, lists arrays, maps objects.
+    /// </summary>
+    private System.Text.Json.Nodes.JsonNode? Argument(object? value, ScenarioRunner.LiveDevnet live) => value switch
+    {
+        null => null,
+        string s when s.StartsWith('$') => System.Text.Json.Nodes.JsonValue.Create(
+            (_contracts.TryGetValue(s[1..], out var c) ? c : LessonParser.AccountProblem(s[1..], lesson.Front) is null ? AccountAddress(s[1..], live)
+                : throw new CliException($"{s}: no contract of that name was deployed and it is not an account")).ToString()),
+        string s when long.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l) => System.Text.Json.Nodes.JsonValue.Create(l),
+        "true" or "false" => System.Text.Json.Nodes.JsonValue.Create((string)value == "true"),
+        string s => System.Text.Json.Nodes.JsonValue.Create(s),
+        List<object> list => new System.Text.Json.Nodes.JsonArray(list.Select(x => Argument(x, live)).ToArray()),
+        Dictionary<object, object> map => new System.Text.Json.Nodes.JsonObject(map.Select(kv => KeyValuePair.Create(kv.Key.ToString()!, Argument(kv.Value, live)))),
+        _ => System.Text.Json.Nodes.JsonValue.Create(value.ToString()),
+    };
 
     private string KeyFile(string account, ScenarioRunner.LiveDevnet live) => account.StartsWith("dev")
         ? Path.Combine(live.Keys, account + ".json")

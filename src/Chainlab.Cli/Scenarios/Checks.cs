@@ -100,8 +100,12 @@ public static class Checks
         {
             ulong before = 0, deepest = 0;
             double last = 0;
+            var first = true;
             foreach (var x in o.Samples.Select(s => (s.T, Node: s.Nodes.FirstOrDefault(y => y.Node == n && y.Up))).Where(x => x.Node is not null))
             {
+                // What the node reorganised before the run began (the network forming) is not the run's.
+                if (first) { (before, first, last) = (x.Node!.DeepestReorg, false, x.T); continue; }
+                if (x.Node!.DeepestReorg < before) before = 0; // the node restarted: its figure began again
                 if (x.Node!.DeepestReorg > before)
                 {
                     if (Split(x.T) || Split(last)) splitReorg = Math.Max(splitReorg, x.Node.DeepestReorg);

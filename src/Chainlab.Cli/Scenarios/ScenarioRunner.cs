@@ -83,9 +83,12 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
                 o.Ids[n] = await supervisor.NodeIdAsync(n, ct);
                 if (settings.KeyFile(dir, n) is { } kf) o.ProducerKeys[n] = Keystore.ReadPublic(File.ReadAllText(kf)).PublicKey;
             }
+            // Nodes that start a second or two apart produce on their own until they link, and then the lighter
+            // branches reorganise: that is the network forming, not the scenario. The run begins on one head.
+            var formed = await OneHonestHeadAsync(o, TimeSpan.FromSeconds(60), ct);
             var startup = _clock.Elapsed;
             _clock.Restart();
-            o.Note(0, $"{s.Network.Nodes} nodes up after {startup.TotalSeconds:0.0} s of start-up" + (settings.Malicious.Count > 0 ? "; misbehaving: " + string.Join(", ", settings.Malicious.Select(m => $"node{m.Key} {string.Join('+', m.Value)}")) : "")
+            o.Note(0, $"{s.Network.Nodes} nodes up after {startup.TotalSeconds:0.0} s of start-up" + (formed ? ", the honest ones on one head" : ", the honest ones NOT on one head after 60 s") + (settings.Malicious.Count > 0 ? "; misbehaving: " + string.Join(", ", settings.Malicious.Select(m => $"node{m.Key} {string.Join('+', m.Value)}")) : "")
                 + (settings.DisabledDefences.Count > 0 ? $"; TEST ONLY, defences off on honest nodes: {string.Join(", ", settings.DisabledDefences)}" : ""));
             return live;
         }
@@ -93,6 +96,22 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
         {
             await live.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Waits until every honest node answers with the same head, or the time is up (false).</summary>
+    private static async Task<bool> OneHonestHeadAsync(Observations o, TimeSpan within, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + within;
+        while (true)
+        {
+            var heads = new HashSet<string>();
+            var answered = 0;
+            foreach (var n in o.Honest)
+                if (await o.GetAsync(n, "/api/v1/status", ct) is { } st) { answered++; heads.Add(st["headHash"]!.GetValue<string>()); }
+            if (answered == o.Honest.Count && heads.Count == 1) return true;
+            if (DateTime.UtcNow >= until) return false;
+            await Task.Delay(250, ct);
         }
     }
 

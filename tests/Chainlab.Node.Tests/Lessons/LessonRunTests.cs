@@ -54,6 +54,26 @@ public sealed class LessonRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_contract_is_deployed_and_called_and_gas_memory_and_the_sandbox_stop_the_three_that_misbehave()
+    {
+        var (code, output) = await Run("contract-gas-and-sandbox");
+        AssertPassed(code, output, "contract-gas-and-sandbox");
+        Assert.Contains("out of gas (limit 50000)", output);
+        Assert.Contains("out of memory (limit", output);
+        Assert.Contains("global 'os'", output);
+    }
+
+    [Fact]
+    public async Task A_file_stored_on_one_node_is_found_through_the_dht_from_another_and_the_same_bytes_get_the_same_cid()
+    {
+        var (code, output) = await Run("content-addressing");
+        AssertPassed(code, output, "content-addressing");
+        var cids = System.Text.RegularExpressions.Regex.Matches(output, @"stores \w+ \(\d+ bytes\) as (\w+)").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, cids.Count);
+        Assert.Equal(cids[0], cids[1]);
+    }
+
+    [Fact]
     public async Task Forks_and_reorganisations_split_a_proof_of_work_devnet_and_after_the_heal_the_lighter_branch_is_undone()
     {
         var (code, output) = await Run("forks-and-reorgs");
