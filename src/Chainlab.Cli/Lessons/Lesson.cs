@@ -37,6 +37,15 @@ public sealed class Lesson
 
     public string Title => Front.Title;
 
+    // A challenge (kind: challenge) has four kinds of step, by title: Setup (actions the lab does first), Goal
+    // (what the player must reach: its checks, read from chain state), Hint… (told only when asked), Solution
+    // (actions that reach the goal, run only with --solution).
+    public bool IsChallenge => Front.Kind == "challenge";
+    public LessonStep? Setup => Steps.FirstOrDefault(s => s.Title == "Setup");
+    public LessonStep? Goal => Steps.FirstOrDefault(s => s.Title == "Goal");
+    public IReadOnlyList<LessonStep> Hints => Steps.Where(s => s.Title.StartsWith("Hint")).ToList();
+    public LessonStep? Solution => Steps.FirstOrDefault(s => s.Title == "Solution");
+
     /// <summary>What the lesson runs on, in the scenario's words: its network and its malicious nodes; no load, no timed faults.</summary>
     public Scenario ToScenario() => new()
     {
@@ -60,6 +69,10 @@ public sealed class Lesson
         public string Duration { get; set; } = "";
         /// <summary>Lessons or challenges to try next, shown in the summary.</summary>
         public List<string> Next { get; set; } = new();
+        /// <summary>lesson, or challenge (docs/LEARN.md).</summary>
+        public string Kind { get; set; } = "lesson";
+        /// <summary>A challenge's player: the account whose key the learner is given (default dev2).</summary>
+        public string Player { get; set; } = "dev2";
         /// <summary>Nodes that misbehave from the start, as in a scenario.</summary>
         public List<Scenario.MaliciousPart> Malicious { get; set; } = new();
     }
@@ -363,9 +376,34 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
             foreach (var a in step.Actions) ValidateAction(a, f, sent);
             foreach (var c in step.Checks) ValidateCheck(c, f, sent);
         }
+        if (f.Kind is not ("lesson" or "challenge")) Error(FrontLine("kind"), "kind must be lesson or challenge");
+        if (AccountProblem(f.Player, f) is { } badPlayer) Error(FrontLine("player"), $"player: {badPlayer}");
+        if (lesson.IsChallenge) ValidateChallenge(lesson);
         // Said only of a file that otherwise reads: a broken block would make them follow from it.
         if (errors.Count == 0 && lesson.Steps.Count == 0) Error(1, "the lesson has no steps: each begins with a '## ' heading");
         else if (errors.Count == 0 && lesson.Steps.All(s => s.Checks.Count == 0)) Error(1, "the lesson checks nothing: give at least one step a check");
+    }
+
+    private void ValidateChallenge(Lesson lesson)
+    {
+        foreach (var step in lesson.Steps)
+        {
+            var ok = step.Title switch
+            {
+                "Setup" => step.Checks.Count == 0 ? null : "the Setup step only acts: its checks belong in Goal",
+                "Goal" => step.Actions.Count > 0 ? "the Goal step only checks: what the lab does first belongs in Setup" : step.Checks.Count == 0 ? "the Goal step needs checks: what the player must reach" : null,
+                "Solution" => step.Checks.Count > 0 ? "the Solution step only acts: the Goal's checks tell whether it worked" : step.Actions.Count == 0 ? "the Solution step needs actions that reach the goal" : null,
+                var t when t.StartsWith("Hint") => step.Actions.Count + step.Checks.Count > 0 ? "a hint is text only" : null,
+                _ => $"a challenge's steps are Setup, Goal, Hint… and Solution, not '{step.Title}'",
+            };
+            if (ok is not null) Error(step.Line, ok);
+        }
+        foreach (var needed in new[] { "Setup", "Goal", "Solution" })
+            if (lesson.Steps.Count(s => s.Title == needed) != 1) Error(1, $"a challenge has one '## {needed}' step");
+        if (lesson.Hints.Count == 0) Error(1, "a challenge has at least one '## Hint' step");
+        var order = lesson.Steps.Select(s => s.Title.StartsWith("Hint") ? "Hint" : s.Title).Distinct().ToList();
+        if (errors.Count == 0 && !order.SequenceEqual(["Setup", "Goal", "Hint", "Solution"]))
+            Error(1, "a challenge's steps come in the order Setup, Goal, Hint…, Solution");
     }
 
     private void ValidateAction(LessonAction a, Lesson.FrontMatter f, HashSet<string> sent)
@@ -458,7 +496,7 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
                 break;
             case "balance" or "stake":
                 if (c.Account is null) Bad("needs account (dev1..dev4, or nodeN)");
-                else if (AccountProblem(c.Account, f) is { } why) Bad(why);
+                else if (!contracts.Contains(c.Account) && AccountProblem(c.Account, f) is { } why) Bad(why);
                 if (c.AtLeast is null && c.Below is null) Bad("needs atLeast or below");
                 break;
             case "peers" when c.AtLeast is null && c.Below is null:
