@@ -18,7 +18,10 @@ public static class Invocation
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // ProcessTerminationTimeout null: System.CommandLine leaves SIGINT and SIGTERM alone. Its handler cancels the
+            // command inline on the signal thread and then blocks it for two seconds; commands that clean up on a
+            // signal take it with a Shutdown of their own.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (CliException e)
         {

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace Chainlab.Cli;
 
-/// <summary>A token cancelled by Ctrl+C or SIGTERM, so long-running commands stop cleanly.</summary>
+/// <summary>
+/// A token cancelled by Ctrl+C or SIGTERM, so long-running commands stop cleanly. The only handler of those signals:
+/// System.CommandLine's own is off (Invocation), so a command without one ends at once, as a command line tool does.
+/// </summary>
 public sealed class Shutdown : IDisposable
 {
     private readonly CancellationTokenSource _cts;
@@ -18,7 +21,14 @@ public sealed class Shutdown : IDisposable
     private void Handle(PosixSignalContext ctx)
     {
         ctx.Cancel = true;
-        _cts.Cancel();
+        // Not here: cancelling runs the awaiting code inline, and the clean-up it does (stopping child processes and
+        // waiting for them) needs the runtime's signal handling, which this handler may be holding up. A lesson's
+        // Ctrl+C hung for minutes that way, now and then.
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            try { _cts.Cancel(); }
+            catch (ObjectDisposedException) { } // the command had ended already
+        });
     }
 
     public CancellationToken Token => _cts.Token;

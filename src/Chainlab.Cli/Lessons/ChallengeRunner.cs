@@ -96,6 +96,8 @@ public sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort, 
         ChallengeState state;
         try { state = JsonSerializer.Deserialize<ChallengeState>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))!; }
         catch (JsonException e) { throw new CliException($"{path}: {e.Message}", ExitCodes.BadInput); }
+        if (state is null || state.Nodes < 1 || state.Nodes > 16 || state.Contracts is null || state.Txs is null)
+            throw new CliException($"{path} is not what chainlab lab play writes: start the challenge again", ExitCodes.BadInput);
         if (state.Challenge != challenge.Name) throw new CliException($"{dir} holds challenge {state.Challenge}, not {challenge.Name}", ExitCodes.BadInput);
         var settings = DevnetSettings.Load(dir);
         var supervisor = new DevnetSupervisor(dir, settings); // not started: it only knows the ports and keys

@@ -418,6 +418,7 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         }
         if (a.Action is "deploy" or "invoke")
         {
+            if (a.Via is { } dv && (dv < 1 || dv > f.Nodes)) Bad($"via: no node {dv} (1..{f.Nodes})");
             if (a.From is null) Bad("needs from: the account that sends it");
             else if (AccountProblem(a.From, f) is { } why) Bad(why);
             if (a.Gas is 0 or > 10_000_000) Bad("gas must be 1..10,000,000");
@@ -513,7 +514,7 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
                 if (string.IsNullOrEmpty(c.Function)) Bad("needs function");
                 if (c.EqualsValue is null) Bad("needs equals: the value the call must answer");
                 break;
-            case "file-found" when c.File is null || !files.Contains(c.File):
+            case "file-found" when c.File is null || !files.Contains(c.File) || f.Kind == "challenge":
                 Bad($"needs file: the name an add-file action before it gave the file");
                 break;
             case "slashed" when c.Node is null:
@@ -534,7 +535,7 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
     /// <summary>Why an account name does not name an account of this lesson's devnet, or null.</summary>
     internal static string? AccountProblem(string account, Lesson.FrontMatter f)
     {
-        var m = Regex.Match(account, "^(dev|node)([0-9]+)$");
+        var m = Regex.Match(account, "^(dev|node)([0-9]{1,3})$");
         if (!m.Success) return $"'{account}' is not an account: dev1..dev4, or node1..node{f.Nodes} (a node's producer key)";
         var k = int.Parse(m.Groups[2].Value);
         if (m.Groups[1].Value == "dev" && k is < 1 or > 4) return $"'{account}': the devnet's dev accounts are dev1..dev4";

@@ -99,7 +99,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
         }
     }
 
-    /// <summary>Waits until every honest node answers with the same head, or the time is up (false).</summary>
+    /// <summary>Waits until every honest node answers with the same head above genesis, or the time is up (false).</summary>
     private static async Task<bool> OneHonestHeadAsync(Observations o, TimeSpan within, CancellationToken ct)
     {
         var until = DateTime.UtcNow + within;
@@ -108,7 +108,8 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             var heads = new HashSet<string>();
             var answered = 0;
             foreach (var n in o.Honest)
-                if (await o.GetAsync(n, "/api/v1/status", ct) is { } st) { answered++; heads.Add(st["headHash"]!.GetValue<string>()); }
+                // Above genesis: every node "agrees" on genesis before any has made a block or linked.
+                if (await o.GetAsync(n, "/api/v1/status", ct) is { } st && st["headHeight"]!.GetValue<ulong>() > 0) { answered++; heads.Add(st["headHash"]!.GetValue<string>()); }
             if (answered == o.Honest.Count && heads.Count == 1) return true;
             if (DateTime.UtcNow >= until) return false;
             await Task.Delay(250, ct);

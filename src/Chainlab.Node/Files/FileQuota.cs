@@ -33,7 +33,7 @@ public sealed class FileQuota(IFileStore store, long quotaBytes)
     /// <summary>One writer's share of the quota, from <see cref="Begin"/> to <see cref="End"/>.</summary>
     public sealed class Writer
     {
-        internal long Age, Reserved;
+        internal long Age, Reserved, Wants;
         internal bool GivesWay;
         /// <summary>Bytes this writer has reserved.</summary>
         public long ReservedBytes => Reserved;
@@ -60,26 +60,42 @@ public sealed class FileQuota(IFileStore store, long quotaBytes)
             Task changed;
             lock (_gate)
             {
+                writer.Wants = 0;
                 if (writer.GivesWay) throw Refused("an older upload needs the room");
-                if (_stored + _reserved + bytes <= quotaBytes) { _reserved += bytes; writer.Reserved += bytes; return; }
+                // What the older writers hold and are waiting for comes first: a newcomer does not take the room
+                // an older writer waits for.
                 var older = _stored + bytes;
                 foreach (var (age, w) in _writers)
-                    if (age <= writer.Age) older += w.Reserved;
+                    if (age < writer.Age) older += w.Reserved + w.Wants;
+                    else if (age == writer.Age) older += w.Reserved;
                     else break;
+                var younger = _reserved - _writers.Values.Where(w => w.Age <= writer.Age).Sum(w => w.Reserved);
+                if (older + younger <= quotaBytes) { _reserved += bytes; writer.Reserved += bytes; return; }
                 if (older > quotaBytes) throw Refused($"it holds or is writing {_stored + _reserved}");
                 // It fits beside the older writers: the youngest give way until it would fit once they end.
-                var missing = _stored + _reserved + bytes - quotaBytes;
+                var missing = older + younger - quotaBytes;
+                var marked = false;
                 foreach (var w in _writers.Values.Reverse())
                 {
                     if (missing <= 0 || w == writer) break;
+                    marked |= !w.GivesWay;
                     w.GivesWay = true;
                     missing -= w.Reserved;
                 }
-                Signal(); // a younger writer waiting for room wakes and sees that it gives way
+                writer.Wants = bytes;
+                if (marked) Signal(); // a younger writer waiting for room wakes and sees that it gives way
                 changed = _changed.Task; // and this one waits for the next change
             }
-            if (beforeWaiting is { } before) { beforeWaiting = null; await before(); continue; }
-            await changed.WaitAsync(ct);
+            try
+            {
+                if (beforeWaiting is { } before) { beforeWaiting = null; await before(); continue; }
+                await changed.WaitAsync(ct);
+            }
+            catch
+            {
+                lock (_gate) writer.Wants = 0;
+                throw;
+            }
         }
     }
 

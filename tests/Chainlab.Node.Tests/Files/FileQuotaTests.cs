@@ -49,11 +49,13 @@ public sealed class FileQuotaTests
         await Task.Delay(50);
         Assert.False(waiting.IsCompleted);
         await Assert.ThrowsAsync<FileRefusedException>(() => q.ReserveAsync(young, 1, null, default).AsTask());
-        await q.ReserveAsync(middle, 10, null, default); // the middle one was not asked to give way: it still fits once the youngest ends
-        Assert.False(waiting.IsCompleted);
+        // The middle one was not asked to give way: it fits beside the oldest once the youngest ends, and waits too.
+        var middleWaiting = q.ReserveAsync(middle, 10, null, default).AsTask();
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted || middleWaiting.IsCompleted);
 
         q.End(young, 0); // refused, it ends and gives back its 30
-        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(waiting, middleWaiting).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(100, q.Used);
         q.End(old, 60);
         q.End(middle, 40);
@@ -79,6 +81,23 @@ public sealed class FileQuotaTests
         Assert.InRange(done.Count(ok => ok), 1, 3);
         Assert.True(done[0], "the oldest writer completes");
         Assert.Equal(done.Count(ok => ok) * 30, q.Used);
+    }
+
+    [Fact]
+    public async Task A_writer_that_begins_later_does_not_take_the_room_an_older_one_waits_for()
+    {
+        var q = Quota(100);
+        var old = q.Begin();
+        var young = q.Begin();
+        await q.ReserveAsync(old, 50, null, default);
+        await q.ReserveAsync(young, 50, null, default);
+        var waiting = q.ReserveAsync(old, 30, null, default).AsTask();
+        q.End(young, 0);
+        var late = q.Begin();
+        await Assert.ThrowsAsync<FileRefusedException>(() => q.ReserveAsync(late, 40, null, default).AsTask());
+        q.End(late, 0);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(80, q.Used);
     }
 
     [Fact]

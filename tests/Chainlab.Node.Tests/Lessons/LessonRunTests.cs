@@ -154,7 +154,8 @@ public sealed class LessonRunTests : IDisposable
             System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
             // Stopping three node processes takes a few seconds, much longer on a loaded machine.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-            await p.WaitForExitAsync(timeout.Token);
+            try { await p.WaitForExitAsync(timeout.Token); }
+            catch (OperationCanceledException) { Assert.Fail("the lesson did not end within 120 s of Ctrl+C; it said:\n" + Seen()); }
             Assert.True(p.ExitCode == 130, Seen());
             Assert.Contains("Stopped: every node of the lesson's devnet is shut down.", Seen());
             Assert.DoesNotContain("Step 3 of 3", Seen());
