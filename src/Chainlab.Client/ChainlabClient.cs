@@ -96,6 +96,14 @@ public sealed partial class ChainlabClient : IDisposable
     public Task<JsonNode> RunDevnetScenarioAsync(string token, string name, CancellationToken ct = default) =>
         SendAsync<JsonNode>(Authorised(new HttpRequestMessage(HttpMethod.Post, "/api/v1/devnet/scenarios") { Content = JsonContent.Create(new { name }, options: Json) }, token), ct);
 
+    /// <summary>Devnets only: the lessons and challenges beside the devnet (never a solution) and the last run.</summary>
+    public Task<JsonNode> GetDevnetLabAsync(string token, CancellationToken ct = default) =>
+        SendAsync<JsonNode>(Authorised(new HttpRequestMessage(HttpMethod.Get, "/api/v1/devnet/lab"), token), ct);
+
+    /// <summary>Devnets only: run (a lesson), play (a challenge), stop, check (the goal of the challenge played) or solution, by name.</summary>
+    public Task<JsonNode> DevnetLabAsync(string token, string action, string name, CancellationToken ct = default) =>
+        SendAsync<JsonNode>(Authorised(new HttpRequestMessage(HttpMethod.Post, "/api/v1/devnet/lab") { Content = JsonContent.Create(new { action, name }, options: Json) }, token), ct);
+
     private static HttpRequestMessage Authorised(HttpRequestMessage request, string token)
     {
         request.Headers.Authorization = new("Bearer", token);

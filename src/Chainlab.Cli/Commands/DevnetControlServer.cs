@@ -24,8 +24,9 @@ public sealed class DevnetControlServer : IAsyncDisposable
     private readonly string _file;
 
     private readonly DevnetScenarios _scenarios;
+    private readonly DevnetLab _lab;
 
-    private DevnetControlServer(WebApplication app, string file, string url, DevnetScenarios scenarios) { _app = app; _file = file; Url = url; _scenarios = scenarios; }
+    private DevnetControlServer(WebApplication app, string file, string url, DevnetScenarios scenarios, DevnetLab lab) { _app = app; _file = file; Url = url; _scenarios = scenarios; _lab = lab; }
 
     /// <summary>Where the route listens (http://127.0.0.1:PORT).</summary>
     public string Url { get; }
@@ -39,6 +40,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var scenarios = new DevnetScenarios(root);
+        var lab = new DevnetLab(root);
         app.Use(async (ctx, next) =>
         {
             if (Chainlab.Node.Faults.DevnetControl.Authorised(ctx.Request.Headers.Authorization.ToString(), token)) await next(ctx);
@@ -56,6 +58,21 @@ public sealed class DevnetControlServer : IAsyncDisposable
             try { return Results.Ok(new { applied = scenarios.Start(v.GetValue<string>()) }); }
             catch (CliException e) { return Results.Problem(statusCode: e.ExitCode == ExitCodes.NotFound ? 404 : 409, title: "Scenario not started", detail: e.Message); }
         });
+        // Lessons and challenges beside the devnet (the dashboard's Learn page): the libraries and the last run.
+        app.MapGet("/lab", () => Results.Ok(lab.State()));
+        app.MapPost("/lab", async (HttpRequest req, CancellationToken rct) =>
+        {
+            const string how = "send {\"action\": \"run|play|stop|check|solution\", \"name\": \"NAME\"} (at most 4 KiB, with its length)";
+            if (req.ContentLength is not (> 0 and <= 4096)) return Results.Problem(statusCode: 400, title: "Malformed", detail: how);
+            JsonNode? body;
+            try { body = await JsonNode.ParseAsync(req.Body, cancellationToken: rct); }
+            catch (JsonException e) { return Results.Problem(statusCode: 400, title: "Malformed", detail: e.Message); }
+            if (body is not JsonObject o || o["action"] is not JsonValue a || a.GetValueKind() != JsonValueKind.String
+                || (o["name"] is { } n && (n is not JsonValue nv || nv.GetValueKind() != JsonValueKind.String)))
+                return Results.Problem(statusCode: 400, title: "Malformed", detail: how);
+            try { return Results.Ok(await lab.ActAsync(a.GetValue<string>(), o["name"]?.GetValue<string>() ?? "", rct)); }
+            catch (CliException e) { return Results.Problem(statusCode: e.ExitCode == ExitCodes.NotFound ? 404 : e.ExitCode == ExitCodes.Unreachable ? 503 : 409, title: "Not done", detail: e.Message); }
+        });
         app.MapPost("/faults", async (HttpRequest req, CancellationToken rct) =>
         {
             if (req.ContentLength is > 64 * 1024) return Results.Problem(statusCode: 413, title: "Too large", detail: "a fault command is at most 64 KiB");
@@ -70,7 +87,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var file = AddressFile(root);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { url }), ct);
-        return new DevnetControlServer(app, file, url, scenarios);
+        return new DevnetControlServer(app, file, url, scenarios, lab);
     }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -102,6 +119,7 @@ public sealed class DevnetControlServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _scenarios.Dispose();
+        _lab.Dispose();
         File.Delete(_file);
         await _app.StopAsync();
         await _app.DisposeAsync();

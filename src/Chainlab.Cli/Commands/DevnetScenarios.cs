@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Chainlab.Cli.Processes;
 using Chainlab.Cli.Scenarios;
@@ -13,8 +12,7 @@ namespace Chainlab.Cli.Commands;
 public sealed class DevnetScenarios(string root) : IDisposable
 {
     private readonly object _gate = new();
-    private readonly List<string> _lines = new();
-    private Process? _proc;
+    private ChildRun? _run;
     private string? _name;
     private string? _outDir;
 
@@ -55,31 +53,12 @@ public sealed class DevnetScenarios(string root) : IDisposable
             throw new CliException($"no scenario '{name}' in {dir}", ExitCodes.NotFound);
         lock (_gate)
         {
-            if (_proc is { HasExited: false }) throw new CliException($"scenario {_name} is still running; one at a time", ExitCodes.BadInput);
-            _proc?.Dispose();
-            _lines.Clear();
+            if (_run is { Running: true }) throw new CliException($"scenario {_name} is still running; one at a time", ExitCodes.BadInput);
+            _run?.Dispose();
             _name = name;
             _outDir = Path.Combine(root, "scenario-runs", name);
-            var psi = ChainlabProcess.Self(["scenario", "run", Path.Combine(dir, name + ".yaml"), "--dir", _outDir]);
-            psi.RedirectStandardOutput = true;
-            psi.RedirectStandardError = true;
-            var proc = Process.Start(psi) ?? throw new CliException("could not start the scenario");
-            proc.OutputDataReceived += (_, e) => Add(e.Data);
-            proc.ErrorDataReceived += (_, e) => Add(e.Data);
-            proc.BeginOutputReadLine();
-            proc.BeginErrorReadLine();
-            _proc = proc;
+            _run = new ChildRun(["scenario", "run", Path.Combine(dir, name + ".yaml"), "--dir", _outDir]);
             return $"scenario {name} started";
-        }
-    }
-
-    private void Add(string? line)
-    {
-        if (line is null) return;
-        lock (_gate)
-        {
-            _lines.Add(line);
-            if (_lines.Count > 300) _lines.RemoveAt(0);
         }
     }
 
@@ -89,23 +68,19 @@ public sealed class DevnetScenarios(string root) : IDisposable
         lock (_gate)
         {
             JsonNode? report = null;
-            var running = _proc is { HasExited: false };
+            var running = _run is { Running: true };
             if (!running && _outDir is not null && File.Exists(Path.Combine(_outDir, "report.json")))
                 report = JsonNode.Parse(File.ReadAllText(Path.Combine(_outDir, "report.json")));
             return new
             {
                 library = Library(),
-                run = _name is null ? null : new { name = _name, running, exitCode = running ? (int?)null : _proc?.ExitCode, lines = _lines.ToList(), report },
+                run = _run is null ? null : new { name = _name, running, exitCode = _run.ExitCode, lines = _run.Lines, report },
             };
         }
     }
 
     public void Dispose()
     {
-        lock (_gate)
-        {
-            try { if (_proc is { HasExited: false }) _proc.Kill(true); } catch (InvalidOperationException) { }
-            _proc?.Dispose();
-        }
+        lock (_gate) _run?.Dispose();
     }
 }

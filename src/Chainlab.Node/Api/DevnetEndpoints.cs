@@ -70,6 +70,11 @@ public static class DevnetEndpoints
         devnet.MapPost("/scenarios", (HttpRequest req, CancellationToken ct) => Forward(control, HttpMethod.Post, "/scenarios", req, ct))
           .Accepts<object>("application/json").WithProblems(400, 401, 404, 409, 413, 415, 503)
           .WithName("RunDevnetScenario").WithSummary("Devnets only: {\"name\"}: runs one scenario of the library on its own devnet beside this one, one at a time.");
+        devnet.MapGet("/lab", (HttpRequest req, CancellationToken ct) => Forward(control, HttpMethod.Get, "/lab", req, ct))
+          .WithProblems(401, 404, 503).WithName("DevnetLab").WithSummary("Devnets only: the lessons and challenges beside the devnet (steps, checks, goals, hints; never a solution) and the last run (output lines).");
+        devnet.MapPost("/lab", (HttpRequest req, CancellationToken ct) => Forward(control, HttpMethod.Post, "/lab", req, ct))
+          .Accepts<object>("application/json").WithProblems(400, 401, 404, 409, 413, 415, 503)
+          .WithName("DevnetLabAction").WithSummary("Devnets only: {\"action\": \"run|play|stop|check|solution\", \"name\"}: runs a lesson or plays a challenge on its own devnet beside this one (one at a time), stops it, checks the challenge's goal, or shows its solution.");
     }
 
     /// <summary>Passes a request on to the supervisor's control route with the devnet's token; its answer comes back as it is.</summary>

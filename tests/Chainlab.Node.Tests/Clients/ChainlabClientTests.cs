@@ -20,6 +20,7 @@ public sealed class ChainlabClientTests
         ["GetStatus"] = "GetStatusAsync", ["GetSupply"] = "GetSupplyAsync", ["ListPeers"] = "GetPeersAsync", ["Search"] = "SearchAsync",
         ["GetDevnet"] = "GetDevnetAsync", ["GetDevnetFaults"] = "GetDevnetFaultsAsync", ["SetDevnetFaults"] = "SetDevnetFaultsAsync",
         ["DevnetControl"] = "DevnetControlAsync", ["DevnetScenarios"] = "GetDevnetScenariosAsync", ["RunDevnetScenario"] = "RunDevnetScenarioAsync",
+        ["DevnetLab"] = "GetDevnetLabAsync", ["DevnetLabAction"] = "DevnetLabAsync",
         ["GetBlock"] = "GetBlockAsync", ["GetRawBlock"] = "GetRawBlockAsync", ["ListBlocks"] = "GetBlocksAsync", ["ImportBlock"] = "ImportBlockAsync",
         ["GetTransaction"] = "GetTransactionAsync", ["SubmitTransaction"] = "SubmitAsync", ["SubmitTransactionBatch"] = "SubmitBatchAsync",
         ["ListMempool"] = "GetMempoolAsync", ["GetAccount"] = "GetAccountAsync", ["GetContract"] = "GetContractAsync",

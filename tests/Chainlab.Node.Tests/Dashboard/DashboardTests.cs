@@ -318,6 +318,74 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
     }
 
     [Fact]
+    public async Task A_fresh_browser_key_gets_its_first_coins_from_the_faucet_button_and_a_second_drip_at_once_is_refused_with_the_nodes_reason()
+    {
+        var page = await OpenAsync("wallet");
+        await page.FillAsync("#new-password", "faucet-pass-1");
+        await page.FillAsync("#new-password-again", "faucet-pass-1");
+        await page.ClickAsync("#create-key");
+        await Expect(page.Locator("#wallet-address")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^cl"));
+        await Expect(page.Locator("#wallet-balance")).ToHaveTextAsync("0");
+        await page.ClickAsync("#faucet");
+        await Expect(page.Locator("#faucet-result")).ToContainTextAsync("the faucet sent 1,000,000,000");
+        await Expect(page.Locator("#wallet-balance")).ToHaveTextAsync("1,000,000,000"); // live, once the drip is in a block
+        await page.ClickAsync("#faucet");
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("one drip per address every 60 s");
+        // The browser logs the 429 it was answered.
+        Assert.All(net.Browser.ErrorsOf(page), e => Assert.Contains("429", e));
+    }
+
+    [Fact]
+    public async Task The_learn_page_runs_a_lesson_to_its_end_and_plays_a_challenge_whose_goal_it_checks_from_chain_state()
+    {
+        var learn = await OpenAsync("learn");
+        learn.Dialog += async (_, d) => await d.AcceptAsync(); // "Show the solution?"
+        await learn.FillAsync("#learn-token", (await File.ReadAllTextAsync(Path.Combine(net.Devnet.Root, "keys", "control-token"))).Trim());
+        await learn.ClickAsync("#lab-load");
+
+        // A lesson, run beside the devnet: every step done, every check ticked, as the CLI's run says.
+        var lesson = Chainlab.Cli.Lessons.Lesson.Read(RepoFiles.Path("lessons", "contract-gas-and-sandbox.md"));
+        await learn.SelectOptionAsync("#lesson-name", lesson.Name);
+        await learn.ClickAsync("#lesson-start");
+        await Expect(learn.Locator("#lesson-outcome")).ToHaveTextAsync("PASSED", new() { Timeout = 180_000 });
+        var checks = lesson.Steps.Sum(x => x.Checks.Count);
+        Assert.Equal(checks.ToString(), await learn.Locator("#lesson-progress").GetAttributeAsync("value"));
+        await Expect(learn.Locator("#lesson-steps > li[data-state='done']")).ToHaveCountAsync(lesson.Steps.Count);
+        await Expect(learn.Locator("#lesson-steps")).ToContainTextAsync("✔ the loop ran out of gas");
+        await Screenshots.TakeAsync(learn, "learn-lesson");
+
+        // A challenge: set up, not solved; a hint; the player's two calls (the CLI, against the challenge's own
+        // devnet); solved, read from that chain's state.
+        await learn.SelectOptionAsync("#challenge-name", "open-vault");
+        await learn.ClickAsync("#challenge-start");
+        await Expect(learn.Locator("#challenge-state")).ToHaveTextAsync("ready: your move", new() { Timeout = 120_000 });
+        await learn.ClickAsync("#challenge-check");
+        await Expect(learn.Locator("#challenge-outcome")).ToHaveTextAsync("Not yet.");
+        await Expect(learn.Locator("#challenge-checked")).ToContainTextAsync("✗ the vault is empty");
+        await learn.ClickAsync("#challenge-hint");
+        await Expect(learn.Locator("#challenge-hints li")).ToHaveCountAsync(1);
+        Assert.Equal(0, await learn.Locator("#challenge-solution-text").CountAsync());
+        var vault = (await learn.Locator("[data-contract='vault']").TextContentAsync())!;
+        var api = (await learn.Locator("#challenge-devnet").GetAttributeAsync("href"))!.Split("/#")[0];
+        var keys = Path.Combine(net.Devnet.Root, "challenge-runs", "open-vault", "keys");
+        var dev2 = Chainlab.Core.Wallet.Keystore.ReadPublic(File.ReadAllText(Path.Combine(keys, "dev2.json"))).Address;
+        foreach (var (fn, args) in new[] { ("set_owner", $"[\"{dev2}\"]"), ("withdraw", "[5000]") })
+        {
+            var (code, o, e) = await CliRunner.RunAsync(null, "contract", "invoke", vault, fn, args, "--node", api, "--from", Path.Combine(keys, "dev2.json"),
+                "--password-file", Path.Combine(keys, "password"), "--wait");
+            Assert.True(code == 0, o + e);
+        }
+        await learn.ClickAsync("#challenge-check");
+        await Expect(learn.Locator("#challenge-outcome")).ToHaveTextAsync("Solved.");
+        await Screenshots.TakeAsync(learn, "learn-challenge");
+        await learn.ClickAsync("#challenge-solution");
+        await Expect(learn.Locator("#challenge-solution-text")).ToContainTextAsync("set_owner");
+        await learn.ClickAsync("#lab-stop");
+        await Expect(learn.Locator("#challenge-state")).ToContainTextAsync("stopped", new() { Timeout = 90_000 });
+        Assert.Empty(net.Browser.ErrorsOf(learn));
+    }
+
+    [Fact]
     public async Task Stake_is_signed_in_the_browser_and_an_authority_change_by_a_key_that_is_not_the_admin_is_refused_with_the_nodes_reason()
     {
         var page = await OpenAsync("wallet");

@@ -10,12 +10,13 @@ import * as consensus from './pages/consensus.js';
 import * as contracts from './pages/contracts.js';
 import * as files from './pages/files.js';
 import * as adversary from './pages/adversary.js';
+import * as learn from './pages/learn.js';
 import * as walletPage from './pages/wallet.js';
 
 const routes = {
   '': overview.render, blocks: blocks.render, block: explorer.block, tx: explorer.transaction, account: explorer.account,
   network: network.render, consensus: consensus.render, contracts: contracts.render, contract: contracts.render,
-  files: files.render, file: files.render, adversary: adversary.render, wallet: walletPage.render, search: explorer.search,
+  files: files.render, file: files.render, adversary: adversary.render, learn: learn.render, wallet: walletPage.render, search: explorer.search,
 };
 
 const view = document.getElementById('view');

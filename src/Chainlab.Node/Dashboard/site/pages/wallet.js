@@ -20,7 +20,7 @@ export async function render(page, _param, ctx) {
         h('button', { type: 'button', onclick: () => download(`${f.label || f.address}.json`, JSON.stringify(f, null, 2)) }, 'export key file'),
         wallet.isUnlocked(f.address) ? h('button', { type: 'button', onclick: () => wallet.lock(f.address) }, 'lock') : null,
         h('button', { type: 'button', onclick: async () => { if (confirm(`Delete ${f.address} from this browser? Export it first if you need it.`)) await wallet.remove(f.address); } }, 'delete'))]), { id: 'wallet-keys' }));
-    fill(mine, current ? await currentCard(current) : card('No key yet', h('p', {}, 'Make a key or import a key file below.')));
+    fill(mine, current ? await currentCard(current, ctx) : card('No key yet', h('p', {}, 'Make a key or import a key file below.')));
   };
   wallet.onChange(() => draw().catch(e => toast(e.message, 'error')));
   await draw();
@@ -30,10 +30,17 @@ export async function render(page, _param, ctx) {
   });
 }
 
-async function currentCard(address) {
+async function currentCard(address, ctx) {
   const a = await api(`/api/v1/accounts/${address}`);
+  await ctx.devnetReady;
   const body = [h('p', {}, 'Address ', mono(h('span', { id: 'wallet-address' }, address)), ' · balance ', h('b', { id: 'wallet-balance' }, amount(a.balance)),
     ' · nonce ', amount(a.nonce), a.stake > 0 ? ` · staked ${amount(a.stake)}` : '')];
+  // A devnet's faucet pays a fresh key its first coins (docs/LEARN.md); the node says when it refuses and why.
+  if (ctx.devnet) body.push(h('p', { class: 'row' }, h('button', { type: 'button', id: 'faucet', onclick: ev => busy(ev.currentTarget, async () => {
+    const drip = await api('/api/v1/faucet', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address }) });
+    fill(document.getElementById('faucet-result'), `the faucet sent ${amount(drip.amount)}: `, link(`#/tx/${drip.hash}`, short(drip.hash, 16)));
+    toast('faucet drip sent; it lands with the next block', 'ok');
+  }) }, 'Get coins from the faucet'), h('span', { id: 'faucet-result', class: 'muted' })));
   if (!wallet.isUnlocked(address)) {
     const pw = h('input', { type: 'password', id: 'unlock-password', autocomplete: 'current-password' });
     body.push(h('form', { class: 'row', onsubmit: e => { e.preventDefault(); busy(e.submitter ?? e.target.querySelector('button'), () => wallet.unlock(address, pw.value)); } },
