@@ -21,12 +21,12 @@ public sealed class Shutdown : IDisposable
     private void Handle(PosixSignalContext ctx)
     {
         ctx.Cancel = true;
+        Lessons.LessonRunner.Trace($"signal {ctx.Signal}");
         // Not here: cancelling runs the awaiting code inline, and the clean-up it does (stopping child processes and
-        // waiting for them) needs the runtime's signal handling, which this handler may be holding up. A lesson's
-        // Ctrl+C hung for minutes that way, now and then.
+        // waiting for them) should not run on the thread that handles signals (docs/RELIABILITY.md, Stopping).
         ThreadPool.QueueUserWorkItem(_ =>
         {
-            try { _cts.Cancel(); }
+            try { _cts.Cancel(); Lessons.LessonRunner.Trace("cancelled"); }
             catch (ObjectDisposedException) { } // the command had ended already
         });
     }

@@ -40,7 +40,7 @@ public sealed class ChildRun : IDisposable
     public async Task StopAsync(TimeSpan within)
     {
         if (_proc.HasExited) return;
-        try { Process.Start("kill", ["-INT", _proc.Id.ToString()])!.WaitForExit(); } catch (InvalidOperationException) { }
+        Signals.Send(_proc.Id, Signals.Int);
         using var cts = new CancellationTokenSource(within);
         try { await _proc.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { try { _proc.Kill(true); } catch (InvalidOperationException) { } }

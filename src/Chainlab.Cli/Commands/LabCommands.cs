@@ -103,10 +103,12 @@ public static class LabCommands
             using var shutdown = new Shutdown(ct);
             try
             {
-                await new LessonRunner(lesson, root, pr.GetValue(port), pr.GetValue(p2pPort), pr.GetValue(auto), Console.Out, Console.In).RunAsync(shutdown.Token);
+                await new LessonRunner(lesson, root, pr.GetValue(port), pr.GetValue(p2pPort), pr.GetValue(auto), Console.Out,
+                    new StreamReader(Console.OpenStandardInput())).RunAsync(shutdown.Token);
             }
             catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
             {
+                LessonRunner.Trace("the lesson's devnet is down");
                 Console.Out.WriteLine();
                 Console.Out.WriteLine("Stopped: every node of the lesson's devnet is shut down.");
                 return 130;

@@ -30,7 +30,7 @@ public static class DevnetControl
     {
         if (RunningPid(root) is not { } pid) return false;
         using var p = Process.GetProcessById(pid);
-        Process.Start("kill", ["-TERM", pid.ToString()])!.WaitForExit();
+        Chainlab.Cli.Processes.Signals.Send(pid, Chainlab.Cli.Processes.Signals.Term);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         try { await p.WaitForExitAsync(timeout.Token); }

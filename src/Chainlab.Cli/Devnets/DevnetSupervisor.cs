@@ -174,7 +174,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         c.Paused = false;
     }
 
-    private static void Signal(Child c, string signal) => Process.Start("kill", [$"-{signal}", c.Proc.Id.ToString()])!.WaitForExit();
+    private static void Signal(Child c, string signal) => Signals.Send(c.Proc.Id, Signals.Named(signal));
 
     /// <summary>Node i's id as its peers know it (16 hex digits).</summary>
     public async Task<string> NodeIdAsync(int i, CancellationToken ct) =>
@@ -302,6 +302,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             try { await proc.WaitForExitAsync(cts.Token); }
             catch (OperationCanceledException) { proc.Kill(true); }
+            Lessons.LessonRunner.Trace($"node process {proc.Id} {(proc.HasExited ? "ended" : "killed")}");
             http.Dispose();
             proc.Dispose();
         }

@@ -79,8 +79,10 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
         }
         finally
         {
+            Trace("stopping the sampler");
             stopSampling.Cancel();
             await sampler;
+            Trace("sampler stopped; stopping the nodes");
         }
         var figures = await Figures.MeasureAsync(o, ct);
         var result = new LessonResult(clock.Elapsed, passed, figures);
@@ -109,11 +111,18 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
         }
     }
 
+    /// <summary>With CHAINLAB_LAB_TRACE set, where the run's clean-up is (a test that stops a lesson shows it when it hangs).</summary>
+    internal static void Trace(string what)
+    {
+        if (Environment.GetEnvironmentVariable("CHAINLAB_LAB_TRACE") is not null) Console.Error.WriteLine($"trace {DateTime.UtcNow:HH:mm:ss.fff}: {what}");
+    }
+
     private async Task PauseAsync(CancellationToken ct)
     {
         output.Write("Press Enter for the next step (Ctrl+C stops the lesson and its devnet) ");
         output.Flush();
-        // Console.In reads synchronously even when asked asynchronously: read on the pool, so Ctrl+C is not held up.
+        // The input reads synchronously even when asked asynchronously: read on the pool, so Ctrl+C is not held up.
+        // (`lab run` gives a plain reader of the standard input stream, not Console.In.)
         var line = Task.Run(input.ReadLine, CancellationToken.None);
         await Task.WhenAny(line, Task.Delay(Timeout.Infinite, ct));
         ct.ThrowIfCancellationRequested();

@@ -15,7 +15,7 @@ public sealed class LaunchedNode(Process proc, HttpClient http, int apiPort, int
     /// <summary>SIGKILL: no chance to flush or clean up.</summary>
     public void Kill()
     {
-        if (!Process.HasExited) System.Diagnostics.Process.Start("kill", ["-9", Process.Id.ToString()])!.WaitForExit();
+        if (!Process.HasExited) Signals.Send(Process.Id, Signals.Kill);
         Process.WaitForExit();
     }
 

@@ -131,6 +131,7 @@ public sealed class LessonRunTests : IDisposable
     {
         var port = LoopbackPort.FreeRange(3);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["CHAINLAB_LAB_TRACE"] = "1"; // where the clean-up is, should it ever hang again
         foreach (var a in new[] { NodeProcess.ChainlabDll, "lab", "run", "transaction-life", "--lessons", RepoFiles.Path("lessons"), "--dir", Path.Combine(_dir, "paused"), "--port", port.ToString() })
             psi.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(psi)!;
