@@ -21,14 +21,20 @@ public sealed class Shutdown : IDisposable
     private void Handle(PosixSignalContext ctx)
     {
         ctx.Cancel = true;
-        Lessons.LessonRunner.Trace($"signal {ctx.Signal}");
+        Trace($"signal {ctx.Signal}");
         // Not here: cancelling runs the awaiting code inline, and the clean-up it does (stopping child processes and
         // waiting for them) should not run on the thread that handles signals (docs/RELIABILITY.md, Stopping).
         ThreadPool.QueueUserWorkItem(_ =>
         {
-            try { _cts.Cancel(); Lessons.LessonRunner.Trace("cancelled"); }
+            try { _cts.Cancel(); Trace("cancelled"); }
             catch (ObjectDisposedException) { } // the command had ended already
         });
+    }
+
+    /// <summary>With CHAINLAB_LAB_TRACE set, where the run's clean-up is (a test that stops a lesson shows it should it hang).</summary>
+    public static void Trace(string what)
+    {
+        if (Environment.GetEnvironmentVariable("CHAINLAB_LAB_TRACE") is not null) Console.Error.WriteLine($"trace {DateTime.UtcNow:HH:mm:ss.fff}: {what}");
     }
 
     public CancellationToken Token => _cts.Token;

@@ -36,11 +36,14 @@ public sealed class ChildRun : IDisposable
     public int? ExitCode => _proc.HasExited ? _proc.ExitCode : null;
     public List<string> Lines { get { lock (_gate) return _lines.ToList(); } }
 
-    /// <summary>Asks it to stop as Ctrl+C would (it stops its nodes), and kills it if it has not within the time.</summary>
+    /// <summary>
+    /// Asks it to stop with SIGTERM (it stops its nodes as on Ctrl+C; SIGINT would not reach it if this devnet was
+    /// started in the background without job control), and kills it if it has not within the time.
+    /// </summary>
     public async Task StopAsync(TimeSpan within)
     {
         if (_proc.HasExited) return;
-        Signals.Send(_proc.Id, Signals.Int);
+        Signals.Send(_proc.Id, Signals.Term);
         using var cts = new CancellationTokenSource(within);
         try { await _proc.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { try { _proc.Kill(true); } catch (InvalidOperationException) { } }

@@ -108,7 +108,7 @@ public static class LabCommands
             }
             catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
             {
-                LessonRunner.Trace("the lesson's devnet is down");
+                Shutdown.Trace("the lesson's devnet is down");
                 Console.Out.WriteLine();
                 Console.Out.WriteLine("Stopped: every node of the lesson's devnet is shut down.");
                 return 130;

@@ -302,7 +302,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             try { await proc.WaitForExitAsync(cts.Token); }
             catch (OperationCanceledException) { proc.Kill(true); }
-            Lessons.LessonRunner.Trace($"node process {proc.Id} {(proc.HasExited ? "ended" : "killed")}");
+            Shutdown.Trace($"node process {proc.Id} {(proc.HasExited ? "ended" : "killed")}");
             http.Dispose();
             proc.Dispose();
         }

@@ -79,10 +79,10 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
         }
         finally
         {
-            Trace("stopping the sampler");
+            Shutdown.Trace("stopping the sampler");
             stopSampling.Cancel();
             await sampler;
-            Trace("sampler stopped; stopping the nodes");
+            Shutdown.Trace("sampler stopped; stopping the nodes");
         }
         var figures = await Figures.MeasureAsync(o, ct);
         var result = new LessonResult(clock.Elapsed, passed, figures);
@@ -109,12 +109,6 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
             if (state.Passed || until.Elapsed >= c.WithinSpan) return state;
             await Task.Delay(500, ct);
         }
-    }
-
-    /// <summary>With CHAINLAB_LAB_TRACE set, where the run's clean-up is (a test that stops a lesson shows it when it hangs).</summary>
-    internal static void Trace(string what)
-    {
-        if (Environment.GetEnvironmentVariable("CHAINLAB_LAB_TRACE") is not null) Console.Error.WriteLine($"trace {DateTime.UtcNow:HH:mm:ss.fff}: {what}");
     }
 
     private async Task PauseAsync(CancellationToken ct)

@@ -121,7 +121,7 @@ public sealed class ChallengeTests : IDisposable
             Assert.Contains("✓ the vault is empty", said);
             Assert.Contains("Solved.", said);
 
-            System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
+            CtrlC.Send(p.Id);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             await p.WaitForExitAsync(timeout.Token);
             Assert.True(p.ExitCode == 0, Seen());

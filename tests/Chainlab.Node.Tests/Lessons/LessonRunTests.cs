@@ -152,11 +152,11 @@ public sealed class LessonRunTests : IDisposable
             await Eventually.True(() => Seen().Contains("Step 2 of 3"), "the second step after Enter", 30);
             await Eventually.True(() => Seen().Contains("✓ every node has the payment in a block"), "the second step's check", 60);
             Assert.True(Listening(port));
-            System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
+            var sent = CtrlC.Send(p.Id);
             // Stopping three node processes takes a few seconds, much longer on a loaded machine.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             try { await p.WaitForExitAsync(timeout.Token); }
-            catch (OperationCanceledException) { Assert.Fail("the lesson did not end within 120 s of Ctrl+C; it said:\n" + Seen()); }
+            catch (OperationCanceledException) { Assert.Fail($"the lesson did not end within 120 s of {sent}; it said:\n" + Seen()); }
             Assert.True(p.ExitCode == 130, Seen());
             Assert.Contains("Stopped: every node of the lesson's devnet is shut down.", Seen());
             Assert.DoesNotContain("Step 3 of 3", Seen());
