@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Chainlab.Cli.Lessons;
 using Chainlab.Cli.Processes;
@@ -125,7 +124,7 @@ public sealed class ChallengeTests : IDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             await p.WaitForExitAsync(timeout.Token);
             Assert.True(p.ExitCode == 0, Seen());
-            Assert.False(Listening(port) || Listening(port + 1), "a node of the challenge still listens");
+            Assert.False(Tcp.Listening(port) || Tcp.Listening(port + 1), "a node of the challenge still listens");
             var (gone, _, goneErr) = await CliRunner.RunAsync(null, "lab", "check", "open-vault", "--challenges", RepoFiles.Path("challenges"), "--dir", dir);
             Assert.Equal(3, gone);
             Assert.Contains("is chainlab lab play open-vault still running?", goneErr);
@@ -138,15 +137,4 @@ public sealed class ChallengeTests : IDisposable
 
     private static string Address(string dir, string account) =>
         Chainlab.Core.Wallet.Keystore.ReadPublic(File.ReadAllText(Path.Combine(dir, "keys", account + ".json"))).Address;
-
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var c = new TcpClient();
-            c.Connect("127.0.0.1", port);
-            return true;
-        }
-        catch (SocketException) { return false; }
-    }
 }

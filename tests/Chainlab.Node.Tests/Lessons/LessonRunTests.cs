@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Chainlab.Cli.Processes;
 
 namespace Chainlab.Node.Tests.Lessons;
@@ -31,17 +30,6 @@ public sealed class LessonRunTests : IDisposable
         foreach (var c in checks) Assert.Contains($"✓ {c.Say ?? c.Check}: ", output);
         Assert.Contains($"{checks.Count} checks passed", output);
         Assert.Contains("Try this next:", output);
-    }
-
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var c = new TcpClient();
-            c.Connect("127.0.0.1", port);
-            return true;
-        }
-        catch (SocketException) { return false; }
     }
 
     [Fact]
@@ -123,7 +111,7 @@ public sealed class LessonRunTests : IDisposable
         Assert.True(code == 1, stdout + stderr);
         Assert.Contains("error: step 1 'Wait for ever': check height-at-least (line 9) did not pass within 3 s: heads node1 ", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
-        Assert.False(Listening(port) || Listening(port + 1), "a node of the failed lesson still listens");
+        Assert.False(Tcp.Listening(port) || Tcp.Listening(port + 1), "a node of the failed lesson still listens");
     }
 
     [Fact]
@@ -151,7 +139,7 @@ public sealed class LessonRunTests : IDisposable
             await p.StandardInput.FlushAsync();
             await Eventually.True(() => Seen().Contains("Step 2 of 3"), "the second step after Enter", 30);
             await Eventually.True(() => Seen().Contains("✓ every node has the payment in a block"), "the second step's check", 60);
-            Assert.True(Listening(port));
+            Assert.True(Tcp.Listening(port));
             var sent = CtrlC.Send(p.Id);
             // Stopping three node processes takes a few seconds, much longer on a loaded machine.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
@@ -160,7 +148,7 @@ public sealed class LessonRunTests : IDisposable
             Assert.True(p.ExitCode == 130, Seen());
             Assert.Contains("Stopped: every node of the lesson's devnet is shut down.", Seen());
             Assert.DoesNotContain("Step 3 of 3", Seen());
-            Assert.False(Listening(port) || Listening(port + 1) || Listening(port + 2), "a node of the stopped lesson still listens");
+            Assert.False(Tcp.Listening(port) || Tcp.Listening(port + 1) || Tcp.Listening(port + 2), "a node of the stopped lesson still listens");
         }
         finally
         {
