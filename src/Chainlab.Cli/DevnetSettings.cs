@@ -22,6 +22,31 @@ public sealed record DevnetSettings
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> DisabledDefences { get; init; } = [];
 
+    /// <summary>
+    /// PoW: each miner's share of the hash power in per cent (node 1 first, summing to 100), or null for miners
+    /// that go as fast as their core lets them. With shares, node n mines at most share × <see cref="HashBudget"/>
+    /// / 100 hashes per second (--mine-rate) and the chain starts at the difficulty that budget meets in one
+    /// block time, so the shares hold however busy the machine is.
+    /// </summary>
+    public IReadOnlyList<int>? HashPower { get; init; }
+
+    /// <summary>The hashes per second all the miners of a devnet with hash power shares try together: a small part of one core.</summary>
+    public const long HashBudget = 200_000;
+
+    /// <summary>The --mine-rate of node n, or null when the devnet does not share out hash power.</summary>
+    public long? MineRate(int n) => HashPower is { } shares && n <= shares.Count ? Math.Max(1, shares[n - 1] * HashBudget / 100) : null;
+
+    /// <summary>What is wrong with a list of hash power shares for a devnet of this engine and size, or null.</summary>
+    public static string? HashPowerProblem(IReadOnlyList<int>? shares, string consensus, int nodes)
+    {
+        if (shares is null) return null;
+        if (consensus != "pow") return "hash power is for proof of work (pow)";
+        if (shares.Count != nodes) return $"give one share per node: {nodes}, not {shares.Count}";
+        if (shares.Any(s => s is < 1 or > 99)) return "each share is a per cent, 1..99";
+        if (shares.Sum() != 100) return $"the shares must add up to 100, not {shares.Sum()}";
+        return null;
+    }
+
     /// <summary>PoA: nodes 1 to this many are authorities (node 1 is also the admin); the others follow.</summary>
     public int Authorities { get; init; } = 1;
 

@@ -12,7 +12,7 @@ public static partial class DevnetCommands
 {
     /// <summary>The options of devnet up, in the order --help lists them.</summary>
     private sealed record UpOptions(Option<string> Dir, Option<string> BlockTime, Option<bool> Reset, Option<int> Port, Option<int> Accounts,
-        Option<string?> Postgres, Option<int?> Nodes, Option<int> P2pPort, Option<string?> Consensus, Option<int?> Authorities, Option<string?> Malicious);
+        Option<string?> Postgres, Option<int?> Nodes, Option<int> P2pPort, Option<string?> Consensus, Option<int?> Authorities, Option<string?> Malicious, Option<string?> HashPower);
 
     private static Command Up(Option<string> dir)
     {
@@ -26,9 +26,10 @@ public static partial class DevnetCommands
             new Option<int>("--p2p-port") { Description = "Peer port of node 1 (node i uses this + i - 1)", DefaultValueFactory = _ => 30300 },
             new Option<string?>("--consensus") { Description = "poa (default: node 1 is the authority and admin), pos (every node a validator with equal stake) or pow (every node mines)" },
             new Option<int?>("--authorities") { Description = "poa: nodes 1..N are authorities taking slots in turn (default 1; node 1 is the admin)" },
-            new Option<string?>("--malicious") { Description = $"Nodes that break the rules on purpose for this run: N=NAME[,NAME][,M=NAME…] with names from {string.Join(", ", Chainlab.Node.Adversary.Misbehaviours.Names)} (docs/ATTACKS.md)" });
+            new Option<string?>("--malicious") { Description = $"Nodes that break the rules on purpose for this run: N=NAME[,NAME][,M=NAME…] with names from {string.Join(", ", Chainlab.Node.Adversary.Misbehaviours.Names)} (docs/ATTACKS.md)" },
+            new Option<string?>("--hash-power") { Description = "pow: each miner's share of the hash power in per cent, node 1 first, e.g. 20,20,60 (capped hash rates, so the shares hold on a busy machine)" });
         var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it")
-            { o.Dir, o.BlockTime, o.Reset, o.Port, o.Accounts, o.Postgres, o.Nodes, o.P2pPort, o.Consensus, o.Authorities, o.Malicious };
+            { o.Dir, o.BlockTime, o.Reset, o.Port, o.Accounts, o.Postgres, o.Nodes, o.P2pPort, o.Consensus, o.Authorities, o.Malicious, o.HashPower };
         up.SetAction((pr, ct) => RunUpAsync(pr, o, ct));
         return up;
     }
@@ -53,11 +54,15 @@ public static partial class DevnetCommands
         // Checked before anything is created, so a typo leaves no new devnet behind.
         var bad = pr.GetValue(o.Malicious) is { } m ? ParseMalicious(m, pr.GetValue(o.Nodes) ?? (exists ? settings.Nodes : 4)) : null;
         settings = CheckUpOptions(pr, o, settings, exists);
+        var hashPower = pr.GetValue(o.HashPower) is { } hpText ? ParseHashPower(hpText, pr.GetValue(o.Consensus) ?? (exists ? settings.Consensus : "poa"), pr.GetValue(o.Nodes) ?? (exists ? settings.Nodes : 4)) : null;
+        if (exists && hashPower is not null && !hashPower.SequenceEqual(settings.HashPower ?? []))
+            throw new CliException("this devnet was created with other hash power shares; add --reset to start one with these", ExitCodes.BadInput);
         if (!exists)
         {
             Console.Out.WriteLine($"creating a new devnet in {root}");
-            settings = settings with { Consensus = pr.GetValue(o.Consensus) ?? "poa", Authorities = pr.GetValue(o.Authorities) ?? 1 };
-            var spec = DevnetGenesis.Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(o.Nodes) ?? 4, settings.Authorities);
+            settings = settings with { Consensus = pr.GetValue(o.Consensus) ?? "poa", Authorities = pr.GetValue(o.Authorities) ?? 1, HashPower = hashPower };
+            var spec = DevnetGenesis.Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(o.Nodes) ?? 4, settings.Authorities,
+                hashRate: hashPower is null ? null : DevnetSettings.HashBudget);
             File.WriteAllText(specPath, spec.ToJson());
         }
         else if (pr.GetResult(o.BlockTime) is { Implicit: false } && ChainSpec.FromJson(File.ReadAllText(specPath)).BlockTimeMs != blockMs)
@@ -119,6 +124,18 @@ public static partial class DevnetCommands
         File.Delete(DevnetControl.PidFile(root));
     }
 
+    /// <summary>"20,20,60": a share in per cent per miner, checked by DevnetSettings.HashPowerProblem.</summary>
+    internal static IReadOnlyList<int> ParseHashPower(string text, string consensus, int nodes)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var shares = new List<int>();
+        foreach (var p in parts)
+            shares.Add(int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v
+                : throw new CliException($"--hash-power: '{p}' is not a whole per cent (e.g. 20,20,60)", ExitCodes.BadInput));
+        if (DevnetSettings.HashPowerProblem(shares, consensus, nodes) is { } why) throw new CliException($"--hash-power: {why}", ExitCodes.BadInput);
+        return shares;
+    }
+
     /// <summary>"3=invalid-tx,flood-tx,4=invalid-tx": a number starts a node's list, plain names add to it.</summary>
     internal static IReadOnlyDictionary<int, IReadOnlyList<string>> ParseMalicious(string text, int nodes)
     {
@@ -152,7 +169,7 @@ public static partial class DevnetCommands
         Console.Out.WriteLine($"head     {status["headHeight"]} {status["headHash"]}");
         Console.Out.WriteLine($"store    {(settings.Postgres is null ? "sqlite in each node folder" : "postgres, one schema per node")}");
         for (var i = 1; i <= settings.Nodes; i++)
-            Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {settings.Role(i)}"
+            Console.Out.WriteLine($"  node{i,-3} api http://127.0.0.1:{supervisor.ApiPort(i)}/  p2p {supervisor.P2PPort(i)}  {settings.Role(i)}" + (settings.HashPower is { } hp ? $" ({hp[i - 1]} % of the hash power)" : "")
                 + (settings.Malicious.TryGetValue(i, out var bad) ? $"  MISBEHAVING: {string.Join(", ", bad)}" : "") + $"  log {Path.Combine(root, "logs", $"node{i}.log")}");
         Console.Out.WriteLine("dev accounts (key password: " + DevnetGenesis.DevPassword + "):");
         var keysDir = Path.Combine(root, "keys");

@@ -32,7 +32,7 @@ public sealed class DevnetLab(string root) : IDisposable
     {
         lessons = Read("lessons").Where(l => !l.IsChallenge).Select(l => new
         {
-            name = l.Name, title = l.Title, about = l.Front.About, engine = l.Front.Engine, nodes = l.Front.Nodes, duration = l.Front.Duration, next = l.Front.Next,
+            name = l.Name, title = l.Title, about = l.Front.About, engine = l.Front.Engine, nodes = l.Front.Nodes, duration = l.Front.Duration, next = l.Front.Next, plot = l.Front.Plot,
             steps = l.Steps.Select(s => new { title = s.Title, narration = s.Narration, afterword = s.Afterword, checks = s.Checks.Select(c => c.Say ?? c.Check) }),
         }),
         challenges = Read("challenges").Where(c => c.IsChallenge).Select(c => new
@@ -103,11 +103,20 @@ public sealed class DevnetLab(string root) : IDisposable
         }
     }
 
-    /// <summary>The libraries, and the last run: kind, name, running, exit code, output lines.</summary>
+    /// <summary>The libraries, and the last run: kind, name, running, exit code, output lines, and a lesson's figure (LessonPlot).</summary>
     public object State()
     {
         lock (_gate)
-            return new { library = Library(), run = _run is null ? null : new { kind = _kind, name = _name, running = _run.Running, exitCode = _run.ExitCode, lines = _run.Lines } };
+            return new { library = Library(), run = _run is null ? null : new { kind = _kind, name = _name, running = _run.Running, exitCode = _run.ExitCode, lines = _run.Lines, plot = Plot(_dir) } };
+    }
+
+    /// <summary>The figure the lesson run keeps in its folder, or null before its first one (or when it cannot be read just now).</summary>
+    private static System.Text.Json.Nodes.JsonNode? Plot(string? dir)
+    {
+        var path = dir is null ? null : Path.Combine(dir, LessonPlot.FileName);
+        if (path is null || !File.Exists(path)) return null;
+        try { return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path)); }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException) { return null; }
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Chainlab.Cli.Devnets;
 using Chainlab.Cli.Lessons;
 
 namespace Chainlab.Cli.Commands;
@@ -92,11 +93,17 @@ public static class LabCommands
         var dir = new Option<string?>("--dir") { Description = "Folder for the lesson's devnet (default .chainlab/lessons/NAME; replaced on each run)" };
         var port = new Option<int?>("--port") { Description = "API port of node 1; node i listens on PORT + i - 1 (default: free ports)" };
         var p2pPort = new Option<int?>("--p2p-port") { Description = "Peer port of node 1; node i listens on PORT + i - 1 (default: free ports)" };
+        var blockTime = new Option<string?>("--block-time") { Description = "Run the lesson at another block time than its own, e.g. 500ms to go faster (waits and time limits stay as written)" };
         var run = new Command("run", "Run a lesson: start its devnet, narrate each step, do its actions and show each check as it passes; exit 0 only when every check passed")
-            { name, auto, dir, port, p2pPort, lessons };
+            { name, auto, dir, port, p2pPort, lessons, blockTime };
         run.SetAction(async (pr, ct) =>
         {
             var lesson = Find(pr.GetValue(name)!, pr.GetValue(lessons));
+            if (pr.GetValue(blockTime) is { } bt)
+            {
+                if (Global.ParseDurationMs(bt, "--block-time") is < 100 or > 60_000) throw new CliException("--block-time must be 100ms..60s", ExitCodes.BadInput);
+                lesson.Front.BlockTime = bt;
+            }
             foreach (var (p, what) in new[] { (pr.GetValue(port), "--port"), (pr.GetValue(p2pPort), "--p2p-port") })
                 if (p is { } v && (v < 1 || v + lesson.Front.Nodes - 1 > 65535)) throw new CliException($"{what} {v}: the ports {v}..{v + lesson.Front.Nodes - 1} must be 1..65535", ExitCodes.BadInput);
             var root = Path.GetFullPath(pr.GetValue(dir) ?? Path.Combine(".chainlab", "lessons", lesson.Name));
@@ -129,7 +136,7 @@ public static class LabCommands
             using var shutdown = new Shutdown(ct);
             try
             {
-                await new ChallengeRunner(challenge, root, pr.GetValue(port), pr.GetValue(p2pPort), pr.GetValue(solution), Console.Out).PlayAsync(shutdown.Token);
+                await new ChallengeRunner(challenge, root, pr.GetValue(port), pr.GetValue(p2pPort), pr.GetValue(solution), Console.Out, OpenControlsAsync).PlayAsync(shutdown.Token);
             }
             catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
             {
@@ -195,5 +202,22 @@ public static class LabCommands
         });
         cmd.Subcommands.Add(checkFile);
         return cmd;
+    }
+    /// <summary>The challenge's devnet gets a control route as devnet up gives one: `devnet fault … --dir` reaches it.</summary>
+    private static async Task<IAsyncDisposable> OpenControlsAsync(Chainlab.Cli.Scenarios.ScenarioRunner.LiveDevnet live, CancellationToken ct)
+    {
+        var root = live.Supervisor.Root;
+        var server = await DevnetControlServer.StartAsync(root, DevnetSupervisor.EnsureToken(root), live.Faults, ct);
+        await File.WriteAllTextAsync(DevnetControl.PidFile(root), Environment.ProcessId.ToString(), CancellationToken.None);
+        return new Closing(async () =>
+        {
+            File.Delete(DevnetControl.PidFile(root));
+            await server.DisposeAsync();
+        });
+    }
+
+    private sealed class Closing(Func<Task> close) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await close();
     }
 }

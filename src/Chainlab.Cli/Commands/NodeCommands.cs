@@ -46,6 +46,7 @@ public static class NodeCommands
         public readonly Option<string?> FilesQuota = new("--files-quota") { Description = "Most bytes of files the node keeps (default 10GiB)" };
         public readonly Option<string?> FilesTtl = new("--files-ttl") { Description = "How long a file nobody anchored is kept after its last add (default 24h)" };
         public readonly Option<int> MineThreads = new("--mine-threads") { Description = "Proof of work: mining threads (default 1)", DefaultValueFactory = _ => 1 };
+        public readonly Option<long?> MineRate = new("--mine-rate") { Description = "Proof of work: at most this many hashes per second, all threads together (default: as fast as the cores go); devnets set it to share the hash power as asked" };
         public readonly Option<string?> DevnetToken = new("--devnet-token-file") { Description = "Devnets only: serve the devnet control route (faults on this node's links and clock) to requests bearing the token in this file; the API must listen on loopback" };
         public readonly Option<string?> DevnetMembers = new("--devnet-members") { Description = "Devnets only (with --devnet-token-file): every node of the devnet as NAME=http://127.0.0.1:PORT,…, for the dashboard's network and adversary pages" };
         public readonly Option<string?> DevnetFaucetKey = new("--devnet-faucet-key") { Description = "Devnets only (with --devnet-token-file): the key file of the devnet's faucet account, unlocked with --password-file; the node then pays drips from it (POST /api/v1/faucet)" };
@@ -55,7 +56,7 @@ public static class NodeCommands
         /// <summary>The options in the order node run --help lists them.</summary>
         public Option[] InHelpOrder =>
             [Disable, Config, Data, Spec, Key, PasswordFile, Port, Listen, Db, Capacity, PerSender, Level, Format, P2pListen, P2pPort, Bootstrap,
-             Mine, MineThreads, MaxFile, FilesQuota, FilesTtl, Misbehave, DevnetToken, DevnetMembers, DevnetControlUrl, DevnetFaucetKey];
+             Mine, MineThreads, MineRate, MaxFile, FilesQuota, FilesTtl, Misbehave, DevnetToken, DevnetMembers, DevnetControlUrl, DevnetFaucetKey];
     }
 
     private static async Task<int> RunAsync(ParseResult pr, RunOptions o, CancellationToken ct)
@@ -88,6 +89,7 @@ public static class NodeCommands
         var peers = ParsePeers(pr, o, p2pAt);
         var keyPath = pr.GetValue(o.Key) ?? file.Key;
         var threads = pr.GetValue(o.MineThreads);
+        if (pr.GetValue(o.MineRate) is < 1 or > 1_000_000_000_000) throw new CliException("--mine-rate must be 1..1,000,000,000,000 hashes per second", ExitCodes.BadInput);
         if (threads is < 1 or > 256) throw new CliException("--mine-threads must be 1..256", ExitCodes.BadInput);
         if (pr.GetValue(o.Mine) && keyPath is null) throw new CliException("--mine needs --key: the reward goes to that key's address", ExitCodes.BadInput);
         var fileLimits = ParseFileLimits(pr, o, file);
@@ -109,6 +111,7 @@ public static class NodeCommands
             ColorLogs = !Global.Plain(pr),
             Peers = peers,
             MineThreads = pr.GetValue(o.Mine) ? threads : 0,
+            MineRate = pr.GetValue(o.MineRate) ?? 0,
             Files = fileLimits,
             Misbehave = misbehaviours,
             Defences = defences,

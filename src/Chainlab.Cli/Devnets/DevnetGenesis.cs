@@ -16,7 +16,8 @@ public static class DevnetGenesis
 
     /// <summary>Keys (node keys, dev accounts, their password file) in keysDir and the chain spec that funds and empowers them.</summary>
     /// <param name="faucet">Make and fund the faucet account (keys/faucet.json): devnets whose nodes run under the supervisor's control; container networks have no faucet.</param>
-    public static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1, bool faucet = true)
+    /// <param name="hashRate">PoW: the hashes per second all miners try together when it is known (hash power shares), so the first blocks come at the block time.</param>
+    public static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1, bool faucet = true, long? hashRate = null)
     {
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();
@@ -51,7 +52,7 @@ public static class DevnetGenesis
             {
                 // The miners share the laptop's cores: start near 5 million hashes per second of block time
                 // (a few cores' worth, see docs/BENCHMARKS.md) and let retargeting settle the rest.
-                "pow" => new ConsensusSpec { Engine = "pow", InitialDifficulty = Math.Max(1000, blockMs * 5_000), RetargetInterval = 10 },
+                "pow" => new ConsensusSpec { Engine = "pow", InitialDifficulty = hashRate is { } rate ? (ulong)Math.Max(1, rate * (long)blockMs / 1000) : Math.Max(1000, blockMs * 5_000), RetargetInterval = 10 },
                 "pos" => new ConsensusSpec { Engine = "pos", Validators = producers.Select(k => new GenesisValidator(Convert.ToHexStringLower(k.PublicKey), 1_000_000)).ToList() },
                 _ => new ConsensusSpec { Engine = "poa", Authorities = producers.Select(k => Convert.ToHexStringLower(k.PublicKey)).ToList(), Admin = pub },
             },

@@ -82,6 +82,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         if (File.Exists(DevnetGenesis.FaucetKeyFile(keys))) args.AddRange(["--devnet-faucet-key", DevnetGenesis.FaucetKeyFile(keys)]);
         if (args.Contains("--key") || args.Contains("--devnet-faucet-key")) args.AddRange(["--password-file", Path.Combine(keys, "password")]);
         if (settings.Consensus == "pow") args.AddRange(["--mine", "--mine-threads", "1"]);
+        if (settings.Consensus == "pow" && settings.MineRate(i) is { } rate) args.AddRange(["--mine-rate", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (i > 1) foreach (var b in new[] { 1, i - 1 }.Distinct()) args.AddRange(["--bootstrap", $"127.0.0.1:{P2PPort(b)}"]);
         if (_misbehaving.TryGetValue(i, out var chosen) ? chosen.Count > 0 : settings.Malicious.TryGetValue(i, out chosen)) args.AddRange(["--misbehave", string.Join(',', chosen!)]);
         else foreach (var off in settings.DisabledDefences) args.AddRange(["--test-only-disable-defence", off]);

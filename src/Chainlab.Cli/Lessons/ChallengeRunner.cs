@@ -13,7 +13,10 @@ public sealed record ChallengeState(string Challenge, int Nodes, Dictionary<stri
 /// Goal's checks; without, it writes challenge.json and keeps the devnet up for the player until Ctrl+C, while
 /// `lab check` (another terminal) reads the goal from chain state.
 /// </summary>
-public sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort, int? p2pPort, bool solution, TextWriter output)
+/// <param name="controls">Opens the devnet's control route once the nodes are up (so `devnet fault … --dir` works on
+/// the challenge's devnet, as on one started with devnet up); what it answers is closed when the play ends.</param>
+internal sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort, int? p2pPort, bool solution, TextWriter output,
+    Func<ScenarioRunner.LiveDevnet, CancellationToken, Task<IAsyncDisposable>>? controls = null)
 {
     public const string StateFile = "challenge.json";
 
@@ -29,6 +32,7 @@ public sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort, 
         output.WriteLine();
         output.WriteLine($"Starting {f.Nodes} {f.Engine} nodes (block time {f.BlockTime}) in {dir} …");
         await using var live = await runner.StartDevnetAsync(apiPort, p2pPort, ct);
+        await using var control = controls is null ? null : await controls(live, ct);
         foreach (var a in challenge.Setup!.Actions)
             output.WriteLine($"  > {await actor.ActAsync(a, runner, live, scenario, ct)}");
         var state = new ChallengeState(challenge.Name, f.Nodes, actor.Contracts.ToDictionary(c => c.Key, c => c.Value.ToString()),
@@ -46,6 +50,7 @@ public sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort, 
         output.WriteLine($"You play {f.Player}: key file {Path.Combine(live.Keys, f.Player + ".json")}, password in {Path.Combine(live.Keys, "password")}.");
         output.WriteLine($"Node 1's API: http://127.0.0.1:{live.Supervisor.ApiPort(1)} (export CHAINLAB_NODE=http://127.0.0.1:{live.Supervisor.ApiPort(1)})");
         foreach (var (name, address) in actor.Contracts) output.WriteLine($"  contract {name}: {address}");
+        if (control is not null) output.WriteLine($"The devnet's faults are yours too: chainlab devnet fault ACTION --dir {dir} (partition, heal, latency, kill, pause…)");
         output.WriteLine($"Check your progress: chainlab lab check {challenge.Name}" + (IsDefaultDir ? "" : $" --dir {dir}") + $"; a hint: chainlab lab hint {challenge.Name}");
 
         if (!solution)

@@ -51,7 +51,7 @@ public sealed class Lesson
     {
         Name = Name,
         About = Front.About,
-        Network = new Scenario.NetworkPart { Nodes = Front.Nodes, Consensus = Front.Engine, Authorities = Front.Authorities, BlockTime = Front.BlockTime },
+        Network = new Scenario.NetworkPart { Nodes = Front.Nodes, Consensus = Front.Engine, Authorities = Front.Authorities, BlockTime = Front.BlockTime, HashPower = Front.HashPower },
         Load = new Scenario.LoadPart { Rate = 0 },
         Malicious = Front.Malicious.Select(m => new Scenario.MaliciousPart { Node = m.Node, Behaviours = m.Behaviours.ToList() }).ToList(),
     };
@@ -75,6 +75,10 @@ public sealed class Lesson
         public string Player { get; set; } = "dev2";
         /// <summary>Nodes that misbehave from the start, as in a scenario.</summary>
         public List<Scenario.MaliciousPart> Malicious { get; set; } = new();
+        /// <summary>pow: each miner's share of the hash power in per cent, node 1 first (DevnetSettings.HashPower).</summary>
+        public List<int>? HashPower { get; set; }
+        /// <summary>The figure the run keeps for the Learn page: heights (default), shares or selfish (LessonPlot).</summary>
+        public string Plot { get; set; } = "heights";
     }
 
     /// <summary>The names a lesson file may take: the file name without .md.</summary>

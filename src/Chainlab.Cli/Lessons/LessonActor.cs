@@ -168,7 +168,8 @@ internal sealed class LessonActor(Lesson lesson, string dir)
 
     private KeyPair AccountKey(string account, ScenarioRunner.LiveDevnet live) => Keystore.Decrypt(File.ReadAllText(KeyFile(account, live)), DevnetGenesis.DevPassword);
 
-    /// <summary>A contract deployed earlier, or an account's address (dev1..dev4 from the devnet's keys, nodeN a producer key).</summary>
+    /// <summary>A contract deployed earlier, or an account's address (dev1..dev4 from the devnet's keys, nodeN a producer key, the merchant of the double-spend misbehaviour).</summary>
     public Address AccountAddress(string account, ScenarioRunner.LiveDevnet live) => _contracts.TryGetValue(account, out var c) ? c
+        : account == "merchant" ? Chainlab.Node.Adversary.HiddenBranchDoubleSpend.Merchant
         : Address.Parse(Keystore.ReadPublic(File.ReadAllText(KeyFile(account, live))).Address);
 }

@@ -53,7 +53,7 @@ public static class LessonChecks
             "tx-included" => await TxIncluded(c, x, ct),
             "balance" or "stake" => await Amount(c, x, ct),
             "slashed" => await Slashed(c.Node!.Value, o, ct),
-            "reorganised" => await Reorganised(c.Nodes ?? o.LiveHonest, x, ct),
+            "reorganised" => await Reorganised(c.Nodes ?? o.LiveHonest, c.Depth, x, ct),
             "peers" => await Peers(c, o, ct),
             "producers" => await Producers(c, x, ct),
             "receipt" => await Receipt(c, x, ct),
@@ -266,8 +266,11 @@ public static class LessonChecks
         return new(ok && lines.Count > 0, $"links: {string.Join(", ", lines)}");
     }
 
-    /// <summary>At least one of the nodes reorganised (dropped blocks for a heavier branch) since the step began.</summary>
-    private static async Task<CheckState> Reorganised(IEnumerable<int> nodes, Context x, CancellationToken ct)
+    /// <summary>
+    /// At least one of the nodes reorganised (dropped blocks for a heavier branch) since the step began; with
+    /// depth, that node's deepest reorganisation (ever: the status counts no other) dropped at least that many blocks.
+    /// </summary>
+    private static async Task<CheckState> Reorganised(IEnumerable<int> nodes, int? depth, Context x, CancellationToken ct)
     {
         var lines = new List<string>();
         var any = false;
@@ -276,9 +279,10 @@ public static class LessonChecks
             if (await x.O.GetAsync(n, "/api/v1/status", ct) is not JsonObject s) continue;
             var now = s["forks"]!["reorgs"]!.GetValue<long>();
             var since = now - x.ReorgsAtStepStart.GetValueOrDefault(n);
-            any |= since > 0;
-            lines.Add($"node{n} {since} (deepest ever {s["forks"]!["deepestReorg"]})");
+            var deepest = s["forks"]!["deepestReorg"]!.GetValue<ulong>();
+            any |= since > 0 && deepest >= (ulong)(depth ?? 0);
+            lines.Add($"node{n} {since} (deepest ever {deepest} blocks)");
         }
-        return new(any, $"reorganisations since the step began: {string.Join(", ", lines)}");
+        return new(any, $"reorganisations since the step began{(depth is { } d ? $", one at least {d} deep wanted" : "")}: {string.Join(", ", lines)}");
     }
 }

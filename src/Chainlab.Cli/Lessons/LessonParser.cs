@@ -152,6 +152,9 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         if (f.Authorities > 1 && f.Engine != "poa") Error(FrontLine("authorities"), "authorities is for engine poa");
         try { if (Global.ParseDurationMs(f.BlockTime, "blockTime") < 100) Error(FrontLine("blockTime"), "blockTime must be at least 100ms"); }
         catch (CliException e) { Error(FrontLine("blockTime"), e.Message); }
+        if (!LessonPlot.Kinds.Contains(f.Plot)) Error(FrontLine("plot"), $"plot must be one of {string.Join(", ", LessonPlot.Kinds)}");
+        else if (f.Plot == "selfish" && !f.Malicious.Any(m => m.Behaviours.Contains("selfish-mine"))) Error(FrontLine("plot"), "plot selfish needs a node that is malicious with selfish-mine from the start");
+        if (DevnetSettings.HashPowerProblem(f.HashPower, f.Engine, f.Nodes) is { } hp) Error(FrontLine("hashPower"), $"hashPower: {hp}");
         foreach (var m in f.Malicious)
         {
             if (m.Node < 1 || m.Node > f.Nodes) Error(FrontLine("malicious"), $"malicious: no node {m.Node} (1..{f.Nodes})");
@@ -218,8 +221,8 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         {
             case "send":
                 if (a.From is null || a.To is null || a.Amount == 0) Bad("needs from, to and an amount above 0");
-                foreach (var acc in new[] { a.From, a.To }.OfType<string>())
-                    if (AccountProblem(acc, f) is { } why) Bad(why);
+                if (a.From is not null && AccountProblem(a.From, f) is { } whyFrom) Bad(whyFrom);
+                if (a.To is not null && AccountProblem(a.To, f, keyed: false) is { } whyTo) Bad(whyTo);
                 if (a.Via is { } v && (v < 1 || v > f.Nodes)) Bad($"via: no node {v} (1..{f.Nodes})");
                 if (a.Name is { } name && !sent.Add(name)) Bad($"a transaction is named '{name}' already");
                 break;
@@ -288,7 +291,7 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
                 break;
             case "balance" or "stake":
                 if (c.Account is null) Bad("needs account (dev1..dev4, or nodeN)");
-                else if (!contracts.Contains(c.Account) && AccountProblem(c.Account, f) is { } why) Bad(why);
+                else if (!contracts.Contains(c.Account) && AccountProblem(c.Account, f, keyed: false) is { } why) Bad(why);
                 if (c.AtLeast is null && c.Below is null) Bad("needs atLeast or below");
                 break;
             case "peers" when c.AtLeast is null && c.Below is null:
@@ -323,11 +326,15 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         catch (CliException e) { Error(line, e.Message); }
     }
 
-    /// <summary>Why an account name does not name an account of this lesson's devnet, or null.</summary>
-    internal static string? AccountProblem(string account, Lesson.FrontMatter f)
+    /// <summary>
+    /// Why an account name does not name an account of this lesson's devnet, or null. keyed: the lab must sign
+    /// with it (merchant, the double-spend misbehaviour's merchant, has no key: it only receives and is looked at).
+    /// </summary>
+    internal static string? AccountProblem(string account, Lesson.FrontMatter f, bool keyed = true)
     {
+        if (account == "merchant") return keyed ? "merchant has no key: it only receives (the double-spend misbehaviour pays it)" : null;
         var m = Regex.Match(account, "^(dev|node)([0-9]{1,3})$");
-        if (!m.Success) return $"'{account}' is not an account: dev1..dev4, or node1..node{f.Nodes} (a node's producer key)";
+        if (!m.Success) return $"'{account}' is not an account: dev1..dev4, node1..node{f.Nodes} (a node's producer key) or merchant";
         var k = int.Parse(m.Groups[2].Value);
         if (m.Groups[1].Value == "dev" && k is < 1 or > 4) return $"'{account}': the devnet's dev accounts are dev1..dev4";
         var producers = f.Engine == "poa" ? f.Authorities : f.Nodes;

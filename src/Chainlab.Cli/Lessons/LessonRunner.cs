@@ -47,6 +47,7 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
         output.WriteLine($"The devnet is up: node 1's API at http://127.0.0.1:{live.Supervisor.ApiPort(1)} (try `chainlab --node http://127.0.0.1:{live.Supervisor.ApiPort(1)} node status` in another terminal).");
         using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var sampler = Task.Run(() => runner.SampleLoop(o, 2, stopSampling.Token), CancellationToken.None);
+        var plotter = Task.Run(() => LessonPlot.WriteLoopAsync(lesson, o, dir, stopSampling.Token), CancellationToken.None);
         var passed = 0;
         try
         {
@@ -82,6 +83,7 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
             Shutdown.Trace("stopping the sampler");
             stopSampling.Cancel();
             await sampler;
+            await plotter;
             Shutdown.Trace("sampler stopped; stopping the nodes");
         }
         var figures = await Figures.MeasureAsync(o, ct);
@@ -90,6 +92,8 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
         output.WriteLine($"Done: {lesson.Steps.Count} steps, {passed} checks passed, in {result.Took.TotalSeconds:0} s.");
         foreach (var key in new[] { "best honest height", "transactions sent", "reorganisations on honest nodes", "deepest reorganisation", "slashes", "bans held by honest nodes" })
             if (figures.TryGetValue(key, out var v)) output.WriteLine($"  {key}: {v}");
+        if (File.Exists(Path.Combine(dir, LessonPlot.FileName)) && System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(dir, LessonPlot.FileName), CancellationToken.None)) is System.Text.Json.Nodes.JsonObject plot)
+            foreach (var line in LessonPlot.Summary(plot)) output.WriteLine(line);
         if (f.Next.Count > 0)
         {
             output.WriteLine("Try this next:");

@@ -35,6 +35,8 @@ public sealed class Scenario
         public string BlockTime { get; set; } = "1s";
         /// <summary>sqlite (default) or postgres (needs `scenario run --db-postgres`).</summary>
         public string Backend { get; set; } = "sqlite";
+        /// <summary>pow: each miner's share of the hash power in per cent, node 1 first (DevnetSettings.HashPower).</summary>
+        public List<int>? HashPower { get; set; }
     }
 
     public sealed class LoadPart
@@ -134,6 +136,7 @@ public sealed class Scenario
         if (Network.Authorities < 1 || Network.Authorities > Network.Nodes) throw Bad($"network.authorities must be 1..{Network.Nodes} (the number of nodes)");
         if (Network.Authorities > 1 && Network.Consensus != "poa") throw Bad("network.authorities is for consensus poa");
         if (BlockTimeMs < 100) throw Bad("network.blockTime must be at least 100ms");
+        if (DevnetSettings.HashPowerProblem(Network.HashPower, Network.Consensus, Network.Nodes) is { } hp) throw Bad($"network.hashPower: {hp}");
         if (Load.Rate is < 0 or > 2000) throw Bad("load.rate must be 0..2000 transactions per second");
         if (Load.Mix != "transfer") throw Bad("load.mix must be transfer");
         if (DurationSpan < TimeSpan.FromSeconds(1) || DurationSpan > TimeSpan.FromHours(2)) throw Bad("duration must be 1s..2h");

@@ -53,11 +53,12 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
             throw new CliException($"scenario {s.Name} runs on PostgreSQL: give --db-postgres CONNECTION", ExitCodes.BadInput);
         Prepare();
         var keys = Path.Combine(dir, "keys");
-        var spec = DevnetGenesis.Create(keys, s.BlockTimeMs, 4, s.Network.Consensus, s.Network.Nodes, s.Network.Authorities);
+        var spec = DevnetGenesis.Create(keys, s.BlockTimeMs, 4, s.Network.Consensus, s.Network.Nodes, s.Network.Authorities,
+            hashRate: s.Network.HashPower is null ? null : DevnetSettings.HashBudget);
         File.WriteAllText(Path.Combine(dir, Chainlab.Node.Hosting.NodeCore.SpecFileName), spec.ToJson());
         var settings = new DevnetSettings
         {
-            Nodes = s.Network.Nodes, Consensus = s.Network.Consensus, Authorities = s.Network.Authorities, ApiPort = apiPort ?? LoopbackPort.FreeRange(s.Network.Nodes),
+            Nodes = s.Network.Nodes, Consensus = s.Network.Consensus, Authorities = s.Network.Authorities, HashPower = s.Network.HashPower, ApiPort = apiPort ?? LoopbackPort.FreeRange(s.Network.Nodes),
             P2PPort = p2pPort ?? LoopbackPort.FreeRange(s.Network.Nodes), Postgres = s.Network.Backend == "postgres" ? postgres : null,
         };
         settings.Save(dir);

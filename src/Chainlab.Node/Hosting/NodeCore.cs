@@ -95,6 +95,7 @@ public sealed class NodeCore : IAsyncDisposable
                 if (engine is PowEngine pow)
                 {
                     pow.Threads = Math.Max(1, options.MineThreads);
+                    pow.MaxHashRate = options.MineRate;
                     if (options.Seed is { } seed) pow.NonceStart = new Random(seed);
                     pow.SimulatedWork = options.SimulatedWork is not null;
                 }

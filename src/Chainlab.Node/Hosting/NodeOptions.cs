@@ -17,6 +17,8 @@ public sealed record NodeOptions
     public KeyPair? EvidenceKey { get; init; }
     /// <summary>Proof of work only: mining threads for the producer key (0 = do not mine).</summary>
     public int MineThreads { get; init; } = 1;
+    /// <summary>Proof of work: hashes per second at most, all threads together (0: no cap).</summary>
+    public long MineRate { get; init; }
     /// <summary>
     /// The simulator's proof of work (docs/SIMULATION.md): seals need no work, and this node's miner, holding this
     /// share of the hash power, finds a block after an exponential time on the node's clock. Set only in code by

@@ -51,6 +51,15 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
     public Dht.Dht Dht { get; }
     /// <summary>What this node announces and serves of its chain; the adversary lab's misbehaviours change it.</summary>
     public ServingPolicy Serving { get; } = new();
+
+    /// <summary>
+    /// Adversary lab only (a misbehaviour sets it): while set, the node takes no blocks and no transactions from
+    /// its peers, and so keeps mining on its own branch, with its own transactions, however long the public one
+    /// grows; it still hears their heights (<see cref="HighestAnnounced"/>) and still sends. What arrives
+    /// meanwhile is dropped.
+    /// </summary>
+    public bool Deaf { get => Volatile.Read(ref _deaf); set => Volatile.Write(ref _deaf, value); }
+    private bool _deaf;
     public string NodeId { get; }
     public IReadOnlyCollection<Peer> Peers => _set.Linked;
     public IReadOnlyCollection<IPEndPoint> Known => _set.Known;
@@ -99,32 +108,35 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
     void IPeerHandler.OnLinked(Peer peer)
     {
         Dht.Seen(peer);
-        if (peer.BestHeight > _chain.Head.Height) _sync.Pump();
+        if (peer.BestHeight > _chain.Head.Height && !Deaf) _sync.Pump();
     }
 
     Task IPeerHandler.OnSessionStartedAsync(Peer peer, CancellationToken ct) => _transactions.OnLinked(peer);
 
     void IPeerHandler.OnGone(Peer peer) => _sync.OnPeerGone(peer);
 
-    void IPeerHandler.OnRound() => _sync.Pump(); // also re-issues block requests that timed out
+    void IPeerHandler.OnRound() { if (!Deaf) _sync.Pump(); } // also re-issues block requests that timed out
 
     async Task IPeerHandler.HandleAsync(Peer peer, Message m, CancellationToken ct)
     {
         switch (m)
         {
             case Protocol.Peers list: Dht.Seen(list.List); break;
+            case AnnounceTxs or Txs when Deaf: break;
             case AnnounceTxs a: await _transactions.Handle(peer, a); break;
             case GetTxs g: await _transactions.Handle(peer, g); break;
             case Txs t: _transactions.Handle(peer, t); break;
             case AnnounceBlock b:
                 InterlockedMax(ref _highestAnnounced, _chain.CapClaim(b.Height));
-                _sync.OnAnnounce(peer, b);
+                if (Deaf) peer.BestHeight = _chain.CapClaim(b.Height);
+                else _sync.OnAnnounce(peer, b);
                 break;
             case GetBlocks g:
                 var served = _chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024);
                 await peer.SendAsync(new Blocks(Serving.Serve(peer, g.FromHeight, served)), ct);
                 break;
-            case Blocks b: await _sync.OnBlocks(peer, b); break;
+            case Blocks b when !Deaf: await _sync.OnBlocks(peer, b); break;
+            case Blocks: break;
             default: await Dht.HandleAsync(peer, m, ct); break;
         }
     }

@@ -101,4 +101,28 @@ public sealed class PowRetargetTests
         Assert.NotEqual(PowEngine.WorkHeader(header), PowEngine.WorkHeader(header with { Producer = KeyPair.FromRandom(new Random(4)).PublicKey }));
         Assert.Contains("not after the parent", engine.VerifySeal(header with { TimestampMs = genesis.TimestampMs }, genesis));
     }
+
+    [Fact]
+    public void A_capped_miner_never_tries_more_hashes_than_its_rate_allows()
+    {
+        // A difficulty no nonce meets in the time: the search runs until cancelled, and the count of hashes tried
+        // is at most what the cap allows (rate × time since the search began, plus the batch in hand); a core
+        // does hundreds of times more, so without the cap this fails.
+        var draft = Header(1, 2_000_000, ulong.MaxValue, 2_000_000);
+        long Tried(long cap, int threads)
+        {
+            var engine = new PowEngine(Spec) { MaxHashRate = cap, Threads = threads };
+            var before = engine.Hashes;
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            Assert.Null(engine.Seal(draft, KeyPair.FromRandom(new Random(1)), cts.Token));
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var tried = engine.Hashes - before;
+            if (cap > 0) Assert.True(tried <= cap * seconds + 2 * threads * Math.Max(1, cap / threads / 200), $"{tried} hashes in {seconds:0.000} s at a cap of {cap}/s");
+            return tried;
+        }
+        Assert.True(Tried(5_000, 1) > 0);
+        Assert.True(Tried(5_000, 2) > 0);
+        Assert.True(Tried(100, 1) > 0);
+    }
 }

@@ -352,6 +352,8 @@ public sealed class DashboardTests(DashboardDevnet net) : IClassFixture<Dashboar
         Assert.Equal(checks.ToString(), await learn.Locator("#lesson-progress").GetAttributeAsync("value"));
         await Expect(learn.Locator("#lesson-steps > li[data-state='done']")).ToHaveCountAsync(lesson.Steps.Count);
         await Expect(learn.Locator("#lesson-steps")).ToContainTextAsync("✔ the loop ran out of gas");
+        // The lesson's figure (its plot.json): a line of head heights over time for each of its nodes.
+        await Expect(learn.Locator("#lesson-plot[data-kind='heights'] svg polyline[data-node]")).ToHaveCountAsync(lesson.Front.Nodes);
         await Screenshots.TakeAsync(learn, "learn-lesson");
 
         // A challenge: set up, not solved; a hint; the player's two calls (the CLI, against the challenge's own

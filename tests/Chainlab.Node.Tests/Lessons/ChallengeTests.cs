@@ -99,6 +99,11 @@ public sealed class ChallengeTests : IDisposable
                 return (c, o + e);
             }
 
+            // The challenge's devnet takes faults as one started with devnet up does (the forty-per-cent challenge needs them).
+            Assert.Contains($"chainlab devnet fault ACTION --dir {dir}", Seen());
+            var (fc, fo, fe) = await CliRunner.RunAsync(null, "devnet", "fault", "heal", "--dir", dir);
+            Assert.True(fc == 0 && fo.Contains("applied: heal"), fo + fe);
+
             var (code, said) = await Check();
             Assert.True(code == 1, said);
             Assert.Contains("✗ the vault is empty: balance of vault (below 1): node1 5000", said);
@@ -128,6 +133,8 @@ public sealed class ChallengeTests : IDisposable
             var (gone, _, goneErr) = await CliRunner.RunAsync(null, "lab", "check", "open-vault", "--challenges", RepoFiles.Path("challenges"), "--dir", dir);
             Assert.Equal(3, gone);
             Assert.Contains("is chainlab lab play open-vault still running?", goneErr);
+            var (after, _, afterErr) = await CliRunner.RunAsync(null, "devnet", "fault", "heal", "--dir", dir);
+            Assert.True(after != 0 && afterErr.Contains("no devnet is running"), afterErr);
         }
         finally
         {

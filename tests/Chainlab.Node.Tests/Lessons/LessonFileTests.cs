@@ -81,6 +81,7 @@ public sealed class LessonFileTests
     [InlineData("## S\n```yaml\nactions:\n  - action: send\n    from: dev1\n    to: dev7\n    amount: 5\n```\n", 9, "'dev7': the devnet's dev accounts are dev1..dev4")]
     [InlineData("## S\n```yaml\nactions:\n  - action: send\n    from: node2\n    to: dev1\n    amount: 5\n```\n", 9, "node2 has no producer key")]
     [InlineData("## S\n```yaml\nactions:\n  - action: wait\n    for: soon\n```\n", 9, "'soon' is not a duration")]
+    [InlineData("## S\n```yaml\nactions:\n  - action: send\n    from: merchant\n    to: dev1\n    amount: 5\n```\n", 9, "merchant has no key: it only receives")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: tx-included\n    tx: payment\n```\n", 9, "no send action before it names a transaction 'payment'")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: heads-differ\n    groups: [[1, 2]]\n```\n", 9, "needs groups")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: balance\n    account: dev1\n```\n", 9, "needs atLeast or below")]
@@ -118,6 +119,12 @@ public sealed class LessonFileTests
     [InlineData("---\ntitle: T\nnext: [Not A Name]\n---\n", 3, "next: 'Not A Name' is not a lesson name")]
     [InlineData("---\nengine: poa\n---\n", 1, "needs a title")]
     [InlineData("---\ntitle: T\nenigne: poa\n---\n", 3, "unknown field 'enigne'")]
+    [InlineData("---\ntitle: T\nplot: pie\n---\n", 3, "plot must be one of heights, shares, selfish")]
+    [InlineData("---\ntitle: T\nengine: pow\nplot: selfish\n---\n", 4, "plot selfish needs a node that is malicious with selfish-mine")]
+    [InlineData("---\ntitle: T\nengine: pos\nnodes: 2\nhashPower: [50, 50]\n---\n", 5, "hashPower: hash power is for proof of work")]
+    [InlineData("---\ntitle: T\nengine: pow\nnodes: 3\nhashPower: [50, 50]\n---\n", 5, "give one share per node: 3, not 2")]
+    [InlineData("---\ntitle: T\nengine: pow\nnodes: 2\nhashPower: [60, 60]\n---\n", 5, "must add up to 100, not 120")]
+    [InlineData("---\ntitle: T\nengine: pow\nnodes: 2\nhashPower: [0, 100]\n---\n", 5, "each share is a per cent, 1..99")]
     [InlineData("---\ntitle: T\n", 1, "never closed")]
     [InlineData("# No front matter\n", 1, "starts with its front matter")]
     public void A_mistake_in_the_front_matter_is_an_error_at_its_field(string front, int line, string expected)
@@ -134,4 +141,12 @@ public sealed class LessonFileTests
         Assert.Contains("file name 'Bad_Name'", e.Errors[0].Message);
         Assert.EndsWith("(and 3 more; see chainlab lab check-file)", e.Message);
     }
+
+    [Theory]
+    [InlineData(1.0 / 3, 0.0, 1.0 / 3)] // γ = 0: selfish mining breaks even at a third (Eyal and Sirer, 2014)
+    [InlineData(0.25, 0.5, 0.25)]      // γ = ½: the threshold (1 − γ) / (3 − 2γ) is a quarter
+    [InlineData(0.4, 0.0, 0.48372)]    // the selfish-mining lesson's miner
+    [InlineData(0.1, 0.0, 0.03564)]    // small miners lose by it
+    public void The_selfish_revenue_curve_meets_the_honest_line_where_eyal_and_sirer_put_the_threshold(double alpha, double gamma, double revenue) =>
+        Assert.Equal(revenue, Chainlab.Cli.Lessons.LessonPlot.SelfishRevenue(alpha, gamma), 4);
 }

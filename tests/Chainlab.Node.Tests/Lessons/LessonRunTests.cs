@@ -71,6 +71,40 @@ public sealed class LessonRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_miner_with_sixty_per_cent_of_the_hash_power_undoes_a_payment_confirmed_twice_and_the_merchant_is_left_with_nothing()
+    {
+        var (code, output) = await Run("majority-attack");
+        AssertPassed(code, output, "majority-attack");
+        Assert.Contains("> restart node 3 misbehaving: double-spend", output);
+        // The figure the Learn page draws: every node's head height over time.
+        var plot = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "majority-attack", "plot.json")))!;
+        Assert.Equal("heights", plot["kind"]!.GetValue<string>());
+        Assert.Equal(["node1", "node2", "node3"], plot["series"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()));
+        Assert.All(plot["series"]!.AsArray(), s => Assert.True(s!["points"]!.AsArray().Count > 10));
+    }
+
+    [Fact]
+    public async Task A_selfish_miner_with_forty_per_cent_orphans_honest_blocks_and_the_summary_sets_its_share_beside_eyal_and_sirer()
+    {
+        var (code, output) = await Run("selfish-mining", "--block-time", "500ms");
+        AssertPassed(code, output, "selfish-mining");
+        Assert.Contains("Eyal and Sirer predict 48.4 % (γ = 0)", output);
+        var plot = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "selfish-mining", "plot.json")))!;
+        Assert.Equal("selfish", plot["kind"]!.GetValue<string>());
+        Assert.Equal(0.4, plot["alpha"]!.GetValue<double>());
+        Assert.Equal(plot["blocks"]!.GetValue<int>(), plot["bars"]!.AsArray().Sum(b => b!["blocks"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task In_the_proof_of_stake_lottery_every_validator_wins_slots_and_a_stopped_one_wins_none()
+    {
+        var (code, output) = await Run("pos-lottery", "--block-time", "500ms");
+        AssertPassed(code, output, "pos-lottery");
+        Assert.Contains("> kill node 4", output);
+        Assert.Contains("against their share of the stake:", output);
+    }
+
+    [Fact]
     public async Task Slashing_a_double_signer_halves_the_stake_of_the_validator_made_to_sign_twice()
     {
         var (code, output) = await Run("slashing-double-signer");

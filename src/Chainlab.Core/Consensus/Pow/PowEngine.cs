@@ -31,6 +31,13 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
     /// <summary>Mining threads used by <see cref="Seal"/>.</summary>
     public int Threads { get; set; } = 1;
 
+    /// <summary>
+    /// Hashes per second this miner may try, all threads together (0: as fast as the cores go). A devnet gives
+    /// each miner a cap well below what a core does, so the miners' shares of the hash power are what the caps
+    /// say, whatever else the machine is doing (lessons on majority attacks need a miner with 60 %).
+    /// </summary>
+    public long MaxHashRate { get; set; }
+
     private long _hashes;
     /// <summary>Hashes tried by this process so far (for the hash rate).</summary>
     public long Hashes => Interlocked.Read(ref _hashes);
@@ -104,18 +111,29 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
         ulong nonce = 0;
         using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var threads = Math.Max(1, Threads);
+        // Capped: each thread tries its part of the rate in batches of about 5 ms of it, and sleeps whenever it
+        // is ahead of rate × time since the search began.
+        var perThread = MaxHashRate > 0 ? Math.Max(1.0, (double)MaxHashRate / threads) : 0;
+        var batch = perThread > 0 ? (int)Math.Clamp(perThread / 200, 1, 1024) : 1024;
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             var n = start + (ulong)t;
+            long tried = 0;
             while (!done.IsCancellationRequested)
             {
-                for (var i = 0; i < 1024; i++, n += (ulong)threads)
+                for (var i = 0; i < batch; i++, n += (ulong)threads)
                     if (Work(work, n) < target)
                     {
                         if (Interlocked.CompareExchange(ref found, t, -1) == -1) { nonce = n; done.Cancel(); }
                         break;
                     }
-                Interlocked.Add(ref _hashes, 1024);
+                Interlocked.Add(ref _hashes, batch);
+                tried += batch;
+                if (perThread > 0)
+                {
+                    var ahead = tried / perThread - System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    if (ahead > 0.001) done.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(ahead));
+                }
             }
         });
         Interlocked.Add(ref _miningTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
@@ -170,5 +188,6 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
         hashesTried = Hashes,
         hashRate = Math.Round(HashRate),
         miningThreads = Threads,
+        maxHashRate = MaxHashRate > 0 ? MaxHashRate : (long?)null,
     };
 }

@@ -10,7 +10,7 @@ const TOKEN = 'chainlab.devnet.token';
 const PAGES = {
   'transaction-life': 'blocks', 'forks-and-reorgs': 'network', 'poa-hand-over': 'consensus', 'eclipse-attempt': 'network',
   'slashing-double-signer': 'consensus', 'pos-lottery': 'consensus', 'selfish-mining': 'blocks', 'contract-gas-and-sandbox': 'contracts',
-  'content-addressing': 'files',
+  'content-addressing': 'files', 'majority-attack': 'blocks',
 };
 
 export async function render(page, _param, ctx) {
@@ -127,6 +127,7 @@ function drawLesson(box, state, run) {
     h('p', {}, h('b', {}, lesson.title), ' · ', outcome, ' · ', h('progress', { id: 'lesson-progress', max: total, value: passed }), ` ${passed} of ${total} checks`),
     error ? h('p', { class: 'bad', role: 'alert' }, error) : null,
     api && run.running ? h('p', {}, 'Its devnet: ', link(`${api}/#/${PAGES[lesson.name] ?? ''}`, `node 1's dashboard (${PAGES[lesson.name] ?? 'overview'})`, { target: '_blank', id: 'lesson-devnet' })) : null,
+    run.plot ? h('figure', { id: 'lesson-plot', 'data-kind': run.plot.kind }, drawPlot(run.plot), h('figcaption', { class: 'muted' }, run.plot.title)) : null,
     h('ol', { class: 'steps', id: 'lesson-steps' }, lesson.steps.map((s, i) => {
       const state = i + 1 < current || (i + 1 === current && !run.running) ? 'done' : i + 1 === current ? 'current' : 'pending';
       return h('li', { 'data-state': state },
@@ -166,4 +167,56 @@ function drawChallenge(box, state, run, hintsShown, checked, solution) {
     solution ? h('div', { id: 'challenge-solution-text' }, h('p', {}, h('b', {}, 'Solution: '), solution.narration),
       h('pre', { class: 'bytes' }, solution.actions.join('\n')), solution.afterword ? h('p', { class: 'muted' }, solution.afterword) : null) : null,
     h('details', {}, h('summary', {}, 'What the lab printed'), h('pre', { class: 'bytes' }, lines.slice(-40).join('\n'))));
+}
+
+const COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7'];
+
+/** An SVG frame with axes from (0, 0) to (maxX, maxY): answers the element and the two scales. */
+function frame(label, maxX, maxY, unitX = '', width = 520, height = 200) {
+  const left = 34, right = width - 8, top = 8, bottom = height - 20;
+  const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': label });
+  const px = x => left + (maxX > 0 ? x / maxX : 0) * (right - left);
+  const py = y => bottom - (maxY > 0 ? y / maxY : 0) * (bottom - top);
+  svg.append(h('svg:line', { x1: left, y1: bottom, x2: right, y2: bottom, class: 'axis' }),
+    h('svg:line', { x1: left, y1: top, x2: left, y2: bottom, class: 'axis' }),
+    h('svg:text', { x: left - 4, y: top + 8, 'text-anchor': 'end' }, fmt(maxY)),
+    h('svg:text', { x: left - 4, y: bottom, 'text-anchor': 'end' }, '0'),
+    h('svg:text', { x: right, y: height - 6, 'text-anchor': 'end' }, fmt(maxX) + unitX));
+  return { svg, px, py };
+}
+const fmt = v => (Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1));
+const line = (points, px, py, attrs) => h('svg:polyline', { points: points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' '), fill: 'none', 'stroke-width': 1.5, ...attrs });
+// A swatch is a small SVG square (its fill an attribute: the page's policy allows no inline style).
+const legend = items => h('p', { class: 'legend' }, items.map(([name, colour]) => h('span', { class: 'legend-item' },
+  h('svg:svg', { width: 10, height: 10, viewBox: '0 0 10 10', 'aria-hidden': 'true' }, h('svg:rect', { width: 10, height: 10, fill: colour })), ` ${name}  `)));
+
+/** The lesson's figure (LessonPlot): heights over time, shares against what they should be, or the selfish miner against its curve. */
+function drawPlot(plot) {
+  if (plot.kind === 'heights') {
+    const all = plot.series.flatMap(s => s.points);
+    const { svg, px, py } = frame('head heights over time', Math.max(1, ...all.map(p => p[0])), Math.max(1, ...all.map(p => p[1])), ' s');
+    plot.series.forEach((s, i) => svg.append(line(s.points, px, py, { stroke: COLOURS[i % COLOURS.length], 'data-node': s.name, 'stroke-dasharray': s.honest ? null : '4 2' })));
+    const heads = plot.heads.length ? plot.heads[plot.heads.length - 1][1] : 0;
+    const most = Math.max(0, ...plot.heads.map(p => p[1]));
+    return h('div', {}, svg, legend(plot.series.map((s, i) => [s.name + (s.honest ? '' : ' (misbehaving)'), COLOURS[i % COLOURS.length]])),
+      h('p', { class: 'muted', id: 'plot-heads' }, `different heads now: ${heads}; at most: ${most}`));
+  }
+  if (plot.kind === 'selfish') {
+    const { svg, px, py } = frame('selfish miner against the curve', 0.5, 1);
+    svg.append(line(plot.curve, px, py, { stroke: COLOURS[3] }), line([[0, 0], [0.5, 0.5]], px, py, { stroke: COLOURS[0], 'stroke-dasharray': '4 2' }),
+      h('svg:circle', { cx: px(plot.alpha), cy: py(plot.observed), r: 4, fill: COLOURS[1], id: 'plot-observed' }));
+    return h('div', {}, svg, legend([['Eyal and Sirer: selfish revenue (γ = 0)', COLOURS[3]], ['honest mining: share = hash power', COLOURS[0]],
+      [`${plot.attacker}: ${(plot.observed * 100).toFixed(1)} % of ${plot.blocks} blocks with ${(plot.alpha * 100).toFixed(0)} % of the hash power (curve: ${(plot.predicted * 100).toFixed(1)} %)`, COLOURS[1]]]));
+  }
+  const width = 520, rowH = 26;
+  const svg = h('svg:svg', { viewBox: `0 0 ${width} ${plot.bars.length * rowH + 6}`, class: 'chart', role: 'img', 'aria-label': 'shares of the blocks' });
+  const px = v => 70 + v * (width - 150);
+  plot.bars.forEach((b, i) => {
+    const y = 4 + i * rowH;
+    svg.append(h('svg:text', { x: 4, y: y + 15 }, b.name),
+      h('svg:rect', { x: px(0), y, width: Math.max(0, px(b.share) - px(0)), height: rowH - 8, fill: COLOURS[i % COLOURS.length], 'data-node': b.name }),
+      h('svg:line', { x1: px(b.expected), y1: y - 2, x2: px(b.expected), y2: y + rowH - 6, stroke: 'currentColor', 'stroke-width': 2 }),
+      h('svg:text', { x: width - 4, y: y + 15, 'text-anchor': 'end' }, `${b.blocks} · ${(b.share * 100).toFixed(0)} % (${(b.expected * 100).toFixed(0)} %)`));
+  });
+  return h('div', {}, svg, h('p', { class: 'muted' }, `bar: share of the ${plot.blocks} blocks; mark and (…): its share of the ${plot.expectedIs}`));
 }
