@@ -65,7 +65,7 @@ export function decryptKey(json: string | object, password: string): Promise<Key
 
 // ---- codec.js
 
-export type KindName = 'transfer' | 'stake' | 'unstake' | 'deploy' | 'invoke' | 'authority' | 'authoritychange' | 'evidence' | 'anchor' | 'fileanchor';
+export type KindName = 'transfer' | 'stake' | 'unstake' | 'deploy' | 'invoke' | 'authority' | 'authoritychange' | 'evidence' | 'anchor' | 'fileanchor' | 'vote';
 export const KINDS: Record<KindName, number>;
 export const KIND_NAMES: readonly string[];
 

@@ -65,6 +65,9 @@ public sealed partial class ChainlabClient : IDisposable
 
     public Task<SupplyDto> GetSupplyAsync(CancellationToken ct = default) => GetAsync<SupplyDto>("/api/v1/supply", ct);
 
+    /// <summary>Finality at the committed head: the last justified and finalised checkpoints and those after them (Enabled false on a chain without).</summary>
+    public Task<FinalityDto> GetFinalityAsync(CancellationToken ct = default) => GetAsync<FinalityDto>("/api/v1/finality", ct);
+
     public Task<PeersDto> GetPeersAsync(CancellationToken ct = default) => GetAsync<PeersDto>("/api/v1/peers", ct);
 
     public Task<SearchDto> SearchAsync(string query, CancellationToken ct = default) => GetAsync<SearchDto>($"/api/v1/search?q={Uri.EscapeDataString(query)}", ct);

@@ -4,9 +4,9 @@ import { concat, u8, u32, u64, i64, bytes, text, utf8, sha256, hex, unhex, readU
 import { parseAddress, addressText, addressOf, unbase58, sign } from './keys.js';
 
 /** Kind numbers by name: the short names, and the API's names (authoritychange, fileanchor) as well. */
-export const KINDS = { transfer: 1, stake: 2, unstake: 3, deploy: 4, invoke: 5, authority: 6, evidence: 7, anchor: 8, authoritychange: 6, fileanchor: 8 };
+export const KINDS = { transfer: 1, stake: 2, unstake: 3, deploy: 4, invoke: 5, authority: 6, evidence: 7, anchor: 8, vote: 9, authoritychange: 6, fileanchor: 8 };
 /** The API's name of each kind number (what GET /api/v1/transactions/{hash} writes as `kind`). */
-export const KIND_NAMES = ['', 'transfer', 'stake', 'unstake', 'deploy', 'invoke', 'authoritychange', 'evidence', 'fileanchor'];
+export const KIND_NAMES = ['', 'transfer', 'stake', 'unstake', 'deploy', 'invoke', 'authoritychange', 'evidence', 'fileanchor', 'vote'];
 const TX_TAG = utf8('chainlab/tx/v1');
 
 /** Everything but the signature. to: address text or null (the zero address). */

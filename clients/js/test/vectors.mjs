@@ -71,8 +71,8 @@ test('a transaction with a byte too many, a byte too few or an unknown kind does
   const raw = unhex(transactions[0].raw);
   await assert.rejects(decodeTransaction(Uint8Array.of(...raw, 0)), /1 bytes follow/);
   await assert.rejects(decodeTransaction(raw.subarray(0, raw.length - 1)), /ends inside its signature/);
-  const unknown = raw.slice(); unknown[1] = 9;
-  await assert.rejects(decodeTransaction(unknown), /unknown transaction kind 9/);
+  const unknown = raw.slice(); unknown[1] = 10;
+  await assert.rejects(decodeTransaction(unknown), /unknown transaction kind 10/);
 });
 
 for (const v of headers)

@@ -12,7 +12,7 @@ public static partial class DevnetCommands
 {
     /// <summary>The options of devnet up, in the order --help lists them.</summary>
     private sealed record UpOptions(Option<string> Dir, Option<string> BlockTime, Option<bool> Reset, Option<int> Port, Option<int> Accounts,
-        Option<string?> Postgres, Option<int?> Nodes, Option<int> P2pPort, Option<string?> Consensus, Option<int?> Authorities, Option<string?> Malicious, Option<string?> HashPower);
+        Option<string?> Postgres, Option<int?> Nodes, Option<int> P2pPort, Option<string?> Consensus, Option<int?> Authorities, Option<string?> Malicious, Option<string?> HashPower, Option<bool> Finality);
 
     private static Command Up(Option<string> dir)
     {
@@ -27,9 +27,10 @@ public static partial class DevnetCommands
             new Option<string?>("--consensus") { Description = "poa (default: node 1 is the authority and admin), pos (every node a validator with equal stake) or pow (every node mines)" },
             new Option<int?>("--authorities") { Description = "poa: nodes 1..N are authorities taking slots in turn (default 1; node 1 is the admin)" },
             new Option<string?>("--malicious") { Description = $"Nodes that break the rules on purpose for this run: N=NAME[,NAME][,M=NAME…] with names from {string.Join(", ", Chainlab.Node.Adversary.Misbehaviours.Names)} (docs/ATTACKS.md)" },
-            new Option<string?>("--hash-power") { Description = "pow: each miner's share of the hash power in per cent, node 1 first, e.g. 20,20,60 (capped hash rates, so the shares hold on a busy machine)" });
+            new Option<string?>("--hash-power") { Description = "pow: each miner's share of the hash power in per cent, node 1 first, e.g. 20,20,60 (capped hash rates, so the shares hold on a busy machine)" },
+            new Option<bool>("--finality") { Description = "pos, poa: the validators or authorities vote on a checkpoint every 8 blocks and blocks become final (a new devnet only)" });
         var up = new Command("up", "Start (or resume) the devnet; Ctrl+C stops it")
-            { o.Dir, o.BlockTime, o.Reset, o.Port, o.Accounts, o.Postgres, o.Nodes, o.P2pPort, o.Consensus, o.Authorities, o.Malicious, o.HashPower };
+            { o.Dir, o.BlockTime, o.Reset, o.Port, o.Accounts, o.Postgres, o.Nodes, o.P2pPort, o.Consensus, o.Authorities, o.Malicious, o.HashPower, o.Finality };
         up.SetAction((pr, ct) => RunUpAsync(pr, o, ct));
         return up;
     }
@@ -55,6 +56,10 @@ public static partial class DevnetCommands
         var bad = pr.GetValue(o.Malicious) is { } m ? ParseMalicious(m, pr.GetValue(o.Nodes) ?? (exists ? settings.Nodes : 4)) : null;
         settings = CheckUpOptions(pr, o, settings, exists);
         var hashPower = pr.GetValue(o.HashPower) is { } hpText ? ParseHashPower(hpText, pr.GetValue(o.Consensus) ?? (exists ? settings.Consensus : "poa"), pr.GetValue(o.Nodes) ?? (exists ? settings.Nodes : 4)) : null;
+        if (pr.GetValue(o.Finality) && (pr.GetValue(o.Consensus) ?? (exists ? settings.Consensus : "poa")) == "pow")
+            throw new CliException("--finality is for proof of stake and proof of authority: proof of work has no voters", ExitCodes.BadInput);
+        if (exists && pr.GetValue(o.Finality) && ChainSpec.FromJson(File.ReadAllText(specPath)).Finality is null)
+            throw new CliException("this devnet was created without finality; add --reset to start one with it", ExitCodes.BadInput);
         if (exists && hashPower is not null && !hashPower.SequenceEqual(settings.HashPower ?? []))
             throw new CliException("this devnet was created with other hash power shares; add --reset to start one with these", ExitCodes.BadInput);
         if (!exists)
@@ -62,7 +67,7 @@ public static partial class DevnetCommands
             Console.Out.WriteLine($"creating a new devnet in {root}");
             settings = settings with { Consensus = pr.GetValue(o.Consensus) ?? "poa", Authorities = pr.GetValue(o.Authorities) ?? 1, HashPower = hashPower };
             var spec = DevnetGenesis.Create(Path.Combine(root, "keys"), blockMs, count, settings.Consensus, pr.GetValue(o.Nodes) ?? 4, settings.Authorities,
-                hashRate: hashPower is null ? null : DevnetSettings.HashBudget);
+                hashRate: hashPower is null ? null : DevnetSettings.HashBudget, finality: pr.GetValue(o.Finality));
             File.WriteAllText(specPath, spec.ToJson());
         }
         else if (pr.GetResult(o.BlockTime) is { Implicit: false } && ChainSpec.FromJson(File.ReadAllText(specPath)).BlockTimeMs != blockMs)

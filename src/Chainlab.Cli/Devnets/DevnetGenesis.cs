@@ -8,6 +8,8 @@ namespace Chainlab.Cli.Devnets;
 public static class DevnetGenesis
 {
     public const string DevPassword = "devnet";
+    /// <summary>A devnet with finality checkpoints every this many blocks: final within about 20 blocks.</summary>
+    public const ulong DevnetCheckpointInterval = 8;
     public const ulong DevBalance = 1_000_000_000_000;
     /// <summary>What the faucet account (keys/faucet.json) starts with: a thousand drips of the default size.</summary>
     public const ulong FaucetBalance = 1_000_000_000_000;
@@ -17,7 +19,9 @@ public static class DevnetGenesis
     /// <summary>Keys (node keys, dev accounts, their password file) in keysDir and the chain spec that funds and empowers them.</summary>
     /// <param name="faucet">Make and fund the faucet account (keys/faucet.json): devnets whose nodes run under the supervisor's control; container networks have no faucet.</param>
     /// <param name="hashRate">PoW: the hashes per second all miners try together when it is known (hash power shares), so the first blocks come at the block time.</param>
-    public static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1, bool faucet = true, long? hashRate = null)
+    /// <param name="finality">PoS, PoA: switch finality on, a checkpoint every 8 blocks voted for 2 blocks later (docs/consensus.md, "Finality").</param>
+    public static ChainSpec Create(string keysDir, ulong blockMs, int count, string engine, int nodes, int authorities = 1, bool faucet = true, long? hashRate = null,
+        bool finality = false)
     {
         Directory.CreateDirectory(keysDir);
         var nodeKey = KeyPair.Generate();
@@ -56,6 +60,7 @@ public static class DevnetGenesis
                 "pos" => new ConsensusSpec { Engine = "pos", Validators = producers.Select(k => new GenesisValidator(Convert.ToHexStringLower(k.PublicKey), 1_000_000)).ToList() },
                 _ => new ConsensusSpec { Engine = "poa", Authorities = producers.Select(k => Convert.ToHexStringLower(k.PublicKey)).ToList(), Admin = pub },
             },
+            Finality = finality ? new FinalitySpec { CheckpointInterval = DevnetCheckpointInterval, VoteDepth = 2 } : null,
             Alloc = dev.Select(k => (k.Address, DevBalance)).Concat(faucetKey is null ? [] : [(faucetKey.Address, FaucetBalance)])
                 .ToDictionary(a => a.Address.ToString(), a => a.Item2),
         };

@@ -37,6 +37,8 @@ public sealed class Scenario
         public string Backend { get; set; } = "sqlite";
         /// <summary>pow: each miner's share of the hash power in per cent, node 1 first (DevnetSettings.HashPower).</summary>
         public List<int>? HashPower { get; set; }
+        /// <summary>pos, poa: switch finality on (a checkpoint every 8 blocks).</summary>
+        public bool Finality { get; set; }
     }
 
     public sealed class LoadPart
@@ -136,6 +138,7 @@ public sealed class Scenario
         if (Network.Authorities < 1 || Network.Authorities > Network.Nodes) throw Bad($"network.authorities must be 1..{Network.Nodes} (the number of nodes)");
         if (Network.Authorities > 1 && Network.Consensus != "poa") throw Bad("network.authorities is for consensus poa");
         if (BlockTimeMs < 100) throw Bad("network.blockTime must be at least 100ms");
+        if (Network.Finality && Network.Consensus == "pow") throw Bad("network.finality is for pos and poa: proof of work has no voters");
         if (DevnetSettings.HashPowerProblem(Network.HashPower, Network.Consensus, Network.Nodes) is { } hp) throw Bad($"network.hashPower: {hp}");
         if (Load.Rate is < 0 or > 2000) throw Bad("load.rate must be 0..2000 transactions per second");
         if (Load.Mix != "transfer") throw Bad("load.mix must be transfer");

@@ -54,7 +54,7 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
         Prepare();
         var keys = Path.Combine(dir, "keys");
         var spec = DevnetGenesis.Create(keys, s.BlockTimeMs, 4, s.Network.Consensus, s.Network.Nodes, s.Network.Authorities,
-            hashRate: s.Network.HashPower is null ? null : DevnetSettings.HashBudget);
+            hashRate: s.Network.HashPower is null ? null : DevnetSettings.HashBudget, finality: s.Network.Finality);
         File.WriteAllText(Path.Combine(dir, Chainlab.Node.Hosting.NodeCore.SpecFileName), spec.ToJson());
         var settings = new DevnetSettings
         {

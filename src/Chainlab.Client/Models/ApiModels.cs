@@ -93,3 +93,17 @@ public sealed record SubmitBatchRequest(IReadOnlyList<string>? Transactions);
 public sealed record SubmitResultDto(int Index, string? Hash, string Status, string? Type, string? Detail);
 
 public sealed record SubmitBatchResponse(int Accepted, int Rejected, IReadOnlyList<SubmitResultDto> Results);
+
+/// <summary>
+/// A checkpoint of the finality record: justified, final, and the weight of the distinct voters whose counted
+/// votes target it against its voter set's total (participation).
+/// </summary>
+public sealed record FinalityCheckpointDto(ulong Height, string Hash, bool Justified, bool Finalized, ulong VotedWeight, ulong TotalWeight, int Voters);
+
+/// <summary>
+/// GET /api/v1/finality: whether the chain finalises (its spec switches finality on; never proof of work, and why
+/// not), the checkpoint interval and vote depth, the last justified and finalised checkpoints, and every
+/// checkpoint the record still holds (from the last finalised one on), at the committed head.
+/// </summary>
+public sealed record FinalityDto(bool Enabled, string? Why, ulong? CheckpointInterval, ulong? VoteDepth, ulong HeadHeight,
+    FinalityCheckpointDto? LastJustified, FinalityCheckpointDto? LastFinalized, IReadOnlyList<FinalityCheckpointDto> Checkpoints);

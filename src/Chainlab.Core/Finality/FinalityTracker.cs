@@ -52,6 +52,7 @@ public sealed class FinalityTracker
     private readonly Dictionary<(Checkpoint Source, Checkpoint Target), Tally> _links = new();
     private readonly Dictionary<Checkpoint, ulong> _targetWeight = new();
     private readonly Dictionary<string, List<Vote>> _byVoter = new();
+    private readonly List<Vote> _order = new(); // every counted vote, in the order counted
 
     public FinalityTracker(string chainId, ulong interval, Checkpoint genesis, VoterSet genesisVoters)
     {
@@ -65,8 +66,65 @@ public sealed class FinalityTracker
         LastJustified = LastFinalised = genesis;
     }
 
+    /// <summary>
+    /// A tracker picked up from its state as <see cref="Export"/> wrote it (the chain's finality record): the last
+    /// finalised checkpoint is where it starts, as genesis is for a new one; the justified checkpoints above it
+    /// keep the link that justified them; the votes are counted again (they were checked when first counted), so
+    /// the tallies, the participation and the slashing checks are as they were.
+    /// </summary>
+    public static FinalityTracker Restore(string chainId, ulong interval, FinalityState state)
+    {
+        if (interval == 0) throw new ArgumentException("the checkpoint interval must be above 0", nameof(interval));
+        if (state.Checkpoints.Count == 0 || state.Checkpoints[0].Checkpoint != state.LastFinalised)
+            throw new FormatException("the finality state's first checkpoint must be its last finalised one");
+        var t = new FinalityTracker(chainId, interval, state.LastFinalised, state.Checkpoints[0].Voters, restored: true);
+        for (var i = 1; i < state.Checkpoints.Count; i++) t.AddCheckpoint(state.Checkpoints[i].Checkpoint, state.Checkpoints[i].Voters);
+        foreach (var (c, source) in state.Justified)
+        {
+            if (t.Find(c) is null || t.Find(source) is null && source.Height >= state.LastFinalised.Height)
+                throw new FormatException($"the finality state justifies {c} from {source}, which are not its checkpoints");
+            t._justifiedBy[c] = (source, c);
+            if (c.Height > t.LastJustified.Height) t.LastJustified = c;
+        }
+        foreach (var v in state.Votes)
+        {
+            if (v.Target.Height <= state.LastFinalised.Height || t.Find(v.Target) is not { } ti)
+                throw new FormatException($"the finality state holds {v}, whose target is not a checkpoint above the last finalised one");
+            t.Count(v, t._checkpoints[ti].Voters, restoring: true);
+        }
+        return t;
+    }
+
+    private FinalityTracker(string chainId, ulong interval, Checkpoint anchor, VoterSet voters, bool restored)
+    {
+        if (!anchor.IsAt(interval)) throw new FormatException($"the last finalised checkpoint {anchor} is not at a multiple of {interval}");
+        _ = restored; // tells this constructor from the public one
+        ChainId = chainId;
+        Interval = interval;
+        _checkpoints.Add((anchor, voters));
+        _justifiedBy[anchor] = null;
+        _finalisedBy[anchor] = null;
+        LastJustified = LastFinalised = anchor;
+    }
+
+    /// <summary>
+    /// What the chain's finality record keeps (decision 0007, point 6): the last finalised checkpoint, the
+    /// checkpoints from it on with their voter sets, the justified ones above it with their justifying link's
+    /// source, and the counted votes whose target lies above it. Votes for older targets are forgotten: a
+    /// slashable pair with one of them is then punished with evidence, not refused.
+    /// </summary>
+    public FinalityState Export()
+    {
+        var lf = LastFinalised;
+        var justified = _justifiedBy.Where(j => j.Key.Height > lf.Height && j.Value is not null)
+            .Select(j => (j.Key, j.Value!.Value.Source)).OrderBy(j => j.Key.Height).ToList();
+        var votes = _order.Where(v => v.Target.Height > lf.Height).ToList();
+        return new FinalityState(lf, _checkpoints.Where(c => c.Checkpoint.Height >= lf.Height).ToList(), justified, votes);
+    }
+
     public string ChainId { get; }
     public ulong Interval { get; }
+    /// <summary>The first checkpoint this tracker knows: genesis, or the last finalised one it was restored from.</summary>
     public Checkpoint Genesis => _checkpoints[0].Checkpoint;
     /// <summary>The branch's checkpoints so far, genesis first.</summary>
     public IEnumerable<Checkpoint> Checkpoints => _checkpoints.Select(c => c.Checkpoint);
@@ -89,8 +147,9 @@ public sealed class FinalityTracker
 
     private int? Find(Checkpoint c)
     {
-        if (c.Height % Interval != 0) return null;
-        var i = c.Height / Interval;
+        var first = _checkpoints[0].Checkpoint.Height;
+        if (c.Height % Interval != 0 || c.Height < first) return null;
+        var i = (c.Height - first) / Interval;
         return i < (ulong)_checkpoints.Count && _checkpoints[(int)i].Checkpoint == c ? (int)i : null;
     }
 
@@ -108,6 +167,10 @@ public sealed class FinalityTracker
     public VoteOutcome Include(Vote vote, bool signatureChecked = false)
     {
         if (vote.ChainId != ChainId) return new(VoteRefusal.WrongChain, $"the vote is for chain '{vote.ChainId}', not '{ChainId}'");
+        // Settled first, so a tracker restored from the record (which forgets checkpoints below the last finalised
+        // one) answers as the one that saw them: such a vote's source is below the last finalised checkpoint.
+        if (vote.Target.Height <= LastFinalised.Height)
+            return new(VoteRefusal.SourceNotJustified, $"the target {vote.Target} is not above the last finalised checkpoint {LastFinalised}, so its source is below it");
         if (Find(vote.Target) is not { } ti) return new(VoteRefusal.UnknownTarget, $"the target {vote.Target} is not a checkpoint of this branch");
         if (Find(vote.Source) is null || !IsJustified(vote.Source))
             return new(VoteRefusal.SourceNotJustified, $"the source {vote.Source} is not a justified checkpoint of this branch");
@@ -127,13 +190,8 @@ public sealed class FinalityTracker
         }
         if (!signatureChecked && !vote.VerifySignature()) return new(VoteRefusal.BadSignature, "the signature is not valid");
 
-        if (earlier is null) _byVoter[key] = earlier = new();
-        earlier.Add(vote);
-        _targetWeight[vote.Target] = _targetWeight.GetValueOrDefault(vote.Target) + weight;
         var link = (vote.Source, vote.Target);
-        if (!_links.TryGetValue(link, out var tally)) _links[link] = tally = new Tally(voters);
-        tally.Votes.Add(vote);
-        tally.Weight += weight;
+        var tally = Count(vote, voters);
         if (tally.Supermajority || !voters.IsSupermajority(tally.Weight)) return new(VoteRefusal.None, "counted");
 
         tally.Supermajority = true;
@@ -149,6 +207,23 @@ public sealed class FinalityTracker
             if (vote.Source.Height > LastFinalised.Height) LastFinalised = vote.Source;
         }
         return new(VoteRefusal.None, "counted", null, justified, finalised);
+    }
+
+    /// <summary>Adds a vote to the voter's, the target's and the link's counts (the rules are the caller's); answers the link's tally.</summary>
+    private Tally Count(Vote vote, VoterSet voters, bool restoring = false)
+    {
+        var key = Convert.ToHexString(vote.VoterKey);
+        if (!_byVoter.TryGetValue(key, out var mine)) _byVoter[key] = mine = new();
+        mine.Add(vote);
+        _order.Add(vote);
+        _targetWeight[vote.Target] = _targetWeight.GetValueOrDefault(vote.Target) + voters.WeightOf(vote.VoterKey);
+        var link = (vote.Source, vote.Target);
+        if (!_links.TryGetValue(link, out var tally)) _links[link] = tally = new Tally(voters);
+        tally.Votes.Add(vote);
+        tally.Weight += voters.WeightOf(vote.VoterKey);
+        // Restored: a link that weighs a supermajority had its effect (justified, finalised) when it first did.
+        if (restoring && voters.IsSupermajority(tally.Weight)) tally.Supermajority = true;
+        return tally;
     }
 
     /// <summary>
@@ -180,3 +255,7 @@ public sealed class FinalityTracker
         return new FinalityLink(t.Voters, t.Votes.ToList());
     }
 }
+
+/// <summary>What a chain's finality record holds (see <see cref="FinalityTracker.Export"/>).</summary>
+public sealed record FinalityState(Checkpoint LastFinalised, IReadOnlyList<(Checkpoint Checkpoint, VoterSet Voters)> Checkpoints,
+    IReadOnlyList<(Checkpoint Checkpoint, Checkpoint Source)> Justified, IReadOnlyList<Vote> Votes);

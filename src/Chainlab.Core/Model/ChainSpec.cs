@@ -24,6 +24,8 @@ public sealed record ChainSpec
     public ContractSpec Contracts { get; init; } = new();
     /// <summary>Initial balances by address text.</summary>
     public Dictionary<string, ulong> Alloc { get; init; } = new();
+    /// <summary>Finality (decisions 0007 and 0008): voters vote on checkpoints; null, as in every spec written before, for none.</summary>
+    public FinalitySpec? Finality { get; init; }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -54,6 +56,7 @@ public sealed record ChainSpec
             throw new FormatException($"maxBlockTransactions must be between 1 and {Limits.MaxBlockTransactions}");
         Consensus.Validate(BlockTimeMs);
         Contracts.Validate();
+        Finality?.Validate(Consensus);
         ulong total = 0;
         foreach (var (addr, bal) in Alloc)
         {
@@ -81,6 +84,8 @@ public sealed record ChainSpec
         var alloc = Alloc.Select(kv => (Address.Parse(kv.Key), kv.Value)).OrderBy(x => x.Item1).ToList();
         w.U32((uint)alloc.Count);
         foreach (var (a, v) in alloc) { w.Address(a); w.U64(v); }
+        // Only a spec that switches finality on writes its group, so every spec without it keeps its genesis hash.
+        if (Finality is { } f) { w.Text("finality"); w.U64(f.CheckpointInterval); w.U64(f.VoteDepth); }
         return w.ToArray();
     }
 }
@@ -165,6 +170,31 @@ public sealed record ConsensusSpec
             foreach (var v in Validators) { w.Text(v.Key.ToLowerInvariant()); w.U64(v.Stake); }
             w.U64(EpochSlots); w.U64(ActiveSlotsPpm); w.U64(BondingEpochs); w.U64(UnbondingBlocks); w.U64(SlashPpm); w.U64(ReporterPpm);
         }
+    }
+}
+
+/// <summary>
+/// Finality, switched on by the spec (decision 0008): the proof-of-stake validators or proof-of-authority
+/// authorities vote on checkpoints, the blocks at every multiple of the checkpoint interval, in fee-free vote
+/// transactions; a checkpoint voted for by more than two thirds of the weight from a justified one is justified,
+/// and a justified checkpoint followed by a justified next one is final (docs/consensus.md, "Finality").
+/// </summary>
+public sealed record FinalitySpec
+{
+    /// <summary>The checkpoint interval of a proof-of-authority chain whose finality group names none.</summary>
+    public const ulong DefaultPoaInterval = 16;
+
+    /// <summary>Blocks between checkpoints; 0 for the engine's: epochSlots in proof of stake, 16 in proof of authority.</summary>
+    public ulong CheckpointInterval { get; init; }
+    /// <summary>How many blocks a voter's head must be past a checkpoint before it votes for it.</summary>
+    public ulong VoteDepth { get; init; } = 2;
+
+    public void Validate(ConsensusSpec consensus)
+    {
+        if (consensus.Engine == "pow") throw new FormatException("finality is for proof of stake and proof of authority: proof of work has no voters");
+        if (CheckpointInterval is 1 or > 100_000) throw new FormatException("finality.checkpointInterval must be 0 (the engine's) or 2..100000");
+        var interval = CheckpointInterval > 0 ? CheckpointInterval : consensus.Engine == "pos" ? consensus.EpochSlots : DefaultPoaInterval;
+        if (VoteDepth >= interval) throw new FormatException($"finality.voteDepth must be below the checkpoint interval ({interval})");
     }
 }
 

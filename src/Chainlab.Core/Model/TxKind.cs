@@ -15,4 +15,6 @@ public enum TxKind : byte
     AuthorityChange = 6,
     Evidence = 7,
     FileAnchor = 8,
+    /// <summary>Finality votes (decision 0007): a batch of signed checkpoint votes, fee-free; only on chains whose spec switches finality on.</summary>
+    Vote = 9,
 }

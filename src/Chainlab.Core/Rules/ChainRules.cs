@@ -23,6 +23,7 @@ public sealed class ChainRules
         Spec = spec; Engine = engine;
         foreach (var r in BaseKinds()) _kinds[r.Kind] = r;
         foreach (var r in engine.TransactionRules) _kinds[r.Kind] = r; // an engine may replace a base kind (stake in PoS)
+        if (Finality.FinalityVoters.Enabled(spec)) _kinds[TxKind.Vote] = new Finality.VoteRules();
         foreach (var r in extraKinds ?? []) _kinds[r.Kind] = r;
     }
 
@@ -125,10 +126,20 @@ public sealed class ChainRules
     public BlockExecution ExecuteBlock(StateOverlay state, BlockHeader header, BlockHeader parent, IReadOnlyList<Transaction> txs)
     {
         if (Engine.VerifyProducer(header, parent, state) is { } notEntitled) return BlockExecution.Failed(notEntitled, TxError.Unauthorised);
-        Engine.BeginBlock(state, header);
+        BeginBlock(state, header);
         var ex = ExecuteTransactions(state, header.Height, header.TimestampMs, Address.FromPublicKey(header.Producer), txs);
         if (ex.Ok) Engine.EndBlock(state, header);
         return ex;
+    }
+
+    /// <summary>
+    /// Opens a block before its transactions, the one way for import and production alike: the engine's changes
+    /// (a new epoch, authority changes taking effect), then the finality record's (a checkpoint joins it).
+    /// </summary>
+    public void BeginBlock(StateOverlay state, BlockHeader header)
+    {
+        Engine.BeginBlock(state, header);
+        Finality.FinalityRecord.BeginBlock(Spec, state, header);
     }
 
     /// <summary>Credits the block reward, and the fees when the spec gives them to the producer (else burns them).</summary>

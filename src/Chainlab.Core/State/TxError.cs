@@ -22,6 +22,7 @@ public enum TxError
     Unauthorised,
     Conflict,
     InvalidEvidence,
+    InvalidVote,
 }
 
 public static class TxErrors
@@ -46,6 +47,7 @@ public static class TxErrors
         TxError.Unauthorised => "unauthorised",
         TxError.Conflict => "conflict",
         TxError.InvalidEvidence => "invalid-evidence",
+        TxError.InvalidVote => "invalid-vote",
         _ => "none",
     };
 }

@@ -61,6 +61,7 @@ public static class ApiSetup
         if (node.Devnet is { } devnet) DevnetEndpoints.Map(api, devnet, node.Settings.ApiPort);
 
         SupplyEndpoint.Map(api, node);
+        FinalityEndpoint.Map(api, node);
         FaucetEndpoint.Map(api, node);
         SearchEndpoint.Map(api, node);
         StatusEndpoints.Map(api, node);

@@ -47,6 +47,7 @@ public static class Problems
         TxError.Unauthorised => "Not authorised",
         TxError.Conflict => "Conflicting change",
         TxError.InvalidEvidence => "Invalid evidence",
+        TxError.InvalidVote => "Vote does not count",
         _ => "Rejected",
     };
 

@@ -40,7 +40,7 @@ public sealed partial class Blockchain
         var height = parent.Height + 1;
         var overlay = new StateOverlay(_world);
         var draft = new BlockHeader(height, parent.Hash, claim.TimestampMs, key.PublicKey, Hash.Zero, Hash.Zero, Hash.Zero, 0, claim.SealPrefix);
-        Engine.BeginBlock(overlay, draft);
+        Rules.BeginBlock(overlay, draft);
         var included = new List<Transaction>();
         var receipts = new List<Receipt>();
         ulong fees = 0, gas = 0;

@@ -29,6 +29,7 @@ public sealed class NodeCore : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<IDisposable> _subscriptions = new();
     private Task _producer = Task.CompletedTask;
+    private Task _voter = Task.CompletedTask;
     private readonly Random _random;
 
     private NodeCore(NodeOptions options, ILoggerFactory logging, FileStream lockFile, IChainStore store, Blockchain chain,
@@ -127,6 +128,13 @@ public sealed class NodeCore : IAsyncDisposable
                     };
                     node._producer = Task.Factory.StartNew(() => producer.RunAsync(node._stop.Token), CancellationToken.None,
                         TaskCreationOptions.DenyChildAttach, options.Scheduler).Unwrap();
+                });
+            if (options.ProducerKey is { } voterKey && Chainlab.Core.Finality.FinalityVoters.Enabled(spec))
+                steps.Run("finality voter", () =>
+                {
+                    var journal = new VoteJournal(Path.Combine(options.DataDir, VoteJournal.FileName));
+                    var voter = new FinalityVoter(chain, events, voterKey, pool, journal, logging.CreateLogger("Chainlab.Finality"));
+                    node._voter = Task.Run(() => voter.RunAsync(node._stop.Token), CancellationToken.None);
                 });
             log.LogInformation("Node core up in {Ms:0} ms: chain {Chain} ({Engine}), head {Height} {Hash}, store {Store}",
                 steps.Done.Sum(s => s.Ms), spec.ChainId, rules.Engine.Name, head.Height, head.Hash.Short, store.Describe);
@@ -262,6 +270,7 @@ public sealed class NodeCore : IAsyncDisposable
     {
         _stop.Cancel();
         await _producer;
+        await _voter;
         if (Network is not null) await Network.DisposeAsync();
         foreach (var s in _subscriptions) s.Dispose();
         await Loop.DisposeAsync();

@@ -1,4 +1,5 @@
 using Chainlab.Core.Consensus;
+using Chainlab.Core.Finality;
 using Chainlab.Core.Consensus.Pos;
 using Chainlab.Core.Crypto;
 using Chainlab.Core.Model;

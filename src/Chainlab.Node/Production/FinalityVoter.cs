@@ -1,0 +1,105 @@
+using Chainlab.Core.Crypto;
+using Chainlab.Core.Finality;
+using Chainlab.Core.Model;
+using Chainlab.Node.Chain;
+using Chainlab.Node.Events;
+using Chainlab.Node.Mempool;
+
+namespace Chainlab.Node.Production;
+
+/// <summary>
+/// A voter's side of finality (decision 0007, point 10): once the committed head is <c>voteDepth</c> blocks past
+/// a checkpoint it has not voted for, and its key is in that checkpoint's voter set, it votes from the last
+/// justified checkpoint to it. The vote goes into its journal first (on disk, flushed), which refuses any vote
+/// that would make a double or surround vote with one it signed before, so no restart can make it sign a
+/// slashable pair; then it is sent as a fee-free vote transaction through the one admission path, from where
+/// transaction gossip carries it to the producers.
+/// </summary>
+public sealed class FinalityVoter(IChainReader chain, NodeEvents events, KeyPair key, ITransactionAdmission pool, VoteJournal journal, ILogger log)
+{
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var spec = chain.Spec;
+        if (!FinalityVoters.Enabled(spec)) return;
+        var depth = spec.Finality!.VoteDepth;
+        using var moved = new SemaphoreSlim(0);
+        using var _ = events.Subscribe<HeadChanged>(__ => { if (moved.CurrentCount == 0) moved.Release(); });
+        while (!ct.IsCancellationRequested)
+        {
+            try { await moved.WaitAsync(TimeSpan.FromSeconds(2), ct); }
+            catch (OperationCanceledException) { return; }
+            try { TryVote(spec, depth); }
+            catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Voting failed: {Message}", e.Message); }
+        }
+    }
+
+    /// <summary>Votes once for the newest checkpoint that is deep enough and not voted for yet, if it may.</summary>
+    public Vote? TryVote(ChainSpec spec, ulong depth)
+    {
+        var committed = chain.Committed;
+        if (FinalityRecord.Read(spec, committed.State) is not { } tracker) return null;
+        var target = tracker.Checkpoints.LastOrDefault(c => c.Height + depth <= committed.Header.Height && c.Height > tracker.LastJustified.Height);
+        if (target == default || target.Height <= journal.HighestTarget) return null;
+        if (tracker.VotersOf(target) is not { } voters || !voters.Contains(key.PublicKey)) return null;
+        var vote = Vote.Create(key, spec.ChainId, tracker.LastJustified, target);
+        if (journal.Refuses(vote) is { } why)
+        {
+            log.LogWarning("Not voting {Vote}: {Why}", vote, why);
+            return null;
+        }
+        journal.Add(vote);
+        var tx = Transaction.Create(key, spec.ChainId, TxKind.Vote, pool.NextNonce(key.Address), 0, Address.Zero, 0, VoteBatch.Encode([vote]));
+        var admitted = pool.Admit([tx.Raw])[0];
+        if (admitted.Result.IsOk) log.LogInformation("Voted {Source} -> {Target} ({Tx})", vote.Source, vote.Target, tx.Hash.Short);
+        else log.LogWarning("Our vote {Vote} was not admitted: {Reason}", vote, admitted.Result.Detail);
+        return vote;
+    }
+}
+
+/// <summary>
+/// The votes this node's key has signed, one hex line each in <c>votes.journal</c> in the data folder (or in
+/// memory only, for a node without one), written and flushed before a vote leaves the node.
+/// </summary>
+public sealed class VoteJournal
+{
+    private readonly string? _path;
+    private readonly List<Vote> _votes = new();
+    private readonly object _gate = new();
+
+    public VoteJournal(string? path)
+    {
+        _path = path;
+        if (path is null || !File.Exists(path)) return;
+        foreach (var line in File.ReadAllLines(path))
+            if (line.Length > 0) _votes.Add(Vote.Decode(Convert.FromHexString(line)));
+    }
+
+    public const string FileName = "votes.journal";
+
+    /// <summary>The highest target height voted for (0 when none).</summary>
+    public ulong HighestTarget { get { lock (_gate) return _votes.Count == 0 ? 0 : _votes.Max(v => v.Target.Height); } }
+
+    /// <summary>Why signing this vote would be slashable with one signed before, or null.</summary>
+    public string? Refuses(Vote vote)
+    {
+        lock (_gate)
+            foreach (var earlier in _votes)
+                if (SlashingConditions.Find(earlier, vote) is var o && o != Offence.None)
+                    return $"with our earlier {earlier} it would be a {(o == Offence.DoubleVote ? "double" : "surround")} vote";
+        return null;
+    }
+
+    public void Add(Vote vote)
+    {
+        lock (_gate)
+        {
+            if (_path is not null)
+                using (var f = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read))
+                {
+                    f.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(vote.Raw) + "\n"));
+                    f.Flush(flushToDisk: true);
+                }
+            _votes.Add(vote);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Chainlab.Node.Tests.Cli;
+
+/// <summary>
+/// Finality on a live devnet (`devnet up --finality`): every validator votes on the checkpoints in fee-free vote
+/// transactions, the votes land in blocks, and every node reports the same blocks final; without the flag the
+/// chain says it does not finalise.
+/// </summary>
+[Trait("Category", Categories.Process)]
+[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
+public sealed class FinalityDevnetTests
+{
+    [Fact]
+    public async Task Four_proof_of_stake_validators_vote_checkpoints_final_and_every_node_reports_the_same_final_blocks()
+    {
+        using var devnet = DevnetProcess.Start(4, "250ms", "--consensus", "pos", "--finality");
+        await devnet.WaitForAsync("heights");
+        var clients = Enumerable.Range(0, 4).Select(i => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{devnet.Port + i}") }).ToList();
+        async Task<JsonObject> Finality(HttpClient c) => (await c.GetFromJsonAsync<JsonObject>("/api/v1/finality"))!;
+
+        // Checkpoints every 8 blocks, voted for 2 blocks later: the third one final means the first two rounds of voting worked.
+        await Eventually.True(async () => (await Task.WhenAll(clients.Select(Finality))).All(f => f["lastFinalized"]?["height"]?.GetValue<ulong>() >= 16),
+            "every node has checkpoint 16 or later final", 90);
+        foreach (var c in clients)
+        {
+            var f = await Finality(c);
+            Assert.True(f["enabled"]!.GetValue<bool>());
+            Assert.Equal(8UL, f["checkpointInterval"]!.GetValue<ulong>());
+            var final = f["lastFinalized"]!;
+            var height = final["height"]!.GetValue<ulong>();
+            // Final on every node means the same block on every node.
+            foreach (var other in clients)
+                Assert.Equal(final["hash"]!.GetValue<string>(), (await other.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{height}"))!["header"]!["hash"]!.GetValue<string>());
+            var justified = f["lastJustified"]!["height"]!.GetValue<ulong>();
+            Assert.True(justified > height, $"the last justified checkpoint {justified} is above the last final one {height}");
+        }
+
+        // The votes are on chain: vote transactions (kind 9, fee 0) from the validators.
+        var head = (await clients[0].GetFromJsonAsync<JsonObject>("/api/v1/status"))!["headHeight"]!.GetValue<ulong>();
+        var votes = 0;
+        for (var h = 1UL; h <= head && votes == 0; h++)
+            foreach (var tx in (await clients[0].GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{h}?transactions=full"))!["transactions"]!.AsArray())
+                if (tx!["kind"]!.GetValue<string>() == "vote") { votes++; Assert.Equal(0UL, tx["fee"]!.GetValue<ulong>()); }
+        Assert.True(votes > 0, "no vote transaction in any block");
+    }
+}
