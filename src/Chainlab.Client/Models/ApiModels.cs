@@ -8,7 +8,7 @@ namespace Chainlab.Client.Models;
 public sealed record StatusDto(string ChainId, string GenesisHash, string Consensus, ulong HeadHeight, string HeadHash,
     ulong HeadTimestampMs, string StateRoot, int MempoolSize, IReadOnlyList<PeerDto> Peers, string Version, ulong BlockTimeMs,
     string? Producer, long TransactionsCommitted, SyncDto Sync, ForkDto Forks, object Engine, ContractSpec Contracts, ulong MinFee,
-    IReadOnlyList<string> Misbehaving);
+    IReadOnlyList<string> Misbehaving, ulong? FinalizedHeight = null);
 
 /// <summary>Coins at a head, as decimal strings (sums may pass 2^64): total = balances + staked; genesis + minted is what the rules made.</summary>
 public sealed record SupplyDto(ulong Height, string Hash, int Accounts, string Balances, string Staked, string Unbonding, string Total, string Genesis, string Minted, string Burned, bool Conserved);

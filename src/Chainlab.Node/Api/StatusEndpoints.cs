@@ -35,7 +35,7 @@ internal static class StatusEndpoints
             h.Hash.ToString(), h.TimestampMs, h.StateRoot.ToString(), node.Pool.Count, PeerList(node), NodeVersion.Current,
             spec.BlockTimeMs, node.Producer, node.Chain.CommittedTransactions, SyncOf(node, h.Height),
             new ForkDto(node.Chain.HeadWeight, node.Chain.SideBlocks, node.Chain.Reorgs.Count, node.Chain.Reorgs.LastDepth, node.Chain.Reorgs.Deepest, node.Chain.Equivocations),
-            node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee, node.Misbehaving ?? []));
+            node.Chain.ConsensusInfo(), spec.Contracts, spec.MinFee, node.Misbehaving ?? [], node.Chain.FinalizedHeight));
     }
 
     private static SyncDto SyncOf(ApiContext node, ulong height)

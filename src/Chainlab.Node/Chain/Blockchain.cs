@@ -85,6 +85,10 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
 
     /// <summary>Blocks further than this below the head are final: a branch forking deeper is refused.</summary>
     public const int MaxReorgDepth = 1000;
+
+    private long _finalizedHeight = -1;
+    /// <summary>The height of the last finalised checkpoint of the canonical chain, or null on a chain without finality.</summary>
+    public ulong? FinalizedHeight => Chainlab.Core.Finality.FinalityVoters.Enabled(Spec) ? (ulong)Math.Max(0, Interlocked.Read(ref _finalizedHeight)) : null;
     private const int MaxSideBlocks = 4096;
 
     private sealed record SideBlock(Block Block, ulong TotalWeight);
@@ -153,6 +157,11 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
             _events.Publish(new HeadChanged(h));
             return ImportResult.Imported;
         }
+
+        // Finality: no block at or below the last finalised checkpoint can join another branch, and no branch that
+        // forks below it can ever become canonical (decision 0007, point 1).
+        if (LastFinalised() is { } final && h.Height <= final.Height)
+            return ImportResult.Rejected($"block {h.Height} {h.Hash.Short} conflicts with the finalised checkpoint {final}: blocks at or below it are final");
 
         if (!Heavier(weight, h.Hash, _headWeight, head.Hash))
         {
@@ -229,6 +238,10 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         return (new BlockCommit(block, ex.Receipts, overlay.Changes, undo, totalWeight), null);
     }
 
+    /// <summary>The last finalised checkpoint of the canonical chain (its finality record), or null on a chain without finality.</summary>
+    public Chainlab.Core.Finality.Checkpoint? LastFinalised() =>
+        Chainlab.Core.Finality.FinalityVoters.Enabled(Spec) && Chainlab.Core.Finality.FinalityRecord.Read(Spec, _world) is { } t ? t.LastFinalised : null;
+
     /// <summary>Starts checking the signatures of a block that will be imported next (see <see cref="SignatureChecks"/>).</summary>
     public void VerifyAhead(Block block) => _signatures.CheckAhead(block);
 
@@ -247,6 +260,12 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         var forkHeight = branch[0].Block.Height - 1;
         if (_store.HeaderByHeight(forkHeight)?.Hash != branch[0].Block.Header.Parent)
             return ImportResult.Orphan($"branch of block {tip.Height} does not join the canonical chain");
+        if (LastFinalised() is { } final && forkHeight < final.Height)
+        {
+            ForgetWithDescendants(branch[0].Block.Hash);
+            _log.LogWarning("A heavier branch to {Height} {Hash} forks at {Fork}, below the finalised checkpoint {Final}: refused", tip.Height, tip.Hash.Short, forkHeight, final);
+            return ImportResult.Rejected($"the branch of block {tip.Height} forks at {forkHeight}, below the finalised checkpoint {final}");
+        }
 
         // Undo our blocks, newest first, keeping what each undo overwrote so it can be put back.
         var disconnected = new List<(BlockDisconnect D, Dictionary<Address, Account> Redo, ulong Weight)>();
@@ -307,6 +326,11 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
     {
         Volatile.Write(ref _headWeight, weight);
         Volatile.Write(ref _committed, new CommittedHead(h, _world.Freeze()));
+        if (LastFinalised() is { } final)
+        {
+            var before = Interlocked.Exchange(ref _finalizedHeight, (long)final.Height);
+            if ((long)final.Height > before) _events.Publish(new Events.Finalised(final));
+        }
         // Side blocks below the reorg limit can never win again.
         if (_side.Count > 0 && h.Height > MaxReorgDepth)
             foreach (var stale in _side.Where(kv => kv.Value.Block.Height + MaxReorgDepth < h.Height).Select(kv => kv.Key).ToList())

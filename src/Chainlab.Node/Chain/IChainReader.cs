@@ -28,6 +28,8 @@ public interface IChainReader
     (long Count, ulong LastDepth, ulong Deepest) Reorgs { get; }
     /// <summary>Producers seen signing two validly sealed headers for one slot, since start.</summary>
     long Equivocations { get; }
+    /// <summary>The height of the last finalised checkpoint, or null on a chain without finality.</summary>
+    ulong? FinalizedHeight { get; }
     /// <summary>An account with its proof against the head's state root, all from one committed head.</summary>
     Task<(Account Account, StateProof Proof, BlockHeader Head)> ProveAccountAsync(Address address);
 }

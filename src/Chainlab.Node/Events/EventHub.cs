@@ -21,6 +21,7 @@ public sealed class EventHub : IDisposable
     {
         HeadChanged { Head: var h } => new ChainEvent("head", new HeadEvent(h.Height, h.Hash.ToString(), h.TxCount, h.TimestampMs, h.StateRoot.ToString())),
         TransactionsAdmitted t => new ChainEvent("transactions", new { count = t.Hashes.Count, hashes = t.Hashes.Take(100).Select(h => h.ToString()) }),
+        Finalised f => new ChainEvent("finalized", new { height = f.Checkpoint.Height, hash = f.Checkpoint.Hash.ToString() }),
         Reorganised r => new ChainEvent("reorg", new { depth = r.Depth, from = r.From.Hash.ToString(), to = r.To.Hash.ToString(), height = r.To.Height, orphaned = r.Orphaned }),
         EquivocationSeen q => new ChainEvent("equivocation", new
         {

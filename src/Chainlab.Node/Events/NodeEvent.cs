@@ -9,6 +9,9 @@ public abstract record NodeEvent;
 /// <summary>The canonical head moved (after a block was connected or a reorganisation ended).</summary>
 public sealed record HeadChanged(BlockHeader Head) : NodeEvent;
 
+/// <summary>A new checkpoint became final on the canonical chain (finality, decision 0007).</summary>
+public sealed record Finalised(Chainlab.Core.Finality.Checkpoint Checkpoint) : NodeEvent;
+
 /// <summary>A block became part of the canonical chain and is stored.</summary>
 /// <summary>A block joined the canonical chain; the times are its execution and its store commit (NaN inside a reorganisation).</summary>
 public sealed record BlockConnected(Block Block, IReadOnlyList<Receipt> Receipts, double ExecuteSeconds = double.NaN, double CommitSeconds = double.NaN) : NodeEvent;

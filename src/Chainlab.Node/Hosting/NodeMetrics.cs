@@ -20,6 +20,7 @@ public sealed class NodeMetrics : IDisposable
         var f = Metrics.WithCustomRegistry(Registry);
 
         var head = f.CreateGauge("chainlab_head_height", "Height of this node's head block.");
+        var finalized = f.CreateGauge("chainlab_finalized_height", "Height of the last finalised checkpoint (chains with finality only; 0 before the first).");
         var best = f.CreateGauge("chainlab_peer_best_height", "Highest head height a connected peer reports (this node's own when higher).");
         var peers = f.CreateGauge("chainlab_peers", "Connected peers by direction.", "direction");
         var pool = f.CreateGauge("chainlab_mempool_transactions", "Transactions waiting in the mempool.");
@@ -73,6 +74,7 @@ public sealed class NodeMetrics : IDisposable
         {
             var height = node.Chain.Head.Height;
             head.Set(height);
+            if (node.Chain.FinalizedHeight is { } final) finalized.Set(final);
             var links = node.Network?.Peers ?? [];
             var top = Math.Max(height, links.Select(p => p.BestHeight).DefaultIfEmpty(0UL).Max());
             best.Set(top);

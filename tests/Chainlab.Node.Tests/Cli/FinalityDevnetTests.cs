@@ -37,6 +37,22 @@ public sealed class FinalityDevnetTests
             Assert.True(justified > height, $"the last justified checkpoint {justified} is above the last final one {height}");
         }
 
+        // The status, the metrics and the event stream say so too.
+        var status = (await clients[1].GetFromJsonAsync<JsonObject>("/api/v1/status"))!;
+        Assert.True(status["finalizedHeight"]!.GetValue<ulong>() >= 16, status.ToJsonString());
+        var metrics = await clients[1].GetStringAsync("/metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith("chainlab_finalized_height "));
+        Assert.True(double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= 16, line);
+        using (var sse = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            using var stream = new StreamReader(await clients[2].GetStreamAsync("/api/v1/events", sse.Token));
+            string? l;
+            while ((l = await stream.ReadLineAsync(sse.Token)) is not null && l != "event: finalized") { }
+            Assert.Equal("event: finalized", l);
+            var data = (await stream.ReadLineAsync(sse.Token))!;
+            Assert.StartsWith("data: {\"height\":", data);
+        }
+
         // The votes are on chain: vote transactions (kind 9, fee 0) from the validators.
         var head = (await clients[0].GetFromJsonAsync<JsonObject>("/api/v1/status"))!["headHeight"]!.GetValue<ulong>();
         var votes = 0;

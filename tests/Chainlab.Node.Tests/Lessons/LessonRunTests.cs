@@ -71,7 +71,7 @@ public sealed class LessonRunTests : IDisposable
     }
 
     [Fact]
-    public async Task A_miner_with_sixty_per_cent_of_the_hash_power_undoes_a_payment_confirmed_twice_and_the_merchant_is_left_with_nothing()
+    public async Task A_miner_with_seventy_per_cent_of_the_hash_power_undoes_a_payment_confirmed_twice_and_the_merchant_is_left_with_nothing()
     {
         var (code, output) = await Run("majority-attack");
         AssertPassed(code, output, "majority-attack");

@@ -35,6 +35,7 @@ public sealed class TransactionPoolTests
         public int SideBlocks => 0;
         public (long Count, ulong LastDepth, ulong Deepest) Reorgs => default;
         public long Equivocations => 0;
+        public ulong? FinalizedHeight => null;
         public Task<(Account Account, StateProof Proof, BlockHeader Head)> ProveAccountAsync(Address address) => throw new NotSupportedException();
     }
 

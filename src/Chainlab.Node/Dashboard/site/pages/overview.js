@@ -40,6 +40,7 @@ export async function render(page, _param, ctx) {
   const draw = s => {
     fill(stats,
       stat('chain', s.chainId), stat('consensus', s.consensus.toUpperCase()), stat('head', amount(s.headHeight), 'head-height'),
+      s.finalizedHeight !== null && s.finalizedHeight !== undefined ? stat('final', amount(s.finalizedHeight), 'finalized-height') : null,
       stat('peers', s.peers.length), stat('mempool', amount(s.mempoolSize)), stat('committed since start', amount(s.transactionsCommitted)),
       stat('sync', s.sync.syncing ? `${s.sync.percent.toFixed(1)} %` : 'in sync'), stat('reorganisations', amount(s.forks.reorgs)));
     fill(blocksList, feed.map(b => h('li', {}, hashLink('block', String(b.height), 12), ` ${short(b.hash, 12)} · ${b.txCount} tx · ${ago(b.timestampMs)}`)));
