@@ -46,6 +46,12 @@ public static partial class DevnetCommands
         if (DevnetControl.RunningPid(root) is { } running) throw new CliException($"this devnet is already running (pid {running}); devnet stop ends it", ExitCodes.BadInput);
         var settings = DevnetSettings.Load(root);
         var specPath = Path.Combine(root, NodeCore.SpecFileName);
+        // Checked before a reset deletes anything: a typo leaves the old devnet as it was.
+        var keeps = !pr.GetValue(o.Reset) && File.Exists(specPath);
+        var hashPower = pr.GetValue(o.HashPower) is { } hpText
+            ? ParseHashPower(hpText, pr.GetValue(o.Consensus) ?? (keeps ? settings.Consensus : "poa"), pr.GetValue(o.Nodes) ?? (keeps ? settings.Nodes : 4)) : null;
+        if (pr.GetValue(o.Finality) && (pr.GetValue(o.Consensus) ?? (keeps ? settings.Consensus : "poa")) == "pow")
+            throw new CliException("--finality is for proof of stake and proof of authority: proof of work has no voters", ExitCodes.BadInput);
         if (pr.GetValue(o.Reset) && Directory.Exists(root))
         {
             DeleteDevnet(root, settings);
@@ -55,9 +61,6 @@ public static partial class DevnetCommands
         // Checked before anything is created, so a typo leaves no new devnet behind.
         var bad = pr.GetValue(o.Malicious) is { } m ? ParseMalicious(m, pr.GetValue(o.Nodes) ?? (exists ? settings.Nodes : 4)) : null;
         settings = CheckUpOptions(pr, o, settings, exists);
-        var hashPower = pr.GetValue(o.HashPower) is { } hpText ? ParseHashPower(hpText, pr.GetValue(o.Consensus) ?? (exists ? settings.Consensus : "poa"), pr.GetValue(o.Nodes) ?? (exists ? settings.Nodes : 4)) : null;
-        if (pr.GetValue(o.Finality) && (pr.GetValue(o.Consensus) ?? (exists ? settings.Consensus : "poa")) == "pow")
-            throw new CliException("--finality is for proof of stake and proof of authority: proof of work has no voters", ExitCodes.BadInput);
         if (exists && pr.GetValue(o.Finality) && ChainSpec.FromJson(File.ReadAllText(specPath)).Finality is null)
             throw new CliException("this devnet was created without finality; add --reset to start one with it", ExitCodes.BadInput);
         if (exists && hashPower is not null && !hashPower.SequenceEqual(settings.HashPower ?? []))

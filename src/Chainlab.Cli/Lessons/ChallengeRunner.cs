@@ -43,7 +43,7 @@ internal sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort
         output.WriteLine("The goal");
         output.WriteLine("--------");
         if (challenge.Goal!.Narration.Length > 0) output.WriteLine(challenge.Goal.Narration);
-        var context = actor.Context(live, new Dictionary<int, long>(), 0);
+        var context = actor.Context(live, new Dictionary<int, (long Count, ulong Deepest)>(), 0);
         var before = await GoalAsync(challenge, context, output, ct);
         if (before) throw new CliException($"the goal of {challenge.Name} is reached before anyone played: the challenge is broken");
         output.WriteLine();
@@ -65,7 +65,7 @@ internal sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort
         if (challenge.Solution!.Narration.Length > 0) output.WriteLine(challenge.Solution.Narration);
         foreach (var a in challenge.Solution.Actions)
             output.WriteLine($"  > {await actor.ActAsync(a, runner, live, scenario, ct)}");
-        context = actor.Context(live, new Dictionary<int, long>(), 0);
+        context = actor.Context(live, new Dictionary<int, (long Count, ulong Deepest)>(), 0);
         foreach (var c in challenge.Goal.Checks)
         {
             var s = await LessonRunner.AwaitCheckAsync(c, context, ct);
@@ -117,7 +117,7 @@ internal sealed class ChallengeRunner(Lesson challenge, string dir, int? apiPort
             var actor = new LessonActor(challenge, dir);
             actor.Remember(state.Txs, state.Contracts);
             output.WriteLine($"{challenge.Title}: the goal");
-            var solved = await GoalAsync(challenge, actor.Context(live, new Dictionary<int, long>(), 0), output, ct);
+            var solved = await GoalAsync(challenge, actor.Context(live, new Dictionary<int, (long Count, ulong Deepest)>(), 0), output, ct);
             output.WriteLine(solved ? "Solved." : $"Not yet. A hint: chainlab lab hint {challenge.Name}");
             return solved;
         }

@@ -20,7 +20,7 @@ internal sealed class LessonActor(Lesson lesson, string dir)
     public IReadOnlyDictionary<string, Address> Contracts => _contracts;
 
     /// <summary>What the checks of a step read: the devnet, what the actions named, where each node stood.</summary>
-    internal LessonChecks.Context Context(ScenarioRunner.LiveDevnet live, IReadOnlyDictionary<int, long> reorgs, ulong height) =>
+    internal LessonChecks.Context Context(ScenarioRunner.LiveDevnet live, IReadOnlyDictionary<int, (long Count, ulong Deepest)> reorgs, ulong height) =>
         new(live.Observations, _txs, reorgs, a => AccountAddress(a, live), height, v => Argument(v, live), _contracts, _files);
 
     /// <summary>An action's fields as a learner would read them ("from dev2, contract bank, function withdraw …").</summary>

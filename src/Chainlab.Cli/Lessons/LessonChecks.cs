@@ -18,7 +18,7 @@ public static class LessonChecks
     public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers", "producers", "receipt", "call", "file-found"];
 
     /// <summary>The live devnet a lesson runs on, what it sent, and where each node stood when the step began.</summary>
-    public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, long> reorgsAtStepStart, Func<string, Address> address,
+    public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, (long Count, ulong Deepest)> reorgsAtStepStart, Func<string, Address> address,
         ulong heightAfterActions = 0, Func<object?, JsonNode?>? argument = null, IReadOnlyDictionary<string, Address>? contracts = null,
         IReadOnlyDictionary<string, (string Cid, byte[] Bytes)>? files = null)
     {
@@ -30,7 +30,7 @@ public static class LessonChecks
         public ulong HeightAfterActions { get; } = heightAfterActions;
         public Observations O { get; } = o;
         public IReadOnlyDictionary<string, string> Txs { get; } = txs;
-        public IReadOnlyDictionary<int, long> ReorgsAtStepStart { get; } = reorgsAtStepStart;
+        public IReadOnlyDictionary<int, (long Count, ulong Deepest)> ReorgsAtStepStart { get; } = reorgsAtStepStart;
         public Address AddressOf(string account) => address(account);
     }
 
@@ -268,7 +268,7 @@ public static class LessonChecks
 
     /// <summary>
     /// At least one of the nodes reorganised (dropped blocks for a heavier branch) since the step began; with
-    /// depth, that node's deepest reorganisation (ever: the status counts no other) dropped at least that many blocks.
+    /// depth, one of those dropped at least that many blocks: its last, or its deepest ever if that grew in the step.
     /// </summary>
     private static async Task<CheckState> Reorganised(IEnumerable<int> nodes, int? depth, Context x, CancellationToken ct)
     {
@@ -278,10 +278,14 @@ public static class LessonChecks
         {
             if (await x.O.GetAsync(n, "/api/v1/status", ct) is not JsonObject s) continue;
             var now = s["forks"]!["reorgs"]!.GetValue<long>();
-            var since = now - x.ReorgsAtStepStart.GetValueOrDefault(n);
+            var start = x.ReorgsAtStepStart.GetValueOrDefault(n);
+            var since = now - start.Count;
             var deepest = s["forks"]!["deepestReorg"]!.GetValue<ulong>();
-            any |= since > 0 && deepest >= (ulong)(depth ?? 0);
-            lines.Add($"node{n} {since} (deepest ever {deepest} blocks)");
+            var last = s["forks"]!["lastReorgDepth"]!.GetValue<ulong>();
+            // Deep enough: the last one, or the deepest ever when it grew during the step (a deep one followed by shallow ones).
+            var deep = depth is not { } want || last >= (ulong)want || (deepest > start.Deepest && deepest >= (ulong)want);
+            any |= since > 0 && deep;
+            lines.Add($"node{n} {since} (the last {last} blocks deep, the deepest ever {deepest})");
         }
         return new(any, $"reorganisations since the step began{(depth is { } d ? $", one at least {d} deep wanted" : "")}: {string.Join(", ", lines)}");
     }

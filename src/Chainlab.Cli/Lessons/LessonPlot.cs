@@ -45,7 +45,8 @@ public static class LessonPlot
                 await File.WriteAllTextAsync(tmp, plot.ToJsonString(), CancellationToken.None);
                 File.Move(tmp, path, overwrite: true);
             }
-            catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException) { }
+            // A figure is never worth a lesson's result: whatever goes wrong here is traced and the next try made.
+            catch (Exception e) { if (Environment.GetEnvironmentVariable("CHAINLAB_LAB_TRACE") is not null) Console.Error.WriteLine($"plot: {e.Message}"); }
             if (stopping) return;
             try { await Task.Delay(2000, ct); }
             catch (OperationCanceledException) { }

@@ -57,9 +57,9 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
                 output.WriteLine();
                 output.WriteLine($"Step {k + 1} of {lesson.Steps.Count}: {step.Title}");
                 if (step.Narration.Length > 0) output.WriteLine(step.Narration);
-                var reorgs = new Dictionary<int, long>();
+                var reorgs = new Dictionary<int, (long Count, ulong Deepest)>();
                 for (var n = 1; n <= f.Nodes; n++)
-                    if (await o.GetAsync(n, "/api/v1/status", ct) is { } st) reorgs[n] = st["forks"]!["reorgs"]!.GetValue<long>();
+                    if (await o.GetAsync(n, "/api/v1/status", ct) is { } st) reorgs[n] = (st["forks"]!["reorgs"]!.GetValue<long>(), st["forks"]!["deepestReorg"]!.GetValue<ulong>());
                 foreach (var a in step.Actions)
                     output.WriteLine($"  [{runner.Now,5:0.0}s] > {await _actor.ActAsync(a, runner, live, scenario, ct)}");
                 ulong height = 0;

@@ -113,7 +113,7 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
 
     Task IPeerHandler.OnSessionStartedAsync(Peer peer, CancellationToken ct) => _transactions.OnLinked(peer);
 
-    void IPeerHandler.OnGone(Peer peer) => _sync.OnPeerGone(peer);
+    void IPeerHandler.OnGone(Peer peer) => _sync.OnPeerGone(peer, pump: !Deaf);
 
     void IPeerHandler.OnRound() { if (!Deaf) _sync.Pump(); } // also re-issues block requests that timed out
 
@@ -136,7 +136,7 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
                 await peer.SendAsync(new Blocks(Serving.Serve(peer, g.FromHeight, served)), ct);
                 break;
             case Blocks b when !Deaf: await _sync.OnBlocks(peer, b); break;
-            case Blocks: break;
+            case Blocks: _sync.Discard(peer); break; // answers a request made before: that request goes with it
             default: await Dht.HandleAsync(peer, m, ct); break;
         }
     }

@@ -92,6 +92,7 @@ public sealed class LessonRunTests : IDisposable
         var plot = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "selfish-mining", "plot.json")))!;
         Assert.Equal("selfish", plot["kind"]!.GetValue<string>());
         Assert.Equal(0.4, plot["alpha"]!.GetValue<double>());
+        Assert.True(plot["blocks"]!.GetValue<int>() >= 30, plot.ToJsonString());
         Assert.Equal(plot["blocks"]!.GetValue<int>(), plot["bars"]!.AsArray().Sum(b => b!["blocks"]!.GetValue<int>()));
     }
 
@@ -102,6 +103,12 @@ public sealed class LessonRunTests : IDisposable
         AssertPassed(code, output, "pos-lottery");
         Assert.Contains("> kill node 4", output);
         Assert.Contains("against their share of the stake:", output);
+        // The figure: each validator's share of the blocks beside its share of the stake (a quarter each).
+        var plot = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "pos-lottery", "plot.json")))!;
+        Assert.Equal("shares", plot["kind"]!.GetValue<string>());
+        Assert.True(plot["blocks"]!.GetValue<int>() >= 22, plot.ToJsonString());
+        Assert.All(plot["bars"]!.AsArray(), b => Assert.Equal(0.25, b!["expected"]!.GetValue<double>()));
+        Assert.All(plot["bars"]!.AsArray(), b => Assert.True(b!["blocks"]!.GetValue<int>() > 0, plot.ToJsonString()));
     }
 
     [Fact]

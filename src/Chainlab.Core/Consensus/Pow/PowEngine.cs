@@ -34,7 +34,7 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
     /// <summary>
     /// Hashes per second this miner may try, all threads together (0: as fast as the cores go). A devnet gives
     /// each miner a cap well below what a core does, so the miners' shares of the hash power are what the caps
-    /// say, whatever else the machine is doing (lessons on majority attacks need a miner with 60 %).
+    /// say as long as each gets that small part of a core (lessons on majority attacks need a miner with 70 %).
     /// </summary>
     public long MaxHashRate { get; set; }
 
@@ -110,7 +110,8 @@ public sealed class PowEngine(ChainSpec spec) : IConsensusEngine
         long found = -1;
         ulong nonce = 0;
         using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var threads = Math.Max(1, Threads);
+        // Never more threads than hashes a second allowed: each thread tries at least one a second.
+        var threads = (int)Math.Max(1, MaxHashRate > 0 ? Math.Min(Threads, MaxHashRate) : Threads);
         // Capped: each thread tries its part of the rate in batches of about 5 ms of it, and sleeps whenever it
         // is ahead of rate × time since the search began.
         var perThread = MaxHashRate > 0 ? Math.Max(1.0, (double)MaxHashRate / threads) : 0;

@@ -69,10 +69,21 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
     }
 
     /// <summary>A peer left: its unanswered windows go to others.</summary>
-    public void OnPeerGone(Peer peer)
+    public void OnPeerGone(Peer peer, bool pump = true)
     {
         lock (_gate) _planner.Forget(peer);
-        Pump();
+        if (pump) Pump();
+    }
+
+    /// <summary>
+    /// Blocks a peer sent that the node throws away (PeerNetwork.Deaf): they still answer the oldest request on
+    /// the link, which goes, and its window returns to the plan; so a later answer is paired with its own request
+    /// and no honest peer is punished for an answer that was dropped.
+    /// </summary>
+    public void Discard(Peer peer)
+    {
+        lock (peer.Requests) peer.Requests.TryDequeue(out _);
+        lock (_gate) _planner.Forget(peer);
     }
 
     /// <summary>Blocks a peer sent: they answer the oldest request on that link.</summary>
