@@ -51,7 +51,7 @@ public sealed class Lesson
     {
         Name = Name,
         About = Front.About,
-        Network = new Scenario.NetworkPart { Nodes = Front.Nodes, Consensus = Front.Engine, Authorities = Front.Authorities, BlockTime = Front.BlockTime, HashPower = Front.HashPower },
+        Network = new Scenario.NetworkPart { Nodes = Front.Nodes, Consensus = Front.Engine, Authorities = Front.Authorities, BlockTime = Front.BlockTime, HashPower = Front.HashPower, Finality = Front.Finality },
         Load = new Scenario.LoadPart { Rate = 0 },
         Malicious = Front.Malicious.Select(m => new Scenario.MaliciousPart { Node = m.Node, Behaviours = m.Behaviours.ToList() }).ToList(),
     };
@@ -77,6 +77,8 @@ public sealed class Lesson
         public List<Scenario.MaliciousPart> Malicious { get; set; } = new();
         /// <summary>pow: each miner's share of the hash power in per cent, node 1 first (DevnetSettings.HashPower).</summary>
         public List<int>? HashPower { get; set; }
+        /// <summary>pos, poa: the chain finalises (a checkpoint every 8 blocks), as with devnet up --finality.</summary>
+        public bool Finality { get; set; }
         /// <summary>The figure the run keeps for the Learn page: heights (default), shares or selfish (LessonPlot).</summary>
         public string Plot { get; set; } = "heights";
     }
@@ -210,6 +212,8 @@ public sealed class LessonCheck
     [YamlMember(Alias = "equals")] public object? EqualsValue { get; set; }
     /// <summary>file-found: the file (by its add-file's name).</summary>
     public string? File { get; set; }
+    /// <summary>finality: the final height must have grown since the step began (true, default), or stayed while the heads grew `blocks` (false).</summary>
+    public bool? Grows { get; set; }
 
     [YamlIgnore] public int Line { get; set; }
 

@@ -20,8 +20,12 @@ internal sealed class LessonActor(Lesson lesson, string dir)
     public IReadOnlyDictionary<string, Address> Contracts => _contracts;
 
     /// <summary>What the checks of a step read: the devnet, what the actions named, where each node stood.</summary>
-    internal LessonChecks.Context Context(ScenarioRunner.LiveDevnet live, IReadOnlyDictionary<int, (long Count, ulong Deepest)> reorgs, ulong height) =>
-        new(live.Observations, _txs, reorgs, a => AccountAddress(a, live), height, v => Argument(v, live), _contracts, _files);
+    internal LessonChecks.Context Context(ScenarioRunner.LiveDevnet live, IReadOnlyDictionary<int, (long Count, ulong Deepest)> reorgs, ulong height,
+        IReadOnlyDictionary<int, (ulong Head, ulong Final)>? heights = null) =>
+        new(live.Observations, _txs, reorgs, a => AccountAddress(a, live), height, v => Argument(v, live), _contracts, _files)
+        {
+            HeightsAtStepStart = heights ?? new Dictionary<int, (ulong Head, ulong Final)>(),
+        };
 
     /// <summary>An action's fields as a learner would read them ("from dev2, contract bank, function withdraw …").</summary>
     public static string Describe(LessonAction a)

@@ -15,7 +15,7 @@ public sealed record CheckState(bool Passed, string Evidence);
 /// </summary>
 public static class LessonChecks
 {
-    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers", "producers", "receipt", "call", "file-found"];
+    public static readonly string[] Names = ["heads-differ", "one-head", "height-at-least", "tx-included", "balance", "stake", "slashed", "reorganised", "peers", "producers", "receipt", "call", "file-found", "finality"];
 
     /// <summary>The live devnet a lesson runs on, what it sent, and where each node stood when the step began.</summary>
     public sealed class Context(Observations o, IReadOnlyDictionary<string, string> txs, IReadOnlyDictionary<int, (long Count, ulong Deepest)> reorgsAtStepStart, Func<string, Address> address,
@@ -31,6 +31,8 @@ public static class LessonChecks
         public Observations O { get; } = o;
         public IReadOnlyDictionary<string, string> Txs { get; } = txs;
         public IReadOnlyDictionary<int, (long Count, ulong Deepest)> ReorgsAtStepStart { get; } = reorgsAtStepStart;
+        /// <summary>Each node's head and final height when the step began (finality checks).</summary>
+        public IReadOnlyDictionary<int, (ulong Head, ulong Final)> HeightsAtStepStart { get; init; } = new Dictionary<int, (ulong, ulong)>();
         public Address AddressOf(string account) => address(account);
     }
 
@@ -59,6 +61,7 @@ public static class LessonChecks
             "receipt" => await Receipt(c, x, ct),
             "call" => await Call(c, x, ct),
             "file-found" => await FileFound(c, x, ct),
+            "finality" => await Finality(c, x, ct),
             _ => throw new ArgumentException($"unknown check {c.Check}"),
         };
     }
@@ -249,6 +252,29 @@ public static class LessonChecks
             catch (Exception e) when (e is ChainlabApiException or ChainlabConnectionException or IOException) { ok = false; lines.Add($"node{n}: {e.Message}"); }
         }
         return new(ok && lines.Count > 0, $"{c.File} {cid}: {string.Join(", ", lines)}");
+    }
+
+    /// <summary>
+    /// The final height on every node (default the live honest ones): grown since the step began, or (grows:
+    /// false) the same as then while the node's head grew at least `blocks` (default 16: two devnet checkpoints).
+    /// </summary>
+    private static async Task<CheckState> Finality(LessonCheck c, Context x, CancellationToken ct)
+    {
+        var grows = c.Grows ?? true;
+        var blocks = (ulong)(c.Blocks ?? 16);
+        var lines = new List<string>();
+        var ok = true;
+        foreach (var n in c.Nodes ?? x.O.LiveHonest)
+        {
+            if (await x.O.GetAsync(n, "/api/v1/status", ct) is not { } s) { ok = false; lines.Add($"node{n}: no answer"); continue; }
+            if (s["finalizedHeight"] is not JsonValue fv) { ok = false; lines.Add($"node{n}: the chain has no finality"); continue; }
+            var final = fv.GetValue<ulong>();
+            var head = s["headHeight"]!.GetValue<ulong>();
+            var start = x.HeightsAtStepStart.GetValueOrDefault(n);
+            ok &= grows ? final > start.Final : final == start.Final && head >= start.Head + blocks;
+            lines.Add($"node{n} final {final} (at the step's start {start.Final}), head {head} ({start.Head})");
+        }
+        return new(ok && lines.Count > 0, (grows ? "the final height grew: " : $"the final height stayed while the heads grew {blocks} blocks: ") + string.Join(", ", lines));
     }
 
     /// <summary>How many peer links each node holds (inbound and outbound), at least or below a count.</summary>

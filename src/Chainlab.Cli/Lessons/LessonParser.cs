@@ -154,6 +154,7 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
         catch (CliException e) { Error(FrontLine("blockTime"), e.Message); }
         if (!LessonPlot.Kinds.Contains(f.Plot)) Error(FrontLine("plot"), $"plot must be one of {string.Join(", ", LessonPlot.Kinds)}");
         else if (f.Plot == "selfish" && !f.Malicious.Any(m => m.Behaviours.Contains("selfish-mine"))) Error(FrontLine("plot"), "plot selfish needs a node that is malicious with selfish-mine from the start");
+        if (f.Finality && f.Engine == "pow") Error(FrontLine("finality"), "finality is for pos and poa: proof of work has no voters");
         if (DevnetSettings.HashPowerProblem(f.HashPower, f.Engine, f.Nodes) is { } hp) Error(FrontLine("hashPower"), $"hashPower: {hp}");
         foreach (var m in f.Malicious)
         {
@@ -313,6 +314,9 @@ internal sealed class LessonParser(string text, string path, List<LessonError> e
                 break;
             case "slashed" when c.Node is null:
                 Bad("needs node: the validator that must be slashed");
+                break;
+            case "finality" when !f.Finality || f.Engine == "pow":
+                Bad("the lesson's chain does not finalise: set finality: true in the front matter (pos or poa)");
                 break;
             case "slashed" when f.Engine != "pos":
                 Bad("only proof of stake slashes (engine: pos)");

@@ -58,14 +58,19 @@ public sealed class LessonRunner(Lesson lesson, string dir, int? apiPort, int? p
                 output.WriteLine($"Step {k + 1} of {lesson.Steps.Count}: {step.Title}");
                 if (step.Narration.Length > 0) output.WriteLine(step.Narration);
                 var reorgs = new Dictionary<int, (long Count, ulong Deepest)>();
+                var heights = new Dictionary<int, (ulong Head, ulong Final)>();
                 for (var n = 1; n <= f.Nodes; n++)
-                    if (await o.GetAsync(n, "/api/v1/status", ct) is { } st) reorgs[n] = (st["forks"]!["reorgs"]!.GetValue<long>(), st["forks"]!["deepestReorg"]!.GetValue<ulong>());
+                    if (await o.GetAsync(n, "/api/v1/status", ct) is { } st)
+                    {
+                        reorgs[n] = (st["forks"]!["reorgs"]!.GetValue<long>(), st["forks"]!["deepestReorg"]!.GetValue<ulong>());
+                        heights[n] = (st["headHeight"]!.GetValue<ulong>(), st["finalizedHeight"] is System.Text.Json.Nodes.JsonValue fin ? fin.GetValue<ulong>() : 0);
+                    }
                 foreach (var a in step.Actions)
                     output.WriteLine($"  [{runner.Now,5:0.0}s] > {await _actor.ActAsync(a, runner, live, scenario, ct)}");
                 ulong height = 0;
                 for (var n = 1; n <= f.Nodes; n++)
                     if (o.Honest.Contains(n) && await o.GetAsync(n, "/api/v1/status", ct) is { } st) height = Math.Max(height, st["headHeight"]!.GetValue<ulong>());
-                var context = _actor.Context(live, reorgs, height);
+                var context = _actor.Context(live, reorgs, height, heights);
                 foreach (var c in step.Checks)
                 {
                     var state = await AwaitCheckAsync(c, context, ct);

@@ -86,6 +86,7 @@ public sealed class LessonFileTests
     [InlineData("## S\n```yaml\nchecks:\n  - check: heads-differ\n    groups: [[1, 2]]\n```\n", 9, "needs groups")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: balance\n    account: dev1\n```\n", 9, "needs atLeast or below")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: slashed\n    node: 2\n```\n", 9, "only proof of stake slashes")]
+    [InlineData("## S\n```yaml\nchecks:\n  - check: finality\n```\n", 9, "the lesson's chain does not finalise: set finality: true")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: peers\n    nodes: [1]\n```\n", 9, "needs atLeast or below (a number of links)")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: producers\n    blocks: 0\n```\n", 9, "blocks must be 1..100")]
     [InlineData("## S\n```yaml\nchecks:\n  - check: producers\n    without: [6]\n```\n", 9, "without: no node 6")]

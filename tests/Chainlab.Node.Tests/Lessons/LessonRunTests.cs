@@ -112,6 +112,15 @@ public sealed class LessonRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Finality_stops_while_a_partition_leaves_no_side_two_thirds_and_comes_back_after_the_heal()
+    {
+        var (code, output) = await Run("finality-under-partition");
+        AssertPassed(code, output, "finality-under-partition");
+        Assert.Contains("> partition 1,2 | 3,4", output);
+        Assert.Contains("the final height stayed while the heads grew 6 blocks", output);
+    }
+
+    [Fact]
     public async Task Slashing_a_double_signer_halves_the_stake_of_the_validator_made_to_sign_twice()
     {
         var (code, output) = await Run("slashing-double-signer");

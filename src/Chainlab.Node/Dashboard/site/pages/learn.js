@@ -10,7 +10,7 @@ const TOKEN = 'chainlab.devnet.token';
 const PAGES = {
   'transaction-life': 'blocks', 'forks-and-reorgs': 'network', 'poa-hand-over': 'consensus', 'eclipse-attempt': 'network',
   'slashing-double-signer': 'consensus', 'pos-lottery': 'consensus', 'selfish-mining': 'blocks', 'contract-gas-and-sandbox': 'contracts',
-  'content-addressing': 'files', 'majority-attack': 'blocks',
+  'content-addressing': 'files', 'majority-attack': 'blocks', 'finality-under-partition': 'overview',
 };
 
 export async function render(page, _param, ctx) {
