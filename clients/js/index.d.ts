@@ -139,6 +139,7 @@ export function stake(amount: U64): TransactionBody;
 export function unstake(amount: U64): TransactionBody;
 export function authorityChange(op: 'add' | 'remove', keyHex: Hex): TransactionBody;
 export function evidence(first: Uint8Array | HeaderJson, second: Uint8Array | HeaderJson): TransactionBody;
+export function vote(votes: (Uint8Array | Hex)[]): TransactionBody;
 export function deploy(gasLimit: U64, code: string, args?: ContractValue[], amount?: U64): TransactionBody;
 export function invoke(contract: Address, gasLimit: U64, fn: string, args?: ContractValue[], amount?: U64): TransactionBody;
 export function fileAnchor(refs: FileRef[]): TransactionBody;
@@ -153,6 +154,7 @@ export function contractAddress(senderAddress: Address, nonce: U64): Promise<Add
 export function authorityPayload(op: 'add' | 'remove', keyHex: Hex): Uint8Array;
 export function headerBytes(header: HeaderJson): Uint8Array;
 export function evidencePayload(first: Uint8Array | HeaderJson, second: Uint8Array | HeaderJson): Uint8Array;
+export function votePayload(votes: (Uint8Array | Hex)[]): Uint8Array;
 export function cidBytes(cid: string): Uint8Array;
 export function fileRef(ref: FileRef): Uint8Array;
 export function anchorPayload(refs: FileRef[]): Uint8Array;

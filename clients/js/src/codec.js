@@ -124,6 +124,12 @@ export function evidencePayload(first, second) {
   return concat(bytes(asBytes(first)), bytes(asBytes(second)));
 }
 
+/** Vote payload (kind 9, chains with finality): count u32, then each signed vote's bytes, length-prefixed. */
+export function votePayload(votes) {
+  if (votes.length < 1 || votes.length > 256) throw new Error('a vote transaction holds 1 to 256 votes');
+  return concat(u32(votes.length), ...votes.map(v => bytes(v instanceof Uint8Array ? v : unhex(v))));
+}
+
 // ---- every kind: the fields a transaction of it carries besides chainId, nonce and fee
 
 /** A transfer of amount base units to an address. */
@@ -136,6 +142,8 @@ export const unstake = amount => ({ kind: 'unstake', to: null, amount, payload: 
 export const authorityChange = (op, keyHex) => ({ kind: 'authority', to: null, amount: 0, payload: authorityPayload(op, keyHex) });
 /** Reports two headers one producer signed for one slot (proof of stake). */
 export const evidence = (first, second) => ({ kind: 'evidence', to: null, amount: 0, payload: evidencePayload(first, second) });
+/** Carries signed finality votes (bytes or hex) to the chain; fee-free (docs/protocol.md, kind 9). */
+export const vote = votes => ({ kind: 'vote', to: null, amount: 0, payload: votePayload(votes) });
 /** Deploys Lua code with constructor arguments; the fee must be gasLimit × the chain's gas price. */
 export const deploy = (gasLimit, code, args = [], amount = 0) => ({ kind: 'deploy', to: null, amount, payload: deployPayload(gasLimit, code, args) });
 /** Calls a contract's function; the fee must be gasLimit × the chain's gas price. */

@@ -15,7 +15,7 @@ import {
   hex, unhex, sha256, parseJson, readU64, keyFromSeed, encryptKey, decryptKey, verify, parseAddress, signTransaction,
   contractValue, deployPayload, invokePayload, contractAddress, cidBytes, fileRef, anchorPayload, merkleRoot,
   verifyInclusion, verifyState, verifyAccountProof, accountValueHash, decodeTransaction, headerBytes, evidencePayload, KIND_NAMES,
-  transfer, stake, unstake, authorityChange, evidence, deploy, invoke, fileAnchor, verifyFinality, FinalityProofsUnavailable,
+  transfer, stake, unstake, authorityChange, evidence, deploy, invoke, fileAnchor, vote, verifyFinality, FinalityProofsUnavailable,
 } from '../index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -242,6 +242,8 @@ test('the client signs a transaction of every kind for the C# codec to rebuild',
     { inputs: { op: 'remove', key: keys[1].publicKey }, body: authorityChange('remove', keys[1].publicKey) },
     { inputs: { first: a.encoded, second: b.encoded }, body: evidence(a, b) },
     { inputs: { files: fileRefs }, body: fileAnchor(fileRefs) },
+    { inputs: { votes: load('finality').filter(v => v.kind === 'vote').slice(0, 2).map(v => v.raw) },
+      body: vote(load('finality').filter(v => v.kind === 'vote').slice(0, 2).map(v => v.raw)) },
   ];
   const out = [];
   for (const [i, c] of cases.entries()) {

@@ -73,6 +73,8 @@ public sealed class JsClientTests
                 TxKind.Evidence => PosEngine.EvidencePayload(BlockHeader.Decode(Convert.FromHexString(S("first"))), BlockHeader.Decode(Convert.FromHexString(S("second")))),
                 TxKind.FileAnchor => FileRef.EncodePayload(t["files"]!.AsArray().Select(f => new FileRef(Cid.Parse(f!["cid"]!.GetValue<string>()),
                     ulong.Parse(f["size"]!.ToString()), f["name"]!.GetValue<string>(), f["mediaType"]!.GetValue<string>())).ToList()),
+                TxKind.Vote => Chainlab.Core.Finality.VoteBatch.Encode(t["votes"]!.AsArray()
+                    .Select(v => Chainlab.Core.Finality.Vote.Decode(Convert.FromHexString(v!.GetValue<string>()))).ToList()),
                 _ => [],
             };
             var amount = t["amount"] is null ? 0 : U("amount");

@@ -11,7 +11,7 @@ namespace Chainlab.Node.Tests.Lessons;
 /// where a wrong try leaves the goal unreached and the right one reaches it.
 /// </summary>
 [Trait("Category", Categories.Process)]
-[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
+[Collection(LabRuns.Name)]
 public sealed class ChallengeTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("chainlab-challenge-").FullName;

@@ -9,7 +9,7 @@ namespace Chainlab.Node.Tests.Lessons;
 /// node of the lesson's devnet is gone.
 /// </summary>
 [Trait("Category", Categories.Process)]
-[Collection(Chainlab.Node.Tests.Network.RealTimeNetwork.Name)]
+[Collection(LabRuns.Name)]
 public sealed class LessonRunTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("chainlab-lesson-").FullName;

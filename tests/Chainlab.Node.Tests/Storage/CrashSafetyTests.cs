@@ -17,7 +17,7 @@ public static class CrashRuns
     public static async Task AssertSurvives(string? postgres, int seed)
     {
         var log = new StringWriter();
-        var report = await new CrashHarness(new CrashOptions { Kills = 30, Postgres = postgres, Seed = seed }, Launch, log).RunAsync(CancellationToken.None);
+        var report = await new CrashHarness(new CrashOptions { Kills = 20, Postgres = postgres, Seed = seed }, Launch, log).RunAsync(CancellationToken.None);
         Assert.True(report.Ok, string.Join("\n", report.Failures) + "\n" + log);
         Assert.True(report.ConfirmedTransactions > 200, $"only {report.ConfirmedTransactions} transactions were seen committed");
         Assert.True(report.ChecksAfterRestart > 500, $"only {report.ChecksAfterRestart} checks were made");
@@ -29,7 +29,7 @@ public static class CrashRuns
 public sealed class SqliteCrashSafetyTests
 {
     [Fact]
-    public Task Thirty_sigkills_under_load_lose_and_change_nothing_on_sqlite() => CrashRuns.AssertSurvives(null, seed: 7);
+    public Task Twenty_sigkills_under_load_lose_and_change_nothing_on_sqlite() => CrashRuns.AssertSurvives(null, seed: 7);
 }
 
 [Trait("Category", Categories.Process)]
@@ -37,5 +37,5 @@ public sealed class SqliteCrashSafetyTests
 public sealed class PostgresCrashSafetyTests(PostgresCluster pg)
 {
     [Fact]
-    public Task Thirty_sigkills_under_load_lose_and_change_nothing_on_postgres() => CrashRuns.AssertSurvives(pg.FreshSchema(), seed: 8);
+    public Task Twenty_sigkills_under_load_lose_and_change_nothing_on_postgres() => CrashRuns.AssertSurvives(pg.FreshSchema(), seed: 8);
 }
