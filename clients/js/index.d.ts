@@ -65,7 +65,7 @@ export function decryptKey(json: string | object, password: string): Promise<Key
 
 // ---- codec.js
 
-export type KindName = 'transfer' | 'stake' | 'unstake' | 'deploy' | 'invoke' | 'authority' | 'authoritychange' | 'evidence' | 'anchor' | 'fileanchor' | 'vote';
+export type KindName = 'transfer' | 'stake' | 'unstake' | 'deploy' | 'invoke' | 'authority' | 'authoritychange' | 'evidence' | 'anchor' | 'fileanchor' | 'vote' | 'voteevidence';
 export const KINDS: Record<KindName, number>;
 export const KIND_NAMES: readonly string[];
 
@@ -140,6 +140,7 @@ export function unstake(amount: U64): TransactionBody;
 export function authorityChange(op: 'add' | 'remove', keyHex: Hex): TransactionBody;
 export function evidence(first: Uint8Array | HeaderJson, second: Uint8Array | HeaderJson): TransactionBody;
 export function vote(votes: (Uint8Array | Hex)[]): TransactionBody;
+export function voteEvidence(first: Uint8Array | Hex, second: Uint8Array | Hex): TransactionBody;
 export function deploy(gasLimit: U64, code: string, args?: ContractValue[], amount?: U64): TransactionBody;
 export function invoke(contract: Address, gasLimit: U64, fn: string, args?: ContractValue[], amount?: U64): TransactionBody;
 export function fileAnchor(refs: FileRef[]): TransactionBody;
@@ -155,6 +156,7 @@ export function authorityPayload(op: 'add' | 'remove', keyHex: Hex): Uint8Array;
 export function headerBytes(header: HeaderJson): Uint8Array;
 export function evidencePayload(first: Uint8Array | HeaderJson, second: Uint8Array | HeaderJson): Uint8Array;
 export function votePayload(votes: (Uint8Array | Hex)[]): Uint8Array;
+export function voteEvidencePayload(first: Uint8Array | Hex, second: Uint8Array | Hex): Uint8Array;
 export function cidBytes(cid: string): Uint8Array;
 export function fileRef(ref: FileRef): Uint8Array;
 export function anchorPayload(refs: FileRef[]): Uint8Array;

@@ -32,7 +32,7 @@ public sealed partial class ChainlabClient
     /// </summary>
     public static ulong DefaultFee(TxKind kind, ReadOnlySpan<byte> payload, StatusDto status) => kind switch
     {
-        TxKind.Evidence or TxKind.Vote => 0,
+        TxKind.Evidence or TxKind.Vote or TxKind.VoteEvidence => 0,
         TxKind.Deploy or TxKind.Invoke when payload.Length >= 8 =>
             checked(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(payload) * status.Contracts.GasPrice),
         TxKind.FileAnchor => checked(status.MinFee * (ulong)Math.Max(1, FileRef.DecodePayload(payload).Count)),

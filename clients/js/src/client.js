@@ -69,7 +69,7 @@ function feeDue(fields, status) {
   const payload = fields.payload ?? new Uint8Array(0);
   switch (kind) {
     case KINDS.deploy: case KINDS.invoke: return gasLimitOf(payload) * BigInt(status.contracts.gasPrice);
-    case KINDS.evidence: case KINDS.vote: return 0n;
+    case KINDS.evidence: case KINDS.vote: case KINDS.voteevidence: return 0n;
     case KINDS.anchor: {
       if (payload.length < 4) throw new Error('a file anchor payload starts with its number of files');
       return BigInt(status.minFee) * BigInt(new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0));
@@ -138,7 +138,7 @@ export class Client {
    * Signs and submits a transaction from key (keyFromSeed, decryptKey): fields from transfer(), stake() and the
    * other kind builders, or written out. Chain id and nonce come from the node, the fee too unless given: what
    * the kind is due (gas limit × gas price for deploy and invoke, the minimum fee for each file of a file anchor,
-   * nothing for evidence and votes, the minimum fee for the rest). Resolves to { hash, signed } once accepted.
+   * nothing for evidence, votes and vote evidence, the minimum fee for the rest). Resolves to { hash, signed } once accepted.
    */
   async send(key, fields) {
     const [status, account] = await Promise.all([this.status(), this.account(key.address)]);

@@ -4,9 +4,9 @@ import { concat, u8, u32, u64, i64, bytes, text, utf8, sha256, hex, unhex, readU
 import { parseAddress, addressText, addressOf, unbase58, sign } from './keys.js';
 
 /** Kind numbers by name: the short names, and the API's names (authoritychange, fileanchor) as well. */
-export const KINDS = { transfer: 1, stake: 2, unstake: 3, deploy: 4, invoke: 5, authority: 6, evidence: 7, anchor: 8, vote: 9, authoritychange: 6, fileanchor: 8 };
+export const KINDS = { transfer: 1, stake: 2, unstake: 3, deploy: 4, invoke: 5, authority: 6, evidence: 7, anchor: 8, vote: 9, voteevidence: 10, authoritychange: 6, fileanchor: 8 };
 /** The API's name of each kind number (what GET /api/v1/transactions/{hash} writes as `kind`). */
-export const KIND_NAMES = ['', 'transfer', 'stake', 'unstake', 'deploy', 'invoke', 'authoritychange', 'evidence', 'fileanchor', 'vote'];
+export const KIND_NAMES = ['', 'transfer', 'stake', 'unstake', 'deploy', 'invoke', 'authoritychange', 'evidence', 'fileanchor', 'vote', 'voteevidence'];
 const TX_TAG = utf8('chainlab/tx/v1');
 
 /** Everything but the signature. to: address text or null (the zero address). */
@@ -130,6 +130,11 @@ export function votePayload(votes) {
   return concat(u32(votes.length), ...votes.map(v => bytes(v instanceof Uint8Array ? v : unhex(v))));
 }
 
+/** Vote evidence payload (kind 10, chains with finality): the two conflicting votes' bytes, each length-prefixed. */
+export function voteEvidencePayload(first, second) {
+  return concat(...[first, second].map(v => bytes(v instanceof Uint8Array ? v : unhex(v))));
+}
+
 // ---- every kind: the fields a transaction of it carries besides chainId, nonce and fee
 
 /** A transfer of amount base units to an address. */
@@ -144,6 +149,8 @@ export const authorityChange = (op, keyHex) => ({ kind: 'authority', to: null, a
 export const evidence = (first, second) => ({ kind: 'evidence', to: null, amount: 0, payload: evidencePayload(first, second) });
 /** Carries signed finality votes (bytes or hex) to the chain; fee-free (docs/protocol.md, kind 9). */
 export const vote = votes => ({ kind: 'vote', to: null, amount: 0, payload: votePayload(votes) });
+/** Reports two votes of one voter that double or surround vote (bytes or hex); fee-free (docs/protocol.md, kind 10). */
+export const voteEvidence = (first, second) => ({ kind: 'voteevidence', to: null, amount: 0, payload: voteEvidencePayload(first, second) });
 /** Deploys Lua code with constructor arguments; the fee must be gasLimit × the chain's gas price. */
 export const deploy = (gasLimit, code, args = [], amount = 0) => ({ kind: 'deploy', to: null, amount, payload: deployPayload(gasLimit, code, args) });
 /** Calls a contract's function; the fee must be gasLimit × the chain's gas price. */

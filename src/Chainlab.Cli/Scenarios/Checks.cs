@@ -27,7 +27,11 @@ public sealed record Verdict(string Check, bool Holds, string Evidence, bool Exe
 public static class Checks
 {
     public static readonly string[] Known =
-        ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming", "not-eclipsed", "valid-seals"];
+        ["identical-below", "no-lost-commits", "supply-conserved", "equivocation-slashed", "malicious-banned", "converges-after-heal", "blocks-keep-coming", "not-eclipsed", "valid-seals",
+         "final-never-reverts", "no-conflicting-finality", "finality-halts", "finality-resumes", "vote-offences-punished"];
+
+    /// <summary>The finality invariants: asking for one makes the run sample each honest node's last final checkpoint.</summary>
+    public static readonly string[] Finality = ["final-never-reverts", "no-conflicting-finality", "finality-halts", "finality-resumes", "vote-offences-punished"];
 
     public static async Task<Verdict> RunAsync(Scenario.InvariantPart inv, Observations o, CancellationToken ct) =>
         (await Run(inv, o, ct)) with { Required = inv.MustExercise };
@@ -43,6 +47,11 @@ public static class Checks
         "blocks-keep-coming" => Task.FromResult(BlocksKeepComing(Scenario.Span(inv.MaxGap ?? "10s", "maxGap"), o)),
         "not-eclipsed" => Task.FromResult(NotEclipsed(o)),
         "valid-seals" => ValidSeals(o, ct),
+        "final-never-reverts" => FinalNeverReverts(o, ct),
+        "no-conflicting-finality" => NoConflictingFinality(o, ct),
+        "finality-halts" => Task.FromResult(FinalityHalts(o)),
+        "finality-resumes" => Task.FromResult(FinalityResumes(o)),
+        "vote-offences-punished" => VoteOffencesPunished(o, ct),
         _ => throw new ArgumentException($"unknown invariant {inv.Check}"),
     };
 
@@ -158,7 +167,7 @@ public static class Checks
 
     /// <summary>
     /// At each honest head, exactly: coins in accounts (balances, stakes and stake being unbonded) = genesis + block
-    /// rewards − burnt (the burnt part of slashes; fees, under the burn policy). The burnt total is the chain's own
+    /// rewards − burnt (the burnt part of slashes, for a double signature or a double or surround vote; fees, under the burn policy). The burnt total is the chain's own
     /// (a reserved account no key signs for); it must be zero on a chain that slashed nobody and burns no fees.
     /// </summary>
     private static async Task<Verdict> SupplyConserved(Observations o, CancellationToken ct)
@@ -174,6 +183,9 @@ public static class Checks
             BigInteger Of(string k) => BigInteger.Parse(s[k]!.GetValue<string>());
             var (total, genesis, minted, burned) = (Of("total"), Of("genesis"), Of("minted"), Of("burned"));
             var slashes = status["engine"]?["slashed"]?.AsArray().Count ?? 0;
+            // Vote offences slash too (proof of stake with finality).
+            if (o.Scenario.Network.Finality && o.Scenario.Network.Consensus == "pos")
+                slashes += (await o.GetAsync(n, "/api/v1/finality", ct))?["offences"]?.AsArray().Count ?? 0;
             var expected = genesis + minted - burned;
             var ok = total == expected && (slashes > 0 || o.Spec.FeePolicy == Chainlab.Core.Model.FeePolicy.Burn || burned == 0);
             holds &= ok;
@@ -357,6 +369,139 @@ public static class Checks
         return new Chainlab.Core.Model.BlockHeader(j["height"]!.GetValue<ulong>(), H(j["parent"]!), j["timestampMs"]!.GetValue<ulong>(),
             Convert.FromHexString(j["producerKey"]!.GetValue<string>()), H(j["txRoot"]!), H(j["stateRoot"]!), H(j["filesRoot"]!),
             j["txCount"]!.GetValue<uint>(), Convert.FromHexString(j["seal"]!.GetValue<string>()));
+    }
+
+    // ---- finality (decision 0007)
+
+    private static List<FinalSeen> Finals(Observations o) { lock (o.Finals) return o.Finals.ToList(); }
+
+    /// <summary>
+    /// No honest node's last final checkpoint ever went down, and every block an honest node reported final during
+    /// the run is still at its height on that node at the end.
+    /// </summary>
+    internal static async Task<Verdict> FinalNeverReverts(Observations o, CancellationToken ct)
+    {
+        const string name = "final-never-reverts";
+        var finals = Finals(o);
+        if (finals.Count == 0) return Verdict.NotExercised(name, "no honest node reported a final checkpoint above genesis");
+        var broken = new List<string>();
+        foreach (var node in finals.GroupBy(f => f.Node))
+        {
+            FinalSeen? before = null;
+            foreach (var f in node.OrderBy(f => f.T))
+            {
+                if (before is not null && f.Height < before.Height)
+                    broken.Add($"node{f.Node}'s final checkpoint went back from {before.Height} to {f.Height} at {f.T:0.0} s");
+                before = f;
+            }
+            if (!o.LiveHonest.Contains(node.Key)) continue;
+            foreach (var f in node.DistinctBy(f => f.Height))
+            {
+                var now = (await o.GetAsync(node.Key, $"/api/v1/blocks/{f.Height}", ct))?["header"]?["hash"]?.GetValue<string>();
+                if (now != f.Hash) broken.Add($"node{f.Node} had block {Short(f.Hash)} final at height {f.Height} ({f.T:0.0} s) and holds {Short(now ?? "(none)")} there at the end");
+            }
+        }
+        var highest = finals.Max(f => f.Height);
+        return broken.Count == 0
+            ? new(name, true, $"{finals.Count} final checkpoints reported by {finals.Select(f => f.Node).Distinct().Count()} honest nodes (the highest {highest}), none went back, each still in place at the end")
+            : new(name, false, string.Join("; ", broken));
+    }
+
+    /// <summary>
+    /// No two honest nodes ever reported different blocks final at one height, and at the end every live honest node
+    /// holds each other's last final block (when its own finality reaches that height).
+    /// </summary>
+    internal static async Task<Verdict> NoConflictingFinality(Observations o, CancellationToken ct)
+    {
+        const string name = "no-conflicting-finality";
+        var finals = Finals(o);
+        var broken = finals.GroupBy(f => f.Height).Where(g => g.Select(f => f.Hash).Distinct().Count() > 1)
+            .Select(g => $"at height {g.Key}: " + string.Join(", ", g.DistinctBy(f => f.Hash).Select(f => $"node{f.Node} {Short(f.Hash)} ({f.T:0.0} s)"))).ToList();
+        var last = new Dictionary<int, (ulong Height, string Hash)>();
+        foreach (var n in o.LiveHonest)
+            if ((await o.GetAsync(n, "/api/v1/finality", ct))?["lastFinalized"] is { } lf)
+                last[n] = (lf["height"]!.GetValue<ulong>(), lf["hash"]!.GetValue<string>());
+        if (finals.Count == 0 && last.Values.All(l => l.Height == 0))
+            return Verdict.NotExercised(name, "no honest node reported a final checkpoint above genesis");
+        var compared = 0;
+        foreach (var (a, fa) in last)
+            foreach (var (b, fb) in last)
+            {
+                if (a == b || fb.Height < fa.Height || fa.Height == 0) continue;
+                var there = (await o.GetAsync(b, $"/api/v1/blocks/{fa.Height}", ct))?["header"]?["hash"]?.GetValue<string>();
+                compared++;
+                if (there != fa.Hash) broken.Add($"node{a} has {Short(fa.Hash)} final at {fa.Height}, node{b} (final at {fb.Height}) holds {Short(there ?? "(none)")} there");
+            }
+        return broken.Count == 0
+            ? new(name, true, $"one final block per height across {finals.Select(f => f.Node).Distinct().Count()} honest nodes; at the end {string.Join(", ", last.Select(l => $"node{l.Key} final {l.Value.Height}"))} ({compared} cross-checks)")
+            : new(name, false, string.Join("; ", broken));
+    }
+
+    private static bool IsFault(TimelineEntry e) => e.What.StartsWith("fault: ") && !IsRepair(e);
+    private static bool IsRepair(TimelineEntry e) => e.What.StartsWith("fault: heal") || e.What.StartsWith("fault: resume") || e.What.StartsWith("fault: restart");
+
+    /// <summary>The highest final height and head any honest node showed in the samples taken in [from, to].</summary>
+    private static (ulong Final, ulong Head) Highest(Observations o, double from, double to)
+    {
+        List<Sample> samples;
+        lock (o.Samples) samples = o.Samples.Where(s => s.T >= from && s.T <= to).ToList();
+        var nodes = samples.SelectMany(s => s.Nodes).Where(n => n.Up && o.Honest.Contains(n.Node)).ToList();
+        return nodes.Count == 0 ? (0, 0) : (nodes.Max(n => n.Final), nodes.Max(n => n.Height));
+    }
+
+    /// <summary>
+    /// From the first fault (a partition, a stop, a pause…) until the next heal, resume or restart (or the end), no
+    /// honest node's final height grew by more than one checkpoint interval (the votes already cast when the fault
+    /// came may finish one link), while the heads went on growing.
+    /// </summary>
+    internal static Verdict FinalityHalts(Observations o)
+    {
+        const string name = "finality-halts";
+        List<TimelineEntry> timeline;
+        lock (o.Timeline) timeline = o.Timeline.ToList();
+        if (timeline.FirstOrDefault(IsFault) is not { } fault) return Verdict.NotExercised(name, "no fault in this scenario");
+        var repair = timeline.FirstOrDefault(e => e.T > fault.T && IsRepair(e));
+        var end = repair?.T ?? double.MaxValue;
+        var interval = Chainlab.Core.Finality.FinalityVoters.CheckpointInterval(o.Spec) ?? 0;
+        var before = Highest(o, 0, fault.T);
+        var during = Highest(o, fault.T, end);
+        var until = repair is null ? "the end" : $"the {repair.What[7..]} at {repair.T:0.0} s";
+        var what = $"final {before.Final} at the {fault.What[7..]} ({fault.T:0.0} s), at most {during.Final} until {until}; heads {before.Head} → {during.Head}";
+        if (during.Head <= before.Head) return new(name, false, what + ": no blocks were made either, so the halt says nothing about finality");
+        return during.Final <= before.Final + interval ? new(name, true, what) : new(name, false, what + $": finality moved more than one interval ({interval})");
+    }
+
+    /// <summary>After the last heal, resume or restart (or from the start when there is none), the honest nodes' final height grew.</summary>
+    internal static Verdict FinalityResumes(Observations o)
+    {
+        const string name = "finality-resumes";
+        List<TimelineEntry> timeline;
+        lock (o.Timeline) timeline = o.Timeline.ToList();
+        var from = timeline.LastOrDefault(IsRepair)?.T ?? 0;
+        var at = Highest(o, 0, from).Final;
+        var after = Highest(o, from, double.MaxValue).Final;
+        var what = from == 0 ? $"final {after} at the end" : $"final {at} at {from:0.0} s, {after} at the end";
+        return after > at ? new(name, true, what) : new(name, false, what + ": finality did not move");
+    }
+
+    /// <summary>Every node started with double-vote or surround-vote is in every live honest node's list of punished vote offences.</summary>
+    internal static async Task<Verdict> VoteOffencesPunished(Observations o, CancellationToken ct)
+    {
+        const string name = "vote-offences-punished";
+        var offenders = o.Scenario.Malicious.Where(m => m.Behaviours.Contains("double-vote") || m.Behaviours.Contains("surround-vote")).Select(m => m.Node).ToList();
+        if (offenders.Count == 0) return Verdict.NotExercised(name, "no node of this scenario votes twice");
+        var missing = new List<string>();
+        var found = new List<string>();
+        foreach (var n in o.LiveHonest)
+        {
+            var offences = (await o.GetAsync(n, "/api/v1/finality", ct))?["offences"]?.AsArray()
+                .Select(x => (Key: x!["voter"]!.GetValue<string>(), Height: x["height"]!.GetValue<ulong>())).ToList() ?? [];
+            foreach (var m in offenders)
+                if (offences.FirstOrDefault(x => x.Key == o.ProducerKeys[m]) is { Key: not null } hit) found.Add($"node{m} on node{n} (target {hit.Height})");
+                else missing.Add($"node{m} on node{n}");
+        }
+        if (found.Count == 0 && missing.Count == 0) return new(name, false, "no honest node answers at the end");
+        return missing.Count == 0 ? new(name, true, "punished: " + string.Join(", ", found)) : new(name, false, "not punished: " + string.Join(", ", missing) + (found.Count > 0 ? "; punished: " + string.Join(", ", found) : ""));
     }
 
     private static string Short(string h) => h.Length > 16 ? h[..16] : h;

@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 namespace Chainlab.Cli.Scenarios;
 
 /// <summary>One node at one sampling instant (Up is false when its API did not answer).</summary>
-public sealed record NodeSample(int Node, bool Up, ulong Height, string Hash, long Reorgs, ulong DeepestReorg, IReadOnlyList<string> Peers);
+public sealed record NodeSample(int Node, bool Up, ulong Height, string Hash, long Reorgs, ulong DeepestReorg, IReadOnlyList<string> Peers, ulong Final = 0);
+
+/// <summary>The last final checkpoint a node reported (finality), first seen at T seconds.</summary>
+public sealed record FinalSeen(double T, int Node, ulong Height, string Hash);
 
 /// <summary>Every node at one instant, seconds after the scenario started.</summary>
 public sealed record Sample(double T, IReadOnlyList<NodeSample> Nodes);
@@ -54,6 +57,9 @@ public sealed class Observations(Scenario scenario, Chainlab.Core.Model.ChainSpe
 
     /// <summary>Blocks honest nodes held at the no-lost-commits depth during the run: (height, hash) → (node, time) first seen.</summary>
     public Dictionary<(ulong Height, string Hash), (int Node, double T)> DeepBlocks { get; } = new();
+
+    /// <summary>Each change of an honest node's last final checkpoint during the run (sampled when a finality invariant is asked for).</summary>
+    public List<FinalSeen> Finals { get; } = new();
 
     /// <summary>Heads seen on honest nodes during the run whose seal did not check (node, height, hash, why).</summary>
     public List<string> BadHeads { get; } = new();

@@ -217,13 +217,24 @@ public sealed class ScenarioRunner(Scenario scenario, string dir, string? postgr
                 if (st is null) return new NodeSample(n, false, 0, "", 0, 0, []);
                 var peers = st["peers"]!.AsArray().Select(p => p!["nodeId"]!.GetValue<string>()).ToList();
                 return new NodeSample(n, true, st["headHeight"]!.GetValue<ulong>(), st["headHash"]!.GetValue<string>(),
-                    st["forks"]!["reorgs"]!.GetValue<long>(), st["forks"]!["deepestReorg"]!.GetValue<ulong>(), peers);
+                    st["forks"]!["reorgs"]!.GetValue<long>(), st["forks"]!["deepestReorg"]!.GetValue<ulong>(), peers,
+                    st["finalizedHeight"]?.GetValue<ulong>() ?? 0);
             }));
             lock (o.Samples) o.Samples.Add(new Sample(Math.Round(t, 2), samples));
             // The block each honest node holds at the commit depth: it must never be replaced.
             foreach (var x in samples.Where(x => x.Up && o.Honest.Contains(x.Node) && x.Height > (ulong)depth))
                 if ((await o.GetAsync(x.Node, $"/api/v1/blocks/{x.Height - (ulong)depth}", ct))?["header"]?["hash"]?.GetValue<string>() is { } deep)
                     o.DeepBlocks.TryAdd((x.Height - (ulong)depth, deep), (x.Node, t));
+            // Finality: every new last final checkpoint of an honest node, with its hash.
+            if (o.Scenario.Invariants.Any(i => Checks.Finality.Contains(i.Check)))
+                foreach (var x in samples.Where(x => x.Up && o.Honest.Contains(x.Node) && x.Final > 0))
+                {
+                    FinalSeen? last;
+                    lock (o.Finals) last = o.Finals.LastOrDefault(f => f.Node == x.Node);
+                    if (last?.Height == x.Final) continue;
+                    if ((await o.GetAsync(x.Node, "/api/v1/finality", ct))?["lastFinalized"] is { } lf)
+                        lock (o.Finals) o.Finals.Add(new FinalSeen(Math.Round(t, 2), x.Node, lf["height"]!.GetValue<ulong>(), lf["hash"]!.GetValue<string>()));
+                }
             if (o.Scenario.Invariants.Any(i => i.Check == "valid-seals"))
                 foreach (var x in samples.Where(x => x.Up && o.Honest.Contains(x.Node) && x.Height > 0 && o.CheckedHeads.Add(x.Hash)))
                     if (await Checks.SealProblem(o, x.Node, x.Hash, ct) is { } why) o.BadHeads.Add($"node{x.Node} head {x.Height} {x.Hash[..16]} at {t:0.0} s: {why}");

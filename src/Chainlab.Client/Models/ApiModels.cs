@@ -103,7 +103,12 @@ public sealed record FinalityCheckpointDto(ulong Height, string Hash, bool Justi
 /// <summary>
 /// GET /api/v1/finality: whether the chain finalises (its spec switches finality on; never proof of work, and why
 /// not), the checkpoint interval and vote depth, the last justified and finalised checkpoints, and every
-/// checkpoint the record still holds (from the last finalised one on), at the committed head.
+/// checkpoint the record still holds (from the last finalised one on), and the vote offences punished so far, at
+/// the committed head.
 /// </summary>
 public sealed record FinalityDto(bool Enabled, string? Why, ulong? CheckpointInterval, ulong? VoteDepth, ulong HeadHeight,
-    FinalityCheckpointDto? LastJustified, FinalityCheckpointDto? LastFinalized, IReadOnlyList<FinalityCheckpointDto> Checkpoints);
+    FinalityCheckpointDto? LastJustified, FinalityCheckpointDto? LastFinalized, IReadOnlyList<FinalityCheckpointDto> Checkpoints,
+    IReadOnlyList<FinalityOffenceDto>? Offences = null);
+
+/// <summary>A double or surround vote punished by vote evidence: the voter's key and address, and the higher target height of its two votes.</summary>
+public sealed record FinalityOffenceDto(string Voter, string Address, ulong Height);

@@ -99,7 +99,7 @@ public sealed class Transaction
         var version = r.U8("version");
         if (version != CurrentVersion) throw new DecodeException($"unknown transaction version {version}");
         var kindByte = r.U8("kind");
-        if (kindByte is < 1 or > (byte)TxKind.Vote) throw new DecodeException($"unknown transaction kind {kindByte}");
+        if (kindByte is < 1 or > (byte)TxKind.VoteEvidence) throw new DecodeException($"unknown transaction kind {kindByte}");
         var chainId = r.Text(Limits.MaxChainIdBytes, "chain id");
         var senderKey = r.Fixed(Ed25519.PublicKeySize, "sender key").ToArray();
         var nonce = r.U64("nonce");

@@ -17,4 +17,6 @@ public enum TxKind : byte
     FileAnchor = 8,
     /// <summary>Finality votes (decision 0007): a batch of signed checkpoint votes, fee-free; only on chains whose spec switches finality on.</summary>
     Vote = 9,
+    /// <summary>Evidence of a double or surround vote (two signed finality votes of one voter), fee-free; only on chains whose spec switches finality on.</summary>
+    VoteEvidence = 10,
 }

@@ -23,7 +23,11 @@ public sealed class ChainRules
         Spec = spec; Engine = engine;
         foreach (var r in BaseKinds()) _kinds[r.Kind] = r;
         foreach (var r in engine.TransactionRules) _kinds[r.Kind] = r; // an engine may replace a base kind (stake in PoS)
-        if (Finality.FinalityVoters.Enabled(spec)) _kinds[TxKind.Vote] = new Finality.VoteRules();
+        if (Finality.FinalityVoters.Enabled(spec))
+        {
+            _kinds[TxKind.Vote] = new Finality.VoteRules();
+            _kinds[TxKind.VoteEvidence] = new Finality.VoteEvidenceRules();
+        }
         foreach (var r in extraKinds ?? []) _kinds[r.Kind] = r;
     }
 

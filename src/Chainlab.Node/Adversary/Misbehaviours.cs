@@ -40,6 +40,8 @@ public static class Misbehaviours
         ["double-spend"] = () => new HiddenBranchDoubleSpend(),
         ["forge-vrf"] = () => new ForgedClaims(),
         ["time-warp"] = () => new TimeWarp(),
+        ["double-vote"] = () => new VoteLie(surround: false),
+        ["surround-vote"] = () => new VoteLie(surround: true),
     };
 
     public static IReadOnlyCollection<string> Names => Known.Keys;

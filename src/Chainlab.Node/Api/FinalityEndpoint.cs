@@ -11,7 +11,7 @@ public static class FinalityEndpoint
     public static void Map(RouteGroupBuilder api, ApiContext node)
     {
         api.MapGet("/finality", () => Results.Ok(Finality(node))).Produces<FinalityDto>().WithName("GetFinality")
-            .WithSummary("Finality at the committed head: whether the chain finalises (its spec switches finality on; proof of work never), the last justified and finalised checkpoints, and each checkpoint from the last finalised one on with the weight that voted for it.");
+            .WithSummary("Finality at the committed head: whether the chain finalises (its spec switches finality on; proof of work never), the last justified and finalised checkpoints, each checkpoint from the last finalised one on with the weight that voted for it, and the double and surround votes punished by vote evidence.");
     }
 
     public static FinalityDto Finality(ApiContext node)
@@ -29,7 +29,9 @@ public static class FinalityEndpoint
             var (weight, total) = t.Participation(cp);
             return new(cp.Height, cp.Hash.ToString(), t.IsJustified(cp), t.IsFinalised(cp), weight, total, t.VotersOf(cp)?.Count ?? 0);
         }
+        var offences = VoteEvidenceRules.ReadOffences(c.State)
+            .Select(o => new FinalityOffenceDto(Convert.ToHexStringLower(o.Key), Chainlab.Core.Crypto.Address.FromPublicKey(o.Key).ToString(), o.Height)).ToList();
         return new FinalityDto(true, null, interval, spec.Finality!.VoteDepth, c.Header.Height, Dto(t.LastJustified), Dto(t.LastFinalised),
-            t.Checkpoints.Select(Dto).ToList());
+            t.Checkpoints.Select(Dto).ToList(), offences);
     }
 }

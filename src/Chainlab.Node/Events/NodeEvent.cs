@@ -29,5 +29,12 @@ public sealed record Reorganised(BlockHeader From, BlockHeader To, ulong Depth, 
 /// <summary>The mempool accepted these transactions (one admission call).</summary>
 public sealed record TransactionsAdmitted(IReadOnlyList<Hash> Hashes) : NodeEvent;
 
+/// <summary>
+/// Vote transactions (finality) that passed the stateless checks and their signature, whether the mempool then
+/// took them or not: a vote every honest node refuses (it conflicts with one the voter signed before) is still
+/// evidence, so the vote watcher hears it here.
+/// </summary>
+public sealed record VotesHeard(IReadOnlyList<Transaction> Transactions) : NodeEvent;
+
 /// <summary>One producer signed two different blocks for one slot.</summary>
 public sealed record EquivocationSeen(BlockHeader First, BlockHeader Second) : NodeEvent;

@@ -174,7 +174,10 @@ public sealed class NodeCore : IAsyncDisposable
         b.AddFilter("Microsoft", LogLevel.Warning);
     });
 
-    /// <summary>On proof-of-stake chains, a node with a key submits evidence when it sees a producer sign two blocks for one slot.</summary>
+    /// <summary>
+    /// On proof-of-stake chains, a node with a key submits evidence when it sees a producer sign two blocks for one
+    /// slot; on chains with finality, when it hears a voter double or surround vote.
+    /// </summary>
     private void WatchEquivocation(ILogger log)
     {
         if ((Options.EvidenceKey ?? Options.ProducerKey) is not { } reporter) return;
@@ -191,6 +194,23 @@ public sealed class NodeCore : IAsyncDisposable
             var r = Pool.Admit([tx.Raw])[0];
             if (r.Accepted) log.LogWarning("Submitted equivocation evidence {Hash} against {Producer}", tx.Hash, Convert.ToHexStringLower(e.First.Producer)[..16]);
             else log.LogWarning("Could not submit equivocation evidence: {Reason}", r.Result.Detail);
+        }));
+        if (!Chainlab.Core.Finality.FinalityVoters.Enabled(Chain.Spec)) return;
+        // Finality: a double or surround vote heard in vote transactions (taken or refused) is answered with vote
+        // evidence, which slashes the voter (proof of stake) or removes the authority (proof of authority).
+        var watcher = new VoteWatcher(Chain.Spec.ChainId);
+        _subscriptions.Add(Events.Subscribe<VotesHeard>(e =>
+        {
+            foreach (var evidence in watcher.Hear(e.Transactions))
+            {
+                var spec = Chain.Spec;
+                var tx = Transaction.Create(reporter, spec.ChainId, TxKind.VoteEvidence, Pool.NextNonce(reporter.Address), 0,
+                    Address.Zero, 0, evidence.Encode());
+                var r = Pool.Admit([tx.Raw])[0];
+                var offence = Chainlab.Core.Finality.SlashingConditions.Find(evidence.First, evidence.Second);
+                if (r.Accepted) log.LogWarning("Submitted vote evidence {Hash} ({Offence}: {First} and {Second})", tx.Hash, offence, evidence.First, evidence.Second);
+                else log.LogWarning("Could not submit vote evidence ({Offence}: {First} and {Second}): {Reason}", offence, evidence.First, evidence.Second, r.Result.Detail);
+            }
         }));
     }
 

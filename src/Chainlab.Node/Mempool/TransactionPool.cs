@@ -131,6 +131,7 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
             }
         }
         if (accepted.Count > 0) _events?.Publish(new TransactionsAdmitted(accepted));
+        if (_events is not null && Array.FindAll(txs, t => t?.Kind == TxKind.Vote) is { Length: > 0 } votes) _events.Publish(new VotesHeard(votes!));
         foreach (var r in results) Interlocked.Increment(ref _outcomes[(int)r.Result.Error]);
         return results;
     }
@@ -263,7 +264,7 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
     }
 
     // Highest fee first; evidence (which may pay none) before everything: a double signer is punished in the next block.
-    private static (ulong, long) Priority(Entry e) => (e.Tx.Kind == TxKind.Evidence ? 0 : ulong.MaxValue - e.Tx.Fee, e.Seq);
+    private static (ulong, long) Priority(Entry e) => (e.Tx.Kind is TxKind.Evidence or TxKind.VoteEvidence ? 0 : ulong.MaxValue - e.Tx.Fee, e.Seq);
 
     /// <summary>Drops transactions a committed block included (and any that its state made stale).</summary>
     private void OnBlockCommitted(Block block)

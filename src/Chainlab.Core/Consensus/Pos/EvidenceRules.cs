@@ -40,6 +40,18 @@ public sealed class EvidenceRules : ITransactionRules
         if (rec.Slashed.Any(s => s.Slot == slot && s.Key.AsSpan().SequenceEqual(a.Producer)))
             return new(TxError.Conflict, $"this equivocation (slot {slot}) was already punished");
 
+        rec.Slashed.Add((a.Producer, slot));
+        return Slash(state, rec, spec, a.Producer, tx.Sender, after);
+    }
+
+    /// <summary>
+    /// Slashes <c>slashPpm</c> of every part of the validator's stake (active, bonding, unbonding, and its weight in
+    /// the epoch snapshot), pays the reporter <c>reporterPpm</c> of it and burns the rest; writes the record. The one
+    /// slashing path for equivocation evidence and vote evidence (finality).
+    /// </summary>
+    public static TxRejection Slash(StateOverlay state, StakeRecord rec, ChainSpec spec, byte[] key, Address reporter, Account reporterAfter)
+    {
+        var v = rec.Find(key) ?? throw new InvalidOperationException("the validator has no stake record");
         // Slash the same fraction of every part of the stake: active, bonding and unbonding.
         ulong Cut(ulong x) => (ulong)((UInt128)x * spec.Consensus.SlashPpm / 1_000_000);
         ulong slashed = 0, fromBonded = 0;
@@ -47,14 +59,13 @@ public sealed class EvidenceRules : ITransactionRules
         for (var i = 0; i < v.Bonding.Count; i++) { cut = Cut(v.Bonding[i].Amount); v.Bonding[i] = (v.Bonding[i].Amount - cut, v.Bonding[i].Epoch); slashed += cut; fromBonded += cut; }
         for (var i = 0; i < v.Unbonding.Count; i++) { cut = Cut(v.Unbonding[i].Amount); v.Unbonding[i] = (v.Unbonding[i].Amount - cut, v.Unbonding[i].ReleaseHeight); slashed += cut; }
         for (var i = 0; i < rec.Snapshot.Count; i++)
-            if (rec.Snapshot[i].Key.AsSpan().SequenceEqual(a.Producer)) rec.Snapshot[i] = (rec.Snapshot[i].Key, rec.Snapshot[i].Stake - Cut(rec.Snapshot[i].Stake));
-        rec.Slashed.Add((a.Producer, slot));
+            if (rec.Snapshot[i].Key.AsSpan().SequenceEqual(key)) rec.Snapshot[i] = (rec.Snapshot[i].Key, rec.Snapshot[i].Stake - Cut(rec.Snapshot[i].Stake));
         rec.Write(state);
 
         var reward = (ulong)((UInt128)slashed * spec.Consensus.ReporterPpm / 1_000_000);
-        state.Set(tx.Sender, after with { Balance = after.Balance + reward });
+        state.Set(reporter, reporterAfter with { Balance = reporterAfter.Balance + reward });
         if (!SystemAccounts.Burn(state, slashed - reward)) return new(TxError.Overflow, "the burnt total would overflow");
-        var offender = Address.FromPublicKey(a.Producer);
+        var offender = Address.FromPublicKey(key);
         var acc = state.Get(offender);
         state.Set(offender, acc with { Stake = acc.Stake - Math.Min(acc.Stake, fromBonded) });
         return TxRejection.Ok;
