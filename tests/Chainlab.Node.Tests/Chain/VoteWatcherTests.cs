@@ -29,7 +29,7 @@ public sealed class VoteWatcherTests
         var e = Assert.Single(w.Hear([Tx(Keys[1], lie)]));
         Assert.Equal(Offence.DoubleVote, e.Check(ChainId, out var error));
         Assert.Null(error);
-        Assert.Same(lie, e.Second);
+        Assert.Equal(lie.Raw, e.Second.Raw);
         // Heard again, or a third vote at the same height: the offence is answered already.
         Assert.Empty(w.Hear([Tx(Keys[1], lie)]));
         Assert.Empty(w.Hear([Tx(Keys[1], Vote.Create(Keys[1], ChainId, Cp(8), Cp(16, "third")))]));
