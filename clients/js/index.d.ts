@@ -184,10 +184,13 @@ export function verifyState(address: Address, proof: StateProof, valueHash: Uint
 export function verifyTransactionProof(result: TransactionStatus, header: HeaderJson): Promise<Verdict>;
 export function verifyAccountProof(account: Account, header?: HeaderJson | null): Promise<Verdict>;
 
-/** Thrown by verifyFinality: the protocol has no finality proofs yet. */
-export class FinalityProofsUnavailable extends Error {}
-/** Reserved for finality proofs; always throws FinalityProofsUnavailable for now. */
-export function verifyFinality(header: HeaderJson, finalityProof: unknown): Promise<never>;
+/** A checkpoint: a block height at a multiple of the interval and the block's hash (hex). */
+export interface CheckpointJson { height: number | bigint | string; hash: Hex; }
+/** A vote decoded from its canonical bytes, with whether its signature holds. */
+export function decodeVote(raw: Uint8Array): Promise<{ chainId: string; source: { height: bigint; hash: Hex }; target: { height: bigint; hash: Hex }; voter: Hex; signatureValid: boolean }>;
+/** Checks a finality proof (bytes, hex, or GET /api/v1/finality/proof's answer) offline against the chain id, interval and anchor you trust. */
+export function verifyFinality(proof: Uint8Array | Hex | { proof: Hex }, trusted: { chainId: string; interval: number | bigint; anchor: CheckpointJson }):
+  Promise<{ ok: boolean; why: string | null; checkpoint: { height: bigint; hash: Hex } | null }>;
 
 // ---- client.js
 

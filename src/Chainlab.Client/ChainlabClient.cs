@@ -68,6 +68,15 @@ public sealed partial class ChainlabClient : IDisposable
     /// <summary>Finality at the committed head: the last justified and finalised checkpoints and those after them (Enabled false on a chain without).</summary>
     public Task<FinalityDto> GetFinalityAsync(CancellationToken ct = default) => GetAsync<FinalityDto>("/api/v1/finality", ct);
 
+    /// <summary>A proof that the checkpoint at <paramref name="height"/> (default the last final one) is final, from <paramref name="anchor"/> (default genesis).</summary>
+    public Task<FinalityProofDto> GetFinalityProofAsync(ulong? height = null, ulong? anchor = null, CancellationToken ct = default)
+    {
+        var q = new List<string>();
+        if (height is { } h) q.Add($"height={h}");
+        if (anchor is { } a) q.Add($"anchor={a}");
+        return GetAsync<FinalityProofDto>("/api/v1/finality/proof" + (q.Count > 0 ? "?" + string.Join('&', q) : ""), ct);
+    }
+
     public Task<PeersDto> GetPeersAsync(CancellationToken ct = default) => GetAsync<PeersDto>("/api/v1/peers", ct);
 
     public Task<SearchDto> SearchAsync(string query, CancellationToken ct = default) => GetAsync<SearchDto>($"/api/v1/search?q={Uri.EscapeDataString(query)}", ct);

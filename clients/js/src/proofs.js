@@ -1,7 +1,7 @@
 // Merkle roots and proofs (docs/protocol.md, docs/api.md "Checking proofs offline"), checked with WebCrypto
 // SHA-256: nothing here asks a node anything, so a proof checks the same wherever its parts came from.
 import { u8, u64, bytes, unhex, hex, sha256 } from './bytes.js';
-import { parseAddress } from './keys.js';
+import { parseAddress, verify } from './keys.js';
 
 const leaf = item => sha256(u8(0), item);
 const node = (l, r) => sha256(u8(1), l, r);
@@ -110,19 +110,105 @@ export async function verifyAccountProof(account, header = null) {
   return verifyState(account.address, proof, await accountValueHash(account.balance, account.nonce, account.stake, data));
 }
 
-/** What verifyFinality throws: the protocol has no finality proofs yet. */
-export class FinalityProofsUnavailable extends Error {
-  constructor() {
-    super('finality proofs are not part of the protocol yet: check inclusion (verifyTransactionProof) and state (verifyAccountProof) against a header you trust');
-    this.name = 'FinalityProofsUnavailable';
-  }
+// ---- finality proofs (docs/protocol.md, "Finality votes and proofs")
+
+// A cursor over bytes; every read checks the length first.
+function reader(buf) {
+  let pos = 0;
+  const take = n => {
+    if (n < 0 || pos + n > buf.length) throw new Error('the proof is truncated');
+    const s = buf.subarray(pos, pos + n); pos += n; return s;
+  };
+  const r = {
+    u8: () => take(1)[0],
+    u32: () => new DataView(take(4).slice().buffer).getUint32(0),
+    u64: () => new DataView(take(8).slice().buffer).getBigUint64(0),
+    fixed: take,
+    bytes: max => { const n = r.u32(); if (n > max) throw new Error('a field is longer than its limit'); return take(n); },
+    end: () => { if (pos !== buf.length) throw new Error('trailing bytes after the proof'); },
+  };
+  return r;
+}
+
+const VOTE_DOMAIN = new TextEncoder().encode('chainlab/vote/v1');
+const checkpointOf = r => ({ height: r.u64(), hash: hex(r.fixed(32)) });
+
+/** Decodes a vote's canonical bytes strictly (version 1, chain id of at most 32 bytes, source below target) and checks its signature. */
+export async function decodeVote(raw) {
+  const r = reader(raw);
+  if (r.u8() !== 1) throw new Error('unknown vote version');
+  const chainId = new TextDecoder('utf-8', { fatal: true }).decode(r.bytes(32));
+  const source = checkpointOf(r), target = checkpointOf(r);
+  if (source.height >= target.height) throw new Error('a vote\'s source is not below its target');
+  const voter = r.fixed(32), signature = r.fixed(64);
+  r.end();
+  const signing = new Uint8Array(VOTE_DOMAIN.length + raw.length - 64);
+  signing.set(VOTE_DOMAIN); signing.set(raw.subarray(0, raw.length - 64), VOTE_DOMAIN.length);
+  return { chainId, source, target, voter: hex(voter), signatureValid: await verify(voter, signing, signature) };
 }
 
 /**
- * The place for checking that a block is final (a finality proof against a known validator or authority set).
- * Chainlab has no finality proofs yet, so this always throws FinalityProofsUnavailable; when the protocol gains
- * them, their check goes here and keeps this name.
+ * Checks a finality proof offline: the canonical bytes (hex or Uint8Array, or the answer of
+ * GET /api/v1/finality/proof with its "proof" field) against the chain id, checkpoint interval and anchor you
+ * trust ({ height, hash }, e.g. genesis). Every vote's signature, each link's votes weighing more than two thirds
+ * of its voter set, each link's source justified by the anchor or an earlier link, and the last link going from
+ * the proved checkpoint to the very next one. Returns { ok, why, checkpoint } (checkpoint: the one proved final).
+ * The voter sets are the proof's word: compare them with the validators or authorities you know, if you do.
  */
-export async function verifyFinality(_header, _finalityProof) {
-  throw new FinalityProofsUnavailable();
+export async function verifyFinality(proof, { chainId, interval, anchor }) {
+  const raw = proof instanceof Uint8Array ? proof : unhex(typeof proof === 'string' ? proof : proof.proof);
+  const no = why => ({ ok: false, why, checkpoint: null });
+  try {
+    const r = reader(raw);
+    if (r.u8() !== 1) return no('unknown proof version');
+    const id = new TextDecoder('utf-8', { fatal: true }).decode(r.bytes(32));
+    if (id !== chainId) return no(`the proof is for chain '${id}', not '${chainId}'`);
+    const K = r.u64();
+    if (K !== BigInt(interval) || K === 0n) return no(`the proof uses the checkpoint interval ${K}, not ${interval}`);
+    const a = checkpointOf(r);
+    if (a.height !== BigInt(anchor.height) || a.hash !== anchor.hash.toLowerCase()) return no(`the proof starts from ${a.height}:${a.hash.slice(0, 12)}, not from the trusted anchor`);
+    if (a.height % K !== 0n) return no('the anchor is not at a checkpoint height');
+    const justified = new Map([[a.height, a.hash]]);
+    const links = r.u32();
+    if (links === 0) return no('the proof has no links');
+    let last = null;
+    for (let i = 0; i < links; i++) {
+      const n = r.u32();
+      if (n === 0) return no(`link ${i} has no voters`);
+      const voters = new Map();
+      let total = 0n, previous = null;
+      for (let k = 0; k < n; k++) {
+        const key = hex(r.fixed(32)), weight = r.u64();
+        if (previous !== null && key <= previous) return no(`link ${i}: the voter keys are not in ascending order`);
+        if (weight === 0n) return no(`link ${i}: a voter weighs 0`);
+        voters.set(key, weight); total += weight; previous = key;
+      }
+      const m = r.u32();
+      if (m === 0 || m > n) return no(`link ${i}: ${m} votes for ${n} voters`);
+      const votes = [];
+      for (let k = 0; k < m; k++) votes.push(await decodeVote(r.bytes(213)));
+      const { source, target } = votes[0], seen = new Set();
+      let weight = 0n;
+      for (const v of votes) {
+        if (v.source.height !== source.height || v.source.hash !== source.hash || v.target.height !== target.height || v.target.hash !== target.hash)
+          return no(`link ${i}: a vote is for another link`);
+        if (v.chainId !== chainId) return no(`link ${i}: a vote is for chain '${v.chainId}'`);
+        if (seen.has(v.voter)) return no(`link ${i}: a voter votes twice`);
+        if (!voters.has(v.voter)) return no(`link ${i}: a vote comes from a key outside the voter set`);
+        if (!v.signatureValid) return no(`link ${i}: a vote's signature is not valid`);
+        seen.add(v.voter); weight += voters.get(v.voter);
+      }
+      if (target.height % K !== 0n) return no(`link ${i}: the target is not at a checkpoint height`);
+      if (justified.get(source.height) !== source.hash) return no(`link ${i}: the source is not justified by the links before it`);
+      if (!(weight * 3n > total * 2n)) return no(`link ${i}: the votes weigh ${weight} of ${total}, not more than two thirds`);
+      if (justified.has(target.height) && justified.get(target.height) !== target.hash) return no(`link ${i}: two checkpoints at height ${target.height} are justified`);
+      justified.set(target.height, target.hash);
+      last = { source, target };
+    }
+    r.end();
+    if (last.target.height !== last.source.height + K) return no('the last link does not go to the next checkpoint');
+    return { ok: true, why: null, checkpoint: last.source };
+  } catch (e) {
+    return no(`the proof does not decode: ${e.message}`);
+  }
 }

@@ -15,7 +15,7 @@ import {
   hex, unhex, sha256, parseJson, readU64, keyFromSeed, encryptKey, decryptKey, verify, parseAddress, signTransaction,
   contractValue, deployPayload, invokePayload, contractAddress, cidBytes, fileRef, anchorPayload, merkleRoot,
   verifyInclusion, verifyState, verifyAccountProof, accountValueHash, decodeTransaction, headerBytes, evidencePayload, KIND_NAMES,
-  transfer, stake, unstake, authorityChange, evidence, deploy, invoke, fileAnchor, vote, verifyFinality, FinalityProofsUnavailable,
+  transfer, stake, unstake, authorityChange, evidence, deploy, invoke, fileAnchor, vote, voteEvidence, verifyFinality, decodeVote,
 } from '../index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,8 +71,8 @@ test('a transaction with a byte too many, a byte too few or an unknown kind does
   const raw = unhex(transactions[0].raw);
   await assert.rejects(decodeTransaction(Uint8Array.of(...raw, 0)), /1 bytes follow/);
   await assert.rejects(decodeTransaction(raw.subarray(0, raw.length - 1)), /ends inside its signature/);
-  const unknown = raw.slice(); unknown[1] = 10;
-  await assert.rejects(decodeTransaction(unknown), /unknown transaction kind 10/);
+  const unknown = raw.slice(); unknown[1] = 11;
+  await assert.rejects(decodeTransaction(unknown), /unknown transaction kind 11/);
 });
 
 for (const v of headers)
@@ -185,9 +185,21 @@ for (const v of anchors)
     assert.equal(hex(await merkleRoot(await Promise.all(picked.map(r => sha256(fileRef(r)))))), v.filesRoot);
   });
 
-test('finality proofs have a named place that says they do not exist yet', async () => {
-  await assert.rejects(verifyFinality({}, {}), FinalityProofsUnavailable);
-});
+const finality = load('finality');
+for (const v of finality.filter(v => v.kind === 'finality-proof'))
+  test(`the finality proof '${v.name}' is ${v.valid ? 'accepted' : 'refused'} by verifyFinality, and with a flipped signature bit refused`, async () => {
+    const trusted = { chainId: v.chainId, interval: v.interval, anchor: v.anchor };
+    const verdict = await verifyFinality(v.proof, trusted);
+    assert.equal(verdict.ok, v.valid, verdict.why);
+    const tampered = unhex(v.proof); tampered[tampered.length - 1] ^= 1;
+    assert.equal((await verifyFinality(tampered, trusted)).ok, false);
+    if (v.valid) assert.equal((await verifyFinality({ proof: v.proof }, { ...trusted, chainId: 'another' })).ok, false);
+  });
+for (const v of finality.filter(v => v.kind === 'evidence'))
+  test(`the vote evidence '${v.name}' is the payload of a voteEvidence transaction and its votes decode with valid signatures`, async () => {
+    assert.equal(hex(voteEvidence(v.first, v.second).payload), v.payload);
+    for (const raw of [v.first, v.second]) assert.equal((await decodeVote(unhex(raw))).signatureValid, true);
+  });
 
 test('the type declarations name every export of the package and nothing more', () => {
   const declared = new Set([...readFileSync(join(here, '../index.d.ts'), 'utf8').matchAll(/^export (?:function|const|class|interface|type) (\w+)/gm)].map(m => m[1]));
@@ -196,7 +208,7 @@ test('the type declarations name every export of the package and nothing more', 
   for (const name of runtime) assert.ok(declared.has(name), `index.d.ts does not declare ${name}`);
   const types = new Set(['U64', 'Hex', 'Address', 'Key', 'KeyFile', 'KindName', 'TransactionBody', 'TransactionFields', 'SignedTransaction',
     'DecodedTransaction', 'FileRef', 'HeaderJson', 'ContractValue', 'Verdict', 'MerkleProof', 'StateProof', 'RequestOptions', 'Account',
-    'TransactionStatus', 'ChainEvent', 'ClientOptions']);
+    'TransactionStatus', 'ChainEvent', 'ClientOptions', 'CheckpointJson']);
   for (const name of declared) assert.ok(runtime.includes(name) || types.has(name), `index.d.ts declares ${name}, which index.js does not export`);
 });
 
@@ -244,6 +256,8 @@ test('the client signs a transaction of every kind for the C# codec to rebuild',
     { inputs: { files: fileRefs }, body: fileAnchor(fileRefs) },
     { inputs: { votes: load('finality').filter(v => v.kind === 'vote').slice(0, 2).map(v => v.raw) },
       body: vote(load('finality').filter(v => v.kind === 'vote').slice(0, 2).map(v => v.raw)) },
+    { inputs: { first: load('finality').find(v => v.kind === 'evidence').first, second: load('finality').find(v => v.kind === 'evidence').second },
+      body: voteEvidence(load('finality').find(v => v.kind === 'evidence').first, load('finality').find(v => v.kind === 'evidence').second) },
   ];
   const out = [];
   for (const [i, c] of cases.entries()) {

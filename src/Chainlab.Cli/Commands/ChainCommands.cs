@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Chainlab.Cli.Commands;
 
 /// <summary>chainlab chain info|block|tx|account: read from a node's API.</summary>
-public static class ChainCommands
+public static partial class ChainCommands
 {
     public static Command Build()
     {
@@ -23,6 +23,8 @@ public static class ChainCommands
             Block(),
             Tx(),
             Account(),
+            FinalityProof(),
+            VerifyFinality(),
         };
     }
 

@@ -110,5 +110,20 @@ public sealed record FinalityDto(bool Enabled, string? Why, ulong? CheckpointInt
     FinalityCheckpointDto? LastJustified, FinalityCheckpointDto? LastFinalized, IReadOnlyList<FinalityCheckpointDto> Checkpoints,
     IReadOnlyList<FinalityOffenceDto>? Offences = null);
 
+/// <summary>One link of a finality proof: its source and target checkpoints, how many votes it carries, their weight and the voter set's total.</summary>
+public sealed record FinalityLinkDto(FinalityCheckpointRefDto Source, FinalityCheckpointRefDto Target, int Votes, ulong Weight, ulong TotalWeight);
+
+/// <summary>A checkpoint: a block height at a multiple of the interval, and the block's hash.</summary>
+public sealed record FinalityCheckpointRefDto(ulong Height, string Hash);
+
+/// <summary>
+/// GET /api/v1/finality/proof: a proof that a checkpoint is final, checkable offline (docs/protocol.md, "Finality
+/// proofs"): from an anchor the verifier trusts (genesis unless asked), the links that justify the checkpoint, then
+/// the link from it to the next checkpoint, each with more than two thirds of its voter set's weight. Proof is the
+/// canonical bytes (hex) a verifier decodes and checks; the rest says what they hold.
+/// </summary>
+public sealed record FinalityProofDto(string ChainId, ulong CheckpointInterval, FinalityCheckpointRefDto Checkpoint, FinalityCheckpointRefDto Anchor,
+    IReadOnlyList<FinalityLinkDto> Links, string Proof);
+
 /// <summary>A double or surround vote punished by vote evidence: the voter's key and address, and the higher target height of its two votes.</summary>
 public sealed record FinalityOffenceDto(string Voter, string Address, ulong Height);

@@ -249,6 +249,13 @@ public sealed class FinalityTracker
         return new FinalityProof(ChainId, Interval, from, links);
     }
 
+    /// <summary>
+    /// Every link whose counted votes weigh more than two thirds of its target's voter set, with those votes: what a
+    /// node keeps to prove finality later (the record forgets votes once their target is final).
+    /// </summary>
+    public IEnumerable<FinalityLink> SupermajorityLinks() =>
+        _links.Where(l => l.Value.Supermajority).OrderBy(l => l.Key.Target.Height).ThenBy(l => l.Key.Source.Height).Select(l => LinkOf(l.Key));
+
     private FinalityLink LinkOf((Checkpoint Source, Checkpoint Target) link)
     {
         var t = _links[link];

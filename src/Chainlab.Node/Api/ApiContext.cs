@@ -18,7 +18,7 @@ namespace Chainlab.Node.Api;
 /// <param name="Devnet">The devnet control (faults on this node's links and clock); null outside a devnet.</param>
 public sealed record ApiContext(IChainReader Chain, IBlockImport Import, ITransactionAdmission Pool, IPeerDirectory? Peers,
     EventHub Events, string? Producer, ApiSettings Settings, Files.FileService Files, IReadOnlyList<string>? Misbehaving = null,
-    Faults.DevnetControl? Devnet = null);
+    Faults.DevnetControl? Devnet = null, Chain.FinalityArchive? FinalityArchive = null);
 
 /// <summary>The API's own settings.</summary>
 /// <param name="KeepAlive">How long the event stream stays silent before it sends a keep-alive comment.</param>

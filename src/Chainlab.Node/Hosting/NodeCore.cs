@@ -52,6 +52,22 @@ public sealed class NodeCore : IAsyncDisposable
     public Hash GenesisHash => Chain.GenesisHash;
     /// <summary>Files by content address, beside the chain in the same store.</summary>
     public Files.FileService Files { get; }
+    /// <summary>The links that prove finality (chains with finality only), for GET /api/v1/finality/proof.</summary>
+    public FinalityArchive? FinalityArchive { get; private set; }
+
+    private void KeepFinalityProofs()
+    {
+        var archive = FinalityArchive = new FinalityArchive(Chain.Spec, Options.DataDir);
+        // Handlers run on the writer's thread right after the head moved: a block connected alone is the committed
+        // head; inside a reorganisation the head is already the new tip, so the archive reads those blocks' own records.
+        _subscriptions.Add(Events.Subscribe<BlockConnected>(e =>
+        {
+            var committed = Chain.Committed;
+            if (committed.Header.Hash == e.Block.Hash) archive.Observe(e.Block, committed.State);
+            else archive.Forget();
+        }));
+    }
+
     /// <summary>The peer network, when the options ask for one.</summary>
     public PeerNetwork? Network { get; private set; }
 
@@ -115,6 +131,7 @@ public sealed class NodeCore : IAsyncDisposable
             foreach (var off in options.Defences.Off) log.LogWarning("DEFENCE SWITCHED OFF (a test-only setting): {Defence}", off);
             var node = new NodeCore(options, logging, lockFile, store, chain, pool, events);
             node.WatchEquivocation(log);
+            if (Chainlab.Core.Finality.FinalityVoters.Enabled(spec)) node.KeepFinalityProofs();
             if (options.Peers is { } peerOptions)
                 steps.Run("network", () => node.StartNetwork(peerOptions));
             if (options.Misbehave.Count > 0)

@@ -77,7 +77,7 @@ public sealed class NodeHost : IAsyncDisposable
             ApiSetup.Map(app, new ApiContext(core.Chain, core.Chain, core.Pool, core.Network, clientEvents,
                 options.ProducerKey?.Address.ToString(),
                 new ApiSettings(options.EventKeepAlive, ApiGuards.AllowedHosts(options.ListenAddress), TimeProvider.System, options.MaxEventStreams,
-                    budget, options.ApiPort), core.Files, core.Misbehaviours.Select(m => m.Name).ToList(), options.Devnet));
+                    budget, options.ApiPort), core.Files, core.Misbehaviours.Select(m => m.Name).ToList(), options.Devnet, core.FinalityArchive));
             metrics = new NodeMetrics(core);
             app.MapMetrics("/metrics", metrics.Registry);
             try { await app.StartAsync(ct); }

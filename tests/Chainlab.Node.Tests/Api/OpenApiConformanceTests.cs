@@ -26,7 +26,7 @@ public sealed class OpenApiConformanceTests
 
         var checks = new List<(string Method, string Path, HttpContent? Body)>
         {
-            ("GET", "/api/v1/status", null), ("GET", "/api/v1/peers", null), ("GET", "/api/v1/supply", null), ("GET", "/api/v1/finality", null),
+            ("GET", "/api/v1/status", null), ("GET", "/api/v1/peers", null), ("GET", "/api/v1/supply", null), ("GET", "/api/v1/finality", null), ("GET", "/api/v1/finality/proof", null), ("GET", "/api/v1/finality/proof?height=x", null),
             ("GET", "/api/v1/search?q=1", null), ("GET", "/api/v1/search?q=" + new string('a', 201), null),
             ("GET", "/api/v1/blocks/1", null), ("GET", "/api/v1/blocks/1?transactions=full", null), ("GET", "/api/v1/blocks/999999", null), ("GET", "/api/v1/blocks/nope", null),
             ("GET", "/api/v1/blocks/1/raw", null), ("GET", "/api/v1/blocks/x/raw", null), ("GET", "/api/v1/blocks/999999/raw", null),

@@ -53,6 +53,42 @@ public sealed class FinalityDevnetTests
             Assert.StartsWith("data: {\"height\":", data);
         }
 
+        // A finality proof, fetched with the CLI and checked offline against genesis: every link more than two
+        // thirds, every signature; with a flipped bit, or against another anchor, it is refused.
+        var genesis = (await clients[0].GetFromJsonAsync<JsonObject>("/api/v1/blocks/0"))!["header"]!["hash"]!.GetValue<string>();
+        var dir = Directory.CreateTempSubdirectory("chainlab-finality-proof-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "proof.json");
+            var node = $"http://127.0.0.1:{devnet.Port + 1}";
+            var (code, stdout, stderr) = await CliRunner.RunAsync(null, "--node", node, "chain", "finality-proof", "--height", "16", "--out", file);
+            Assert.True(code == 0, stdout + stderr);
+            (code, stdout, stderr) = await CliRunner.RunAsync(null, "chain", "verify-finality", file, "--anchor", $"0:{genesis}");
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Contains("VALID: checkpoint 16", stdout);
+            Assert.Contains("0 -> 8:", stdout);
+            var proof = JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+            Assert.Equal(16UL, proof["checkpoint"]!["height"]!.GetValue<ulong>());
+            var bytes = Convert.FromHexString(proof["proof"]!.GetValue<string>());
+            bytes[^1] ^= 1;
+            proof["proof"] = Convert.ToHexStringLower(bytes);
+            var bad = Path.Combine(dir, "bad.json");
+            await File.WriteAllTextAsync(bad, proof.ToJsonString());
+            (code, stdout, stderr) = await CliRunner.RunAsync(null, "chain", "verify-finality", bad);
+            Assert.Equal(1, code);
+            Assert.Contains("signature is not valid", stderr);
+            (code, _, stderr) = await CliRunner.RunAsync(null, "chain", "verify-finality", file, "--anchor", $"8:{genesis}");
+            Assert.Equal(1, code);
+            Assert.Contains("not from the trusted", stderr);
+            // From an anchor the verifier already trusts: the proof starts there.
+            (code, stdout, stderr) = await CliRunner.RunAsync(null, "--node", node, "--json", "chain", "finality-proof", "--height", "16", "--anchor", "8");
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Equal(8UL, JsonNode.Parse(stdout)!["anchor"]!["height"]!.GetValue<ulong>());
+            var notYet = await clients[0].GetAsync("/api/v1/finality/proof?height=800000");
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, notYet.StatusCode);
+        }
+        finally { TempDir.Delete(dir); }
+
         // The votes are on chain: vote transactions (kind 9, fee 0) from the validators.
         var head = (await clients[0].GetFromJsonAsync<JsonObject>("/api/v1/status"))!["headHeight"]!.GetValue<ulong>();
         var votes = 0;

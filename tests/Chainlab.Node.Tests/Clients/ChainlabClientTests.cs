@@ -17,7 +17,7 @@ public sealed class ChainlabClientTests
     /// <summary>Each operation of the OpenAPI document and the client method that calls it.</summary>
     private static readonly Dictionary<string, string> MethodFor = new()
     {
-        ["GetStatus"] = "GetStatusAsync", ["GetSupply"] = "GetSupplyAsync", ["GetFinality"] = "GetFinalityAsync", ["ListPeers"] = "GetPeersAsync", ["Search"] = "SearchAsync",
+        ["GetStatus"] = "GetStatusAsync", ["GetSupply"] = "GetSupplyAsync", ["GetFinality"] = "GetFinalityAsync", ["GetFinalityProof"] = "GetFinalityProofAsync", ["ListPeers"] = "GetPeersAsync", ["Search"] = "SearchAsync",
         ["GetDevnet"] = "GetDevnetAsync", ["GetDevnetFaults"] = "GetDevnetFaultsAsync", ["SetDevnetFaults"] = "SetDevnetFaultsAsync",
         ["DevnetControl"] = "DevnetControlAsync", ["DevnetScenarios"] = "GetDevnetScenariosAsync", ["RunDevnetScenario"] = "RunDevnetScenarioAsync",
         ["DevnetLab"] = "GetDevnetLabAsync", ["DevnetLabAction"] = "DevnetLabAsync",

@@ -75,6 +75,8 @@ public sealed class JsClientTests
                     ulong.Parse(f["size"]!.ToString()), f["name"]!.GetValue<string>(), f["mediaType"]!.GetValue<string>())).ToList()),
                 TxKind.Vote => Chainlab.Core.Finality.VoteBatch.Encode(t["votes"]!.AsArray()
                     .Select(v => Chainlab.Core.Finality.Vote.Decode(Convert.FromHexString(v!.GetValue<string>()))).ToList()),
+                TxKind.VoteEvidence => new Chainlab.Core.Finality.VoteEvidence(Chainlab.Core.Finality.Vote.Decode(Convert.FromHexString(S("first"))),
+                    Chainlab.Core.Finality.Vote.Decode(Convert.FromHexString(S("second")))).Encode(),
                 _ => [],
             };
             var amount = t["amount"] is null ? 0 : U("amount");
