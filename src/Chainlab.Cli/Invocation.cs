@@ -33,6 +33,12 @@ public static class Invocation
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failure;
         }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            // An HTTP call that ran out of time is not the user's Ctrl+C: say so, in one line.
+            Console.Error.WriteLine($"error: a node did not answer in time ({e.InnerException.Message.Split('\n')[0]})");
+            return ExitCodes.Unreachable;
+        }
         catch (OperationCanceledException)
         {
             return 130;

@@ -62,7 +62,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
         Token = EnsureToken(root);
         for (var i = 1; i <= settings.Nodes; i++)
         {
-            var child = new Child(i, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ApiPort(i)}"), Timeout = TimeSpan.FromSeconds(5) });
+            var child = new Child(i, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ApiPort(i)}"), Timeout = TimeSpan.FromSeconds(15) });
             _nodes.Add(child);
             Launch(child);
         }
@@ -178,8 +178,18 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
     private static void Signal(Child c, string signal) => Signals.Send(c.Proc.Id, Signals.Named(signal));
 
     /// <summary>Node i's id as its peers know it (16 hex digits).</summary>
-    public async Task<string> NodeIdAsync(int i, CancellationToken ct) =>
-        (await Node(i).Http.GetFromJsonAsync<JsonObject>("/api/v1/peers", ct))!["nodeId"]!.GetValue<string>();
+    /// <summary>Node i's id; a node slow to answer (a busy machine) is asked again, up to five times.</summary>
+    public async Task<string> NodeIdAsync(int i, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return (await Node(i).Http.GetFromJsonAsync<JsonObject>("/api/v1/peers", ct))!["nodeId"]!.GetValue<string>(); }
+            catch (Exception e) when (attempt < 5 && !ct.IsCancellationRequested && e is TaskCanceledException or HttpRequestException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), ct);
+            }
+        }
+    }
 
     /// <summary>Sets every fault of node i through its devnet control route.</summary>
     public async Task SetFaultsAsync(int i, Chainlab.Node.Faults.FaultSettings faults, CancellationToken ct)

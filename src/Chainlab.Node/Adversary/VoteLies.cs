@@ -7,8 +7,8 @@ namespace Chainlab.Node.Adversary;
 
 /// <summary>
 /// double-vote and surround-vote (finality): the node votes honestly, and for each of its votes the chain counts it
-/// also signs a conflicting one and sends it straight to its peers in a vote transaction (its own mempool would
-/// refuse it, and honest nodes refuse and never relay it, but they hear it). double-vote: another target at the same
+/// also signs a conflicting one and sends it straight to its peers in a Votes frame (its own vote pool never sees
+/// it; honest nodes take it into theirs, where it never counts for a block, and hear it). double-vote: another target at the same
 /// height (a made-up hash). surround-vote: a link that surrounds the honest one (the source one checkpoint below,
 /// the target one above). Honest nodes with a key answer with vote evidence: a proof-of-stake voter is slashed,
 /// a proof-of-authority one removed from the authorities.
@@ -47,9 +47,7 @@ public sealed class VoteLie(bool surround) : IMisbehaviour
                     lie = Vote.Create(c.Key, spec.ChainId, new Checkpoint(honest.Source.Height - interval, new Hash(made)),
                         new Checkpoint(honest.Target.Height + interval, new Hash(made)));
                 else continue; // a link from genesis cannot be surrounded from below
-                var tx = Transaction.Create(c.Key, spec.ChainId, TxKind.Vote, c.Pool.NextNonce(c.Key.Address), 0, Address.Zero, 0,
-                    VoteBatch.Encode([lie]));
-                c.Network.Broadcast(new Txs([tx.Raw]));
+                c.Network.Broadcast(new Votes([lie.Raw]));
                 c.Log.LogWarning("Misbehaving ({Name}): signed {Lie} beside the counted {Honest}, sent to {Peers} peers", Name, lie, honest, c.Network.Peers.Count);
             }
             if (lied.Count > 10_000) lied.Clear();

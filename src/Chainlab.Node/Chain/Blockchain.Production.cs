@@ -77,6 +77,11 @@ public sealed partial class Blockchain
             gas += claimed;
             blockRefs.AddRange(refs);
         }
+        if (AggregateVotes(overlay, key, height, claim.TimestampMs) is { } votes)
+        {
+            receipts.Add(new Receipt(votes.Hash, height, included.Count, true, 0, null, null));
+            included.Add(votes);
+        }
         var credit = Rules.CreditProducer(overlay, key.Address, fees);
         if (!credit.IsOk) { _log.LogError("Cannot credit the producer: {Reason}", credit.Detail); return null; }
         draft = draft with { TxRoot = Block.ComputeTxRoot(included), FilesRoot = Block.ComputeFilesRoot(blockRefs), TxCount = (uint)included.Count };
@@ -87,6 +92,38 @@ public sealed partial class Blockchain
         draft = draft with { StateRoot = stateRoot };
         _prepared = new PreparedBlock(draft, new Dictionary<Address, Account>(overlay.Changes), receipts);
         return new Block(draft, included, blockRefs);
+    }
+
+    /// <summary>
+    /// On a chain with finality: the pooled votes that count against the block's state so far, in one fee-free
+    /// vote transaction signed by the producer and applied to the block (so finality is replayed from the chain
+    /// alone). None when no vote counts, or when the producer has transactions pending that this block leaves out
+    /// (the vote transaction would take their nonce).
+    /// </summary>
+    private Transaction? AggregateVotes(StateOverlay overlay, KeyPair key, ulong height, ulong timeMs)
+    {
+        if (!Chainlab.Core.Finality.FinalityVoters.Enabled(Spec)) return null;
+        var candidates = Votes.Candidates(4 * Chainlab.Core.Finality.VoteBatch.MaxPerTransaction);
+        if (candidates.Count == 0 || Chainlab.Core.Finality.FinalityRecord.Read(Spec, overlay) is not { } tracker) return null;
+        var counted = new List<Chainlab.Core.Finality.Vote>();
+        foreach (var v in candidates)
+        {
+            if (counted.Count == Chainlab.Core.Finality.VoteBatch.MaxPerTransaction) break;
+            if (tracker.Include(v, signatureChecked: true).Counted) counted.Add(v);
+        }
+        if (counted.Count == 0) return null;
+        var nonce = overlay.Get(key.Address).Nonce;
+        if (_pending.NextNonce(key.Address) > nonce) return null;
+        var tx = Transaction.Create(key, Spec.ChainId, TxKind.Vote, nonce, 0, Address.Zero, 0, Chainlab.Core.Finality.VoteBatch.Encode(counted));
+        var scratch = new StateOverlay(overlay);
+        var r = Rules.Apply(scratch, tx, height, timeMs);
+        if (r.IsOk)
+        {
+            foreach (var (a, acc) in scratch.Changes) overlay.Set(a, acc);
+            return tx;
+        }
+        _log.LogWarning("The block's vote transaction was refused: {Reason}", r.Detail);
+        return null;
     }
 
     /// <summary>

@@ -53,6 +53,8 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
                 throw new InvalidOperationException("the chain already has its pending transactions");
         }
     }
+    /// <summary>Where blocks made here take their finality votes from (the node's vote pool, on chains with finality).</summary>
+    public IPendingVotes Votes { get; set; } = IPendingVotes.None;
     /// <summary>The single writer: Import, Produce and everything that touches the live state run here.</summary>
     public ChainLoop Loop { get; }
     public Hash GenesisHash { get; }

@@ -1,3 +1,4 @@
+using Chainlab.Core.Crypto;
 using Chainlab.Core.State;
 using Chainlab.Core.Model;
 
@@ -19,6 +20,9 @@ public interface IPendingTransactions
     /// <summary>Which of these transactions are not pending (so their signatures were not checked on admission).</summary>
     List<Transaction> NotPending(IReadOnlyList<Transaction> txs);
 
+    /// <summary>The sender's next nonce counting its pending transactions (the head's account nonce when none).</summary>
+    ulong NextNonce(in Address sender) => 0;
+
     /// <summary>Nothing pending: a chain without a mempool (tools, tests).</summary>
     public static readonly IPendingTransactions None = new Empty();
 
@@ -27,5 +31,19 @@ public interface IPendingTransactions
         public IReadOnlyList<Transaction> Select(int max, ulong height) => [];
         public void Drop(Transaction tx, TxRejection reason) { }
         public List<Transaction> NotPending(IReadOnlyList<Transaction> txs) => [.. txs];
+    }
+}
+
+/// <summary>Finality votes waiting for a block (the node's vote pool); a producer puts the ones that count into its block.</summary>
+public interface IPendingVotes
+{
+    /// <summary>Up to <paramref name="max"/> pooled votes, lowest target first.</summary>
+    IReadOnlyList<Chainlab.Core.Finality.Vote> Candidates(int max);
+
+    public static readonly IPendingVotes None = new Empty();
+
+    private sealed class Empty : IPendingVotes
+    {
+        public IReadOnlyList<Chainlab.Core.Finality.Vote> Candidates(int max) => [];
     }
 }

@@ -30,11 +30,12 @@ public sealed record Reorganised(BlockHeader From, BlockHeader To, ulong Depth, 
 public sealed record TransactionsAdmitted(IReadOnlyList<Hash> Hashes) : NodeEvent;
 
 /// <summary>
-/// Vote transactions (finality) that passed the stateless checks and their signature, whether the mempool then
-/// took them or not: a vote every honest node refuses (it conflicts with one the voter signed before) is still
-/// evidence, so the vote watcher hears it here.
+/// Finality votes the node heard: taken into its vote pool (from its voter or a peer's Votes frame), or in vote
+/// transactions that passed the stateless checks and their signature, whether the mempool then took them or not.
+/// A vote every honest node refuses (it conflicts with one the voter signed before) is still evidence, so the vote
+/// watcher hears it here. Vote signatures are not checked yet in the second case.
 /// </summary>
-public sealed record VotesHeard(IReadOnlyList<Transaction> Transactions) : NodeEvent;
+public sealed record VotesHeard(IReadOnlyList<Chainlab.Core.Finality.Vote> Votes) : NodeEvent;
 
 /// <summary>One producer signed two different blocks for one slot.</summary>
 public sealed record EquivocationSeen(BlockHeader First, BlockHeader Second) : NodeEvent;

@@ -55,6 +55,16 @@ public sealed class NodeCore : IAsyncDisposable
     /// <summary>The links that prove finality (chains with finality only), for GET /api/v1/finality/proof.</summary>
     public FinalityArchive? FinalityArchive { get; private set; }
 
+    /// <summary>The finality votes heard and not yet in a block (chains with finality only).</summary>
+    public VotePool? Votes { get; private set; }
+
+    /// <summary>A vote this node's voter signed: into the vote pool (for this node's blocks) and out to every peer.</summary>
+    private void PublishVote(Chainlab.Core.Finality.Vote vote)
+    {
+        Votes?.Add([vote], signaturesChecked: true);
+        Network?.PublishVotes([vote]);
+    }
+
     private void KeepFinalityProofs()
     {
         var archive = FinalityArchive = new FinalityArchive(Chain.Spec, Options.DataDir);
@@ -131,7 +141,11 @@ public sealed class NodeCore : IAsyncDisposable
             foreach (var off in options.Defences.Off) log.LogWarning("DEFENCE SWITCHED OFF (a test-only setting): {Defence}", off);
             var node = new NodeCore(options, logging, lockFile, store, chain, pool, events);
             node.WatchEquivocation(log);
-            if (Chainlab.Core.Finality.FinalityVoters.Enabled(spec)) node.KeepFinalityProofs();
+            if (Chainlab.Core.Finality.FinalityVoters.Enabled(spec))
+            {
+                node.KeepFinalityProofs();
+                chain.Votes = node.Votes = new VotePool(chain, events);
+            }
             if (options.Peers is { } peerOptions)
                 steps.Run("network", () => node.StartNetwork(peerOptions));
             if (options.Misbehave.Count > 0)
@@ -150,7 +164,7 @@ public sealed class NodeCore : IAsyncDisposable
                 steps.Run("finality voter", () =>
                 {
                     var journal = new VoteJournal(Path.Combine(options.DataDir, VoteJournal.FileName));
-                    var voter = new FinalityVoter(chain, events, voterKey, pool, journal, logging.CreateLogger("Chainlab.Finality"));
+                    var voter = new FinalityVoter(chain, events, voterKey, node.PublishVote, journal, logging.CreateLogger("Chainlab.Finality"));
                     node._voter = Task.Run(() => voter.RunAsync(node._stop.Token), CancellationToken.None);
                 });
             log.LogInformation("Node core up in {Ms:0} ms: chain {Chain} ({Engine}), head {Height} {Hash}, store {Store}",
@@ -213,12 +227,13 @@ public sealed class NodeCore : IAsyncDisposable
             else log.LogWarning("Could not submit equivocation evidence: {Reason}", r.Result.Detail);
         }));
         if (!Chainlab.Core.Finality.FinalityVoters.Enabled(Chain.Spec)) return;
-        // Finality: a double or surround vote heard in vote transactions (taken or refused) is answered with vote
+        // Finality: a double or surround vote heard (in the vote pool, or in vote transactions taken or refused) is answered with vote
         // evidence, which slashes the voter (proof of stake) or removes the authority (proof of authority).
         var watcher = new VoteWatcher(Chain.Spec.ChainId);
         _subscriptions.Add(Events.Subscribe<VotesHeard>(e =>
         {
-            foreach (var evidence in watcher.Hear(e.Transactions))
+            // A node never reports its own key (an honest one cannot double vote: its journal refuses to).
+            foreach (var evidence in watcher.Hear(e.Votes.Where(v => !v.VoterKey.AsSpan().SequenceEqual(reporter.PublicKey))))
             {
                 var spec = Chain.Spec;
                 var tx = Transaction.Create(reporter, spec.ChainId, TxKind.VoteEvidence, Pool.NextNonce(reporter.Address), 0,
@@ -272,7 +287,7 @@ public sealed class NodeCore : IAsyncDisposable
         var identity = Options.NodeKey ?? DataFolder.LoadOrCreateNodeKey(Options.DataDir);
         var network = new PeerNetwork(Chain, Chain, Pool, Events, identity,
             peerOptions with { PeersFile = peerOptions.PeersFile ?? Path.Combine(Options.DataDir, "peers.txt"), BanOffenders = peerOptions.BanOffenders && Options.Defences.Ban }, Options.Time,
-            Options.Scheduler, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Network"), cid => _store.FileBlock(cid));
+            Options.Scheduler, new Random(_random.Next()), Logging.CreateLogger("Chainlab.Network"), cid => _store.FileBlock(cid), Votes);
         try { network.Start(); }
         catch (System.Net.Sockets.SocketException e) { throw new NodeStartException($"cannot listen for peers on {peerOptions.ListenAddress}:{peerOptions.Port}: {e.Message}", e); }
         Network = network;

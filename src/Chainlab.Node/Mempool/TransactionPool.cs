@@ -131,7 +131,16 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
             }
         }
         if (accepted.Count > 0) _events?.Publish(new TransactionsAdmitted(accepted));
-        if (_events is not null && Array.FindAll(txs, t => t?.Kind == TxKind.Vote) is { Length: > 0 } votes) _events.Publish(new VotesHeard(votes!));
+        if (_events is not null && Array.FindAll(txs, t => t?.Kind == TxKind.Vote) is { Length: > 0 } voteTxs)
+        {
+            var votes = new List<Chainlab.Core.Finality.Vote>();
+            foreach (var t in voteTxs)
+            {
+                try { votes.AddRange(Chainlab.Core.Finality.VoteBatch.Decode(t!.Payload)); }
+                catch (DecodeException) { }
+            }
+            if (votes.Count > 0) _events.Publish(new VotesHeard(votes));
+        }
         foreach (var r in results) Interlocked.Increment(ref _outcomes[(int)r.Result.Error]);
         return results;
     }

@@ -23,12 +23,13 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
     private readonly TransactionGossip _transactions;
     private readonly BlockAnnouncer _announcer;
     private readonly BlockSync _sync;
+    private readonly VoteGossip? _votes;
     private readonly CancellationTokenSource _stop = new();
     private ulong _highestAnnounced;
 
     public PeerNetwork(IChainReader chain, IBlockImport import, ITransactionAdmission pool, NodeEvents events,
         KeyPair key, PeerOptions options, TimeProvider time, TaskScheduler scheduler, Random random, ILogger log,
-        Func<Chainlab.Core.Files.Cid, byte[]?>? fileBlock = null)
+        Func<Chainlab.Core.Files.Cid, byte[]?>? fileBlock = null, VotePool? votes = null)
     {
         _chain = chain;
         // The DHT's and sync's random sources are drawn first, in this order, so a seed gives the same network.
@@ -39,6 +40,7 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
         _transactions = new TransactionGossip(pool, events, _set, options, time);
         _announcer = new BlockAnnouncer(events, _set, _transactions, Serving.IsWithheld);
         _sync = new BlockSync(chain, import, _set, options, time, syncRandom, log);
+        _votes = votes is null ? null : new VoteGossip(votes, _set, chain.Spec.ChainId);
         NodeId = Convert.ToHexStringLower(key.PublicKey)[..16];
     }
 
@@ -82,6 +84,9 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
         _set.Run(this);
         _ = _set.Spawn(RepublishLoop);
     }
+
+    /// <summary>Sends finality votes (in the node's vote pool already) to every peer; nothing on a chain without finality.</summary>
+    public void PublishVotes(IReadOnlyList<Chainlab.Core.Finality.Vote> votes) => _votes?.Publish(votes);
 
     /// <summary>Runs background work on the node's scheduler; stopping the network awaits it.</summary>
     public Task Spawn(Func<Task> work) => _set.Spawn(work);
@@ -135,6 +140,8 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
                 var served = _chain.Blocks.RawBlocks(g.FromHeight, (int)g.Count, WireLimits.MaxBlocksBytes - 1024);
                 await peer.SendAsync(new Blocks(Serving.Serve(peer, g.FromHeight, served)), ct);
                 break;
+            case Votes when Deaf || _votes is null: break; // a chain without finality has no use for votes
+            case Votes v: _votes!.Handle(peer, v); break;
             case Blocks b when !Deaf: await _sync.OnBlocks(peer, b); break;
             case Blocks: _sync.Discard(peer); break; // answers a request made before: that request goes with it
             default: await Dht.HandleAsync(peer, m, ct); break;

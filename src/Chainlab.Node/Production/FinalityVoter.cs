@@ -12,10 +12,10 @@ namespace Chainlab.Node.Production;
 /// a checkpoint it has not voted for, and its key is in that checkpoint's voter set, it votes from the last
 /// justified checkpoint to it. The vote goes into its journal first (on disk, flushed), which refuses any vote
 /// that would make a double or surround vote with one it signed before, so no restart can make it sign a
-/// slashable pair; then it is sent as a fee-free vote transaction through the one admission path, from where
-/// transaction gossip carries it to the producers.
+/// slashable pair; then it is published: into the node's vote pool and out to every peer in a Votes frame, from
+/// where producers put it into a block's vote transaction.
 /// </summary>
-public sealed class FinalityVoter(IChainReader chain, NodeEvents events, KeyPair key, ITransactionAdmission pool, VoteJournal journal, ILogger log)
+public sealed class FinalityVoter(IChainReader chain, NodeEvents events, KeyPair key, Action<Vote> publish, VoteJournal journal, ILogger log)
 {
     public async Task RunAsync(CancellationToken ct)
     {
@@ -48,10 +48,8 @@ public sealed class FinalityVoter(IChainReader chain, NodeEvents events, KeyPair
             return null;
         }
         journal.Add(vote);
-        var tx = Transaction.Create(key, spec.ChainId, TxKind.Vote, pool.NextNonce(key.Address), 0, Address.Zero, 0, VoteBatch.Encode([vote]));
-        var admitted = pool.Admit([tx.Raw])[0];
-        if (admitted.Result.IsOk) log.LogInformation("Voted {Source} -> {Target} ({Tx})", vote.Source, vote.Target, tx.Hash.Short);
-        else log.LogWarning("Our vote {Vote} was not admitted: {Reason}", vote, admitted.Result.Detail);
+        publish(vote);
+        log.LogInformation("Voted {Source} -> {Target}", vote.Source, vote.Target);
         return vote;
     }
 }

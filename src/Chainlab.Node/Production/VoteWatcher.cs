@@ -1,11 +1,11 @@
-using Chainlab.Core.Encoding;
 using Chainlab.Core.Finality;
 using Chainlab.Core.Model;
 
 namespace Chainlab.Node.Production;
 
 /// <summary>
-/// Watches the finality votes a node hears (in vote transactions, taken by its mempool or refused) and finds the
+/// Watches the finality votes a node hears (in its vote pool, and in vote transactions taken by its mempool or
+/// refused) and finds the
 /// pairs that break a slashing condition: a double vote or a surround vote of one voter. Each offence (voter and
 /// the higher target height) is answered once. Memory is bounded: the newest <see cref="PerVoter"/> votes of at
 /// most <see cref="MaxVoters"/> voters. Signatures are checked before a vote is kept, so forged votes cost their
@@ -19,17 +19,11 @@ public sealed class VoteWatcher(string chainId)
     private readonly HashSet<(string Voter, ulong Height)> _answered = new();
     private readonly object _gate = new();
 
-    /// <summary>The evidence the transactions' votes give with the votes heard before, each offence once.</summary>
-    public List<VoteEvidence> Hear(IEnumerable<Transaction> voteTransactions)
+    /// <summary>The evidence these votes give with the votes heard before, each offence once.</summary>
+    public List<VoteEvidence> Hear(IEnumerable<Vote> votes)
     {
         var found = new List<VoteEvidence>();
-        foreach (var tx in voteTransactions)
-        {
-            IReadOnlyList<Vote> votes;
-            try { votes = VoteBatch.Decode(tx.Payload); }
-            catch (DecodeException) { continue; }
-            foreach (var v in votes) if (Hear(v) is { } e) found.Add(e);
-        }
+        foreach (var v in votes) if (Hear(v) is { } e) found.Add(e);
         return found;
     }
 

@@ -11,7 +11,8 @@ namespace Chainlab.Node.Tests.Contracts;
 /// The red team's attacks as transactions on a real two-node devnet (two processes, two hash seeds): the key
 /// deletion pattern that made node 2 reject every block, the native loops that halted production for minutes,
 /// the shared-subtable return that took the producer's memory. Both nodes stay on one chain with one state root,
-/// every transaction gets a receipt, and no slot passes without a block for longer than one slot.
+/// every transaction gets a receipt, and production never stalls: the halts were minutes long; the check allows ten
+/// slots between blocks, since a busy two-core machine running the rest of the suite once made one block wait eight.
 /// </summary>
 [Trait("Category", Categories.Process)]
 public sealed class HostileDevnetTests
@@ -41,7 +42,7 @@ public sealed class HostileDevnetTests
         """;
 
     [Fact]
-    public async Task Hostile_contract_transactions_leave_two_nodes_on_one_chain_and_production_never_stops_for_more_than_a_slot()
+    public async Task Hostile_contract_transactions_leave_two_nodes_on_one_chain_and_production_never_stalls()
     {
         const int blockMs = 1000;
         using var devnet = DevnetProcess.Start(2, $"{blockMs}ms");
@@ -106,12 +107,13 @@ public sealed class HostileDevnetTests
             var roots = await Task.WhenAll(clients.Select(async c => (await c.GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{end}"))!["header"]!["stateRoot"]!.GetValue<string>()));
             Assert.Single(roots.Distinct());
 
-            // Production went on: between the deploy and the end, no gap between blocks is longer than two slots.
+            // Production went on: between the deploy and the end, no gap between blocks is longer than ten slots (an
+            // uncharged native loop stopped it for minutes; a loaded CI machine has made one block wait eight slots).
             var times = new List<ulong>();
             for (var h = start; h <= end; h++)
                 times.Add((await clients[1].GetFromJsonAsync<JsonObject>($"/api/v1/blocks/{h}"))!["header"]!["timestampMs"]!.GetValue<ulong>());
             var gaps = times.Zip(times.Skip(1), (a, b) => b - a).ToList();
-            Assert.True(gaps.Max() <= 2 * blockMs, $"a gap of {gaps.Max()} ms between blocks {start}..{end}: {string.Join(",", gaps)}");
+            Assert.True(gaps.Max() <= 10 * blockMs, $"a gap of {gaps.Max()} ms between blocks {start}..{end}: {string.Join(",", gaps)}");
         }
         finally
         {

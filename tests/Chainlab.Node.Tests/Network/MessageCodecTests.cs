@@ -37,6 +37,8 @@ public sealed class MessageCodecTests
         yield return new GetFileBlock((ulong)r.NextInt64(), cid);
         yield return new FileBlock((ulong)r.NextInt64(), cid, true, Bytes(r, r.Next(0, 3000)));
         yield return new FileBlock((ulong)r.NextInt64(), cid, false, []);
+        yield return new Votes(Enumerable.Range(0, r.Next(1, 20)).Select(i => Chainlab.Core.Finality.Vote.Create(k[i % 2], "chain-" + r.Next(100),
+            new Chainlab.Core.Finality.Checkpoint((ulong)i, H(r)), new Chainlab.Core.Finality.Checkpoint((ulong)i + 8, H(r))).Raw).ToList());
     }
 
     [Fact]

@@ -312,6 +312,43 @@ public sealed class PeerNetworkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Finality_votes_travel_in_their_own_frame_into_blocks_and_a_peer_sending_a_forged_vote_is_banned()
+    {
+        var spec = Spec(250, Now - Now % 250) with { Finality = new FinalitySpec { CheckpointInterval = 4, VoteDepth = 1 } };
+        var producer = await Start(spec, producer: true);
+        var follower = await Start(spec, false, producer.Network!.Port);
+        // The authority votes in a Votes frame and its own vote pool; its blocks carry the votes in its own vote
+        // transactions; the follower replays them to the same final checkpoint.
+        await Eventually.True(() => follower.Chain.FinalizedHeight >= 8, "checkpoint 8 final on the follower", 30);
+        var voteTxs = Enumerable.Range(1, (int)follower.Chain.Head.Height).SelectMany(h => follower.Store.BlockByHeight((ulong)h)!.Transactions)
+            .Where(t => t.Kind == TxKind.Vote).ToList();
+        Assert.NotEmpty(voteTxs);
+        Assert.All(voteTxs, t => { Assert.Equal(Authority.Address, t.Sender); Assert.Equal(0UL, t.Fee); });
+
+        // A validly signed vote of a key that votes nowhere is dropped without a ban; a vote of the authority with
+        // a broken signature (for the newest checkpoint, so it is not merely stale) gets the sender banned.
+        var (stranger, _) = await Handshaken(producer);
+        (Chainlab.Core.Finality.Checkpoint Source, Chainlab.Core.Finality.Checkpoint Target) Link()
+        {
+            var record = Chainlab.Core.Finality.FinalityRecord.Read(spec, producer.Chain.Committed.State)!;
+            return (record.LastFinalised, record.Checkpoints.Last());
+        }
+        var (source, target) = Link();
+        var nobody = Chainlab.Core.Finality.Vote.Create(KeyPair.Generate(), spec.ChainId, source, target);
+        await stranger.GetStream().WriteAsync(MessageCodec.Encode(new Votes([nobody.Raw])));
+        Assert.False(await Closed(stranger, waitSeconds: 1));
+        stranger.Dispose();
+        var (forger, _) = await Handshaken(producer);
+        (source, target) = Link();
+        var forged = Chainlab.Core.Finality.Vote.Assemble(spec.ChainId, source, target, Authority.PublicKey, new byte[64]);
+        await forger.GetStream().WriteAsync(MessageCodec.Encode(new Votes([forged.Raw])));
+        Assert.True(await Closed(forger));
+        forger.Dispose();
+        Assert.Contains(producer.Network.Banned, b => b.Reason.Contains("signatures do not hold"));
+        await Eventually.True(() => follower.Chain.FinalizedHeight >= target.Height, "finality goes on", 30);
+    }
+
+    [Fact]
     public async Task With_more_than_nine_known_peers_one_outbound_link_rotates_at_each_interval()
     {
         var spec = Spec(250, Now - Now % 250);

@@ -44,6 +44,7 @@ public static class MessageCodec
             case AnnounceBlock b: w.Hash(b.Hash); w.U64(b.Height); break;
             case GetBlocks g: w.U64(g.FromHeight); w.U32(g.Count); break;
             case Blocks b: w.U32((uint)b.Raw.Count); foreach (var r in b.Raw) w.Bytes(r); break;
+            case Votes v: w.U32((uint)v.Raw.Count); foreach (var r in v.Raw) w.Bytes(r); break;
             case FindNode f: w.U64(f.Nonce); w.Hash(f.Target); break;
             case Nodes n: w.U64(n.Nonce); Contacts(w, n.List); break;
             case GetProviders g: w.U64(g.Nonce); w.Hash(g.Key); break;
@@ -110,6 +111,7 @@ public static class MessageCodec
             MessageType.AddProvider => new AddProvider(r.Hash("key")),
             MessageType.GetFileBlock => new GetFileBlock(r.U64("nonce"), r.Bytes(WireLimits.MaxCidBytes, "cid").ToArray()),
             MessageType.FileBlock => ReadFileBlock(ref r),
+            MessageType.Votes => new Votes(ReadBlobs(ref r, WireLimits.MaxVotesPerMessage, Chainlab.Core.Finality.Vote.MaxEncodedSize, "votes")),
             _ => throw new DecodeException($"unknown message type {(byte)type}"),
         };
         r.EnsureEnd(type.ToString());

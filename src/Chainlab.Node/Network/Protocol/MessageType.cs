@@ -24,4 +24,6 @@ public enum MessageType : byte
     AddProvider = 18,
     GetFileBlock = 19,
     FileBlock = 20,
+    // Finality (docs/consensus.md): signed checkpoint votes, gossiped on their own.
+    Votes = 21,
 }

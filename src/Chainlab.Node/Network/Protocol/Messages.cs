@@ -24,6 +24,8 @@ public sealed record AnnounceTxs(IReadOnlyList<Hash> Hashes) : Message(MessageTy
 public sealed record GetTxs(IReadOnlyList<Hash> Hashes) : Message(MessageType.GetTxs);
 /// <summary>Raw canonical transactions; they go through the mempool's one admission function.</summary>
 public sealed record Txs(IReadOnlyList<byte[]> Raw) : Message(MessageType.Txs);
+/// <summary>Signed finality votes (canonical bytes, 1 to 256): checked in a batch, pooled, relayed, and put in blocks by producers.</summary>
+public sealed record Votes(IReadOnlyList<byte[]> Raw) : Message(MessageType.Votes);
 public sealed record AnnounceBlock(Hash Hash, ulong Height) : Message(MessageType.AnnounceBlock);
 public sealed record GetBlocks(ulong FromHeight, uint Count) : Message(MessageType.GetBlocks);
 /// <summary>Raw canonical blocks; they go through the one import pipeline.</summary>

@@ -21,6 +21,8 @@ public static class WireLimits
     /// <summary>Contacts in one DHT answer (Kademlia's k).</summary>
     public const int MaxContactsPerMessage = 20;
     public const int MaxCidBytes = 64;
+    /// <summary>Finality votes in one Votes message (a vote transaction holds as many).</summary>
+    public const int MaxVotesPerMessage = Chainlab.Core.Finality.VoteBatch.MaxPerTransaction;
     private const int PeerInfoBytes = 4 + MaxHostBytes + 2 + 32;
 
     /// <summary>The largest body a message of this type may have; null for an unknown type.</summary>
@@ -42,6 +44,7 @@ public static class WireLimits
         MessageType.Providers => 8 + 2 * (4 + MaxContactsPerMessage * PeerInfoBytes),
         MessageType.AddProvider => 32,
         MessageType.GetFileBlock => 8 + 4 + MaxCidBytes,
+        MessageType.Votes => 4 + MaxVotesPerMessage * (4 + Chainlab.Core.Finality.Vote.MaxEncodedSize),
         MessageType.FileBlock => 8 + 4 + MaxCidBytes + 1 + 4 + Chainlab.Core.Files.Car.MaxBlockBytes,
         _ => null,
     };

@@ -1,5 +1,7 @@
 // Consensus: what the engine reports (GET /api/v1/status .engine) and what the recent chain shows: PoA turn
-// order and takeovers, PoS validators, stakes and slot wins, PoW difficulty and hash rate; forks for all.
+// order and takeovers, PoS validators, stakes and slot wins, PoW difficulty and hash rate; forks for all; on a chain
+// with finality, the final and justified checkpoints next to the head, each checkpoint's votes and the punished
+// double and surround votes.
 // Stake, unstake and authority changes are signed here by the wallet.
 import { api } from '../lib/api.js';
 import { h, fill, put, card, wideCard, fields, table, lineChart, amount, mono, short, link, field, busy, toast } from '../lib/ui.js';
@@ -23,6 +25,7 @@ export async function render(page, _param, ctx) {
     if (s.consensus === 'poa') parts.push(...await poa(s, recent, genesis));
     if (s.consensus === 'pos') parts.push(...await pos(s, recent));
     if (s.consensus === 'pow') parts.push(...pow(s, recent));
+    if (s.finalizedHeight !== null && s.finalizedHeight !== undefined) parts.push(...await finality(s));
     fill(body, h('div', { class: 'grid' }, parts));
     if (!forms.hasChildNodes()) fill(forms, stakeForm(), s.consensus === 'poa' ? authorityForm() : null);
   };
@@ -99,4 +102,21 @@ function authorityForm() {
   });
   return card('Change the authorities (admin key only)', h('div', { class: 'row' }, field('action', op), field('public key', key)),
     h('button', { type: 'button', onclick: send, id: 'authority-send' }, 'Sign and send'));
+}
+
+async function finality(s) {
+  const f = await api('/api/v1/finality');
+  const lf = f.lastFinalized, lj = f.lastJustified;
+  const cp = c => c ? link(`#/block/${c.height}`, `${c.height} (${short(c.hash, 12)})`) : '-';
+  const share = c => BigInt(c.totalWeight) === 0n ? '-' : `${(Number(BigInt(c.votedWeight) * 1000n / BigInt(c.totalWeight)) / 10).toFixed(1)} %`;
+  const offences = await Promise.all((f.offences ?? []).map(async o => [link(`#/account/${o.address}`, o.address), amount(o.height)]));
+  return [
+    card('Finality', h('div', { id: 'finality' }, fields([['head', amount(s.headHeight)], ['final', cp(lf)], ['justified', cp(lj)],
+      ['behind the head', lf ? amount(BigInt(s.headHeight) - BigInt(lf.height)) : '-'], ['checkpoint every', `${f.checkpointInterval} blocks`],
+      ['votes at depth', amount(f.voteDepth)],
+      ['proof', lf && BigInt(lf.height) > 0n ? h('a', { href: `/api/v1/finality/proof?height=${lf.height}`, target: '_blank' }, `of checkpoint ${lf.height} (check it with chain verify-finality)`) : '-']]))),
+    wideCard('Checkpoints (from the last final one)', table(['checkpoint', 'justified', 'final', 'voted', 'voters'],
+      f.checkpoints.map(c => [cp(c), c.justified ? 'yes' : 'no', c.finalized ? 'yes' : 'no', share(c), String(c.voters)]), { id: 'checkpoints' })),
+    card('Punished double and surround votes', table(['voter', 'target height'], offences)),
+  ];
 }
