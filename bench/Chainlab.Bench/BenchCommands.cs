@@ -140,6 +140,32 @@ public static class BenchCommands
         });
         cmd.Subcommands.Add(consensusBench);
 
+        var fnodes = new Option<int>("--nodes") { Description = "Voters (validators or authorities), one node each", DefaultValueFactory = _ => 4 };
+        var fengine = new Option<string>("--consensus") { Description = "pos or poa", DefaultValueFactory = _ => "pos" };
+        var fblockTime = new Option<string>("--block-time") { Description = "Block time of the devnet", DefaultValueFactory = _ => "500ms" };
+        var fcheckpoints = new Option<int>("--checkpoints") { Description = "Checkpoints to time", DefaultValueFactory = _ => 8 };
+        var finality = new Command("finality", "Time from a checkpoint block to its finality on a devnet of node processes, vote verification per second (one by one and in a batch), votes' cost in block bytes") { fnodes, fengine, fblockTime, fcheckpoints };
+        finality.SetAction(async (pr, ct) =>
+        {
+            if (pr.GetValue(fnodes) is < 1 or > 16 || pr.GetValue(fcheckpoints) is < 1 or > 100 || pr.GetValue(fengine) is not ("pos" or "poa"))
+                throw new CliException("--nodes 1..16, --checkpoints 1..100, --consensus pos or poa", ExitCodes.BadInput);
+            var (seq, batch) = FinalityBenchmark.VerifyPerSecond(4000);
+            Console.Out.WriteLine($"vote verification: {seq:N0}/s one by one on one thread, {batch:N0}/s as a batch on {Environment.ProcessorCount} cores");
+            var (vote, one) = FinalityBenchmark.Sizes(1);
+            var (_, four) = FinalityBenchmark.Sizes(4);
+            var (_, full) = FinalityBenchmark.Sizes(256);
+            Console.Out.WriteLine($"sizes: a vote {vote} bytes; a vote transaction with 1 vote {one} bytes, with 4 votes {four} bytes, with 256 votes {full} bytes");
+            var rows = await FinalityBenchmark.TimeToFinalityAsync(pr.GetValue(fengine)!, pr.GetValue(fnodes), Global.ParseDurationMs(pr.GetValue(fblockTime)!, "--block-time"),
+                pr.GetValue(fcheckpoints), Console.Out, ct);
+            foreach (var (c, seconds, past) in rows) Console.Out.WriteLine($"checkpoint {c}: final {seconds:0.00} s after its block, {past} blocks past it");
+            if (rows.Count == 0) { Console.Out.WriteLine("no checkpoint became final in time"); return ExitCodes.Failure; }
+            var secs = rows.Select(r => r.Seconds).Order().ToList();
+            var blocks = rows.Select(r => (double)r.BlocksPast).Order().ToList();
+            Console.Out.WriteLine($"time to finality over {rows.Count} checkpoints: median {secs[secs.Count / 2]:0.00} s, max {secs[^1]:0.00} s; median {blocks[blocks.Count / 2]:0} blocks past the checkpoint");
+            return 0;
+        });
+        cmd.Subcommands.Add(finality);
+
         var iterations = new Option<int>("--iterations") { Description = "Loop iterations of the instruction benchmark", DefaultValueFactory = _ => 3_000_000 };
         var transfers = new Option<int>("--transfers") { Description = "Token transfers per run", DefaultValueFactory = _ => 10_000 };
         var cruns = new Option<int>("--runs") { Description = "Runs (medians are reported)", DefaultValueFactory = _ => 3 };

@@ -306,6 +306,7 @@ for (const v of load('frames'))
       case 'AnnounceBlock': f = frame(10, Buffer.concat([unhex(v.hash), u64(v.height)])); break;
       case 'GetBlocks': f = frame(11, Buffer.concat([u64(v.fromHeight), u32(v.count)])); break;
       case 'Disconnect': f = frame(13, Buffer.concat([u8(v.reason), text(v.detail)])); break;
+      case 'Votes': f = frame(21, Buffer.concat([u32(v.votes.length), ...v.votes.map(x => bytes(unhex(x)))])); break;
       case 'Hello': {
         const key = publicFromSeed(unhex(v.seed));
         f = frame(1, Buffer.concat([u16(1), text(v.chainId), unhex(v.genesis), key, unhex(v.challenge), u16(v.listenPort), u64(v.bestHeight)]));

@@ -11,7 +11,13 @@ public static class ChainlabProcess
         var psi = new ProcessStartInfo { UseShellExecute = false };
         var host = Environment.ProcessPath!;
         psi.FileName = host;
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(typeof(ChainlabProcess).Assembly.Location);
+        // Run by `dotnet chainlab.dll`, or from another program that links this library (the bench): dotnet with
+        // this assembly. Only the chainlab apphost itself (the dotnet tool) is started as it is.
+        if (Path.GetFileNameWithoutExtension(host) != "chainlab")
+        {
+            psi.FileName = Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+            psi.ArgumentList.Add(typeof(ChainlabProcess).Assembly.Location);
+        }
         foreach (var a in args) psi.ArgumentList.Add(a);
         return psi;
     }

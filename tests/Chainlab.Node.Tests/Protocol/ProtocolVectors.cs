@@ -204,6 +204,11 @@ public static class ProtocolVectors
             new JsonObject { ["message"] = "Disconnect", ["reason"] = 4, ["detail"] = "banned" },
             new JsonObject
             {
+                ["message"] = "Votes", ["votes"] = new JsonArray(Enumerable.Range(0, 2).Select(i => (JsonNode)Hex(Chainlab.Core.Finality.Vote.Create(Key(Hex(Seed(i))), "test-chain",
+                    new Chainlab.Core.Finality.Checkpoint(0, Hash.Sha256("genesis"u8)), new Chainlab.Core.Finality.Checkpoint(8, Hash.Sha256("block 8"u8))).Raw)).ToArray()),
+            },
+            new JsonObject
+            {
                 ["message"] = "Hello", ["seed"] = Hex(Seed(0)), ["chainId"] = "test-chain", ["genesis"] = genesis,
                 ["challenge"] = Hex(Hash.Sha256("challenge"u8).ToArray()), ["listenPort"] = 30301, ["bestHeight"] = 12,
                 ["answerSeed"] = Hex(Seed(1)),
@@ -446,6 +451,7 @@ public static class ProtocolVectors
                     "AnnounceBlock" => new AnnounceBlock(Hash.Parse((string)v["hash"]!), U64(v["height"])),
                     "GetBlocks" => new GetBlocks(U64(v["fromHeight"]), (uint)U64(v["count"])),
                     "Disconnect" => new Disconnect((DisconnectReason)(int)I64(v["reason"]), (string)v["detail"]!),
+                    "Votes" => new Votes(v["votes"]!.AsArray().Select(x => Convert.FromHexString((string)x!)).ToList()),
                     "Hello" => new Hello(WireLimits.ProtocolVersion, (string)v["chainId"]!, Hash.Parse((string)v["genesis"]!), Key(v["seed"]).PublicKey,
                         Bytes(v["challenge"]), (ushort)(int)I64(v["listenPort"]), U64(v["bestHeight"])),
                     var other => throw new ArgumentException(other),
