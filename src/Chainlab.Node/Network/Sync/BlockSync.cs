@@ -11,7 +11,8 @@ namespace Chainlab.Node.Network.Sync;
 /// peers in parallel (planned by <see cref="SyncPlanner{TPeer}"/>) and imports them strictly in height order
 /// through the import pipeline. A window whose first block does not join our chain means the peer is on
 /// another branch: a probe then walks back (8, 16, 32, ... blocks) from that peer until its blocks connect,
-/// and fork choice in the import pipeline does the rest.
+/// and fork choice in the import pipeline does the rest. With finality on, sync starts from the final
+/// checkpoint: nothing at or below it is fetched from another branch, and a probe never walks back past it.
 /// </summary>
 internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLinks links, PeerOptions options,
     TimeProvider time, Random random, ILogger log)
@@ -64,8 +65,9 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
         peer.BestHeight = chain.CapClaim(b.Height);
         var head = chain.Head;
         if (b.Height > head.Height) Pump();
-        else if (b.Height + Blockchain.MaxReorgDepth > head.Height && !chain.IsKnown(b.Hash, b.Height))
+        else if (b.Height + Blockchain.MaxReorgDepth > head.Height && b.Height > (chain.FinalizedHeight ?? 0) && !chain.IsKnown(b.Hash, b.Height))
             SendProbe(peer, b.Height, 1); // a competing branch: fetch its tip, then walk back to where it forks
+        // A block we do not know at or below the final checkpoint's height is on a branch that can never win: not fetched.
     }
 
     /// <summary>A peer left: its unanswered windows go to others.</summary>
@@ -181,14 +183,33 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
     private void StartProbe(Peer peer, ulong orphanHeight)
     {
         peer.ProbeBack = peer.ProbeBack == 0 ? 8 : peer.ProbeBack * 2;
-        if (peer.ProbeBack > 2 * Blockchain.MaxReorgDepth)
+        var from = ProbeStart(orphanHeight, peer.ProbeBack, chain.FinalizedHeight);
+        if (from is null)
         {
-            log.LogWarning("Peer {Id} is on a branch that forks more than {Depth} blocks back; ignoring it", peer.Id, Blockchain.MaxReorgDepth);
+            if (peer.ProbeBack > 2 * Blockchain.MaxReorgDepth)
+                log.LogWarning("Peer {Id} is on a branch that forks more than {Depth} blocks back; ignoring it", peer.Id, Blockchain.MaxReorgDepth);
+            else if (chain.FinalizedHeight is { } final)
+                log.LogWarning("Peer {Id} is on a branch that forks below the final checkpoint at {Final}; ignoring it", peer.Id, final);
+            else
+                log.LogWarning("Peer {Id} is on a branch that does not join ours even at height 1; ignoring it", peer.Id);
             peer.ProbeBack = 0;
             return;
         }
-        var from = orphanHeight > peer.ProbeBack ? orphanHeight - peer.ProbeBack : 1;
-        SendProbe(peer, from, (uint)WireLimits.MaxBlocksPerMessage);
+        SendProbe(peer, from.Value, (uint)WireLimits.MaxBlocksPerMessage);
+    }
+
+    /// <summary>
+    /// Where a probe for a branch whose block at <paramref name="orphanHeight"/> did not join ours starts, walking
+    /// <paramref name="probeBack"/> blocks back; null when there is nowhere left to look. Sync never looks at or below
+    /// the final checkpoint: a block there that is not ours can never join the chain, so a branch whose block just
+    /// above the final height does not join forks below it and is given up.
+    /// </summary>
+    internal static ulong? ProbeStart(ulong orphanHeight, ulong probeBack, ulong? finalHeight)
+    {
+        if (probeBack > 2 * (ulong)Blockchain.MaxReorgDepth) return null;
+        var floor = (finalHeight ?? 0) + 1;
+        if (orphanHeight <= floor) return null;
+        return orphanHeight > probeBack ? Math.Max(floor, orphanHeight - probeBack) : floor;
     }
 
     private async Task ImportProbe(Peer peer, List<Block> blocks)
