@@ -1,11 +1,16 @@
 namespace Chainlab.Sim.Time;
 
-/// <summary>A clock that moves only when the test says so; timers fire on Advance.</summary>
+/// <summary>
+/// A clock that moves only when the test says so; timers fire on Advance. Timers wait in a set ordered by when
+/// they are due and then by when they were set, so finding the next one, setting one and cancelling one take
+/// logarithmic time however many thousands of simulated links and nodes have one waiting.
+/// </summary>
 public sealed class ManualTime(DateTimeOffset start) : TimeProvider
 {
     private readonly object _lock = new();
-    private readonly List<ManualTimer> _timers = new();
+    private readonly SortedSet<ManualTimer> _timers = new(ByDue.Instance);
     private DateTimeOffset _now = start;
+    private long _sequence;
 
     public override DateTimeOffset GetUtcNow() { lock (_lock) return _now; }
 
@@ -13,10 +18,13 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
     public override long GetTimestamp() { lock (_lock) return _now.UtcTicks; }
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
+    /// <summary>Timers waiting now.</summary>
+    public int Waiting { get { lock (_lock) return _timers.Count; } }
+
     /// <summary>When the earliest timer is due, or null when none is set.</summary>
     public DateTimeOffset? NextDue
     {
-        get { lock (_lock) return _timers.Count == 0 ? null : _timers.Min(t => t.Due); }
+        get { lock (_lock) return _timers.Count == 0 ? null : _timers.Min!.Due; }
     }
 
     /// <summary>
@@ -26,36 +34,50 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
     /// </summary>
     public bool AdvanceToNextTimer(DateTimeOffset limit)
     {
-        List<ManualTimer> due;
+        List<(ManualTimer Timer, long Set)> due;
         lock (_lock)
         {
-            var next = _timers.Count == 0 ? DateTimeOffset.MaxValue : _timers.Min(t => t.Due);
+            var next = _timers.Count == 0 ? DateTimeOffset.MaxValue : _timers.Min!.Due;
             if (next > limit)
             {
                 if (limit > _now) _now = limit;
                 return false;
             }
             if (next > _now) _now = next;
-            due = _timers.Where(t => t.Due <= _now).ToList();
+            due = TakeDue();
         }
-        foreach (var t in due) t.Fire(this);
+        foreach (var (t, set) in due) t.Fire(set);
         return true;
     }
 
     public void Advance(TimeSpan by)
     {
-        List<ManualTimer> due;
+        List<(ManualTimer Timer, long Set)> due;
         lock (_lock)
         {
             _now += by;
-            due = _timers.Where(t => t.Due <= _now).ToList();
+            due = TakeDue();
         }
-        foreach (var t in due) t.Fire(this);
+        foreach (var (t, set) in due) t.Fire(set);
     }
 
     public void SetTo(DateTimeOffset when)
     {
         if (when > GetUtcNow()) Advance(when - GetUtcNow());
+    }
+
+    /// <summary>Takes the timers due by now out of the set, in order; each fires unless changed or disposed meanwhile.</summary>
+    private List<(ManualTimer, long)> TakeDue()
+    {
+        var due = new List<(ManualTimer, long)>();
+        while (_timers.Count > 0 && _timers.Min!.Due <= _now)
+        {
+            var t = _timers.Min;
+            _timers.Remove(t);
+            t.Armed = false;
+            due.Add((t, t.Set));
+        }
+        return due;
     }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
@@ -65,40 +87,75 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
         return t;
     }
 
+    private sealed class ByDue : IComparer<ManualTimer>
+    {
+        public static readonly ByDue Instance = new();
+        public int Compare(ManualTimer? x, ManualTimer? y)
+        {
+            var c = x!.Due.CompareTo(y!.Due);
+            return c != 0 ? c : x.Set.CompareTo(y.Set);
+        }
+    }
+
     private sealed class ManualTimer(ManualTime owner, TimerCallback callback, object? state) : ITimer
     {
+        // Due and Set are the timer's key in the owner's set: changed only while it is out of the set.
         public DateTimeOffset Due = DateTimeOffset.MaxValue;
+        public long Set;
+        public bool Armed;
         private TimeSpan _period = Timeout.InfiniteTimeSpan;
+        private bool _disposed;
 
-        public void Fire(ManualTime clock)
+        private void Disarm()
+        {
+            if (Armed) { owner._timers.Remove(this); Armed = false; }
+        }
+
+        private void Arm(DateTimeOffset due)
+        {
+            Due = due;
+            Set = ++owner._sequence;
+            owner._timers.Add(this);
+            Armed = true;
+        }
+
+        /// <summary>Fires the timer as it was set at <paramref name="set"/>; a timer changed or disposed since does not fire.</summary>
+        public void Fire(long set)
         {
             lock (owner._lock)
             {
-                if (_period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan) Due += _period;
-                else { Due = DateTimeOffset.MaxValue; owner._timers.Remove(this); }
+                if (_disposed || set != Set) return;
+                Disarm();
+                if (_period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan) Arm(Due + _period);
+                else Due = DateTimeOffset.MaxValue;
             }
             callback(state);
         }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            var fireNow = false;
+            long fire = -1;
             lock (owner._lock)
             {
+                if (_disposed) return false;
+                Disarm();
                 _period = period;
-                if (dueTime == Timeout.InfiniteTimeSpan) { Due = DateTimeOffset.MaxValue; owner._timers.Remove(this); }
+                if (dueTime == Timeout.InfiniteTimeSpan) { Due = DateTimeOffset.MaxValue; Set = ++owner._sequence; }
                 else
                 {
-                    Due = owner._now + dueTime;
-                    if (!owner._timers.Contains(this)) owner._timers.Add(this);
-                    fireNow = dueTime == TimeSpan.Zero;
+                    Arm(owner._now + dueTime);
+                    if (dueTime == TimeSpan.Zero) fire = Set;
                 }
             }
-            if (fireNow) Fire(owner);
+            if (fire >= 0) Fire(fire);
             return true;
         }
 
-        public void Dispose() { lock (owner._lock) owner._timers.Remove(this); }
+        public void Dispose()
+        {
+            lock (owner._lock) { _disposed = true; Disarm(); }
+        }
+
         public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
     }
 }
