@@ -29,7 +29,23 @@ public sealed record SimScenario
     public string Duration { get; init; } = "2m";
     public int Outbound { get; init; } = 8;
     public int Inbound { get; init; } = 32;
-    /// <summary>Signed transfers sent to random nodes each simulated second.</summary>
+    /// <summary>
+    /// How often a node pings each peer; a link silent for ten times as long is closed. Bitcoin Core's two minutes
+    /// (and twenty) by default; a devnet node's 10 s keep-alive would make pings most of a quiet network's work.
+    /// </summary>
+    public string PingInterval { get; init; } = "2m";
+    /// <summary>How long a node gathers newly admitted transactions before announcing them in one message (Bitcoin Core: about 2 s).</summary>
+    public string TransactionBatchWait { get; init; } = "2s";
+    /// <summary>
+    /// Where the transfers go: gossip (each sender's wallet node admits them and gossip spreads them, as on a real
+    /// network) or miners (every producer's pool gets each one, and nodes relay blocks only, as Bitcoin Core's
+    /// -blocksonly: blocks are as full and as costly to check, without simulating every announcement of every
+    /// transaction to every node, which is most of the work of a large run).
+    /// </summary>
+    public string Load { get; init; } = "gossip";
+    /// <summary>The most transactions a block may carry (the chain spec's limit): a full block, for a Bitcoin-like run, is some thousands of transfers.</summary>
+    public int MaxBlockTransactions { get; init; } = 50_000;
+    /// <summary>Signed transfers sent each simulated second.</summary>
     public int TransactionsPerSecond { get; init; }
 
     /// <summary>Splits of the network at given times (links between groups cut, new ones refused) and when each heals.</summary>
@@ -40,6 +56,8 @@ public sealed record SimScenario
 
     public TimeSpan BlockTimeSpan => ParseDuration(BlockTime, "blockTime");
     public TimeSpan DurationSpan => ParseDuration(Duration, "duration");
+    public TimeSpan PingIntervalSpan => ParseDuration(PingInterval, "pingInterval");
+    public TimeSpan TransactionBatchWaitSpan => ParseDuration(TransactionBatchWait, "transactionBatchWait");
 
     public InternetModel Model()
     {
@@ -59,6 +77,10 @@ public sealed record SimScenario
             throw new FormatException("hashShares: proof of work only, one positive share per producer, summing to 1");
         if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes (the authorities of poa, the miners of pow)");
         if (BlockTimeSpan < TimeSpan.FromMilliseconds(100)) throw new FormatException("blockTime: at least 100ms");
+        if (MaxBlockTransactions is < 1 or > Chainlab.Core.Model.Limits.MaxBlockTransactions) throw new FormatException($"maxBlockTransactions: 1 to {Chainlab.Core.Model.Limits.MaxBlockTransactions}");
+        if (Load is not ("gossip" or "miners")) throw new FormatException($"load: '{Load}' is not gossip or miners");
+        if (TransactionBatchWaitSpan > TimeSpan.FromMinutes(1)) throw new FormatException("transactionBatchWait: 0 to 1m");
+        if (PingIntervalSpan < TimeSpan.FromSeconds(1) || PingIntervalSpan > TimeSpan.FromHours(1)) throw new FormatException("pingInterval: 1s to 1h");
         if (DurationSpan <= TimeSpan.Zero || DurationSpan > TimeSpan.FromDays(7)) throw new FormatException("duration: more than 0, at most 7 days");
         if (Outbound is < 1 or > 64 || Inbound is < 1 or > 1024) throw new FormatException("outbound: 1 to 64, inbound: 1 to 1024");
         if (LatencyMs is < 0 or > 10_000 || BandwidthMbps is <= 0 or > 100_000) throw new FormatException("latencyMs: 0 to 10000, bandwidthMbps: more than 0");

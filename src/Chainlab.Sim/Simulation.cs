@@ -36,7 +36,7 @@ public static class Simulation
         var blockMs = (ulong)s.BlockTimeSpan.TotalMilliseconds;
         var spec = new ChainSpec
         {
-            ChainId = "sim-" + s.Name, GenesisTimeMs = (ulong)Start.ToUnixTimeMilliseconds(), BlockTimeMs = blockMs, BlockReward = 50, MinFee = 1,
+            ChainId = "sim-" + s.Name, GenesisTimeMs = (ulong)Start.ToUnixTimeMilliseconds(), BlockTimeMs = blockMs, BlockReward = 50, MinFee = 1, MaxBlockTransactions = s.MaxBlockTransactions,
             Consensus = s.Consensus == "pow"
                 ? new ConsensusSpec { Engine = "pow", InitialDifficulty = 1_000_000, RetargetInterval = 20 }
                 : new ConsensusSpec
@@ -46,6 +46,7 @@ public static class Simulation
                 },
             Alloc = users.ToDictionary(u => u.Address.ToString(), _ => 1_000_000_000UL),
         };
+        var signatures = new SharedSignatures();
         var root = Directory.CreateTempSubdirectory("chainlab-sim-").FullName;
         var nodes = new List<NodeCore>();
         var regions = new int[s.Nodes];
@@ -67,11 +68,15 @@ public static class Simulation
                 var node = NodeCore.Start(new NodeOptions
                 {
                     DataDir = dir, Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
-                    Store = () => new MemoryChainStore(), NodeKey = KeyPair.FromRandom(random), LogLevel = LogLevel.None,
+                    Store = () => new MemoryChainStore(), VerifySignature = signatures.Verify, NodeKey = KeyPair.FromRandom(random), LogLevel = LogLevel.None,
                     ProducerKey = producerAt.TryGetValue(i, out var k) ? producers[k] : null,
                     SimulatedWork = s.Consensus != "pow" ? null
                         : new Chainlab.Node.Production.SimulatedWork(producerAt.TryGetValue(i, out var m) ? (s.HashShares.Count > 0 ? s.HashShares[m] : 1.0 / s.Producers) : 0),
-                    Peers = new PeerOptions { Transport = net.ForNode(regions[i]), Bootstrap = bootstrap, MaxOutbound = s.Outbound, MaxInbound = s.Inbound },
+                    Peers = new PeerOptions
+                    {
+                        Transport = net.ForNode(regions[i]), PeersFile = "", Bootstrap = bootstrap, MaxOutbound = s.Outbound, MaxInbound = s.Inbound,
+                        PingInterval = s.PingIntervalSpan, IdleTimeout = 10 * s.PingIntervalSpan, TransactionBatchWait = s.TransactionBatchWaitSpan, BlocksOnly = s.Load == "miners",
+                    },
                 }, LoggerFactory.Create(_ => { }));
                 var index = i;
                 node.Events.Subscribe(e =>
@@ -127,8 +132,15 @@ public static class Simulation
                 {
                     var u = random.Next(users.Length);
                     var tx = Transaction.Create(users[u], spec.ChainId, TxKind.Transfer, nonces[u]++, 1, users[(u + 1) % users.Length].Address, 1);
+                    if (s.Load == "miners")
+                    {
+                        // Straight to every miner's pool, in order; nodes relay blocks only.
+                        var taken = false;
+                        foreach (var m in producerAt.Keys.Order()) taken |= nodes[m].Pool.Admit([tx.Raw])[0].Accepted;
+                        if (!taken) refused++;
+                    }
                     // Each sender uses one node (its wallet's), as a real one would: its nonces arrive there in order.
-                    if (!nodes[home[u]].Pool.Admit([tx.Raw])[0].Accepted) refused++;
+                    else if (!nodes[home[u]].Pool.Admit([tx.Raw])[0].Accepted) refused++;
                 }
                 vt.RunFor(end - vt.Now < step ? end - vt.Now : step);
                 if (progress is not null && wall.Elapsed - lastReport > TimeSpan.FromSeconds(1))

@@ -28,5 +28,5 @@ public sealed class KeyPair
         return new KeyPair(seed);
     }
 
-    public byte[] Sign(ReadOnlySpan<byte> message) => Ed25519.Sign(_seed, message);
+    public byte[] Sign(ReadOnlySpan<byte> message) => Ed25519.Sign(_seed, PublicKey, message);
 }

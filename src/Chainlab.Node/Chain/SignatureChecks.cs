@@ -11,8 +11,9 @@ namespace Chainlab.Node.Chain;
 /// identical to one already verified (the hash covers every byte, signature included). Only valid signatures
 /// are remembered, so a bad one is still caught, and reported, by the import itself.
 /// </summary>
-public sealed class SignatureChecks(Func<IPendingTransactions> pending)
+public sealed class SignatureChecks(Func<IPendingTransactions> pending, Func<Transaction, bool>? verify = null)
 {
+    private readonly Func<Transaction, bool> _verify = verify ?? (t => t.VerifySignature());
     private const int MaxRemembered = 1_000_000;
     private const int MaxAhead = 64;
     private readonly ConcurrentDictionary<Hash, byte> _verified = new();
@@ -29,7 +30,7 @@ public sealed class SignatureChecks(Func<IPendingTransactions> pending)
         _ahead.TryAdd(block.Hash, Task.Run(() =>
         {
             var txs = pending().NotPending(block.Transactions);
-            Parallel.ForEach(txs, t => { if (t.VerifySignature()) _verified.TryAdd(t.Hash, 0); });
+            Parallel.ForEach(txs, t => { if (_verify(t)) _verified.TryAdd(t.Hash, 0); });
         }));
     }
 
@@ -46,7 +47,7 @@ public sealed class SignatureChecks(Func<IPendingTransactions> pending)
         var bad = -1;
         Parallel.For(0, unverified.Count, (i, state) =>
         {
-            if (!unverified[i].VerifySignature()) { Volatile.Write(ref bad, i); state.Stop(); }
+            if (!_verify(unverified[i])) { Volatile.Write(ref bad, i); state.Stop(); }
         });
         return bad >= 0 ? unverified[bad] : null;
     }

@@ -27,6 +27,12 @@ public sealed record NodeOptions
     public Production.SimulatedWork? SimulatedWork { get; init; }
     /// <summary>A PostgreSQL connection string; null keeps the embedded SQLite store in the data folder.</summary>
     public string? Postgres { get; init; }
+    /// <summary>
+    /// How a transaction's signature is checked (admission and import); null: each check verifies. The simulator's
+    /// nodes share one memo of results keyed by the transaction's hash (which covers the signature), so a
+    /// thousand nodes verify each transaction once between them; no option, file or flag of a real node sets it.
+    /// </summary>
+    public Func<Chainlab.Core.Model.Transaction, bool>? VerifySignature { get; init; }
     /// <summary>Opens the store to use instead of SQLite or PostgreSQL (the memory store, in tests and simulations).</summary>
     public Func<Storage.IChainStore>? Store { get; init; }
     public string ListenAddress { get; init; } = "127.0.0.1";

@@ -44,15 +44,18 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
     /// <param name="options">Capacity and per-sender limits.</param>
     /// <param name="events">The node's events: the pool follows the chain through <see cref="BlockConnected"/> and
     /// <see cref="Reorganised"/>, and publishes <see cref="TransactionsAdmitted"/> (outside its lock).</param>
-    public TransactionPool(ChainRules rules, IChainReader chain, MempoolOptions options, NodeEvents events)
+    public TransactionPool(ChainRules rules, IChainReader chain, MempoolOptions options, NodeEvents events, Func<Transaction, bool>? verifySignature = null)
     {
         _rules = rules; _chain = chain; _options = options; _events = events;
+        _verify = verifySignature ?? (t => t.VerifySignature());
         _subscriptions =
         [
             events.Subscribe<BlockConnected>(e => OnBlockCommitted(e.Block)),
             events.Subscribe<Reorganised>(e => OnReorganised(e.To.Height, e.OrphanedTransactions)),
         ];
     }
+
+    private readonly Func<Transaction, bool> _verify;
 
     private IAccountReader HeadState => _chain.Committed.State;
 
@@ -164,7 +167,7 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
         if (!_rules.TryDebit(t, out var debit)) return new Admission(t.Hash, new(TxError.Overflow, "amount plus fee overflows"));
         if (account.Balance < debit)
             return new Admission(t.Hash, new(TxError.InsufficientBalance, $"balance {account.Balance} is less than amount plus fee {debit}"));
-        if (!t.VerifySignature()) return new Admission(t.Hash, new(TxError.BadSignature, "signature does not match the sender key"));
+        if (!_verify(t)) return new Admission(t.Hash, new(TxError.BadSignature, "signature does not match the sender key"));
         tx = t;
         return new Admission(t.Hash, TxRejection.Ok);
     }

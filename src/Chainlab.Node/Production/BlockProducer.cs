@@ -18,6 +18,14 @@ public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair k
     public (SimulatedWork Work, Random Random)? Simulated { get; init; }
     private ulong Now => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>
+    /// How long a miner works on one block template before it prepares a new one with the transactions that
+    /// arrived meanwhile (a mining pool refreshes its template about this often). Without it a ten-minute block
+    /// carried only what was pending when its search began. Restarting loses nothing: real work starts a new nonce
+    /// search, and simulated work (an exponential wait) is memoryless.
+    /// </summary>
+    public static readonly TimeSpan TemplateRefresh = TimeSpan.FromSeconds(30);
+
     public async Task RunAsync(CancellationToken ct)
     {
         var tick = chain.Engine.TickMs;
@@ -42,7 +50,8 @@ public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair k
             {
                 var draft = await Loop.Run(() => chain.Prepare(Now, key));
                 if (draft is null) { await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct); continue; }
-                using var moved = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                using var refresh = new CancellationTokenSource(TemplateRefresh, time);
+                using var moved = CancellationTokenSource.CreateLinkedTokenSource(ct, refresh.Token);
                 var parent = draft.Header.Parent;
                 // Stop the moment the head moves (a block from a peer, or ours imported).
                 using (events.Subscribe<HeadChanged>(_ => { try { moved.Cancel(); } catch (ObjectDisposedException) { } }))
@@ -57,7 +66,7 @@ public sealed class BlockProducer(Blockchain chain, NodeEvents events, KeyPair k
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (OperationCanceledException) { } // the head moved under a simulated search: start again on the new one
+            catch (OperationCanceledException) { } // the head moved under a simulated search, or the template aged: start again
             catch (Exception e)
             {
                 log.LogError(e, "Mining failed: {Message}", e.Message);

@@ -24,7 +24,7 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
     public void Load()
     {
         foreach (var ep in options.Bootstrap) _known[ep.ToString()] = ep;
-        if (options.PeersFile is not { } path || !File.Exists(path)) return;
+        if (options.PeersFile is not { Length: > 0 } path || !File.Exists(path)) return;
         try
         {
             foreach (var line in File.ReadLines(path).Take(options.MaxKnownPeers))
@@ -78,7 +78,7 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
 
     private void Save()
     {
-        if (options.PeersFile is not { } path) return;
+        if (options.PeersFile is not { Length: > 0 } path) return;
         lock (_saveLock)
             try
             {

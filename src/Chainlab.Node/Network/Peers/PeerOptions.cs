@@ -35,7 +35,7 @@ public sealed record PeerOptions
     public int MaxAddressesPerPeer { get; init; } = 32;
     /// <summary>How often one outbound link is swapped for an unconnected known peer (when more than 9 are known).</summary>
     public TimeSpan RotationInterval { get; init; } = TimeSpan.FromMinutes(2);
-    /// <summary>Where known peers are remembered between runs (null: not persisted).</summary>
+    /// <summary>Where known peers are remembered between runs (a node core puts null in its data folder as peers.txt; empty: kept in memory only, as the simulator's nodes do).</summary>
     public string? PeersFile { get; init; }
     public int MaxKnownPeers { get; init; } = 1000;
     /// <summary>A block request not answered within this is given to another peer.</summary>
@@ -45,7 +45,18 @@ public sealed record PeerOptions
     public double MessageBurst { get; init; } = 2000;
     /// <summary>After start, sync waits up to this long for the bootstrap peers (at most 3) to link before it plans downloads.</summary>
     public TimeSpan SyncGatherTime { get; init; } = TimeSpan.FromSeconds(1);
-    /// <summary>How often pending transactions are announced again (gossip may have lost them on the way).</summary>
+    /// <summary>
+    /// How long newly admitted transactions wait to be announced together in one batch. A devnet's 20 ms keeps
+    /// gossip quick; Bitcoin Core waits about 2 s for outbound peers (more for inbound), so a busy network sends
+    /// a few announcements of many hashes rather than one per transaction per peer; the simulator uses its 2 s.
+    /// </summary>
+    public TimeSpan TransactionBatchWait { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>
+    /// Blocks only (Bitcoin Core's -blocksonly): the node neither announces transactions nor asks for announced
+    /// ones; it still answers requests and takes transactions in blocks. The simulator's miners-only load uses it.
+    /// </summary>
+    public bool BlocksOnly { get; init; }
+    /// <summary>How long a pending transaction waits before it is announced again (gossip may have lost it on the way); the wait doubles each time.</summary>
     public TimeSpan ReannounceInterval { get; init; } = TimeSpan.FromSeconds(6);
     /// <summary>How long a provider record lives on the nodes that keep it.</summary>
     public TimeSpan ProviderRecordTtl { get; init; } = TimeSpan.FromHours(24);

@@ -22,10 +22,12 @@ internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
         _ = set.Spawn(() => PingLoop(life));
         await peer.SendAsync(new GetPeers(), life);
         await handler.OnSessionStartedAsync(peer, life);
+        // One idle timer for the session, pushed back before each read (not two token sources per message).
+        using var idle = new CancellationTokenSource(Options.IdleTimeout, set.Time);
+        using var read = CancellationTokenSource.CreateLinkedTokenSource(life, idle.Token);
         while (!life.IsCancellationRequested)
         {
-            using var idle = new CancellationTokenSource(Options.IdleTimeout, set.Time);
-            using var read = CancellationTokenSource.CreateLinkedTokenSource(life, idle.Token);
+            idle.CancelAfter(Options.IdleTimeout);
             Message m;
             try { m = await peer.ReadAsync(read.Token); }
             catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }

@@ -132,8 +132,34 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
 
     private bool IsSelf(IPEndPoint ep) => ep.Port == Port && (IPAddress.IsLoopback(ep.Address) || ep.Address.ToString() == _options.ListenAddress);
 
-    private bool ConnectedTo(IPEndPoint ep) =>
-        _peers.Values.Any(p => (p.Outbound && p.Address == ep.ToString()) || (p.ListenPort == ep.Port && p.Host == ep.Address.ToString()));
+    /// <summary>
+    /// Who is linked now, to test many addresses against (a rotation looks at every known address: one snapshot
+    /// of the links for all of them, not a scan of every link for each).
+    /// </summary>
+    private LinkedAddresses Connected()
+    {
+        var dialed = new HashSet<string>();
+        var listening = new HashSet<(string, int)>();
+        foreach (var p in _peers.Values)
+        {
+            if (p.Outbound) dialed.Add(p.Address);
+            listening.Add((p.Host, p.ListenPort));
+        }
+        return new LinkedAddresses(dialed, listening);
+    }
+
+    /// <summary>The addresses we dialled, and the hosts and listen ports of every link.</summary>
+    private sealed record LinkedAddresses(HashSet<string> Dialed, HashSet<(string Host, int Port)> Listening)
+    {
+        public bool Has(IPEndPoint ep) => Listening.Contains((ep.Address.ToString(), ep.Port)) || Dialed.Contains(ep.ToString());
+    }
+
+    private bool OutboundSlotsFree()
+    {
+        var n = Volatile.Read(ref _dialing);
+        foreach (var (_, p) in _peers) if (p.Outbound && !p.Ephemeral) n++; // the dictionary's enumerator: no snapshot, no locks
+        return n < _options.MaxOutbound;
+    }
 
     private async Task Delay(TimeSpan by) => await Task.Delay(by, _time, _stop.Token);
 
@@ -205,7 +231,8 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
         {
             try { await Delay(_options.RotationInterval); }
             catch (OperationCanceledException) { return; }
-            var candidates = _addresses.Known.Where(ep => !IsSelf(ep) && !ConnectedTo(ep)).ToList();
+            var connected = Connected();
+            var candidates = _addresses.Known.Where(ep => !IsSelf(ep) && !connected.Has(ep)).ToList();
             if (_addresses.Count <= 9 || candidates.Count == 0) continue;
             var outbound = _peers.Values.Where(p => p.Outbound).ToList();
             if (outbound.Count >= _options.MaxOutbound && outbound.Count > 0)
@@ -255,16 +282,23 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
         {
             // Bootstrap peers first, then the ones learned from peer exchange, in a random order; dials run in
             // parallel, each bounded by the dial time-out, so one dead address never holds up the others.
-            var learned = _addresses.Known.ToList();
-            for (var i = learned.Count - 1; i > 0; i--) { var j = Next(i + 1); (learned[i], learned[j]) = (learned[j], learned[i]); }
-            var named = await ResolveBootstrapHosts();
-            foreach (var ep in _options.Bootstrap.Concat(named).Concat(learned).DistinctBy(ep => ep.ToString()))
+            // With every outbound slot taken (most rounds of a settled node) nothing is listed or shuffled: a node
+            // that knows thousands of addresses pays for them only when it has a slot to fill.
+            if (OutboundSlotsFree())
             {
-                if (_peers.Values.Count(p => p.Outbound && !p.Ephemeral) + Volatile.Read(ref _dialing) >= _options.MaxOutbound) break;
-                if (IsSelf(ep) || ConnectedTo(ep) || _addresses.InBackoff(ep) || _dialingTo.ContainsKey(ep.ToString())) continue;
-                Interlocked.Increment(ref _dialing);
-                _dialingTo[ep.ToString()] = 0;
-                _ = Spawn(() => Dial(ep));
+                var learned = _addresses.Known.ToList();
+                lock (_random)
+                    for (var i = learned.Count - 1; i > 0; i--) { var j = _random.Next(i + 1); (learned[i], learned[j]) = (learned[j], learned[i]); }
+                var named = await ResolveBootstrapHosts();
+                var connected = Connected();
+                foreach (var ep in _options.Bootstrap.Concat(named).Concat(learned).DistinctBy(ep => ep.ToString()))
+                {
+                    if (!OutboundSlotsFree()) break;
+                    if (IsSelf(ep) || connected.Has(ep) || _addresses.InBackoff(ep) || _dialingTo.ContainsKey(ep.ToString())) continue;
+                    Interlocked.Increment(ref _dialing);
+                    _dialingTo[ep.ToString()] = 0;
+                    _ = Spawn(() => Dial(ep));
+                }
             }
             _handler?.OnRound(); // sync re-issues block requests that timed out
             // Without any peer yet (a node starting beside others that are starting too), look again sooner.

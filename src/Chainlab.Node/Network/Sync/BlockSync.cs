@@ -36,6 +36,9 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
         SyncPlanner<Peer>.Plan plan;
         lock (_gate)
         {
+            // Nothing requested and nobody ahead (a settled node's round): nothing to plan, time out or import.
+            var height = chain.Head.Height;
+            if (_planner.Empty && !links.Linked.Any(p => p.BestHeight > height)) return;
             var peers = links.Linked.Select(p => new SyncPlanner<Peer>.PeerView(p, p.BestHeight, InFlight(p),
                 Preferred: p.Outbound || p.BlocksReceived > 0)).ToList();
             plan = _planner.Next(chain.Head.Height, peers, NowMs);

@@ -43,6 +43,9 @@ public sealed class SyncPlanner<TPeer>(Random random, int windowSize = 128, int 
     /// best peer's height, and assigns the unassigned ones. <paramref name="inFlight"/> counts requests the
     /// caller has outstanding with each peer (windows and probes).
     /// </summary>
+    /// <summary>No window planned, in flight or waiting to be imported.</summary>
+    public bool Empty => _windows.Count == 0;
+
     public Plan Next(ulong head, IReadOnlyList<PeerView> peers, ulong nowMs)
     {
         foreach (var passed in _windows.Values.Where(w => w.Last <= head && w.Blocks is null).Select(w => w.From).ToList())

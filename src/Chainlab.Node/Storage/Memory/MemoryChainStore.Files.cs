@@ -33,8 +33,10 @@ public sealed partial class MemoryChainStore
     {
         lock (_d.Gate)
         {
-            var anchored = pinned ?? AllAnchors().Select(a => a.Ref.Cid).ToHashSet();
-            var files = _d.Files.Values.Where(f => f.ExpiresMs is { } e && e < nowMs && !anchored.Contains(f.Cid)).Select(f => f.Cid).ToList();
+            var expired = _d.Files.Values.Where(f => f.ExpiresMs is { } e && e < nowMs).ToList();
+            // The anchors are a walk over every canonical block: only when some file has expired.
+            IReadOnlySet<Cid> anchored = expired.Count == 0 ? new HashSet<Cid>() : pinned ?? AllAnchors().Select(a => a.Ref.Cid).ToHashSet();
+            var files = expired.Where(f => !anchored.Contains(f.Cid)).Select(f => f.Cid).ToList();
             foreach (var f in files) { _d.Files.Remove(f); _d.FileRefs.Remove(f); }
             var used = _d.FileRefs.Values.SelectMany(r => r).ToHashSet();
             var blocks = _d.FileBlocks.Where(b => b.Value.AddedMs < orphanBeforeMs && !used.Contains(b.Key)).Select(b => b.Key).ToList();
