@@ -41,8 +41,24 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
             reorgs, deepest, Of(0.5), Of(0.9), Of(1.0), canon.Count(b => b.NodesReached == nodes),
             canon.Count == 0 ? 0 : canon.Average(b => b.Bytes), canon.Sum(b => b.Transactions), refused,
             sent.Count == 0 ? 0 : sent.Average(x => x.Bytes), sent.Count == 0 ? 0 : sent.Average(x => x.Writes), partitions);
+        if (s.SelfishShare > 0)
+        {
+            var mine = canon.Count(b => b.BySelfishMiner);
+            results = results with
+            {
+                SelfishShare = s.SelfishShare, SelfishBlocks = mine, SelfishRevenue = canon.Count == 0 ? 0 : (double)mine / canon.Count,
+                EyalSirerGamma0 = EyalSirer(s.SelfishShare, 0), EyalSirerGamma1 = EyalSirer(s.SelfishShare, 1),
+            };
+        }
         return new SimReport(results, wall.TotalSeconds, workItems, workItems / Math.Max(wall.TotalSeconds, 1e-9));
     }
+
+    /// <summary>
+    /// Eyal and Sirer's relative revenue of a selfish pool with hash share α when a share γ of the honest miners
+    /// mine on its block in a race ("Majority is not Enough", 2014): R = [α(1−α)²(4α+γ(1−2α)) − α³] / [1 − α(1+(2−α)α)].
+    /// </summary>
+    public static double EyalSirer(double alpha, double gamma) =>
+        (alpha * (1 - alpha) * (1 - alpha) * (4 * alpha + gamma * (1 - 2 * alpha)) - alpha * alpha * alpha) / (1 - alpha * (1 + (2 - alpha) * alpha));
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
@@ -55,12 +71,15 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         var m = new StringBuilder();
         m.AppendLine(c, $"# Sweep over {parameter}");
         m.AppendLine();
-        m.AppendLine(c, $"| {parameter} | blocks (canonical) | stale rate | reorganisations | to 50 % (ms, median) | to 90 % | to 100 % | sent per node (bytes) |");
-        m.AppendLine("|---|---|---|---|---|---|---|---|");
+        var selfish = runs.Any(x => x.Report.Results.SelfishShare is not null);
+        m.AppendLine(c, $"| {parameter} | blocks (canonical) | stale rate | reorganisations | to 50 % (ms, median) | to 90 % | to 100 % | sent per node (bytes) |{(selfish ? " selfish miner: α | its share of blocks | Eyal and Sirer, γ = 0 … 1 |" : "")}");
+        m.AppendLine($"|---|---|---|---|---|---|---|---|{(selfish ? "---|---|---|" : "")}");
         foreach (var (value, report) in runs)
         {
             var r = report.Results;
-            m.AppendLine(c, $"| {value} | {r.CanonicalBlocks} | {r.StaleRate:P2} | {r.Reorganisations} | {r.To50?.P50:0} | {r.To90?.P50:0} | {r.To100?.P50:0} | {r.MeanBytesSentPerNode:N0} |");
+            var attack = !selfish ? "" : r.SelfishShare is { } a
+                ? string.Format(c, " {0:0.###} | {1:P1} | {2:P1} … {3:P1} |", a, r.SelfishRevenue, r.EyalSirerGamma0, r.EyalSirerGamma1) : " - | - | - |";
+            m.AppendLine(c, $"| {value} | {r.CanonicalBlocks} | {r.StaleRate:P2} | {r.Reorganisations} | {r.To50?.P50:0} | {r.To90?.P50:0} | {r.To100?.P50:0} | {r.MeanBytesSentPerNode:N0} |{attack}");
         }
         return m.ToString();
     }
@@ -89,6 +108,8 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         m.AppendLine(c, $"| mean block size | {r.MeanBlockBytes:N0} bytes |");
         m.AppendLine(c, $"| transactions in settled canonical blocks / refused by the pool | {r.TransactionsIncluded:N0} / {r.TransactionsRefused:N0} |");
         m.AppendLine(c, $"| sent per node | {r.MeanBytesSentPerNode:N0} bytes in {r.MeanWritesPerNode:N0} writes |");
+        if (r.SelfishShare is { } alpha)
+            m.AppendLine(c, $"| selfish miner with α = {alpha:0.###}: its share of the canonical (settled) blocks | {r.SelfishRevenue:P1} ({r.SelfishBlocks} of {r.CanonicalBlocks}); Eyal and Sirer: {r.EyalSirerGamma0:P1} at γ = 0, {r.EyalSirerGamma1:P1} at γ = 1 |");
         m.AppendLine();
         m.AppendLine(c, $"Run: {WallSeconds:0.0} s of wall time, {WorkItems:N0} work items ({WorkItemsPerSecond:N0} a second).");
         return m.ToString();
@@ -100,4 +121,12 @@ public sealed record RegionCount(string Region, int Nodes);
 public sealed record SimResults(string Name, int Seed, int Nodes, string Internet, string Consensus, int Producers, double BlockTimeMs, double DurationSeconds,
     int TransactionsPerSecond, IReadOnlyList<RegionCount> Regions, ulong HeadHeight, string HeadHash, int BlocksSeen, int CanonicalBlocks, int StaleBlocks,
     double StaleRate, long Reorganisations, ulong DeepestReorganisation, Spread? To50, Spread? To90, Spread? To100, int ReachedEveryNode,
-    double MeanBlockBytes, int TransactionsIncluded, long TransactionsRefused, double MeanBytesSentPerNode, double MeanWritesPerNode, long Partitions);
+    double MeanBlockBytes, int TransactionsIncluded, long TransactionsRefused, double MeanBytesSentPerNode, double MeanWritesPerNode, long Partitions)
+{
+    /// <summary>The selfish miner's hash share α (null: none), its canonical blocks and their share, and Eyal and Sirer's figure for α at γ = 0 and 1.</summary>
+    public double? SelfishShare { get; init; }
+    public int? SelfishBlocks { get; init; }
+    public double? SelfishRevenue { get; init; }
+    public double? EyalSirerGamma0 { get; init; }
+    public double? EyalSirerGamma1 { get; init; }
+}

@@ -25,6 +25,14 @@ public sealed record SimScenario
     /// <summary>Proof of work: each miner's share of the hash power (default: equal shares); as many as there are producers.</summary>
     public List<double> HashShares { get; init; } = [];
     public int Producers { get; init; } = 4;
+    /// <summary>
+    /// Proof of work: one more miner, at a random node, that mines selfishly (Eyal and Sirer's strategy: the node's
+    /// selfish-mine misbehaviour) with this share of the hash power, α; the honest producers share the rest.
+    /// 0: every miner is honest.
+    /// </summary>
+    public double SelfishShare { get; init; }
+    /// <summary>The selfish miner's outbound links (its reach: more links win more races, Eyal and Sirer's γ); default: outbound.</summary>
+    public int? SelfishOutbound { get; init; }
     public string BlockTime { get; init; } = "2s";
     public string Duration { get; init; } = "2m";
     public int Outbound { get; init; } = 8;
@@ -75,6 +83,10 @@ public sealed record SimScenario
         if (Consensus is not ("poa" or "pow")) throw new FormatException($"consensus: '{Consensus}' is not simulated yet (poa and pow are)");
         if (HashShares.Count > 0 && (Consensus != "pow" || HashShares.Count != Producers || HashShares.Any(h => h <= 0) || Math.Abs(HashShares.Sum() - 1) > 1e-6))
             throw new FormatException("hashShares: proof of work only, one positive share per producer, summing to 1");
+        if (SelfishShare is < 0 or >= 1 || (SelfishShare > 0 && Consensus != "pow")) throw new FormatException("selfishShare: proof of work only, at least 0 and below 1");
+        if (SelfishShare > 0 && HashShares.Count > 0) throw new FormatException("selfishShare: leave hashShares out (the honest producers share what the selfish miner does not have)");
+        if (SelfishOutbound is < 1 or > 1024) throw new FormatException("selfishOutbound: 1 to 1024");
+        if (SelfishShare > 0 && Producers + 1 > Nodes) throw new FormatException("selfishShare: the selfish miner needs a node of its own besides the producers");
         if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes (the authorities of poa, the miners of pow)");
         if (BlockTimeSpan < TimeSpan.FromMilliseconds(100)) throw new FormatException("blockTime: at least 100ms");
         if (MaxBlockTransactions is < 1 or > Chainlab.Core.Model.Limits.MaxBlockTransactions) throw new FormatException($"maxBlockTransactions: 1 to {Chainlab.Core.Model.Limits.MaxBlockTransactions}");
@@ -105,7 +117,7 @@ public sealed record SimScenario
     }
 
     /// <summary>The parameters a sweep may vary.</summary>
-    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed"];
+    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed", "selfishShare", "selfishOutbound"];
 
     /// <summary>This scenario with one parameter set from a sweep's value.</summary>
     public SimScenario With(string parameter, string value)
@@ -122,6 +134,8 @@ public sealed record SimScenario
             "blockTime" => this with { BlockTime = value },
             "transactionsPerSecond" => this with { TransactionsPerSecond = Int() },
             "seed" => this with { Seed = Int() },
+            "selfishShare" => this with { SelfishShare = Real() },
+            "selfishOutbound" => this with { SelfishOutbound = Int() },
             _ => throw new FormatException($"sweep.parameter: '{parameter}' is not one of {string.Join(", ", SweepParameters)}"),
         };
     }

@@ -33,6 +33,7 @@ public static class Simulation
         var net = new MemoryNetwork(model, vt.Clock, s.Seed);
         var producers = Keys(s.Producers, random);
         var users = Keys(Math.Max(1, Math.Min(64, s.TransactionsPerSecond)), random);
+        var selfish = s.SelfishShare > 0 ? KeyPair.FromRandom(random) : null;
         var blockMs = (ulong)s.BlockTimeSpan.TotalMilliseconds;
         var spec = new ChainSpec
         {
@@ -56,6 +57,10 @@ public static class Simulation
         ulong deepest = 0;
         // Producers go to random places in the network.
         var producerAt = Enumerable.Range(0, s.Nodes).OrderBy(_ => random.Next()).Take(s.Producers).Select((node, k) => (node, k)).ToDictionary(x => x.node, x => x.k);
+        // The selfish miner, if any, at a node of its own, never node 0 (whose chain the report reads).
+        var others = selfish is null ? [] : Enumerable.Range(1, s.Nodes - 1).Where(n => !producerAt.ContainsKey(n)).ToList();
+        var selfishAt = selfish is null ? -1 : others[random.Next(others.Count)];
+        var honestShare = 1 - s.SelfishShare;
         try
         {
             for (var i = 0; i < s.Nodes; i++)
@@ -69,12 +74,15 @@ public static class Simulation
                 {
                     DataDir = dir, Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
                     Store = () => new MemoryChainStore(), VerifySignature = signatures.Verify, NodeKey = KeyPair.FromRandom(random), LogLevel = LogLevel.None,
-                    ProducerKey = producerAt.TryGetValue(i, out var k) ? producers[k] : null,
+                    ProducerKey = i == selfishAt ? selfish : producerAt.TryGetValue(i, out var k) ? producers[k] : null,
                     SimulatedWork = s.Consensus != "pow" ? null
-                        : new Chainlab.Node.Production.SimulatedWork(producerAt.TryGetValue(i, out var m) ? (s.HashShares.Count > 0 ? s.HashShares[m] : 1.0 / s.Producers) : 0),
+                        : new Chainlab.Node.Production.SimulatedWork(i == selfishAt ? s.SelfishShare
+                            : producerAt.TryGetValue(i, out var m) ? honestShare * (s.HashShares.Count > 0 ? s.HashShares[m] : 1.0 / s.Producers) : 0),
+                    Misbehave = i == selfishAt ? ["selfish-mine"] : [],
                     Peers = new PeerOptions
                     {
-                        Transport = net.ForNode(regions[i]), PeersFile = "", Bootstrap = bootstrap, MaxOutbound = s.Outbound, MaxInbound = s.Inbound,
+                        Transport = net.ForNode(regions[i]), PeersFile = "", Bootstrap = bootstrap, MaxInbound = s.Inbound,
+                        MaxOutbound = i == selfishAt ? s.SelfishOutbound ?? s.Outbound : s.Outbound,
                         PingInterval = s.PingIntervalSpan, IdleTimeout = 10 * s.PingIntervalSpan, TransactionBatchWait = s.TransactionBatchWaitSpan, BlocksOnly = s.Load == "miners",
                     },
                 }, LoggerFactory.Create(_ => { }));
@@ -84,7 +92,9 @@ public static class Simulation
                     switch (e)
                     {
                         case BlockConnected c:
-                            if (!seen.TryGetValue(c.Block.Hash, out var b)) seen[c.Block.Hash] = b = new SimBlock(c.Block.Height, vt.Now, c.Block.Transactions.Count, c.Block.Encode().Length);
+                            if (!seen.TryGetValue(c.Block.Hash, out var b))
+                                seen[c.Block.Hash] = b = new SimBlock(c.Block.Height, vt.Now, c.Block.Transactions.Count, c.Block.Encode().Length,
+                                    selfish is not null && c.Block.Header.Producer.AsSpan().SequenceEqual(selfish.PublicKey));
                             b.Reached(index, vt.Now);
                             if (index == 0) canonical.Add(c.Block.Hash);
                             break;
@@ -164,8 +174,10 @@ public static class Simulation
 }
 
 /// <summary>One block as the simulation saw it: when each node connected it.</summary>
-public sealed class SimBlock(ulong height, DateTimeOffset first, int transactions, int bytes)
+public sealed class SimBlock(ulong height, DateTimeOffset first, int transactions, int bytes, bool bySelfishMiner = false)
 {
+    /// <summary>Mined by the scenario's selfish miner.</summary>
+    public bool BySelfishMiner { get; } = bySelfishMiner;
     private readonly Dictionary<int, DateTimeOffset> _reached = new();
     public ulong Height { get; } = height;
     public DateTimeOffset First { get; } = first;

@@ -132,6 +132,31 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void A_selfish_miner_with_two_fifths_of_the_hash_power_takes_more_than_its_share_within_eyal_and_sirers_range()
+    {
+        // Four honest miners share 60 %; the selfish one (the node's selfish-mine misbehaviour) has 40 %. Blocks every
+        // 30 s over 50 ms links: propagation is short beside the interval, as the formula assumes.
+        var s = new SimScenario
+        {
+            Name = "selfish", Seed = 2, Nodes = 24, Internet = "uniform", LatencyMs = 50, Consensus = "pow", Producers = 4,
+            SelfishShare = 0.4, BlockTime = "30s", Duration = "3h", Outbound = 6, Inbound = 24,
+        }.Checked();
+        var r = Simulation.Run(s).Results;
+        Assert.True(r.CanonicalBlocks > 200, $"{r.CanonicalBlocks} canonical blocks");
+        // An honest miner's share would be 40 %; Eyal and Sirer give 48.4 % (γ = 0) to 56.7 % (γ = 1) at α = 0.4.
+        Assert.Equal(0.4837, r.EyalSirerGamma0!.Value, 3);
+        Assert.Equal(0.5674, r.EyalSirerGamma1!.Value, 3);
+        Assert.True(r.SelfishRevenue > 0.4, $"the selfish miner's share {r.SelfishRevenue:P1} is not above its hash share");
+        Assert.InRange(r.SelfishRevenue!.Value, r.EyalSirerGamma0.Value - 0.05, r.EyalSirerGamma1.Value + 0.05);
+        Assert.True(r.StaleBlocks > 0.1 * r.CanonicalBlocks, "honest blocks orphaned by released private ones count as stale");
+        Assert.Contains("its share of the canonical", Simulation.Run(s with { Duration = "5m" }).Markdown());
+        // The formula itself: below a third of the hash power at γ = 0 selfish mining pays less than honest mining.
+        Assert.True(SimReport.EyalSirer(0.25, 0) < 0.25);
+        Assert.Equal(1.0 / 3, SimReport.EyalSirer(1.0 / 3, 0), 6); // the threshold at γ = 0
+        Assert.Contains("selfishShare", Assert.Throws<FormatException>(() => (s with { Consensus = "poa" }).Checked()).Message);
+    }
+
+    [Fact]
     public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
     {
         Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
