@@ -46,8 +46,11 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
             var mine = canon.Count(b => b.BySelfishMiner);
             results = results with
             {
-                SelfishShare = s.SelfishShare, SelfishBlocks = mine, SelfishRevenue = canon.Count == 0 ? 0 : (double)mine / canon.Count,
-                EyalSirerGamma0 = EyalSirer(s.SelfishShare, 0), EyalSirerGamma1 = EyalSirer(s.SelfishShare, 1),
+                SelfishShare = s.SelfishShare,
+                SelfishBlocks = mine,
+                SelfishRevenue = canon.Count == 0 ? 0 : (double)mine / canon.Count,
+                EyalSirerGamma0 = EyalSirer(s.SelfishShare, 0),
+                EyalSirerGamma1 = EyalSirer(s.SelfishShare, 1),
             };
         }
         return new SimReport(results, wall.TotalSeconds, workItems, workItems / Math.Max(wall.TotalSeconds, 1e-9));
