@@ -20,7 +20,7 @@ public sealed record SimScenario
     public double BandwidthMbps { get; init; } = 20;
     /// <summary>Each latency varies by up to this fraction either way.</summary>
     public double Jitter { get; init; }
-    /// <summary>poa (the engine's own slot clock) or pow (simulated work: each miner finds blocks as a Poisson process with its share of the hash power); pos is for a later version.</summary>
+    /// <summary>poa or pos (the engine's own slot clock; pos: the producers are genesis validators with equal stakes and the VRF lottery picks each slot's leaders) or pow (simulated work: each miner finds blocks as a Poisson process with its share of the hash power).</summary>
     public string Consensus { get; init; } = "poa";
     /// <summary>Proof of work: each miner's share of the hash power (default: equal shares); as many as there are producers.</summary>
     public List<double> HashShares { get; init; } = [];
@@ -80,7 +80,7 @@ public sealed record SimScenario
     public SimScenario Checked()
     {
         if (Nodes is < 2 or > 20_000) throw new FormatException("nodes: 2 to 20000");
-        if (Consensus is not ("poa" or "pow")) throw new FormatException($"consensus: '{Consensus}' is not simulated yet (poa and pow are)");
+        if (Consensus is not ("poa" or "pow" or "pos")) throw new FormatException($"consensus: '{Consensus}' is not one of poa, pos and pow");
         if (HashShares.Count > 0 && (Consensus != "pow" || HashShares.Count != Producers || HashShares.Any(h => h <= 0) || Math.Abs(HashShares.Sum() - 1) > 1e-6))
             throw new FormatException("hashShares: proof of work only, one positive share per producer, summing to 1");
         if (SelfishShare is < 0 or >= 1 || (SelfishShare > 0 && Consensus != "pow")) throw new FormatException("selfishShare: proof of work only, at least 0 and below 1");

@@ -40,6 +40,14 @@ public static class Simulation
             ChainId = "sim-" + s.Name, GenesisTimeMs = (ulong)Start.ToUnixTimeMilliseconds(), BlockTimeMs = blockMs, BlockReward = 50, MinFee = 1, MaxBlockTransactions = s.MaxBlockTransactions,
             Consensus = s.Consensus == "pow"
                 ? new ConsensusSpec { Engine = "pow", InitialDifficulty = 1_000_000, RetargetInterval = 20 }
+                : s.Consensus == "pos"
+                // Proof of stake on its real slot clock: each producer a genesis validator with an equal stake; a
+                // slot has a leader with the engine's default chance (0.6), and two winners of one slot fork.
+                ? new ConsensusSpec
+                {
+                    Engine = "pos",
+                    Validators = producers.Select(p => new GenesisValidator(Convert.ToHexStringLower(p.PublicKey), 10_000)).ToList(),
+                }
                 : new ConsensusSpec
                 {
                     Authorities = producers.Select(p => Convert.ToHexStringLower(p.PublicKey)).ToList(),

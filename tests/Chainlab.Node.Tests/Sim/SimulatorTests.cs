@@ -157,6 +157,22 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Proof_of_stake_runs_on_its_slot_clock_and_a_slot_with_two_leaders_forks()
+    {
+        var s = new SimScenario
+        {
+            Name = "pos", Seed = 3, Nodes = 16, Internet = "bitcoin-2019", Consensus = "pos", Producers = 6, BlockTime = "2s", Duration = "3m",
+            Outbound = 5, Inbound = 16, TransactionsPerSecond = 4,
+        }.Checked();
+        var r = Simulation.Run(s).Results;
+        // 75 slots settle; the lottery leaves some empty and gives some two leaders.
+        Assert.InRange(r.CanonicalBlocks, 25, 75);
+        Assert.True(r.StaleBlocks > 0, "no slot had two leaders");
+        Assert.True(r.TransactionsIncluded > 100, $"{r.TransactionsIncluded} transfers included");
+        Assert.Equal(r.CanonicalBlocks, r.ReachedEveryNode);
+    }
+
+    [Fact]
     public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
     {
         Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
