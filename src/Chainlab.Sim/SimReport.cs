@@ -111,6 +111,8 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         m.AppendLine(c, $"| mean block size | {r.MeanBlockBytes:N0} bytes |");
         m.AppendLine(c, $"| transactions in settled canonical blocks / refused by the pool | {r.TransactionsIncluded:N0} / {r.TransactionsRefused:N0} |");
         m.AppendLine(c, $"| sent per node | {r.MeanBytesSentPerNode:N0} bytes in {r.MeanWritesPerNode:N0} writes |");
+        if (r.NodesLeft is { } gone)
+            m.AppendLine(c, $"| churn: departures / returns / transfers held back (wallet node away) | {gone} / {r.NodesRejoined} / {r.TransfersHeldBack} |");
         if (r.SelfishShare is { } alpha)
             m.AppendLine(c, $"| selfish miner with α = {alpha:0.###}: its share of the canonical (settled) blocks | {r.SelfishRevenue:P1} ({r.SelfishBlocks} of {r.CanonicalBlocks}); Eyal and Sirer: {r.EyalSirerGamma0:P1} at γ = 0, {r.EyalSirerGamma1:P1} at γ = 1 |");
         m.AppendLine();
@@ -132,4 +134,8 @@ public sealed record SimResults(string Name, int Seed, int Nodes, string Interne
     public double? SelfishRevenue { get; init; }
     public double? EyalSirerGamma0 { get; init; }
     public double? EyalSirerGamma1 { get; init; }
+    /// <summary>Churn: departures, returns, and transfers not sent because the sender's wallet node was away (null: no churn).</summary>
+    public long? NodesLeft { get; init; }
+    public long? NodesRejoined { get; init; }
+    public long? TransfersHeldBack { get; init; }
 }

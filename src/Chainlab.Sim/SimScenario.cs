@@ -56,6 +56,15 @@ public sealed record SimScenario
     /// <summary>Signed transfers sent each simulated second.</summary>
     public int TransactionsPerSecond { get; init; }
 
+    /// <summary>
+    /// Churn: how often a node leaves, per node and hour (a Poisson rate; 0: never). A node that left comes back after
+    /// <see cref="ChurnDowntime"/> as a new node with an empty store and syncs. Node 1, the producers and the selfish
+    /// miner stay.
+    /// </summary>
+    public double Churn { get; init; }
+    public string ChurnDowntime { get; init; } = "5m";
+    public TimeSpan ChurnDowntimeSpan => ParseDuration(ChurnDowntime, "churnDowntime");
+
     /// <summary>Splits of the network at given times (links between groups cut, new ones refused) and when each heals.</summary>
     public List<SimPartition> Partitions { get; init; } = [];
 
@@ -90,6 +99,8 @@ public sealed record SimScenario
         if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes (the authorities of poa, the miners of pow)");
         if (BlockTimeSpan < TimeSpan.FromMilliseconds(100)) throw new FormatException("blockTime: at least 100ms");
         if (MaxBlockTransactions is < 1 or > Chainlab.Core.Model.Limits.MaxBlockTransactions) throw new FormatException($"maxBlockTransactions: 1 to {Chainlab.Core.Model.Limits.MaxBlockTransactions}");
+        if (Churn is < 0 or > 60) throw new FormatException("churn: 0 to 60 departures per node and hour");
+        if (ChurnDowntimeSpan < TimeSpan.FromSeconds(1) || ChurnDowntimeSpan > TimeSpan.FromDays(1)) throw new FormatException("churnDowntime: 1s to 1d");
         if (Load is not ("gossip" or "miners")) throw new FormatException($"load: '{Load}' is not gossip or miners");
         if (TransactionBatchWaitSpan > TimeSpan.FromMinutes(1)) throw new FormatException("transactionBatchWait: 0 to 1m");
         if (PingIntervalSpan < TimeSpan.FromSeconds(1) || PingIntervalSpan > TimeSpan.FromHours(1)) throw new FormatException("pingInterval: 1s to 1h");
@@ -117,7 +128,7 @@ public sealed record SimScenario
     }
 
     /// <summary>The parameters a sweep may vary.</summary>
-    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed", "selfishShare", "selfishOutbound"];
+    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed", "selfishShare", "selfishOutbound", "churn"];
 
     /// <summary>This scenario with one parameter set from a sweep's value.</summary>
     public SimScenario With(string parameter, string value)
@@ -135,6 +146,7 @@ public sealed record SimScenario
             "transactionsPerSecond" => this with { TransactionsPerSecond = Int() },
             "seed" => this with { Seed = Int() },
             "selfishShare" => this with { SelfishShare = Real() },
+            "churn" => this with { Churn = Real() },
             "selfishOutbound" => this with { SelfishOutbound = Int() },
             _ => throw new FormatException($"sweep.parameter: '{parameter}' is not one of {string.Join(", ", SweepParameters)}"),
         };

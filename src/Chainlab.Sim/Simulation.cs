@@ -69,19 +69,19 @@ public static class Simulation
         var others = selfish is null ? [] : Enumerable.Range(1, s.Nodes - 1).Where(n => !producerAt.ContainsKey(n)).ToList();
         var selfishAt = selfish is null ? -1 : others[random.Next(others.Count)];
         var honestShare = 1 - s.SelfishShare;
+        var online = new bool[s.Nodes];
         try
         {
-            for (var i = 0; i < s.Nodes; i++)
+            var nodeKeys = new KeyPair[s.Nodes];
+            var ports = new int[s.Nodes];
+            var lives = new int[s.Nodes];
+            NodeCore StartNode(int i, List<IPEndPoint> bootstrap, int port)
             {
-                ct.ThrowIfCancellationRequested();
-                regions[i] = model.DrawRegion(random);
-                var bootstrap = i == 0 ? [] : Enumerable.Range(0, Math.Min(3, i)).Select(_ => nodes[random.Next(i)].Network!.Port).Distinct()
-                    .Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList();
-                var dir = Path.Combine(root, i.ToString());
+                online[i] = true;
                 var node = NodeCore.Start(new NodeOptions
                 {
-                    DataDir = dir, Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
-                    Store = () => new MemoryChainStore(), VerifySignature = signatures.Verify, NodeKey = KeyPair.FromRandom(random), LogLevel = LogLevel.None,
+                    DataDir = Path.Combine(root, $"{i}-{lives[i]++}"), Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
+                    Store = () => new MemoryChainStore(), VerifySignature = signatures.Verify, NodeKey = nodeKeys[i], LogLevel = LogLevel.None,
                     ProducerKey = i == selfishAt ? selfish : producerAt.TryGetValue(i, out var k) ? producers[k] : null,
                     SimulatedWork = s.Consensus != "pow" ? null
                         : new Chainlab.Node.Production.SimulatedWork(i == selfishAt ? s.SelfishShare
@@ -89,7 +89,7 @@ public static class Simulation
                     Misbehave = i == selfishAt ? ["selfish-mine"] : [],
                     Peers = new PeerOptions
                     {
-                        Transport = net.ForNode(regions[i]), PeersFile = "", Bootstrap = bootstrap, MaxInbound = s.Inbound,
+                        Transport = net.ForNode(regions[i]), Port = port, PeersFile = "", Bootstrap = bootstrap, MaxInbound = s.Inbound,
                         MaxOutbound = i == selfishAt ? s.SelfishOutbound ?? s.Outbound : s.Outbound,
                         PingInterval = s.PingIntervalSpan, IdleTimeout = 10 * s.PingIntervalSpan, TransactionBatchWait = s.TransactionBatchWaitSpan, BlocksOnly = s.Load == "miners",
                     },
@@ -115,12 +115,30 @@ public static class Simulation
                             break;
                     }
                 });
-                nodes.Add(node);
+                return node;
+            }
+
+            for (var i = 0; i < s.Nodes; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                regions[i] = model.DrawRegion(random);
+                var bootstrap = i == 0 ? [] : Enumerable.Range(0, Math.Min(3, i)).Select(_ => nodes[random.Next(i)].Network!.Port).Distinct()
+                    .Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList();
+                nodeKeys[i] = KeyPair.FromRandom(random);
+                nodes.Add(StartNode(i, bootstrap, 0));
+                ports[i] = nodes[i].Network!.Port;
             }
 
             var nonces = new ulong[users.Length];
             var home = users.Select(_ => random.Next(nodes.Count)).ToArray();
-            long refused = 0;
+            long refused = 0, heldBack = 0;
+            // Churn: its own random source (a scenario without churn runs as before). Node 0 (whose chain the report
+            // reads), the producers and the selfish miner stay; any other node leaves at the scenario's rate and comes
+            // back after the downtime as a new node with an empty store, which syncs from three nodes that are up.
+            var churn = new Random(s.Seed * 7_919 + 1);
+            var leaveChance = s.Churn / 3600.0;
+            var backAt = new DateTimeOffset[s.Nodes];
+            long left = 0, rejoined = 0;
             var end = Start + s.DurationSpan;
             var step = TimeSpan.FromSeconds(1);
             var lastReport = wall.Elapsed;
@@ -141,15 +159,39 @@ public static class Simulation
                         var p = splits[now].Part;
                         var cut = Enumerable.Range(0, nodes.Count).Where(i => p.Fraction is { } f ? i < (int)Math.Round(f * nodes.Count)
                             : p.Regions.Contains(model.Regions[regions[i]].Name)).ToHashSet();
-                        net.Split([.. cut.Select(i => nodes[i].Network!.Port)], [.. Enumerable.Range(0, nodes.Count).Where(i => !cut.Contains(i)).Select(i => nodes[i].Network!.Port)]);
+                        net.Split([.. cut.Select(i => ports[i])], [.. Enumerable.Range(0, nodes.Count).Where(i => !cut.Contains(i)).Select(i => ports[i])]);
                         partitions++;
                     }
                     split = now;
                 }
+                if (leaveChance > 0)
+                    for (var i = 1; i < nodes.Count; i++)
+                    {
+                        if (producerAt.ContainsKey(i) || i == selfishAt) continue;
+                        if (online[i] && churn.NextDouble() < leaveChance)
+                        {
+                            var gone = nodes[i];
+                            online[i] = false;
+                            vt.Run(() => gone.DisposeAsync().AsTask());
+                            backAt[i] = vt.Now + s.ChurnDowntimeSpan;
+                            left++;
+                        }
+                        else if (!online[i] && vt.Now >= backAt[i])
+                        {
+                            var up = Enumerable.Range(0, nodes.Count).Where(n => online[n]).ToList();
+                            var bootstrap = Enumerable.Range(0, 3).Select(_ => ports[up[churn.Next(up.Count)]]).Distinct().Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList();
+                            nodes[i] = StartNode(i, bootstrap, ports[i]);
+                            rejoined++;
+                        }
+                    }
                 for (var t = 0; t < s.TransactionsPerSecond; t++)
                 {
                     var u = random.Next(users.Length);
-                    var tx = Transaction.Create(users[u], spec.ChainId, TxKind.Transfer, nonces[u]++, 1, users[(u + 1) % users.Length].Address, 1);
+                    if (!online[home[u]]) { heldBack++; continue; } // the sender's wallet node is away: it waits
+                    // A wallet asks its node for the next nonce (a node back from churn knows only the chain); with the
+                    // load at the miners the sender counts its own.
+                    var nonce = s.Load == "miners" ? nonces[u]++ : nodes[home[u]].Pool.NextNonce(users[u].Address);
+                    var tx = Transaction.Create(users[u], spec.ChainId, TxKind.Transfer, nonce, 1, users[(u + 1) % users.Length].Address, 1);
                     if (s.Load == "miners")
                     {
                         // Straight to every miner's pool, in order; nodes relay blocks only.
@@ -168,12 +210,15 @@ public static class Simulation
                 }
             }
             progress?.Invoke(new SimProgress(vt.Now - Start, s.DurationSpan, wall.Elapsed, vt.Scheduler.Executed, nodes[0].Chain.Head.Height));
-            return SimReport.Of(s, model, regions, seen, canonical, nodes.Count, reorgs, deepest,
-                nodes.Select(n => net.SentBy(n.Network!.Port)).ToList(), nodes[0].Chain.Head, refused, partitions, vt.Scheduler.Executed, wall.Elapsed);
+            var report = SimReport.Of(s, model, regions, seen, canonical, nodes.Count, reorgs, deepest,
+                ports.Select(net.SentBy).ToList(), nodes[0].Chain.Head, refused, partitions, vt.Scheduler.Executed, wall.Elapsed);
+            return s.Churn == 0 ? report
+                : report with { Results = report.Results with { NodesLeft = left, NodesRejoined = rejoined, TransfersHeldBack = heldBack } };
         }
         finally
         {
-            foreach (var n in nodes) vt.Run(() => n.DisposeAsync().AsTask());
+            for (var i = 0; i < nodes.Count; i++)
+                if (online[i]) vt.Run(() => nodes[i].DisposeAsync().AsTask());
             try { Directory.Delete(root, true); } catch (IOException) { }
         }
     }

@@ -173,6 +173,27 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Nodes_that_leave_come_back_with_an_empty_store_and_catch_up_with_the_chain()
+    {
+        var s = new SimScenario
+        {
+            Name = "churn", Seed = 5, Nodes = 16, Internet = "uniform", LatencyMs = 40, Consensus = "poa", Producers = 3, BlockTime = "2s", Duration = "6m",
+            Outbound = 4, Inbound = 16, TransactionsPerSecond = 3, Churn = 6, ChurnDowntime = "1m",
+        }.Checked();
+        var r = Simulation.Run(s).Results;
+        Assert.True(r.NodesLeft >= 3, $"{r.NodesLeft} departures");
+        Assert.True(r.NodesRejoined >= 2, $"{r.NodesRejoined} returns");
+        // A block made while a node was away reaches it once it is back and synced, so most blocks reach every node,
+        // late: the time to 100 % is at least the downtime for some of them.
+        Assert.True(r.ReachedEveryNode > r.CanonicalBlocks / 2, $"{r.ReachedEveryNode} of {r.CanonicalBlocks} reached every node");
+        Assert.True(r.To100!.Max > 30_000, $"to 100 %: {r.To100.Max} ms at most");
+        Assert.True(r.To50!.P50 < 1_000);
+        Assert.Equal(0, r.TransactionsRefused);
+        Assert.Null(Simulation.Run((s with { Churn = 0, Duration = "20s" }).Checked()).Results.NodesLeft);
+        Assert.Contains("churn", Assert.Throws<FormatException>(() => (s with { Churn = -1 }).Checked()).Message);
+    }
+
+    [Fact]
     public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
     {
         Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
