@@ -200,7 +200,10 @@ public sealed class SimulatorTests
         Assert.Contains("internet", Assert.Throws<FormatException>(() => SimScenario.Parse("internet: mars")).Message);
         Assert.Contains("blockTime", Assert.Throws<FormatException>(() => SimScenario.Parse("blockTime: soon")).Message);
         Assert.StartsWith("line 2", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 5\ncolour: blue")).Message);
-        Assert.Contains("pos", Assert.Throws<FormatException>(() => SimScenario.Parse("consensus: pos")).Message);
+        Assert.Contains("consensus", Assert.Throws<FormatException>(() => SimScenario.Parse("consensus: dag")).Message);
+        Assert.Contains("load", Assert.Throws<FormatException>(() => SimScenario.Parse("load: everywhere")).Message);
+        Assert.Contains("maxBlockTransactions", Assert.Throws<FormatException>(() => SimScenario.Parse("maxBlockTransactions: 0")).Message);
+        Assert.Contains("pingInterval", Assert.Throws<FormatException>(() => SimScenario.Parse("pingInterval: 2h")).Message);
         Assert.Contains("hashShares", Assert.Throws<FormatException>(() => SimScenario.Parse("consensus: poa\nhashShares: [1]\nproducers: 1")).Message);
     }
 
