@@ -92,10 +92,10 @@ public sealed record SimScenario
         if (Consensus is not ("poa" or "pow" or "pos")) throw new FormatException($"consensus: '{Consensus}' is not one of poa, pos and pow");
         if (HashShares.Count > 0 && (Consensus != "pow" || HashShares.Count != Producers || HashShares.Any(h => h <= 0) || Math.Abs(HashShares.Sum() - 1) > 1e-6))
             throw new FormatException("hashShares: proof of work only, one positive share per producer, summing to 1");
-        if (SelfishShare is < 0 or >= 1 || (SelfishShare > 0 && Consensus != "pow")) throw new FormatException("selfishShare: proof of work only, at least 0 and below 1");
+        if (SelfishShare is < 0 or >= 0.5 || (SelfishShare > 0 && Consensus != "pow")) throw new FormatException("selfishShare: proof of work only, at least 0 and below 0.5 (Eyal and Sirer's formula holds below a half)");
         if (SelfishShare > 0 && HashShares.Count > 0) throw new FormatException("selfishShare: leave hashShares out (the honest producers share what the selfish miner does not have)");
         if (SelfishOutbound is < 1 or > 1024) throw new FormatException("selfishOutbound: 1 to 1024");
-        if (SelfishShare > 0 && Producers + 1 > Nodes) throw new FormatException("selfishShare: the selfish miner needs a node of its own besides the producers");
+        if (SelfishShare > 0 && Producers + 2 > Nodes) throw new FormatException("selfishShare: the selfish miner needs a node of its own besides the producers and node 1");
         if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes (the authorities of poa, the miners of pow)");
         if (BlockTimeSpan < TimeSpan.FromMilliseconds(100)) throw new FormatException("blockTime: at least 100ms");
         if (MaxBlockTransactions is < 1 or > Chainlab.Core.Model.Limits.MaxBlockTransactions) throw new FormatException($"maxBlockTransactions: 1 to {Chainlab.Core.Model.Limits.MaxBlockTransactions}");

@@ -77,7 +77,6 @@ public static class Simulation
             var lives = new int[s.Nodes];
             NodeCore StartNode(int i, List<IPEndPoint> bootstrap, int port)
             {
-                online[i] = true;
                 var node = NodeCore.Start(new NodeOptions
                 {
                     DataDir = Path.Combine(root, $"{i}-{lives[i]++}"), Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
@@ -115,6 +114,7 @@ public static class Simulation
                             break;
                     }
                 });
+                online[i] = true;
                 return node;
             }
 
@@ -197,7 +197,7 @@ public static class Simulation
                         // Straight to every miner's pool, in order; nodes relay blocks only.
                         var taken = false;
                         foreach (var m in producerAt.Keys.Order()) taken |= nodes[m].Pool.Admit([tx.Raw])[0].Accepted;
-                        if (!taken) refused++;
+                        if (!taken) { refused++; nonces[u]--; } // the sender tries that nonce again
                     }
                     // Each sender uses one node (its wallet's), as a real one would: its nonces arrive there in order.
                     else if (!nodes[home[u]].Pool.Admit([tx.Raw])[0].Accepted) refused++;

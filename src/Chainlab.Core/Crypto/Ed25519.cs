@@ -25,9 +25,10 @@ public static class Ed25519
     /// <summary>
     /// Signs with a seed whose public key is already known (a <see cref="KeyPair"/>'s): libsodium's secret key is the
     /// seed followed by the public key, so nothing is derived again (half the work of <see cref="Sign(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>).
-    /// The public key must be the seed's: a wrong one gives a signature that does not verify.
+    /// The public key must be the seed's (a signature under a wrong one leaks the private scalar to whoever sees both),
+    /// so only <see cref="KeyPair"/>, with its own copy of the key it derived, calls it.
     /// </summary>
-    public static unsafe byte[] Sign(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message)
+    internal static unsafe byte[] Sign(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message)
     {
         if (seed.Length != SeedSize || publicKey.Length != PublicKeySize) throw new ArgumentException("Ed25519 seed and public key must be 32 bytes each");
         Sodium.EnsureLoaded();

@@ -34,7 +34,7 @@ public readonly struct Hash : IEquatable<Hash>, IComparable<Hash>
     }
 
     // FastSha256 calls OpenSSL without a GC transition, which suits short calls only.
-    private const int FastInputLimit = 16 * 1024;
+    private const int FastInputLimit = 1024;
 
     /// <summary>SHA-256 of two concatenated 32-byte values with a one-byte domain prefix.</summary>
     public static Hash Combine(byte prefix, in Hash left, in Hash right)

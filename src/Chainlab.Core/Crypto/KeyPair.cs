@@ -6,11 +6,13 @@ namespace Chainlab.Core.Crypto;
 public sealed class KeyPair
 {
     private readonly byte[] _seed;
+    private readonly byte[] _publicKey; // our own copy: PublicKey is handed out and could be changed by a caller
 
     public KeyPair(ReadOnlySpan<byte> seed)
     {
         _seed = seed.ToArray();
-        PublicKey = Ed25519.PublicKeyFromSeed(_seed);
+        _publicKey = Ed25519.PublicKeyFromSeed(_seed);
+        PublicKey = (byte[])_publicKey.Clone();
         Address = Address.FromPublicKey(PublicKey);
     }
 
@@ -28,5 +30,5 @@ public sealed class KeyPair
         return new KeyPair(seed);
     }
 
-    public byte[] Sign(ReadOnlySpan<byte> message) => Ed25519.Sign(_seed, PublicKey, message);
+    public byte[] Sign(ReadOnlySpan<byte> message) => Ed25519.Sign(_seed, _publicKey, message);
 }

@@ -23,7 +23,6 @@ public sealed class Ed25519Tests
         Assert.Equal(sig, Convert.ToHexStringLower(Ed25519.Sign(s, m)));
         // A key pair signs with the public key it already holds: the same signature, nothing derived again.
         Assert.Equal(sig, Convert.ToHexStringLower(new KeyPair(s).Sign(m)));
-        Assert.Equal(sig, Convert.ToHexStringLower(Ed25519.Sign(s, Convert.FromHexString(pub), m)));
         Assert.True(Ed25519.Verify(Convert.FromHexString(pub), m, Convert.FromHexString(sig)));
     }
 

@@ -13,7 +13,7 @@ public sealed class TransactionGossipTests
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
 
     [Fact]
-    public void A_pending_transaction_is_announced_again_three_times_at_doubling_waits_and_never_once_a_block_took_it()
+    public void A_pending_transaction_is_announced_again_three_times_at_doubling_waits_then_every_ten_minutes_and_never_once_a_block_took_it()
     {
         var (gossip, events, pool, _) = Make(new PeerOptions());
         Hash a = Hash.Sha256([1]), b = Hash.Sha256([2]);
@@ -27,8 +27,11 @@ public sealed class TransactionGossipTests
         Assert.Equal([a], gossip.DueAgain(T0 + TimeSpan.FromSeconds(18))); // 6 s after, then 12 s
         Assert.Empty(gossip.DueAgain(T0 + TimeSpan.FromSeconds(41)));
         Assert.Equal([a], gossip.DueAgain(T0 + TimeSpan.FromSeconds(42))); // then 24 s
-        // Three times again and no more, however long it stays pending (a new link still hears it).
-        Assert.Empty(gossip.DueAgain(T0 + TimeSpan.FromHours(1)));
+        // Then every ten minutes while it stays pending.
+        Assert.Empty(gossip.DueAgain(T0 + TimeSpan.FromSeconds(42 + 599)));
+        Assert.Equal([a], gossip.DueAgain(T0 + TimeSpan.FromSeconds(42 + 600)));
+        pool.Pending.Remove(a);
+        Assert.Empty(gossip.DueAgain(T0 + TimeSpan.FromHours(2)));
     }
 
     [Fact]

@@ -28,8 +28,10 @@ internal sealed class TransactionGossip : IDisposable
     // When each admitted transaction is announced again (if still pending), and the wait after that one.
     private readonly PriorityQueue<(Hash Hash, int Times), DateTimeOffset> _again = new();
 
-    /// <summary>How many times a pending transaction is announced again after its first announcement.</summary>
+    /// <summary>How many times a pending transaction is announced again at doubling waits after its first announcement.</summary>
     public const int Reannouncements = 3;
+    /// <summary>After those, how often it is announced again while it stays pending.</summary>
+    public static readonly TimeSpan SlowReannounce = TimeSpan.FromMinutes(10);
 
     public TransactionGossip(ITransactionAdmission pool, NodeEvents events, IPeerLinks links, PeerOptions options, TimeProvider time)
     {
@@ -78,8 +80,9 @@ internal sealed class TransactionGossip : IDisposable
     /// <summary>
     /// Gossip can lose a transaction (a peer that disconnected before answering, a reply cut short), so a
     /// pending transaction is announced again one interval after its admission, then after twice that and four
-    /// times that (6, 18 and 42 s after it by default), unless a block has taken it; a new link hears every
-    /// pending transaction (<see cref="OnLinked"/>). Peers that hold it ignore the announcement; others fetch it
+    /// times that (6, 18 and 42 s after it by default), then every <see cref="SlowReannounce"/> while it stays
+    /// pending (a peer that refused it once, full or behind, gets another chance); a new link hears what is
+    /// pending (<see cref="OnLinked"/>). Peers that hold it ignore the announcement; others fetch it
     /// once the earlier request has aged out. (Announcing every pending transaction at every interval, as before,
     /// made a node with a large pool, as ten-minute blocks leave it, send its whole pool to every peer every few
     /// seconds: 26 MB a node in five simulated minutes of 200 nodes at 7 transfers a second, 6 MB now.)
@@ -105,7 +108,7 @@ internal sealed class TransactionGossip : IDisposable
                 _again.Dequeue();
                 if (!_pool.Contains(e.Hash)) continue; // in a block, replaced or evicted: never again
                 due.Add(e.Hash);
-                if (e.Times < Reannouncements) _again.Enqueue((e.Hash, e.Times + 1), now + _options.ReannounceInterval * (1 << e.Times));
+                _again.Enqueue((e.Hash, e.Times + 1), now + (e.Times < Reannouncements ? _options.ReannounceInterval * (1 << e.Times) : SlowReannounce));
             }
         }
         return due;

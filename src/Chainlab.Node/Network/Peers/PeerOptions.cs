@@ -52,8 +52,9 @@ public sealed record PeerOptions
     /// </summary>
     public TimeSpan TransactionBatchWait { get; init; } = TimeSpan.FromMilliseconds(20);
     /// <summary>
-    /// Blocks only (Bitcoin Core's -blocksonly): the node neither announces transactions nor asks for announced
-    /// ones; it still answers requests and takes transactions in blocks. The simulator's miners-only load uses it.
+    /// Blocks only (after Bitcoin Core's -blocksonly): the node neither announces transactions nor asks for
+    /// announced ones; it still answers requests and takes transactions in blocks. Unlike Bitcoin Core's, it does
+    /// not announce transactions submitted to it either. The simulator's miners-only load uses it.
     /// </summary>
     public bool BlocksOnly { get; init; }
     /// <summary>How long a pending transaction waits before it is announced again (gossip may have lost it on the way); the wait doubles each time.</summary>

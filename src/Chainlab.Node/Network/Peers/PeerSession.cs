@@ -23,20 +23,43 @@ internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
         await peer.SendAsync(new GetPeers(), life);
         await handler.OnSessionStartedAsync(peer, life);
         // One idle timer for the session, pushed back before each read (not two token sources per message).
-        using var idle = new CancellationTokenSource(Options.IdleTimeout, set.Time);
-        using var read = CancellationTokenSource.CreateLinkedTokenSource(life, idle.Token);
-        while (!life.IsCancellationRequested)
+        // Handling a message can outlast the idle time (a long import): then the timer fired with no read waiting,
+        // and fresh sources are made, so a busy honest peer is never taken for an idle one. (Checked after the push:
+        // a timer that fires before it leaves the source cancelled; one pushed back cannot fire for the idle time.)
+        var idle = new CancellationTokenSource(Options.IdleTimeout, set.Time);
+        var read = CancellationTokenSource.CreateLinkedTokenSource(life, idle.Token);
+        try
         {
-            idle.CancelAfter(Options.IdleTimeout);
-            Message m;
-            try { m = await peer.ReadAsync(read.Token); }
-            catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
-            peer.Count(m.Type);
-            set.CountReceived(m.Type);
-            if (!peer.TakeToken(set.Time.GetTimestamp(), Options.MessagesPerSecond, Options.MessageBurst, set.Time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
-            await HandleAsync(m, life);
-            if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}: {peer.LastPenalty}");
+            while (!life.IsCancellationRequested)
+            {
+                idle.CancelAfter(Options.IdleTimeout);
+                if (idle.IsCancellationRequested)
+                {
+                    read.Dispose();
+                    idle.Dispose();
+                    idle = new CancellationTokenSource(Options.IdleTimeout, set.Time);
+                    read = CancellationTokenSource.CreateLinkedTokenSource(life, idle.Token);
+                }
+                await ReadAndHandle(read.Token, life);
+            }
         }
+        finally
+        {
+            read.Dispose();
+            idle.Dispose();
+        }
+    }
+
+    private async Task ReadAndHandle(CancellationToken read, CancellationToken life)
+    {
+        Message m;
+        try { m = await peer.ReadAsync(read); }
+        catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
+        peer.Count(m.Type);
+        set.CountReceived(m.Type);
+        if (!peer.TakeToken(set.Time.GetTimestamp(), Options.MessagesPerSecond, Options.MessageBurst, set.Time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
+        await HandleAsync(m, life);
+        if (peer.Score <= Peer.BanScore) throw new ProtocolViolation($"score fell to {peer.Score}: {peer.LastPenalty}");
     }
 
     private async Task HandleAsync(Message m, CancellationToken ct)

@@ -38,14 +38,14 @@ public sealed class SyncPlanner<TPeer>(Random random, int windowSize = 128, int 
 
     public IReadOnlyCollection<Window> Windows => _windows.Values;
 
+    /// <summary>No window planned, in flight or waiting to be imported.</summary>
+    public bool Empty => _windows.Count == 0;
+
     /// <summary>
     /// Drops windows our head has passed, takes windows back from peers that timed out, adds windows up to the
     /// best peer's height, and assigns the unassigned ones. <paramref name="inFlight"/> counts requests the
     /// caller has outstanding with each peer (windows and probes).
     /// </summary>
-    /// <summary>No window planned, in flight or waiting to be imported.</summary>
-    public bool Empty => _windows.Count == 0;
-
     public Plan Next(ulong head, IReadOnlyList<PeerView> peers, ulong nowMs)
     {
         foreach (var passed in _windows.Values.Where(w => w.Last <= head && w.Blocks is null).Select(w => w.From).ToList())
