@@ -22,25 +22,52 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    public static SimReport Of(SimScenario s, InternetModel model, int[] regions, IReadOnlyDictionary<Hash, SimBlock> seen, IReadOnlySet<Hash> canonical,
-        int nodes, long reorgs, ulong deepest, IReadOnlyList<(long Writes, long Bytes)> sent, BlockHeader head, long refused, long partitions, long workItems, TimeSpan wall)
+    public static SimReport Of(SimScenario s, InternetModel model, int[] regions, SimTrace trace, int nodes,
+        IReadOnlyList<(long Writes, long Bytes)> sent, BlockHeader head, long refused, long partitions, long workItems, TimeSpan wall)
     {
+        var seen = trace.Blocks;
+        var canonical = trace.Canonical;
         // Blocks made in the last 30 simulated seconds may still be on their way: propagation counts the others.
         var settled = seen.Where(kv => kv.Value.First <= seen.Values.Max(b => b.First) - TimeSpan.FromSeconds(30)).ToList();
         var canon = settled.Where(kv => canonical.Contains(kv.Key)).Select(kv => kv.Value).ToList();
-        Spread? Of(double fraction)
+        static Spread? Over(List<double> delays)
         {
-            var delays = canon.Select(b => b.Until(fraction, nodes)).OfType<double>().Order().ToList();
+            delays.Sort();
             return delays.Count == 0 ? null : new Spread(Percentile(delays, 0.5), Percentile(delays, 0.9), delays[^1]);
         }
+        Spread? Of(double fraction) => Over(canon.Select(b => b.Until(fraction, nodes)).OfType<double>().ToList());
+        // A block is k deep on a node once that node connected the canonical block k - 1 above it (its descendant).
+        var byHeight = seen.Where(kv => canonical.Contains(kv.Key)).ToDictionary(kv => kv.Value.Height, kv => kv.Value);
+        var k = (ulong)s.Confirmations;
+        var safe = Over(canon.Select(b => byHeight.TryGetValue(b.Height + k - 1, out var d) && d.Until(1.0, nodes) is { } ms
+            ? (double?)(d.First - b.First).TotalMilliseconds + ms : null).OfType<double>().ToList());
+        var final = !s.Finality ? null : Over(canon.Select(b => trace.FinalEverywhere(b.Height) is { } at ? (double?)(at - b.First).TotalMilliseconds : null).OfType<double>().ToList());
+        // The propagation CDF: over every (canonical block, node) pair, the delay by which each share of them was
+        // reached; a pair never reached has none, so the curve can stop short of 100 %.
+        var pairs = canon.SelectMany(b => b.Delays).Order().ToList();
+        var total = (long)canon.Count * nodes;
+        var cdf = total == 0 ? null : Enumerable.Range(0, 101).Select(pc =>
+        {
+            var need = (long)Math.Ceiling(pc / 100.0 * total);
+            return need == 0 ? 0 : need <= pairs.Count ? pairs[(int)need - 1] : (double?)null;
+        }).ToList();
         var stale = settled.Count(kv => !canonical.Contains(kv.Key));
         var results = new SimResults(
             s.Name, s.Seed, nodes, model.Name, s.Consensus, s.Producers, s.BlockTimeSpan.TotalMilliseconds, s.DurationSpan.TotalSeconds, s.TransactionsPerSecond,
             model.Regions.Select((r, i) => new RegionCount(r.Name, regions.Count(x => x == i))).ToList(),
             head.Height, head.Hash.ToString(), seen.Count, canon.Count, stale, settled.Count == 0 ? 0 : (double)stale / settled.Count,
-            reorgs, deepest, Of(0.5), Of(0.9), Of(1.0), canon.Count(b => b.NodesReached == nodes),
+            trace.Reorganisations, trace.DeepestReorganisation, Of(0.5), Of(0.9), Of(1.0), canon.Count(b => b.NodesReached == nodes),
             canon.Count == 0 ? 0 : canon.Average(b => b.Bytes), canon.Sum(b => b.Transactions), refused,
-            sent.Count == 0 ? 0 : sent.Average(x => x.Bytes), sent.Count == 0 ? 0 : sent.Average(x => x.Writes), partitions);
+            sent.Count == 0 ? 0 : sent.Average(x => x.Bytes), sent.Count == 0 ? 0 : sent.Average(x => x.Writes), partitions)
+        {
+            Confirmations = s.Confirmations,
+            SafeEverywhere = safe,
+            Finality = s.Finality ? true : null,
+            FinalEverywhere = final,
+            PoolMean = Math.Round(trace.PoolMean, 3),
+            PoolMax = trace.PoolMax,
+            PropagationCdf = cdf,
+        };
         if (s.SelfishShare > 0)
         {
             var mine = canon.Count(b => b.BySelfishMiner);
@@ -108,6 +135,9 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         m.AppendLine(c, $"| propagation to 90 % | {S(r.To90)} |");
         m.AppendLine(c, $"| propagation to 100 % | {S(r.To100)} |");
         m.AppendLine(c, $"| canonical blocks that reached every node | {r.ReachedEveryNode} of {r.CanonicalBlocks} |");
+        m.AppendLine(c, $"| until {r.Confirmations} deep on every node, ms (median / p90 / max over blocks) | {S(r.SafeEverywhere)} |");
+        if (r.Finality == true) m.AppendLine(c, $"| until final on every node, ms (median / p90 / max) | {S(r.FinalEverywhere)} |");
+        m.AppendLine(c, $"| pending transactions in a node's pool (mean / largest, sampled every 10 s) | {r.PoolMean:0.#} / {r.PoolMax:N0} |");
         m.AppendLine(c, $"| mean block size | {r.MeanBlockBytes:N0} bytes |");
         m.AppendLine(c, $"| transactions in settled canonical blocks / refused by the pool | {r.TransactionsIncluded:N0} / {r.TransactionsRefused:N0} |");
         m.AppendLine(c, $"| sent per node | {r.MeanBytesSentPerNode:N0} bytes in {r.MeanWritesPerNode:N0} writes |");
@@ -138,4 +168,15 @@ public sealed record SimResults(string Name, int Seed, int Nodes, string Interne
     public long? NodesLeft { get; init; }
     public long? NodesRejoined { get; init; }
     public long? TransfersHeldBack { get; init; }
+    /// <summary>k, and the time (ms, over settled canonical blocks) from a block's making until it was k deep on every node.</summary>
+    public int Confirmations { get; init; }
+    public Spread? SafeEverywhere { get; init; }
+    public bool? Finality { get; init; }
+    /// <summary>Finality on: the time (ms) from a block's making until every node had finalised a checkpoint at or above it.</summary>
+    public Spread? FinalEverywhere { get; init; }
+    /// <summary>Transactions pending in a node's pool, over nodes and samples every ten simulated seconds: the mean and the largest.</summary>
+    public double PoolMean { get; init; }
+    public int PoolMax { get; init; }
+    /// <summary>The delay (ms) by which 0, 1, …, 100 % of all (canonical block, node) pairs were reached; null past the share ever reached.</summary>
+    public IReadOnlyList<double?>? PropagationCdf { get; init; }
 }

@@ -65,6 +65,16 @@ public sealed record SimScenario
     public string ChurnDowntime { get; init; } = "5m";
     public TimeSpan ChurnDowntimeSpan => ParseDuration(ChurnDowntime, "churnDowntime");
 
+    /// <summary>How deep a block must be on every node to count as safe in the report (Bitcoin's custom: 6).</summary>
+    public int Confirmations { get; init; } = 6;
+    /// <summary>
+    /// Finality (proof of stake and proof of authority): the producers vote on checkpoints (decision 0008) and the
+    /// report gives the time until a block is final on every node.
+    /// </summary>
+    public bool Finality { get; init; }
+    /// <summary>Blocks between finality checkpoints; 0: the engine's (epochSlots in proof of stake, 16 in proof of authority).</summary>
+    public ulong CheckpointInterval { get; init; }
+
     /// <summary>Splits of the network at given times (links between groups cut, new ones refused) and when each heals.</summary>
     public List<SimPartition> Partitions { get; init; } = [];
 
@@ -99,6 +109,9 @@ public sealed record SimScenario
         if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes (the authorities of poa, the miners of pow)");
         if (BlockTimeSpan < TimeSpan.FromMilliseconds(100)) throw new FormatException("blockTime: at least 100ms");
         if (MaxBlockTransactions is < 1 or > Chainlab.Core.Model.Limits.MaxBlockTransactions) throw new FormatException($"maxBlockTransactions: 1 to {Chainlab.Core.Model.Limits.MaxBlockTransactions}");
+        if (Confirmations is < 1 or > 1000) throw new FormatException("confirmations: 1 to 1000");
+        if (Finality && Consensus == "pow") throw new FormatException("finality: proof of stake and proof of authority only (proof of work has no voters)");
+        if (CheckpointInterval is 1 or > 100_000) throw new FormatException("checkpointInterval: 0 (the engine's) or 2 to 100000");
         if (Churn is < 0 or > 60) throw new FormatException("churn: 0 to 60 departures per node and hour");
         if (ChurnDowntimeSpan < TimeSpan.FromSeconds(1) || ChurnDowntimeSpan > TimeSpan.FromDays(1)) throw new FormatException("churnDowntime: 1s to 1d");
         if (Load is not ("gossip" or "miners")) throw new FormatException($"load: '{Load}' is not gossip or miners");

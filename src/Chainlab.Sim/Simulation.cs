@@ -53,16 +53,14 @@ public static class Simulation
                     Authorities = producers.Select(p => Convert.ToHexStringLower(p.PublicKey)).ToList(),
                     Admin = Convert.ToHexStringLower(producers[0].PublicKey),
                 },
+            Finality = s.Finality ? new FinalitySpec { CheckpointInterval = s.CheckpointInterval } : null,
             Alloc = users.ToDictionary(u => u.Address.ToString(), _ => 1_000_000_000UL),
         };
         var signatures = new SharedSignatures();
         var root = Directory.CreateTempSubdirectory("chainlab-sim-").FullName;
         var nodes = new List<NodeCore>();
         var regions = new int[s.Nodes];
-        var seen = new Dictionary<Hash, SimBlock>();
-        var canonical = new HashSet<Hash>();
-        long reorgs = 0;
-        ulong deepest = 0;
+        var trace = new SimTrace(s.Nodes);
         // Producers go to random places in the network.
         var producerAt = Enumerable.Range(0, s.Nodes).OrderBy(_ => random.Next()).Take(s.Producers).Select((node, k) => (node, k)).ToDictionary(x => x.node, x => x.k);
         // The selfish miner, if any, at a node of its own, never node 0 (whose chain the report reads).
@@ -99,18 +97,21 @@ public static class Simulation
                     switch (e)
                     {
                         case BlockConnected c:
-                            if (!seen.TryGetValue(c.Block.Hash, out var b))
-                                seen[c.Block.Hash] = b = new SimBlock(c.Block.Height, vt.Now, c.Block.Transactions.Count, c.Block.Encode().Length,
+                            if (!trace.Blocks.TryGetValue(c.Block.Hash, out var b))
+                                trace.Blocks[c.Block.Hash] = b = new SimBlock(c.Block.Height, vt.Now, c.Block.Transactions.Count, c.Block.Encode().Length,
                                     selfish is not null && c.Block.Header.Producer.AsSpan().SequenceEqual(selfish.PublicKey));
                             b.Reached(index, vt.Now);
-                            if (index == 0) canonical.Add(c.Block.Hash);
+                            if (index == 0) trace.Canonical.Add(c.Block.Hash);
                             break;
                         case BlockDisconnected d when index == 0:
-                            canonical.Remove(d.Block.Hash);
+                            trace.Canonical.Remove(d.Block.Hash);
                             break;
                         case Reorganised r:
-                            reorgs++;
-                            deepest = Math.Max(deepest, r.Depth);
+                            trace.Reorganisations++;
+                            trace.DeepestReorganisation = Math.Max(trace.DeepestReorganisation, r.Depth);
+                            break;
+                        case Finalised f:
+                            trace.Finalised[index].Add((vt.Now, f.Checkpoint.Height));
                             break;
                     }
                 });
@@ -141,6 +142,7 @@ public static class Simulation
             long left = 0, rejoined = 0;
             var end = Start + s.DurationSpan;
             var step = TimeSpan.FromSeconds(1);
+            var sinceSample = 0;
             var lastReport = wall.Elapsed;
             var splits = s.Partitions.Select(p => (At: Start + SimScenario.ParseDuration(p.At, "at"),
                 Heal: p.Heal is { } h ? Start + SimScenario.ParseDuration(h, "heal") : (DateTimeOffset?)null, Part: p)).ToList();
@@ -203,6 +205,13 @@ public static class Simulation
                     else if (!nodes[home[u]].Pool.Admit([tx.Raw])[0].Accepted) refused++;
                 }
                 vt.RunFor(end - vt.Now < step ? end - vt.Now : step);
+                // The pools' sizes, every ten simulated seconds.
+                if (++sinceSample == 10)
+                {
+                    sinceSample = 0;
+                    for (var i = 0; i < nodes.Count; i++)
+                        if (online[i]) trace.SamplePool(nodes[i].Pool.Count);
+                }
                 if (progress is not null && wall.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
                     lastReport = wall.Elapsed;
@@ -210,7 +219,7 @@ public static class Simulation
                 }
             }
             progress?.Invoke(new SimProgress(vt.Now - Start, s.DurationSpan, wall.Elapsed, vt.Scheduler.Executed, nodes[0].Chain.Head.Height));
-            var report = SimReport.Of(s, model, regions, seen, canonical, nodes.Count, reorgs, deepest,
+            var report = SimReport.Of(s, model, regions, trace, nodes.Count,
                 ports.Select(net.SentBy).ToList(), nodes[0].Chain.Head, refused, partitions, vt.Scheduler.Executed, wall.Elapsed);
             return s.Churn == 0 ? report
                 : report with { Results = report.Results with { NodesLeft = left, NodesRejoined = rejoined, TransfersHeldBack = heldBack } };
@@ -224,27 +233,4 @@ public static class Simulation
     }
 
     private static KeyPair[] Keys(int n, Random random) => Enumerable.Range(0, n).Select(_ => KeyPair.FromRandom(random)).ToArray();
-}
-
-/// <summary>One block as the simulation saw it: when each node connected it.</summary>
-public sealed class SimBlock(ulong height, DateTimeOffset first, int transactions, int bytes, bool bySelfishMiner = false)
-{
-    /// <summary>Mined by the scenario's selfish miner.</summary>
-    public bool BySelfishMiner { get; } = bySelfishMiner;
-    private readonly Dictionary<int, DateTimeOffset> _reached = new();
-    public ulong Height { get; } = height;
-    public DateTimeOffset First { get; } = first;
-    public int Transactions { get; } = transactions;
-    public int Bytes { get; } = bytes;
-    public int NodesReached => _reached.Count;
-
-    public void Reached(int node, DateTimeOffset at) => _reached.TryAdd(node, at);
-
-    /// <summary>Milliseconds from the first node to the node that made the fraction complete, or null if it never did.</summary>
-    public double? Until(double fraction, int nodes)
-    {
-        var need = (int)Math.Ceiling(fraction * nodes);
-        if (_reached.Count < need) return null;
-        return _reached.Values.Order().ElementAt(need - 1).Subtract(First).TotalMilliseconds;
-    }
 }

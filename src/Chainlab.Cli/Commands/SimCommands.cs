@@ -12,7 +12,7 @@ public static class SimCommands
         var file = new Argument<string>("file") { Description = "Scenario file (YAML; examples in scenarios/sim/)" };
         var seed = new Option<int?>("--seed") { Description = "Seed instead of the file's (same seed and file: the same report)" };
         var nodes = new Option<int?>("--nodes") { Description = "Node count instead of the file's" };
-        var outDir = new Option<string?>("--out") { Description = "Folder for report.md and report.json (default: .chainlab/sim/NAME)" };
+        var outDir = new Option<string?>("--out") { Description = "Folder for report.md, report.json and the figures (PNG and SVG; default: .chainlab/sim/NAME)" };
         var run = new Command("run", "Run a scenario and write its report (Markdown and JSON)") { file, seed, nodes, outDir };
         run.SetAction((pr, ct) =>
         {
@@ -37,11 +37,12 @@ public static class SimCommands
                 if (!quiet) Console.Error.WriteLine();
                 File.WriteAllText(Path.Combine(dir, "report.json"), report.ResultsJson());
                 File.WriteAllText(Path.Combine(dir, "report.md"), report.Markdown());
+                var plots = SimPlots.Write(dir, null, [("", report.Results)]);
                 if (pr.GetValue(Global.Json)) Console.Out.WriteLine(report.ResultsJson());
                 else
                 {
                     Console.Out.Write(report.Markdown());
-                    Console.Out.WriteLine($"wrote {Path.Combine(dir, "report.md")} and report.json");
+                    Console.Out.WriteLine($"wrote {Path.Combine(dir, "report.md")}, report.json, {string.Join(", ", plots)}");
                 }
                 return Task.FromResult(0);
             }
@@ -56,11 +57,12 @@ public static class SimCommands
             var json = System.Text.Json.JsonSerializer.Serialize(new { sweep.Parameter, Runs = runs.Select(r => new { r.Value, r.Report.Results }) }, SimReport.Json);
             File.WriteAllText(Path.Combine(dir, "report.json"), json);
             File.WriteAllText(Path.Combine(dir, "report.md"), table + "\n" + string.Join("\n", runs.Select(r => $"## {sweep.Parameter} = {r.Value}\n\n{r.Report.Markdown()}")));
+            var figures = SimPlots.Write(dir, sweep.Parameter, runs.Select(r => (r.Value, r.Report.Results)).ToList());
             if (pr.GetValue(Global.Json)) Console.Out.WriteLine(json);
             else
             {
                 Console.Out.Write(table);
-                Console.Out.WriteLine($"wrote {Path.Combine(dir, "report.md")} and report.json");
+                Console.Out.WriteLine($"wrote {Path.Combine(dir, "report.md")}, report.json, {string.Join(", ", figures)}");
             }
             return Task.FromResult(0);
         });

@@ -114,6 +114,19 @@ public sealed class SimulatorTests
         Assert.Contains("| 5 |", table);
         Assert.Contains("| 120 |", table);
         Assert.True(runs[1].Item2.Results.To50!.P50 > runs[0].Item2.Results.To50!.P50);
+        // The figures: one propagation CDF per value on one plot, and the stale rate against the parameter.
+        using var dir = new TempDir("chainlab-sim-plots");
+        var written = SimPlots.Write(dir.Path, "latencyMs", runs.Select(r => (r.v, r.Item2.Results)).ToList());
+        Assert.Equal(["propagation.png", "propagation.svg", "stale-rate.png", "stale-rate.svg"], written);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(dir.Path, "propagation.png"))[..4]);
+        var svg = File.ReadAllText(Path.Combine(dir.Path, "propagation.svg"));
+        Assert.Contains("<svg", svg);
+        Assert.Contains("latencyMs = 120", svg);
+        // The CDF rises from 0 and, every block having reached every node, reaches 100 % after the median.
+        var cdf = runs[1].Item2.Results.PropagationCdf!;
+        Assert.Equal(101, cdf.Count);
+        Assert.Equal(0, cdf[0]);
+        Assert.True(cdf[100] >= cdf[50] && cdf.Zip(cdf.Skip(1)).All(p => p.First <= p.Second), string.Join(", ", cdf));
         Assert.Contains("sweep.parameter", Assert.Throws<FormatException>(() => SimScenario.Parse("sweep:\n  parameter: colour\n  values: [1]")).Message);
         Assert.Contains("partitions[0]", Assert.Throws<FormatException>(() => SimScenario.Parse("partitions:\n  - at: 5s\n    regions: [mars]")).Message);
     }
@@ -194,6 +207,30 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void A_block_is_k_deep_everywhere_after_it_reached_everywhere_and_with_finality_on_it_becomes_final_on_every_node()
+    {
+        var s = new SimScenario
+        {
+            Name = "final", Seed = 8, Nodes = 10, Internet = "uniform", LatencyMs = 40, Producers = 4, BlockTime = "1s", Duration = "90s", Outbound = 3, Inbound = 12,
+            TransactionsPerSecond = 4, Finality = true, CheckpointInterval = 4,
+        };
+        var r = Simulation.Run(s.Checked()).Results;
+        var deeper = Simulation.Run((s with { Confirmations = 12, Finality = false }).Checked()).Results;
+        // Six deep takes at least five more block times than reaching every node; twelve deep six more again.
+        Assert.True(r.SafeEverywhere!.P50 >= r.To100!.P50 + 5 * 1000 - 100, $"6 deep after {r.SafeEverywhere.P50} ms, everywhere after {r.To100.P50} ms");
+        Assert.True(deeper.SafeEverywhere!.P50 >= r.SafeEverywhere.P50 + 6 * 1000 - 100, $"12 deep after {deeper.SafeEverywhere.P50} ms, 6 deep after {r.SafeEverywhere.P50} ms");
+        // Final: the producers vote on every fourth block; a block is final once the next checkpoint after it is
+        // justified twice over, which takes more than one interval, and every node gets there.
+        Assert.True(r.Finality == true && r.FinalEverywhere is not null, "no block was final on every node");
+        Assert.True(r.FinalEverywhere!.P50 > 4 * 1000, $"final after {r.FinalEverywhere.P50} ms");
+        Assert.Null(deeper.FinalEverywhere);
+        // Transfers wait in the pools between blocks.
+        Assert.True(r.PoolMean > 0 && r.PoolMax >= r.PoolMean, $"pools: mean {r.PoolMean}, largest {r.PoolMax}");
+        Assert.Contains("until final on every node", Simulation.Run(s.Checked()).Markdown());
+        Assert.Contains("finality", Assert.Throws<FormatException>(() => SimScenario.Parse("consensus: pow\nfinality: true")).Message);
+    }
+
+    [Fact]
     public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
     {
         Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
@@ -216,6 +253,7 @@ public sealed class SimulatorTests
         var (code, output, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["a"]);
         Assert.True(code == 0, err);
         Assert.Contains("propagation to 100 %", output);
+        Assert.True(File.Exists(Path.Combine(work["a"], "propagation.png")) && File.Exists(Path.Combine(work["a"], "propagation.svg")), output);
         (code, _, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["b"]);
         Assert.True(code == 0, err);
         var a = File.ReadAllBytes(Path.Combine(work["a"], "report.json"));
