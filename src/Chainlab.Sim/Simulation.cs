@@ -30,7 +30,7 @@ public static class Simulation
         var random = new Random(s.Seed);
         var vt = new VirtualTime(Start);
         var model = s.Model();
-        var net = new MemoryNetwork(model, vt.Clock, s.Seed);
+        var net = new MemoryNetwork(model, vt.Clock, s.Seed, s.ValidationMsPerKb);
         var producers = Keys(s.Producers, random);
         var users = Keys(Math.Max(1, Math.Min(64, s.TransactionsPerSecond)), random);
         var selfish = s.SelfishShare > 0 ? KeyPair.FromRandom(random) : null;
@@ -57,6 +57,8 @@ public static class Simulation
             Alloc = users.ToDictionary(u => u.Address.ToString(), _ => 1_000_000_000UL),
         };
         var signatures = new SharedSignatures();
+        var blocks = new SharedBlocks(); // every node's store keeps the one copy of a block
+
         var root = Directory.CreateTempSubdirectory("chainlab-sim-").FullName;
         var nodes = new List<NodeCore>();
         var regions = new int[s.Nodes];
@@ -78,7 +80,7 @@ public static class Simulation
                 var node = NodeCore.Start(new NodeOptions
                 {
                     DataDir = Path.Combine(root, $"{i}-{lives[i]++}"), Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
-                    Store = () => new MemoryChainStore(), VerifySignature = signatures.Verify, NodeKey = nodeKeys[i], LogLevel = LogLevel.None,
+                    Store = () => new MemoryChainStore(blocks), VerifySignature = signatures.Verify, NodeKey = nodeKeys[i], LogLevel = LogLevel.None,
                     ProducerKey = i == selfishAt ? selfish : producerAt.TryGetValue(i, out var k) ? producers[k] : null,
                     SimulatedWork = s.Consensus != "pow" ? null
                         : new Chainlab.Node.Production.SimulatedWork(i == selfishAt ? s.SelfishShare

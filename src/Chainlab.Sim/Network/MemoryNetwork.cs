@@ -14,10 +14,13 @@ namespace Chainlab.Sim.Network;
 /// scheduler they waited on, so no thread pool is involved and a deterministic scheduler sees every step. The
 /// network can be split into groups (links between groups are cut, new ones refused) and healed. With an
 /// <see cref="InternetModel"/> and a clock, each write arrives when the model says (bandwidth, queueing, latency),
-/// on a timer of that clock; without one, at once.
+/// on a timer of that clock; without one, at once. With a checking cost (milliseconds per 1,000 bytes), each node
+/// also works through what it receives one write at a time, in the order it arrived, before reading it: the time a
+/// real node spends checking a block before it relays it.
 /// </summary>
-public sealed class MemoryNetwork(InternetModel? model = null, TimeProvider? clock = null, int seed = 0)
+public sealed class MemoryNetwork(InternetModel? model = null, TimeProvider? clock = null, int seed = 0, double checkMsPerKilobyte = 0)
 {
+    private readonly ConcurrentDictionary<int, Processor> _processors = new();
     private readonly ConcurrentDictionary<int, Listener> _listeners = new();
     private readonly List<(int A, int B, MemoryStreamEnd EndA, MemoryStreamEnd EndB)> _links = new();
     private readonly Dictionary<int, int> _groupOf = new();
@@ -46,8 +49,27 @@ public sealed class MemoryNetwork(InternetModel? model = null, TimeProvider? clo
         public void Add(long bytes) { Interlocked.Increment(ref _writes); Interlocked.Add(ref _bytes, bytes); }
     }
 
-    /// <summary>How one end's writes reach the other: the clock to wait on and the link direction's queue.</summary>
-    public sealed record Delivery(TimeProvider Clock, LinkQueue Queue, Traffic Sender);
+    /// <summary>How one end's writes reach the other: the clock to wait on, the link direction's queue, and the receiver's processor (null: reading costs no time).</summary>
+    public sealed record Delivery(TimeProvider Clock, LinkQueue Queue, Traffic Sender, Processor? Receiver = null);
+
+    /// <summary>
+    /// One node's checking of what it receives: one write at a time, first come first served, at a fixed cost per
+    /// byte; returns when the write just arrived is checked.
+    /// </summary>
+    public sealed class Processor(double msPerKilobyte)
+    {
+        private DateTimeOffset _free;
+
+        public DateTimeOffset Take(DateTimeOffset arrived, int bytes)
+        {
+            lock (this)
+            {
+                var start = arrived > _free ? arrived : _free;
+                _free = start + TimeSpan.FromTicks((long)Math.Round(bytes * msPerKilobyte * TimeSpan.TicksPerMillisecond / 1000));
+                return _free;
+            }
+        }
+    }
 
     /// <summary>Puts the nodes listening on these ports into numbered groups and cuts every link between groups.</summary>
     public void Split(params int[][] groups)
@@ -105,8 +127,9 @@ public sealed class MemoryNetwork(InternetModel? model = null, TimeProvider? clo
         {
             var a = _traffic.GetOrAdd(portA, _ => new Traffic());
             var b = _traffic.GetOrAdd(portB, _ => new Traffic());
-            return (new Delivery(clock!, new LinkQueue(model, regionA, regionB, new Random(_random.Next())), a),
-                new Delivery(clock!, new LinkQueue(model, regionB, regionA, new Random(_random.Next())), b));
+            Processor? Of(int port) => checkMsPerKilobyte > 0 ? _processors.GetOrAdd(port, _ => new Processor(checkMsPerKilobyte)) : null;
+            return (new Delivery(clock!, new LinkQueue(model, regionA, regionB, new Random(_random.Next())), a, Of(portB)),
+                new Delivery(clock!, new LinkQueue(model, regionB, regionA, new Random(_random.Next())), b, Of(portA)));
         }
     }
 
@@ -186,15 +209,26 @@ public sealed class MemoryStreamEnd : Stream
         var now = d.Clock.GetUtcNow();
         var wait = d.Queue.Send(now, bytes.Length) - now;
         var other = _other;
-        if (wait <= TimeSpan.Zero) other._incoming.TryWrite(bytes);
-        else
+        // Arrived: handed to the reader at once, or after the receiver has checked it (it checks what arrives in the
+        // order it arrives, so a direction's writes stay in order).
+        Action arrive = d.Receiver is not { } cpu ? () => other._incoming.TryWrite(bytes) : () =>
         {
-            // A one-shot timer on the simulation's clock; timers due at one instant fire in the order they were
-            // set, and a direction's deliveries never go backwards, so the stream keeps its order.
-            ITimer? timer = null;
-            timer = d.Clock.CreateTimer(_ => { other._incoming.TryWrite(bytes); timer?.Dispose(); }, null, wait, Timeout.InfiniteTimeSpan);
-        }
+            var at = d.Clock.GetUtcNow();
+            At(d.Clock, cpu.Take(at, bytes.Length) - at, () => other._incoming.TryWrite(bytes));
+        };
+        At(d.Clock, wait, arrive);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Runs the action after the wait (at once if none), on a one-shot timer of the simulation's clock; timers due at
+    /// one instant fire in the order they were set, and a direction's deliveries never go backwards.
+    /// </summary>
+    private static void At(TimeProvider clock, TimeSpan wait, Action action)
+    {
+        if (wait <= TimeSpan.Zero) { action(); return; }
+        ITimer? timer = null;
+        timer = clock.CreateTimer(_ => { action(); timer?.Dispose(); }, null, wait, Timeout.InfiniteTimeSpan);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();

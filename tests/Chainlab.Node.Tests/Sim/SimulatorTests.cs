@@ -21,6 +21,26 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void A_node_checks_what_it_receives_one_message_at_a_time_at_the_cost_per_kilobyte_before_it_reads_it()
+    {
+        var cpu = new MemoryNetwork.Processor(0.25);
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(125), cpu.Take(T0, 500_000)); // 500 kB at 0.25 ms per kB
+        // Arrived while the first is being checked: waits for it, then takes its own 0.25 ms.
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(125.25), cpu.Take(T0 + TimeSpan.FromMilliseconds(50), 1_000));
+        // Arrived when the node was idle: only its own cost.
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(1_000.25), cpu.Take(T0 + TimeSpan.FromSeconds(1), 1_000));
+
+        // In a run: every hop of a block adds its checking time, so blocks reach every node later.
+        var s = new SimScenario { Name = "check", Seed = 3, Nodes = 10, Internet = "uniform", LatencyMs = 20, Producers = 2, BlockTime = "2s", Duration = "40s", Outbound = 3, Inbound = 12, TransactionsPerSecond = 40 };
+        var free = Simulation.Run(s.Checked()).Results;
+        var costly = Simulation.Run((s with { ValidationMsPerKb = 5 }).Checked()).Results;
+        // A block of 80 transfers is about 20 kB: 100 ms of checking at each hop.
+        Assert.True(free.MeanBlockBytes > 10_000, $"blocks of {free.MeanBlockBytes} bytes");
+        Assert.True(costly.To100!.P50 > free.To100!.P50 + 100, $"to every node: {costly.To100.P50} ms with checking, {free.To100.P50} ms without");
+        Assert.Contains("validationMsPerKb", Assert.Throws<FormatException>(() => SimScenario.Parse("validationMsPerKb: -1")).Message);
+    }
+
+    [Fact]
     public void The_slower_end_sets_the_bandwidth_and_the_regions_latency_applies()
     {
         var m = InternetModel.Bitcoin2019;

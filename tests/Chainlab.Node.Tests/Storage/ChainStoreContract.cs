@@ -449,3 +449,43 @@ public sealed class MemoryChainStoreTests : ChainStoreContract
 
     protected override void ForceSchemaVersion(string location, int version) => _data[location].SchemaVersion = version;
 }
+
+/// <summary>The contract again, with every location's blocks kept once in one <see cref="Chainlab.Node.Storage.Memory.SharedBlocks"/> (the simulator's stores).</summary>
+public sealed class SharedMemoryChainStoreTests : ChainStoreContract
+{
+    private readonly Chainlab.Node.Storage.Memory.SharedBlocks _shared = new();
+    private readonly Dictionary<string, Chainlab.Node.Storage.Memory.MemoryChainData> _data = new();
+
+    protected override string NewLocation()
+    {
+        var name = $"shared{_data.Count}";
+        _data[name] = new Chainlab.Node.Storage.Memory.MemoryChainData { Shared = _shared };
+        return name;
+    }
+
+    protected override IChainStore Open(string location) => new Chainlab.Node.Storage.Memory.MemoryChainStore(_data[location]);
+
+    protected override void ForceSchemaVersion(string location, int version) => _data[location].SchemaVersion = version;
+
+    [Fact]
+    public void Two_stores_that_commit_one_block_hold_one_copy_of_it_and_its_bytes()
+    {
+        var keys = Build.Keys(2, seed: 5);
+        var spec = Build.Spec(keys);
+        var g = spec.GenesisBlock();
+        var txs = Enumerable.Range(0, 20).Select(i => Build.Transfer(keys[0], keys[1].Address, 1, (ulong)i)).ToArray();
+        var h = new BlockHeader(1, g.Hash, g.Header.TimestampMs + 1000, keys[0].PublicKey, Block.ComputeTxRoot(txs), Hash.Sha256([1]), Block.ComputeFilesRoot([]), (uint)txs.Length, new byte[64]);
+        var commit = (Block b) => new BlockCommit(b, b.Transactions.Select((t, i) => new Receipt(t.Hash, 1, i, true, t.Fee, null)).ToList(), new Dictionary<Address, Account>(), new Dictionary<Address, Account>(), 2);
+        using var a = Open(NewLocation());
+        using var b = Open(NewLocation());
+        a.InitGenesis(g, spec.GenesisState());
+        b.InitGenesis(g, spec.GenesisState());
+        // Each node decoded its own copy from the wire.
+        a.Commit(commit(new Block(h, txs, [])));
+        b.Commit(commit(Block.Decode(new Block(h, txs, []).Encode())));
+        Assert.Same(a.BlockByHeight(1), b.BlockByHeight(1));
+        Assert.Same(a.RawBlockByHeight(1), b.RawBlockByHeight(1));
+        Assert.Same(a.Transaction(txs[3].Hash), b.Transaction(txs[3].Hash));
+        Assert.Equal(2, _shared.Count);
+    }
+}

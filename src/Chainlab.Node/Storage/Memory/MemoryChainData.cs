@@ -22,6 +22,16 @@ public sealed class MemoryChainData
     internal readonly Dictionary<Chainlab.Core.Files.Cid, StoredFile> Files = new();
     internal readonly Dictionary<Chainlab.Core.Files.Cid, HashSet<Chainlab.Core.Files.Cid>> FileRefs = new();
     internal Hash? Genesis;
+
+    /// <summary>Blocks shared with other stores of this process (the simulator); null: this data keeps its own.</summary>
+    public SharedBlocks? Shared { get; init; }
+
+    internal StoredBlock Store(Block block, ulong totalWeight)
+    {
+        if (Shared is null) return new StoredBlock(block, block.Encode(), totalWeight);
+        var (b, raw) = Shared.Block(block);
+        return new StoredBlock(b, raw, totalWeight);
+    }
     internal bool Open;
 
     /// <summary>The schema version the data was last written with (a test may raise it, as a newer binary would).</summary>

@@ -21,6 +21,9 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
     /// <summary>A store on fresh, empty data.</summary>
     public MemoryChainStore() : this(new MemoryChainData()) { }
 
+    /// <summary>A store on fresh data that keeps blocks once with the other stores sharing them (the simulator).</summary>
+    public MemoryChainStore(SharedBlocks shared) : this(new MemoryChainData { Shared = shared }) { }
+
     /// <summary>Opens existing data; refuses data that another open store holds or a newer schema wrote.</summary>
     public MemoryChainStore(MemoryChainData data)
     {
@@ -44,7 +47,7 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
         lock (_d.Gate)
         {
             if (_d.Genesis is not null) throw new StoreException("store already holds a chain");
-            _d.Blocks[genesis.Hash] = new MemoryChainData.StoredBlock(genesis, genesis.Encode(), 0);
+            _d.Blocks[genesis.Hash] = _d.Store(genesis, 0);
             _d.Canonical.Add(genesis.Hash);
             foreach (var (addr, acc) in state.All) _d.Accounts[addr] = acc;
             _d.Genesis = genesis.Hash;
@@ -81,10 +84,13 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
             foreach (var c in connect)
             {
                 var b = c.Block;
-                _d.Blocks.TryAdd(b.Hash, new MemoryChainData.StoredBlock(b, b.Encode(), c.TotalWeight));
+                if (!_d.Blocks.ContainsKey(b.Hash)) _d.Blocks[b.Hash] = _d.Store(b, c.TotalWeight);
                 _d.Canonical.Add(b.Hash);
                 for (var i = 0; i < b.Transactions.Count; i++)
-                    _d.Transactions[b.Transactions[i].Hash] = new TxLocation(b.Hash, b.Height, i, c.Receipts[i]);
+                {
+                    var at = new TxLocation(b.Hash, b.Height, i, c.Receipts[i]);
+                    _d.Transactions[b.Transactions[i].Hash] = _d.Shared?.Location(at) ?? at;
+                }
                 Put(c.Changes);
                 _d.Undo[b.Height] = new Dictionary<Address, Account>(c.Undo);
             }
