@@ -68,6 +68,13 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
             PoolMax = trace.PoolMax,
             PropagationCdf = cdf,
         };
+        if (s.EclipseAttackers > 0)
+            results = results with
+            {
+                EclipseAttackers = s.EclipseAttackers,
+                AttackerInboundPeak = Math.Round(trace.AttackerInboundPeak, 4),
+                NodesEclipsedPeak = trace.EclipsedPeak,
+            };
         if (s.SelfishShare > 0)
         {
             var mine = canon.Count(b => b.BySelfishMiner);
@@ -102,14 +109,16 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         m.AppendLine(c, $"# Sweep over {parameter}");
         m.AppendLine();
         var selfish = runs.Any(x => x.Report.Results.SelfishShare is not null);
-        m.AppendLine(c, $"| {parameter} | blocks (canonical) | stale rate | reorganisations | to 50 % (ms, median) | to 90 % | to 100 % | sent per node (bytes) |{(selfish ? " selfish miner: α | its share of blocks | Eyal and Sirer, γ = 0 … 1 |" : "")}");
-        m.AppendLine($"|---|---|---|---|---|---|---|---|{(selfish ? "---|---|---|" : "")}");
+        var eclipse = runs.Any(x => x.Report.Results.EclipseAttackers is not null);
+        m.AppendLine(c, $"| {parameter} | blocks (canonical) | stale rate | reorganisations | to 50 % (ms, median) | to 90 % | to 100 % | sent per node (bytes) |{(selfish ? " selfish miner: α | its share of blocks | Eyal and Sirer, γ = 0 … 1 |" : "")}{(eclipse ? " reached every node | inbound links held by attackers (peak) | honest nodes with no honest link (peak) |" : "")}");
+        m.AppendLine($"|---|---|---|---|---|---|---|---|{(selfish ? "---|---|---|" : "")}{(eclipse ? "---|---|---|" : "")}");
         foreach (var (value, report) in runs)
         {
             var r = report.Results;
             var attack = !selfish ? "" : r.SelfishShare is { } a
                 ? string.Format(c, " {0:0.###} | {1:P1} | {2:P1} … {3:P1} |", a, r.SelfishRevenue, r.EyalSirerGamma0, r.EyalSirerGamma1) : " - | - | - |";
-            m.AppendLine(c, $"| {value} | {r.CanonicalBlocks} | {r.StaleRate:P2} | {r.Reorganisations} | {r.To50?.P50:0} | {r.To90?.P50:0} | {r.To100?.P50:0} | {r.MeanBytesSentPerNode:N0} |{attack}");
+            var cut = !eclipse ? "" : string.Format(c, " {0} of {1} | {2:P1} | {3} |", r.ReachedEveryNode, r.CanonicalBlocks, r.AttackerInboundPeak ?? 0, r.NodesEclipsedPeak ?? 0);
+            m.AppendLine(c, $"| {value} | {r.CanonicalBlocks} | {r.StaleRate:P2} | {r.Reorganisations} | {r.To50?.P50:0} | {r.To90?.P50:0} | {r.To100?.P50:0} | {r.MeanBytesSentPerNode:N0} |{attack}{cut}");
         }
         return m.ToString();
     }
@@ -143,6 +152,8 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         m.AppendLine(c, $"| sent per node | {r.MeanBytesSentPerNode:N0} bytes in {r.MeanWritesPerNode:N0} writes |");
         if (r.NodesLeft is { } gone)
             m.AppendLine(c, $"| churn: departures / returns / transfers held back (wallet node away) | {gone} / {r.NodesRejoined} / {r.TransfersHeldBack} |");
+        if (r.EclipseAttackers is { } ea)
+            m.AppendLine(c, $"| eclipse: attackers / peak share of honest inbound links they held / most honest nodes with no honest link | {ea} / {r.AttackerInboundPeak:P1} / {r.NodesEclipsedPeak} |");
         if (r.SelfishShare is { } alpha)
             m.AppendLine(c, $"| selfish miner with α = {alpha:0.###}: its share of the canonical (settled) blocks | {r.SelfishRevenue:P1} ({r.SelfishBlocks} of {r.CanonicalBlocks}); Eyal and Sirer: {r.EyalSirerGamma0:P1} at γ = 0, {r.EyalSirerGamma1:P1} at γ = 1 |");
         m.AppendLine();
@@ -172,6 +183,10 @@ public sealed record SimResults(string Name, int Seed, int Nodes, string Interne
     public int Confirmations { get; init; }
     public Spread? SafeEverywhere { get; init; }
     public bool? Finality { get; init; }
+    /// <summary>Eclipse: the attackers, the largest share of the honest nodes' inbound links they held at a sample (every 10 s), and the most honest nodes with no link to an honest node at one sample.</summary>
+    public int? EclipseAttackers { get; init; }
+    public double? AttackerInboundPeak { get; init; }
+    public int? NodesEclipsedPeak { get; init; }
     /// <summary>Finality on: the time (ms) from a block's making until every node had finalised a checkpoint at or above it.</summary>
     public Spread? FinalEverywhere { get; init; }
     /// <summary>Transactions pending in a node's pool, over nodes and samples every ten simulated seconds: the mean and the largest.</summary>

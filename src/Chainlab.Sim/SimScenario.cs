@@ -38,6 +38,12 @@ public sealed record SimScenario
     /// 0: every miner is honest.
     /// </summary>
     public double SelfishShare { get; init; }
+    /// <summary>
+    /// Eclipse: how many nodes (besides node 1, the producers and a selfish miner) run the node's eclipse
+    /// misbehaviour: each dials the nodes it is linked to with 40 made-up identities and holds the links, relaying
+    /// nothing on them, to take their inbound slots and cut them off.
+    /// </summary>
+    public int EclipseAttackers { get; init; }
     /// <summary>The selfish miner's outbound links (its reach: more links win more races, Eyal and Sirer's γ); default: outbound.</summary>
     public int? SelfishOutbound { get; init; }
     public string BlockTime { get; init; } = "2s";
@@ -113,6 +119,8 @@ public sealed record SimScenario
         if (SelfishShare > 0 && HashShares.Count > 0) throw new FormatException("selfishShare: leave hashShares out (the honest producers share what the selfish miner does not have)");
         if (SelfishOutbound is < 1 or > 1024) throw new FormatException("selfishOutbound: 1 to 1024");
         if (SelfishShare > 0 && Producers + 2 > Nodes) throw new FormatException("selfishShare: the selfish miner needs a node of its own besides the producers and node 1");
+        if (EclipseAttackers < 0 || EclipseAttackers > Nodes - Producers - 1 - (SelfishShare > 0 ? 1 : 0))
+            throw new FormatException("eclipseAttackers: 0 to the nodes other than node 1, the producers and the selfish miner");
         if (Producers < 1 || Producers > Nodes) throw new FormatException("producers: 1 to the number of nodes (the authorities of poa, the miners of pow)");
         if (BlockTimeSpan < TimeSpan.FromMilliseconds(100)) throw new FormatException("blockTime: at least 100ms");
         if (MaxBlockTransactions is < 1 or > Chainlab.Core.Model.Limits.MaxBlockTransactions) throw new FormatException($"maxBlockTransactions: 1 to {Chainlab.Core.Model.Limits.MaxBlockTransactions}");
@@ -149,7 +157,7 @@ public sealed record SimScenario
     }
 
     /// <summary>The parameters a sweep may vary.</summary>
-    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed", "selfishShare", "selfishOutbound", "churn", "validationMsPerKb", "maxBlockTransactions"];
+    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed", "selfishShare", "selfishOutbound", "churn", "validationMsPerKb", "maxBlockTransactions", "eclipseAttackers", "outbound", "inbound"];
 
     /// <summary>This scenario with one parameter set from a sweep's value.</summary>
     public SimScenario With(string parameter, string value)
@@ -171,6 +179,9 @@ public sealed record SimScenario
             "selfishOutbound" => this with { SelfishOutbound = Int() },
             "validationMsPerKb" => this with { ValidationMsPerKb = Real() },
             "maxBlockTransactions" => this with { MaxBlockTransactions = Int() },
+            "eclipseAttackers" => this with { EclipseAttackers = Int() },
+            "outbound" => this with { Outbound = Int() },
+            "inbound" => this with { Inbound = Int() },
             _ => throw new FormatException($"sweep.parameter: '{parameter}' is not one of {string.Join(", ", SweepParameters)}"),
         };
     }

@@ -29,6 +29,18 @@ public sealed class SimTrace(int nodes)
         PoolMax = Math.Max(PoolMax, count);
     }
 
+    /// <summary>Eclipse: the largest share of the honest nodes' inbound links the attackers held at a sample, and the most honest nodes with no honest link at one sample.</summary>
+    public double AttackerInboundPeak { get; private set; }
+    public int EclipsedPeak { get; private set; }
+    public int EclipseSamples { get; private set; }
+
+    public void SampleEclipse(int held, int inbound, int eclipsed)
+    {
+        EclipseSamples++;
+        if (inbound > 0) AttackerInboundPeak = Math.Max(AttackerInboundPeak, (double)held / inbound);
+        EclipsedPeak = Math.Max(EclipsedPeak, eclipsed);
+    }
+
     /// <summary>When every node had finalised a checkpoint at or above this height, or null if one never did.</summary>
     public DateTimeOffset? FinalEverywhere(ulong height)
     {

@@ -69,6 +69,11 @@ public static class Simulation
         var others = selfish is null ? [] : Enumerable.Range(1, s.Nodes - 1).Where(n => !producerAt.ContainsKey(n)).ToList();
         var selfishAt = selfish is null ? -1 : others[random.Next(others.Count)];
         var honestShare = 1 - s.SelfishShare;
+        // Eclipse attackers, if any, drawn from a random source of their own (a run without them is as before):
+        // nodes other than node 1, the producers and the selfish miner, running the node's eclipse misbehaviour.
+        var pick = new Random(s.Seed * 31 + 7);
+        var attackers = Enumerable.Range(1, s.Nodes - 1).Where(n => !producerAt.ContainsKey(n) && n != selfishAt)
+            .Select(n => (n, k: pick.Next())).OrderBy(x => x.k).Take(s.EclipseAttackers).Select(x => x.n).ToHashSet();
         var online = new bool[s.Nodes];
         try
         {
@@ -85,7 +90,7 @@ public static class Simulation
                     SimulatedWork = s.Consensus != "pow" ? null
                         : new Chainlab.Node.Production.SimulatedWork(i == selfishAt ? s.SelfishShare
                             : producerAt.TryGetValue(i, out var m) ? honestShare * (s.HashShares.Count > 0 ? s.HashShares[m] : 1.0 / s.Producers) : 0),
-                    Misbehave = i == selfishAt ? ["selfish-mine"] : [],
+                    Misbehave = i == selfishAt ? ["selfish-mine"] : attackers.Contains(i) ? ["eclipse"] : [],
                     Peers = new PeerOptions
                     {
                         Transport = net.ForNode(regions[i]), Port = port, PeersFile = "", Bootstrap = bootstrap, MaxInbound = s.Inbound,
@@ -171,7 +176,7 @@ public static class Simulation
                 if (leaveChance > 0)
                     for (var i = 1; i < nodes.Count; i++)
                     {
-                        if (producerAt.ContainsKey(i) || i == selfishAt) continue;
+                        if (producerAt.ContainsKey(i) || i == selfishAt || attackers.Contains(i)) continue;
                         if (online[i] && churn.NextDouble() < leaveChance)
                         {
                             var gone = nodes[i];
@@ -213,6 +218,26 @@ public static class Simulation
                     sinceSample = 0;
                     for (var i = 0; i < nodes.Count; i++)
                         if (online[i]) trace.SamplePool(nodes[i].Pool.Count);
+                    if (attackers.Count > 0)
+                    {
+                        // Each honest node's links: how many of its inbound ones the attackers hold (their made-up
+                        // identities dial from the attacker's address), and whether any link leads to an honest node.
+                        var attackerPorts = attackers.Select(a => ports[a]).ToHashSet();
+                        int held = 0, inbound = 0, eclipsed = 0;
+                        for (var i = 0; i < nodes.Count; i++)
+                        {
+                            if (!online[i] || attackers.Contains(i)) continue;
+                            var honest = 0;
+                            foreach (var peer in nodes[i].Network!.Peers)
+                            {
+                                var theirs = attackerPorts.Contains(IPEndPoint.Parse(peer.Address).Port);
+                                if (!peer.Outbound) { inbound++; if (theirs) held++; }
+                                if (!theirs) honest++;
+                            }
+                            if (honest == 0) eclipsed++;
+                        }
+                        trace.SampleEclipse(held, inbound, eclipsed);
+                    }
                 }
                 if (progress is not null && wall.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
@@ -223,8 +248,8 @@ public static class Simulation
             progress?.Invoke(new SimProgress(vt.Now - Start, s.DurationSpan, wall.Elapsed, vt.Scheduler.Executed, nodes[0].Chain.Head.Height));
             var report = SimReport.Of(s, model, regions, trace, nodes.Count,
                 ports.Select(net.SentBy).ToList(), nodes[0].Chain.Head, refused, partitions, vt.Scheduler.Executed, wall.Elapsed);
-            return s.Churn == 0 ? report
-                : report with { Results = report.Results with { NodesLeft = left, NodesRejoined = rejoined, TransfersHeldBack = heldBack } };
+            if (s.Churn > 0) report = report with { Results = report.Results with { NodesLeft = left, NodesRejoined = rejoined, TransfersHeldBack = heldBack } };
+            return report;
         }
         finally
         {

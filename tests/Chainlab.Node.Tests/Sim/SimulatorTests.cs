@@ -251,6 +251,32 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Eclipse_attackers_fill_the_inbound_slots_of_their_neighbours_but_outbound_links_keep_every_honest_node_on_the_chain()
+    {
+        var s = new SimScenario
+        {
+            Name = "eclipse", Seed = 6, Nodes = 24, Internet = "uniform", LatencyMs = 30, Producers = 2, BlockTime = "2s", Duration = "60s",
+            Outbound = 3, Inbound = 8, TransactionsPerSecond = 2, EclipseAttackers = 3,
+        };
+        var attacked = Simulation.Run(s.Checked()).Results;
+        // Forty identities per neighbour: the attackers take most of some honest nodes' inbound slots.
+        Assert.True(attacked.AttackerInboundPeak > 0.25, $"attackers held at most {attacked.AttackerInboundPeak:P1} of the honest inbound links");
+        // The links each node dials itself stay honest: nobody is cut off and every block reaches every node.
+        Assert.Equal(0, attacked.NodesEclipsedPeak);
+        Assert.True(attacked.CanonicalBlocks >= 12 && attacked.ReachedEveryNode == attacked.CanonicalBlocks, $"{attacked.ReachedEveryNode} of {attacked.CanonicalBlocks} reached every node");
+        Assert.Equal(attacked, Simulation.Run(s.Checked()).Results with { }, new ResultsJson());
+        Assert.Null(Simulation.Run((s with { EclipseAttackers = 0 }).Checked()).Results.AttackerInboundPeak);
+        Assert.Contains("eclipseAttackers", Assert.Throws<FormatException>(() => (s with { EclipseAttackers = 22 }).Checked()).Message);
+    }
+
+    /// <summary>Two results are the same when their JSON is.</summary>
+    private sealed class ResultsJson : IEqualityComparer<SimResults>
+    {
+        public bool Equals(SimResults? a, SimResults? b) => System.Text.Json.JsonSerializer.Serialize(a, SimReport.Json) == System.Text.Json.JsonSerializer.Serialize(b, SimReport.Json);
+        public int GetHashCode(SimResults r) => 0;
+    }
+
+    [Fact]
     public void A_scenario_file_with_a_mistake_is_refused_naming_the_field_or_the_line()
     {
         Assert.Contains("nodes", Assert.Throws<FormatException>(() => SimScenario.Parse("nodes: 1")).Message);
