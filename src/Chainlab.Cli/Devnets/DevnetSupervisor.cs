@@ -24,6 +24,7 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
     }
 
     private readonly List<Child> _nodes = new();
+    private string? _genesis;
 
     public static string NodeDir(string root, int i) => Path.Combine(root, $"node{i}");
     /// <summary>The token the devnet control routes take (the supervisor's and every node's).</summary>
@@ -106,7 +107,9 @@ public sealed class DevnetSupervisor(string root, DevnetSettings settings) : IAs
     private async Task WaitUp(Child child, CancellationToken ct)
     {
         var i = child.Index;
-        try { await NodeApi.WaitForStatusAsync(child.Http, child.Proc, TimeSpan.FromSeconds(60), ct: ct); }
+        // Only this devnet's node counts: a stranger that took the port while the node restarted must not pass for it.
+        _genesis ??= Chainlab.Core.Rules.Genesis.GenesisBlock(Chainlab.Core.Model.ChainSpec.FromJson(File.ReadAllText(Path.Combine(root, "chainspec.json")))).Hash.ToString();
+        try { await NodeApi.WaitForStatusAsync(child.Http, child.Proc, TimeSpan.FromSeconds(60), ct: ct, genesisHash: _genesis); }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
             await Task.Delay(200, CancellationToken.None); // let the log catch the child's last words
