@@ -27,6 +27,9 @@ public static class SimCommands
             }
             catch (FormatException e) { throw new CliException($"{path}: {e.Message}", ExitCodes.BadInput); }
             var dir = pr.GetValue(outDir) ?? Path.Combine(".chainlab", "sim", s.Name);
+            // A run is one busy thread allocating many small objects; blocking collections keep its peak memory
+            // lower than background ones (docs/BENCHMARKS.md, "The simulator"). This process does nothing else.
+            System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
             var quiet = pr.GetValue(Global.Json) || Console.IsErrorRedirected;
             Action<SimProgress>? progress = quiet ? null : p => Console.Error.Write(
                 $"\r  simulated {p.Simulated:hh\\:mm\\:ss} of {p.Total:hh\\:mm\\:ss} · wall {p.Wall.TotalSeconds:0.0} s · {p.WorkItems / Math.Max(p.Wall.TotalSeconds, 1e-9):N0} work items/s · height {p.Height}   ");
