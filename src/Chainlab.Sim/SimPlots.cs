@@ -78,6 +78,7 @@ public static class SimPlots
             selfish.Title("Selfish mining: share of the canonical blocks against hash share α");
             selfish.XLabel("α, the selfish miner's share of the hash power");
             selfish.YLabel("% of the canonical blocks");
+            selfish.Axes.SetLimits(0, 0.5, 0, 100);
             selfish.ShowLegend(Alignment.UpperLeft);
             Save(selfish, "selfish-share");
         }
