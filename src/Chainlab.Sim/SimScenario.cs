@@ -27,6 +27,8 @@ public sealed record SimScenario
     public double ValidationMsPerKb { get; init; }
     /// <summary>Each latency varies by up to this fraction either way.</summary>
     public double Jitter { get; init; }
+    /// <summary>The chance a message is lost and resent after the retransmission time-out (TCP: late, never missing; <see cref="InternetModel.Loss"/>).</summary>
+    public double Loss { get; init; }
     /// <summary>poa or pos (the engine's own slot clock; pos: the producers are genesis validators with equal stakes and the VRF lottery picks each slot's leaders) or pow (simulated work: each miner finds blocks as a Poisson process with its share of the hash power).</summary>
     public string Consensus { get; init; } = "poa";
     /// <summary>Proof of work: each miner's share of the hash power (default: equal shares); as many as there are producers.</summary>
@@ -105,7 +107,8 @@ public sealed record SimScenario
             ? InternetModel.Uniform(TimeSpan.FromMilliseconds(LatencyMs), (long)(BandwidthMbps * 1_000_000))
             : InternetModel.Presets.TryGetValue(Internet, out var m) ? m
             : throw new FormatException($"internet: '{Internet}' is not one of uniform, {string.Join(", ", InternetModel.Presets.Keys)}");
-        return Jitter > 0 ? model.WithJitter(Jitter) : model;
+        if (Jitter > 0) model = model.WithJitter(Jitter);
+        return Loss > 0 ? model.WithLoss(Loss) : model;
     }
 
     /// <summary>Every rule a scenario must meet, with the field named; throws FormatException.</summary>
@@ -137,6 +140,7 @@ public sealed record SimScenario
         if (LatencyMs is < 0 or > 10_000 || BandwidthMbps is <= 0 or > 100_000) throw new FormatException("latencyMs: 0 to 10000, bandwidthMbps: more than 0");
         if (ValidationMsPerKb is < 0 or > 1000) throw new FormatException("validationMsPerKb: 0 to 1000");
         if (Jitter is < 0 or > 1) throw new FormatException("jitter: 0 to 1");
+        if (Loss is < 0 or > 0.5) throw new FormatException("loss: 0 to 0.5");
         if (TransactionsPerSecond is < 0 or > 100_000) throw new FormatException("transactionsPerSecond: 0 to 100000");
         var model = Model();
         foreach (var (p, i) in Partitions.Select((p, i) => (p, i)))
@@ -157,7 +161,7 @@ public sealed record SimScenario
     }
 
     /// <summary>The parameters a sweep may vary.</summary>
-    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed", "selfishShare", "selfishOutbound", "churn", "validationMsPerKb", "maxBlockTransactions", "eclipseAttackers", "outbound", "inbound"];
+    public static readonly string[] SweepParameters = ["nodes", "latencyMs", "bandwidthMbps", "jitter", "producers", "blockTime", "transactionsPerSecond", "seed", "selfishShare", "selfishOutbound", "churn", "validationMsPerKb", "maxBlockTransactions", "eclipseAttackers", "outbound", "inbound", "loss"];
 
     /// <summary>This scenario with one parameter set from a sweep's value.</summary>
     public SimScenario With(string parameter, string value)
@@ -170,6 +174,7 @@ public sealed record SimScenario
             "latencyMs" => this with { LatencyMs = Int() },
             "bandwidthMbps" => this with { BandwidthMbps = Real() },
             "jitter" => this with { Jitter = Real() },
+            "loss" => this with { Loss = Real() },
             "producers" => this with { Producers = Int() },
             "blockTime" => this with { BlockTime = value },
             "transactionsPerSecond" => this with { TransactionsPerSecond = Int() },

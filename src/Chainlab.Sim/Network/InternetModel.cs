@@ -19,7 +19,7 @@ public sealed class InternetModel
 {
     private readonly long[,] _latencyMs;
 
-    public InternetModel(string name, IReadOnlyList<Region> regions, long[,] latencyMs, double jitter = 0)
+    public InternetModel(string name, IReadOnlyList<Region> regions, long[,] latencyMs, double jitter = 0, double loss = 0)
     {
         if (regions.Count == 0) throw new ArgumentException("a model needs at least one region", nameof(regions));
         if (latencyMs.GetLength(0) != regions.Count || latencyMs.GetLength(1) != regions.Count)
@@ -27,7 +27,9 @@ public sealed class InternetModel
         if (regions.Any(r => r.UploadBitsPerSecond <= 0 || r.DownloadBitsPerSecond <= 0 || r.Share < 0))
             throw new ArgumentException("every region needs positive bandwidths and a share of at least 0", nameof(regions));
         if (jitter is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(jitter), "jitter is a fraction of the latency, 0..1");
+        if (loss is < 0 or > 0.5) throw new ArgumentOutOfRangeException(nameof(loss), "loss is a chance per message, 0..0.5");
         Name = name;
+        Loss = loss;
         Regions = regions;
         _latencyMs = latencyMs;
         Jitter = jitter;
@@ -37,6 +39,16 @@ public sealed class InternetModel
     public IReadOnlyList<Region> Regions { get; }
     /// <summary>Each delivery's latency varies by up to this fraction either way (0: none).</summary>
     public double Jitter { get; }
+    /// <summary>
+    /// The chance that a message's packets are lost on the way (0: never). Links are TCP streams, so a loss is not a
+    /// missing message but a late one: the sender resends after its retransmission time-out (at least 200 ms, as
+    /// Linux's, or twice the round trip), doubling it at each further loss, and everything behind it on that
+    /// direction waits (head-of-line blocking).
+    /// </summary>
+    public double Loss { get; }
+
+    /// <summary>The first retransmission time-out on a link between these regions: twice the round trip, at least 200 ms.</summary>
+    public TimeSpan RetransmissionTimeout(int from, int to) => TimeSpan.FromMilliseconds(Math.Max(200, 2 * (_latencyMs[from, to] + _latencyMs[to, from])));
 
     public TimeSpan Latency(int from, int to) => TimeSpan.FromMilliseconds(_latencyMs[from, to]);
 
@@ -104,7 +116,10 @@ public sealed class InternetModel
     };
 
     /// <summary>This model with jitter (a fraction of each latency, either way).</summary>
-    public InternetModel WithJitter(double jitter) => new(Name, Regions, _latencyMs, jitter);
+    public InternetModel WithJitter(double jitter) => new(Name, Regions, _latencyMs, jitter, Loss);
+
+    /// <summary>This model with a chance of loss per message (<see cref="Loss"/>).</summary>
+    public InternetModel WithLoss(double loss) => new(Name, Regions, _latencyMs, Jitter, loss);
 
     private static InternetModel Preset(string name, double[] share, long[] up, long[] down, long[,] latency) =>
         new(name, SixRegions.Select((r, i) => new Region(r, share[i], up[i], down[i])).ToList(), latency);
@@ -127,6 +142,10 @@ public sealed class LinkQueue(InternetModel model, int from, int to, Random rand
         var latency = model.Latency(from, to);
         if (model.Jitter > 0) latency += latency * (model.Jitter * (2 * random.NextDouble() - 1));
         var arrival = _sendingUntil + latency;
+        // Lost: resent after the time-out, which doubles at each further loss (at most six tries are modelled).
+        if (model.Loss > 0)
+            for (var (rto, tries) = (model.RetransmissionTimeout(from, to), 0); tries < 6 && random.NextDouble() < model.Loss; rto += rto, tries++)
+                arrival += rto;
         if (arrival < _lastDelivery) arrival = _lastDelivery;
         _lastDelivery = arrival;
         return arrival;

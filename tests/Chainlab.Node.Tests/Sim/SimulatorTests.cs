@@ -65,6 +65,25 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void A_lost_message_arrives_a_retransmission_time_out_late_and_holds_back_the_ones_behind_it()
+    {
+        var model = InternetModel.Uniform(TimeSpan.FromMilliseconds(30), 1_000_000_000).WithLoss(0.3);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), model.RetransmissionTimeout(0, 0)); // 2 × 60 ms round trip is under Linux's floor
+        // Sent a second apart: each message on its own, about 30 % late by one time-out (200 ms) or more (then 400 more, doubling).
+        var link = new LinkQueue(model, 0, 0, new Random(4));
+        var delays = Enumerable.Range(0, 2_000).Select(i => (link.Send(T0 + TimeSpan.FromSeconds(i), 100) - T0 - TimeSpan.FromSeconds(i)).TotalMilliseconds).ToList();
+        Assert.InRange(delays.Count(d => d >= 230), 2_000 * 0.25, 2_000 * 0.35);
+        Assert.All(delays, d => Assert.True(Math.Round(d) == 30 || d >= 230, $"{d} ms"));
+        Assert.Contains(630, delays.Select(d => Math.Round(d))); // lost twice
+        // Sent 10 ms apart: a lost message holds back those behind it, and the stream keeps its order.
+        var dense = new LinkQueue(model, 0, 0, new Random(5));
+        var arrivals = Enumerable.Range(0, 200).Select(i => dense.Send(T0 + TimeSpan.FromMilliseconds(10 * i), 100)).ToList();
+        Assert.Equal(arrivals.Order(), arrivals);
+        Assert.True(arrivals.Zip(arrivals.Skip(1)).Count(p => p.First == p.Second) > 20, "messages held behind a lost one arrive with it");
+        Assert.Contains("loss", Assert.Throws<FormatException>(() => SimScenario.Parse("loss: 0.9")).Message);
+    }
+
+    [Fact]
     public void New_nodes_land_in_regions_in_proportion_to_the_measured_shares()
     {
         var m = InternetModel.Bitcoin2019;
