@@ -39,16 +39,21 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         // A block is k deep on a node once that node connected the canonical block k - 1 above it (its descendant).
         var byHeight = seen.Where(kv => canonical.Contains(kv.Key)).ToDictionary(kv => kv.Value.Height, kv => kv.Value);
         var k = (ulong)s.Confirmations;
-        var safe = Over(canon.Select(b => byHeight.TryGetValue(b.Height + k - 1, out var d) && d.Until(1.0, nodes) is { } ms
-            ? (double?)(d.First - b.First).TotalMilliseconds + ms : null).OfType<double>().ToList());
-        var final = !s.Finality ? null : Over(canon.Select(b => trace.FinalEverywhere(b.Height) is { } at ? (double?)(at - b.First).TotalMilliseconds : null).OfType<double>().ToList());
+        // Blocks that were not yet k deep (or final) on every node when the run ended are left out; the report says how
+        // many blocks each figure covers.
+        var safeTimes = canon.Select(b => byHeight.TryGetValue(b.Height + k - 1, out var d) && d.Until(1.0, nodes) is { } ms
+            ? (double?)(d.First - b.First).TotalMilliseconds + ms : null).OfType<double>().ToList();
+        var finalTimes = !s.Finality ? [] : canon.Select(b => trace.FinalEverywhere(b.Height) is { } at ? (double?)(at - b.First).TotalMilliseconds : null).OfType<double>().ToList();
+        var (safeCount, finalCount) = (safeTimes.Count, finalTimes.Count);
+        var safe = Over(safeTimes);
+        var final = !s.Finality ? null : Over(finalTimes);
         // The propagation CDF: over every (canonical block, node) pair, the delay by which each share of them was
         // reached; a pair never reached has none, so the curve can stop short of 100 %.
         var pairs = canon.SelectMany(b => b.Delays).Order().ToList();
         var total = (long)canon.Count * nodes;
         var cdf = total == 0 ? null : Enumerable.Range(0, 101).Select(pc =>
         {
-            var need = (long)Math.Ceiling(pc / 100.0 * total);
+            var need = (pc * total + 99) / 100; // ceil(pc % of total), in integers
             return need == 0 ? 0 : need <= pairs.Count ? pairs[(int)need - 1] : (double?)null;
         }).ToList();
         var stale = settled.Count(kv => !canonical.Contains(kv.Key));
@@ -62,8 +67,10 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         {
             Confirmations = s.Confirmations,
             SafeEverywhere = safe,
+            SafeEverywhereBlocks = safeCount,
             Finality = s.Finality ? true : null,
             FinalEverywhere = final,
+            FinalEverywhereBlocks = s.Finality ? finalCount : null,
             PoolMean = Math.Round(trace.PoolMean, 3),
             PoolMax = trace.PoolMax,
             PropagationCdf = cdf,
@@ -144,8 +151,8 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         m.AppendLine(c, $"| propagation to 90 % | {S(r.To90)} |");
         m.AppendLine(c, $"| propagation to 100 % | {S(r.To100)} |");
         m.AppendLine(c, $"| canonical blocks that reached every node | {r.ReachedEveryNode} of {r.CanonicalBlocks} |");
-        m.AppendLine(c, $"| until {r.Confirmations} deep on every node, ms (median / p90 / max over blocks) | {S(r.SafeEverywhere)} |");
-        if (r.Finality == true) m.AppendLine(c, $"| until final on every node, ms (median / p90 / max) | {S(r.FinalEverywhere)} |");
+        m.AppendLine(c, $"| until {r.Confirmations} deep on every node, ms (median / p90 / max over the {r.SafeEverywhereBlocks} of {r.CanonicalBlocks} blocks that got there) | {S(r.SafeEverywhere)} |");
+        if (r.Finality == true) m.AppendLine(c, $"| until final on every node, ms (median / p90 / max over the {r.FinalEverywhereBlocks} of {r.CanonicalBlocks} blocks final everywhere) | {S(r.FinalEverywhere)} |");
         m.AppendLine(c, $"| pending transactions in a node's pool (mean / largest, sampled every 10 s) | {r.PoolMean:0.#} / {r.PoolMax:N0} |");
         m.AppendLine(c, $"| mean block size | {r.MeanBlockBytes:N0} bytes |");
         m.AppendLine(c, $"| transactions in settled canonical blocks / refused by the pool | {r.TransactionsIncluded:N0} / {r.TransactionsRefused:N0} |");
@@ -182,6 +189,8 @@ public sealed record SimResults(string Name, int Seed, int Nodes, string Interne
     /// <summary>k, and the time (ms, over settled canonical blocks) from a block's making until it was k deep on every node.</summary>
     public int Confirmations { get; init; }
     public Spread? SafeEverywhere { get; init; }
+    /// <summary>How many of the settled canonical blocks were k deep on every node by the end (the ones the figure covers).</summary>
+    public int SafeEverywhereBlocks { get; init; }
     public bool? Finality { get; init; }
     /// <summary>Eclipse: the attackers, the largest share of the honest nodes' inbound links they held at a sample (every 10 s), and the most honest nodes with no link to an honest node at one sample.</summary>
     public int? EclipseAttackers { get; init; }
@@ -189,6 +198,8 @@ public sealed record SimResults(string Name, int Seed, int Nodes, string Interne
     public int? NodesEclipsedPeak { get; init; }
     /// <summary>Finality on: the time (ms) from a block's making until every node had finalised a checkpoint at or above it.</summary>
     public Spread? FinalEverywhere { get; init; }
+    /// <summary>How many of the settled canonical blocks were final on every node by the end.</summary>
+    public int? FinalEverywhereBlocks { get; init; }
     /// <summary>Transactions pending in a node's pool, over nodes and samples every ten simulated seconds: the mean and the largest.</summary>
     public double PoolMean { get; init; }
     public int PoolMax { get; init; }

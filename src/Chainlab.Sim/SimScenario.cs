@@ -129,7 +129,7 @@ public sealed record SimScenario
         if (MaxBlockTransactions is < 1 or > Chainlab.Core.Model.Limits.MaxBlockTransactions) throw new FormatException($"maxBlockTransactions: 1 to {Chainlab.Core.Model.Limits.MaxBlockTransactions}");
         if (Confirmations is < 1 or > 1000) throw new FormatException("confirmations: 1 to 1000");
         if (Finality && Consensus == "pow") throw new FormatException("finality: proof of stake and proof of authority only (proof of work has no voters)");
-        if (CheckpointInterval is 1 or > 100_000) throw new FormatException("checkpointInterval: 0 (the engine's) or 2 to 100000");
+        if (CheckpointInterval is 1 or 2 or > 100_000) throw new FormatException("checkpointInterval: 0 (the engine's) or 3 to 100000 (voters vote 2 blocks past a checkpoint)");
         if (Churn is < 0 or > 60) throw new FormatException("churn: 0 to 60 departures per node and hour");
         if (ChurnDowntimeSpan < TimeSpan.FromSeconds(1) || ChurnDowntimeSpan > TimeSpan.FromDays(1)) throw new FormatException("churnDowntime: 1s to 1d");
         if (Load is not ("gossip" or "miners")) throw new FormatException($"load: '{Load}' is not gossip or miners");

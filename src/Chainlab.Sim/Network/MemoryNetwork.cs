@@ -65,7 +65,8 @@ public sealed class MemoryNetwork(InternetModel? model = null, TimeProvider? clo
             lock (this)
             {
                 var start = arrived > _free ? arrived : _free;
-                _free = start + TimeSpan.FromTicks((long)Math.Round(bytes * msPerKilobyte * TimeSpan.TicksPerMillisecond / 1000));
+                // At least a tick: two writes arriving at one instant are checked one after the other, in order.
+                _free = start + TimeSpan.FromTicks(Math.Max(1, (long)Math.Ceiling(bytes * msPerKilobyte * TimeSpan.TicksPerMillisecond / 1000)));
                 return _free;
             }
         }

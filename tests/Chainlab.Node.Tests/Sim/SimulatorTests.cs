@@ -262,7 +262,9 @@ public sealed class SimulatorTests
         // justified twice over, which takes more than one interval, and every node gets there.
         Assert.True(r.Finality == true && r.FinalEverywhere is not null, "no block was final on every node");
         Assert.True(r.FinalEverywhere!.P50 > 4 * 1000, $"final after {r.FinalEverywhere.P50} ms");
-        Assert.Null(deeper.FinalEverywhere);
+        Assert.InRange(r.FinalEverywhereBlocks!.Value, 1, r.CanonicalBlocks);
+        Assert.InRange(r.SafeEverywhereBlocks, 1, r.CanonicalBlocks);
+        Assert.Contains("checkpointInterval", Assert.Throws<FormatException>(() => (s with { CheckpointInterval = 2 }).Checked()).Message);
         // Transfers wait in the pools between blocks.
         Assert.True(r.PoolMean > 0 && r.PoolMax >= r.PoolMean, $"pools: mean {r.PoolMean}, largest {r.PoolMax}");
         Assert.Contains("until final on every node", Simulation.Run(s.Checked()).Markdown());

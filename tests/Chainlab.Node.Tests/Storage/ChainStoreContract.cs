@@ -487,5 +487,13 @@ public sealed class SharedMemoryChainStoreTests : ChainStoreContract
         Assert.Same(a.RawBlockByHeight(1), b.RawBlockByHeight(1));
         Assert.Same(a.Transaction(txs[3].Hash), b.Transaction(txs[3].Hash));
         Assert.Equal(2, _shared.Count);
+        // A node whose execution gave another outcome keeps its own location (and the others keep theirs).
+        using var odd = Open(NewLocation());
+        odd.InitGenesis(g, spec.GenesisState());
+        var failed = commit(new Block(h, txs, [])) with { Receipts = txs.Select((t, i) => new Receipt(t.Hash, 1, i, false, t.Fee, "odd")).ToList() };
+        odd.Commit(failed);
+        Assert.Equal("odd", odd.Transaction(txs[3].Hash)!.Receipt.Error);
+        Assert.Null(a.Transaction(txs[3].Hash)!.Receipt.Error);
+        Assert.Same(a.BlockByHeight(1), odd.BlockByHeight(1));
     }
 }
