@@ -44,7 +44,6 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         var safeTimes = canon.Select(b => byHeight.TryGetValue(b.Height + k - 1, out var d) && d.Until(1.0, nodes) is { } ms
             ? (double?)(d.First - b.First).TotalMilliseconds + ms : null).OfType<double>().ToList();
         var finalTimes = !s.Finality ? [] : canon.Select(b => trace.FinalEverywhere(b.Height) is { } at ? (double?)(at - b.First).TotalMilliseconds : null).OfType<double>().ToList();
-        var (safeCount, finalCount) = (safeTimes.Count, finalTimes.Count);
         var safe = Over(safeTimes);
         var final = !s.Finality ? null : Over(finalTimes);
         // The propagation CDF: over every (canonical block, node) pair, the delay by which each share of them was
@@ -67,10 +66,10 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         {
             Confirmations = s.Confirmations,
             SafeEverywhere = safe,
-            SafeEverywhereBlocks = safeCount,
+            SafeEverywhereBlocks = safeTimes.Count,
             Finality = s.Finality ? true : null,
             FinalEverywhere = final,
-            FinalEverywhereBlocks = s.Finality ? finalCount : null,
+            FinalEverywhereBlocks = s.Finality ? finalTimes.Count : null,
             PoolMean = Math.Round(trace.PoolMean, 3),
             PoolMax = trace.PoolMax,
             PropagationCdf = cdf,

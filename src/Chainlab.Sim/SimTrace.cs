@@ -34,8 +34,9 @@ public sealed class SimTrace(int nodes)
     public int EclipsedPeak { get; private set; }
     public int EclipseSamples { get; private set; }
 
-    public void SampleEclipse(int held, int inbound, int eclipsed)
+    public void SampleEclipse((int Held, int Inbound, int Eclipsed) census)
     {
+        var (held, inbound, eclipsed) = census;
         EclipseSamples++;
         if (inbound > 0) AttackerInboundPeak = Math.Max(AttackerInboundPeak, (double)held / inbound);
         EclipsedPeak = Math.Max(EclipsedPeak, eclipsed);

@@ -58,7 +58,6 @@ public static class Simulation
         };
         var signatures = new SharedSignatures();
         var blocks = new SharedBlocks(); // every node's store keeps the one copy of a block
-
         var root = Directory.CreateTempSubdirectory("chainlab-sim-").FullName;
         var nodes = new List<NodeCore>();
         var regions = new int[s.Nodes];
@@ -218,26 +217,7 @@ public static class Simulation
                     sinceSample = 0;
                     for (var i = 0; i < nodes.Count; i++)
                         if (online[i]) trace.SamplePool(nodes[i].Pool.Count);
-                    if (attackers.Count > 0)
-                    {
-                        // Each honest node's links: how many of its inbound ones the attackers hold (their made-up
-                        // identities dial from the attacker's address), and whether any link leads to an honest node.
-                        var attackerPorts = attackers.Select(a => ports[a]).ToHashSet();
-                        int held = 0, inbound = 0, eclipsed = 0;
-                        for (var i = 0; i < nodes.Count; i++)
-                        {
-                            if (!online[i] || attackers.Contains(i)) continue;
-                            var honest = 0;
-                            foreach (var peer in nodes[i].Network!.Peers)
-                            {
-                                var theirs = attackerPorts.Contains(IPEndPoint.Parse(peer.Address).Port);
-                                if (!peer.Outbound) { inbound++; if (theirs) held++; }
-                                if (!theirs) honest++;
-                            }
-                            if (honest == 0) eclipsed++;
-                        }
-                        trace.SampleEclipse(held, inbound, eclipsed);
-                    }
+                    if (attackers.Count > 0) trace.SampleEclipse(EclipseCensus(nodes, online, attackers, ports));
                 }
                 if (progress is not null && wall.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
@@ -257,6 +237,30 @@ public static class Simulation
                 if (online[i]) vt.Run(() => nodes[i].DisposeAsync().AsTask());
             try { Directory.Delete(root, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// Over the honest nodes that are up: how many of their inbound links lead to an attacker's address (its made-up
+    /// identities dial from there, as do its ordinary links), how many inbound links there are, and how many nodes
+    /// have no link to an honest node.
+    /// </summary>
+    private static (int Held, int Inbound, int Eclipsed) EclipseCensus(List<NodeCore> nodes, bool[] online, HashSet<int> attackers, int[] ports)
+    {
+        var attackerPorts = attackers.Select(a => ports[a]).ToHashSet();
+        int held = 0, inbound = 0, eclipsed = 0;
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (!online[i] || attackers.Contains(i)) continue;
+            var honest = 0;
+            foreach (var peer in nodes[i].Network!.Peers)
+            {
+                var theirs = attackerPorts.Contains(IPEndPoint.Parse(peer.Address).Port);
+                if (!peer.Outbound) { inbound++; if (theirs) held++; }
+                if (!theirs) honest++;
+            }
+            if (honest == 0) eclipsed++;
+        }
+        return (held, inbound, eclipsed);
     }
 
     private static KeyPair[] Keys(int n, Random random) => Enumerable.Range(0, n).Select(_ => KeyPair.FromRandom(random)).ToArray();
