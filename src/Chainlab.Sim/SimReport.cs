@@ -20,6 +20,13 @@ public sealed record Spread(double P50, double P90, double Max);
 /// </summary>
 public sealed record SimReport(SimResults Results, double WallSeconds, long WorkItems, double WorkItemsPerSecond)
 {
+    // How large the collector lets its young generation grow, as it reports it (6 MiB by default on this machine;
+    // chainlab sim run sets 128 MiB).
+    private static string Collector() =>
+        GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var v) && Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) is > 0 and var bytes
+            ? $"; the collector's young generation up to {bytes / 1048576.0:0.#} MiB"
+            : "";
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static SimReport Of(SimScenario s, InternetModel model, int[] regions, SimTrace trace, int nodes,
@@ -163,7 +170,7 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
         if (r.SelfishShare is { } alpha)
             m.AppendLine(c, $"| selfish miner with α = {alpha:0.###}: its share of the canonical (settled) blocks | {r.SelfishRevenue:P1} ({r.SelfishBlocks} of {r.CanonicalBlocks}); Eyal and Sirer: {r.EyalSirerGamma0:P1} at γ = 0, {r.EyalSirerGamma1:P1} at γ = 1 |");
         m.AppendLine();
-        m.AppendLine(c, $"Run: {WallSeconds:0.0} s of wall time, {WorkItems:N0} work items ({WorkItemsPerSecond:N0} a second).");
+        m.AppendLine(c, $"Run: {WallSeconds:0.0} s of wall time, {WorkItems:N0} work items ({WorkItemsPerSecond:N0} a second){Collector()}.");
         return m.ToString();
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Buffers.Binary;
 using Chainlab.Core.Crypto;
 
@@ -16,7 +17,15 @@ public sealed class CanonicalWriter
 
     public int Length => _buffer.WrittenCount;
     public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
-    public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
+    /// <summary>
+    /// The bytes written. A writer filled exactly to the capacity it was made with hands over its own array rather
+    /// than a copy (a frame or a block sized up front is built once); it never writes into that array again, since
+    /// a write past the end moves to a new one.
+    /// </summary>
+    public byte[] ToArray() =>
+        MemoryMarshal.TryGetArray(_buffer.WrittenMemory, out var written) && written.Offset == 0 && written.Count == written.Array!.Length
+            ? written.Array
+            : _buffer.WrittenSpan.ToArray();
 
     public void U8(byte v) { _buffer.GetSpan(1)[0] = v; _buffer.Advance(1); }
     public void U32(uint v) { BinaryPrimitives.WriteUInt32BigEndian(_buffer.GetSpan(4), v); _buffer.Advance(4); }

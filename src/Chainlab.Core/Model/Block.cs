@@ -14,9 +14,9 @@ public sealed record Block(BlockHeader Header, IReadOnlyList<Transaction> Transa
 
     public byte[] Encode()
     {
-        var size = 64 + Transactions.Sum(t => t.Raw.Length + 4);
-        var w = new CanonicalWriter(size + 512);
-        w.Bytes(Header.Encode());
+        var header = Header.Encode();
+        var w = new CanonicalWriter(4 + header.Length + 4 + Transactions.Sum(t => 4 + t.Raw.Length) + 4 + FileRefs.Sum(f => 4 + f.Length));
+        w.Bytes(header);
         w.U32((uint)Transactions.Count);
         foreach (var tx in Transactions) w.Bytes(tx.Raw);
         w.U32((uint)FileRefs.Count);

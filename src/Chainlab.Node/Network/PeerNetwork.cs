@@ -120,7 +120,12 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
 
     void IPeerHandler.OnGone(Peer peer) => _sync.OnPeerGone(peer, pump: !Deaf);
 
-    void IPeerHandler.OnRound() { if (!Deaf) _sync.Pump(); } // also re-issues block requests that timed out
+    bool IPeerHandler.OnRound() // also re-issues block requests that timed out
+    {
+        if (Deaf) return false;
+        _sync.Pump();
+        return !_sync.Idle;
+    }
 
     async Task IPeerHandler.HandleAsync(Peer peer, Message m, CancellationToken ct)
     {

@@ -320,6 +320,8 @@ public sealed class SimulatorTests
         var (code, output, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["a"]);
         Assert.True(code == 0, err);
         Assert.Contains("propagation to 100 %", output);
+        // The run went to a child process with the young generation's budget set (decision 0030).
+        Assert.Contains("the collector's young generation up to 128 MiB", output);
         Assert.True(File.Exists(Path.Combine(work["a"], "propagation.png")) && File.Exists(Path.Combine(work["a"], "propagation.svg")), output);
         (code, _, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["b"]);
         Assert.True(code == 0, err);
@@ -334,5 +336,36 @@ public sealed class SimulatorTests
         Assert.Equal(2, code);
         Assert.Contains("nodes: 2 to 20000", err);
         Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    [Trait("Category", Categories.Process)]
+    public async Task A_SIGTERM_to_chainlab_sim_run_stops_the_simulation_in_its_child_process_too()
+    {
+        using var work = new TempDir("chainlab-sim-stop");
+        var file = Path.Combine(work.Path, "long.yaml");
+        File.WriteAllText(file, "name: long\nnodes: 200\nduration: 10h\nblockTime: 10m\n");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { NodeProcess.ChainlabDll, "sim", "run", file, "--out", work["out"] }) psi.ArgumentList.Add(a);
+        using var parent = System.Diagnostics.Process.Start(psi)!;
+        var output = parent.StandardOutput.ReadToEndAsync();
+        var errors = parent.StandardError.ReadToEndAsync();
+        // The child: this process's only child, once it has started.
+        var children = $"/proc/{parent.Id}/task/{parent.Id}/children";
+        int? child = null;
+        for (var i = 0; i < 300 && child is null && !parent.HasExited; i++)
+        {
+            if (File.Exists(children) && File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var only]) child = int.Parse(only);
+            else await Task.Delay(100);
+        }
+        if (child is null) Assert.Fail("no child process: " + await errors);
+        Assert.True(Directory.Exists($"/proc/{child}"));
+        Chainlab.Cli.Processes.Signals.Send(parent.Id, Chainlab.Cli.Processes.Signals.Term);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await parent.WaitForExitAsync(deadline.Token);
+        for (var i = 0; i < 100 && Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z "); i++) await Task.Delay(100);
+        Assert.False(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z "), "the simulation's process is still running");
+        Assert.NotEqual(0, parent.ExitCode);
+        Assert.False(File.Exists(Path.Combine(work["out"], "report.json")), await output);
     }
 }

@@ -47,6 +47,7 @@ internal sealed class TransactionGossip : IDisposable
                 _outgoing.TryWrite(h);
                 if (!_options.BlocksOnly) lock (_again) _again.Enqueue((h, 1), due);
             }
+            if (!_options.BlocksOnly) Interlocked.Exchange(ref _againWake, null)?.TrySetResult();
         });
     }
 
@@ -91,10 +92,34 @@ internal sealed class TransactionGossip : IDisposable
     {
         while (!stop.IsCancellationRequested)
         {
-            try { await Task.Delay(_options.ReannounceInterval, _time, stop); }
+            try
+            {
+                await UntilSomethingPending(stop);
+                await Task.Delay(_options.ReannounceInterval, _time, stop);
+            }
             catch (OperationCanceledException) { return; }
             Announce(DueAgain(_time.GetUtcNow()));
         }
+    }
+
+    private TaskCompletionSource? _againWake;
+
+    /// <summary>
+    /// Returns at once while anything waits to be announced again; otherwise when a transaction is admitted (never,
+    /// on a blocks-only node): a node with nothing pending does not wake every interval for nothing.
+    /// </summary>
+    private async Task UntilSomethingPending(CancellationToken stop)
+    {
+        var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_again)
+        {
+            if (_again.Count > 0) return;
+            _againWake = wake;
+        }
+        // Awaited as it is, cancelled through a registration (WaitAsync would complete through the thread pool,
+        // off a simulator's scheduler).
+        using (stop.Register(static s => ((TaskCompletionSource)s!).TrySetCanceled(), wake))
+            await wake.Task;
     }
 
     /// <summary>The pending transactions due to be announced again now; each is queued for its next, later time.</summary>

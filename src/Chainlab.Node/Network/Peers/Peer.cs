@@ -1,3 +1,4 @@
+using System.Buffers;
 using Chainlab.Node.Network.Protocol;
 
 namespace Chainlab.Node.Network.Peers;
@@ -169,37 +170,54 @@ public sealed class Peer : IAsyncDisposable
     /// <summary>Reads one frame: the header's type and length are checked against the caps before the body is read.</summary>
     public async Task<Message> ReadAsync(CancellationToken ct)
     {
+        // The header's reads are awaited here, not in ReadFully: one async layer less for every message.
         var header = new byte[WireLimits.FrameHeaderBytes];
-        await ReadFully(header, ct);
+        for (var got = 0; got < header.Length;)
+        {
+            var n = await _link.Stream.ReadAsync(header.AsMemory(got), ct);
+            if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
+            got += n;
+        }
         var (type, length) = MessageCodec.ReadHeader(header);
         // Before the handshake only handshake frames (a few hundred bytes at most) are accepted, so a stranger
         // cannot make us reserve a large body.
         if (NodeKey.Length == 0 && type is not (MessageType.Hello or MessageType.HelloAck or MessageType.Disconnect))
             throw new ProtocolViolation($"sent {type} before the handshake; only Hello, HelloAck and Disconnect are accepted then");
-        return MessageCodec.DecodeBody(type, await ReadBody(length, ct));
+        return await ReadBody(type, length, ct);
     }
 
     // Bodies up to 64 KiB are read at once; larger ones grow with what has actually arrived, so a header that
-    // announces a huge frame costs memory only as its bytes come in.
-    private async Task<byte[]> ReadBody(int length, CancellationToken ct)
+    // announces a huge frame costs memory only as its bytes come in. The growing buffers are the shared pool's and
+    // go back to it once the body is decoded (decoding copies out what the message keeps).
+    private async Task<Message> ReadBody(MessageType type, int length, CancellationToken ct)
     {
         const int Step = 64 * 1024;
         if (length <= Step)
         {
             var small = new byte[length];
             await ReadFully(small, ct);
-            return small;
+            return MessageCodec.DecodeBody(type, small);
         }
-        var body = new byte[Step];
-        var read = 0;
-        while (read < length)
+        var body = ArrayPool<byte>.Shared.Rent(Step);
+        try
         {
-            if (read == body.Length) Array.Resize(ref body, (int)Math.Min(length, 2L * body.Length));
-            var n = await _link.Stream.ReadAsync(body.AsMemory(read, Math.Min(body.Length, length) - read), ct);
-            if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
-            read += n;
+            var read = 0;
+            while (read < length)
+            {
+                if (read == body.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, 2L * body.Length));
+                    body.AsSpan(0, read).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(body);
+                    body = larger;
+                }
+                var n = await _link.Stream.ReadAsync(body.AsMemory(read, Math.Min(body.Length, length) - read), ct);
+                if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
+                read += n;
+            }
+            return MessageCodec.DecodeBody(type, body.AsSpan(0, length));
         }
-        return body;
+        finally { ArrayPool<byte>.Shared.Return(body); }
     }
 
     // Not Stream.ReadExactlyAsync: it resumes with ConfigureAwait(false), which hops to the thread pool when the

@@ -57,6 +57,12 @@ public sealed record PeerOptions
     /// not announce transactions submitted to it either. The simulator's miners-only load uses it.
     /// </summary>
     public bool BlocksOnly { get; init; }
+    /// <summary>
+    /// How a block received from a peer is decoded; null: Block.Decode. The simulator's nodes hand back the one
+    /// decoded copy of a block another node already stored, when the bytes are the same to the last byte
+    /// (SharedBlocks.Decode); no option, file or flag of a real node sets it.
+    /// </summary>
+    public Func<byte[], Chainlab.Core.Model.Block>? DecodeBlock { get; init; }
     /// <summary>How long a pending transaction waits before it is announced again (gossip may have lost it on the way); the wait doubles each time.</summary>
     public TimeSpan ReannounceInterval { get; init; } = TimeSpan.FromSeconds(6);
     /// <summary>How long a provider record lives on the nodes that keep it.</summary>

@@ -114,7 +114,11 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
         foreach (var p in _peers.Values) Post(p, message);
     }
 
-    public void FlushRequests(Peer peer) => Track(FlushOrDrop(peer));
+    public void FlushRequests(Peer peer)
+    {
+        WakeRounds();
+        Track(FlushOrDrop(peer));
+    }
 
     /// <summary>Remembers work started inline (not through the scheduler, so it starts in call order) until it ends; stopping awaits it.</summary>
     private void Track(Task t)
@@ -300,13 +304,44 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
                     _ = Spawn(() => Dial(ep));
                 }
             }
-            _handler?.OnRound(); // sync re-issues block requests that timed out
-            // Without any peer yet (a node starting beside others that are starting too), look again sooner.
-            var wait = _peers.IsEmpty ? _options.DialInterval / 4 : _options.DialInterval;
-            try { await Delay(wait); }
+            var busy = _handler?.OnRound() ?? false; // sync re-issues block requests that timed out
+            try
+            {
+                // Settled (every outbound slot taken, nothing in flight): nothing for a round to do until a link
+                // goes or sync sends a request, which wake the loop; a simulator's thousand settled nodes no longer
+                // wake every 2 s for nothing. The long wait is only a backstop.
+                if (!busy && await SleepWhileSettled()) continue;
+                // Without any peer yet (a node starting beside others that are starting too), look again sooner.
+                await Delay(_peers.IsEmpty ? _options.DialInterval / 4 : _options.DialInterval);
+            }
             catch (OperationCanceledException) { return; }
         }
     }
+
+    private TaskCompletionSource? _roundWake;
+
+    /// <summary>
+    /// With every outbound slot taken, waits until <see cref="WakeRounds"/> (or 15 dial intervals) and returns true;
+    /// with a slot free returns false at once. The wake is published before the slots are counted, so a link that
+    /// goes in between is not missed.
+    /// </summary>
+    private async Task<bool> SleepWhileSettled()
+    {
+        var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _roundWake, wake);
+        if (OutboundSlotsFree()) { Interlocked.CompareExchange(ref _roundWake, null, wake); return false; }
+        // The backstop timer and the stop complete the same source as a wake, and the loop awaits that one task
+        // (Task.WhenAny or WaitAsync would complete through the thread pool, off a simulator's scheduler).
+        using (_time.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), wake, 15 * _options.DialInterval, Timeout.InfiniteTimeSpan))
+        using (_stop.Token.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), wake))
+            await wake.Task;
+        Interlocked.CompareExchange(ref _roundWake, null, wake);
+        _stop.Token.ThrowIfCancellationRequested();
+        return true;
+    }
+
+    /// <summary>Ends a settled dial loop's sleep: a link went (a slot may be free) or a request went out (it may time out).</summary>
+    private void WakeRounds() => Interlocked.Exchange(ref _roundWake, null)?.TrySetResult();
 
     /// <summary>The addresses of the bootstrap peers given by name; a name that does not resolve now is left for the next round.</summary>
     private async Task<List<IPEndPoint>> ResolveBootstrapHosts()
@@ -398,6 +433,7 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
             {
                 _peers.TryRemove(new KeyValuePair<string, Peer>(Convert.ToHexStringLower(peer.NodeKey), peer));
                 _handler?.OnGone(peer);
+                WakeRounds();
             }
             life.Cancel();
         }

@@ -14,12 +14,13 @@ public static class MessageCodec
     /// <summary>The whole frame for a message; throws if the body would exceed the type's cap.</summary>
     public static byte[] Encode(Message m)
     {
-        // Sized up front for the large bodies, so that a block is copied into the frame once.
+        // Sized up front, to the byte, for the large bodies: a block is copied into the frame once and the frame is
+        // the writer's own array.
         var w = new CanonicalWriter(m switch
         {
-            FileBlock f => 128 + f.Data.Length,
-            Blocks b => 64 + b.Raw.Sum(x => x.Length + 4),
-            Txs t => 64 + t.Raw.Sum(x => x.Length + 4),
+            FileBlock f => WireLimits.FrameHeaderBytes + 8 + 4 + f.Cid.Length + 1 + 4 + f.Data.Length,
+            Blocks b => WireLimits.FrameHeaderBytes + 4 + b.Raw.Sum(x => x.Length + 4),
+            Txs t => WireLimits.FrameHeaderBytes + 4 + t.Raw.Sum(x => x.Length + 4),
             _ => 64,
         });
         w.U8((byte)m.Type);

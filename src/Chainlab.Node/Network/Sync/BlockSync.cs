@@ -54,6 +54,18 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
         TryImport();
     }
 
+    /// <summary>Nothing planned, nobody ahead and no request waiting for an answer on any link: rounds have nothing to look after.</summary>
+    public bool Idle
+    {
+        get
+        {
+            var height = chain.Head.Height;
+            lock (_gate) if (!_planner.Empty) return false;
+            foreach (var p in links.Linked) if (p.BestHeight > height || InFlight(p) > 0) return false;
+            return true;
+        }
+    }
+
     private ulong NowMs => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private void Penalise(Peer p, int points, string why)
@@ -102,7 +114,7 @@ internal sealed class BlockSync(IChainReader chain, IBlockImport import, IPeerLi
         foreach (var raw in b.Raw)
         {
             Block block;
-            try { block = Block.Decode(raw); }
+            try { block = options.DecodeBlock is { } decode ? decode(raw) : Block.Decode(raw); }
             catch (DecodeException e) { throw new ProtocolViolation("sent an undecodable block: " + e.Message); }
             if (block.Height != request.From + (ulong)blocks.Count) throw new ProtocolViolation($"sent block {block.Height} where {request.From + (ulong)blocks.Count} was asked for");
             blocks.Add(block);
