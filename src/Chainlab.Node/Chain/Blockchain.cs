@@ -27,7 +27,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
     private IPendingTransactions _pending = IPendingTransactions.None;
 
     public Blockchain(ChainRules rules, IChainStore store, WorldState world, BlockHeader head, ChainLoop loop,
-        NodeEvents events, TimeProvider time, ILogger log, Func<Transaction, bool>? verifySignature = null)
+        NodeEvents events, TimeProvider time, ILogger log, Func<Transaction, bool>? verifySignature = null, int parallelism = int.MaxValue)
     {
         Rules = rules; _store = store; _world = world; Loop = loop;
         GenesisHash = store.GenesisHash ?? throw new StoreException("the store holds no chain");
@@ -35,7 +35,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         var spec = rules.Spec;
         _headWeight = store.TotalWeight(head.Hash) ?? 0;
         _events = events; _time = time; _log = log;
-        _signatures = new SignatureChecks(() => Pending, verifySignature);
+        _signatures = new SignatureChecks(() => Pending, verifySignature, parallelism);
         _equivocations = new EquivocationWatch(events, spec.BlockTimeMs, log);
         Clock = new SlotClock(spec.GenesisTimeMs, spec.BlockTimeMs);
     }

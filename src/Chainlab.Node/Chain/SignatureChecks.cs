@@ -11,7 +11,11 @@ namespace Chainlab.Node.Chain;
 /// identical to one already verified (the hash covers every byte, signature included). Only valid signatures
 /// are remembered, so a bad one is still caught, and reported, by the import itself.
 /// </summary>
-public sealed class SignatureChecks(Func<IPendingTransactions> pending, Func<Transaction, bool>? verify = null)
+/// <remarks>
+/// <paramref name="parallelism"/>: how many threads may check at once, the node's scheduler's concurrency level. A
+/// simulator's scheduler runs every node on one thread (1): the checks run in line, none ahead on the thread pool.
+/// </remarks>
+public sealed class SignatureChecks(Func<IPendingTransactions> pending, Func<Transaction, bool>? verify = null, int parallelism = int.MaxValue)
 {
     private readonly Func<Transaction, bool> _verify = verify ?? (t => t.VerifySignature());
     private const int MaxRemembered = 1_000_000;
@@ -22,7 +26,7 @@ public sealed class SignatureChecks(Func<IPendingTransactions> pending, Func<Tra
     /// <summary>Starts checking a block's signatures in the background, unless too many checks are already running.</summary>
     public void CheckAhead(Block block)
     {
-        if (block.Transactions.Count == 0) return;
+        if (block.Transactions.Count == 0 || parallelism <= 1) return;
         if (_ahead.Count >= MaxAhead)
             foreach (var done in _ahead.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList()) _ahead.TryRemove(done, out _);
         if (_verified.Count > MaxRemembered) _verified.Clear(); // left by blocks that were never imported
@@ -44,8 +48,9 @@ public sealed class SignatureChecks(Func<IPendingTransactions> pending, Func<Tra
             unverified = unverified.Where(t => !_verified.ContainsKey(t.Hash)).ToList();
             foreach (var t in block.Transactions) _verified.TryRemove(t.Hash, out _);
         }
+        if (parallelism <= 1) return unverified.FirstOrDefault(t => !_verify(t));
         var bad = -1;
-        Parallel.For(0, unverified.Count, (i, state) =>
+        Parallel.For(0, unverified.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(parallelism, Environment.ProcessorCount) }, (i, state) =>
         {
             if (!_verify(unverified[i])) { Volatile.Write(ref bad, i); state.Stop(); }
         });

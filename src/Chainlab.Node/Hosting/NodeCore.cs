@@ -133,8 +133,9 @@ public sealed class NodeCore : IAsyncDisposable
             events.HandlerFailed += (e, ex) => log.LogError(ex, "A handler of {Event} failed: {Message}", e.GetType().Name, ex.Message);
             var (pool, chain) = steps.Run("mempool and chain loop", () =>
             {
-                var built = new Blockchain(rules, opened, world, head, new ChainLoop(options.Scheduler), events, options.Time, logging.CreateLogger("Chainlab.Chain"), options.VerifySignature);
-                var p = new TransactionPool(rules, built, options.Mempool, events, options.VerifySignature);
+                var built = new Blockchain(rules, opened, world, head, new ChainLoop(options.Scheduler), events, options.Time, logging.CreateLogger("Chainlab.Chain"), options.VerifySignature,
+                    options.Scheduler.MaximumConcurrencyLevel);
+                var p = new TransactionPool(rules, built, options.Mempool, events, options.VerifySignature, options.Scheduler.MaximumConcurrencyLevel);
                 built.Pending = p;
                 return (p, built);
             });

@@ -44,10 +44,11 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
     /// <param name="options">Capacity and per-sender limits.</param>
     /// <param name="events">The node's events: the pool follows the chain through <see cref="BlockConnected"/> and
     /// <see cref="Reorganised"/>, and publishes <see cref="TransactionsAdmitted"/> (outside its lock).</param>
-    public TransactionPool(ChainRules rules, IChainReader chain, MempoolOptions options, NodeEvents events, Func<Transaction, bool>? verifySignature = null)
+    public TransactionPool(ChainRules rules, IChainReader chain, MempoolOptions options, NodeEvents events, Func<Transaction, bool>? verifySignature = null, int parallelism = int.MaxValue)
     {
         _rules = rules; _chain = chain; _options = options; _events = events;
         _verify = verifySignature ?? (t => t.VerifySignature());
+        _parallelism = Math.Min(parallelism, Environment.ProcessorCount);
         _subscriptions =
         [
             events.Subscribe<BlockConnected>(e => OnBlockCommitted(e.Block)),
@@ -56,6 +57,8 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
     }
 
     private readonly Func<Transaction, bool> _verify;
+    // How many threads the stateless checks of a batch may use: the node's scheduler's concurrency level (1 in a simulator).
+    private readonly int _parallelism;
 
     private IAccountReader HeadState => _chain.Committed.State;
 
@@ -110,11 +113,14 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
         var results = new Admission[raws.Count];
         var txs = new Transaction?[raws.Count];
         // Stateless work in parallel: decode, static rules, signature.
-        Parallel.For(0, raws.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => 0, (i, _, _) =>
-        {
-            results[i] = Precheck(raws[i], out txs[i]);
-            return 0;
-        }, _ => { });
+        if (_parallelism <= 1)
+            for (var i = 0; i < raws.Count; i++) results[i] = Precheck(raws[i], out txs[i]);
+        else
+            Parallel.For(0, raws.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, () => 0, (i, _, _) =>
+            {
+                results[i] = Precheck(raws[i], out txs[i]);
+                return 0;
+            }, _ => { });
 
         var accepted = new List<Hash>(raws.Count);
         lock (_lock)

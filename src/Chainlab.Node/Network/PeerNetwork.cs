@@ -20,6 +20,9 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
 {
     private readonly IChainReader _chain;
     private readonly PeerSet _set;
+
+    /// <summary>Dial rounds this node's peer set has run (tests: a settled node sleeps).</summary>
+    internal long DialRounds => _set.Rounds;
     private readonly TransactionGossip _transactions;
     private readonly BlockAnnouncer _announcer;
     private readonly BlockSync _sync;
@@ -120,12 +123,9 @@ public sealed class PeerNetwork : IPeerDirectory, IPeerHandler, Dht.IDhtLinks, I
 
     void IPeerHandler.OnGone(Peer peer) => _sync.OnPeerGone(peer, pump: !Deaf);
 
-    bool IPeerHandler.OnRound() // also re-issues block requests that timed out
-    {
-        if (Deaf) return false;
-        _sync.Pump();
-        return !_sync.Idle;
-    }
+    void IPeerHandler.OnRound() { if (!Deaf) _sync.Pump(); } // also re-issues block requests that timed out
+
+    bool IPeerHandler.Idle => Deaf || _sync.Idle;
 
     async Task IPeerHandler.HandleAsync(Peer peer, Message m, CancellationToken ct)
     {

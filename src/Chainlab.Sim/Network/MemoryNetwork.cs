@@ -2,6 +2,7 @@ using Chainlab.Node.Common;
 using Chainlab.Node.Hosting;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using Chainlab.Node;
 using Chainlab.Node.Network.Peers;
@@ -200,7 +201,10 @@ public sealed class MemoryStreamEnd : Stream
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
         if (_closed || _other is null) throw new IOException("link closed");
-        var bytes = buffer.ToArray();
+        // The node's Peer writes each frame from a fresh array of its own and never touches it again, so a write of
+        // a whole array keeps that array rather than a copy (a block's frame is hundreds of kilobytes, written to a
+        // thousand nodes); a part of an array is copied.
+        var bytes = MemoryMarshal.TryGetArray(buffer, out var whole) && whole.Offset == 0 && whole.Count == whole.Array!.Length ? whole.Array : buffer.ToArray();
         if (_delivery is not { } d)
         {
             if (!_other._incoming.TryWrite(bytes)) throw new IOException("link closed");

@@ -104,6 +104,61 @@ public sealed class VirtualTimeNetworkTests
         }
     }
 
+    [Fact]
+    public void A_settled_node_stops_polling_its_peers_and_dials_again_at_once_when_its_link_goes()
+    {
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        var vt = new VirtualTime(start);
+        var net = new MemoryNetwork();
+        var users = Build.Keys(2, seed: 11);
+        var spec = TestNode.SpecFor(users[0], users) with { GenesisTimeMs = (ulong)start.ToUnixTimeMilliseconds() };
+        var keys = Build.Keys(3, seed: 77);
+        var nodes = new List<NodeCore>();
+        NodeCore Start(int i, params int[] bootstrap)
+        {
+            var node = NodeCore.Start(new NodeOptions
+            {
+                DataDir = TestNode.NewDir(), Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = i,
+                Store = () => new MemoryChainStore(), NodeKey = keys[i], LogLevel = LogLevel.None,
+                Peers = new PeerOptions
+                {
+                    Transport = net.ForNode(), MaxOutbound = 1, PingInterval = TimeSpan.FromMinutes(2), IdleTimeout = TimeSpan.FromMinutes(20),
+                    RotationInterval = TimeSpan.FromHours(1),
+                    Bootstrap = bootstrap.Select(p => new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, p)).ToList(),
+                },
+            }, LoggerFactory.Create(_ => { }));
+            nodes.Add(node);
+            return node;
+        }
+        try
+        {
+            var a = Start(0);
+            var b = Start(1);
+            var c = Start(2, a.Network!.Port, b.Network!.Port);
+            vt.RunUntil(() => c.Network!.Peers.Count(p => p.Outbound) == 1, TimeSpan.FromSeconds(10), "the third node takes its one outbound slot");
+            // Settled: its one outbound slot is taken and nothing is in flight. Ten minutes used to be 300 rounds
+            // of 2 s; now the loop sleeps until a link goes, with a backstop every 30 s.
+            var before = c.Network!.DialRounds;
+            vt.RunFor(TimeSpan.FromMinutes(10));
+            var rounds = c.Network.DialRounds - before;
+            Assert.InRange(rounds, 1, 25);
+            // Its link goes: the loop wakes and fills the slot with the other node within a dial interval or two,
+            // not at the next backstop.
+            var linked = c.Network.Peers.Single(p => p.Outbound);
+            var gone = nodes.Single(n => n != c && n.Network!.Port == linked.ListenPort);
+            vt.Run(() => gone.DisposeAsync().AsTask());
+            nodes.Remove(gone);
+            var lostAt = vt.Now;
+            // (It dials the gone node's address first, which fails: that frees the slot and wakes the loop too.)
+            vt.RunUntil(() => c.Network.Peers.Any(p => p.Outbound && p.ListenPort != linked.ListenPort), TimeSpan.FromSeconds(10), "the node links to the other one");
+            Assert.True(vt.Now - lostAt < TimeSpan.FromSeconds(5), $"relinked after {(vt.Now - lostAt).TotalSeconds} s");
+        }
+        finally
+        {
+            foreach (var n in nodes) vt.Run(() => n.DisposeAsync().AsTask());
+        }
+    }
+
     private static string Describe(NodeEvent e) => e switch
     {
         HeadChanged h => $"head {h.Head.Height} {h.Head.Hash}",

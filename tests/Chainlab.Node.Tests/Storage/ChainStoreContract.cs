@@ -496,4 +496,33 @@ public sealed class SharedMemoryChainStoreTests : ChainStoreContract
         Assert.Null(a.Transaction(txs[3].Hash)!.Receipt.Error);
         Assert.Same(a.BlockByHeight(1), odd.BlockByHeight(1));
     }
+
+    [Fact]
+    public void Decoding_bytes_a_store_holds_hands_back_its_copy_and_any_other_bytes_are_decoded_and_refused_as_usual()
+    {
+        var keys = Build.Keys(2, seed: 6);
+        var spec = Build.Spec(keys);
+        var g = spec.GenesisBlock();
+        var txs = Enumerable.Range(0, 5).Select(i => Build.Transfer(keys[0], keys[1].Address, 1, (ulong)i)).ToArray();
+        var h = new BlockHeader(1, g.Hash, g.Header.TimestampMs + 1000, keys[0].PublicKey, Block.ComputeTxRoot(txs), Hash.Sha256([1]), Block.ComputeFilesRoot([]), (uint)txs.Length, new byte[64]);
+        var raw = new Block(h, txs, []).Encode();
+        // Nothing stored yet: decoded as Block.Decode does, a new copy each time.
+        Assert.NotSame(_shared.Decode(raw), _shared.Decode(raw));
+        using var a = Open(NewLocation());
+        a.InitGenesis(g, spec.GenesisState());
+        a.Commit(new BlockCommit(Block.Decode(raw), txs.Select((t, i) => new Receipt(t.Hash, 1, i, true, t.Fee, null)).ToList(), new Dictionary<Address, Account>(), new Dictionary<Address, Account>(), 2));
+        var held = a.BlockByHeight(1);
+        Assert.Same(held, _shared.Decode((byte[])raw.Clone()));
+        var reused = _shared.Reused;
+        // The same header with one byte of a transaction changed: not the held block (its bytes differ), decoded anew.
+        var other = (byte[])raw.Clone();
+        other[^10] ^= 1;
+        var decoded = _shared.Decode(other);
+        Assert.NotSame(held, decoded);
+        Assert.Equal(held!.Hash, decoded.Hash);
+        Assert.Equal(reused, _shared.Reused);
+        // Bytes that are no block are refused as Block.Decode refuses them.
+        Assert.Throws<Chainlab.Core.Encoding.DecodeException>(() => _shared.Decode(raw[..^3]));
+        Assert.Throws<Chainlab.Core.Encoding.DecodeException>(() => _shared.Decode([1, 2]));
+    }
 }

@@ -20,10 +20,12 @@ public interface IPeerHandler
     /// <summary>The link is gone.</summary>
     void OnGone(Peer peer);
 
+    /// <summary>Once per dial round: a chance to retry what timed out.</summary>
+    void OnRound();
+
     /// <summary>
-    /// Once per dial round: a chance to retry what timed out. Returns whether work is in flight that later rounds
-    /// must look after (requests that may time out); with none, and every outbound slot taken, the dial loop sleeps
-    /// until a link goes or a request is sent.
+    /// Nothing in flight that later rounds must look after (requests that may time out): with every outbound slot
+    /// taken as well, the dial loop sleeps until a link goes or a request is sent.
     /// </summary>
-    bool OnRound();
+    bool Idle { get; }
 }

@@ -280,10 +280,16 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
         }
     }
 
+    private long _rounds;
+
+    /// <summary>Dial rounds run since start (a settled node runs few: <see cref="SleepWhileSettled"/>).</summary>
+    internal long Rounds => Interlocked.Read(ref _rounds);
+
     private async Task DialLoop()
     {
         while (!_stop.IsCancellationRequested)
         {
+            Interlocked.Increment(ref _rounds);
             // Bootstrap peers first, then the ones learned from peer exchange, in a random order; dials run in
             // parallel, each bounded by the dial time-out, so one dead address never holds up the others.
             // With every outbound slot taken (most rounds of a settled node) nothing is listed or shuffled: a node
@@ -304,15 +310,15 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
                     _ = Spawn(() => Dial(ep));
                 }
             }
-            var busy = _handler?.OnRound() ?? false; // sync re-issues block requests that timed out
+            _handler?.OnRound(); // sync re-issues block requests that timed out
             try
             {
-                // Settled (every outbound slot taken, nothing in flight): nothing for a round to do until a link
-                // goes or sync sends a request, which wake the loop; a simulator's thousand settled nodes no longer
-                // wake every 2 s for nothing. The long wait is only a backstop.
-                if (!busy && await SleepWhileSettled()) continue;
                 // Without any peer yet (a node starting beside others that are starting too), look again sooner.
                 await Delay(_peers.IsEmpty ? _options.DialInterval / 4 : _options.DialInterval);
+                // Settled (every outbound slot taken, nothing in flight): nothing for a round to do until a link
+                // goes, a dial fails or sync sends a request, which wake the loop; a simulator's thousand settled
+                // nodes no longer wake every 2 s for nothing. Rounds stay at least a dial interval apart.
+                await SleepWhileSettled();
             }
             catch (OperationCanceledException) { return; }
         }
@@ -321,15 +327,19 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
     private TaskCompletionSource? _roundWake;
 
     /// <summary>
-    /// With every outbound slot taken, waits until <see cref="WakeRounds"/> (or 15 dial intervals) and returns true;
-    /// with a slot free returns false at once. The wake is published before the slots are counted, so a link that
-    /// goes in between is not missed.
+    /// With every outbound slot taken and the handler idle, waits until <see cref="WakeRounds"/> (or 15 dial
+    /// intervals); otherwise returns at once. The wake is published before the slots and the handler are looked at,
+    /// so a link that goes or a request sent in between is not missed.
     /// </summary>
-    private async Task<bool> SleepWhileSettled()
+    private async Task SleepWhileSettled()
     {
         var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _roundWake, wake);
-        if (OutboundSlotsFree()) { Interlocked.CompareExchange(ref _roundWake, null, wake); return false; }
+        if (OutboundSlotsFree() || _handler is not { Idle: true })
+        {
+            Interlocked.CompareExchange(ref _roundWake, null, wake);
+            return;
+        }
         // The backstop timer and the stop complete the same source as a wake, and the loop awaits that one task
         // (Task.WhenAny or WaitAsync would complete through the thread pool, off a simulator's scheduler).
         using (_time.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), wake, 15 * _options.DialInterval, Timeout.InfiniteTimeSpan))
@@ -337,10 +347,9 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
             await wake.Task;
         Interlocked.CompareExchange(ref _roundWake, null, wake);
         _stop.Token.ThrowIfCancellationRequested();
-        return true;
     }
 
-    /// <summary>Ends a settled dial loop's sleep: a link went (a slot may be free) or a request went out (it may time out).</summary>
+    /// <summary>Ends a settled dial loop's sleep: a link went or a dial failed (a slot may be free), or a request went out (it may time out).</summary>
     private void WakeRounds() => Interlocked.Exchange(ref _roundWake, null)?.TrySetResult();
 
     /// <summary>The addresses of the bootstrap peers given by name; a name that does not resolve now is left for the next round.</summary>
@@ -378,6 +387,7 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
             Interlocked.Decrement(ref _dialing);
             _dialingTo.TryRemove(ep.ToString(), out _);
             _addresses.DialFailed(ep);
+            WakeRounds(); // the slot it held is free again
             if (ephemeralFor is not null && _linkWaiters.TryGetValue(ephemeralFor, out var failed)) failed.TrySetResult(null);
             return;
         }
@@ -433,8 +443,8 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
             {
                 _peers.TryRemove(new KeyValuePair<string, Peer>(Convert.ToHexStringLower(peer.NodeKey), peer));
                 _handler?.OnGone(peer);
-                WakeRounds();
             }
+            if (registered || outbound) WakeRounds(); // a link went, or a dial ended without one: a slot may be free
             life.Cancel();
         }
     }
