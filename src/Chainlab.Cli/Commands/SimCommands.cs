@@ -10,7 +10,7 @@ public static class SimCommands
     /// <summary>
     /// The collector's budget for its youngest generation, which the runtime reads only from the environment at start.
     /// A run allocates small short-lived objects on one busy thread over a heap of thousands of nodes; each young
-    /// collection scans the older objects that changed, so fewer, larger ones cost much less (decision 0030).
+    /// collection scans the older objects that changed, so fewer, larger ones cost much less (decision 0010).
     /// </summary>
     public const string Gen0Budget = "DOTNET_GCgen0size";
     public const string Gen0BudgetValue = "0x8000000"; // 128 MiB

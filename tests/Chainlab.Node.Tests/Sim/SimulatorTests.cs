@@ -320,7 +320,7 @@ public sealed class SimulatorTests
         var (code, output, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["a"]);
         Assert.True(code == 0, err);
         Assert.Contains("propagation to 100 %", output);
-        // The run went to a child process with the young generation's budget set (decision 0030).
+        // The run went to a child process with the young generation's budget set (decision 0010).
         Assert.Contains("the collector's young generation up to 128 MiB", output);
         Assert.True(File.Exists(Path.Combine(work["a"], "propagation.png")) && File.Exists(Path.Combine(work["a"], "propagation.svg")), output);
         (code, _, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work["b"]);

@@ -99,21 +99,40 @@ public sealed class Peer : IAsyncDisposable
     /// <summary>
     /// Runs a write under the send time-out. A peer that stops reading fills its socket buffers until our writes
     /// wait forever, and holds its slot (and our read loop for it) with them: past the time-out the link closes.
+    /// Most writes finish at once (room in the socket's buffer, or a simulator's link): those set no timer at all;
+    /// the time-out starts when a write has to wait.
     /// </summary>
-    private async Task Bounded(Func<CancellationToken, Task> write, CancellationToken ct)
+    private Task Bounded(Func<CancellationToken, Task> write, CancellationToken ct)
     {
-        if (_sendTimeout is not { } limit)
+        if (_sendTimeout is not { } limit) return write(ct);
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task pending;
+        try { pending = write(linked.Token); }
+        catch { linked.Dispose(); throw; }
+        if (pending.IsCompleted)
         {
-            await write(ct);
-            return;
+            linked.Dispose();
+            return pending;
         }
-        using var deadline = new CancellationTokenSource(limit, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        try { await write(linked.Token); }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        return WaitBounded(pending, linked, limit, ct);
+    }
+
+    private async Task WaitBounded(Task pending, CancellationTokenSource linked, TimeSpan limit, CancellationToken ct)
+    {
+        var timedOut = 0;
+        using (linked)
+        using (_time.CreateTimer(_ =>
         {
-            await DisposeAsync();
-            throw new IOException($"the peer took no message for {limit.TotalSeconds:0.#} s: it stopped reading");
+            Volatile.Write(ref timedOut, 1);
+            try { linked.Cancel(); } catch (ObjectDisposedException) { } // the write finished as the timer fired
+        }, null, limit, Timeout.InfiniteTimeSpan))
+        {
+            try { await pending; }
+            catch (OperationCanceledException) when (Volatile.Read(ref timedOut) == 1 && !ct.IsCancellationRequested)
+            {
+                await DisposeAsync();
+                throw new IOException($"the peer took no message for {limit.TotalSeconds:0.#} s: it stopped reading");
+            }
         }
     }
     internal ulong ProbeBack;
