@@ -58,6 +58,7 @@ public static class Simulation
         };
         var signatures = new SharedSignatures();
         var blocks = new SharedBlocks(); // every node's store keeps the one copy of a block
+        var frames = new SharedFrames(); // and a block served on its own is framed once
         var root = Directory.CreateTempSubdirectory("chainlab-sim-").FullName;
         var nodes = new List<NodeCore>();
         var regions = new int[s.Nodes];
@@ -94,7 +95,7 @@ public static class Simulation
                     {
                         Transport = net.ForNode(regions[i]), Port = port, PeersFile = "", Bootstrap = bootstrap, MaxInbound = s.Inbound,
                         MaxOutbound = i == selfishAt ? s.SelfishOutbound ?? s.Outbound : s.Outbound,
-                        PingInterval = s.PingIntervalSpan, IdleTimeout = 10 * s.PingIntervalSpan, TransactionBatchWait = s.TransactionBatchWaitSpan, BlocksOnly = s.Load == "miners", DecodeBlock = blocks.Decode,
+                        PingInterval = s.PingIntervalSpan, IdleTimeout = 10 * s.PingIntervalSpan, TransactionBatchWait = s.TransactionBatchWaitSpan, BlocksOnly = s.Load == "miners", DecodeBlock = blocks.Decode, EncodeFrame = frames.Encode,
                     },
                 }, LoggerFactory.Create(_ => { }));
                 var index = i;

@@ -368,4 +368,25 @@ public sealed class SimulatorTests
         Assert.NotEqual(0, parent.ExitCode);
         Assert.False(File.Exists(Path.Combine(work["out"], "report.json")), await output);
     }
+
+    [Fact]
+    public void A_block_served_on_its_own_is_framed_once_for_every_node_and_anything_else_as_usual()
+    {
+        var frames = new SharedFrames();
+        var block = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var copy = (byte[])block.Clone();
+        var first = frames.Encode(new Chainlab.Node.Network.Protocol.Blocks([block]));
+        Assert.Equal(Chainlab.Node.Network.Protocol.MessageCodec.Encode(new Chainlab.Node.Network.Protocol.Blocks([block])), first);
+        // Another node serving the same stored array: the same frame, not another.
+        Assert.Same(first, frames.Encode(new Chainlab.Node.Network.Protocol.Blocks([block])));
+        // Equal bytes in another array (a block some node built or changed itself) are framed on their own.
+        var other = frames.Encode(new Chainlab.Node.Network.Protocol.Blocks([copy]));
+        Assert.NotSame(first, other);
+        Assert.Equal(first, other);
+        // Several blocks, or another message, are framed each time.
+        var two = new Chainlab.Node.Network.Protocol.Blocks([block, copy]);
+        Assert.NotSame(frames.Encode(two), frames.Encode(two));
+        Assert.Equal(Chainlab.Node.Network.Protocol.MessageCodec.Encode(new Chainlab.Node.Network.Protocol.Ping(7)), frames.Encode(new Chainlab.Node.Network.Protocol.Ping(7)));
+        Assert.Equal((2L, 1L), frames.Counts);
+    }
 }

@@ -169,6 +169,8 @@ public sealed class Peer : IAsyncDisposable
 
     /// <summary>Faults the adversary lab puts on this link (devnets only): delay, jitter, loss.</summary>
     internal ILinkFaults? Faults { get; init; }
+    /// <summary>How a message becomes its frame (<see cref="PeerOptions.EncodeFrame"/>); a frame is never written to after.</summary>
+    internal Func<Message, byte[]> Encode { get; init; } = MessageCodec.Encode;
 
     public async Task SendAsync(Message m, CancellationToken ct)
     {
@@ -177,7 +179,7 @@ public sealed class Peer : IAsyncDisposable
             if (faults.Delay(Id, m.Type) is not { } wait) return; // lost on the way
             if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, ct);
         }
-        var frame = MessageCodec.Encode(m);
+        var frame = Encode(m);
         await Bounded(async token =>
         {
             await _write.WaitAsync(token);

@@ -63,6 +63,12 @@ public sealed record PeerOptions
     /// (SharedBlocks.Decode); no option, file or flag of a real node sets it.
     /// </summary>
     public Func<byte[], Chainlab.Core.Model.Block>? DecodeBlock { get; init; }
+    /// <summary>
+    /// How a message becomes its frame; null: MessageCodec.Encode. The simulator's nodes share the frame of a block
+    /// served on its own (every node serves the same bytes for it), so a block is framed once, not once per serve;
+    /// no option, file or flag of a real node sets it.
+    /// </summary>
+    public Func<Protocol.Message, byte[]>? EncodeFrame { get; init; }
     /// <summary>How long a pending transaction waits before it is announced again (gossip may have lost it on the way); the wait doubles each time.</summary>
     public TimeSpan ReannounceInterval { get; init; } = TimeSpan.FromSeconds(6);
     /// <summary>How long a provider record lives on the nodes that keep it.</summary>
