@@ -165,8 +165,9 @@ public sealed class NodeCore : IAsyncDisposable
                 steps.Run("finality voter", () =>
                 {
                     var journal = new VoteJournal(Path.Combine(options.DataDir, VoteJournal.FileName));
-                    var voter = new FinalityVoter(chain, events, voterKey, node.PublishVote, journal, logging.CreateLogger("Chainlab.Finality"));
-                    node._voter = Task.Run(() => voter.RunAsync(node._stop.Token), CancellationToken.None);
+                    var voter = new FinalityVoter(chain, events, voterKey, node.PublishVote, journal, logging.CreateLogger("Chainlab.Finality"), options.Time);
+                    node._voter = Task.Factory.StartNew(() => voter.RunAsync(node._stop.Token), CancellationToken.None,
+                        TaskCreationOptions.DenyChildAttach, options.Scheduler).Unwrap();
                 });
             log.LogInformation("Node core up in {Ms:0} ms: chain {Chain} ({Engine}), head {Height} {Hash}, store {Store}",
                 steps.Done.Sum(s => s.Ms), spec.ChainId, rules.Engine.Name, head.Height, head.Hash.Short, store.Describe);

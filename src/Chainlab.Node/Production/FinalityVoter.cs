@@ -15,19 +15,48 @@ namespace Chainlab.Node.Production;
 /// slashable pair; then it is published: into the node's vote pool and out to every peer in a Votes frame, from
 /// where producers put it into a block's vote transaction.
 /// </summary>
-public sealed class FinalityVoter(IChainReader chain, NodeEvents events, KeyPair key, Action<Vote> publish, VoteJournal journal, ILogger log)
+/// <remarks>
+/// It runs on the node's scheduler and waits on the node's clock (a head change, or 2 s): a simulator's voters then
+/// vote at the same virtual moments in every run. (It used to run on the thread pool and wait on a semaphore's
+/// wall-clock time-out, which made finality runs of the simulator differ from run to run.)
+/// </remarks>
+public sealed class FinalityVoter(IChainReader chain, NodeEvents events, KeyPair key, Action<Vote> publish, VoteJournal journal, ILogger log, TimeProvider? time = null)
 {
+    private readonly object _gate = new();
+    private bool _moved;
+    private TaskCompletionSource? _wake;
+
     public async Task RunAsync(CancellationToken ct)
     {
         var spec = chain.Spec;
         if (!FinalityVoters.Enabled(spec)) return;
         var depth = spec.Finality!.VoteDepth;
-        using var moved = new SemaphoreSlim(0);
-        using var _ = events.Subscribe<HeadChanged>(__ => { if (moved.CurrentCount == 0) moved.Release(); });
+        var clock = time ?? TimeProvider.System;
+        using var _ = events.Subscribe<HeadChanged>(__ =>
+        {
+            TaskCompletionSource? w;
+            lock (_gate) { _moved = true; w = _wake; _wake = null; }
+            w?.TrySetResult();
+        });
         while (!ct.IsCancellationRequested)
         {
-            try { await moved.WaitAsync(TimeSpan.FromSeconds(2), ct); }
-            catch (OperationCanceledException) { return; }
+            var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            bool moved;
+            lock (_gate)
+            {
+                moved = _moved;
+                _moved = false;
+                if (!moved) _wake = next;
+            }
+            if (!moved)
+            {
+                // The head moved, 2 s passed or the node stops: all complete the one task awaited here.
+                using (clock.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), next, TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan))
+                using (ct.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), next))
+                    await next.Task;
+                lock (_gate) { if (_wake == next) _wake = null; _moved = false; }
+                if (ct.IsCancellationRequested) return;
+            }
             try { TryVote(spec, depth); }
             catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Voting failed: {Message}", e.Message); }
         }

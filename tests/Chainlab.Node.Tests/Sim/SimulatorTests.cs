@@ -340,6 +340,25 @@ public sealed class SimulatorTests
 
     [Fact]
     [Trait("Category", Categories.Process)]
+    public async Task A_finality_run_in_two_separate_processes_writes_byte_identical_reports()
+    {
+        // The producers vote on checkpoints: their voters run on the node's scheduler and clock (they used to run on
+        // the thread pool with a wall-clock wait, and such runs differed from process to process).
+        using var work = new TempDir("chainlab-sim-final");
+        var file = Path.Combine(work.Path, "final.yaml");
+        File.WriteAllText(file, "name: final\nseed: 8\nnodes: 10\ninternet: uniform\nlatencyMs: 40\nproducers: 4\nblockTime: 1s\nduration: 90s\n" +
+            "outbound: 3\ninbound: 12\ntransactionsPerSecond: 4\nfinality: true\ncheckpointInterval: 4\n");
+        foreach (var run in new[] { "a", "b" })
+        {
+            var (code, output, err) = await CliRunner.RunAsync(null, "sim", "run", file, "--out", work[run]);
+            Assert.True(code == 0, err);
+            Assert.Contains("until final on every node", output);
+        }
+        Assert.Equal(File.ReadAllText(Path.Combine(work["a"], "report.json")), File.ReadAllText(Path.Combine(work["b"], "report.json")));
+    }
+
+    [Fact]
+    [Trait("Category", Categories.Process)]
     public async Task A_SIGTERM_to_chainlab_sim_run_stops_the_simulation_in_its_child_process_too()
     {
         using var work = new TempDir("chainlab-sim-stop");
