@@ -23,14 +23,21 @@ public static class SimCommands
     {
         var psi = Processes.ChainlabProcess.Self(Environment.GetCommandLineArgs()[1..]);
         psi.Environment[Gen0Budget] = Gen0BudgetValue;
-        using var child = System.Diagnostics.Process.Start(psi) ?? throw new CliException("could not start the simulation's process");
+        // The handlers are in place before the child starts, so no signal falls between; one that comes before the
+        // child has a process id is passed on as soon as it has one.
+        var pid = 0;
+        var pending = 0;
         void Pass(System.Runtime.InteropServices.PosixSignalContext c, int signal)
         {
             c.Cancel = true; // this process waits for the child, which stops on the signal
-            Processes.Signals.Send(child.Id, signal);
+            if (Volatile.Read(ref pid) is > 0 and var p) Processes.Signals.Send(p, signal);
+            else Volatile.Write(ref pending, signal);
         }
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => Pass(c, Processes.Signals.Term));
         using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => Pass(c, Processes.Signals.Int));
+        using var child = System.Diagnostics.Process.Start(psi) ?? throw new CliException("could not start the simulation's process");
+        Volatile.Write(ref pid, child.Id);
+        if (Interlocked.Exchange(ref pending, 0) is > 0 and var early) Processes.Signals.Send(child.Id, early);
         child.WaitForExit();
         return child.ExitCode;
     }

@@ -334,7 +334,7 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
     private async Task SleepWhileSettled()
     {
         var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _roundWake, wake);
+        Interlocked.Exchange(ref _roundWake, wake); // a full fence: the counts below are read after it is visible
         if (OutboundSlotsFree() || _handler is not { Idle: true })
         {
             Interlocked.CompareExchange(ref _roundWake, null, wake);
