@@ -114,7 +114,9 @@ public sealed class ScenarioTests : IDisposable
         Assert.True(offCode == 1, offOutput);
         var verdict = Verdict(off, "valid-seals");
         Assert.False(verdict["holds"]!.GetValue<bool>());
-        Assert.Contains("node3 head", verdict["evidence"]!.GetValue<string>());
+        // Where the forged blocks show is timing: a head of node 3 sampled while it sat on one, or (when node 3
+        // builds on them before a sample lands) blocks of an honest node's final chain after the heal.
+        Assert.Matches(@"node[123] (head|block) \d+", verdict["evidence"]!.GetValue<string>());
         Assert.Contains("seal signature is invalid", verdict["evidence"]!.GetValue<string>());
     }
 }
