@@ -332,6 +332,40 @@ public abstract class ChainStoreContract
     }
 
     [Fact]
+    public void A_transaction_is_stored_once_on_the_chain_and_moves_with_a_reorganisation()
+    {
+        var (g, state) = Genesis();
+        var tx = Build.Transfer(_k[0], _k[1].Address, 1, 0);
+        var other = Build.Transfer(_k[2], _k[3].Address, 1, 0);
+        var b1 = NextBlock(g.Header, tx);
+        var c1 = NextBlock(g.Header, other);
+        var c2 = NextBlock(c1.Header, tx);
+        using var s = Open(NewLocation());
+        s.InitGenesis(g, state);
+        s.Commit(CommitOf(b1, new(), new()));
+        // Twice in one block, or once more in a block on top of the one holding it: refused, nothing changes.
+        Assert.Throws<StoreException>(() => s.Commit(CommitOf(NextBlock(g.Header, other, other), new(), new())));
+        Assert.Throws<StoreException>(() => s.Commit(CommitOf(NextBlock(b1.Header, tx), new(), new())));
+        // Twice in the blocks of one commit: refused too.
+        Assert.Throws<StoreException>(() => s.Commit([new BlockDisconnect(b1, s.Undo(1))], [CommitOf(c1, new(), new()), CommitOf(NextBlock(c1.Header, other), new(), new())]));
+        Assert.Equal(b1.Hash, s.Head().Hash);
+        Assert.Equal(b1.Hash, s.Transaction(tx.Hash)!.BlockHash);
+        Assert.Null(s.Transaction(other.Hash));
+        // A reorganisation that takes the holding block away may put the transaction back in a block of its own.
+        s.Commit([new BlockDisconnect(b1, s.Undo(1))], [CommitOf(c1, new(), new()), CommitOf(c2, new(), new())]);
+        var at = s.Transaction(tx.Hash)!;
+        Assert.Equal((c2.Hash, 2UL, 0), (at.BlockHash, at.Height, at.Index));
+        Assert.Equal(tx.Hash, at.Receipt.TxHash);
+        Assert.Equal(c1.Hash, s.Transaction(other.Hash)!.BlockHash);
+        // And back: the first branch again (heavier by a block), the transaction where it was first.
+        var b2 = NextBlock(b1.Header);
+        var b3 = NextBlock(b2.Header);
+        s.Commit([new BlockDisconnect(c2, s.Undo(2)), new BlockDisconnect(c1, s.Undo(1))], [CommitOf(b1, new(), new()), CommitOf(b2, new(), new()), CommitOf(b3, new(), new())]);
+        Assert.Equal(b1.Hash, s.Transaction(tx.Hash)!.BlockHash);
+        Assert.Null(s.Transaction(other.Hash));
+    }
+
+    [Fact]
     public void A_block_that_fails_midway_leaves_no_trace()
     {
         var loc = NewLocation();
@@ -485,9 +519,9 @@ public sealed class SharedMemoryChainStoreTests : ChainStoreContract
         b.Commit(commit(Block.Decode(new Block(h, txs, []).Encode())));
         Assert.Same(a.BlockByHeight(1), b.BlockByHeight(1));
         Assert.Same(a.RawBlockByHeight(1), b.RawBlockByHeight(1));
-        Assert.Same(a.Transaction(txs[3].Hash), b.Transaction(txs[3].Hash));
+        Assert.Same(a.Transaction(txs[3].Hash)!.Receipt, b.Transaction(txs[3].Hash)!.Receipt);
         Assert.Equal(2, _shared.Count);
-        // A node whose execution gave another outcome keeps its own location (and the others keep theirs).
+        // A node whose execution gave another outcome keeps its own receipts (and the others keep theirs).
         using var odd = Open(NewLocation());
         odd.InitGenesis(g, spec.GenesisState());
         var failed = commit(new Block(h, txs, [])) with { Receipts = txs.Select((t, i) => new Receipt(t.Hash, 1, i, false, t.Fee, "odd")).ToList() };

@@ -15,7 +15,8 @@ public sealed class MemoryChainData
     internal readonly object Gate = new();
     internal readonly Dictionary<Hash, StoredBlock> Blocks = new();
     internal readonly List<Hash> Canonical = new();
-    internal readonly Dictionary<Hash, TxLocation> Transactions = new();
+    /// <summary>The receipts of each canonical block, by height (beside Canonical).</summary>
+    internal readonly List<IReadOnlyList<Receipt>> Receipts = new();
     internal readonly Dictionary<Address, Account> Accounts = new();
     internal readonly Dictionary<ulong, Dictionary<Address, Account>> Undo = new();
     internal readonly Dictionary<Chainlab.Core.Files.Cid, (byte[] Data, long AddedMs)> FileBlocks = new();
@@ -25,6 +26,28 @@ public sealed class MemoryChainData
 
     /// <summary>Blocks shared with other stores of this process (the simulator); null: this data keeps its own.</summary>
     public SharedBlocks? Shared { get; init; }
+
+    private TransactionIndex? _index;
+
+    /// <summary>Where the transactions of the blocks given to this data lie: the shared index, or its own.</summary>
+    internal TransactionIndex Index => Shared?.Index ?? (_index ??= new TransactionIndex());
+
+    /// <summary>The receipts to keep for a block: an equal list another store of the simulation keeps, or a copy.</summary>
+    internal IReadOnlyList<Receipt> Keep(Hash block, IReadOnlyList<Receipt> receipts) =>
+        Shared?.Receipts(block, receipts) ?? receipts.ToArray();
+
+    /// <summary>The canonical spot of a transaction, or null.</summary>
+    internal TxLocation? Transaction(Hash tx)
+    {
+        foreach (var s in Index.Spots(tx))
+            if (s.Height < (ulong)Canonical.Count && Canonical[(int)s.Height] == s.Block)
+                return new TxLocation(s.Block, s.Height, s.Index, Receipts[(int)s.Height][s.Index]);
+        return null;
+    }
+
+    /// <summary>Whether a block is on this data's canonical chain.</summary>
+    internal bool IsCanonical(Hash block) =>
+        Blocks.TryGetValue(block, out var b) && b.Block.Height < (ulong)Canonical.Count && Canonical[(int)b.Block.Height] == block;
 
     internal StoredBlock Store(Block block, ulong totalWeight)
     {

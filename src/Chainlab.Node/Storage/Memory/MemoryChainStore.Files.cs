@@ -51,8 +51,7 @@ public sealed partial class MemoryChainStore
         {
             var b = _d.Blocks[_d.Canonical[h]].Block;
             if (b.Transactions.All(t => t.Kind != Core.Model.TxKind.FileAnchor)) continue;
-            var receipts = b.Transactions.Select(t => _d.Transactions[t.Hash].Receipt).ToList();
-            foreach (var (_, _, tx, f) in SqlChainStore.Anchors(b, receipts)) yield return new FileAnchor(b.Height, tx.Hash, tx.Sender, f);
+            foreach (var (_, _, tx, f) in SqlChainStore.Anchors(b, _d.Receipts[h])) yield return new FileAnchor(b.Height, tx.Hash, tx.Sender, f);
         }
     }
 

@@ -49,6 +49,7 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
             if (_d.Genesis is not null) throw new StoreException("store already holds a chain");
             _d.Blocks[genesis.Hash] = _d.Store(genesis, 0);
             _d.Canonical.Add(genesis.Hash);
+            _d.Receipts.Add([]);
             foreach (var (addr, acc) in state.All) _d.Accounts[addr] = acc;
             _d.Genesis = genesis.Hash;
         }
@@ -59,13 +60,21 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
         if (connect.Count == 0) throw new ArgumentException("a commit must end on a new head block", nameof(connect));
         lock (_d.Gate)
         {
-            // Check everything first, so that a refused commit changes nothing (as a rolled-back transaction).
-            var leaving = new HashSet<Hash>(disconnect.SelectMany(d => d.Block.Transactions).Select(t => t.Hash));
-            var arriving = new HashSet<Hash>();
+            // Check everything first, so that a refused commit changes nothing (as a rolled-back transaction). The
+            // index describes blocks, not this chain: describing an arriving block that is then refused stores nothing.
+            var leaving = disconnect.Select(d => d.Block.Hash).ToHashSet();
+            var arriving = connect.Select(c => c.Block.Hash).ToHashSet();
             foreach (var c in connect)
-                foreach (var t in c.Block.Transactions)
-                    if (!arriving.Add(t.Hash) || (_d.Transactions.ContainsKey(t.Hash) && !leaving.Contains(t.Hash)))
-                        throw new StoreException($"storing block {c.Block.Height}: transaction {t.Hash.Short} is already stored");
+            {
+                var b = c.Block;
+                if (c.Receipts.Count != b.Transactions.Count)
+                    throw new StoreException($"storing block {b.Height}: {c.Receipts.Count} receipts for {b.Transactions.Count} transactions");
+                var described = _d.Index.Describe(b);
+                if (described.Repeats) throw AlreadyStored(b, b);
+                foreach (var other in _d.Index.ConflictsOf(described))
+                    if (arriving.Contains(other) || (_d.IsCanonical(other) && !leaving.Contains(other)))
+                        throw AlreadyStored(b, _d.Blocks.TryGetValue(other, out var o) ? o.Block : connect.First(x => x.Block.Hash == other).Block);
+            }
             var tip = (ulong)_d.Canonical.Count - 1;
             for (var i = 0; i < disconnect.Count; i++)
                 if (disconnect[i].Block.Hash != _d.Canonical[(int)(tip - (ulong)i)])
@@ -77,8 +86,8 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
             foreach (var d in disconnect)
             {
                 Put(d.Undo);
-                foreach (var t in d.Block.Transactions) _d.Transactions.Remove(t.Hash);
                 _d.Canonical.RemoveAt(_d.Canonical.Count - 1);
+                _d.Receipts.RemoveAt(_d.Receipts.Count - 1);
                 _d.Undo.Remove(d.Block.Height);
             }
             foreach (var c in connect)
@@ -86,15 +95,20 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
                 var b = c.Block;
                 if (!_d.Blocks.ContainsKey(b.Hash)) _d.Blocks[b.Hash] = _d.Store(b, c.TotalWeight);
                 _d.Canonical.Add(b.Hash);
-                for (var i = 0; i < b.Transactions.Count; i++)
-                {
-                    var at = new TxLocation(b.Hash, b.Height, i, c.Receipts[i]);
-                    _d.Transactions[b.Transactions[i].Hash] = _d.Shared?.Location(at) ?? at;
-                }
+                _d.Receipts.Add(_d.Keep(b.Hash, c.Receipts));
                 Put(c.Changes);
                 _d.Undo[b.Height] = new Dictionary<Address, Account>(c.Undo);
             }
         }
+    }
+
+    // A transaction of this block is already on the chain (in the block given, or twice in this one).
+    private static StoreException AlreadyStored(Block block, Block holder)
+    {
+        var seen = new HashSet<Hash>();
+        var inHolder = ReferenceEquals(block, holder) ? null : holder.Transactions.Select(t => t.Hash).ToHashSet();
+        var tx = block.Transactions.First(t => inHolder?.Contains(t.Hash) ?? !seen.Add(t.Hash));
+        return new StoreException($"storing block {block.Height}: transaction {tx.Hash.Short} is already stored");
     }
 
     private void Put(IReadOnlyDictionary<Address, Account> values)
@@ -159,7 +173,7 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
         return list;
     }
 
-    public TxLocation? Transaction(Hash hash) { lock (_d.Gate) return _d.Transactions.GetValueOrDefault(hash); }
+    public TxLocation? Transaction(Hash hash) { lock (_d.Gate) return _d.Transaction(hash); }
 
     public IReadOnlyList<StoredEvent> ContractEvents(Address contract, ulong fromHeight, int limit, int offset = 0)
     {
@@ -169,9 +183,10 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
             for (var h = fromHeight; h < (ulong)_d.Canonical.Count && list.Count < offset + limit; h++)
             {
                 var block = _d.Blocks[_d.Canonical[(int)h]].Block;
-                foreach (var tx in block.Transactions)
+                for (var i = 0; i < block.Transactions.Count; i++)
                 {
-                    if (_d.Transactions.GetValueOrDefault(tx.Hash)?.Receipt.Contract is not { } c) continue;
+                    var tx = block.Transactions[i];
+                    if (_d.Receipts[(int)h][i].Contract is not { } c) continue;
                     for (var s = 0; s < c.Events.Count; s++)
                         if (c.Events[s].Contract == contract)
                             list.Add(new StoredEvent(h, tx.Hash, s, contract, c.Events[s].Name, c.Events[s].Value));

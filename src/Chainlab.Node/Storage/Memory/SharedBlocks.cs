@@ -6,16 +6,19 @@ using Chainlab.Core.Model;
 namespace Chainlab.Node.Storage.Memory;
 
 /// <summary>
-/// Blocks, and where their transactions landed, held once for many memory stores in one process: the simulator runs
+/// Blocks, where their transactions lie and their receipts, held once for many memory stores in one process: the simulator runs
 /// thousands of nodes of one chain, and without this each would keep its own decoded copy and its own bytes of every
 /// block. A store that stores a block another store already holds keeps that copy (blocks are immutable; the
-/// hash names the bytes). A location is shared only when it equals the one already held, so a node whose execution
+/// hash names the bytes). Receipts are shared only when they equal the ones already held, so a node whose execution
 /// differed keeps its own. A real node never uses it.
 /// </summary>
 public sealed class SharedBlocks
 {
     private readonly ConcurrentDictionary<Hash, (Block Block, byte[] Raw)> _blocks = new();
-    private readonly ConcurrentDictionary<(Hash Tx, Hash Block), TxLocation> _locations = new();
+    private readonly ConcurrentDictionary<Hash, IReadOnlyList<Chainlab.Core.Model.Receipt>> _receipts = new();
+
+    /// <summary>Where the transactions of every block held lie, described once for all the stores.</summary>
+    internal TransactionIndex Index { get; } = new();
 
     /// <summary>Blocks held.</summary>
     public int Count => _blocks.Count;
@@ -54,9 +57,16 @@ public sealed class SharedBlocks
 
     internal (Block Block, byte[] Raw) Block(Block block) => _blocks.GetOrAdd(block.Hash, static (_, b) => (b, b.Encode()), block);
 
-    internal TxLocation Location(TxLocation location)
+    /// <summary>
+    /// The receipts a store keeps for a block: the list another store keeps for it when every receipt is equal,
+    /// otherwise a copy of its own (a node whose execution differed keeps its own outcome).
+    /// </summary>
+    internal IReadOnlyList<Chainlab.Core.Model.Receipt> Receipts(Hash block, IReadOnlyList<Chainlab.Core.Model.Receipt> receipts)
     {
-        var held = _locations.GetOrAdd((location.Receipt.TxHash, location.BlockHash), location);
-        return ReferenceEquals(held, location) || held.Equals(location) ? held : location;
+        var held = _receipts.GetOrAdd(block, static (_, r) => r.ToArray(), receipts);
+        if (held.Count != receipts.Count) return receipts.ToArray();
+        for (var i = 0; i < held.Count; i++)
+            if (!ReferenceEquals(held[i], receipts[i]) && !held[i].Equals(receipts[i])) return receipts.ToArray();
+        return held;
     }
 }
