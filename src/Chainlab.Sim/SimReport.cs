@@ -24,8 +24,12 @@ public sealed record SimReport(SimResults Results, double WallSeconds, long Work
     // chainlab sim run sets 128 MiB).
     private static string Collector() =>
         GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var v) && Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) is > 0 and var bytes
-            ? $"; the collector's young generation up to {bytes / 1048576.0:0.#} MiB"
-            : "";
+            ? $"; the collector's young generation up to {bytes / 1048576.0:0.#} MiB, {Collections()}"
+            : $"; {Collections()}";
+
+    // What the collector did in this process so far (a run is the process's work, so this is the run's).
+    private static string Collections() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{GC.CollectionCount(0):N0} collections ({GC.CollectionCount(1):N0} of the middle generation, {GC.CollectionCount(2):N0} full) pausing it {GC.GetTotalPauseDuration().TotalSeconds:0.0} s");
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 

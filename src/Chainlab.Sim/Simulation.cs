@@ -95,7 +95,7 @@ public static class Simulation
                     {
                         Transport = net.ForNode(regions[i]), Port = port, PeersFile = "", Bootstrap = bootstrap, MaxInbound = s.Inbound,
                         MaxOutbound = i == selfishAt ? s.SelfishOutbound ?? s.Outbound : s.Outbound,
-                        PingInterval = s.PingIntervalSpan, IdleTimeout = 10 * s.PingIntervalSpan, TransactionBatchWait = s.TransactionBatchWaitSpan, BlocksOnly = s.Load == "miners", DecodeBlock = blocks.Decode, EncodeFrame = frames.Encode,
+                        PingInterval = s.PingIntervalSpan, IdleTimeout = 10 * s.PingIntervalSpan, TransactionBatchWait = s.TransactionBatchWaitSpan, BlocksOnly = s.Load == "miners", DecodeBlock = blocks.Decode, EncodeFrame = frames.Encode, BlockBytes = blocks.Bytes,
                     },
                 }, LoggerFactory.Create(_ => { }));
                 var index = i;

@@ -558,5 +558,16 @@ public sealed class SharedMemoryChainStoreTests : ChainStoreContract
         // Bytes that are no block are refused as Block.Decode refuses them.
         Assert.Throws<Chainlab.Core.Encoding.DecodeException>(() => _shared.Decode(raw[..^3]));
         Assert.Throws<Chainlab.Core.Encoding.DecodeException>(() => _shared.Decode([1, 2]));
+        // The bytes a received Blocks message keeps: the held array for the same bytes, a copy of any others.
+        Assert.Same(a.RawBlockByHeight(1), _shared.Bytes((byte[])raw.Clone()));
+        var kept = _shared.Bytes(other);
+        Assert.NotSame(other, kept);
+        Assert.Equal(other, kept);
+        Assert.Equal([1, 2], _shared.Bytes([1, 2]));
+        var frame = Chainlab.Node.Network.Protocol.MessageCodec.Encode(new Chainlab.Node.Network.Protocol.Blocks([raw, other]));
+        var message = (Chainlab.Node.Network.Protocol.Blocks)Chainlab.Node.Network.Protocol.MessageCodec.DecodeBody(
+            Chainlab.Node.Network.Protocol.MessageType.Blocks, frame.AsSpan(Chainlab.Node.Network.Protocol.WireLimits.FrameHeaderBytes), _shared.Bytes);
+        Assert.Same(a.RawBlockByHeight(1), message.Raw[0]);
+        Assert.Equal(other, message.Raw[1]);
     }
 }

@@ -171,6 +171,8 @@ public sealed class Peer : IAsyncDisposable
     internal ILinkFaults? Faults { get; init; }
     /// <summary>How a message becomes its frame (<see cref="PeerOptions.EncodeFrame"/>); a frame is never written to after.</summary>
     internal Func<Message, byte[]> Encode { get; init; } = MessageCodec.Encode;
+    /// <summary>The array a received Blocks message keeps for each block (<see cref="PeerOptions.BlockBytes"/>); null: a copy.</summary>
+    internal BlockBytes? BlockBytes { get; init; }
 
     public async Task SendAsync(Message m, CancellationToken ct)
     {
@@ -217,7 +219,7 @@ public sealed class Peer : IAsyncDisposable
         {
             var small = new byte[length];
             await ReadFully(small, ct);
-            return MessageCodec.DecodeBody(type, small);
+            return MessageCodec.DecodeBody(type, small, BlockBytes);
         }
         var body = ArrayPool<byte>.Shared.Rent(Step);
         try
@@ -236,7 +238,7 @@ public sealed class Peer : IAsyncDisposable
                 if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
                 read += n;
             }
-            return MessageCodec.DecodeBody(type, body.AsSpan(0, length));
+            return MessageCodec.DecodeBody(type, body.AsSpan(0, length), BlockBytes);
         }
         finally { ArrayPool<byte>.Shared.Return(body); }
     }

@@ -69,6 +69,12 @@ public sealed record PeerOptions
     /// no option, file or flag of a real node sets it.
     /// </summary>
     public Func<Protocol.Message, byte[]>? EncodeFrame { get; init; }
+    /// <summary>
+    /// The array a received block's bytes are kept in; null: a copy of them. The simulator's nodes hand back the
+    /// bytes another node already stored when they are the same (SharedBlocks.Bytes), so a block received by a
+    /// thousand nodes is not copied a thousand times; no option, file or flag of a real node sets it.
+    /// </summary>
+    public Protocol.BlockBytes? BlockBytes { get; init; }
     /// <summary>How long a pending transaction waits before it is announced again (gossip may have lost it on the way); the wait doubles each time.</summary>
     public TimeSpan ReannounceInterval { get; init; } = TimeSpan.FromSeconds(6);
     /// <summary>How long a provider record lives on the nodes that keep it.</summary>

@@ -398,7 +398,7 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
 
     private async Task RunPeer(PeerLink link, bool outbound, string? ephemeralFor = null)
     {
-        await using var peer = new Peer(link, outbound, _options.SendTimeout, _time) { Ephemeral = ephemeralFor is not null, LastUsed = _time.GetTimestamp(), Faults = _options.Faults, Encode = _options.EncodeFrame ?? MessageCodec.Encode };
+        await using var peer = new Peer(link, outbound, _options.SendTimeout, _time) { Ephemeral = ephemeralFor is not null, LastUsed = _time.GetTimestamp(), Faults = _options.Faults, Encode = _options.EncodeFrame ?? MessageCodec.Encode, BlockBytes = _options.BlockBytes };
         using var life = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var registered = false;
         try

@@ -5,6 +5,9 @@ using Chainlab.Core.Model;
 
 namespace Chainlab.Node.Network.Protocol;
 
+/// <summary>The array a decoded message keeps for bytes of one block it carries (they must be equal to those given).</summary>
+public delegate byte[] BlockBytes(ReadOnlySpan<byte> bytes);
+
 /// <summary>
 /// Frames and message bodies: type u8 | body length u32 (big-endian) | body in the canonical encoding.
 /// Decoding is strict: caps per type, counts checked against the bytes present, no trailing bytes.
@@ -86,7 +89,11 @@ public static class MessageCodec
         return DecodeBody(type, frame[WireLimits.FrameHeaderBytes..]);
     }
 
-    public static Message DecodeBody(MessageType type, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Decodes a frame's body. <paramref name="blockBytes"/> makes the array a Blocks message keeps for each block's
+    /// bytes (null: a copy); the simulator hands back an array it already holds with the same bytes.
+    /// </summary>
+    public static Message DecodeBody(MessageType type, ReadOnlySpan<byte> body, BlockBytes? blockBytes = null)
     {
         var r = new CanonicalReader(body);
         Message m = type switch
@@ -103,7 +110,7 @@ public static class MessageCodec
             MessageType.Txs => new Txs(ReadBlobs(ref r, WireLimits.MaxTxsPerMessage, Limits.MaxTransactionBytes, "transactions")),
             MessageType.AnnounceBlock => new AnnounceBlock(r.Hash("block hash"), r.U64("height")),
             MessageType.GetBlocks => ReadGetBlocks(ref r),
-            MessageType.Blocks => new Blocks(ReadBlobs(ref r, WireLimits.MaxBlocksPerMessage, Limits.MaxBlockBytes, "blocks")),
+            MessageType.Blocks => new Blocks(ReadBlobs(ref r, WireLimits.MaxBlocksPerMessage, Limits.MaxBlockBytes, "blocks", blockBytes)),
             MessageType.Disconnect => ReadDisconnect(ref r),
             MessageType.FindNode => new FindNode(r.U64("nonce"), r.Hash("target")),
             MessageType.Nodes => new Nodes(r.U64("nonce"), ReadPeers(ref r, WireLimits.MaxContactsPerMessage)),
@@ -136,11 +143,15 @@ public static class MessageCodec
         return list;
     }
 
-    private static List<byte[]> ReadBlobs(ref CanonicalReader r, int maxCount, int maxEach, string what)
+    private static List<byte[]> ReadBlobs(ref CanonicalReader r, int maxCount, int maxEach, string what, BlockBytes? keep = null)
     {
         var n = r.Count(maxCount, 4, what);
         var list = new List<byte[]>(n);
-        for (var i = 0; i < n; i++) list.Add(r.Bytes(maxEach, what).ToArray());
+        for (var i = 0; i < n; i++)
+        {
+            var bytes = r.Bytes(maxEach, what);
+            list.Add(keep is null ? bytes.ToArray() : keep(bytes));
+        }
         return list;
     }
 

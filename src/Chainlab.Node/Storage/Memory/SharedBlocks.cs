@@ -36,7 +36,7 @@ public sealed class SharedBlocks
     /// </summary>
     public Block Decode(byte[] raw)
     {
-        if (HeaderHash(raw) is { } hash && _blocks.TryGetValue(hash, out var held) && held.Raw.AsSpan().SequenceEqual(raw))
+        if (Held(raw) is { } held)
         {
             Interlocked.Increment(ref _reused);
             return held.Block;
@@ -44,8 +44,17 @@ public sealed class SharedBlocks
         return Chainlab.Core.Model.Block.Decode(raw);
     }
 
+    /// <summary>
+    /// The array to keep a received block's bytes in: the one a store holds when the bytes are the same to the last
+    /// byte (a thousand simulated nodes receiving a block keep one array, not a thousand copies), else a copy.
+    /// </summary>
+    public byte[] Bytes(ReadOnlySpan<byte> raw) => Held(raw) is { } held ? held.Raw : raw.ToArray();
+
+    private (Block Block, byte[] Raw)? Held(ReadOnlySpan<byte> raw) =>
+        HeaderHash(raw) is { } hash && _blocks.TryGetValue(hash, out var held) && held.Raw.AsSpan().SequenceEqual(raw) ? held : null;
+
     // The hash of the header that leads a block's bytes (u32 length, header), or null where they do not start with one.
-    private static Hash? HeaderHash(byte[] raw)
+    private static Hash? HeaderHash(ReadOnlySpan<byte> raw)
     {
         try
         {
