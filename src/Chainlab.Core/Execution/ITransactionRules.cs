@@ -61,4 +61,13 @@ public sealed class TxOutcome
     /// <summary>The fee actually paid, when it differs from the transaction's fee field.</summary>
     public ulong? FeePaid { get; set; }
     public ContractReceipt? Contract { get; set; }
+
+    /// <summary>Back to a fresh outcome, for the next transaction (a block's execution uses one).</summary>
+    public void Clear()
+    {
+        Success = true;
+        Error = null;
+        FeePaid = null;
+        Contract = null;
+    }
 }

@@ -23,17 +23,22 @@ public static class MerkleTree
     public static Hash Root(ReadOnlySpan<Hash> items)
     {
         if (items.Length == 0) return Hash.Zero;
-        var level = new Hash[items.Length];
-        for (var i = 0; i < items.Length; i++) level[i] = LeafHash(items[i]);
-        var n = level.Length;
-        while (n > 1)
+        // A pooled working level: a block's thousands of leaves would otherwise be a large-object allocation per root.
+        var level = System.Buffers.ArrayPool<Hash>.Shared.Rent(items.Length);
+        try
         {
-            var m = 0;
-            for (var i = 0; i < n; i += 2)
-                level[m++] = i + 1 < n ? Hash.Combine(NodePrefix, level[i], level[i + 1]) : level[i];
-            n = m;
+            for (var i = 0; i < items.Length; i++) level[i] = LeafHash(items[i]);
+            var n = items.Length;
+            while (n > 1)
+            {
+                var m = 0;
+                for (var i = 0; i < n; i += 2)
+                    level[m++] = i + 1 < n ? Hash.Combine(NodePrefix, level[i], level[i + 1]) : level[i];
+                n = m;
+            }
+            return level[0];
         }
-        return level[0];
+        finally { System.Buffers.ArrayPool<Hash>.Shared.Return(level); }
     }
 
     /// <summary>The sibling hashes from the leaf up to the root for the item at index.</summary>

@@ -40,11 +40,42 @@ public sealed record Block(BlockHeader Header, IReadOnlyList<Transaction> Transa
         return new Block(header, txs, files);
     }
 
+    // The root of the transactions, once computed, with the list it was computed from (a copy made with `with` and
+    // other transactions computes its own). One reference, written whole, so threads see all of it or nothing.
+    private sealed record RootOf(IReadOnlyList<Transaction> Transactions, Crypto.Hash Root);
+    private RootOf? _txRoot;
+
+    /// <summary>
+    /// The Merkle root of this block's transactions, computed once per block object: a block is immutable once
+    /// built, and the simulator's nodes share one decoded copy, so a thousand of them check it once.
+    /// </summary>
+    public Crypto.Hash TxRoot
+    {
+        get
+        {
+            if (Volatile.Read(ref _txRoot) is { } known && ReferenceEquals(known.Transactions, Transactions)) return known.Root;
+            var root = ComputeTxRoot(Transactions);
+            Volatile.Write(ref _txRoot, new RootOf(Transactions, root));
+            return root;
+        }
+    }
+
+    // Equality as before the memo: the header, the transactions and the file references (the memo is no part of it).
+    public bool Equals(Block? other) => other is not null && (ReferenceEquals(this, other) ||
+        (Header.Equals(other.Header) && EqualityComparer<IReadOnlyList<Transaction>>.Default.Equals(Transactions, other.Transactions) &&
+         EqualityComparer<IReadOnlyList<byte[]>>.Default.Equals(FileRefs, other.FileRefs)));
+
+    public override int GetHashCode() => HashCode.Combine(Header, Transactions, FileRefs);
+
     public static Crypto.Hash ComputeTxRoot(IReadOnlyList<Transaction> txs)
     {
-        var leaves = new Crypto.Hash[txs.Count];
-        for (var i = 0; i < leaves.Length; i++) leaves[i] = txs[i].Hash;
-        return MerkleTree.Root(leaves);
+        var leaves = System.Buffers.ArrayPool<Crypto.Hash>.Shared.Rent(txs.Count);
+        try
+        {
+            for (var i = 0; i < txs.Count; i++) leaves[i] = txs[i].Hash;
+            return MerkleTree.Root(leaves.AsSpan(0, txs.Count));
+        }
+        finally { System.Buffers.ArrayPool<Crypto.Hash>.Shared.Return(leaves); }
     }
 
     public static Crypto.Hash ComputeFilesRoot(IReadOnlyList<byte[]> refs)

@@ -80,7 +80,7 @@ public sealed class TransactionPool : ITransactionAdmission, IPendingTransaction
     /// </summary>
     public List<Transaction> NotPending(IReadOnlyList<Transaction> txs)
     {
-        var missing = new List<Transaction>();
+        var missing = new List<Transaction>(txs.Count);
         lock (_lock)
             foreach (var t in txs) if (!_byHash.ContainsKey(t.Hash)) missing.Add(t);
         return missing;

@@ -84,4 +84,31 @@ public sealed class TransactionEncodingTests
         lying[headerLen] = 0x7f;
         Assert.Throws<DecodeException>(() => Block.Decode(lying));
     }
+
+    [Fact]
+    public void A_blocks_transaction_root_is_computed_once_per_block_and_a_copy_with_other_transactions_has_its_own()
+    {
+        var k = Build.Keys(3);
+        var txs = Enumerable.Range(0, 300).Select(i => Build.Transfer(k[i % 3], k[(i + 1) % 3].Address, 1, (ulong)i)).ToArray();
+        var header = new BlockHeader(7, Hash.Sha256("p"u8), 123, k[0].PublicKey, Block.ComputeTxRoot(txs), Hash.Zero, Hash.Zero, 300, new byte[64]);
+        var block = new Block(header, txs, []);
+        var twin = new Block(header, txs, []);
+        Assert.Equal(header.TxRoot, block.TxRoot);
+        Assert.Equal(block.TxRoot, block.TxRoot);
+        // The memo is no part of a block's equality: one that computed its root equals one that did not.
+        Assert.Equal(twin, block);
+        Assert.Equal(twin.GetHashCode(), block.GetHashCode());
+        var fewer = block with { Transactions = txs[..299] };
+        Assert.Equal(Block.ComputeTxRoot(txs[..299]), fewer.TxRoot);
+        Assert.NotEqual(block.TxRoot, fewer.TxRoot);
+        Assert.NotEqual(block, fewer);
+        // Roots of many sizes agree with a root computed leaf by leaf from the definition (pooled arrays come back dirty).
+        for (var n = 0; n <= 40; n++)
+        {
+            var leaves = txs[..n].Select(t => Chainlab.Core.Merkle.MerkleTree.LeafHash(t.Hash)).ToList();
+            while (leaves.Count > 1)
+                leaves = leaves.Chunk(2).Select(p => p.Length == 2 ? Hash.Combine(Chainlab.Core.Merkle.MerkleTree.NodePrefix, p[0], p[1]) : p[0]).ToList();
+            Assert.Equal(n == 0 ? Hash.Zero : leaves[0], Block.ComputeTxRoot(txs[..n]));
+        }
+    }
 }
