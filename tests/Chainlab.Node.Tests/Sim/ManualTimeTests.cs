@@ -73,4 +73,52 @@ public sealed class ManualTimeTests
         while (clock.AdvanceToNextTimer(T0.AddSeconds(1))) { }
         Assert.Equal(expected.Where(e => e.Set % 2 == 1).OrderBy(e => e.Due).ThenBy(e => e.Set).Select(e => ((long)e.Due, e.Set)), fired);
     }
+
+    [Fact]
+    public void Timers_pushed_back_brought_forward_and_cancelled_at_random_fire_as_a_plain_ordered_list_says()
+    {
+        // The heap moves a pushed-back timer only when its old place comes up: the order must be the same as if
+        // every change took effect at once. A plain list, sorted at each step, is the reference.
+        var clock = new ManualTime(T0);
+        var random = new Random(23);
+        var fired = new List<int>();
+        var expected = new List<int>();
+        var timers = new ITimer[300];
+        var model = new (long Due, long Set, bool Armed)[timers.Length];
+        long sequence = 0, now = 0;
+        for (var i = 0; i < timers.Length; i++)
+        {
+            var id = i;
+            timers[i] = clock.CreateTimer(_ => fired.Add(id), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        for (var step = 0; step < 20_000; step++)
+        {
+            var i = random.Next(timers.Length);
+            switch (random.Next(10))
+            {
+                case < 6: // set, push back or bring forward
+                    var ms = random.Next(1, 400);
+                    timers[i].Change(TimeSpan.FromMilliseconds(ms), Timeout.InfiniteTimeSpan);
+                    model[i] = (now + ms, ++sequence, true);
+                    break;
+                case < 7:
+                    timers[i].Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    model[i].Armed = false;
+                    break;
+                default:
+                    var by = random.Next(0, 40);
+                    now += by;
+                    clock.Advance(TimeSpan.FromMilliseconds(by));
+                    var due = Enumerable.Range(0, timers.Length).Where(t => model[t].Armed && model[t].Due <= now)
+                        .OrderBy(t => model[t].Due).ThenBy(t => model[t].Set).ToList();
+                    foreach (var t in due) { expected.Add(t); model[t].Armed = false; }
+                    Assert.Equal(model.Count(m => m.Armed), clock.Waiting);
+                    var next = model.Where(m => m.Armed).Select(m => (long?)m.Due).Min();
+                    Assert.Equal(next is { } n ? T0.AddMilliseconds(n) : null, clock.NextDue);
+                    break;
+            }
+        }
+        Assert.True(expected.Count > 1000, $"only {expected.Count} timers fired");
+        Assert.Equal(expected, fired);
+    }
 }
