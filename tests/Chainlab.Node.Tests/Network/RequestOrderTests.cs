@@ -36,4 +36,21 @@ public sealed class RequestOrderTests
         }
         Assert.Equal(queued, sent);
     }
+
+    [Fact]
+    public async Task A_link_that_closes_between_frames_ends_the_read_quietly_and_one_that_closes_inside_a_frame_throws()
+    {
+        // A linked peer (a node key) sends a ping and its link closes: the frame, then null (a session's usual end, no exception), and ReadAsync says why.
+        var ping = MessageCodec.Encode(new Ping(7));
+        await using var closed = new Peer(new PeerLink(new MemoryStream(ping), new IPEndPoint(IPAddress.Loopback, 1)), outbound: true) { NodeKey = new byte[32] };
+        Assert.Equal(7UL, Assert.IsType<Ping>(await closed.ReadOrEndAsync(default)).Nonce);
+        Assert.Null(await closed.ReadOrEndAsync(default));
+        await Assert.ThrowsAsync<EndOfStreamException>(() => closed.ReadAsync(default));
+        // Cut inside the header, and inside the body: an error either way.
+        foreach (var cut in new[] { 2, ping.Length - 1 })
+        {
+            await using var broken = new Peer(new PeerLink(new MemoryStream(ping[..cut]), new IPEndPoint(IPAddress.Loopback, 1)), outbound: true) { NodeKey = new byte[32] };
+            await Assert.ThrowsAnyAsync<EndOfStreamException>(() => broken.ReadOrEndAsync(default));
+        }
+    }
 }

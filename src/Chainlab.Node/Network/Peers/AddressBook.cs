@@ -17,7 +17,7 @@ internal sealed class AddressBook(PeerOptions options, TimeProvider time, ILogge
     public const int ForgetAfterFailures = 3;
     private readonly object _saveLock = new();
 
-    public IReadOnlyCollection<IPEndPoint> Known => _known.Values.ToList();
+    public IReadOnlyCollection<IPEndPoint> Known => _known.Values is IReadOnlyCollection<IPEndPoint> snapshot ? snapshot : _known.Values.ToList(); // Values is a snapshot of its own
     public int Count => _known.Count;
 
     /// <summary>Bootstrap addresses and the persisted list.</summary>

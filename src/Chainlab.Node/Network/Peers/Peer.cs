@@ -22,9 +22,13 @@ public sealed class Peer : IAsyncDisposable
         _sendTimeout = sendTimeout;
         _time = time ?? TimeProvider.System;
         Outbound = outbound;
+        Remote = link.Remote;
         Host = link.Remote.Address.ToString();
         Address = link.Remote.ToString();
     }
+
+    /// <summary>The far end of the link (Address and Host are its text).</summary>
+    public System.Net.IPEndPoint Remote { get; }
 
     public bool Outbound { get; }
     public string Address { get; }
@@ -191,13 +195,21 @@ public sealed class Peer : IAsyncDisposable
     }
 
     /// <summary>Reads one frame: the header's type and length are checked against the caps before the body is read.</summary>
-    public async Task<Message> ReadAsync(CancellationToken ct)
+    public async Task<Message> ReadAsync(CancellationToken ct) =>
+        await ReadOrEndAsync(ct) ?? throw new EndOfStreamException("the link closed");
+
+    /// <summary>
+    /// Reads one frame as <see cref="ReadAsync"/> does, or returns null when the link closed between frames (the
+    /// usual end of a link, which a session ends on without an exception; a link closed inside a frame still throws).
+    /// </summary>
+    public async Task<Message?> ReadOrEndAsync(CancellationToken ct)
     {
         // The header's reads are awaited here, not in ReadFully: one async layer less for every message.
         var header = new byte[WireLimits.FrameHeaderBytes];
         for (var got = 0; got < header.Length;)
         {
             var n = await _link.Stream.ReadAsync(header.AsMemory(got), ct);
+            if (n == 0 && got == 0) return null;
             if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
             got += n;
         }

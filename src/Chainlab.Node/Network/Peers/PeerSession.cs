@@ -42,9 +42,10 @@ internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
                 }
                 // Read and handled here rather than in a method of its own: each async layer a message passes
                 // through is one more resumption per message (a simulator runs millions of them).
-                Message m;
-                try { m = await peer.ReadAsync(read.Token); }
+                Message? m;
+                try { m = await peer.ReadOrEndAsync(read.Token); }
                 catch (OperationCanceledException) when (!life.IsCancellationRequested) { throw new ProtocolViolation("idle for too long"); }
+                if (m is null) return; // the link closed: the session ends
                 peer.Count(m.Type);
                 set.CountReceived(m.Type);
                 if (!peer.TakeToken(set.Time.GetTimestamp(), Options.MessagesPerSecond, Options.MessageBurst, set.Time)) peer.Penalise(1, "flooding (" + peer.TopMessages() + ")");
@@ -95,7 +96,9 @@ internal sealed class PeerSession(Peer peer, PeerSet set, IPeerHandler handler)
         {
             while (!ct.IsCancellationRequested)
             {
-                await Task.Delay(Options.PingInterval, set.Time, ct);
+                // Not thrown when the session ends (every link's end would throw one otherwise): checked after.
+                await Task.Delay(Options.PingInterval, set.Time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                if (ct.IsCancellationRequested) return;
                 peer.Forgive();
                 if (peer.Ephemeral && set.Time.GetElapsedTime(peer.LastUsed) > Options.EphemeralIdle)
                 {

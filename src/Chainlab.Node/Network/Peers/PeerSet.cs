@@ -142,20 +142,23 @@ public sealed class PeerSet : IPeerLinks, IAsyncDisposable
     /// </summary>
     private LinkedAddresses Connected()
     {
-        var dialed = new HashSet<string>();
-        var listening = new HashSet<(string, int)>();
-        foreach (var p in _peers.Values)
+        var dialed = new HashSet<IPEndPoint>();
+        var listening = new HashSet<IPEndPoint>();
+        foreach (var (_, p) in _peers)
         {
-            if (p.Outbound) dialed.Add(p.Address);
-            listening.Add((p.Host, p.ListenPort));
+            if (p.Outbound) dialed.Add(p.Remote);
+            listening.Add(new IPEndPoint(p.Remote.Address, p.ListenPort));
         }
         return new LinkedAddresses(dialed, listening);
     }
 
-    /// <summary>The addresses we dialled, and the hosts and listen ports of every link.</summary>
-    private sealed record LinkedAddresses(HashSet<string> Dialed, HashSet<(string Host, int Port)> Listening)
+    /// <summary>
+    /// The addresses we dialled, and the hosts and listen ports of every link: compared as endpoints (address and
+    /// port, as their text would be), so testing a thousand known addresses makes no strings.
+    /// </summary>
+    private sealed record LinkedAddresses(HashSet<IPEndPoint> Dialed, HashSet<IPEndPoint> Listening)
     {
-        public bool Has(IPEndPoint ep) => Listening.Contains((ep.Address.ToString(), ep.Port)) || Dialed.Contains(ep.ToString());
+        public bool Has(IPEndPoint ep) => Listening.Contains(ep) || Dialed.Contains(ep);
     }
 
     private bool OutboundSlotsFree()
