@@ -17,6 +17,8 @@ public sealed class MemoryChainData
     internal readonly List<Hash> Canonical = new();
     /// <summary>The receipts of each canonical block, by height (beside Canonical).</summary>
     internal readonly List<IReadOnlyList<Receipt>> Receipts = new();
+    /// <summary>The heights of the canonical blocks that hold a file anchor, lowest first.</summary>
+    internal readonly List<int> AnchorHeights = new();
     internal readonly Dictionary<Address, Account> Accounts = new();
     internal readonly Dictionary<ulong, Dictionary<Address, Account>> Undo = new();
     internal readonly Dictionary<Chainlab.Core.Files.Cid, (byte[] Data, long AddedMs)> FileBlocks = new();

@@ -47,10 +47,9 @@ public sealed partial class MemoryChainStore
 
     private IEnumerable<FileAnchor> AllAnchors()
     {
-        for (var h = 0; h < _d.Canonical.Count; h++)
+        foreach (var h in _d.AnchorHeights)
         {
             var b = _d.Blocks[_d.Canonical[h]].Block;
-            if (b.Transactions.All(t => t.Kind != Core.Model.TxKind.FileAnchor)) continue;
             foreach (var (_, _, tx, f) in SqlChainStore.Anchors(b, _d.Receipts[h])) yield return new FileAnchor(b.Height, tx.Hash, tx.Sender, f);
         }
     }

@@ -88,6 +88,7 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
                 Put(d.Undo);
                 _d.Canonical.RemoveAt(_d.Canonical.Count - 1);
                 _d.Receipts.RemoveAt(_d.Receipts.Count - 1);
+                if (_d.AnchorHeights.Count > 0 && _d.AnchorHeights[^1] == _d.Canonical.Count) _d.AnchorHeights.RemoveAt(_d.AnchorHeights.Count - 1);
                 _d.Undo.Remove(d.Block.Height);
             }
             foreach (var c in connect)
@@ -96,6 +97,7 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
                 if (!_d.Blocks.ContainsKey(b.Hash)) _d.Blocks[b.Hash] = _d.Store(b, c.TotalWeight);
                 _d.Canonical.Add(b.Hash);
                 _d.Receipts.Add(_d.Keep(b.Hash, c.Receipts));
+                if (_d.Index.Describe(b).Anchors) _d.AnchorHeights.Add(_d.Canonical.Count - 1);
                 Put(c.Changes);
                 _d.Undo[b.Height] = new Dictionary<Address, Account>(c.Undo);
             }

@@ -22,6 +22,8 @@ internal sealed class TransactionIndex
     {
         public HashSet<Hash>? Conflicts;
         public bool Repeats;
+        /// <summary>Whether the block holds a file anchor (the file store's collection looks only at those blocks).</summary>
+        public bool Anchors;
     }
 
     private readonly object _gate = new();
@@ -39,6 +41,7 @@ internal sealed class TransactionIndex
             var described = slot = new Described();
             for (var i = 0; i < block.Transactions.Count; i++)
             {
+                if (block.Transactions[i].Kind == TxKind.FileAnchor) described.Anchors = true;
                 var tx = block.Transactions[i].Hash;
                 var spot = new Spot(block.Hash, block.Height, i);
                 ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(_first, tx, out var seen);
