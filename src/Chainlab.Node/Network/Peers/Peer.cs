@@ -204,8 +204,11 @@ public sealed class Peer : IAsyncDisposable
     /// </summary>
     public async Task<Message?> ReadOrEndAsync(CancellationToken ct)
     {
-        // The header's reads are awaited here, not in ReadFully: one async layer less for every message.
-        var header = new byte[WireLimits.FrameHeaderBytes];
+        // The reads are awaited here, in loops of our own: one async layer less for every message, and not
+        // Stream.ReadExactlyAsync, which resumes with ConfigureAwait(false) and so hops to the thread pool when the read
+        // completes on another scheduler (a simulator's deterministic one would lose track of the link). One header
+        // buffer per link: a link's frames are read one after another.
+        var header = _header;
         for (var got = 0; got < header.Length;)
         {
             var n = await _link.Stream.ReadAsync(header.AsMemory(got), ct);
@@ -218,21 +221,31 @@ public sealed class Peer : IAsyncDisposable
         // cannot make us reserve a large body.
         if (NodeKey.Length == 0 && type is not (MessageType.Hello or MessageType.HelloAck or MessageType.Disconnect))
             throw new ProtocolViolation($"sent {type} before the handshake; only Hello, HelloAck and Disconnect are accepted then");
-        return await ReadBody(type, length, ct);
+        if (length > SmallBody) return await ReadBody(type, length, ct);
+        // A small body is read here into a pooled buffer (decoding copies out what the message keeps).
+        var small = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            for (var got = 0; got < length;)
+            {
+                var n = await _link.Stream.ReadAsync(small.AsMemory(got, length - got), ct);
+                if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
+                got += n;
+            }
+            return MessageCodec.DecodeBody(type, small.AsSpan(0, length), BlockBytes);
+        }
+        finally { ArrayPool<byte>.Shared.Return(small); }
     }
 
-    // Bodies up to 64 KiB are read at once; larger ones grow with what has actually arrived, so a header that
-    // announces a huge frame costs memory only as its bytes come in. The growing buffers are the shared pool's and
-    // go back to it once the body is decoded (decoding copies out what the message keeps).
+    private readonly byte[] _header = new byte[WireLimits.FrameHeaderBytes];
+    private const int SmallBody = 64 * 1024;
+
+    // Bodies over 64 KiB grow with what has actually arrived, so a header that announces a huge frame costs memory
+    // only as its bytes come in. The growing buffers are the shared pool's and go back to it once the body is decoded
+    // (decoding copies out what the message keeps).
     private async Task<Message> ReadBody(MessageType type, int length, CancellationToken ct)
     {
-        const int Step = 64 * 1024;
-        if (length <= Step)
-        {
-            var small = new byte[length];
-            await ReadFully(small, ct);
-            return MessageCodec.DecodeBody(type, small, BlockBytes);
-        }
+        const int Step = SmallBody;
         var body = ArrayPool<byte>.Shared.Rent(Step);
         try
         {
@@ -253,18 +266,6 @@ public sealed class Peer : IAsyncDisposable
             return MessageCodec.DecodeBody(type, body.AsSpan(0, length), BlockBytes);
         }
         finally { ArrayPool<byte>.Shared.Return(body); }
-    }
-
-    // Not Stream.ReadExactlyAsync: it resumes with ConfigureAwait(false), which hops to the thread pool when the
-    // read completes on another scheduler (a simulator's deterministic one would lose track of the link).
-    private async Task ReadFully(Memory<byte> buffer, CancellationToken ct)
-    {
-        for (var read = 0; read < buffer.Length;)
-        {
-            var n = await _link.Stream.ReadAsync(buffer[read..], ct);
-            if (n == 0) throw new EndOfStreamException("the link closed in the middle of a frame");
-            read += n;
-        }
     }
 
     public async ValueTask DisposeAsync()
