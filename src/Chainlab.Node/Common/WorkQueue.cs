@@ -43,7 +43,10 @@ public sealed class WorkQueue<T>
     public bool TryPeek(out T item) => _items.TryPeek(out item!);
 
     /// <summary>Waits until an item can be read (true), or the queue is completed and empty (false).</summary>
-    public async Task<bool> WaitToReadAsync(CancellationToken ct = default)
+    /// <remarks>A value task from a pool of state machines (await it once): a queue waited on after every item would
+    /// otherwise make one each time, and a wait on an idle link lives long enough to be promoted by the collector.</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken ct = default)
     {
         while (true)
         {

@@ -181,6 +181,7 @@ public sealed class MemoryStreamEnd : Stream
         if (_other is { } o) { o._closed = true; o._incoming.Complete(); }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         if (_offset == _current.Length)

@@ -50,7 +50,7 @@ public sealed class RequestOrderTests
         foreach (var cut in new[] { 2, ping.Length - 1 })
         {
             await using var broken = new Peer(new PeerLink(new MemoryStream(ping[..cut]), new IPEndPoint(IPAddress.Loopback, 1)), outbound: true) { NodeKey = new byte[32] };
-            await Assert.ThrowsAnyAsync<EndOfStreamException>(() => broken.ReadOrEndAsync(default));
+            await Assert.ThrowsAnyAsync<EndOfStreamException>(() => broken.ReadOrEndAsync(default).AsTask());
         }
     }
 }

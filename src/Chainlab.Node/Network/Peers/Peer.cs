@@ -201,8 +201,11 @@ public sealed class Peer : IAsyncDisposable
     /// <summary>
     /// Reads one frame as <see cref="ReadAsync"/> does, or returns null when the link closed between frames (the
     /// usual end of a link, which a session ends on without an exception; a link closed inside a frame still throws).
+    /// A value task from a pool of state machines: a read waits on every link for its next message, and an idle link's
+    /// wait lives long enough to be promoted by the collector; await it once.
     /// </summary>
-    public async Task<Message?> ReadOrEndAsync(CancellationToken ct)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<Message?> ReadOrEndAsync(CancellationToken ct)
     {
         // The reads are awaited here, in loops of our own: one async layer less for every message, and not
         // Stream.ReadExactlyAsync, which resumes with ConfigureAwait(false) and so hops to the thread pool when the read
