@@ -85,7 +85,7 @@ public static class Simulation
                 var node = NodeCore.Start(new NodeOptions
                 {
                     DataDir = Path.Combine(root, $"{i}-{lives[i]++}"), Spec = spec, Time = vt.Clock, Scheduler = vt.Scheduler, Seed = s.Seed * 100_003 + i,
-                    Store = () => new MemoryChainStore(blocks), VerifySignature = signatures.Verify, NodeKey = nodeKeys[i], LogLevel = LogLevel.None,
+                    Store = () => new MemoryChainStore(blocks), VerifySignature = signatures.Verify, KnownReceipts = blocks.ReceiptsOf, NodeKey = nodeKeys[i], LogLevel = LogLevel.None,
                     ProducerKey = i == selfishAt ? selfish : producerAt.TryGetValue(i, out var k) ? producers[k] : null,
                     SimulatedWork = s.Consensus != "pow" ? null
                         : new Chainlab.Node.Production.SimulatedWork(i == selfishAt ? s.SelfishShare

@@ -98,10 +98,14 @@ public sealed class ChainRules
 
     /// <summary>
     /// Executes a block body on the overlay: every transaction must apply, then fees and the reward
-    /// go to the producer as the spec says. Returns receipts or the first failure.
+    /// go to the producer as the spec says. Returns receipts or the first failure. <c>like</c> is receipts this block
+    /// is known to have produced elsewhere (the simulator's other nodes), or null: each transaction still runs here,
+    /// and where its outcome equals the known receipt to the last field that receipt is used instead of an equal new one.
     /// </summary>
-    public BlockExecution ExecuteTransactions(StateOverlay state, ulong height, ulong timeMs, Address producer, IReadOnlyList<Transaction> txs)
+    public BlockExecution ExecuteTransactions(StateOverlay state, ulong height, ulong timeMs, Address producer, IReadOnlyList<Transaction> txs,
+        IReadOnlyList<Receipt>? like = null)
     {
+        if (like is not null && like.Count != txs.Count) like = null;
         var receipts = new Receipt[txs.Count];
         var outcome = new TxOutcome(); // cleared for each transaction: a thousand simulated nodes run every block
         ulong fees = 0, gas = 0;
@@ -117,7 +121,10 @@ public sealed class ChainRules
             var paid = outcome.FeePaid ?? tx.Fee;
             fees += paid; // fees come from different balances, so their sum can exceed a u64
             if (fees < paid) return BlockExecution.Failed("total fees overflow", TxError.Overflow);
-            receipts[i] = new Receipt(tx.Hash, height, i, outcome.Success, paid, outcome.Error, outcome.Contract);
+            receipts[i] = like?[i] is { } known && known.TxHash == tx.Hash && known.Height == height && known.Index == i && known.Success == outcome.Success
+                && known.FeePaid == paid && known.Error == outcome.Error && ReferenceEquals(known.Contract, outcome.Contract)
+                ? known
+                : new Receipt(tx.Hash, height, i, outcome.Success, paid, outcome.Error, outcome.Contract);
         }
         var credit = CreditProducer(state, producer, fees);
         if (!credit.IsOk) return BlockExecution.Failed(credit.Detail, credit.Error);
@@ -128,11 +135,12 @@ public sealed class ChainRules
     /// Executes a whole block: the producer must be entitled (checked against the state before the block),
     /// the engine opens the block, the transactions run, the producer is paid, and the engine closes it.
     /// </summary>
-    public BlockExecution ExecuteBlock(StateOverlay state, BlockHeader header, BlockHeader parent, IReadOnlyList<Transaction> txs)
+    public BlockExecution ExecuteBlock(StateOverlay state, BlockHeader header, BlockHeader parent, IReadOnlyList<Transaction> txs,
+        IReadOnlyList<Receipt>? like = null)
     {
         if (Engine.VerifyProducer(header, parent, state) is { } notEntitled) return BlockExecution.Failed(notEntitled, TxError.Unauthorised);
         BeginBlock(state, header);
-        var ex = ExecuteTransactions(state, header.Height, header.TimestampMs, Address.FromPublicKey(header.Producer), txs);
+        var ex = ExecuteTransactions(state, header.Height, header.TimestampMs, Address.FromPublicKey(header.Producer), txs, like);
         if (ex.Ok) Engine.EndBlock(state, header);
         return ex;
     }

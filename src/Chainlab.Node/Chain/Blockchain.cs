@@ -26,6 +26,9 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
     private readonly EquivocationWatch _equivocations;
     private IPendingTransactions _pending = IPendingTransactions.None;
 
+    /// <summary>Receipts a block is known to have produced on another node of this process (NodeOptions.KnownReceipts).</summary>
+    public Func<Hash, IReadOnlyList<Receipt>?>? KnownReceipts { get; init; }
+
     public Blockchain(ChainRules rules, IChainStore store, WorldState world, BlockHeader head, ChainLoop loop,
         NodeEvents events, TimeProvider time, ILogger log, Func<Transaction, bool>? verifySignature = null, int parallelism = int.MaxValue)
     {
@@ -227,7 +230,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
             foreach (var (a, acc) in prepared.Changes) overlay.Set(a, acc);
             ex = BlockExecution.Succeeded(prepared.Receipts);
         }
-        else ex = Rules.ExecuteBlock(overlay, h, parent, block.Transactions);
+        else ex = Rules.ExecuteBlock(overlay, h, parent, block.Transactions, KnownReceipts?.Invoke(block.Hash));
         _prepared = null;
         if (!ex.Ok) return (null, ex.Error);
         var undo = _world.Apply(overlay.Changes);

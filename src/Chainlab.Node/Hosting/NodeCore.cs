@@ -134,7 +134,8 @@ public sealed class NodeCore : IAsyncDisposable
             var (pool, chain) = steps.Run("mempool and chain loop", () =>
             {
                 var built = new Blockchain(rules, opened, world, head, new ChainLoop(options.Scheduler), events, options.Time, logging.CreateLogger("Chainlab.Chain"), options.VerifySignature,
-                    options.Scheduler.MaximumConcurrencyLevel);
+                    options.Scheduler.MaximumConcurrencyLevel)
+                { KnownReceipts = options.KnownReceipts };
                 var p = new TransactionPool(rules, built, options.Mempool, events, options.VerifySignature, options.Scheduler.MaximumConcurrencyLevel);
                 built.Pending = p;
                 return (p, built);

@@ -33,6 +33,12 @@ public sealed record NodeOptions
     /// thousand nodes verify each transaction once between them; no option, file or flag of a real node sets it.
     /// </summary>
     public Func<Chainlab.Core.Model.Transaction, bool>? VerifySignature { get; init; }
+    /// <summary>
+    /// The receipts a block produced on another node of this process, or null. The simulator's nodes each execute
+    /// every block themselves and keep the receipt another node made where theirs is equal to the last field
+    /// (SharedBlocks.ReceiptsOf), instead of an equal copy each; no option, file or flag of a real node sets it.
+    /// </summary>
+    public Func<Chainlab.Core.Crypto.Hash, IReadOnlyList<Chainlab.Core.Model.Receipt>?>? KnownReceipts { get; init; }
     /// <summary>Opens the store to use instead of SQLite or PostgreSQL (the memory store, in tests and simulations).</summary>
     public Func<Storage.IChainStore>? Store { get; init; }
     public string ListenAddress { get; init; } = "127.0.0.1";

@@ -127,6 +127,33 @@ public sealed class ChainRulesTests
     }
 
     [Fact]
+    public void Known_receipts_are_used_only_where_they_equal_what_the_transactions_did_here_and_the_state_is_the_same_either_way()
+    {
+        var spec = Spec;
+        var txs = new[] { Build.Transfer(_k[1], _k[2].Address, 10, 0, fee: 3), Build.Transfer(_k[2], _k[1].Address, 5, 0, fee: 4), Build.Transfer(_k[1], _k[0].Address, 1, 1, fee: 2) };
+        var plain = new StateOverlay(spec.GenesisState());
+        var first = ChainRules.For(spec).ExecuteTransactions(plain, 1, 0, _k[0].Address, txs);
+        Assert.True(first.Ok, first.Error);
+        // Another node's receipts, one of them differing in its fee: the equal ones are reused, the other made anew.
+        var known = first.Receipts.ToArray();
+        known[1] = known[1] with { FeePaid = 99 };
+        var again = new StateOverlay(spec.GenesisState());
+        var second = ChainRules.For(spec).ExecuteTransactions(again, 1, 0, _k[0].Address, txs, known);
+        Assert.True(second.Ok, second.Error);
+        Assert.Same(known[0], second.Receipts[0]);
+        Assert.Same(known[2], second.Receipts[2]);
+        Assert.NotSame(known[1], second.Receipts[1]);
+        Assert.Equal(first.Receipts, second.Receipts);
+        Assert.Equal(plain.Changes.OrderBy(kv => kv.Key.ToString()), again.Changes.OrderBy(kv => kv.Key.ToString()));
+        // Receipts of another length (another block) are not looked at; a transaction that fails here fails all the same.
+        var third = ChainRules.For(spec).ExecuteTransactions(new StateOverlay(spec.GenesisState()), 1, 0, _k[0].Address, txs, known[..2]);
+        Assert.Equal(first.Receipts, third.Receipts);
+        Assert.DoesNotContain(third.Receipts, r => known.Contains(r, ReferenceEqualityComparer.Instance));
+        var broken = ChainRules.For(spec).ExecuteTransactions(new StateOverlay(spec.GenesisState()), 1, 0, _k[0].Address, [txs[0], txs[0]], [first.Receipts[0], first.Receipts[0]]);
+        Assert.False(broken.Ok);
+    }
+
+    [Fact]
     public void A_block_with_one_bad_transaction_fails_as_a_whole()
     {
         var spec = Spec;

@@ -66,6 +66,9 @@ public sealed class SharedBlocks
 
     internal (Block Block, byte[] Raw) Block(Block block) => _blocks.GetOrAdd(block.Hash, static (_, b) => (b, b.Encode()), block);
 
+    /// <summary>The receipts a store keeps for a block, or null when none keeps any yet (NodeOptions.KnownReceipts).</summary>
+    public IReadOnlyList<Chainlab.Core.Model.Receipt>? ReceiptsOf(Hash block) => _receipts.TryGetValue(block, out var held) ? held : null;
+
     /// <summary>
     /// The receipts a store keeps for a block: the list another store keeps for it when every receipt is equal,
     /// otherwise a copy of its own (a node whose execution differed keeps its own outcome).
