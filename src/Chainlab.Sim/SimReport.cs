@@ -8,6 +8,17 @@ using Chainlab.Sim.Network;
 
 namespace Chainlab.Sim;
 
+/// <summary>
+/// What the collector did between two moments of this process: collections of any generation, of the middle
+/// generation (and older), full ones, and the time they paused it. A sweep runs several simulations in one process,
+/// so a run's figures are its end less its start.
+/// </summary>
+public readonly record struct CollectorWork(int Collections, int Middle, int Full, TimeSpan Paused)
+{
+    public static CollectorWork Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+    public CollectorWork Since(CollectorWork start) => new(Collections - start.Collections, Middle - start.Middle, Full - start.Full, Paused - start.Paused);
+}
+
 /// <summary>Percentiles over blocks of one propagation figure, in milliseconds.</summary>
 public sealed record Spread(double P50, double P90, double Max);
 
@@ -20,16 +31,22 @@ public sealed record Spread(double P50, double P90, double Max);
 /// </summary>
 public sealed record SimReport(SimResults Results, double WallSeconds, long WorkItems, double WorkItemsPerSecond)
 {
-    // How large the collector lets its young generation grow, as it reports it (6 MiB by default on this machine;
-    // chainlab sim run sets 128 MiB).
-    private static string Collector() =>
-        GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var v) && Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) is > 0 and var bytes
-            ? $"; the collector's young generation up to {bytes / 1048576.0:0.#} MiB, {Collections()}"
-            : $"; {Collections()}";
+    /// <summary>What the collector did during the run (null when not measured).</summary>
+    public CollectorWork? Collected { get; init; }
 
-    // What the collector did in this process so far (a run is the process's work, so this is the run's).
-    private static string Collections() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{GC.CollectionCount(0):N0} collections ({GC.CollectionCount(1):N0} of the middle generation, {GC.CollectionCount(2):N0} full) pausing it {GC.GetTotalPauseDuration().TotalSeconds:0.0} s");
+    // How large the collector lets its young generation grow, as it reports it (6 MiB by default on this machine;
+    // chainlab sim run sets 128 MiB), and what it did during the run.
+    private string Collector()
+    {
+        var young = GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var v) && Convert.ToInt64(v, CultureInfo.InvariantCulture) is > 0 and var bytes
+            ? string.Create(CultureInfo.InvariantCulture, $"the collector's young generation up to {bytes / 1048576.0:0.#} MiB")
+            : null;
+        var work = Collected is { } c
+            ? string.Create(CultureInfo.InvariantCulture, $"{c.Collections:N0} collections ({c.Middle:N0} of the middle generation, {c.Full:N0} full) pausing it {c.Paused.TotalSeconds:0.0} s")
+            : null;
+        var parts = new[] { young, work }.OfType<string>().ToList();
+        return parts.Count == 0 ? "" : "; " + string.Join(", ", parts);
+    }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 

@@ -27,6 +27,7 @@ public static class Simulation
     public static SimReport Run(SimScenario s, Action<SimProgress>? progress = null, CancellationToken ct = default)
     {
         var wall = Stopwatch.StartNew();
+        var collectorAtStart = CollectorWork.Now();
         var random = new Random(s.Seed);
         var vt = new VirtualTime(Start);
         var model = s.Model();
@@ -230,7 +231,7 @@ public static class Simulation
             var report = SimReport.Of(s, model, regions, trace, nodes.Count,
                 ports.Select(net.SentBy).ToList(), nodes[0].Chain.Head, refused, partitions, vt.Scheduler.Executed, wall.Elapsed);
             if (s.Churn > 0) report = report with { Results = report.Results with { NodesLeft = left, NodesRejoined = rejoined, TransfersHeldBack = heldBack } };
-            return report;
+            return report with { Collected = CollectorWork.Now().Since(collectorAtStart) };
         }
         finally
         {

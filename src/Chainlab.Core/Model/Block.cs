@@ -46,18 +46,17 @@ public sealed record Block(BlockHeader Header, IReadOnlyList<Transaction> Transa
     private RootOf? _txRoot;
 
     /// <summary>
-    /// The Merkle root of this block's transactions, computed once per block object: a block is immutable once
-    /// built, and the simulator's nodes share one decoded copy, so a thousand of them check it once.
+    /// The Merkle root computed from this block's transactions (what the header's TxRoot claims is checked against
+    /// it), once per block object: the simulator's nodes share one decoded copy, so a thousand of them compute it
+    /// once. A block's transaction list must not change after the block is built (decoding makes arrays; production
+    /// never touches its list again).
     /// </summary>
-    public Crypto.Hash TxRoot
+    public Crypto.Hash ComputedTxRoot()
     {
-        get
-        {
-            if (Volatile.Read(ref _txRoot) is { } known && ReferenceEquals(known.Transactions, Transactions)) return known.Root;
-            var root = ComputeTxRoot(Transactions);
-            Volatile.Write(ref _txRoot, new RootOf(Transactions, root));
-            return root;
-        }
+        if (Volatile.Read(ref _txRoot) is { } known && ReferenceEquals(known.Transactions, Transactions)) return known.Root;
+        var root = ComputeTxRoot(Transactions);
+        Volatile.Write(ref _txRoot, new RootOf(Transactions, root));
+        return root;
     }
 
     // Equality as before the memo: the header, the transactions and the file references (the memo is no part of it).

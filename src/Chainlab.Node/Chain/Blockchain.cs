@@ -201,7 +201,7 @@ public sealed partial class Blockchain : IChainReader, IBlockImport
         if (block.Transactions.Count > Spec.MaxBlockTransactions)
             return $"block has {block.Transactions.Count} transactions; the limit is {Spec.MaxBlockTransactions}";
         if (Engine.VerifySeal(h, parent) is { } sealError) return sealError;
-        if (block.TxRoot != h.TxRoot) return "transaction root does not match";
+        if (block.ComputedTxRoot() != h.TxRoot) return "transaction root does not match";
         if (Block.ComputeFilesRoot(block.FileRefs) != h.FilesRoot) return "files root does not match";
         // The block lists exactly the references of its file anchors, in order.
         IReadOnlyList<byte[]> refs;

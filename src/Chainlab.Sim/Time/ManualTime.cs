@@ -196,7 +196,14 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
 
         public void Dispose()
         {
-            lock (owner._lock) { _disposed = true; Disarm(); }
+            lock (owner._lock)
+            {
+                _disposed = true;
+                Disarm();
+                // Its place stays in the heap until it comes up: let go of what the callback holds meanwhile.
+                callback = static _ => { };
+                state = null;
+            }
         }
 
         public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }

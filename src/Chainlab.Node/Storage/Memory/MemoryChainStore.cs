@@ -185,10 +185,11 @@ public sealed partial class MemoryChainStore : IChainStore, IFileStore
             for (var h = fromHeight; h < (ulong)_d.Canonical.Count && list.Count < offset + limit; h++)
             {
                 var block = _d.Blocks[_d.Canonical[(int)h]].Block;
-                for (var i = 0; i < block.Transactions.Count; i++)
+                var receipts = _d.Receipts[(int)h]; // none for a genesis block's transactions, as before
+                for (var i = 0; i < Math.Min(block.Transactions.Count, receipts.Count); i++)
                 {
                     var tx = block.Transactions[i];
-                    if (_d.Receipts[(int)h][i].Contract is not { } c) continue;
+                    if (receipts[i].Contract is not { } c) continue;
                     for (var s = 0; s < c.Events.Count; s++)
                         if (c.Events[s].Contract == contract)
                             list.Add(new StoredEvent(h, tx.Hash, s, contract, c.Events[s].Name, c.Events[s].Value));
